@@ -1,0 +1,50 @@
+"""Exceptions raised by drugtrends.
+
+Every error a user can cause says *what* is wrong (file, column, row, value),
+and *what to do*. All inherit from :class:`DrugtrendsError` so a notebook can
+catch them in one place.
+"""
+
+from __future__ import annotations
+
+
+class DrugtrendsError(Exception):
+    """Base class of every drugtrends error."""
+
+
+class DataNotFoundError(DrugtrendsError, FileNotFoundError):
+    """A dataset file is missing from the data directory and could not be fetched."""
+
+
+class ChecksumError(DrugtrendsError):
+    """A downloaded or mirrored file does not have the SHA-256 the manifest expects."""
+
+
+class FetchError(DrugtrendsError):
+    """A dataset could not be downloaded or copied from a mirror."""
+
+
+class SchemaError(DrugtrendsError, ValueError):
+    """A file does not have the layout, columns or codes its reader expects."""
+
+
+class UnknownDatasetError(DrugtrendsError, KeyError):
+    """A dataset id is not in the manifest."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownVariableError(DrugtrendsError, KeyError):
+    """A column named by the user is not in the data."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class DesignError(DrugtrendsError, ValueError):
+    """A survey design is invalid (weights, strata, PSUs, lonely PSUs, ...)."""
+
+
+class BreakError(DrugtrendsError, ValueError):
+    """A trend was asked across a break in series comparability."""

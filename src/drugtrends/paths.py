@@ -1,0 +1,77 @@
+"""Where drugtrends finds its manifest, its data directory and its mirror.
+
+Resolution never depends on the current working directory:
+
+* project root: the checkout that contains this package (``src/drugtrends``);
+* data directory: ``$DRUGTRENDS_DATA``, else ``<project root>/data/raw``
+  (git-ignored), else ``~/.cache/drugtrends`` for a non-editable install;
+* mirror: ``--mirror`` option, else ``$DRUGTRENDS_MIRROR``, else
+  ``<project root>/../shared/data`` when it exists.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_PKG_DIR = Path(__file__).resolve().parent
+
+
+def project_root() -> Path | None:
+    """Return the source checkout's root, or ``None`` for a non-editable install."""
+    root = _PKG_DIR.parents[1]
+    if (root / "pyproject.toml").is_file() and (root / "data" / "manifest.yaml").is_file():
+        return root
+    return None
+
+
+def manifest_path() -> Path:
+    """Return the path of the data manifest (``data/manifest.yaml``)."""
+    env = os.environ.get("DRUGTRENDS_MANIFEST")
+    if env:
+        return Path(env)
+    root = project_root()
+    if root is not None:
+        return root / "data" / "manifest.yaml"
+    return _PKG_DIR / "manifest.yaml"
+
+
+def data_dir() -> Path:
+    """Return the data directory where fetched files live (not created here)."""
+    env = os.environ.get("DRUGTRENDS_DATA")
+    if env:
+        return Path(env).expanduser().resolve()
+    root = project_root()
+    if root is not None:
+        return root / "data" / "raw"
+    return Path.home() / ".cache" / "drugtrends"
+
+
+def default_mirror(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """Return the mirror to copy from, or ``None`` when there is none.
+
+    Parameters
+    ----------
+    explicit
+        A path given by the user (``--mirror``); wins over everything else.
+    """
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    env = os.environ.get("DRUGTRENDS_MIRROR")
+    if env:
+        return Path(env).expanduser().resolve()
+    root = project_root()
+    if root is not None:
+        shared = root.parent / "shared" / "data"
+        if shared.is_dir():
+            return shared.resolve()
+    return None
+
+
+def output_dir() -> Path:
+    """Return the git-ignored directory where rendered reports go."""
+    env = os.environ.get("DRUGTRENDS_OUTPUT")
+    if env:
+        return Path(env).expanduser().resolve()
+    root = project_root()
+    return (root if root is not None else Path.cwd()) / "_output"
