@@ -1,0 +1,1 @@
+"""R reference numbers (CSV) and their Python accessor; see README.md."""
