@@ -1,0 +1,803 @@
+"""Harmonised substance taxonomy: ids, English and French labels, hierarchy,
+and the mapping of every data source's codes to it.
+
+Every reader labels substances with the ids defined here, so a report can put
+UNODC prevalence, CDC overdose deaths, TEDS admissions and survey estimates for
+"cocaine" side by side, and aggregate children into parents (crack is a kind of
+cocaine; fentanyl is a synthetic opioid, itself an opioid).
+
+French labels follow the OFDT vocabulary (*cocaïne*, *opioïdes de synthèse*,
+*nouveaux produits de synthèse*, *tranquillisants/sédatifs*, ...).
+
+Hierarchy (each substance has at most one parent)::
+
+    all_drugs, illicit_drugs                (aggregates, no children listed)
+    alcohol, tobacco, caffeine, chocolate, semeron (fictitious control)
+    cannabis
+    stimulants
+    ├── cocaine
+    │   └── crack
+    └── psychostimulants                    (ICD-10 T43.6)
+        ├── amphetamines
+        │   └── methamphetamine
+        ├── ecstasy
+        └── prescription_stimulants
+    opioids
+    ├── opiates
+    │   ├── heroin
+    │   └── opium
+    ├── prescription_opioids
+    ├── natural_semisynthetic_opioids       (T40.2)
+    ├── methadone                           (T40.3)
+    ├── synthetic_opioids                   (T40.4, excluding methadone)
+    │   └── fentanyl
+    ├── natural_semisynthetic_opioids_methadone      (T40.2-T40.3, VSRR aggregate)
+    └── natural_semisynthetic_synthetic_opioids      (T40.2-T40.4, VSRR aggregate)
+    hallucinogens
+    ├── lsd, mushrooms, ketamine, pcp
+    tranquillizers_sedatives
+    ├── tranquillizers
+    │   └── benzodiazepines
+    └── sedatives
+        └── barbiturates
+    inhalants
+    └── poppers
+    nps
+    ├── synthetic_cannabinoids
+    └── synthetic_cathinones
+    cocaine_heroin_methamphetamine          (NHANES "HardDrugs" aggregate)
+    over_the_counter, other_drugs
+
+Source codes that denote *no* substance (TEDS ``SUB1 = 1`` "None",
+``-9`` missing; VSRR "Number of Deaths" (all causes), "Percent with drugs
+specified") are listed in :func:`mapping` with an empty ``substance`` and
+:func:`from_source` returns ``None`` for them; codes that are not listed at
+all raise :class:`~drugtrends.errors.UnknownVariableError`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pandas as pd
+
+from drugtrends.errors import UnknownVariableError
+
+__all__ = [
+    "Substance",
+    "SOURCES",
+    "get",
+    "ids",
+    "label",
+    "ancestors",
+    "descendants",
+    "is_a",
+    "from_source",
+    "mapping",
+    "all_substances",
+    "icd10_codes",
+]
+
+
+@dataclass(frozen=True)
+class Substance:
+    """One substance (or substance group) of the harmonised taxonomy.
+
+    Attributes
+    ----------
+    id : str
+        Stable snake_case identifier used in every tidy table (``substance``).
+    label_en, label_fr : str
+        Display labels; French follows the OFDT vocabulary.
+    parent : str or None
+        Id of the broader group this substance belongs to.
+    icd10 : str or None
+        ICD-10 poisoning (T) codes used for drug-induced deaths, when defined.
+    atc : str or None
+        WHO ATC code or group of the medicinal substance, when relevant.
+    note : str
+        Scope notes (what is included, known source differences).
+    """
+
+    id: str
+    label_en: str
+    label_fr: str
+    parent: str | None = None
+    icd10: str | None = None
+    atc: str | None = None
+    note: str = ""
+
+
+_S = Substance
+_SUBSTANCES: tuple[Substance, ...] = (
+    # aggregates
+    _S("all_drugs", "All drugs", "toutes drogues", None, "X40-X44, X60-X64, X85, Y10-Y14",
+       note="Any drug; for overdose deaths, the ICD-10 underlying causes of drug poisoning."),
+    _S("illicit_drugs", "Illicit drugs", "drogues illicites",
+       note="Any illicit drug (e.g. NSDUH ILL* recodes, which include misuse of prescription drugs)."),
+    # licit products
+    _S("alcohol", "Alcohol", "alcool", None, "T51", None),
+    _S("tobacco", "Tobacco/nicotine", "tabac", None, None, None, "Tobacco and nicotine products."),
+    _S("caffeine", "Caffeine", "caféine", None, None, "N06BC01"),
+    _S("chocolate", "Chocolate", "chocolat", note="Asked in the UCI drug consumption survey as a licit reference item."),
+    _S("semeron", "Semeron (fictitious)", "séméron (substance fictive)",
+       note="Fictitious drug of the UCI survey, used to detect over-claiming; any reported use flags the respondent."),
+    # cannabis
+    _S("cannabis", "Cannabis", "cannabis", None, "T40.7", None, "Herb, resin, oil; excludes synthetic cannabinoids."),
+    # stimulants
+    _S("stimulants", "Stimulants", "stimulants", note="Cocaine and psychostimulants."),
+    _S("cocaine", "Cocaine", "cocaïne", "stimulants", "T40.5", None,
+       "All forms: cocaine salt (powder), crack, coca paste, cocaine base."),
+    _S("crack", "Crack cocaine", "crack", "cocaine", None, None, "Smokable cocaine base (crack, freebase)."),
+    _S("psychostimulants", "Psychostimulants with abuse potential", "psychostimulants", "stimulants", "T43.6", None,
+       "Amphetamine-type stimulants including ecstasy and prescription stimulants (ICD-10 T43.6)."),
+    _S("amphetamines", "Amphetamines", "amphétamines", "psychostimulants", None, None,
+       "Amphetamine and methamphetamine (UNODC 'amphetamines'; ATS excluding ecstasy)."),
+    _S("methamphetamine", "Methamphetamine", "méthamphétamine", "amphetamines"),
+    _S("ecstasy", "MDMA/ecstasy", "MDMA/ecstasy", "psychostimulants", None, None, "'Ecstasy'-type substances (MDMA, MDA, MDEA)."),
+    _S("prescription_stimulants", "Prescription stimulants (non-medical use)",
+       "stimulants médicamenteux (usage non médical)", "psychostimulants", None, "N06BA",
+       "Methylphenidate, pharmaceutical amphetamines, used without prescription or not as directed."),
+    # opioids
+    _S("opioids", "Opioids", "opioïdes", None, "T40.0-T40.4, T40.6", "N02A",
+       "Opiates, synthetic opioids and prescription opioids."),
+    _S("opiates", "Opiates", "opiacés", "opioids", "T40.0-T40.1", None, "Opium, morphine, heroin."),
+    _S("heroin", "Heroin", "héroïne", "opiates", "T40.1"),
+    _S("opium", "Opium", "opium", "opiates", "T40.0"),
+    _S("prescription_opioids", "Prescription opioids (non-medical use)", "opioïdes médicamenteux", "opioids", None, "N02A",
+       "Pharmaceutical opioids (pain relievers such as oxycodone, codeine, tramadol) used non-medically."),
+    _S("natural_semisynthetic_opioids", "Natural and semi-synthetic opioids", "opioïdes naturels et semi-synthétiques",
+       "opioids", "T40.2", None, "Morphine, codeine, oxycodone, hydrocodone (ICD-10 'other opioids')."),
+    _S("methadone", "Methadone", "méthadone", "opioids", "T40.3", "N07BC02"),
+    _S("synthetic_opioids", "Synthetic opioids (excl. methadone)", "opioïdes de synthèse (hors méthadone)",
+       "opioids", "T40.4", None, "Fentanyl and analogues, tramadol, nitazenes; excludes methadone (T40.3)."),
+    _S("fentanyl", "Fentanyl and analogues", "fentanyl et analogues", "synthetic_opioids", None, "N01AH01"),
+    _S("natural_semisynthetic_opioids_methadone", "Natural and semi-synthetic opioids incl. methadone",
+       "opioïdes naturels et semi-synthétiques, méthadone incluse", "opioids", "T40.2-T40.3", None,
+       "Aggregate published by CDC VSRR."),
+    _S("natural_semisynthetic_synthetic_opioids", "Natural, semi-synthetic and synthetic opioids incl. methadone",
+       "opioïdes naturels, semi-synthétiques et de synthèse, méthadone incluse", "opioids", "T40.2-T40.4", None,
+       "Aggregate published by CDC VSRR (all opioids except opium, heroin and unspecified narcotics)."),
+    # hallucinogens
+    _S("hallucinogens", "Hallucinogens", "hallucinogènes", None, "T40.8-T40.9"),
+    _S("lsd", "LSD", "LSD", "hallucinogens", "T40.8"),
+    _S("mushrooms", "Hallucinogenic mushrooms", "champignons hallucinogènes", "hallucinogens", None, None, "Psilocybin mushrooms."),
+    _S("ketamine", "Ketamine", "kétamine", "hallucinogens", None, "N01AX03",
+       "Dissociative; NSDUH counts it among hallucinogens, UNODC lists it with NPS."),
+    _S("pcp", "PCP (phencyclidine)", "PCP (phencyclidine)", "hallucinogens"),
+    # tranquillizers and sedatives
+    _S("tranquillizers_sedatives", "Tranquillizers and sedatives (non-medical use)", "tranquillisants/sédatifs",
+       None, "T42", "N05", "Benzodiazepines, barbiturates, other hypnotics, used without prescription or not as directed."),
+    _S("tranquillizers", "Tranquillizers", "tranquillisants", "tranquillizers_sedatives", None, "N05B"),
+    _S("benzodiazepines", "Benzodiazepines", "benzodiazépines", "tranquillizers", "T42.4", "N05BA"),
+    _S("sedatives", "Sedatives and hypnotics", "sédatifs et hypnotiques", "tranquillizers_sedatives", None, "N05C"),
+    _S("barbiturates", "Barbiturates", "barbituriques", "sedatives", "T42.3", "N05CA"),
+    # inhalants
+    _S("inhalants", "Inhalants and solvents", "solvants et inhalants", None, None, None, "Volatile substances."),
+    _S("poppers", "Poppers (alkyl nitrites)", "poppers", "inhalants", None, None, "Amyl and other alkyl nitrites."),
+    # new psychoactive substances
+    _S("nps", "New psychoactive substances", "nouveaux produits de synthèse", None, None, None,
+       "Substances not under international control at the time of survey ('legal highs'); UNODC includes ketamine and plant-based NPS."),
+    _S("synthetic_cannabinoids", "Synthetic cannabinoids", "cannabinoïdes de synthèse", "nps"),
+    _S("synthetic_cathinones", "Synthetic cathinones", "cathinones de synthèse", "nps", None, None, "Mephedrone, MDPV, 3-MMC..."),
+    # other aggregates and residual categories
+    _S("cocaine_heroin_methamphetamine", "Cocaine, heroin or methamphetamine", "cocaïne, héroïne ou méthamphétamine",
+       note="NHANES 'HardDrugs' (DUQ240): ever used cocaine, heroin or methamphetamine."),
+    _S("over_the_counter", "Over-the-counter medications", "médicaments en vente libre"),
+    _S("other_drugs", "Other drugs", "autres drogues", note="Residual category of a source."),
+)
+
+_BY_ID: dict[str, Substance] = {s.id: s for s in _SUBSTANCES}
+
+#: Sources whose codes :func:`from_source` understands.
+SOURCES = ("teds", "nsduh", "uci", "unodc", "vsrr", "nhanes")
+
+# ---------------------------------------------------------------------------
+# Source mappings: (code, label as published, substance id or None, note)
+# ---------------------------------------------------------------------------
+
+_TEDS = (
+    # SUB1/SUB2/SUB3 codes, TEDS-A codebook 2000-2022 (teds_a_value_labels.csv)
+    ("-9", "Missing/Unknown/Not Collected/Invalid", None, "missing"),
+    ("1", "None", None, "no substance (the codebook CSV leaves this label empty)"),
+    ("2", "Alcohol", "alcohol", ""),
+    ("3", "Cocaine/Crack", "cocaine", "includes crack"),
+    ("4", "Marijuana/Hashish", "cannabis", ""),
+    ("5", "Heroin", "heroin", ""),
+    ("6", "Non-Prescription Methadone", "methadone", "non-prescription methadone only"),
+    ("7", "Other Opiates And Synthetics", "prescription_opioids",
+     "opiates and synthetics other than heroin and methadone (codeine, oxycodone, hydrocodone, fentanyl...)"),
+    ("8", "Pcp", "pcp", ""),
+    ("9", "Hallucinogens", "hallucinogens", ""),
+    ("10", "Methamphetamine/Speed", "methamphetamine", ""),
+    ("11", "Other Amphetamines", "amphetamines", "amphetamines other than methamphetamine"),
+    ("12", "Other Stimulants", "stimulants", "stimulants other than cocaine and amphetamines"),
+    ("13", "Benzodiazepines", "benzodiazepines", ""),
+    ("14", "Other Tranquilizers", "tranquillizers", "tranquilizers other than benzodiazepines"),
+    ("15", "Barbiturates", "barbiturates", ""),
+    ("16", "Other Sedatives Or Hypnotics", "sedatives", "sedatives/hypnotics other than barbiturates"),
+    ("17", "Inhalants", "inhalants", ""),
+    ("18", "Over-The-Counter Medications", "over_the_counter", ""),
+    ("19", "Other Drugs", "other_drugs", ""),
+    ("20", "Other", "other_drugs", "TEDS-D SUB1/2/3 code 20 in some years"),
+    # substance-reported flags (1 = reported at admission as SUB1, SUB2 or SUB3)
+    ("ALCFLG", "Alcohol reported", "alcohol", "flag"),
+    ("COKEFLG", "Cocaine/crack reported", "cocaine", "flag"),
+    ("MARFLG", "Marijuana/hashish reported", "cannabis", "flag"),
+    ("HERFLG", "Heroin reported", "heroin", "flag"),
+    ("METHFLG", "Non-prescription methadone reported", "methadone", "flag"),
+    ("OPSYNFLG", "Other opiates/synthetics reported", "prescription_opioids", "flag"),
+    ("PCPFLG", "PCP reported", "pcp", "flag"),
+    ("HALLFLG", "Hallucinogens reported", "hallucinogens", "flag"),
+    ("MTHAMFLG", "Methamphetamine/speed reported", "methamphetamine", "flag"),
+    ("AMPHFLG", "Other amphetamines reported", "amphetamines", "flag"),
+    ("STIMFLG", "Other stimulants reported", "stimulants", "flag"),
+    ("BENZFLG", "Benzodiazepines reported", "benzodiazepines", "flag"),
+    ("TRNQFLG", "Other tranquilizers reported", "tranquillizers", "flag"),
+    ("BARBFLG", "Barbiturates reported", "barbiturates", "flag"),
+    ("SEDHPFLG", "Other sedatives/hypnotics reported", "sedatives", "flag"),
+    ("INHFLG", "Inhalants reported", "inhalants", "flag"),
+    ("OTCFLG", "Over-the-counter medications reported", "over_the_counter", "flag"),
+    ("OTHERFLG", "Other drugs reported", "other_drugs", "flag"),
+)
+
+# NSDUH public-use file: variable stems and recency recodes (2015+ PUF names,
+# checked against analysis scripts reading the 2018-2019 PUF codebooks).
+_NSDUH = (
+    ("ALC", "alcohol", "alcohol", "ALCFLAG/ALCYR/ALCMON"),
+    ("IRALCRC", "alcohol recency", "alcohol", "recency recode"),
+    ("CIG", "cigarettes", "tobacco", "CIGFLAG/CIGYR/CIGMON"),
+    ("TOB", "any tobacco", "tobacco", "TOBFLAG/TOBYR/TOBMON"),
+    ("IRCIGRC", "cigarette recency", "tobacco", "recency recode"),
+    ("MRJ", "marijuana", "cannabis", "MRJFLAG/MRJYR/MRJMON"),
+    ("MJ", "marijuana", "cannabis", "MJEVER, MJONLYFLAG..."),
+    ("IRMJRC", "marijuana recency", "cannabis", "recency recode"),
+    ("COC", "cocaine", "cocaine", "includes crack"),
+    ("IRCOCRC", "cocaine recency", "cocaine", "recency recode"),
+    ("CRK", "crack", "crack", ""),
+    ("IRCRKRC", "crack recency", "crack", "recency recode"),
+    ("HER", "heroin", "heroin", ""),
+    ("IRHERRC", "heroin recency", "heroin", "recency recode"),
+    ("HALLUC", "hallucinogens", "hallucinogens", "HALLUCFLAG/HALLUCYR/HALLUCMON"),
+    ("HAL", "hallucinogens", "hallucinogens", "older stem"),
+    ("IRHALLUCREC", "hallucinogen recency", "hallucinogens", "recency recode"),
+    ("LSD", "LSD", "lsd", ""),
+    ("IRLSDRC", "LSD recency", "lsd", "recency recode"),
+    ("PCP", "PCP", "pcp", ""),
+    ("IRPCPRC", "PCP recency", "pcp", "recency recode"),
+    ("ECSTMO", "ecstasy/molly", "ecstasy", ""),
+    ("IRECSTMOREC", "ecstasy recency", "ecstasy", "recency recode"),
+    ("KETMIN", "ketamine", "ketamine", ""),
+    ("IRKETMINREC", "ketamine recency", "ketamine", "recency recode"),
+    ("PSILCY", "psilocybin", "mushrooms", ""),
+    ("INHAL", "inhalants", "inhalants", ""),
+    ("IRINHALREC", "inhalant recency", "inhalants", "recency recode"),
+    ("METHAM", "methamphetamine", "methamphetamine", ""),
+    ("IRMETHAMREC", "methamphetamine recency", "methamphetamine", "recency recode"),
+    ("PNRNM", "pain reliever misuse", "prescription_opioids", "misuse of prescription pain relievers"),
+    ("IRPNRNMREC", "pain reliever misuse recency", "prescription_opioids", "recency recode"),
+    ("PNRANY", "any pain reliever use", "prescription_opioids", "any use, including medical use"),
+    ("OXYCNNM", "OxyContin misuse", "prescription_opioids", ""),
+    ("FENTPDAPYU", "fentanyl products, past-year use", "fentanyl", "prescription fentanyl products"),
+    ("TRQNM", "tranquilizer misuse", "tranquillizers", ""),
+    ("IRTRQNMREC", "tranquilizer misuse recency", "tranquillizers", "recency recode"),
+    ("TRQANY", "any tranquilizer use", "tranquillizers", "any use, including medical use"),
+    ("SEDNM", "sedative misuse", "sedatives", ""),
+    ("IRSEDNMREC", "sedative misuse recency", "sedatives", "recency recode"),
+    ("SEDANY", "any sedative use", "sedatives", "any use, including medical use"),
+    ("TQSDNM", "tranquilizer or sedative misuse", "tranquillizers_sedatives", ""),
+    ("STMNM", "stimulant misuse", "prescription_stimulants", "misuse of prescription stimulants"),
+    ("IRSTMNMREC", "stimulant misuse recency", "prescription_stimulants", "recency recode"),
+    ("STMANY", "any stimulant use", "prescription_stimulants", "any use, including medical use"),
+    ("OPINM", "opioid misuse", "opioids", "heroin use or pain reliever misuse"),
+    ("HERPNR", "heroin or pain reliever misuse", "opioids", ""),
+    ("ILL", "illicit drugs", "illicit_drugs", "ILLFLAG/ILLYR/ILLMON"),
+)
+
+_UCI = (
+    ("Alcohol", "Alcohol", "alcohol", ""),
+    ("Amphet", "Amphetamines", "amphetamines", ""),
+    ("Amyl", "Amyl nitrite", "poppers", ""),
+    ("Benzos", "Benzodiazepine", "benzodiazepines", ""),
+    ("Caff", "Caffeine", "caffeine", ""),
+    ("Cannabis", "Cannabis", "cannabis", ""),
+    ("Chocolate", "Chocolate", "chocolate", "column 'Choc' in the UCI documentation"),
+    ("Coke", "Cocaine", "cocaine", ""),
+    ("Crack", "Crack", "crack", ""),
+    ("Ecstacy", "Ecstasy", "ecstasy", "spelled 'Ecstacy' in the file"),
+    ("Heroin", "Heroin", "heroin", ""),
+    ("Ketamine", "Ketamine", "ketamine", ""),
+    ("LegalHigh", "Legal highs", "nps", ""),
+    ("LSD", "LSD", "lsd", ""),
+    ("Meth", "Methadone", "methadone", "UCI 'Meth' is METHADONE, not methamphetamine (Fehrman et al. 2017)"),
+    ("Mushrooms", "Magic mushrooms", "mushrooms", ""),
+    ("Nicotine", "Nicotine", "tobacco", ""),
+    ("Semer", "Semeron (fictitious)", "semeron", "fictitious drug: over-claiming control"),
+    ("VSA", "Volatile substance abuse", "inhalants", ""),
+)
+
+_UNODC = (
+    # sheet names of annex tables 1.2 and 1.4
+    ("Cannabis", "sheet 1.2/1.4", "cannabis", ""),
+    ("Cocaine", "sheet 1.2/1.4", "cocaine", "includes crack, coca paste, cocaine base"),
+    ("Amphetamines", "sheet 1.2/1.4", "amphetamines", "amphetamine and methamphetamine; may include prescription stimulants (flag z*)"),
+    ("Ecstasy", "sheet 1.2/1.4", "ecstasy", ""),
+    ("Prescription Stimulants", "sheet 1.2", "prescription_stimulants", ""),
+    ("Opioids", "sheet 1.2/1.4; group 2.1/7.1", "opioids", "opiates and prescription opioids"),
+    ("Opiates", "sheet 1.2; drug 2.1; subgroup 7.1", "opiates", "may include problem opiate users"),
+    ("Prescription opioids", "sheet 1.2", "prescription_opioids", ""),
+    ("Tranquillizers and sedatives", "sheet 1.2/1.4", "tranquillizers_sedatives", "includes barbiturates and benzodiazepines"),
+    ("NPS", "sheet 1.2/1.4; group 7.1", "nps", "new psychoactive substances, incl. ketamine, khat, kratom, salvia"),
+    # drug groups of 2.1 (expert perception) and 7.1 (seizures)
+    ("Any drug", "group 2.1", "all_drugs", ""),
+    ("ATS", "group 2.1", "psychostimulants", "amphetamine-type stimulants including ecstasy"),
+    ("Amphetamine-type stimulants", "group 2.1", "amphetamines", "excluding ecstasy (reported separately)"),
+    ('Amphetamine-type stimulants (excluding "ecstasy")', "group 7.1", "amphetamines", ""),
+    ("Cannabis-type", "group 2.1", "cannabis", ""),
+    ("Cannabis-type drugs", "group 2.1", "cannabis", ""),
+    ("Cannabis-type drugs (excluding synthetic cannabinoids)", "group 7.1", "cannabis", ""),
+    ("Cocaine-type", "group 2.1/7.1", "cocaine", ""),
+    ("Cocaine-type drugs", "group 2.1", "cocaine", ""),
+    ('"Ecstasy"-type substances', "group 2.1/7.1", "ecstasy", ""),
+    ("Hallucinogens", "group 2.1/7.1", "hallucinogens", ""),
+    ("New psychoactive substances", "group 2.1", "nps", ""),
+    ("Substances not under international control", "group 2.1", "nps", "other NPS and plant-based substances"),
+    ("Non-medical use of pharmaceutical sedatives and tranquillizers", "group 2.1", "tranquillizers_sedatives", ""),
+    ("Sedatives and tranquillizers", "group 2.1/7.1", "tranquillizers_sedatives", ""),
+    ("Opioids, including opiates and synthetic opioids", "group 2.1", "opioids", ""),
+    ("Solvents and inhalants", "group 2.1/7.1", "inhalants", ""),
+    ("Solvents and inhallants", "group 2.1", "inhalants", "typo in the file"),
+    ("Other drugs / psychoactive substances / pharmaceutical products not listed above", "group 2.1", "other_drugs", ""),
+    ("Other miscellaneous", "group 2.1; subgroup 7.1", "other_drugs", ""),
+    ("Any other drugs/substances", "group 7.1", "other_drugs", ""),
+    ("Precursors", "group/subgroup 7.1", None, "chemical precursors: not a drug of use"),
+    ("Non-specified precursors", "subgroup 7.1", None, "chemical precursors: not a drug of use"),
+    # specific drugs (2.1 'Drug', 7.1 'DrugSubGroup' / 'DrugName')
+    ("Amphetamine", "drug 2.1; subgroup 7.1", "amphetamines", "amphetamine proper"),
+    ("Amphetamines (amphetamine/methamphetamine)", "drug 2.1", "amphetamines", ""),
+    ("Methamphetamine", "drug 2.1; subgroup 7.1", "methamphetamine", ""),
+    ("Crystaline Meth", "drug 2.1", "methamphetamine", ""),
+    ("Meth Tablet", "drug 2.1", "methamphetamine", ""),
+    ("Prescription stimulants", "drug 2.1; subgroup 7.1", "prescription_stimulants", ""),
+    ("Non-medical use of pharmaceutical products containing amphetamine-type stimulants", "drug 2.1",
+     "prescription_stimulants", ""),
+    ('Reported total ATS (excluding "ecstasy")', "subgroup 7.1", "amphetamines", "reported total"),
+    ("Ecstasy-type substances", "drug 2.1", "ecstasy", ""),
+    ("MDMA", "drug 2.1", "ecstasy", ""),
+    ('Reported total "ecstasy"-type substances', "subgroup 7.1", "ecstasy", "reported total"),
+    ("Cannabis herb (marijuana)", "drug 2.1; subgroup 7.1", "cannabis", ""),
+    ("Marijuana (herb)", "drug 2.1", "cannabis", ""),
+    ("Cannabis resin (hashish)", "drug 2.1; subgroup 7.1", "cannabis", ""),
+    ("Hashish (resin)", "drug 2.1", "cannabis", ""),
+    ("Cannabis or hashish oil", "drug 2.1", "cannabis", ""),
+    ("Cannabis oil", "subgroup 7.1", "cannabis", ""),
+    ("Cannabis plants", "subgroup 7.1", "cannabis", ""),
+    ("Cannabis seed", "subgroup 7.1", "cannabis", ""),
+    ("Other types of cannabis", "drug 2.1; subgroup 7.1", "cannabis", ""),
+    ("Other types of cannabis products excluding synthetic cannabinoids", "drug 2.1", "cannabis", ""),
+    ("Synthetic cannabinoids under international control", "subgroup 7.1", "synthetic_cannabinoids", ""),
+    ("Synthetic cannabinoids (Spice)", "subgroup 7.1", "synthetic_cannabinoids", ""),
+    ('Synthetic cannabinoid receptor agonists ("synthetic cannabinoids")', "drug 2.1", "synthetic_cannabinoids", ""),
+    ("Synthetic cannabinoids", "NPS type 1.2/1.4", "synthetic_cannabinoids", ""),
+    ("Synthetic cathinones", "drug 2.1; subgroup 7.1", "synthetic_cathinones", ""),
+    ("Crack", "drug 2.1", "crack", ""),
+    ('"Crack" cocaine, freebase cocaine', "drug 2.1", "crack", ""),
+    ('"Crack" cocaine', "drug name 7.1", "crack", ""),
+    ("Cocaine salts", "drug 2.1", "cocaine", ""),
+    ("Cocaine hydrochloride", "drug 2.1; drug name 7.1", "cocaine", ""),
+    ("Coca-type", "subgroup 7.1", "cocaine", "coca leaf and coca bush"),
+    ("LSD", "drug 2.1; subgroup 7.1", "lsd", ""),
+    ("Ketamine", "drug 2.1; NPS substance 1.2/1.4", "ketamine", ""),
+    ("Heroin", "drug 2.1; drug name 7.1", "heroin", ""),
+    ("Opium", "drug 2.1; drug name 7.1", "opium", ""),
+    ("Pharmaceutical opioids", "drug 2.1; subgroup 7.1", "prescription_opioids", ""),
+    ("Non-medical use of pharmaceutical opioids", "drug 2.1", "prescription_opioids", ""),
+    ("Other pharmaceutical opioids", "drug 2.1", "prescription_opioids", ""),
+    ("Codeine", "drug 2.1", "prescription_opioids", ""),
+    ("Tramadol", "drug 2.1", "prescription_opioids", "pharmaceutical synthetic opioid (ICD-10 T40.4)"),
+    ("Methadone", "drug name 7.1", "methadone", ""),
+    ("Fentanyl", "drug name 7.1", "fentanyl", ""),
+    ("Nitazenes", "drug 2.1", "synthetic_opioids", "listed by UNODC among NPS"),
+    ("Benzodiazepines", "drug 2.1; subgroup 7.1", "benzodiazepines", ""),
+    ("Barbiturates", "drug 2.1; subgroup 7.1", "barbiturates", ""),
+    ('Reported total sedatives and tranquillizers', "subgroup 7.1", "tranquillizers_sedatives", "reported total"),
+    ("Reported total hallucinogens", "subgroup 7.1", "hallucinogens", "reported total"),
+)
+
+_VSRR = (
+    ("Number of Deaths", "deaths from all causes", None, "measure: deaths (all causes), not a substance"),
+    ("Number of Drug Overdose Deaths", "drug overdose deaths", "all_drugs", ""),
+    ("Percent with drugs specified", "percent of overdose deaths with drug(s) specified", None,
+     "measure: data quality (percent), not a substance"),
+    ("Cocaine (T40.5)", "", "cocaine", ""),
+    ("Heroin (T40.1)", "", "heroin", ""),
+    ("Methadone (T40.3)", "", "methadone", ""),
+    ("Natural & semi-synthetic opioids (T40.2)", "", "natural_semisynthetic_opioids", ""),
+    ("Natural & semi-synthetic opioids, incl. methadone (T40.2, T40.3)", "", "natural_semisynthetic_opioids_methadone", ""),
+    ("Natural, semi-synthetic, & synthetic opioids, incl. methadone (T40.2-T40.4)", "",
+     "natural_semisynthetic_synthetic_opioids", ""),
+    ("Opioids (T40.0-T40.4,T40.6)", "", "opioids", ""),
+    ("Psychostimulants with abuse potential (T43.6)", "", "psychostimulants", ""),
+    ("Synthetic opioids, excl. methadone (T40.4)", "", "synthetic_opioids", ""),
+)
+
+_NHANES = (
+    ("Marijuana", "ever used marijuana (DUQ200)", "cannabis", "lifetime use"),
+    ("AgeFirstMarij", "age first used marijuana", "cannabis", ""),
+    ("RegularMarij", "ever used marijuana regularly (at least once a month for a year)", "cannabis", "regular use"),
+    ("AgeRegMarij", "age started regular marijuana use", "cannabis", ""),
+    ("HardDrugs", "ever used cocaine, heroin or methamphetamine (DUQ240)", "cocaine_heroin_methamphetamine", ""),
+    ("Alcohol12PlusYr", "12+ drinks in any one year", "alcohol", ""),
+    ("AlcoholDay", "average drinks a day", "alcohol", ""),
+    ("AlcoholYear", "days drank in past year", "alcohol", ""),
+    ("SmokeNow", "smokes cigarettes now", "tobacco", ""),
+    ("Smoke100", "smoked 100+ cigarettes in life", "tobacco", ""),
+    ("Smoke100n", "smoked 100+ cigarettes (labelled)", "tobacco", ""),
+    ("SmokeAge", "age started smoking regularly", "tobacco", ""),
+    # official DUQ questionnaire variables
+    ("DUQ200", "ever used marijuana or hashish", "cannabis", "official DUQ file"),
+    ("DUQ240", "ever used cocaine/heroin/methamphetamine", "cocaine_heroin_methamphetamine", "official DUQ file"),
+    ("DUQ250", "ever used any form of cocaine", "cocaine", "official DUQ file"),
+    ("DUQ290", "ever used heroin", "heroin", "official DUQ file"),
+    ("DUQ330", "ever used methamphetamine", "methamphetamine", "official DUQ file"),
+)
+
+_TABLES = {"teds": _TEDS, "nsduh": _NSDUH, "uci": _UCI, "unodc": _UNODC, "vsrr": _VSRR, "nhanes": _NHANES}
+
+
+# ---------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------
+
+
+def ids() -> list[str]:
+    """Return every substance id, in taxonomy order.
+
+    Examples
+    --------
+    >>> from drugtrends import taxonomy
+    >>> "crack" in taxonomy.ids()
+    True
+    """
+    return [s.id for s in _SUBSTANCES]
+
+
+def get(id: str) -> Substance:
+    """Return the :class:`Substance` with this id.
+
+    Parameters
+    ----------
+    id : str
+        A substance id such as ``"cocaine"``.
+
+    Returns
+    -------
+    Substance
+
+    Raises
+    ------
+    UnknownVariableError
+        The id is not in the taxonomy (the message lists the valid ids).
+
+    Examples
+    --------
+    >>> from drugtrends import taxonomy
+    >>> taxonomy.get("crack").parent
+    'cocaine'
+    """
+    try:
+        return _BY_ID[id]
+    except (KeyError, TypeError):
+        raise UnknownVariableError(
+            f"Unknown substance id {id!r}. Valid ids: {', '.join(ids())}."
+        ) from None
+
+
+def label(id: str, lang: str = "en") -> str:
+    """Return the display label of a substance.
+
+    Parameters
+    ----------
+    id : str
+        Substance id.
+    lang : {"en", "fr"}
+        Language; French follows the OFDT vocabulary.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from drugtrends import taxonomy
+    >>> taxonomy.label("synthetic_opioids", "fr")
+    'opioïdes de synthèse (hors méthadone)'
+    >>> taxonomy.label("heroin", "fr")
+    'héroïne'
+    """
+    s = get(id)
+    if lang == "en":
+        return s.label_en
+    if lang == "fr":
+        return s.label_fr
+    raise ValueError(f"lang must be 'en' or 'fr', not {lang!r}.")
+
+
+def ancestors(id: str) -> list[str]:
+    """Return the ids of the broader groups of ``id``, nearest first.
+
+    Examples
+    --------
+    >>> from drugtrends import taxonomy
+    >>> taxonomy.ancestors("fentanyl")
+    ['synthetic_opioids', 'opioids']
+    """
+    out: list[str] = []
+    parent = get(id).parent
+    while parent is not None:
+        if parent in out:  # pragma: no cover - guarded by tests
+            raise RuntimeError(f"taxonomy cycle at {parent!r}")
+        out.append(parent)
+        parent = _BY_ID[parent].parent
+    return out
+
+
+@lru_cache(maxsize=None)
+def _children() -> dict[str, tuple[str, ...]]:
+    kids: dict[str, list[str]] = {s.id: [] for s in _SUBSTANCES}
+    for s in _SUBSTANCES:
+        if s.parent is not None:
+            kids[s.parent].append(s.id)
+    return {k: tuple(v) for k, v in kids.items()}
+
+
+def descendants(id: str, include_self: bool = True) -> list[str]:
+    """Return ``id`` and every substance below it (depth first, taxonomy order).
+
+    Parameters
+    ----------
+    id : str
+        Substance id.
+    include_self : bool
+        Put ``id`` itself first (default).
+
+    Examples
+    --------
+    >>> from drugtrends import taxonomy
+    >>> taxonomy.descendants("cocaine")
+    ['cocaine', 'crack']
+    >>> taxonomy.descendants("amphetamines", include_self=False)
+    ['methamphetamine']
+    """
+    get(id)
+    out: list[str] = [id] if include_self else []
+    stack = list(reversed(_children()[id]))
+    while stack:
+        cur = stack.pop()
+        out.append(cur)
+        stack.extend(reversed(_children()[cur]))
+    return out
+
+
+def is_a(id: str, ancestor: str) -> bool:
+    """Return True if ``id`` is ``ancestor`` or lies below it.
+
+    Examples
+    --------
+    >>> from drugtrends import taxonomy
+    >>> taxonomy.is_a("heroin", "opioids"), taxonomy.is_a("cocaine", "opioids")
+    (True, False)
+    """
+    get(ancestor)
+    return id == ancestor or ancestor in ancestors(id)
+
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "\xa0": " "})
+
+
+def _norm(source: str, code: object) -> str:
+    """Normalise a source code for lookup."""
+    if source == "teds":
+        if isinstance(code, float) and code.is_integer():
+            code = int(code)
+        return str(code).strip().upper()
+    text = re.sub(r"\s+", " ", str(code).translate(_QUOTES)).strip()
+    if source in ("unodc", "vsrr", "uci", "nhanes"):
+        return text.casefold()
+    return text.upper()
+
+
+@lru_cache(maxsize=None)
+def _lookup(source: str) -> dict[str, str | None]:
+    return {_norm(source, code): sub for code, _lab, sub, _note in _TABLES[source]}
+
+
+_TCODE = re.compile(r"T(\d{2})\.(\d)")
+
+
+def icd10_codes(text: str) -> list[str]:
+    """Expand the ICD-10 T-codes named in a text (ranges included).
+
+    Parameters
+    ----------
+    text : str
+        E.g. ``"Opioids (T40.0-T40.4,T40.6)"``.
+
+    Returns
+    -------
+    list of str
+        Sorted unique codes, e.g. ``['T40.0', 'T40.1', 'T40.2', 'T40.3', 'T40.4', 'T40.6']``.
+
+    Examples
+    --------
+    >>> from drugtrends.taxonomy import icd10_codes
+    >>> icd10_codes("Natural, semi-synthetic, & synthetic opioids, incl. methadone (T40.2-T40.4)")
+    ['T40.2', 'T40.3', 'T40.4']
+    >>> icd10_codes("Number of Deaths")
+    []
+    """
+    text = str(text)
+    codes: set[str] = set()
+    for m in re.finditer(r"T(\d{2})\.(\d)\s*-\s*T(\d{2})\.(\d)", text):
+        a, b, c, d = m.groups()
+        if a == c:
+            codes.update(f"T{a}.{k}" for k in range(int(b), int(d) + 1))
+    for m in _TCODE.finditer(text):
+        codes.add(f"T{m.group(1)}.{m.group(2)}")
+    return sorted(codes)
+
+
+@lru_cache(maxsize=None)
+def _vsrr_by_codes() -> dict[tuple[str, ...], str]:
+    out = {}
+    for code, _lab, sub, _note in _VSRR:
+        t = tuple(icd10_codes(code))
+        if t and sub is not None:
+            out[t] = sub
+    return out
+
+
+def _nsduh_stem(code: str) -> str | None:
+    """Resolve an NSDUH variable name to a stem of the mapping table."""
+    table = _lookup("nsduh")
+    cands = [code]
+    if code.startswith("IR"):
+        cands.append(code[2:])
+    for c in list(cands):
+        for suf in ("FLAG", "EVER", "EVR", "REC", "RC", "YR", "MON", "LIF", "AGE", "YFQ", "FY", "30N", "30FQ",
+                    "INIT", "YFU"):
+            if c.endswith(suf) and len(c) > len(suf):
+                cands.append(c[: -len(suf)])
+    for c in cands:
+        if c in table:
+            return c
+    # longest known stem that prefixes the name (e.g. MRJMON -> MRJ)
+    best = None
+    for c in cands:
+        for stem in table:
+            if c.startswith(stem) and len(stem) >= 2 and (best is None or len(stem) > len(best)):
+                best = stem
+    return best
+
+
+def from_source(source: str, code: object) -> str | None:
+    """Map a source's code (column, value, sheet or indicator) to a substance id.
+
+    Parameters
+    ----------
+    source : {"teds", "nsduh", "uci", "unodc", "vsrr", "nhanes"}
+        The data source.
+    code : str or int
+        * ``teds``: a ``SUB1``/``SUB2``/``SUB3`` value (1..20, -9) or a flag
+          name (``COKEFLG``...);
+        * ``nsduh``: a variable stem (``MRJ``, ``PNRNM``) or a PUF variable
+          (``IRMJRC``, ``COCYR``, ``IRPNRNMREC``);
+        * ``uci``: a column of the drug consumption file (``Coke``, ``Meth`` =
+          methadone);
+        * ``unodc``: a sheet name of annex 1.2/1.4 or a drug group / drug
+          label of 2.1 and 7.1 (case, spacing and curly quotes ignored);
+        * ``vsrr``: an ``Indicator`` value (matched by label, else by its set
+          of ICD-10 T-codes);
+        * ``nhanes``: a variable of NHANESraw (``Marijuana``, ``HardDrugs``)
+          or of the official DUQ file.
+
+    Returns
+    -------
+    str or None
+        The substance id; ``None`` for codes the source uses for "no
+        substance" (TEDS ``1``/``-9``, VSRR all-cause deaths and percent
+        specified, UNODC precursors).
+
+    Raises
+    ------
+    UnknownVariableError
+        The code is not known for this source (the message lists known codes).
+
+    Examples
+    --------
+    >>> from drugtrends import taxonomy
+    >>> taxonomy.from_source("teds", 3), taxonomy.from_source("uci", "Meth")
+    ('cocaine', 'methadone')
+    >>> taxonomy.from_source("vsrr", "Synthetic opioids, excl. methadone (T40.4)")
+    'synthetic_opioids'
+    >>> taxonomy.from_source("nsduh", "IRPNRNMREC")
+    'prescription_opioids'
+    >>> taxonomy.from_source("teds", 1) is None
+    True
+    """
+    if source not in _TABLES:
+        raise UnknownVariableError(f"Unknown source {source!r}. Valid sources: {', '.join(SOURCES)}.")
+    key = _norm(source, code)
+    table = _lookup(source)
+    if key in table:
+        return table[key]
+    if source == "vsrr":
+        codes = tuple(icd10_codes(str(code)))
+        if codes in _vsrr_by_codes():
+            return _vsrr_by_codes()[codes]
+    if source == "nsduh":
+        stem = _nsduh_stem(key)
+        if stem is not None:
+            return table[stem]
+    known = [c for c, *_ in _TABLES[source]]
+    raise UnknownVariableError(
+        f"{source}: code {code!r} is not in the substance mapping. Known codes: {', '.join(map(str, known[:40]))}"
+        f"{' ...' if len(known) > 40 else ''}. Add it to drugtrends.taxonomy if it is a new code of the source."
+    )
+
+
+def mapping(source: str) -> pd.DataFrame:
+    """Return the mapping table of one source.
+
+    Parameters
+    ----------
+    source : {"teds", "nsduh", "uci", "unodc", "vsrr", "nhanes"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``source``, ``code`` (str, as published), ``label``,
+        ``substance`` (id, or missing for non-substance codes), ``note``.
+
+    Examples
+    --------
+    >>> from drugtrends import taxonomy
+    >>> m = taxonomy.mapping("uci")
+    >>> m.loc[m.code == "Coke", "substance"].item()
+    'cocaine'
+    """
+    if source not in _TABLES:
+        raise UnknownVariableError(f"Unknown source {source!r}. Valid sources: {', '.join(SOURCES)}.")
+    rows = [
+        {"source": source, "code": str(c), "label": lab, "substance": sub, "note": note}
+        for c, lab, sub, note in _TABLES[source]
+    ]
+    df = pd.DataFrame(rows, columns=["source", "code", "label", "substance", "note"])
+    return df.astype({"source": "string", "code": "string", "label": "string", "substance": "string", "note": "string"})
+
+
+def all_substances() -> pd.DataFrame:
+    """Return the whole taxonomy as a table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per substance: ``id``, ``label_en``, ``label_fr``, ``parent``,
+        ``level`` (0 for top-level), ``icd10``, ``atc``, ``note``.
+
+    Examples
+    --------
+    >>> from drugtrends import taxonomy
+    >>> t = taxonomy.all_substances()
+    >>> int(t.set_index("id").loc["fentanyl", "level"])
+    2
+    """
+    rows = [
+        {"id": s.id, "label_en": s.label_en, "label_fr": s.label_fr, "parent": s.parent,
+         "level": len(ancestors(s.id)), "icd10": s.icd10, "atc": s.atc, "note": s.note}
+        for s in _SUBSTANCES
+    ]
+    df = pd.DataFrame(rows)
+    return df.astype({c: "string" for c in ("id", "label_en", "label_fr", "parent", "icd10", "atc", "note")})
