@@ -1,0 +1,297 @@
+"""Breaks in series comparability: a registry of known ones, detection, splitting.
+
+A *break* marks the first value of ``x`` (usually the year) from which a series
+is no longer comparable with what came before: a questionnaire redesign, a
+change of survey mode, a change of the population covered (age range), or a
+change of data status (provisional versus final counts). Trend functions in
+:mod:`drugtrends.trends` refuse to estimate across a break
+(:class:`~drugtrends.errors.BreakError`) unless told ``allow_breaks=True``;
+:func:`split_at_breaks` cuts a series into comparable pieces instead.
+
+Known breaks (:data:`KNOWN_BREAKS`)
+-----------------------------------
+* NSDUH 2015: questionnaire redesign (SAMHSA, *2015 NSDUH: Summary of the
+  Effects of the 2015 NSDUH Questionnaire Redesign*); several series (e.g.
+  prescription drug misuse, methamphetamine, inhalants) start afresh in 2015.
+* NSDUH 2020: data collection moved to a multimode (web + in-person) design
+  in Q4 2020; SAMHSA states 2020 estimates are comparable with no other year,
+  and 2021 onward (multimode) are not comparable with 2019 and earlier. Two
+  breaks therefore: at 2020 and at 2021.
+* CDC VSRR: provisional 12-month-ending counts are not comparable with final
+  counts (the status changes when the final file for a year is closed);
+  recorded with ``at=None`` and ``kind="status"``: detect it from the data with
+  :func:`detect_definition_breaks` on the status column.
+* UNODC World Drug Report annex 1.2: national series whose age range or
+  reference period changes (France's cocaine series from 15-64 to 18-64) are
+  found in the data by :func:`detect_definition_breaks`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from drugtrends.errors import BreakError, UnknownVariableError
+
+__all__ = [
+    "Break",
+    "KNOWN_BREAKS",
+    "breaks_for",
+    "check_no_breaks",
+    "detect_definition_breaks",
+    "split_at_breaks",
+]
+
+
+@dataclass(frozen=True)
+class Break:
+    """A break in the comparability of a series.
+
+    Parameters
+    ----------
+    series : str
+        Series or dataset id the break belongs to (``"nsduh"``, ``"cdc_vsrr"``,
+        ``"unodc_prevalence"``...), or a label built from the data.
+    at : float or None
+        First ``x`` value (year) of the new, non-comparable regime: values with
+        ``x >= at`` are not comparable with values with ``x < at``. ``None``
+        when the break is not a point in time (e.g. provisional vs final).
+    reason : str
+        Human-readable reason, shown in error messages and plot notes.
+    kind : str
+        ``"redesign"``, ``"mode"``, ``"definition"``, ``"status"`` or ``"other"``.
+    domain : tuple of (str, object) pairs
+        For breaks detected in grouped data, the group they apply to, e.g.
+        ``(("country", "France"), ("substance", "cocaine"))``; empty when the
+        break applies to the whole series.
+
+    Examples
+    --------
+    >>> b = Break("nsduh", 2015, "2015 questionnaire redesign", "redesign")
+    >>> b.label()
+    'nsduh 2015: 2015 questionnaire redesign'
+    """
+
+    series: str
+    at: float | None
+    reason: str
+    kind: str = "other"
+    domain: tuple[tuple[str, Any], ...] = field(default=())
+
+    def label(self) -> str:
+        """Short text naming the break (series, where, why)."""
+        where = "" if self.at is None else f" {_fmt_x(self.at)}"
+        dom = ""
+        if self.domain:
+            dom = " [" + ", ".join(f"{k}={v}" for k, v in self.domain) + "]"
+        return f"{self.series}{dom}{where}: {self.reason}"
+
+    def applies_to(self, domain: dict[str, Any] | None = None) -> bool:
+        """True if the break applies to ``domain`` (a ``{column: value}`` dict)."""
+        if not self.domain:
+            return True
+        domain = domain or {}
+        return all(k in domain and domain[k] == v for k, v in self.domain)
+
+
+def _fmt_x(v: float) -> str:
+    v = float(v)
+    return str(int(v)) if v.is_integer() else f"{v:g}"
+
+
+#: Breaks known from the data producers' documentation.
+KNOWN_BREAKS: tuple[Break, ...] = (
+    Break("nsduh", 2015, "2015 NSDUH questionnaire redesign (several measures not comparable "
+          "with 2014 and earlier)", "redesign"),
+    Break("nsduh", 2020, "2020 NSDUH mode change (web + in-person from Q4 2020): 2020 is "
+          "comparable with no other year", "mode"),
+    Break("nsduh", 2021, "2021 onward multimode NSDUH is not comparable with 2019 and earlier "
+          "(nor with 2020)", "mode"),
+    Break("cdc_vsrr", None, "VSRR provisional 12-month-ending counts are not comparable with "
+          "final counts", "status"),
+)
+
+
+def breaks_for(series: str) -> list[Break]:
+    """Known breaks registered for ``series`` (empty list if none).
+
+    Examples
+    --------
+    >>> [b.at for b in breaks_for("nsduh")]
+    [2015, 2020, 2021]
+    >>> breaks_for("no_such_series")
+    []
+    """
+    return [b for b in KNOWN_BREAKS if b.series == series]
+
+
+def _as_breaks(breaks: Iterable[Break | float] | Break | float | None, series: str = "series") -> list[Break]:
+    if breaks is None:
+        return []
+    if isinstance(breaks, (Break, int, float)):
+        breaks = [breaks]
+    out = []
+    for b in breaks:
+        if isinstance(b, Break):
+            out.append(b)
+        else:
+            out.append(Break(series, float(b), "user-declared break", "other"))
+    return out
+
+
+def _crossing(xmin: float, xmax: float, breaks: Sequence[Break]) -> list[Break]:
+    """Breaks with data on both sides in [xmin, xmax]."""
+    return [b for b in breaks if b.at is not None and xmin < float(b.at) <= xmax]
+
+
+def check_no_breaks(x: Iterable[float], breaks: Iterable[Break | float] | None,
+                    what: str = "trend", allow_breaks: bool = False) -> list[Break]:
+    """Raise :class:`BreakError` if the ``x`` values straddle a break.
+
+    Parameters
+    ----------
+    x : iterable of float
+        The x values (years) the estimate uses.
+    breaks : iterable of Break or float, or None
+        Breaks to check (numbers are treated as user-declared breaks).
+    what : str
+        Name of the calling estimate, used in the message.
+    allow_breaks : bool
+        If True, never raise: return the crossed breaks so results carry them.
+
+    Returns
+    -------
+    list of Break
+        The breaks crossed (empty if none).
+
+    Examples
+    --------
+    >>> check_no_breaks([2012, 2013, 2014], breaks_for("nsduh"))
+    []
+    >>> check_no_breaks([2014, 2016], breaks_for("nsduh"), allow_breaks=True)[0].at
+    2015
+    >>> check_no_breaks([2014, 2016], breaks_for("nsduh"))
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.BreakError: trend: the x values 2014 to 2016 cross a comparability break: nsduh 2015: 2015 NSDUH questionnaire redesign (several measures not comparable with 2014 and earlier). Estimate each side separately (drugtrends.trends.split_at_breaks), or pass allow_breaks=True to override if you know the measure is unaffected.
+    """
+    xs = pd.to_numeric(pd.Series(list(x)), errors="coerce").dropna()
+    bl = _as_breaks(breaks)
+    if xs.empty:
+        return []
+    crossed = _crossing(float(xs.min()), float(xs.max()), bl)
+    if crossed and not allow_breaks:
+        names = "; ".join(b.label() for b in crossed)
+        raise BreakError(
+            f"{what}: the x values {_fmt_x(xs.min())} to {_fmt_x(xs.max())} cross a comparability "
+            f"break: {names}. Estimate each side separately (drugtrends.trends.split_at_breaks), "
+            "or pass allow_breaks=True to override if you know the measure is unaffected."
+        )
+    return crossed
+
+
+def split_at_breaks(df: pd.DataFrame, breaks: Iterable[Break | float] | None, x: str = "year",
+                    ) -> list[tuple[str, pd.DataFrame]]:
+    """Cut a series into pieces that are comparable within themselves.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The series (one row per ``x`` value, or several per group).
+    breaks : iterable of Break or float, or None
+        Breaks; each starts a new piece at ``x >= at``. Breaks with ``at=None``
+        are ignored here (detect them with :func:`detect_definition_breaks`).
+    x : str
+        Column holding the time variable.
+
+    Returns
+    -------
+    list of (label, DataFrame)
+        Pieces in time order; the label is ``"start-end"`` of the x values kept.
+        Empty pieces are dropped.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"year": range(2012, 2024), "p": 0.1})
+    >>> [lab for lab, _ in split_at_breaks(d, breaks_for("nsduh"))]
+    ['2012-2014', '2015-2019', '2020', '2021-2023']
+    """
+    if x not in df.columns:
+        raise UnknownVariableError(f"split_at_breaks(): column {x!r} not in the data; columns: {list(df.columns)}")
+    cuts = sorted({float(b.at) for b in _as_breaks(breaks) if b.at is not None})
+    xv = pd.to_numeric(df[x], errors="coerce")
+    edges = [-float("inf"), *cuts, float("inf")]
+    out = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        piece = df.loc[(xv >= lo) & (xv < hi)]
+        if piece.empty:
+            continue
+        a, b = _fmt_x(pd.to_numeric(piece[x]).min()), _fmt_x(pd.to_numeric(piece[x]).max())
+        out.append((a if a == b else f"{a}-{b}", piece))
+    return out
+
+
+def detect_definition_breaks(df: pd.DataFrame, x: str = "year", by: Sequence[str] | str | None = None,
+                             definition: Sequence[str] | str = ("age_group", "period"),
+                             series: str = "series") -> list[Break]:
+    """Find breaks where a series' definition (age range, period, status) changes.
+
+    Within each group of ``by``, rows are sorted by ``x``; a break is recorded
+    at the first ``x`` whose ``definition`` columns differ from the previous
+    row's (missing values compare equal to each other).
+
+    Parameters
+    ----------
+    df : DataFrame
+        Long data, e.g. UNODC annex 1.2 rows (country, substance, year, age
+        range, value).
+    x : str
+        Time column.
+    by : str or sequence of str, optional
+        Columns identifying one series (e.g. ``["country", "substance"]``).
+    definition : str or sequence of str
+        Columns whose change breaks comparability (e.g. ``["age_group"]``).
+    series : str
+        Series id written into each :class:`Break`.
+
+    Returns
+    -------
+    list of Break
+        One per change, with ``kind="definition"`` and ``domain`` set to the
+        group; the reason names the old and new definition.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"country": "France", "year": [2010, 2014, 2017, 2023],
+    ...                   "age_group": ["15-64", "15-64", "18-64", "18-64"]})
+    >>> [b.label() for b in detect_definition_breaks(d, by="country", definition="age_group",
+    ...                                              series="cocaine")]
+    ['cocaine [country=France] 2017: age_group changed from 15-64 to 18-64']
+    """
+    by = [by] if isinstance(by, str) else list(by or [])
+    definition = [definition] if isinstance(definition, str) else list(definition)
+    missing = [c for c in [x, *by, *definition] if c not in df.columns]
+    if missing:
+        raise UnknownVariableError(
+            f"detect_definition_breaks(): column(s) {missing} not in the data; columns: {list(df.columns)}")
+    d = df[[x, *by, *definition]].copy()
+    d["_x"] = pd.to_numeric(d[x], errors="coerce")
+    d = d.sort_values([*by, "_x"], kind="stable")
+    groups = d.groupby(by, sort=False, dropna=False) if by else [((), d)]
+    out: list[Break] = []
+    for key, g in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        dom = tuple(zip(by, key))
+        prev = None
+        for _, row in g.iterrows():
+            cur = tuple("<NA>" if pd.isna(row[c]) else str(row[c]) for c in definition)
+            if prev is not None and cur != prev:
+                changes = [f"{c} changed from {a} to {b}" for c, a, b in zip(definition, prev, cur) if a != b]
+                xv = float(row["_x"])
+                out.append(Break(series, int(xv) if xv.is_integer() else xv, "; ".join(changes),
+                                 "definition", dom))
+            prev = cur
+    return out

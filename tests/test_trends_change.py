@@ -1,0 +1,284 @@
+"""Survey-based changes and trend tests, checked against R ``survey`` on NHANES 2009-2012.
+
+Reference: ``tests/reference/trends_nhanes.R`` (svyglm quasibinomial of mj / hd /
+regmj on ``cycle01``, overall and within Gender; svyby + svycontrast for the
+difference and the ratio of the two cycles' means). Tolerances: 1e-8 relative
+for estimates, 1e-6 relative for SEs.
+
+Our trend test uses orthogonal polynomial scores (R ``contr.poly``); with two
+cycles the linear score is ``(cycle01 - 1/2) * sqrt(2)``, so our linear
+coefficient and SE are R's ``cycle01`` ones divided by sqrt(2), and t, p are
+identical: this also checks the contrast coding. R's coefficients are those of
+an IRLS stopped at a relative deviance change of 1e-8; ours are iterated to
+machine precision, so coefficients are compared with the closed-form MLE
+(logit differences of R's svymean estimates) at 1e-10 and with R's svyglm to
+1e-6 of their SE (R's are up to 2e-7 relative off the MLE); SEs, t and p at 1e-6 / 1e-5.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from drugtrends.errors import BreakError
+from drugtrends.trends import (
+    breaks_for,
+    change_between,
+    change_from_estimates,
+    orthogonal_poly,
+    describe_change,
+    significance_vs_latest,
+    survey_trend_test,
+)
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+
+
+def _nhanes_csv() -> Path:
+    from drugtrends import paths
+
+    for p in (paths.data_dir() / "nhanes_2009_2012" / "NHANESraw.csv",
+              Path("/work/shared/data/nhanes_2009_2012/NHANESraw.csv"),
+              HERE.parent.parent / "shared" / "data" / "nhanes_2009_2012" / "NHANESraw.csv"):
+        if p.is_file():
+            return p
+    pytest.skip("NHANESraw.csv not found in the data dir or the ../shared/data mirror")
+
+
+@pytest.fixture(scope="module")
+def nhanes() -> pd.DataFrame:
+    d = pd.read_csv(_nhanes_csv(), low_memory=False)
+    yn = {"Yes": 1.0, "No": 0.0}
+    d["wt"] = d["WTINT2YR"] / 2
+    d["mj"] = d["Marijuana"].map(yn).astype(float)
+    d["regmj"] = d["RegularMarij"].map(yn).astype(float)
+    d["hd"] = d["HardDrugs"].map(yn).astype(float)
+    return d
+
+
+def _design(d: pd.DataFrame):
+    """drugtrends.survey.SurveyDesign when available, else a minimal stand-in with the same attributes."""
+    try:
+        from drugtrends.survey import SurveyDesign  # noqa: PLC0415
+
+        return SurveyDesign(d, weight="wt", strata="SDMVSTRA", psu="SDMVPSU")
+    except (ImportError, TypeError, AttributeError):
+        return SimpleNamespace(data=d, weight="wt", strata="SDMVSTRA", psu="SDMVPSU")
+
+
+@pytest.fixture(scope="module")
+def ref():
+    from reference.reference import load_reference
+
+    try:
+        return load_reference("trends_nhanes")
+    except FileNotFoundError:
+        pytest.skip("tests/reference/trends_nhanes.csv not written yet")
+
+
+def _r(ref, analysis, statistic, variable, domain=""):
+    from reference.reference import ref_value
+
+    return ref_value(ref, analysis, statistic, variable=variable, domain=domain)
+
+
+DOMAINS = [("", None), ("Gender=female", "female"), ("Gender=male", "male")]
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("v", ["mj", "hd", "regmj"])
+def test_change_between_matches_r_svycontrast(nhanes, ref, v):
+    des = _design(nhanes)
+    res = change_between(des, v, "SurveyYr", ("2009_10", "2011_12"), by="Gender")
+    overall = change_between(des, v, "SurveyYr", ("2009_10", "2011_12"))
+    for dom, g in DOMAINS:
+        row = overall.iloc[0] if g is None else res.loc[res["Gender"] == g].iloc[0]
+        pre = f"{dom}&" if dom else ""
+        assert row["estimate_from"] == pytest.approx(_r(ref, "mean_cycle", "estimate", v, pre + "SurveyYr=2009_10"), rel=1e-8)
+        assert row["estimate_to"] == pytest.approx(_r(ref, "mean_cycle", "estimate", v, pre + "SurveyYr=2011_12"), rel=1e-8)
+        assert row["se_from"] == pytest.approx(_r(ref, "mean_cycle", "se", v, pre + "SurveyYr=2009_10"), rel=1e-6)
+        assert row["se_to"] == pytest.approx(_r(ref, "mean_cycle", "se", v, pre + "SurveyYr=2011_12"), rel=1e-6)
+        assert row["difference"] == pytest.approx(_r(ref, "diff_cycle", "estimate", v, dom), rel=1e-8)
+        assert row["se"] == pytest.approx(_r(ref, "diff_cycle", "se", v, dom), rel=1e-6)
+        assert row["df"] == _r(ref, "diff_cycle", "df", v, dom)
+        assert row["p"] == pytest.approx(_r(ref, "diff_cycle", "p_t", v, dom), rel=1e-5)
+        assert row["relative_change"] == pytest.approx(_r(ref, "ratio_cycle", "rel_change", v, dom), rel=1e-8)
+        assert row["relative_se"] == pytest.approx(_r(ref, "ratio_cycle", "se", v, dom), rel=1e-6)
+    # normal reference distribution on request (R confint / p_normal)
+    z = change_between(des, v, "SurveyYr", ("2009_10", "2011_12"), df=np.inf)
+    assert z["p"].iloc[0] == pytest.approx(_r(ref, "diff_cycle", "p_normal", v), rel=1e-5)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("v", ["mj", "hd", "regmj"])
+def test_survey_trend_test_matches_r_svyglm(nhanes, ref, v):
+    des = _design(nhanes)
+    res = pd.concat([survey_trend_test(des, v, "SurveyYr"), survey_trend_test(des, v, "SurveyYr", by="Gender")])
+    for dom, g in DOMAINS:
+        sub = res[res["Gender"].isna()] if g is None else res[res["Gender"] == g]
+        lin = sub[sub["term"] == "linear"].iloc[0]
+        b = _r(ref, "trend_logit", "coef", f"{v}:cycle01", dom)
+        se = _r(ref, "trend_logit", "se", f"{v}:cycle01", dom)
+        # R's glm stops IRLS at a relative deviance change < 1e-8, which leaves the
+        # coefficient ~1e-8 (relative) short of the MLE. With one binary regressor the
+        # MLE is closed-form: logit(p_2011) - logit(p_2009) from R's svymean estimates.
+        pre = f"{dom}&" if dom else ""
+        p1 = _r(ref, "mean_cycle", "estimate", v, pre + "SurveyYr=2009_10")
+        p2 = _r(ref, "mean_cycle", "estimate", v, pre + "SurveyYr=2011_12")
+        exact = math.log(p2 / (1 - p2)) - math.log(p1 / (1 - p1))
+        assert lin["coef"] * math.sqrt(2) == pytest.approx(exact, rel=1e-10)
+        assert lin["coef"] * math.sqrt(2) == pytest.approx(b, abs=1e-6 * se)  # R's IRLS: ~2e-7 relative
+        assert lin["se"] * math.sqrt(2) == pytest.approx(se, rel=1e-6)
+        assert lin["t"] == pytest.approx(_r(ref, "trend_logit", "t", f"{v}:cycle01", dom), rel=1e-6)
+        assert lin["p"] == pytest.approx(_r(ref, "trend_logit", "p", f"{v}:cycle01", dom), rel=1e-5)
+        assert lin["df"] == _r(ref, "trend_logit", "df_residual", v, dom)
+        # intercept: R's is the logit at cycle01 = 0; ours is the logit at the mean score
+        b0 = _r(ref, "trend_logit", "coef", f"{v}:(Intercept)", dom)
+        icpt = sub[sub["term"] == "(Intercept)"].iloc[0]["coef"]
+        logit = lambda p: math.log(p / (1 - p))  # noqa: E731
+        assert icpt == pytest.approx((logit(p1) + logit(p2)) / 2, rel=1e-10)
+        assert icpt == pytest.approx(b0 + b / 2, abs=1e-6 * se)
+
+
+@pytest.mark.realdata
+def test_significance_vs_latest_nhanes(nhanes, ref):
+    des = _design(nhanes)
+    r = significance_vs_latest(des, "mj", "SurveyYr", by="Gender")
+    ch = change_between(des, "mj", "SurveyYr", ("2009_10", "2011_12"), by="Gender")
+    txt = describe_change(ch[ch.Gender == "male"].iloc[0], "Ever use of marijuana among men")
+    assert txt == ("Ever use of marijuana among men did not change significantly from 60.9% in 2009_10 "
+                   "to 65.6% in 2011_12 (+4.7 points, 95% CI -0.6 to 10.0)")
+    male = r[(r["Gender"] == "male") & (r["year"] == "2009_10")].iloc[0]
+    assert male["difference"] == pytest.approx(_r(ref, "diff_cycle", "estimate", "mj", "Gender=male"), rel=1e-8)
+    assert male["p"] == pytest.approx(_r(ref, "diff_cycle", "p_t", "mj", "Gender=male"), rel=1e-5)
+    assert male["marker"] == ""  # p = 0.078
+    latest = r[r["year"] == "2011_12"]
+    assert latest["p"].isna().all() and (latest["marker"] == "").all()
+
+
+# ------------------------------------------------------------- synthetic checks
+def _toy(seed=0, years=(2014, 2015, 2016, 2017, 2018, 2019), n_per=400):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i, yr in enumerate(years):
+        strata = np.repeat(np.arange(10) + 100 * i, n_per // 10)
+        psu = np.tile([1, 2], n_per // 2)
+        p = 0.10 + 0.02 * i
+        rows.append(pd.DataFrame({"year": yr, "use": (rng.random(n_per) < p).astype(float),
+                                  "wt": rng.uniform(0.5, 2.0, n_per), "st": strata, "psu": psu,
+                                  "sex": rng.choice(["f", "m"], n_per)}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_change_between_hand_computation_and_breaks():
+    d = _toy()
+    des = SimpleNamespace(data=d, weight="wt", strata="st", psu="psu")
+    r = change_between(des, "use", "year", (2016, 2019), allow_breaks=True, breaks=breaks_for("nsduh"))
+    # hand computation: weighted means and the stratified-PSU variance of a ratio mean
+    est, var = [], []
+    for yr in (2016, 2019):
+        s = d[d.year == yr]
+        m = np.average(s.use, weights=s.wt)
+        z = s.wt * (s.use - m) / s.wt.sum()
+        tot = z.groupby([s.st, s.psu]).sum()
+        dev = tot - tot.groupby(level=0).transform("mean")
+        est.append(m)
+        var.append(float((dev ** 2).groupby(level=0).sum().sum() * 2))  # n_h/(n_h-1) = 2
+    assert r["difference"].iloc[0] == pytest.approx(est[1] - est[0], rel=1e-12)
+    assert r["se"].iloc[0] == pytest.approx(math.sqrt(var[0] + var[1]), rel=1e-10)
+    assert r["cov"].iloc[0] == pytest.approx(0.0, abs=1e-18)  # disjoint strata
+    with pytest.raises(BreakError, match="2015 NSDUH questionnaire redesign"):
+        change_between(des, "use", "year", (2014, 2016), breaks=breaks_for("nsduh"))
+    # same answer from the aggregate-input variant (independent samples)
+    agg = change_from_estimates(r["estimate_from"], r["se_from"], r["estimate_to"], r["se_to"], df=r["df"].iloc[0])
+    assert agg["se"].iloc[0] == pytest.approx(r["se"].iloc[0], rel=1e-12)
+    assert agg["p"].iloc[0] == pytest.approx(r["p"].iloc[0], rel=1e-12)
+    assert agg["relative_se"].iloc[0] == pytest.approx(r["relative_se"].iloc[0], rel=1e-12)
+
+
+def test_change_from_estimates_by_hand():
+    # EROPP cocaine past-year use, France 18-64: 1.6 % (2017) -> 2.7 % (2023); SEs illustrative
+    r = change_from_estimates([0.016], [0.0015], [0.027], [0.0018]).iloc[0]
+    se = math.sqrt(0.0015 ** 2 + 0.0018 ** 2)
+    assert r["difference"] == pytest.approx(0.011)
+    assert r["se"] == pytest.approx(se)
+    assert r["relative_change"] == pytest.approx(0.027 / 0.016 - 1)
+    assert r["relative_se"] == pytest.approx(math.sqrt(0.0018 ** 2 / 0.016 ** 2 + 0.027 ** 2 * 0.0015 ** 2 / 0.016 ** 4))
+    assert r["ci_low"] == pytest.approx(0.011 - 1.959963984540054 * se)
+    txt = describe_change(r.to_dict() | {"year_from": 2017, "year_to": 2023}, "Cocaine use")
+    assert txt.startswith("Cocaine use rose significantly from 1.6% in 2017 to 2.7% in 2023 (+1.1 points")
+    down = change_from_estimates(0.05, 0.004, 0.03, 0.004).iloc[0]
+    assert "fell significantly" in describe_change(down, "Use", digits=0)
+
+
+def test_orthogonal_poly_matches_r_contr_poly():
+    # R: contr.poly(4) (printed values)
+    want = np.array([[-0.6708203932499369, 0.5, -0.2236067977499790],
+                     [-0.2236067977499789, -0.5, 0.6708203932499369],
+                     [0.2236067977499789, -0.5, -0.6708203932499369],
+                     [0.6708203932499369, 0.5, 0.2236067977499790]])
+    got = orthogonal_poly([1, 2, 3, 4], degree=3).to_numpy()
+    assert np.allclose(got, want, atol=1e-14)
+    # unequal spacing: contr.poly(3, scores = c(2009, 2011, 2017)) linear = centred scores / norm
+    s = np.array([2009, 2011, 2017.0]) - np.mean([2009, 2011, 2017])
+    assert np.allclose(orthogonal_poly([2009, 2011, 2017], scores=[2009, 2011, 2017])["linear"], s / np.linalg.norm(s))
+
+
+def test_survey_trend_test_detects_rising_use_and_breaks():
+    d = _toy(seed=3, years=(2016, 2017, 2018, 2019), n_per=1000)
+    des = SimpleNamespace(data=d, weight="wt", strata="st", psu="psu")
+    r = survey_trend_test(des, "use", "year", degree=2, by="sex", breaks=breaks_for("nsduh"))
+    lin = r[r.term == "linear"]
+    assert (lin["direction"] == "increase").all() and (lin["p"] < 0.01).all()
+    assert set(r["term"]) == {"(Intercept)", "linear", "quadratic"}
+    # design df: 40 strata x 2 PSUs -> 40, minus 3 coefficients + 1
+    assert (r["df"] == 38).all()
+    shifted = SimpleNamespace(data=d.assign(year=d.year + 2), weight="wt", strata="st", psu="psu")  # 2018-2021
+    with pytest.raises(BreakError, match="2020 NSDUH mode change"):
+        survey_trend_test(shifted, "use", "year", breaks=breaks_for("nsduh"))
+
+
+def test_significance_vs_latest_marks_and_respects_breaks():
+    d = _toy(seed=5, years=(2012, 2013, 2014, 2015, 2016, 2017), n_per=1200)
+    des = SimpleNamespace(data=d, weight="wt", strata="st", psu="psu")
+    r = significance_vs_latest(des, "use", "year", breaks=breaks_for("nsduh"))
+    pre = r[r.year < 2015]
+    assert (~pre["comparable"]).all() and pre["p"].isna().all() and (pre["marker"] == "").all()
+    post = r[(r.year >= 2015) & (r.year < 2017)]
+    assert post["comparable"].all()
+    for _, row in post.iterrows():
+        want = "b" if row["p"] < 0.01 else "a" if row["p"] < 0.05 else ""
+        assert row["marker"] == want
+    # without breaks, 2012 (p = 0.10 vs 0.20) differs from 2017 at .01
+    r2 = significance_vs_latest(des, "use", "year")
+    assert r2.loc[r2.year == 2012, "marker"].item() == "b"
+
+
+@pytest.mark.realdata
+def test_works_with_the_survey_design_class_and_its_subsets(nhanes):
+    """Same numbers from drugtrends.survey's SurveyDesign, and a .subset() design equals the by= domain."""
+    try:
+        from drugtrends.survey import SurveyDesign
+    except ImportError:
+        try:
+            from drugtrends.survey.design import SurveyDesign
+        except ImportError:
+            pytest.skip("drugtrends.survey.SurveyDesign not available yet")
+    des = SurveyDesign(nhanes, weight="wt", strata="SDMVSTRA", psu="SDMVPSU")
+    by = change_between(des, "hd", "SurveyYr", ("2009_10", "2011_12"), by="Gender")
+    sub = change_between(des.subset(nhanes["Gender"] == "female"), "hd", "SurveyYr", ("2009_10", "2011_12"))
+    f = by[by.Gender == "female"].iloc[0]
+    for col in ("estimate_from", "estimate_to", "difference", "se", "relative_se"):
+        assert sub[col].iloc[0] == pytest.approx(f[col], rel=1e-12)
+    # the design's own domain means agree with ours
+    m = des.mean("hd", by=["Gender", "SurveyYr"])
+    row = m[(m.Gender == "female") & (m.SurveyYr == "2011_12")].iloc[0]
+    assert row["estimate"] == pytest.approx(f["estimate_to"], rel=1e-12)
+    assert row["se"] == pytest.approx(f["se_to"], rel=1e-10)
