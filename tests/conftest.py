@@ -40,7 +40,8 @@ def data_dir() -> Path:
 @pytest.fixture(scope="session")
 def nhanes_raw(data_dir) -> pd.DataFrame:
     """NHANESraw.csv as published (before any harmonisation)."""
-    return pd.read_csv(data_dir / "nhanes_2009_2012" / "NHANESraw.csv", low_memory=False)
+    return pd.read_csv(data_dir / "nhanes_2009_2012" / "NHANESraw.csv", low_memory=False,
+                       keep_default_na=False, na_values=[""])  # "None" is an answer (Depressed)
 
 
 @pytest.fixture(scope="session")

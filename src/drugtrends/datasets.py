@@ -1,0 +1,230 @@
+"""One call from a dataset id to a tidy DataFrame: ``dt.datasets.load(id)``.
+
+:data:`REGISTRY` maps each *load id* to the manifest dataset that holds its
+file(s), the file name(s), the reader and a one-line description. Load ids
+may be finer than manifest ids (the four ``unodc_*`` tables share the
+manifest dataset ``unodc_wdr2025``).
+
+:func:`load` resolves the files with :func:`drugtrends.fetch.ensure`
+(copying from the mirror or downloading what is missing, verifying
+checksums) and calls the reader. Fetch-only datasets (``nsduh``, ``teds_a``,
+``teds_d``: too large for the mirror) take ``year=`` or ``path=`` (your own
+copy); when the file is neither present nor fetchable the error says which
+``drugtrends fetch`` command to run.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from drugtrends.errors import DataNotFoundError, DrugtrendsError, UnknownDatasetError
+
+__all__ = ["Entry", "REGISTRY", "load", "list_datasets", "resolve_reader"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One load id: where its files are and how to read them."""
+
+    manifest_id: str
+    files: tuple[str, ...] | None  # None = chosen per call (by year)
+    reader: str  # "module:function", imported lazily
+    description: str
+    fetch_only: bool = False
+
+
+REGISTRY: dict[str, Entry] = {
+    "unodc_prevalence": Entry(
+        "unodc_wdr2025", ("1.2_Prevalence_of_drug_use_in_the_general_population_national_data.xlsx",),
+        "drugtrends.readers.unodc:read_prevalence",
+        "UNODC WDR 2025 annex 1.2: annual prevalence of drug use, general population, by country/year/drug."),
+    "unodc_youth": Entry(
+        "unodc_wdr2025", ("1.4_Prevalence_of_drug_use_in_the_youth_population_national_data_including_NPS.xlsx",),
+        "drugtrends.readers.unodc:read_youth",
+        "UNODC WDR 2025 annex 1.4: prevalence of drug use among youth (school surveys), incl. NPS."),
+    "unodc_trend_perception": Entry(
+        "unodc_wdr2025", ("2.1_Expert_perception_of_trend_changes_in_use_of_drugs_all_drugs.xlsx",),
+        "drugtrends.readers.unodc:read_trend_perception",
+        "UNODC WDR 2025 annex 2.1: expert perception of trend changes in drug use."),
+    "unodc_seizures": Entry(
+        "unodc_wdr2025", ("7.1_Drug_seizures_2019-2023.xlsx",),
+        "drugtrends.readers.unodc:read_seizures",
+        "UNODC WDR 2025 annex 7.1: quantities of drugs seized, 2019-2023."),
+    "nhanes_2009_2012": Entry(
+        "nhanes_2009_2012", ("NHANESraw.csv",), "drugtrends.readers.nhanes:read_nhanes_harmonised",
+        "NHANES 2009-10 and 2011-12 (20,293 respondents) with design, drug use and profile variables."),
+    "uci_drug_consumption": Entry(
+        "uci_drug_consumption", ("drug_consumption.data",), "drugtrends.readers.uci:read_uci",
+        "UCI drug consumption (quantified): 1,885 respondents, personality scores, use of 18 substances."),
+    "cdc_vsrr": Entry(
+        "cdc_vsrr", ("VSRR_Provisional_Drug_Overdose_Death_Counts.csv",), "drugtrends.readers.vsrr:read_vsrr",
+        "CDC NCHS VSRR provisional drug overdose death counts (12-month ending), by state and drug class."),
+    "teds_codebook": Entry(
+        "teds_codebook", ("teds_a_value_labels.csv", "teds_d_value_labels_by_year.csv"),
+        "drugtrends.readers.teds:read_teds_codebook",
+        "TEDS-A and TEDS-D value labels (variable, code, label, years)."),
+    "nhanes2_validation": Entry(
+        "nhanes2_validation", ("nhanes2.csv", "nhanes2brr_subset.csv", "nhanes2jk_subset.csv"),
+        "drugtrends.readers.validation:read_nhanes2",
+        "NHANES II (1976-80) extracts of the Stata manuals, to validate survey estimators "
+        "(replicates='brr' or 'jk' for the replicate-weight subsets)."),
+    "nsduh": Entry(
+        "nsduh", None, "drugtrends.readers.nsduh:read_nsduh",
+        "NSDUH public-use file of one year (year=), design harmonised, substance recency flags.",
+        fetch_only=True),
+    "teds_a": Entry(
+        "teds_a", None, "drugtrends.readers.teds:read_teds",
+        "TEDS-A treatment admissions of one year (year=), labelled; chunksize= for bounded memory.",
+        fetch_only=True),
+    "teds_d": Entry(
+        "teds_d", None, "drugtrends.readers.teds:read_teds",
+        "TEDS-D treatment discharges of one year (year=), labelled; chunksize= for bounded memory.",
+        fetch_only=True),
+}
+
+
+def resolve_reader(spec: str) -> Callable[..., Any]:
+    """Import ``"module:function"`` and return the function.
+
+    Examples
+    --------
+    >>> resolve_reader("drugtrends.readers.uci:read_uci").__name__
+    'read_uci'
+    """
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _entry(dataset_id: str) -> Entry:
+    try:
+        return REGISTRY[dataset_id]
+    except KeyError:
+        import difflib
+
+        close = difflib.get_close_matches(str(dataset_id), REGISTRY, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise UnknownDatasetError(
+            f"unknown dataset id {dataset_id!r}.{hint} Valid ids: {', '.join(REGISTRY)}."
+        ) from None
+
+
+def _fetch_hint(manifest_id: str, year: int | None) -> str:
+    return (f"Run `drugtrends fetch {manifest_id}` to download it (fetch-only: not in the project mirror), "
+            f"or pass path= to read your own copy of the {year or ''} file.").replace("  ", " ")
+
+
+def _ensure(entry: Entry, names: list[str] | None, year: int | None = None) -> list[Path]:
+    from drugtrends import fetch
+
+    try:
+        return [Path(p) for p in fetch.ensure(entry.manifest_id, names=names)]
+    except UnknownDatasetError:
+        raise
+    except DrugtrendsError as exc:
+        if entry.fetch_only:
+            raise DataNotFoundError(
+                f"{entry.manifest_id} {year if year is not None else ''}: not in the data directory and it "
+                f"could not be fetched ({exc}). {_fetch_hint(entry.manifest_id, year)}"
+            ) from exc
+        raise
+
+
+def load(dataset_id: str, **kwargs: Any) -> Any:
+    """Return a dataset as a tidy DataFrame, fetching its files if needed.
+
+    Parameters
+    ----------
+    dataset_id
+        A load id of :data:`REGISTRY` (see :func:`list_datasets`).
+    **kwargs
+        Passed to the reader, except:
+
+        * ``year`` (``nsduh``, ``teds_a``, ``teds_d``): which year's file;
+        * ``path`` (``nsduh``, ``teds_a``, ``teds_d``): read this file instead
+          of the data directory's (``year`` still needed for NSDUH);
+        * ``replicates`` (``nhanes2_validation``): ``"brr"`` or ``"jk"`` to
+          load a replicate-weight subset instead of the full extract.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Whatever the reader returns (an iterator of DataFrames for TEDS with
+        ``chunksize=``).
+
+    Raises
+    ------
+    UnknownDatasetError
+        Unknown id (the message lists the valid ids).
+    DataNotFoundError
+        A fetch-only file is missing and cannot be fetched (the message gives
+        the ``drugtrends fetch`` command).
+
+    Examples
+    --------
+    >>> df = load("uci_drug_consumption")  # doctest: +SKIP
+    >>> load("no_such_data")
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.UnknownDatasetError: unknown dataset id 'no_such_data'. Valid ids: unodc_prevalence, ...
+    """
+    entry = _entry(dataset_id)
+    reader = resolve_reader(entry.reader)
+    if entry.fetch_only:
+        year = kwargs.pop("year", None)
+        path = kwargs.pop("path", None)
+        if path is None:
+            if year is None:
+                raise TypeError(f"load({dataset_id!r}) needs year= (or path= to your own copy of the file).")
+            from drugtrends.manifest import load_manifest
+
+            f = load_manifest().get(entry.manifest_id).file_for_year(int(year))
+            path = _ensure(entry, [f.name], int(year))[0]
+        else:
+            path = Path(path)
+            if not path.is_file():
+                raise DataNotFoundError(f"{path}: file not found. {_fetch_hint(entry.manifest_id, year)}")
+        if dataset_id == "nsduh":
+            if year is None:
+                raise TypeError("load('nsduh', path=...) also needs year= (it decides the design variables).")
+            return reader(path, int(year), **kwargs)
+        kind = "A" if dataset_id == "teds_a" else "D"
+        return reader(path, kind, **kwargs)
+
+    files = _ensure(entry, list(entry.files))
+    by_name = {p.name: p for p in files}
+    if dataset_id == "teds_codebook":
+        return reader(by_name["teds_a_value_labels.csv"], by_name["teds_d_value_labels_by_year.csv"], **kwargs)
+    if dataset_id == "nhanes2_validation":
+        reps = kwargs.pop("replicates", None)
+        if reps is None:
+            return reader(by_name["nhanes2.csv"], **kwargs)
+        from drugtrends.readers.validation import read_nhanes2_replicates
+
+        name = {"brr": "nhanes2brr_subset.csv", "jk": "nhanes2jk_subset.csv"}.get(str(reps).lower())
+        if name is None:
+            raise ValueError(f"replicates must be 'brr' or 'jk', not {reps!r}")
+        return read_nhanes2_replicates(by_name[name], str(reps).lower(), **kwargs)
+    return reader(files[0], **kwargs)
+
+
+def list_datasets() -> pd.DataFrame:
+    """Return the load ids with their manifest id, files, reader and description.
+
+    Examples
+    --------
+    >>> t = list_datasets()
+    >>> t.loc[t.id == "nsduh", ["manifest_id", "fetch_only"]].values.tolist()
+    [['nsduh', True]]
+    """
+    rows = [
+        {"id": k, "manifest_id": e.manifest_id, "files": ", ".join(e.files) if e.files else "(one per year)",
+         "reader": e.reader.replace(":", "."), "fetch_only": e.fetch_only, "description": e.description}
+        for k, e in REGISTRY.items()
+    ]
+    return pd.DataFrame(rows)
