@@ -48,3 +48,7 @@ class DesignError(DrugtrendsError, ValueError):
 
 class BreakError(DrugtrendsError, ValueError):
     """A trend was asked across a break in series comparability."""
+
+
+class RenderError(DrugtrendsError, RuntimeError):
+    """A report could not be parsed, executed or converted."""
