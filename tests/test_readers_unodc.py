@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _data import real_file
 
 from drugtrends import paths
 from drugtrends.errors import DataNotFoundError, SchemaError
 from drugtrends.readers import unodc
 
-MIRROR = Path("/work/shared/data")
 F12 = "1.2_Prevalence_of_drug_use_in_the_general_population_national_data.xlsx"
 F14 = "1.4_Prevalence_of_drug_use_in_the_youth_population_national_data_including_NPS.xlsx"
 F21 = "2.1_Expert_perception_of_trend_changes_in_use_of_drugs_all_drugs.xlsx"
@@ -25,14 +25,8 @@ F71 = "7.1_Drug_seizures_2019-2023.xlsx"
 
 
 def _data_file(name: str, dataset: str = "unodc_wdr2025") -> Path:
-    """Data-dir copy if fetched, else the read-only mirror; skip when neither."""
-    p = paths.data_dir() / dataset / name
-    if p.is_file():
-        return p
-    for root in (paths.default_mirror(), MIRROR):
-        if root is not None and (root / dataset / name).is_file():
-            return root / dataset / name
-    pytest.skip(f"{dataset}/{name} not available (no data dir copy, no mirror)")
+    """Verified data-dir copy (fetched from the mirror if missing)."""
+    return real_file(dataset, name)
 
 
 @pytest.fixture(scope="module")

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _data import real_file
 
 from drugtrends import paths
 from drugtrends.errors import DataNotFoundError, SchemaError, UnknownVariableError
 from drugtrends.readers import vsrr
 
-MIRROR = Path("/work/shared/data")
 NAME = "VSRR_Provisional_Drug_Overdose_Death_Counts.csv"
 HEADER = ("State,Year,Month,Period,Indicator,Data Value,Percent Complete,Percent Pending Investigation,"
           "State Name,Footnote,Footnote Symbol,Predicted Value")
@@ -20,14 +20,8 @@ FOOT2 = "Numbers may differ from published reports using final data. See Technic
 
 
 def _data_file(name: str = NAME, dataset: str = "cdc_vsrr") -> Path:
-    """Data-dir copy if fetched, else the read-only mirror; skip when neither."""
-    p = paths.data_dir() / dataset / name
-    if p.is_file():
-        return p
-    for root in (paths.default_mirror(), MIRROR):
-        if root is not None and (root / dataset / name).is_file():
-            return root / dataset / name
-    pytest.skip(f"{dataset}/{name} not available (no data dir copy, no mirror)")
+    """Verified data-dir copy (fetched from the mirror if missing)."""
+    return real_file(dataset, name)
 
 
 @pytest.fixture(scope="module")

@@ -8,24 +8,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _data import real_file
 
 from drugtrends import paths, taxonomy
 from drugtrends.errors import UnknownVariableError
 
-MIRROR = Path("/work/shared/data")
 
 
 def _data_file(dataset: str, name: str) -> Path:
-    """Data-dir copy if fetched, else the read-only mirror; skip when neither."""
-    p = paths.data_dir() / dataset / name
-    if p.is_file():
-        return p
-    m = (paths.default_mirror() or MIRROR) / dataset / name
-    if m.is_file():
-        return m
-    if (MIRROR / dataset / name).is_file():
-        return MIRROR / dataset / name
-    pytest.skip(f"{dataset}/{name} not available (no data dir copy, no mirror)")
+    """Verified data-dir copy (fetched from the mirror if missing)."""
+    return real_file(dataset, name)
 
 
 # ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _data import real_file
 
 from drugtrends.errors import BreakError, UnknownVariableError
 from drugtrends.trends import (
@@ -47,14 +48,7 @@ def test_nsduh_2020_stands_alone():
 
 
 def _unodc_xlsx() -> Path:
-    from drugtrends import paths
-
-    name = "1.2_Prevalence_of_drug_use_in_the_general_population_national_data.xlsx"
-    for p in (paths.data_dir() / "unodc_wdr2025" / name, Path("/work/shared/data/unodc_wdr2025") / name,
-              HERE.parent.parent / "shared" / "data" / "unodc_wdr2025" / name):
-        if p.is_file():
-            return p
-    pytest.skip("UNODC annex 1.2 not found in the data dir or the ../shared/data mirror")
+    return real_file("unodc_wdr2025", "1.2_Prevalence_of_drug_use_in_the_general_population_national_data.xlsx")
 
 
 @pytest.mark.realdata

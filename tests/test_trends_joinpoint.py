@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _data import real_file
 import statsmodels.api as sm
 from scipy import stats
 
@@ -241,14 +242,7 @@ def test_break_raises_by_default_and_can_be_overridden():
 
 # ------------------------------------------------------- real data: VSRR
 def _vsrr_path() -> Path:
-    from drugtrends import paths
-
-    for p in (paths.data_dir() / "cdc_vsrr" / "VSRR_Provisional_Drug_Overdose_Death_Counts.csv",
-              Path("/work/shared/data/cdc_vsrr/VSRR_Provisional_Drug_Overdose_Death_Counts.csv"),
-              HERE.parent.parent / "shared" / "data" / "cdc_vsrr" / "VSRR_Provisional_Drug_Overdose_Death_Counts.csv"):
-        if p.is_file():
-            return p
-    pytest.skip("VSRR CSV not found in the data dir or the ../shared/data mirror")
+    return real_file("cdc_vsrr", "VSRR_Provisional_Drug_Overdose_Death_Counts.csv")
 
 
 def _vsrr_t404() -> pd.DataFrame:
