@@ -253,10 +253,10 @@ def _design_of(data_or_design, weights, strata=None, psu=None):
 
 
 def _mask_of(design: SurveyDesign | None, data: pd.DataFrame) -> np.ndarray:
-    # the rows of a subset design (SurveyDesign keeps them in ``_mask``; no public accessor yet)
+    # the rows of a subset design
     if design is None:
         return np.ones(len(data), dtype=bool)
-    return np.asarray(getattr(design, "_mask", np.ones(len(data), dtype=bool)), dtype=bool)
+    return design.mask
 
 
 # --------------------------------------------------------------------------- estimation (weighted)
