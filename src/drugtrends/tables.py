@@ -1,0 +1,746 @@
+"""Publication tables from tidy results (great_tables), with a Markdown twin.
+
+Tables never recompute statistics: they format what the statistics layer
+returned (``estimate``, ``ci_low``, ``ci_high``, ``n``, ``suppressed``,
+``flags``...) and mark suppressed estimates with ``*`` and a footnote that
+states the rule.
+
+Each builder returns a :class:`PubTable` that carries both renderings:
+
+* ``PubTable.gt``: a :class:`great_tables.GT` (HTML through ``as_raw_html()``);
+* ``PubTable.data``: the display DataFrame (strings) and
+  :meth:`PubTable.as_markdown`: the same content as a pipe table, for the
+  typst/PDF path.
+
+Displaying a :class:`PubTable` in Jupyter (or :func:`show`) emits one output
+with **both** ``text/html`` and ``text/markdown``. Which one a format takes:
+
+* HTML output takes ``text/html`` (Quarto's and the built-in renderer's rule);
+* PDF/typst (and any non-HTML) output takes ``text/markdown``.
+
+This is the same priority Quarto applies to Jupyter outputs (``text/html``
+first for HTML formats, ``text/markdown`` first otherwise).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from drugtrends import style
+
+__all__ = [
+    "PubTable", "estimate_table", "profile_table_gt", "segments_table", "as_markdown",
+    "show", "fmt_num", "fmt_ci", "simple_table", "SUPPRESSION_RULE", "SUPPRESSION_RULES",
+]
+
+#: Default footnote for suppressed estimates: the NCHS Data Presentation
+#: Standards for Proportions (Parker et al., 2017, Vital Health Stat 2(175)).
+SUPPRESSION_RULE: dict[str, str] = {
+    "en": ("* Estimate suppressed (not reliable) under the NCHS Data Presentation Standards "
+           "for Proportions (Parker et al., 2017): effective sample size below 30, or 95% CI "
+           "(Korn-Graubard) width of 30 percentage points or more, or width above 5 points "
+           "and relative width above 130%."),
+    "fr": ("* Estimation non diffusée (non fiable) selon les normes de présentation des "
+           "proportions du NCHS (Parker et al., 2017) : taille d'échantillon effective "
+           "inférieure à 30, ou IC à 95 % (Korn-Graubard) de largeur supérieure ou égale à 30 "
+           "points, ou largeur supérieure à 5 points et largeur relative supérieure à 130 %."),
+}
+
+#: Footnotes per reliability rule of :mod:`drugtrends.survey.reliability`.
+SUPPRESSION_RULES: dict[str, dict[str, str]] = {
+    "nchs": SUPPRESSION_RULE,
+    "nsduh": {
+        "en": ("* Estimate suppressed (low precision) under the NSDUH rule: relative standard "
+               "error of -ln(p) above 0.175, or effective sample size below 68, or nominal "
+               "sample size below 100, or estimate rounding to 0% or 100%."),
+        "fr": ("* Estimation non diffusée (précision insuffisante) selon la règle NSDUH : erreur "
+               "type relative de -ln(p) supérieure à 0,175, ou taille d'échantillon effective "
+               "inférieure à 68, ou effectif inférieur à 100, ou estimation arrondie à 0 % ou 100 %."),
+    },
+}
+
+_FLAG_NOTE = {
+    "en": "\u2020 Flagged for statistical review: ",
+    "fr": "\u2020 Signalée pour revue statistique : ",
+}
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def fmt_num(value: Any, digits: int = 1, lang: str = "en", thousands: bool = False) -> str:
+    """Format a number for a table cell (empty string for missing).
+
+    Parameters
+    ----------
+    value
+        Number (or missing).
+    digits
+        Decimals.
+    lang
+        ``"en"`` (``1,234.5``) or ``"fr"`` (``1 234,5`` with narrow no-break spaces).
+    thousands
+        Group thousands.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> fmt_num(2.6999)
+    '2.7'
+    >>> fmt_num(1234.5, 1, "fr", thousands=True)
+    '1\\u202f234,5'
+    >>> fmt_num(float("nan"))
+    ''
+    """
+    style.check_lang(lang)
+    if value is None or (isinstance(value, (float, np.floating)) and np.isnan(value)) or value is pd.NA:
+        return ""
+    s = f"{float(value):,.{digits}f}" if thousands else f"{float(value):.{digits}f}"
+    if lang == "fr":
+        s = s.replace(",", "\u202f").replace(".", ",")
+    return s
+
+
+def fmt_ci(low: Any, high: Any, digits: int = 1, lang: str = "en") -> str:
+    """Format an interval as ``low–high`` (en dash; ``low ; high`` in French).
+
+    Parameters
+    ----------
+    low, high
+        Bounds (already on the display scale).
+    digits
+        Decimals.
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    str
+        Empty string if a bound is missing.
+
+    Examples
+    --------
+    >>> fmt_ci(1.23, 4.56)
+    '1.2\\u20134.6'
+    >>> fmt_ci(1.23, 4.56, lang="fr")
+    '1,2 ; 4,6'
+    """
+    a, b = fmt_num(low, digits, lang), fmt_num(high, digits, lang)
+    if not a or not b:
+        return ""
+    return f"{a} ; {b}" if lang == "fr" else f"{a}\u2013{b}"
+
+
+def _md_escape(s: Any, breakable: bool = False) -> str:
+    s = "" if s is None or (isinstance(s, float) and np.isnan(s)) else str(s)
+    for ch in ("\\", "|", "*", "_", "<", ">", "[", "]", "#", "`"):
+        s = s.replace(ch, "\\" + ch)
+    if breakable:  # let long ids and file names wrap in narrow PDF columns (zero-width space)
+        s = s.replace("\\_", "\\_\u200b").replace("/", "/\u200b")
+    return s.replace("\n", " ")
+
+
+def as_markdown(df_display: pd.DataFrame, *, title: str | None = None,
+                notes: Sequence[str] = (), group: str | None = None) -> str:
+    """Render a display DataFrame as a Markdown pipe table with title and notes.
+
+    The content is exactly the display table's: every cell as text, Markdown
+    special characters escaped (so a suppression ``*`` stays a star).
+
+    Parameters
+    ----------
+    df_display
+        Table of strings (as built by :func:`estimate_table`).
+    title
+        Bold line above the table.
+    notes
+        Footnotes and source, one paragraph each below the table.
+    group
+        Column holding row groups: shown once, on each group's first row.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"Sex": ["Men", "Women"], "Estimate (%)": ["3.9", "*"]})
+    >>> print(as_markdown(d, title="Cocaine", notes=["* Suppressed."]))
+    **Cocaine**
+    <BLANKLINE>
+    | Sex | Estimate (%) |
+    |:------|------------:|
+    | Men | 3.9 |
+    | Women | \\* |
+    <BLANKLINE>
+    \\* Suppressed.
+    <BLANKLINE>
+    """
+    d = df_display.copy()
+    if group is not None and group in d.columns:
+        first = ~d[group].duplicated()
+        d[group] = d[group].where(first, "")
+        d = d[[group] + [c for c in d.columns if c != group]]
+    cols = list(d.columns)
+
+    def align(c: str) -> str:
+        vals = [str(v) for v in d[c] if str(v) not in ("", "*", "nan")]
+        numeric = bool(vals) and all(
+            any(ch.isdigit() for ch in v) and not any(ch.isalpha() for ch in v) for v in vals)
+        # dash counts set pandoc's relative column widths when the table is wide: long text
+        # columns are capped so short columns keep room for their longest word
+        cells = [str(c)] + [str(v) for v in d[c]]
+        width = max(len(v) for v in cells)
+        word = max((len(w) for v in cells for w in re.split(r"[\s_/]+", v)), default=3)
+        dashes = "-" * max(3, word + 1, min(width, 24))
+        return dashes + ":" if numeric else ":" + dashes
+
+    lines = []
+    if title:
+        lines += [f"**{_md_escape(title)}**", ""]
+    lines.append("| " + " | ".join(_md_escape(c) for c in cols) + " |")
+    lines.append("|" + "|".join(align(c) for c in cols) + "|")
+    for _, r in d.iterrows():
+        lines.append("| " + " | ".join(_md_escape(r[c], breakable=True) for c in cols) + " |")
+    lines.append("")
+    for n in notes:
+        if n:
+            lines += [_md_escape(n), ""]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- PubTable
+
+
+@dataclass
+class PubTable:
+    """A formatted table with an HTML (great_tables) and a Markdown rendering.
+
+    Attributes
+    ----------
+    gt
+        The :class:`great_tables.GT` object (style it further if needed).
+    data
+        The display DataFrame (strings), same content as the HTML.
+    title, subtitle
+        Header texts.
+    notes
+        Footnotes then the source note, in display order.
+    group
+        Row-group column of ``data`` (or ``None``).
+    """
+
+    gt: Any
+    data: pd.DataFrame
+    title: str | None = None
+    subtitle: str | None = None
+    notes: list[str] = field(default_factory=list)
+    group: str | None = None
+
+    def as_html(self) -> str:
+        """Return the table as an HTML fragment (great_tables ``as_raw_html``)."""
+        return self.gt.as_raw_html()
+
+    def as_markdown(self) -> str:
+        """Return the table as a Markdown pipe table (title, table, notes)."""
+        t = self.title if not self.subtitle else f"{self.title}. {self.subtitle}"
+        return as_markdown(self.data, title=t, notes=self.notes, group=self.group)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+        return {
+            "text/html": self.as_html(),
+            "text/markdown": self.as_markdown(),
+            "text/plain": self.data.to_string(index=False),
+        }
+
+
+def _gt(data: pd.DataFrame, *, title: str | None, subtitle: str | None, notes: Sequence[str],
+        group: str | None, align_right: Sequence[str] = ()):
+    import great_tables as gt
+
+    key = hashlib.sha1((str(title) + str(subtitle) + data.to_csv(index=False)).encode()).hexdigest()[:10]
+    t = gt.GT(data, groupname_col=group if group in data.columns else None, id=f"dt{key}")
+    if title:
+        t = t.tab_header(title=title, subtitle=subtitle)
+    for n in notes:
+        if n:
+            t = t.tab_source_note(n)
+    cols = [c for c in align_right if c in data.columns]
+    if cols:
+        t = t.cols_align(align="right", columns=cols)
+    t = t.tab_options(table_font_size="13px", source_notes_font_size="11px",
+                      heading_align="left")
+    return t
+
+
+def _rule_text(rule: str, lang: str) -> str:
+    try:
+        return SUPPRESSION_RULES[rule][lang]
+    except KeyError:
+        raise ValueError(f"unknown reliability rule {rule!r}; use one of {', '.join(SUPPRESSION_RULES)} "
+                         "or pass suppression_rule= with the footnote text") from None
+
+
+def _source_line(source: str, lang: str) -> str:
+    prefix = "Source : " if lang == "fr" else "Source: "
+    return source if source.lower().startswith("source") else prefix + source
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def estimate_table(
+    df: pd.DataFrame,
+    labels: str | Sequence[str],
+    *,
+    source: str,
+    estimate: str = "estimate",
+    ci_low: str | None = "ci_low",
+    ci_high: str | None = "ci_high",
+    n: str | None = "n",
+    suppressed: str | None = "suppressed",
+    flags: str | None = "flags",
+    group: str | None = None,
+    scale: float = 100.0,
+    digits: int = 1,
+    title: str | None = None,
+    subtitle: str | None = None,
+    lang: str = "en",
+    column_labels: Mapping[str, str] | None = None,
+    estimate_label: str | None = None,
+    ci_label: str | None = None,
+    suppression_rule: str | None = None,
+    rule: str = "nchs",
+    notes: Sequence[str] = (),
+) -> PubTable:
+    """Table of estimates: n (unweighted), estimate (%), 95% CI, suppression marks.
+
+    Parameters
+    ----------
+    df
+        Tidy estimates (survey results or any table with the named columns).
+    labels
+        Column(s) that identify a row (e.g. ``"level"`` or ``["sex", "age"]``).
+    source
+        Source note (required).
+    estimate, ci_low, ci_high, n, suppressed, flags
+        Column names; ``None`` (or a missing column for ``n``, ``suppressed``,
+        ``flags``) leaves that part out.
+    group
+        Column to group rows by (great_tables row groups).
+    scale
+        Multiply estimates and bounds by this (``100``: proportions -> %).
+    digits
+        Decimals.
+    title, subtitle
+        Header.
+    lang
+        ``"en"`` or ``"fr"``.
+    column_labels
+        Display names for the ``labels``/``group`` columns.
+    estimate_label, ci_label
+        Headers for the estimate and interval columns (defaults "Estimate (%)",
+        "95% CI").
+    suppression_rule
+        Footnote text for ``*``; default: the text of ``rule``. Shown only
+        when a row is suppressed.
+    rule
+        Reliability rule the estimates were checked with (``"nchs"`` or
+        ``"nsduh"``, as in :mod:`drugtrends.survey.reliability`).
+    notes
+        Extra footnotes.
+
+    Returns
+    -------
+    PubTable
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"level": ["Men", "Women"], "estimate": [0.039, 0.016],
+    ...                   "ci_low": [0.035, 0.01], "ci_high": [0.043, 0.02],
+    ...                   "n": [1200, 15], "suppressed": [False, True]})
+    >>> t = estimate_table(d, "level", source="Survey X")
+    >>> t.data.to_dict("list")["Estimate (%)"]
+    ['3.9', '*']
+    >>> t.notes[0].startswith("* Estimate suppressed")
+    True
+    """
+    style.check_lang(lang)
+    if not source:
+        raise ValueError("estimate_table: 'source' is required.")
+    labels = [labels] if isinstance(labels, str) else list(labels)
+    from drugtrends.plots import _require
+
+    _require(df, labels + [estimate, ci_low, ci_high, group], "estimate_table")
+    names = dict(column_labels or {})
+    supp = (df[suppressed].fillna(False).astype(bool) if suppressed and suppressed in df.columns
+            else pd.Series(False, index=df.index))
+    flg = (df[flags].fillna("").astype(str) if flags and flags in df.columns
+           else pd.Series("", index=df.index))
+    est_h = estimate_label or style.text("estimate_pct", lang)
+    ci_h = ci_label or style.text("ci95", lang)
+    n_h = style.text("n_unweighted", lang)
+    out = pd.DataFrame(index=df.index)
+    if group:
+        out[names.get(group, group)] = df[group].astype(str)
+    for c in labels:
+        out[names.get(c, c)] = df[c].astype(str)
+    if n and n in df.columns:
+        out[n_h] = [fmt_num(v, 0, lang, thousands=True) for v in df[n]]
+    est = [fmt_num(v * scale if pd.notna(v) else v, digits, lang) for v in df[estimate]]
+    flagged = (~supp) & (flg.str.len() > 0)
+    out[est_h] = ["*" if s else (e + "\u2020" if f else e) for e, s, f in zip(est, supp, flagged)]
+    if ci_low and ci_high:
+        out[ci_h] = ["" if s else fmt_ci(lo * scale if pd.notna(lo) else lo,
+                                         hi * scale if pd.notna(hi) else hi, digits, lang)
+                     for lo, hi, s in zip(df[ci_low], df[ci_high], supp)]
+    out = out.reset_index(drop=True)
+    all_notes = []
+    if supp.any():
+        all_notes.append(suppression_rule or _rule_text(rule, lang))
+    if flagged.any():
+        reasons = sorted({r.strip() for f in flg[flagged] for r in f.split(";") if r.strip()})
+        all_notes.append(_FLAG_NOTE[lang] + ", ".join(reasons) + ".")
+    all_notes += [x for x in notes if x]
+    all_notes.append(_source_line(source, lang))
+    gcol = names.get(group, group) if group else None
+    right = [n_h, est_h, ci_h]
+    return PubTable(_gt(out, title=title, subtitle=subtitle, notes=all_notes, group=gcol,
+                        align_right=right),
+                    out, title, subtitle, all_notes, gcol)
+
+
+def profile_table_gt(
+    df: pd.DataFrame,
+    *,
+    columns: str,
+    source: str,
+    variable: str = "variable",
+    level: str = "level",
+    estimate: str = "estimate",
+    ci_low: str | None = "ci_low",
+    ci_high: str | None = "ci_high",
+    suppressed: str | None = "suppressed",
+    scale: float = 100.0,
+    digits: int = 1,
+    title: str | None = None,
+    subtitle: str | None = None,
+    lang: str = "en",
+    variable_labels: Mapping[str, str] | None = None,
+    column_labels: Mapping[Any, str] | None = None,
+    column_n: Mapping[Any, int] | None = None,
+    suppression_rule: str | None = None,
+    rule: str = "nchs",
+    notes: Sequence[str] = (),
+) -> PubTable:
+    """Table-1-style profile: characteristics (rows) by group (columns), "% (95% CI)".
+
+    Parameters
+    ----------
+    df
+        Tidy long result: one row per (group, variable, level) with an
+        estimate (column percentage) and its CI.
+    columns
+        Column whose values become table columns (e.g. users / non-users, or
+        survey cycle).
+    source
+        Source note (required).
+    variable, level, estimate, ci_low, ci_high, suppressed
+        Column names.
+    scale, digits
+        Display scale (``100`` for proportions) and decimals.
+    title, subtitle
+        Header.
+    lang
+        ``"en"`` or ``"fr"``.
+    variable_labels
+        Display name per variable (row groups).
+    column_labels
+        Display name per column value.
+    column_n
+        Unweighted n per column value, shown in the header as ``(n = ...)``.
+    suppression_rule
+        Footnote for ``*`` (default: the text of ``rule``).
+    rule
+        ``"nchs"`` or ``"nsduh"``.
+    notes
+        Extra footnotes.
+
+    Returns
+    -------
+    PubTable
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"users": ["Yes", "Yes", "No", "No"],
+    ...                   "variable": ["sex"] * 4, "level": ["Men", "Women"] * 2,
+    ...                   "estimate": [0.6, 0.4, 0.45, 0.55], "ci_low": [0.55, 0.35, 0.4, 0.5],
+    ...                   "ci_high": [0.65, 0.45, 0.5, 0.6], "suppressed": [False] * 4})
+    >>> t = profile_table_gt(d, columns="users", source="NHANES")
+    >>> t.data.iloc[0].tolist()
+    ['sex', 'Men', '60.0 (55.0\\u201365.0)', '45.0 (40.0\\u201350.0)']
+    """
+    style.check_lang(lang)
+    if not source:
+        raise ValueError("profile_table_gt: 'source' is required.")
+    from drugtrends.plots import _require
+
+    _require(df, [columns, variable, level, estimate, ci_low, ci_high], "profile_table_gt")
+    supp = (df[suppressed].fillna(False).astype(bool) if suppressed and suppressed in df.columns
+            else pd.Series(False, index=df.index))
+    cell = []
+    for i, r in df.iterrows():
+        if supp.loc[i]:
+            cell.append("*")
+            continue
+        e = fmt_num(r[estimate] * scale if pd.notna(r[estimate]) else np.nan, digits, lang)
+        ci = fmt_ci(r[ci_low] * scale, r[ci_high] * scale, digits, lang) if ci_low and ci_high else ""
+        cell.append(f"{e} ({ci})" if ci else e)
+    long = df[[columns, variable, level]].copy()
+    long["_cell"] = cell
+    vlab = dict(variable_labels or {})
+    clab = dict(column_labels or {})
+    col_order = list(dict.fromkeys(df[columns].tolist()))
+    row_order = list(dict.fromkeys(zip(df[variable], df[level])))
+    wide = long.pivot_table(index=[variable, level], columns=columns, values="_cell",
+                            aggfunc="first", sort=False)
+    wide = wide.reindex(index=pd.MultiIndex.from_tuples(row_order, names=[variable, level]),
+                        columns=col_order)
+    head_var = style.text("variable", lang)
+    head_lev = style.text("level", lang)
+    out = pd.DataFrame({
+        head_var: [vlab.get(v, v) for v, _ in row_order],
+        head_lev: [str(lv) for _, lv in row_order],
+    })
+    for c in col_order:
+        h = str(clab.get(c, c))
+        if column_n and c in column_n:
+            h += f" (n = {fmt_num(column_n[c], 0, lang, thousands=True)})"
+        out[h] = wide[c].fillna("").to_numpy()
+    all_notes = [("Cells: " if lang == "en" else "Cellules : ")
+                 + style.text("percent", lang).split(" (")[0].lower() + " (" + style.text("ci95", lang) + ")."]
+    if supp.any():
+        all_notes.append(suppression_rule or _rule_text(rule, lang))
+    all_notes += [x for x in notes if x]
+    all_notes.append(_source_line(source, lang))
+    right = [c for c in out.columns if c not in (head_var, head_lev)]
+    return PubTable(_gt(out, title=title, subtitle=subtitle, notes=all_notes, group=head_var,
+                        align_right=right),
+                    out, title, subtitle, all_notes, head_var)
+
+
+def segments_table(
+    result: Any,
+    *,
+    source: str,
+    title: str | None = None,
+    subtitle: str | None = None,
+    lang: str = "en",
+    digits: int = 1,
+    x_format: Any = None,
+    notes: Sequence[str] = (),
+) -> PubTable:
+    """Joinpoint segments: start, end, APC with 95% CI (and the AAPC when given).
+
+    Parameters
+    ----------
+    result
+        A joinpoint result with ``.segments`` (columns ``start``, ``end``,
+        ``apc``, ``apc_ci_low``, ``apc_ci_high``) and optionally ``.aapc``
+        (a number, a mapping/Series with ``aapc``, ``ci_low``, ``ci_high``, or
+        a one-row DataFrame); or a segments DataFrame itself.
+    source
+        Source note (required).
+    title, subtitle
+        Header.
+    lang
+        ``"en"`` or ``"fr"``.
+    digits
+        Decimals.
+    x_format
+        Callable formatting segment ends (e.g. decimal year -> "2016-07").
+    notes
+        Extra footnotes.
+
+    Returns
+    -------
+    PubTable
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> segs = pd.DataFrame({"start": [2015, 2017], "end": [2017, 2018], "apc": [22.14, 5.1],
+    ...                      "apc_ci_low": [20.0, 3.0], "apc_ci_high": [24.0, 7.0]})
+    >>> t = segments_table(segs, source="CDC")
+    >>> t.data.iloc[0].tolist()
+    ['1', '2015', '2017', '22.1', '20.0\\u201324.0']
+    """
+    style.check_lang(lang)
+    if not source:
+        raise ValueError("segments_table: 'source' is required.")
+    from drugtrends.plots import _get, _pick
+
+    segs = result if isinstance(result, pd.DataFrame) else _get(result, "segments")
+    if not isinstance(segs, pd.DataFrame):
+        raise TypeError(f"segments_table: expected a segments DataFrame or a result with .segments, got {type(result).__name__}")
+    s0 = _pick(segs, "start", "x_start", "from")
+    s1 = _pick(segs, "end", "x_end", "to")
+    apc = _pick(segs, "apc", "APC")
+    lo = _pick(segs, "apc_ci_low", "ci_low", "apc_low")
+    hi = _pick(segs, "apc_ci_high", "ci_high", "apc_high")
+    if not (s0 and s1 and apc):
+        raise ValueError(f"segments_table: segments need start, end and apc columns; have {list(segs.columns)}")
+    xf = x_format or (lambda v: fmt_num(v, 0 if float(v).is_integer() else 2, lang)
+                      if isinstance(v, (int, float, np.integer, np.floating)) else str(v))
+    segs = segs.sort_values(s0).reset_index(drop=True)
+    h_apc = style.text("apc", lang) + " (%)"
+    h_ci = style.text("ci95", lang)
+    out = pd.DataFrame({
+        style.text("segment", lang): [str(i + 1) for i in range(len(segs))],
+        style.text("start", lang): [xf(v) for v in segs[s0]],
+        style.text("end", lang): [xf(v) for v in segs[s1]],
+        h_apc: [fmt_num(v, digits, lang) for v in segs[apc]],
+        h_ci: [fmt_ci(a, b, digits, lang) for a, b in zip(segs[lo], segs[hi])] if lo and hi else "",
+    })
+    aapc = None if isinstance(result, pd.DataFrame) else _get(result, "aapc")
+    all_notes = []
+    if aapc is not None:
+        val, alo, ahi = _aapc_parts(aapc)
+        if val is not None:
+            txt = f"{style.text('aapc', lang)}: {fmt_num(val, digits, lang)}%"
+            if alo is not None and ahi is not None:
+                txt += f" ({style.text('ci95', lang)} {fmt_ci(alo, ahi, digits, lang)})"
+            all_notes.append(txt + ".")
+    all_notes.append(
+        "APC: annual percent change, 100 (e^b - 1) with b the segment's log-linear slope."
+        if lang == "en" else
+        "VAP : variation annuelle en pourcentage, 100 (e^b - 1), b pente log-linéaire du segment.")
+    all_notes += [x for x in notes if x]
+    all_notes.append(_source_line(source, lang))
+    return PubTable(_gt(out, title=title, subtitle=subtitle, notes=all_notes, group=None,
+                        align_right=[h_apc, h_ci]),
+                    out, title, subtitle, all_notes, None)
+
+
+def _aapc_parts(aapc: Any) -> tuple[float | None, float | None, float | None]:
+    from drugtrends.plots import _get
+
+    if isinstance(aapc, (int, float, np.integer, np.floating)):
+        return float(aapc), None, None
+    if isinstance(aapc, pd.DataFrame):
+        if aapc.empty:
+            return None, None, None
+        aapc = aapc.iloc[0]
+    val = _get(aapc, "aapc", "estimate", "value")
+    lo = _get(aapc, "ci_low", "aapc_ci_low", "low")
+    hi = _get(aapc, "ci_high", "aapc_ci_high", "high")
+    f = lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else float(v)  # noqa: E731
+    return f(val), f(lo), f(hi)
+
+
+def show(table: Any, df_display: pd.DataFrame | None = None, **md_kwargs: Any) -> None:
+    """Display a table with both ``text/html`` and ``text/markdown`` representations.
+
+    HTML output should take ``text/html``; PDF (typst) output ``text/markdown``.
+
+    Parameters
+    ----------
+    table
+        A :class:`PubTable`, or a :class:`great_tables.GT` together with
+        ``df_display`` (its content as strings) for the Markdown twin.
+    df_display
+        Required when ``table`` is a bare GT.
+    **md_kwargs
+        Passed to :func:`as_markdown` (``title``, ``notes``, ``group``).
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> show(estimate_table(pd.DataFrame({"level": ["a"], "estimate": [0.5], "ci_low": [0.4],
+    ...      "ci_high": [0.6]}), "level", source="x"))  # doctest: +ELLIPSIS
+    {'text/html': ...}
+    """
+    from IPython.display import display
+
+    if isinstance(table, PubTable):
+        bundle = table._repr_mimebundle_()
+    else:
+        if df_display is None:
+            raise ValueError("show: pass df_display (the table's content) with a bare GT table, "
+                             "so the PDF output gets a Markdown table.")
+        bundle = {"text/html": table.as_raw_html(), "text/markdown": as_markdown(df_display, **md_kwargs),
+                  "text/plain": df_display.to_string(index=False)}
+    display(bundle, raw=True)
+
+
+def simple_table(
+    df: pd.DataFrame,
+    *,
+    source: str | None = None,
+    title: str | None = None,
+    subtitle: str | None = None,
+    notes: Sequence[str] = (),
+    group: str | None = None,
+    lang: str = "en",
+    align_right: Sequence[str] = (),
+) -> PubTable:
+    """A plain table (cells shown as given, as text) in the house format.
+
+    For tables that are not estimates (data sources, file checksums, software
+    versions). Cells are converted to strings; missing values become empty.
+
+    Parameters
+    ----------
+    df
+        The table to show.
+    source
+        Source note (optional here: e.g. a software table has none).
+    title, subtitle
+        Header.
+    notes
+        Footnotes.
+    group
+        Column to group rows by.
+    lang
+        ``"en"`` or ``"fr"``.
+    align_right
+        Columns to right-align (numbers).
+
+    Returns
+    -------
+    PubTable
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = simple_table(pd.DataFrame({"package": ["numpy"], "version": ["2.4.0"]}))
+    >>> t.data.iloc[0].tolist()
+    ['numpy', '2.4.0']
+    """
+    style.check_lang(lang)
+    out = df.copy().reset_index(drop=True)
+    for c in out.columns:
+        out[c] = ["" if (v is None or (not isinstance(v, str) and pd.isna(v))) else str(v) for v in out[c]]
+    all_notes = [x for x in notes if x]
+    if source:
+        all_notes.append(_source_line(source, lang))
+    return PubTable(_gt(out, title=title, subtitle=subtitle, notes=all_notes, group=group,
+                        align_right=align_right),
+                    out, title, subtitle, all_notes, group)

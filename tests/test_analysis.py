@@ -1,0 +1,250 @@
+"""Analysis steps behind the reports, on the real mirrored data.
+
+References are independent of the code under test: values read by hand from
+the published files (UNODC annex 1.2 row for France, cocaine, 2023: best 2.7,
+male 3.9, female 1.6, ages 18-64; 2017: 1.7, 18-64; 2014: 1.1, 15-64) and the
+VSRR CSV read directly with pandas.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from analysis import common, factsheet, methods  # noqa: E402
+from analysis import trends as T  # noqa: E402
+from drugtrends import style  # noqa: E402
+
+pytestmark = pytest.mark.realdata
+
+
+@pytest.fixture(scope="module")
+def sel(data_dir):
+    df, msg = common.try_load("unodc_prevalence")
+    assert df is not None, msg
+    return T.select_prevalence(df)
+
+
+@pytest.fixture(scope="module")
+def vsrr_raw(data_dir) -> pd.DataFrame:
+    return pd.read_csv(data_dir / "cdc_vsrr" / "VSRR_Provisional_Drug_Overdose_Death_Counts.csv")
+
+
+@pytest.fixture(scope="module")
+def us(data_dir):
+    df, msg = common.try_load("cdc_vsrr")
+    assert df is not None, msg
+    return T.vsrr_us_series(df)
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+# ------------------------------------------------------------------ UNODC
+
+
+def test_france_cocaine_key_figure(sel):
+    kf = T.key_figure(sel, "France", "cocaine")
+    assert (kf.year, kf.age_group, kf.best, kf.male, kf.female) == (2023, "18-64", 2.7, 3.9, 1.6)
+    assert T.key_sentence(kf) == ("In France, past-year cocaine use among 18-64 year olds was 2.7% in 2023 "
+                                  "(men 3.9%, women 1.6%).")
+    fr = T.key_sentence(kf, "fr")
+    assert fr.startswith("En France, l'usage de cocaïne dans l'année parmi les 18-64 ans était de 2,7\u00a0%")
+    # previous estimate on the same age range: 2017 (1.7%), not 2014 (15-64)
+    assert T.change_sentence(sel, kf) == ("The previous estimate on the same age range was 1.7% in 2017 "
+                                          "(+1.0 percentage point).")
+
+
+def test_france_cocaine_series_and_break(sel):
+    fr = sel[(sel["country"] == "France") & (sel["substance"] == "cocaine")]
+    assert fr["year"].tolist() == [2005, 2010, 2014, 2017, 2023]
+    assert fr["best"].tolist() == pytest.approx([0.6, 0.88, 1.1, 1.7, 2.7])
+    assert fr.loc[fr["year"] == 2017, ["low", "high"]].values.tolist() == [[1.6, 1.8]]
+    b = T.comparability_breaks(sel)
+    frb = b[(b["country"] == "France") & (b["substance"] == "cocaine")]
+    assert frb[["year", "x", "old", "new"]].values.tolist() == [[2017, 2015.5, "15-64", "18-64"]]
+
+
+def test_selection_rules(sel):
+    # one row per country, substance and year
+    assert not sel.duplicated(["country", "substance", "year"]).any()
+    # both UNODC spellings of the Netherlands are mapped to one country
+    assert (sel["country"] == "Netherlands").any() and "Netherlands (Kingdom of the)" in set(sel["unodc_country"])
+    # France, ecstasy, 2017 is published twice (15-64: 1.0; 18-64: 0.6); the latest age range wins
+    e = sel[(sel["country"] == "France") & (sel["substance"] == "ecstasy") & (sel["year"] == 2017)]
+    assert e[["age_group", "best"]].values.tolist() == [["18-64", 0.6]]
+    assert set(sel["country"]) == set(T.COUNTRIES)
+    assert set(sel["substance"]) == set(T.SUBSTANCES)
+
+
+def test_prevalence_figure_and_table(sel):
+    fig = T.prevalence_figure(sel, "cocaine", "en")
+    vis = [a for a in fig.axes if a.get_visible()]
+    assert len(vis) == len(T.COUNTRIES)
+    assert style.get_source_note(fig).startswith("Source: UNODC")
+    france = [a for a in vis if a.get_title(loc="left") == "France"][0]
+    assert [ln.get_xdata()[0] for ln in france.lines if ln.get_gid() == "break"] == [2015.5]
+    t = T.latest_table(sel, "cocaine")
+    row = t.data[t.data["Country"] == "France"].iloc[0].tolist()
+    assert row[:7] == ["France", "2023", "18-64", "2.7", "", "3.9", "1.6"]
+
+
+# ------------------------------------------------------------------ VSRR
+
+
+def test_vsrr_us_series_matches_csv(us, vsrr_raw):
+    raw = vsrr_raw[(vsrr_raw["State"] == "US")]
+    for indicator, sub in T.VSRR_CLASSES.items():
+        r = raw[raw["Indicator"] == indicator]
+        last = r[(r["Year"] == 2018) & (r["Month"] == "September")]
+        assert len(last) == 1
+        expected = float(str(last["Predicted Value"].iloc[0]).replace(",", ""))
+        got = us[(us["substance"] == sub)].sort_values("date").iloc[-1]
+        assert got["deaths"] == expected and got["value_used"] == "predicted"
+        assert (us["substance"] == sub).sum() == len(r)
+
+
+def test_vsrr_latest_and_sentence(us):
+    la = T.vsrr_latest(us).set_index("substance")
+    assert la.loc["all_drugs", "first"] == 48549 and la.loc["all_drugs", "last"] == 69894
+    assert la.loc["all_drugs", "change_pct"] == pytest.approx(100 * (69894 / 48549 - 1))
+    s = T.vsrr_sentence(T.vsrr_latest(us))
+    assert "69,894" in s and "48,549" in s and "September 2018" in s and "January 2015" in s
+
+
+def test_vsrr_joinpoint_apc_is_per_year(us):
+    pytest.importorskip("drugtrends.trends")
+    from drugtrends.trends import joinpoint
+
+    g = us[us["substance"] == "synthetic_opioids"]
+    # with no joinpoint the APC is the OLS log-linear slope in decimal years
+    r = joinpoint(g.rename(columns={"deaths": "rate"})[["x", "rate"]], x="x", y="rate", max_joinpoints=0,
+                  method="bic", joinpoint_ci=False)
+    b = np.polyfit(g["x"], np.log(g["deaths"]), 1)[0]
+    assert r.segments["apc"].iloc[0] == pytest.approx(100 * np.expm1(b), rel=1e-9)
+    res = T.vsrr_joinpoint(us, "synthetic_opioids")
+    assert 0 <= res.n_joinpoints <= 2
+    t = T.joinpoint_table({"synthetic_opioids": res})
+    assert len(t.data) == len(res.segments) + 1  # segments + AAPC row
+    assert t.data.iloc[-1, 1] == "AAPC"
+
+
+def test_decimal_year_label():
+    assert T.decimal_year_label(2015.0) == "2015-01"
+    assert T.decimal_year_label(2018 + 8 / 12) == "2018-09"
+
+
+# ------------------------------------------------------------------ missing data, factsheet, methods
+
+
+def test_missing_dataset_gives_message_not_exception(tmp_path, monkeypatch):
+    # TEDS-A is fetch-only: not in the mirror, no network here -> a message with the fetch command
+    monkeypatch.setenv("DRUGTRENDS_DATA", str(tmp_path))
+    df, msg = common.try_load("teds_a", year=2021)
+    assert df is None
+    assert "teds_a" in msg and "drugtrends fetch teds_a" in msg
+    df, msg = common.try_load("no_such_dataset")
+    assert df is None and "not a known dataset id" in msg
+    assert common.note(msg).data.startswith("::: {.callout-warning}")
+
+
+def test_fetch_command_maps_load_id_to_manifest_id():
+    assert common.fetch_command("unodc_prevalence") == "drugtrends fetch unodc_wdr2025"
+    assert common.fetch_command("cdc_vsrr") == "drugtrends fetch cdc_vsrr"
+
+
+def test_factsheet_substances(data_dir):
+    assert factsheet.check_substance(" COCAINE ").unodc == "cocaine"
+    with pytest.raises(factsheet.UnknownSubstanceError, match="Valid substances: cocaine, cannabis"):
+        factsheet.check_substance("cocain")
+    with pytest.raises(ValueError, match="Did you mean 'cocaine'"):
+        factsheet.check_substance("cocain")
+    uci, msg = common.try_load("uci_drug_consumption")
+    assert uci is not None, msg
+    pytest.importorskip("drugtrends.survey")
+    res = factsheet.uci_profile(uci, factsheet.check_substance("cocaine"))
+    # unweighted shares equal plain proportions of CL3+ ("used in last year") by age group
+    ref = uci.groupby("Age", observed=True)["Coke_class"].apply(lambda c: (c >= 3).mean())
+    got = res.set_index("Age")["estimate"]
+    assert got.to_dict() == pytest.approx(ref.to_dict())
+    assert got["18-24"] == pytest.approx((uci.loc[uci["Age"] == "18-24", "Coke_class"] >= 3).mean())
+
+
+def test_methods_tables_come_from_manifest(data_dir):
+    from drugtrends.manifest import load_manifest
+
+    m = load_manifest()
+    s = methods.sources()
+    assert list(s["id"]) == m.ids
+    f = methods.files_status()
+    ds = m.get("cdc_vsrr")
+    row = f[(f["id"] == "cdc_vsrr")].iloc[0]
+    assert row["sha256"] == ds.files[0].sha256 and bool(row["verified"])
+    t = methods.files_table()
+    assert ds.files[0].sha256[:16] + "…" in t.data["SHA-256"].tolist()
+    v = methods.software_versions().set_index("package")["version"]
+    assert v["pandas"] == pd.__version__ and v["matplotlib"] == matplotlib.__version__
+    txt = methods.estimators_markdown()
+    assert "Korn-Graubard" in txt and "effective sample size below 30" in txt
+
+
+# ------------------------------------------------------------------ NHANES profiles
+
+
+def test_nhanes_profiles_match_hand_computation(data_dir):
+    pytest.importorskip("drugtrends.survey")
+    from analysis import profiles
+
+    raw, msg = common.try_load("nhanes_2009_2012")
+    assert raw is not None, msg
+    a = profiles.nhanes_frame(raw)
+    des = profiles.nhanes_design(a)
+    prev = profiles.prevalence_by_cycle(des, "hd")
+    # weighted prevalence = sum(w * y) / sum(w) over respondents who answered, per cycle
+    for cyc, g in a[a["hd"].notna()].groupby("cycle"):
+        ref = float((g["wt"] * g["hd"]).sum() / g["wt"].sum())
+        got = prev[(prev["cycle"] == cyc) & (prev["group"] == "Total")]
+        assert float(got["estimate"].iloc[0]) == pytest.approx(ref, rel=1e-12)
+        assert int(got["n"].iloc[0]) == len(g)
+    prof = profiles.user_profile(des, "hd")
+    u = a[(a["hd"] == 1) & (a["cycle"] == "2011-2012")]
+    ref = float(u.loc[u["Gender"] == "female", "wt"].sum() / u.loc[u["Gender"].notna(), "wt"].sum())
+    got = prof[(prof["cycle"] == "2011-2012") & (prof["variable"] == "Gender") & (prof["level"] == "female")]
+    assert float(got["estimate"].iloc[0]) == pytest.approx(ref, rel=1e-12)
+    # regular marijuana: never-users count as not regular (they are not asked RegularMarij)
+    assert a.loc[a["mj"] == 0, "regmj_all"].eq(0).all()
+    assert a.loc[a["mj"] == 1, "regmj_all"].equals(a.loc[a["mj"] == 1, "regmj"])
+    assert profiles.age_range(a, "hd") == "18-69" and profiles.age_range(a, "regmj") == "18-59"
+    txt = profiles.prevalence_sentence(prev, "hd", ages="18-69")
+    est = prev[(prev["group"] == "Total")]["estimate"].tolist()
+    assert txt.startswith(f"Among adults aged 18-69, {100 * est[0]:.1f}%")
+
+
+def test_adjusted_odds_ratios_feed_a_forest_plot(data_dir):
+    pytest.importorskip("drugtrends.profiles")
+    from analysis import profiles
+    from drugtrends import plots
+
+    raw, msg = common.try_load("nhanes_2009_2012")
+    assert raw is not None, msg
+    des = profiles.nhanes_design(profiles.nhanes_frame(raw))
+    ors = profiles.adjusted_ors(des, "hd")
+    refs = ors[ors["reference"]]
+    assert len(refs) == len(profiles.PROFILE_VARS)
+    assert (refs["odds_ratio"] == 1).all() and refs["label"].str.endswith("(ref.)").all()
+    est = ors[~ors["reference"]]
+    assert ((est["or_ci_low"] < est["odds_ratio"]) & (est["odds_ratio"] < est["or_ci_high"])).all()
+    fig = plots.forest(ors, "label", "odds_ratio", "or_ci_low", "or_ci_high", title="t",
+                       source=profiles.NHANES_SOURCE)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ors["label"].tolist()
+    assert ax.get_xscale() == "log"

@@ -1,0 +1,326 @@
+"""Presentation layer: house style, figures and tables.
+
+Checks that figures carry what a reader needs (title, axis labels with units,
+source note, CI bands, break markers, suppressed points left out) and that
+tables mark suppressed estimates and have a Markdown twin with the same
+content. Values drawn are compared with the input numbers, so a plot that
+silently drops or rescales data fails.
+"""
+
+from __future__ import annotations
+
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from drugtrends import plots, style, tables  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _house_style():
+    style.apply()
+    yield
+    plt.close("all")
+
+
+def _series() -> pd.DataFrame:
+    # France, cocaine, past-year prevalence as published in UNODC WDR 2025 annex 1.2
+    return pd.DataFrame({
+        "country": ["France"] * 5 + ["Spain"] * 3,
+        "year": [2005, 2010, 2014, 2017, 2023, 2017, 2020, 2022],
+        "best": [0.6, 0.88, 1.1, 1.7, 2.7, 2.2, 2.5, 2.4],
+        "low": [np.nan, np.nan, np.nan, 1.6, np.nan, 2.0, 2.3, 2.2],
+        "high": [np.nan, np.nan, np.nan, 1.8, np.nan, 2.4, 2.7, 2.6],
+        "suppressed": [False] * 7 + [True],
+    })
+
+
+def _check_labels(fig, title, xlabel=None, ylabel=None):
+    ax = fig.axes[0]
+    assert ax.get_title(loc="left") == title or (fig._suptitle is not None and fig._suptitle.get_text() == title)
+    if xlabel is not None:
+        assert ax.get_xlabel() == xlabel
+    if ylabel is not None:
+        assert ax.get_ylabel() == ylabel
+    note = style.get_source_note(fig)
+    assert note is not None and note.startswith("Source")
+
+
+# ------------------------------------------------------------------ style
+
+
+def test_palette_is_okabe_ito_and_fixed_per_substance():
+    assert style.colour("cocaine") == "#0072B2"
+    assert style.colour("cannabis") == "#009E73"
+    assert style.colour("female") != style.colour("male")
+    assert set(style.SUBSTANCE_COLOURS.values()) <= set(style.OKABE_ITO.values()) | {style.GREY}
+    c = style.colours_for(["France", "Germany", "Spain", "Italy", "Netherlands", "Belgium", "US"])
+    assert len(set(c.values())) == 7  # distinct while the palette lasts
+    # same input, same colours (no salted hash)
+    assert c == style.colours_for(["France", "Germany", "Spain", "Italy", "Netherlands", "Belgium", "US"])
+
+
+def test_labels_in_both_languages():
+    assert style.text("year", "fr") == "Année"
+    assert style.text("ci95", "fr") == "IC à 95 %"
+    with pytest.raises(ValueError, match="lang"):
+        style.text("year", "de")
+    with pytest.raises(KeyError, match="no standard label"):
+        style.text("nope")
+
+
+def test_substance_label_uses_taxonomy_french():
+    pytest.importorskip("drugtrends.taxonomy")
+    assert style.substance_label("cocaine", "fr") == "cocaïne"
+    assert style.substance_label("heroin", "fr") == "héroïne"
+
+
+def test_svg_output_is_byte_stable(tmp_path):
+    d = _series()
+    a = plots.save(plots.trend_plot(d, "year", "best", "low", "high", group="country",
+                                    title="t", source="UNODC"), tmp_path / "a.svg")
+    b = plots.save(plots.trend_plot(d, "year", "best", "low", "high", group="country",
+                                    title="t", source="UNODC"), tmp_path / "b.svg")
+    assert a.read_bytes() == b.read_bytes()
+    assert b"<dc:date>" not in a.read_bytes()
+
+
+# ------------------------------------------------------------------ plots
+
+
+def test_trend_plot_labels_band_breaks_and_suppression():
+    d = _series()
+    fig = plots.trend_plot(d, "year", "best", "low", "high", group="country",
+                           breaks=[(2015.5, "age 15-64 -> 18-64")],
+                           title="Past-year cocaine use", source="UNODC WDR 2025, table 1.2")
+    _check_labels(fig, "Past-year cocaine use", "Year", "Prevalence (%)")
+    ax = fig.axes[0]
+    # CI ribbon for Spain spans exactly its published low/high
+    bands = [c for c in ax.collections if c.get_gid() == "ci_band"]
+    assert bands, "no CI band drawn"
+    ys = np.concatenate([p.vertices[:, 1] for b in bands for p in b.get_paths()])
+    assert ys.min() == pytest.approx(2.0) and ys.max() == pytest.approx(2.7)
+    # France 2017 is isolated (neighbours have no interval): whiskers 1.6..1.8
+    wh = [a for a in fig.findobj() if a.get_gid() == "ci_whisker"]
+    assert wh
+    segs = np.concatenate([np.asarray(s) for w in wh for s in w.get_segments()])
+    assert segs[:, 1].min() == pytest.approx(1.6) and segs[:, 1].max() == pytest.approx(1.8)
+    # the break line is at the requested position
+    brk = [ln for ln in ax.lines if ln.get_gid() == "break"]
+    assert len(brk) == 1 and brk[0].get_xdata()[0] == 2015.5
+    # the suppressed Spain 2022 estimate is not drawn, and the note says so
+    spain = [ln for ln in ax.lines if ln.get_label() == "Spain"][0]
+    yd = np.asarray(spain.get_ydata(), dtype=float)
+    assert np.isnan(yd[-1]) and yd[0] == pytest.approx(2.2)
+    assert "1 estimate suppressed" in style.get_source_note(fig)
+    assert "Spain 2022" in style.get_source_note(fig)
+    # France's values are plotted unchanged
+    fr = [ln for ln in ax.lines if ln.get_label() == "France"][0]
+    np.testing.assert_allclose(fr.get_ydata(), [0.6, 0.88, 1.1, 1.7, 2.7])
+
+
+def test_trend_plot_scale_and_french():
+    d = pd.DataFrame({"year": [2009, 2011], "estimate": [0.1, 0.12], "ci_low": [0.08, 0.1],
+                      "ci_high": [0.12, 0.14]})
+    fig = plots.trend_plot(d, "year", "estimate", "ci_low", "ci_high", scale=100,
+                           title="Cannabis", source="NHANES", lang="fr")
+    _check_labels(fig, "Cannabis", "Année", "Prévalence (%)")
+    assert style.get_source_note(fig) == "Source : NHANES"
+    ln = fig.axes[0].lines[0]
+    np.testing.assert_allclose(ln.get_ydata(), [10.0, 12.0])
+    band = [c for c in fig.axes[0].collections if c.get_gid() == "ci_band"][0]
+    ys = np.concatenate([p.vertices[:, 1] for p in band.get_paths()])
+    assert ys.min() == pytest.approx(8.0) and ys.max() == pytest.approx(14.0)
+
+
+def test_trend_plot_requires_title_and_source_and_columns():
+    d = _series()
+    with pytest.raises(ValueError, match="title"):
+        plots.trend_plot(d, "year", "best", title="", source="x")
+    with pytest.raises(KeyError, match="nope"):
+        plots.trend_plot(d, "year", "nope", title="t", source="x")
+
+
+def test_joinpoint_plot_with_real_result():
+    trends = pytest.importorskip("drugtrends.trends")
+    x = np.arange(2000, 2016)
+    rate = np.where(x < 2008, 10 * 1.10 ** (x - 2000), 10 * 1.10 ** 8 * 0.97 ** (x - 2008))
+    res = trends.joinpoint(pd.DataFrame({"year": x, "rate": rate}), max_joinpoints=1,
+                           method="bic", joinpoint_ci=False)
+    fig = plots.joinpoint_plot(res, title="Rate", ylabel="Rate per 100,000", source="synthetic")
+    _check_labels(fig, "Rate", "Year", "Rate per 100,000")
+    ax = fig.axes[0]
+    jps = [ln for ln in ax.lines if ln.get_gid() == "joinpoint"]
+    assert [float(j.get_xdata()[0]) for j in jps] == [float(v) for v in res.joinpoints["x"]]
+    labels = [t.get_text() for t in ax.texts if t.get_gid() == "apc_label"]
+    assert len(labels) == len(res.segments)
+    assert labels[0].startswith(f"APC {res.segments['apc'].iloc[0]:+.1f}%")
+
+
+def test_bar_ci_whiskers_and_suppressed_mark():
+    d = pd.DataFrame({"sex": ["Men", "Women", "Total"], "estimate": [0.039, 0.016, 0.027],
+                      "ci_low": [0.035, 0.01, 0.024], "ci_high": [0.043, 0.02, 0.03],
+                      "suppressed": [False, True, False]})
+    fig = plots.bar_ci(d, "sex", "estimate", "ci_low", "ci_high", scale=100,
+                       title="Cocaine by sex", source="OFDT")
+    _check_labels(fig, "Cocaine by sex", "Prevalence (%)")
+    ax = fig.axes[0]
+    widths = sorted(p.get_width() for p in ax.patches)
+    assert widths == pytest.approx([2.7, 3.9])  # the suppressed bar is absent
+    marks = [t for t in ax.texts if t.get_gid() == "suppressed_mark"]
+    assert len(marks) == 1 and "*" in marks[0].get_text()
+    wx = sorted({round(float(v), 6) for ln in ax.lines if ln.get_gid() == "ci_whisker"
+                 for v in ln.get_xdata()})
+    assert wx == pytest.approx([2.4, 3.0, 3.5, 4.3])
+    assert "Estimate suppressed" in style.get_source_note(fig)
+
+
+def test_dumbbell_and_forest():
+    d = pd.DataFrame({"cat": ["Women", "18-29"], "a": [0.40, 0.30], "b": [0.45, 0.28]})
+    fig = plots.dumbbell(d, "cat", "a", "b", start_label="2009-10", end_label="2011-12", scale=100,
+                         title="Shift", source="NHANES")
+    _check_labels(fig, "Shift", "Percent (%)")
+    offs = [c.get_offsets() for c in fig.axes[0].collections]
+    np.testing.assert_allclose(np.asarray(offs[0])[:, 0], [40.0, 30.0])
+    np.testing.assert_allclose(np.asarray(offs[1])[:, 0], [45.0, 28.0])
+    f = pd.DataFrame({"t": ["Female", "Age 50+"], "or": [0.5, 0.8], "lo": [0.4, 0.6], "hi": [0.7, 1.1]})
+    fig = plots.forest(f, "t", "or", "lo", "hi", title="ORs", source="NHANES")
+    _check_labels(fig, "ORs", "Odds ratio (log scale)")
+    assert fig.axes[0].get_xscale() == "log"
+    with pytest.raises(ValueError, match="> 0"):
+        plots.forest(f.assign(**{"or": [-0.1, 0.2]}), "t", "or", "lo", "hi", title="x", source="y")
+
+
+def test_small_multiples_panels_and_breaks():
+    d = _series()
+    br = pd.DataFrame({"country": ["France"], "x": [2015.5], "label": ["age 18-64"]})
+    fig = plots.small_multiples(d, "country", "year", "best", "low", "high", breaks=br,
+                                title="Cocaine", source="UNODC")
+    vis = [a for a in fig.axes if a.get_visible()]
+    assert [a.get_title(loc="left") for a in vis] == ["France", "Spain"]
+    assert fig._suptitle.get_text() == "Cocaine"
+    assert [len([ln for ln in a.lines if ln.get_gid() == "break"]) for a in vis] == [1, 0]
+    assert all(a.get_xlabel() == "Year" for a in vis)  # bottom row shows the x label
+    assert style.get_source_note(fig).startswith("Source: UNODC")
+    assert any(c.get_gid() == "ci_band" for c in vis[1].collections)
+
+
+# ------------------------------------------------------------------ tables
+
+
+def _est() -> pd.DataFrame:
+    return pd.DataFrame({
+        "sex": ["Total", "Men", "Women"], "variable": ["hd"] * 3, "estimate": [0.1234, 0.16, 0.0211],
+        "se": [0.01, 0.012, 0.02], "ci_low": [0.1001, 0.135, 0.0011], "ci_high": [0.15, 0.188, 0.09],
+        "n": [4321, 2100, 25], "suppressed": [False, False, True], "flags": ["", "df<8", "n_eff<30"],
+    })
+
+
+def test_estimate_table_marks_suppressed_and_formats():
+    t = tables.estimate_table(_est(), "sex", source="NHANES 2009-2012", title="Ever hard drugs")
+    d = t.data
+    assert list(d.columns) == ["sex", "n (unweighted)", "Estimate (%)", "95% CI"]
+    assert d["Estimate (%)"].tolist() == ["12.3", "16.0\u2020", "*"]
+    assert d["95% CI"].tolist() == ["10.0\u201315.0", "13.5\u201318.8", ""]
+    assert d["n (unweighted)"].tolist() == ["4,321", "2,100", "25"]
+    assert t.notes[0].startswith("* Estimate suppressed")
+    assert any("df<8" in n for n in t.notes) and t.notes[-1] == "Source: NHANES 2009-2012"
+    html = t.as_html()
+    assert "Ever hard drugs" in html and "Estimate suppressed" in html and ">*<" in html
+    # deterministic HTML (fixed table id)
+    assert html == tables.estimate_table(_est(), "sex", source="NHANES 2009-2012",
+                                         title="Ever hard drugs").as_html()
+
+
+def test_estimate_table_no_suppression_no_footnote_and_french():
+    d = _est().iloc[:2]
+    t = tables.estimate_table(d, "sex", source="NHANES", lang="fr", flags=None)
+    assert not any(n.startswith("*") for n in t.notes)
+    assert t.data["Estimation (%)"].tolist() == ["12,3", "16,0"]
+    assert t.data["IC à 95 %"].tolist()[0] == "10,0 ; 15,0"
+    assert t.data["n (non pondéré)"].tolist()[0] == "4\u202f321"
+
+
+def _parse_pipe(md: str) -> list[list[str]]:
+    rows = [ln for ln in md.splitlines() if ln.startswith("|")]
+    out = []
+    for ln in rows[2:]:
+        cells = [c.strip().replace("\\*", "*").replace("\\|", "|") for c in
+                 re.split(r"(?<!\\)\|", ln.strip())[1:-1]]
+        out.append(cells)
+    return out
+
+
+def test_markdown_twin_has_same_content():
+    t = tables.estimate_table(_est(), "sex", source="NHANES", title="Ever hard drugs")
+    md = t.as_markdown()
+    assert md.startswith("**Ever hard drugs**")
+    assert _parse_pipe(md) == t.data.astype(str).values.tolist()
+    assert "\\* Estimate suppressed" in md and "Source: NHANES" in md
+    bundle = t._repr_mimebundle_()
+    assert set(bundle) >= {"text/html", "text/markdown"}
+
+
+def test_show_emits_html_and_markdown(monkeypatch):
+    seen = {}
+
+    def fake_display(obj, raw=False):
+        seen["obj"], seen["raw"] = obj, raw
+
+    import IPython.display
+
+    monkeypatch.setattr(IPython.display, "display", fake_display)
+    t = tables.estimate_table(_est(), "sex", source="NHANES")
+    tables.show(t)
+    assert seen["raw"] and seen["obj"]["text/markdown"] == t.as_markdown()
+    tables.show(t.gt, t.data)
+    assert "text/html" in seen["obj"] and "| sex |" in seen["obj"]["text/markdown"]
+    with pytest.raises(ValueError, match="df_display"):
+        tables.show(t.gt)
+
+
+def test_profile_table_and_segments_table():
+    d = pd.DataFrame({"cycle": ["2009-10"] * 2 + ["2011-12"] * 2, "variable": ["female"] * 4,
+                      "level": ["No", "Yes"] * 2, "estimate": [0.6, 0.4, 0.58, 0.42],
+                      "ci_low": [0.55, 0.35, 0.5, 0.37], "ci_high": [0.65, 0.45, 0.63, 0.47],
+                      "suppressed": [False, False, False, True]})
+    t = tables.profile_table_gt(d, columns="cycle", source="NHANES", variable_labels={"female": "Female"},
+                                column_n={"2009-10": 1234, "2011-12": 1100})
+    assert t.data.columns.tolist() == ["Variable", "Level", "2009-10 (n = 1,234)", "2011-12 (n = 1,100)"]
+    assert t.data.iloc[1].tolist() == ["Female", "Yes", "40.0 (35.0\u201345.0)", "*"]
+    assert any(n.startswith("* Estimate suppressed") for n in t.notes)
+    segs = pd.DataFrame({"segment": [1, 2], "x_start": [2015.0, 2016.5], "x_end": [2016.5, 2018.0],
+                         "apc": [22.14, -3.05], "apc_ci_low": [20.0, -5.0], "apc_ci_high": [24.0, -1.1]})
+
+    class R:
+        segments = segs
+        aapc = pd.DataFrame({"aapc": [9.04], "ci_low": [8.0], "ci_high": [10.1]})
+
+    s = tables.segments_table(R(), source="CDC VSRR")
+    assert s.data.iloc[1].tolist() == ["2", "2016.50", "2018", "-3.0", "-5.0\u2013-1.1"]
+    assert s.notes[0] == "AAPC: 9.0% (95% CI 8.0\u201310.1)."
+
+
+def test_suppression_footnote_follows_the_rule():
+    t = tables.estimate_table(_est(), "sex", source="NSDUH", rule="nsduh")
+    assert t.notes[0].startswith("* Estimate suppressed (low precision) under the NSDUH rule")
+    t = tables.estimate_table(_est(), "sex", source="x", suppression_rule="* Custom rule.")
+    assert t.notes[0] == "* Custom rule."
+    with pytest.raises(ValueError, match="unknown reliability rule"):
+        tables.estimate_table(_est(), "sex", source="x", rule="who")
+
+
+def test_markdown_widths_and_breakable_ids():
+    d = pd.DataFrame({"Dataset": ["nhanes_2009_2012"], "Title": ["word " * 15]})
+    md = tables.as_markdown(d)
+    sep = md.splitlines()[1]
+    widths = [len(c) for c in sep.strip("|").split("|")]
+    assert widths[0] >= len("nhanes_2009_2012") and widths[1] <= 25  # long text capped, ids kept
+    assert "nhanes\\_\u200b2009" in md  # may wrap after underscores in PDF
