@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -62,15 +64,37 @@ def check_codes(series: pd.Series, allowed: Iterable[object], path: str | os.Pat
         )
 
 
+def import_pandera():
+    """Import and return ``pandera.pandas``, silencing pyspark's pandas-3 warning.
+
+    ``import pandera`` imports pyspark when it is installed (the optional
+    ``spark`` extra), and pyspark warns on pandas >= 3 at import. That warning
+    is about pyspark.pandas, which drugtrends does not use.
+    """
+    with _quiet_pyspark():
+        import pandera.pandas as pa
+    return pa
+
+
+@contextlib.contextmanager
+def _quiet_pyspark():
+    """Silence pyspark's pandas-3 FutureWarning, raised when pandera imports it lazily."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
+        yield
+
+
 def validate(df: pd.DataFrame, schema, path: str | os.PathLike[str]) -> pd.DataFrame:
     """Validate ``df`` with a pandera schema; re-raise failures as :class:`SchemaError`.
 
     The message names the file, the column, the first failing row and the check.
     """
+    import_pandera()
     import pandera.errors as pe
 
     try:
-        return schema.validate(df, lazy=True)
+        with _quiet_pyspark():
+            return schema.validate(df, lazy=True)
     except pe.SchemaErrors as exc:
         fc = exc.failure_cases
         lines = []

@@ -246,7 +246,8 @@ def read_nhanes_harmonised(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 
 def _harmonised_schema():
-    import pandera.pandas as pa
+    from drugtrends.readers._checks import import_pandera
+    pa = import_pandera()
 
     def flag():
         return pa.Column("float64", pa.Check.isin([0.0, 1.0]), nullable=True)

@@ -377,7 +377,8 @@ def read_nsduh(path: str | os.PathLike[str], year: int, columns: Sequence[str] |
 
 
 def _schema(subs: list[str]):
-    import pandera.pandas as pa
+    from drugtrends.readers._checks import import_pandera
+    pa = import_pandera()
 
     flags = {f"{s}_{k}": pa.Column("float64", pa.Check.isin([0.0, 1.0]))
              for s in subs for k in ("lifetime", "past_year", "past_month")}

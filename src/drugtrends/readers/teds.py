@@ -192,7 +192,8 @@ def _codebook_d(p: Path) -> pd.DataFrame:
 
 
 def _codebook_schema():
-    import pandera.pandas as pa
+    from drugtrends.readers._checks import import_pandera
+    pa = import_pandera()
 
     return pa.DataFrameSchema({
         "kind": pa.Column(str, pa.Check.isin(["A", "D"])),
@@ -488,7 +489,8 @@ def read_teds(path: str | os.PathLike[str], kind: str = "A", columns: Sequence[s
 
 
 def _teds_schema(kind: str, columns):
-    import pandera.pandas as pa
+    from drugtrends.readers._checks import import_pandera
+    pa = import_pandera()
 
     cols = {}
     if "CASEID" in columns:

@@ -265,7 +265,8 @@ def _has_header(p: Path) -> bool:
 
 
 def _schema():
-    import pandera.pandas as pa
+    from drugtrends.readers._checks import import_pandera
+    pa = import_pandera()
 
     cols = {
         "ID": pa.Column("int64", pa.Check.ge(1), unique=True),

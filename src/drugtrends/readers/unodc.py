@@ -472,7 +472,8 @@ def _prevalence_frame(records: list[dict]) -> pd.DataFrame:
 
 
 def _prevalence_schema():
-    import pandera.pandas as pa
+    from drugtrends.readers._checks import import_pandera
+    pa = import_pandera()
 
     pct = pa.Check.in_range(0, 100)
     return pa.DataFrameSchema(
@@ -701,7 +702,8 @@ def read_trend_perception(path: str | os.PathLike[str]) -> pd.DataFrame:
     df["substance"] = pd.Categorical(df["substance"], categories=taxonomy.ids())
     for col in ("region", "subregion", "country", "iso3", "drug_group", "drug"):
         df[col] = df[col].astype("category")
-    import pandera.pandas as pa
+    from drugtrends.readers._checks import import_pandera
+    pa = import_pandera()
 
     schema = pa.DataFrameSchema({
         "country": pa.Column("category", nullable=False),
@@ -780,7 +782,8 @@ def read_seizures(path: str | os.PathLike[str]) -> pd.DataFrame:
     df["substance"] = pd.Categorical(df["substance"], categories=taxonomy.ids())
     for col in ("region", "subregion", "country", "iso3", "drug_group", "drug_subgroup", "drug_name"):
         df[col] = df[col].astype("category")
-    import pandera.pandas as pa
+    from drugtrends.readers._checks import import_pandera
+    pa = import_pandera()
 
     schema = pa.DataFrameSchema({
         "country": pa.Column("category", nullable=False),

@@ -88,7 +88,8 @@ def read_nhanes2(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 
 def _schema_nhanes2():
-    import pandera.pandas as pa
+    from drugtrends.readers._checks import import_pandera
+    pa = import_pandera()
 
     def flag():
         return pa.Column("float64", pa.Check.isin([0.0, 1.0]), nullable=True)
@@ -164,7 +165,8 @@ def read_nhanes2_replicates(path: str | os.PathLike[str], kind: str = "brr") -> 
 
 
 def _schema_reps(weights):
-    import pandera.pandas as pa
+    from drugtrends.readers._checks import import_pandera
+    pa = import_pandera()
 
     return pa.DataFrameSchema(
         {"height": pa.Column("float64", pa.Check.gt(0)), "weight": pa.Column("float64", pa.Check.gt(0)),

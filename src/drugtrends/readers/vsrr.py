@@ -206,7 +206,8 @@ def read_vsrr(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 
 def _schema():
-    import pandera.pandas as pa
+    from drugtrends.readers._checks import import_pandera
+    pa = import_pandera()
 
     return pa.DataFrameSchema(
         {
