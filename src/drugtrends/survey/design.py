@@ -159,9 +159,10 @@ class SurveyDesign:
     lonely_psu : {"fail", "remove", "certainty", "adjust", "average"}
         What to do with strata that have a single PSU (R
         ``options(survey.lonely.psu=)``, stored on the design).
-    reliability : {"nchs", "nsduh", None}
-        Default suppression rule (see :mod:`drugtrends.survey.reliability`).
-    level : float
+    reliability : {None, "nchs", "nsduh"}, default None
+        Default suppression rule of the estimators (see
+        :mod:`drugtrends.survey.reliability`); ``None`` suppresses nothing.
+    level : float, default 0.95
         Default confidence level.
 
     Examples
@@ -316,6 +317,15 @@ class SurveyDesign:
     def n(self) -> int:
         """Rows in the (subset) design."""
         return int(self._mask.sum())
+
+    @property
+    def mask(self) -> np.ndarray:
+        """Boolean array over ``data``: True for rows inside the (subset) design.
+
+        Rows outside keep their place in the design (they contribute zeros to
+        the variance), exactly as R ``subset()`` on a survey design.
+        """
+        return self._mask.copy()
 
     def _copy(self) -> "SurveyDesign":
         new = object.__new__(type(self))
@@ -608,6 +618,34 @@ class SurveyDesign:
         Like :meth:`mean` with the variable treated as categorical (also when
         numeric); the default interval is R ``svyciprop``'s logit interval.
 
+        Parameters
+        ----------
+        variable : str or list of str
+            Column(s) whose levels are counted; each level gives one row
+            (``level`` column). Missing values leave the domain, not the design.
+        by : str or list of str, optional
+            Domain columns, as :meth:`mean`.
+        ci : {"logit", "xlogit", "beta", "korn_graubard", "wald", "t", "normal"}
+            Interval; default ``"logit"`` (see
+            :func:`drugtrends.survey.ci.proportion_ci`).
+        level : float, optional
+            Confidence level (design default 0.95).
+        df : {"domain", "design"} or float
+            Degrees of freedom rule, as :meth:`mean`.
+        reliability : {"design", "nchs", "nsduh", None}
+            Suppression rule; ``"design"`` uses the design's default.
+        return_cov : bool, default False
+            Also return the covariance matrix of all estimates.
+
+        Returns
+        -------
+        DataFrame or (DataFrame, DataFrame)
+            The columns of :meth:`mean` (``by`` columns, ``variable``,
+            ``level``, ``estimate`` = proportion, ``se``, ``ci_low``,
+            ``ci_high``, ``cv``, ``deff``, ``n``, ``n_eff``, ``df``,
+            ``suppressed``, ``flags``); with ``return_cov=True`` also the
+            covariance matrix indexed like the table.
+
         Examples
         --------
         >>> import pandas as pd
@@ -627,6 +665,31 @@ class SurveyDesign:
                 df="domain", reliability="design"):
         """Proportion(s) of 0/1 outcomes with a proportion CI (R ``svyciprop``).
 
+        Same as ``mean(variables, by, ci=method, ...)``.
+
+        Parameters
+        ----------
+        variables : str or list of str
+            0/1 outcome column(s) (or categorical columns, one row per level);
+            another numeric column raises :class:`~drugtrends.errors.DesignError`.
+        by : str or list of str, optional
+            Domain columns, as :meth:`mean`.
+        method : {"logit", "xlogit", "beta", "korn_graubard", "wald", "t", "normal"}
+            Interval method of :func:`drugtrends.survey.ci.proportion_ci`
+            (default ``"logit"``, R ``svyciprop``'s default).
+        level : float, optional
+            Confidence level (design default 0.95).
+        df : {"domain", "design"} or float
+            Degrees of freedom rule, as :meth:`mean`.
+        reliability : {"design", "nchs", "nsduh", None}
+            Suppression rule; ``"design"`` uses the design's default.
+
+        Returns
+        -------
+        DataFrame
+            The columns of :meth:`mean`, with ``ci_low``/``ci_high`` from
+            ``method``.
+
         Examples
         --------
         >>> import pandas as pd
@@ -640,6 +703,33 @@ class SurveyDesign:
     def total(self, variables, by=None, *, ci: str = "t", level: float | None = None,
               df="domain", reliability=None, return_cov: bool = False):
         """Weighted total(s) (R ``svytotal``), same columns as :meth:`mean`.
+
+        Parameters
+        ----------
+        variables : str or list of str
+            Outcome column(s), as :meth:`mean` (text columns give one total
+            per level).
+        by : str or list of str, optional
+            Domain columns, as :meth:`mean`.
+        ci : {"t", "normal"}
+            ``estimate -/+ t_df SE`` (default) or the normal quantile; other
+            values raise :class:`~drugtrends.errors.DesignError`.
+        level : float, optional
+            Confidence level (design default 0.95).
+        df : {"domain", "design"} or float
+            Degrees of freedom rule, as :meth:`mean`.
+        reliability : {"design", "nchs", "nsduh", None}, default None
+            Suppression rule; by default nothing is suppressed.
+        return_cov : bool, default False
+            Also return the covariance matrix of all estimates.
+
+        Returns
+        -------
+        DataFrame or (DataFrame, DataFrame)
+            ``by`` columns, ``variable``, (``level``), ``estimate`` (weighted
+            total), ``se``, ``ci_low``, ``ci_high``, ``cv``, ``deff``, ``n``,
+            ``n_eff``, ``df``, ``suppressed``, ``flags``; with
+            ``return_cov=True`` also the covariance matrix.
 
         Examples
         --------
@@ -660,6 +750,31 @@ class SurveyDesign:
 
         Rows where the numerator or the denominator is missing leave the domain.
         ``deff`` is NaN for ratios.
+
+        Parameters
+        ----------
+        numerator : str or list of str
+            Numerator column(s).
+        denominator : str or list of str
+            One denominator column for all numerators, or one per numerator
+            (else :class:`~drugtrends.errors.DesignError`).
+        by : str or list of str, optional
+            Domain columns, as :meth:`mean`.
+        ci : {"t", "normal"}
+            Interval, as :meth:`total`.
+        level : float, optional
+            Confidence level (design default 0.95).
+        df : {"domain", "design"} or float
+            Degrees of freedom rule, as :meth:`mean`.
+        return_cov : bool, default False
+            Also return the covariance matrix of all estimates.
+
+        Returns
+        -------
+        DataFrame or (DataFrame, DataFrame)
+            The columns of :meth:`mean` with a ``denominator`` column after
+            ``variable``; no suppression rule is applied. With
+            ``return_cov=True`` also the covariance matrix.
 
         Examples
         --------
@@ -688,6 +803,19 @@ class SurveyDesign:
         The interval for the CDF at the estimated quantile is ``F -/+ t_df SE(F)``
         (SE from the design, domain rows only), mapped back through the
         weighted quantile function; ``se = (high - low) / (2 t_df)``.
+
+        Parameters
+        ----------
+        variable : str or list of str
+            Numeric outcome column(s); missing values leave the domain.
+        q : float or sequence of float, default (0.5,)
+            Quantile probabilities in [0, 1].
+        by : str or list of str, optional
+            Domain columns, as :meth:`mean`.
+        level : float, optional
+            Confidence level (design default 0.95).
+        df : {"domain", "design"} or float
+            Degrees of freedom rule, as :meth:`mean`.
 
         Returns
         -------
@@ -756,6 +884,20 @@ class SurveyDesign:
     def glm(self, formula: str, family: str = "gaussian"):
         """Design-based generalised linear model (R ``svyglm``); see :mod:`drugtrends.survey.glm`.
 
+        Parameters
+        ----------
+        formula : str
+            Patsy formula, e.g. ``"y ~ x + g"``; text and categorical columns
+            are dummy-coded against their first level.
+        family : str, default "gaussian"
+            One of :data:`drugtrends.survey.glm.FAMILIES`.
+
+        Returns
+        -------
+        drugtrends.survey.glm.SvyGLMResult
+            Coefficient table (``coef``), covariance (``cov``), residual df
+            and rows used.
+
         Examples
         --------
         >>> import pandas as pd
@@ -773,6 +915,20 @@ class SurveyDesign:
 
         See :func:`drugtrends.survey.chisq.svychisq`.
 
+        Parameters
+        ----------
+        row, col : str
+            The two categorical columns.
+        statistic : {"F", "Chisq"}, default "F"
+            Second-order Rao-Scott F test or first-order corrected chi-square.
+
+        Returns
+        -------
+        dict
+            ``statistic``, ``value``, ``ndf`` and ``ddf`` (F) or ``df``
+            (Chisq), ``p``, ``pearson``, ``adjusted_chisq``, ``delta_mean``,
+            ``table`` (weighted cell proportions).
+
         Examples
         --------
         >>> import pandas as pd
@@ -788,6 +944,25 @@ class SurveyDesign:
     def contrast(self, variable, by, coef, **kw):
         """Linear combination of domain means (R ``svycontrast`` on ``svyby``);
         see :func:`drugtrends.survey.contrast.contrast`.
+
+        Parameters
+        ----------
+        variable : str
+            Numeric outcome (0/1 for a proportion).
+        by : str or list of str
+            Domain columns.
+        coef : dict or sequence
+            Coefficients by domain: a dict keyed by domain value (tuple for
+            several ``by`` columns; missing domains get 0), or one per domain
+            in domain order.
+        **kw
+            ``level`` and ``ci_df`` of :func:`drugtrends.survey.contrast.contrast`.
+
+        Returns
+        -------
+        DataFrame
+            One row: ``variable``, ``estimate``, ``se``, ``t``, ``df``, ``p``,
+            ``ci_low``, ``ci_high``.
 
         Examples
         --------
@@ -805,6 +980,27 @@ class SurveyDesign:
         """Difference (and relative change) between two levels of ``between``;
         see :func:`drugtrends.survey.contrast.difference`.
 
+        Parameters
+        ----------
+        variable : str
+            Numeric outcome (0/1 for a proportion).
+        between : str
+            Column whose two levels are compared (``to - from``).
+        by : str or list of str, optional
+            Further grouping (one difference per group).
+        **kw
+            ``levels`` (the two levels; default first and last present),
+            ``level`` and ``ci_df`` of
+            :func:`drugtrends.survey.contrast.difference`.
+
+        Returns
+        -------
+        DataFrame
+            ``by`` columns, ``variable``, ``from``, ``to``, ``estimate_from``,
+            ``estimate_to``, ``estimate`` (difference), ``se``, ``t``, ``df``,
+            ``p``, ``ci_low``, ``ci_high``, ``relative_change``,
+            ``relative_se``, ``relative_ci_low``, ``relative_ci_high``.
+
         Examples
         --------
         >>> import pandas as pd
@@ -817,6 +1013,152 @@ class SurveyDesign:
         from .contrast import difference
         return difference(self, variable, between, by, **kw)
 
+    # ------------------------------------------------------------------ many domain sets, other engines
+    def grid(self, variables, by_sets=None, *, kind: str = "mean", ci: str = "t",
+             level: float | None = None, df="domain", reliability="design",
+             engine: str = "numpy") -> pd.DataFrame:
+        """Means (or totals) of many outcomes for many domain sets in one grouped pass.
+
+        The whole prevalence table of a survey (every outcome by year, year x
+        sex, year x age group, ...) at once: one pass over the rows builds the
+        domain x PSU sums of every domain set, then the linearisation runs on
+        those small arrays. See :func:`drugtrends.survey.backends.grid`.
+
+        Parameters
+        ----------
+        variables : str or list of str
+            Numeric outcome columns (0/1 or continuous).
+        by_sets : list of (str or list of str)
+            Domain sets; ``()`` is the whole population.
+        kind : {"mean", "total"}
+        ci, level, df, reliability :
+            As :meth:`mean`.
+        engine : {"numpy", "duckdb"}
+            Grouped pass in memory (default) or as one DuckDB ``GROUPING SETS``
+            query over the same rows (same results to rounding).
+
+        Returns
+        -------
+        DataFrame
+            ``by_set`` (``"year+sex"``, ``""`` for the whole population), the
+            ``by`` columns, then the columns of :meth:`mean`; within a set the
+            rows equal ``mean(variables, by=set)``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"st": [1, 1, 1, 1, 2, 2, 2, 2], "psu": [1, 1, 2, 2, 1, 1, 2, 2],
+        ...                    "w": [1.0, 2, 1, 2, 1, 1, 3, 1], "y": [0, 1, 1, 1, 0, 0, 1, 0],
+        ...                    "g": list("abababab")})
+        >>> des = SurveyDesign(df, weight="w", strata="st", psu="psu")
+        >>> des.grid("y", [(), "g"])[["by_set", "g", "estimate", "se"]].round(4)
+          by_set    g  estimate      se
+        0         NaN    0.6667  0.1620
+        1      g    a    0.6667  0.3239
+        2      g    b    0.6667  0.0000
+        """
+        from .backends import grid
+        return grid(self, variables, by_sets, kind=kind, ci=ci, level=level, df=df,
+                    reliability=reliability, engine=engine)
+
+    @classmethod
+    def from_parquet(cls, path, weight: str, strata: str | None = None, psu: str | None = None, *,
+                     fpc: str | None = None, lonely_psu: str = "fail", reliability: str | None = None,
+                     level: float = 0.95, connection=None):
+        """A design over Parquet file(s), computed by DuckDB without loading the rows.
+
+        Parameters
+        ----------
+        path : str, Path, list of paths, glob or directory
+            Parquet file(s); a directory is read recursively (``**/*.parquet``).
+        weight, strata, psu, fpc, lonely_psu, reliability, level :
+            As :class:`SurveyDesign` (``psu`` is required).
+        connection : duckdb.DuckDBPyConnection, optional
+            Connection to run on (e.g. with ``SET memory_limit``).
+
+        Returns
+        -------
+        drugtrends.survey.backends.RelationDesign
+            Supports ``mean``, ``total``, ``prop_ci`` and ``grid``; ``to_pandas()``
+            for the rest.
+
+        Examples
+        --------
+        >>> import pandas as pd, tempfile, os
+        >>> df = pd.DataFrame({"psu": [1, 2, 3, 4], "w": [1.0, 1, 2, 2], "y": [0, 1, 1, 0]})
+        >>> path = os.path.join(tempfile.mkdtemp(), "s.parquet"); df.to_parquet(path)
+        >>> float(SurveyDesign.from_parquet(path, weight="w", psu="psu").mean("y").estimate[0])
+        0.5
+        """
+        from .backends import DuckDBEngine, RelationDesign
+        return RelationDesign(DuckDBEngine.for_data(path, connection), weight, strata, psu, fpc=fpc,
+                              lonely_psu=lonely_psu, reliability=reliability, level=level)
+
+    @classmethod
+    def from_arrow(cls, table, weight: str, strata: str | None = None, psu: str | None = None, *,
+                   fpc: str | None = None, lonely_psu: str = "fail", reliability: str | None = None,
+                   level: float = 0.95, connection=None):
+        """A design over a pyarrow Table (or a pandas DataFrame) scanned in place by DuckDB.
+
+        Parameters
+        ----------
+        table : pyarrow.Table or DataFrame
+            The rows, one per respondent.
+        weight, strata, psu, fpc, lonely_psu, reliability, level :
+            As :class:`SurveyDesign` (``psu`` is required).
+        connection : duckdb.DuckDBPyConnection, optional
+            Connection to run on (a new in-memory one by default).
+
+        Returns
+        -------
+        drugtrends.survey.backends.RelationDesign
+            As :meth:`from_parquet`.
+
+        Examples
+        --------
+        >>> import pyarrow as pa
+        >>> t = pa.table({"psu": [1, 2, 3, 4], "w": [1.0, 1, 2, 2], "y": [0, 1, 1, 0]})
+        >>> float(SurveyDesign.from_arrow(t, weight="w", psu="psu").mean("y").estimate[0])
+        0.5
+        """
+        from .backends import DuckDBEngine, RelationDesign
+        return RelationDesign(DuckDBEngine.for_data(table, connection), weight, strata, psu, fpc=fpc,
+                              lonely_psu=lonely_psu, reliability=reliability, level=level)
+
+    @classmethod
+    def from_duckdb(cls, relation, weight: str, strata: str | None = None, psu: str | None = None, *,
+                    connection, fpc: str | None = None, lonely_psu: str = "fail",
+                    reliability: str | None = None, level: float = 0.95):
+        """A design over a DuckDB relation (table, view or query) on ``connection``.
+
+        Parameters
+        ----------
+        relation : duckdb.DuckDBPyRelation
+            The rows, one per respondent.
+        weight, strata, psu :
+            As :class:`SurveyDesign` (``psu`` is required).
+        connection : duckdb.DuckDBPyConnection
+            The connection the relation belongs to (keyword-only, required).
+        fpc, lonely_psu, reliability, level :
+            As :class:`SurveyDesign`.
+
+        Returns
+        -------
+        drugtrends.survey.backends.RelationDesign
+            As :meth:`from_parquet`.
+
+        Examples
+        --------
+        >>> import duckdb
+        >>> con = duckdb.connect()
+        >>> rel = con.sql("SELECT i AS psu, 1.0 AS w, i % 2 AS y FROM range(1, 5) t(i)")
+        >>> float(SurveyDesign.from_duckdb(rel, "w", psu="psu", connection=con).mean("y").estimate[0])
+        0.5
+        """
+        from .backends import DuckDBEngine, RelationDesign
+        return RelationDesign(DuckDBEngine.for_data(relation, connection), weight, strata, psu, fpc=fpc,
+                              lonely_psu=lonely_psu, reliability=reliability, level=level)
+
     # ------------------------------------------------------------------ replicate designs
     def to_replicate(self, method: str = "JKn", mse: bool = False) -> "ReplicateDesign":
         """Jackknife replicate weights built from this design (R ``as.svrepdesign``).
@@ -826,6 +1168,21 @@ class SurveyDesign:
         ``rscales = (n_h-1)/n_h`` (times the FPC factor), ``scale = 1``.
         ``"JK1"`` (no strata): delete one PSU at a time, others times
         ``n/(n-1)``, ``scale = (n-1)/n``.
+
+        Parameters
+        ----------
+        method : {"JKn", "JK1"}, default "JKn"
+            Jackknife type; ``"JK1"`` only for designs without strata. Every
+            stratum needs at least two PSUs.
+        mse : bool, default False
+            Centre the replicate variance at the full-sample estimate (True)
+            or at the mean of the replicates (False, R's default).
+
+        Returns
+        -------
+        ReplicateDesign
+            One replicate weight column per PSU (``__rep0``, ...); the data,
+            domain mask, reliability rule and level of this design carried over.
 
         Examples
         --------
@@ -944,6 +1301,29 @@ class ReplicateDesign(SurveyDesign):
     weight matrix minus 1, for every domain. Design effects follow R's
     ``svymean.svyrep.design``: ``Vsrs = s^2 (N - n) / (N n)`` with ``n`` the rows
     of the domain.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent, with the full-sample and replicate weights.
+    weight : str
+        Full-sample weight column.
+    rep_weights : str or list of str
+        Replicate weight columns, or a prefix (every column starting with it).
+    method : {"BRR", "Fay", "JK1", "JKn", "bootstrap"}, default "BRR"
+        Variance multiplier, as :meth:`SurveyDesign.replicate`.
+    rho : float, optional
+        Fay coefficient (required for ``"Fay"``).
+    scale : float, optional
+        Overall variance multiplier, overriding the method's.
+    rscales : float or array, optional
+        Per-replicate multipliers (required for ``"JKn"``).
+    mse : bool, default False
+        Centre at the full-sample estimate (True) or the replicate mean (False).
+    reliability : {None, "nchs", "nsduh"}, default None
+        Default suppression rule.
+    level : float, default 0.95
+        Default confidence level.
 
     Examples
     --------

@@ -1,0 +1,200 @@
+"""Benchmark workers, each run in its own process by :mod:`bench.run`.
+
+``python -m bench.tasks TASK '<json arguments>'`` runs one task and prints one
+line ``RESULT {json}`` with the measured ``seconds`` and the process's peak
+resident memory ``peak_rss_mb`` (``VmHWM``); results (estimates) are written to
+the ``out`` path for the accuracy comparisons.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process (MB), from /proc/self/status (VmHWM)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _key(frame, by):
+    """``"year=2010&sex=1"`` per row (R script's key format)."""
+    import pandas as pd
+    if not by:
+        return pd.Series([""] * len(frame), index=frame.index, dtype=object)
+    out = None
+    for b in by:
+        part = f"{b}=" + frame[b].astype("int64").astype(str)
+        out = part if out is None else out + "&" + part
+    return out
+
+
+def _tidy(g, sets):
+    """drugtrends grid -> by_set, key, variable, estimate, se, deff."""
+    import pandas as pd
+    parts = []
+    for s in sets:
+        sub = g[g["by_set"] == "+".join(s)]
+        parts.append(pd.DataFrame({"by_set": "+".join(s), "key": _key(sub, s).to_numpy(),
+                                   "variable": sub["variable"].to_numpy(),
+                                   "estimate": sub["estimate"].to_numpy(), "se": sub["se"].to_numpy(),
+                                   "deff": sub["deff"].to_numpy()}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def drugtrends_grid(data, sets, outcomes, out, repeats=3, weight="weight", strata="stratum", psu="psu"):
+    import pandas as pd
+
+    from drugtrends.survey import SurveyDesign
+    df = pd.read_parquet(data)
+    sets = [tuple(s) for s in sets]
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        des = SurveyDesign(df, weight=weight, strata=strata, psu=psu)
+        g = des.grid(outcomes, sets)
+        times.append(time.perf_counter() - t0)
+    _tidy(g, sets).to_parquet(out)
+    return {"seconds": statistics.median(times), "seconds_all": times, "rows": len(g)}
+
+
+def duckdb_parquet_grid(data, sets, outcomes, out, repeats=1):
+    import duckdb
+
+    from drugtrends.survey import SurveyDesign
+    sets = [tuple(s) for s in sets]
+    times = []
+    for _ in range(repeats):
+        con = duckdb.connect()
+        con.execute("SET threads = 2")
+        t0 = time.perf_counter()
+        des = SurveyDesign.from_parquet(data, "weight", "stratum", "psu", connection=con)
+        g = des.grid(outcomes, sets)
+        times.append(time.perf_counter() - t0)
+    _tidy(g, sets).to_parquet(out)
+    return {"seconds": statistics.median(times), "seconds_all": times, "rows": len(g)}
+
+
+def spark_grid(data, sets, outcomes, out):
+    import logging
+
+    from drugtrends.survey.spark import from_spark, local_session, spark_available
+    ok, why = spark_available()
+    if not ok:
+        return {"skipped": why}
+    logging.getLogger("py4j").setLevel(logging.ERROR)
+    t0 = time.perf_counter()
+    spark = local_session(cores=2)
+    spark.sparkContext.setLogLevel("ERROR")
+    t_session = time.perf_counter() - t0
+    sets = [tuple(s) for s in sets]
+    times = []
+    for _ in range(2):   # the first run includes JIT / code generation warm-up
+        t0 = time.perf_counter()
+        g = from_spark(str(data), "weight", "stratum", "psu", spark=spark).grid(outcomes, sets)
+        times.append(time.perf_counter() - t0)
+    _tidy(g, sets).to_parquet(out)
+    import pyspark
+    spark.stop()
+    return {"seconds": times[-1], "seconds_all": times, "session_seconds": t_session,
+            "version": pyspark.__version__, "rows": len(g)}
+
+
+def svy_grid(data, sets, outcomes, out):
+    try:
+        import polars as pl
+        import svy
+    except ImportError as exc:
+        return {"skipped": f"svy not installed ({exc}); pip install svy==0.35.0"}
+    import pandas as pd
+    df = pl.read_parquet(data)
+    parts = []
+    t0 = time.perf_counter()
+    sample = svy.Sample(df, svy.Design(stratum="stratum", psu="psu", wgt="weight"))
+    for s in sets:
+        res = sample.estimation.mean(y=list(outcomes), by=list(s), deff="wor")
+        for v, e in zip(outcomes, res):
+            parts.append((s, v, e.to_polars()))
+    seconds = time.perf_counter() - t0
+    rows = []
+    for s, v, fr in parts:
+        p = fr.to_pandas()
+        rows.append(pd.DataFrame({"by_set": "+".join(s), "key": _key(p, s).to_numpy(), "variable": v,
+                                  "estimate": p["est"].to_numpy(), "se": p["se"].to_numpy(),
+                                  "deff": p["deff"].to_numpy()}))
+    pd.concat(rows, ignore_index=True).to_parquet(out)
+    return {"seconds": seconds, "version": svy.__version__}
+
+
+def samplics_subset(data, sets, outcomes, out):
+    warnings.filterwarnings("ignore")
+    try:
+        import samplics
+        from samplics.estimation import TaylorEstimator
+        from samplics.utils.types import PopParam
+    except ImportError as exc:
+        return {"skipped": f"samplics not installed ({exc}); pip install samplics==0.6.1"}
+    import pandas as pd
+    df = pd.read_parquet(data)
+    rows = []
+    doms = {tuple(s): _key(df, s).to_numpy() for s in sets}
+    t0 = time.perf_counter()
+    for s in sets:
+        dom = doms[tuple(s)]
+        for v in outcomes:
+            est = TaylorEstimator(PopParam.mean)
+            est.estimate(y=df[v].to_numpy(float), samp_weight=df["weight"].to_numpy(),
+                         stratum=df["stratum"].to_numpy(), psu=df["psu"].to_numpy(), domain=dom,
+                         deff=True, remove_nan=False)
+            for k in est.point_est:
+                rows.append({"by_set": "+".join(s), "key": k, "variable": v,
+                             "estimate": float(est.point_est[k]), "se": float(est.stderror[k]),
+                             "deff": float(est.deff[k]) if isinstance(est.deff, dict) and k in est.deff
+                             else float("nan")})
+    seconds = time.perf_counter() - t0
+    pd.DataFrame(rows).to_parquet(out)
+    return {"seconds": seconds, "version": getattr(samplics, "__version__", "?")}
+
+
+def teds_profile(data, out, memory_limit="1GB", threads=2):
+    import duckdb
+
+    try:
+        from drugtrends.admissions import DEFAULT_CHARACTERISTICS, admissions_profile
+    except ImportError as exc:  # pragma: no cover - the module ships with drugtrends
+        return {"skipped": f"drugtrends.admissions not available ({exc})"}
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute(f"SET threads = {int(threads)}")
+    con.execute("SET preserve_insertion_order = false")
+    t0 = time.perf_counter()
+    r = admissions_profile(data, by=("ADMYR", "SUB1"), characteristics=DEFAULT_CHARACTERISTICS,
+                           connection=con)
+    seconds = time.perf_counter() - t0
+    n = con.execute(f"SELECT COUNT(*) FROM read_parquet('{Path(data) / '*.parquet'}')").fetchone()[0]
+    total = int(r.groupby(["ADMYR", "SUB1", "characteristic"]).n_total.first()
+                .groupby("characteristic").sum().min())
+    r.to_parquet(out)
+    return {"seconds": seconds, "rows": len(r), "admissions": int(n), "admissions_in_profile": total,
+            "duckdb": duckdb.__version__}
+
+
+TASKS = {f.__name__: f for f in (drugtrends_grid, duckdb_parquet_grid, spark_grid, svy_grid,
+                                  samplics_subset, teds_profile)}
+
+if __name__ == "__main__":
+    task, args = sys.argv[1], json.loads(sys.argv[2])
+    res = TASKS[task](**args)
+    res["peak_rss_mb"] = peak_rss_mb()
+    print("RESULT " + json.dumps(res), flush=True)
