@@ -13,6 +13,10 @@ an IRLS stopped at a relative deviance change of 1e-8; ours are iterated to
 machine precision, so coefficients are compared with the closed-form MLE
 (logit differences of R's svymean estimates) at 1e-10 and with R's svyglm to
 1e-6 of their SE (R's are up to 2e-7 relative off the MLE); SEs, t and p at 1e-6 / 1e-5.
+
+The functions are thin layers over drugtrends.survey (one variance engine); the synthetic
+tests check hand computations, the df rule (degf of the two-year design), replicate-weight
+designs (JKn from the same PSUs) and the edge cases (empty year, zero estimate, separation).
 """
 
 from __future__ import annotations
@@ -20,13 +24,13 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from drugtrends.errors import BreakError
+from drugtrends.errors import BreakError, DesignError
+from drugtrends.survey import SurveyDesign
 from drugtrends.trends import (
     breaks_for,
     change_between,
@@ -63,14 +67,8 @@ def nhanes() -> pd.DataFrame:
     return d
 
 
-def _design(d: pd.DataFrame):
-    """drugtrends.survey.SurveyDesign when available, else a minimal stand-in with the same attributes."""
-    try:
-        from drugtrends.survey import SurveyDesign  # noqa: PLC0415
-
-        return SurveyDesign(d, weight="wt", strata="SDMVSTRA", psu="SDMVPSU")
-    except (ImportError, TypeError, AttributeError):
-        return SimpleNamespace(data=d, weight="wt", strata="SDMVSTRA", psu="SDMVPSU")
+def _design(d: pd.DataFrame) -> SurveyDesign:
+    return SurveyDesign(d, weight="wt", strata="SDMVSTRA", psu="SDMVPSU")
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +177,7 @@ def _toy(seed=0, years=(2014, 2015, 2016, 2017, 2018, 2019), n_per=400):
 
 def test_change_between_hand_computation_and_breaks():
     d = _toy()
-    des = SimpleNamespace(data=d, weight="wt", strata="st", psu="psu")
+    des = SurveyDesign(d, weight="wt", strata="st", psu="psu")
     r = change_between(des, "use", "year", (2016, 2019), allow_breaks=True, breaks=breaks_for("nsduh"))
     # hand computation: weighted means and the stratified-PSU variance of a ratio mean
     est, var = [], []
@@ -233,21 +231,21 @@ def test_orthogonal_poly_matches_r_contr_poly():
 
 def test_survey_trend_test_detects_rising_use_and_breaks():
     d = _toy(seed=3, years=(2016, 2017, 2018, 2019), n_per=1000)
-    des = SimpleNamespace(data=d, weight="wt", strata="st", psu="psu")
+    des = SurveyDesign(d, weight="wt", strata="st", psu="psu")
     r = survey_trend_test(des, "use", "year", degree=2, by="sex", breaks=breaks_for("nsduh"))
     lin = r[r.term == "linear"]
     assert (lin["direction"] == "increase").all() and (lin["p"] < 0.01).all()
     assert set(r["term"]) == {"(Intercept)", "linear", "quadratic"}
     # design df: 40 strata x 2 PSUs -> 40, minus 3 coefficients + 1
     assert (r["df"] == 38).all()
-    shifted = SimpleNamespace(data=d.assign(year=d.year + 2), weight="wt", strata="st", psu="psu")  # 2018-2021
+    shifted = SurveyDesign(d.assign(year=d.year + 2), weight="wt", strata="st", psu="psu")  # 2018-2021
     with pytest.raises(BreakError, match="2020 NSDUH mode change"):
         survey_trend_test(shifted, "use", "year", breaks=breaks_for("nsduh"))
 
 
 def test_significance_vs_latest_marks_and_respects_breaks():
     d = _toy(seed=5, years=(2012, 2013, 2014, 2015, 2016, 2017), n_per=1200)
-    des = SimpleNamespace(data=d, weight="wt", strata="st", psu="psu")
+    des = SurveyDesign(d, weight="wt", strata="st", psu="psu")
     r = significance_vs_latest(des, "use", "year", breaks=breaks_for("nsduh"))
     pre = r[r.year < 2015]
     assert (~pre["comparable"]).all() and pre["p"].isna().all() and (pre["marker"] == "").all()
@@ -264,13 +262,6 @@ def test_significance_vs_latest_marks_and_respects_breaks():
 @pytest.mark.realdata
 def test_works_with_the_survey_design_class_and_its_subsets(nhanes):
     """Same numbers from drugtrends.survey's SurveyDesign, and a .subset() design equals the by= domain."""
-    try:
-        from drugtrends.survey import SurveyDesign
-    except ImportError:
-        try:
-            from drugtrends.survey.design import SurveyDesign
-        except ImportError:
-            pytest.skip("drugtrends.survey.SurveyDesign not available yet")
     des = SurveyDesign(nhanes, weight="wt", strata="SDMVSTRA", psu="SDMVPSU")
     by = change_between(des, "hd", "SurveyYr", ("2009_10", "2011_12"), by="Gender")
     sub = change_between(des.subset(nhanes["Gender"] == "female"), "hd", "SurveyYr", ("2009_10", "2011_12"))
@@ -282,3 +273,88 @@ def test_works_with_the_survey_design_class_and_its_subsets(nhanes):
     row = m[(m.Gender == "female") & (m.SurveyYr == "2011_12")].iloc[0]
     assert row["estimate"] == pytest.approx(f["estimate_to"], rel=1e-12)
     assert row["se"] == pytest.approx(f["se_to"], rel=1e-10)
+
+
+# ------------------------------------------------------- replicate designs, df rule, errors
+def test_replicate_design_change_and_latest():
+    """JKn replicates built from the same PSUs: the difference is the same number; its SE is the
+    jackknife one, which for disjoint-strata years and replicates centred at the full-sample estimate
+    (mse=True: a replicate moves one year only) is sqrt(se_a^2 + se_b^2) of per-year replicate SEs,
+    and is close to (not equal to) the Taylor SE; df = rank of the replicate weights - 1."""
+    d = _toy(seed=7, years=(2016, 2017, 2018), n_per=400)
+    tay = SurveyDesign(d, weight="wt", strata="st", psu="psu")
+    rep = tay.to_replicate("JKn", mse=True)
+    r = change_between(rep, "use", "year", (2016, 2018), by="sex")
+    t = change_between(tay, "use", "year", (2016, 2018), by="sex")
+    assert np.allclose(r["difference"], t["difference"], rtol=1e-12)
+    assert np.allclose(r["se"], t["se"], rtol=0.02) and not np.allclose(r["se"], t["se"], rtol=1e-9)
+    for _, row in r.iterrows():
+        per = [rep.subset((d.year == y).to_numpy() & (d.sex == row["sex"]).to_numpy()).mean("use").se[0]
+               for y in (2016, 2018)]
+        assert row["se"] == pytest.approx(math.hypot(*per), rel=1e-9)
+        assert row["cov"] == 0.0
+    # df: the engine's df of the two-year replicate design, for every domain (Taylor: 40 PSUs - 20 strata)
+    assert (r["df"] == rep.subset(d.year.isin([2016, 2018]).to_numpy()).df).all() and (t["df"] == 40 - 20).all()
+    s = significance_vs_latest(rep, "use", "year", by="sex")
+    for _, row in r.iterrows():
+        got = s[(s.sex == row["sex"]) & (s.year == 2016)].iloc[0]
+        assert got["p"] == pytest.approx(row["p"], rel=1e-12)
+        assert got["difference"] == pytest.approx(row["difference"], rel=1e-12)
+    with pytest.raises(DesignError, match="Taylor"):
+        survey_trend_test(rep, "use", "year")
+
+
+def test_df_is_the_two_year_design_df_not_the_domain_df():
+    """A domain missing from some PSUs still gets degf() of the two-year design (R svyby + svycontrast
+    + degf(des)); a .subset() domain gets degf(subset(des, ...))."""
+    d = _toy(seed=11, years=(2016, 2017, 2018), n_per=400)
+    d.loc[(d.year == 2016) & (d.st == 0), "sex"] = "m"  # no women in stratum 0 of 2016
+    des = SurveyDesign(d, weight="wt", strata="st", psu="psu")
+    r = change_between(des, "use", "year", (2016, 2018), by="sex")
+    assert (r["df"] == 40 - 20).all()  # the two years: 40 PSUs, 20 strata
+    women = des.subset((d.sex == "f").to_numpy())
+    w = change_between(women, "use", "year", (2016, 2018))
+    assert w["df"].iloc[0] == 40 - 20 - 1  # stratum 0 of 2016 has no woman: 38 PSUs, 19 strata
+    assert w["difference"].iloc[0] == pytest.approx(r.loc[r.sex == "f", "difference"].item(), rel=1e-12)
+    assert w["se"].iloc[0] == pytest.approx(r.loc[r.sex == "f", "se"].item(), rel=1e-12)
+    s = significance_vs_latest(des, "use", "year", by="sex")
+    assert (s.loc[s.year != 2018, "df"] == 20).all()
+
+
+def test_errors_name_the_problem():
+    d = _toy(seed=1, years=(2016, 2017), n_per=200)
+    with pytest.raises(TypeError, match="SurveyDesign"):
+        change_between(d, "use", "year", (2016, 2017))
+    des = SurveyDesign(d, weight="wt", strata="st", psu="psu")
+    with pytest.raises(ValueError, match="2015"):
+        change_between(des, "use", "year", (2015, 2017))
+    with pytest.raises(DesignError, match="'sex'.*not numeric"):
+        change_between(des, "sex", "year", (2016, 2017))
+    with pytest.raises(DesignError, match="0/1"):
+        survey_trend_test(des.subset((d.year > 0).to_numpy()), "wt", "year")
+
+
+def test_edge_domains():
+    """Hand-checkable 12-row design: domain a has no user in year 1, domain b has no year 2."""
+    d = pd.DataFrame({"yr": [1] * 6 + [2] * 6, "use": [0, 0, 0, 0, 1, 0, 1, 1, 0, 1, 0, 1], "wt": 1.0,
+                      "st": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6], "psu": [1, 2] * 6,
+                      "g": list("aaaabb") + list("aaaaaa")})
+    des = SurveyDesign(d, weight="wt", strata="st", psu="psu")
+    r = change_between(des, "use", "yr", (1, 2), by="g").set_index("g")
+    # a: 0 -> 4/6 (year 1 has zero variance); year 2: z = w (y - 2/3) / 6, Var = sum_h 2 sum (z - zbar_h)^2
+    z = np.array([1 - 2 / 3, 1 - 2 / 3, -2 / 3, 1 - 2 / 3, -2 / 3, 1 - 2 / 3]) / 6
+    v = sum(2 * ((z[2 * h:2 * h + 2] - z[2 * h:2 * h + 2].mean()) ** 2).sum() for h in range(3))
+    assert r.loc["a", "difference"] == pytest.approx(2 / 3, rel=1e-14)
+    assert r.loc["a", "se"] == pytest.approx(math.sqrt(v), rel=1e-12)
+    assert math.isnan(r.loc["a", "relative_change"])  # from a zero estimate
+    assert r.loc["a", "df"] == 12 - 6 and r.loc["a", "significant"]  # 12 PSUs, 6 strata
+    assert r.loc["b", ["difference", "se", "p"]].isna().all() and not r.loc["b", "significant"]
+    with pytest.raises(ValueError, match="at least 2 levels"):  # one year only
+        survey_trend_test(des.subset((d.g == "b").to_numpy()), "use", "yr")
+    d2 = d.assign(use=lambda x: x.use.where(x.index != 0, 1))  # a user in domain a, year 1
+    t = survey_trend_test(SurveyDesign(d2, weight="wt", strata="st", psu="psu"), "use", "yr", by="g")
+    assert t.loc[t.g == "b", ["coef", "se", "p"]].isna().all().all() and (t.loc[t.g == "b", "n_years"] == 1).all()
+    lin = t[(t.g == "a") & (t.term == "linear")].iloc[0]  # closed form: logit(4/6) - logit(1/4), / sqrt(2)
+    assert lin["coef"] * math.sqrt(2) == pytest.approx(math.log(2) - math.log(1 / 3), rel=1e-10)
+    with pytest.raises(DesignError, match=r"separation.*change_between"):
+        survey_trend_test(des, "use", "yr", by="g")

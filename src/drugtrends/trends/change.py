@@ -1,40 +1,52 @@
 """Survey-based changes between years and trend tests (design-based).
 
-Functions here take a :class:`drugtrends.survey.SurveyDesign` built on data
-that pool several survey years (one row per respondent, a year column), and
-return tidy DataFrames.
+Functions here take a :class:`drugtrends.survey.SurveyDesign` (Taylor
+linearisation or replicate weights) built on data that pool several survey
+years (one row per respondent, a year column), and return tidy DataFrames.
 
 * :func:`change_between` -- difference and relative change between two years,
-  with design-based standard errors that include the covariance between the
-  two years' estimates (zero when the years have disjoint strata, as in
-  NHANES and NSDUH, but computed, not assumed).
+  with standard errors that include the covariance between the two years'
+  estimates (zero when the years have disjoint strata, as in NHANES and NSDUH,
+  but computed, not assumed).
 * :func:`significance_vs_latest` -- each year compared with the latest year,
   marked as in NSDUH detailed tables ("a": difference significant at the .05
   level, "b": at the .01 level).
 * :func:`change_from_estimates` -- the same from published estimates and SEs
-  of two independent samples.
+  (two independent samples, or a given covariance).
 * :func:`survey_trend_test` -- linear (and quadratic) trend across survey years
   by a design-based logistic regression on orthogonal polynomial scores of
   the year (R ``contr.poly``), per domain, as YRBS and NSDUH trend analyses do.
 
-Variance
---------
-Taylor linearisation with the design's weights, strata and PSUs (PSUs
-sampled with replacement within strata, as R ``survey`` with ``nest=TRUE``):
-``V = sum_h n_h/(n_h - 1) sum_i (z_hi - zbar_h)(z_hi - zbar_h)'`` with ``z_hi``
-PSU totals of the linearised values. Domains (years, ``by`` groups, non-missing
-outcome) are handled by zeroing contributions outside the domain, never by
-dropping rows. Logistic regression variances are the sandwich
-``A^-1 V(scores) A^-1`` of R ``svyglm``; t tests use ``df = design df + 1 - p``
-(R ``svyglm``), where the design df counts the PSUs and strata with data in
-the domain.
+One variance engine
+-------------------
+Nothing here computes a variance. Estimates, their covariance matrix, domain
+contrasts and the delta-method relative change come from
+:mod:`drugtrends.survey` (``SurveyDesign.mean(..., return_cov=True)``,
+``.difference()``, ``.subset()``, :func:`drugtrends.survey.svyglm`), exactly as
+R ``survey``'s ``svyby(covmat=TRUE)`` + ``svycontrast`` and ``svyglm``; this
+module only chooses the domains, the contrasts and the year scores.
+
+Degrees of freedom
+------------------
+* :func:`change_between` and :func:`significance_vs_latest` test a contrast
+  between two years on the df of the design restricted to those two years:
+  ``design.subset(year in {a, b}).df``, i.e. R ``degf()`` (#PSU - #strata with
+  positive weight) of the subset design -- the engine's ``df="design"`` rule on
+  the two-year subset. It is what R users pair with ``svycontrast`` (the
+  reference ``tests/reference/trends_nhanes.R`` uses ``degf(des)``), and it is
+  the same for every ``by`` domain, as in R ``svyby`` + ``svycontrast``. It
+  differs from the engine's ``df="domain"`` (PSUs among the domain's rows
+  only) when a ``by`` domain is absent from some PSUs; for a domain taken with
+  ``design.subset(...)`` it is R's ``degf(subset(design, ...))``. For
+  replicate designs it is the rank of the replicate weights minus 1 (R).
+* :func:`survey_trend_test` uses ``svyglm``'s residual df, ``degf + 1 - p``
+  with ``degf`` counted on the complete-case rows of the domain (R
+  ``svyglm(design = subset(des, ...))``).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -42,6 +54,7 @@ import pandas as pd
 from scipy import stats
 
 from drugtrends.errors import BreakError, DesignError, UnknownVariableError
+from drugtrends.survey import ReplicateDesign, SurveyDesign, svyglm
 from drugtrends.trends.breaks import Break, _as_breaks, check_no_breaks
 
 __all__ = [
@@ -53,175 +66,37 @@ __all__ = [
     "survey_trend_test",
 ]
 
-
-# ------------------------------------------------------------------ design pieces
-@dataclass
-class _Pieces:
-    data: pd.DataFrame
-    w: np.ndarray
-    strata: np.ndarray   # integer codes
-    psu: np.ndarray      # integer codes, unique across strata
-    lonely: str = "fail"
+#: IRLS tolerance of the trend test's logistic regression: iterated to the MLE
+#: (R ``glm.control(epsilon = 1e-8)`` stops ~1e-7 relative short of it).
+_GLM_EPSILON = 1e-13
 
 
-def _get(obj: Any, names: Sequence[str]) -> Any:
-    for n in names:
-        v = getattr(obj, n, None)
-        if v is not None:
-            return v
-    return None
-
-
-def _column_or_array(data: pd.DataFrame, v: Any, what: str) -> np.ndarray | None:
-    if v is None:
-        return None
-    if isinstance(v, str):
-        if v not in data.columns:
-            raise UnknownVariableError(f"design {what} column {v!r} not in the data")
-        return data[v].to_numpy()
-    arr = np.asarray(v)
-    if arr.ndim == 1 and len(arr) == len(data):
-        return arr
-    return None
-
-
-def _pieces(design: Any) -> _Pieces:
-    """Weights, strata and PSUs of a SurveyDesign (through its public attributes)."""
+# ------------------------------------------------------------------ checks
+def _check_design(design: Any, fn: str) -> SurveyDesign:
     if isinstance(design, pd.DataFrame):
-        raise TypeError("pass a drugtrends.survey.SurveyDesign, e.g. SurveyDesign(df, weight='wt', "
-                        "strata='SDMVSTRA', psu='SDMVPSU'), not a DataFrame.")
-    data = _get(design, ("data", "df", "frame"))
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"{type(design).__name__}: cannot find the design's data (.data).")
-    n = len(data)
-    w = None
-    for names in (("weights",), ("weight", "weight_col", "weights_col")):
-        w = _column_or_array(data, _get(design, names), "weight")
-        if w is not None:
-            break
-    if w is None:
-        raise DesignError(f"{type(design).__name__}: cannot find the design weights.")
-    st = None
-    for names in (("strata_values", "strata_codes"), ("strata", "strata_col")):
-        st = _column_or_array(data, _get(design, names), "strata")
-        if st is not None:
-            break
-    ps = None
-    for names in (("psu_values", "psu_codes", "cluster_values"), ("psu", "psu_col", "cluster", "ids")):
-        ps = _column_or_array(data, _get(design, names), "psu")
-        if ps is not None:
-            break
-    st = np.zeros(n) if st is None else st
-    ps = np.arange(n) if ps is None else ps
-    s_codes = pd.factorize(pd.Series(st), use_na_sentinel=False)[0]
-    p_codes = pd.factorize(pd.Series(list(zip(s_codes, pd.Series(ps).astype(str)))), use_na_sentinel=False)[0]
-    lonely = str(_get(design, ("lonely_psu", "lonely")) or "fail")
-    if lonely not in ("fail", "error", "adjust", "certainty", "remove", "none"):
-        raise DesignError(f"lonely_psu={lonely!r} is not supported by drugtrends.trends (use 'fail', "
-                          "'adjust', 'certainty' or 'remove').")
-    if _get(design, ("rep_weights",)) is not None:
-        raise DesignError("replicate-weight designs are not supported by drugtrends.trends yet: build the "
-                          "design with strata and PSUs (Taylor linearisation).")
-    w = np.asarray(w, float)
-    # a design restricted with .subset() keeps every row; rows outside get zero weight here
-    mask = _get(design, ("mask", "domain_mask", "_mask"))
-    if mask is not None and np.ndim(mask) == 1 and len(mask) == n:
-        w = np.where(np.asarray(mask, bool), w, 0.0)
-    return _Pieces(data=data, w=w, strata=s_codes, psu=p_codes, lonely=lonely)
+        raise TypeError(f"{fn}(): pass a drugtrends.survey.SurveyDesign, e.g. SurveyDesign(df, "
+                        "weight='wt', strata='SDMVSTRA', psu='SDMVPSU'), not a DataFrame.")
+    if not isinstance(design, SurveyDesign):
+        raise TypeError(f"{fn}(): design must be a drugtrends.survey.SurveyDesign (or ReplicateDesign); "
+                        f"got {type(design).__name__}.")
+    return design
 
 
-def _vcov(pc: _Pieces, z: np.ndarray) -> np.ndarray:
-    """Stratified with-replacement variance of the totals of linearised values ``z`` (n, m)."""
-    z = np.asarray(z, float)
-    if z.ndim == 1:
-        z = z[:, None]
-    m = z.shape[1]
-    npsu = pc.psu.max() + 1
-    tot = np.zeros((npsu, m))
-    np.add.at(tot, pc.psu, z)
-    psu_stratum = np.zeros(npsu, dtype=np.int64)
-    psu_stratum[pc.psu] = pc.strata
-    nh = np.bincount(psu_stratum, minlength=pc.strata.max() + 1)
-    if (nh == 1).any():
-        lonely = np.flatnonzero(nh == 1)
-        if pc.lonely in ("fail", "error"):
-            raise DesignError(f"stratum code(s) {lonely.tolist()[:5]} have a single PSU; set the design's "
-                              "lonely-PSU rule (e.g. lonely_psu='adjust' or 'certainty').")
-    mean_h = np.zeros((len(nh), m))
-    np.add.at(mean_h, psu_stratum, tot)
-    mean_h = mean_h / np.maximum(nh, 1)[:, None]
-    dev = tot - mean_h[psu_stratum]
-    scale = np.where(nh > 1, nh / np.maximum(nh - 1, 1), 0.0)
-    if pc.lonely == "adjust":
-        grand = tot.sum(axis=0) / npsu
-        single = nh[psu_stratum] == 1
-        dev[single] = tot[single] - grand
-        scale = np.where(nh == 1, 1.0, scale)
-    dev = dev * np.sqrt(scale[psu_stratum])[:, None]
-    return dev.T @ dev
-
-
-def _design_df(pc: _Pieces, mask: np.ndarray) -> int:
-    """PSUs minus strata among rows in ``mask`` with positive weight (R degf on a subset)."""
-    inset = mask & (pc.w > 0)
-    return int(len(np.unique(pc.psu[inset])) - len(np.unique(pc.strata[inset])))
-
-
-def _require(data: pd.DataFrame, cols: Iterable[str], fn: str) -> None:
-    missing = [c for c in cols if c not in data.columns]
+def _check_columns(design: SurveyDesign, outcome: str, year_col: str, by: list[str], fn: str) -> None:
+    data = design.data
+    missing = [c for c in [outcome, year_col, *by] if c not in data.columns]
     if missing:
         raise UnknownVariableError(f"{fn}(): column(s) {missing} not in the design's data; "
                                    f"columns: {list(data.columns)[:20]}")
+    col = data[outcome]
+    if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)) \
+            or isinstance(col.dtype, pd.CategoricalDtype):
+        raise DesignError(f"{fn}(): outcome {outcome!r} is {col.dtype}, not numeric; code it 0/1 "
+                          "(NaN for missing) first.")
 
 
-def _numeric_outcome(data: pd.DataFrame, outcome: str, fn: str) -> np.ndarray:
-    y = data[outcome]
-    if y.dtype == bool or str(y.dtype) == "boolean":
-        y = y.astype("Float64")
-    y = pd.to_numeric(y, errors="coerce")
-    bad = data[outcome].notna() & y.isna()
-    if bad.any():
-        raise ValueError(f"{fn}(): outcome {outcome!r} has non-numeric values "
-                         f"{data.loc[bad, outcome].unique()[:5].tolist()}; code it 0/1 (or numeric) first.")
-    return y.to_numpy(float)
-
-
-def _groups(data: pd.DataFrame, by: Sequence[str]) -> list[tuple[dict[str, Any], np.ndarray]]:
-    if not by:
-        return [({}, np.ones(len(data), bool))]
-    out = []
-    keys = data[list(by)]
-    for key, idx in keys.groupby(list(by), sort=True, dropna=True).indices.items():
-        key = key if isinstance(key, tuple) else (key,)
-        m = np.zeros(len(data), bool)
-        m[idx] = True
-        out.append((dict(zip(by, key)), m))
-    return out
-
-
-def _domain_means(pc: _Pieces, y: np.ndarray, masks: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted means of y in each domain mask, and their joint covariance matrix."""
-    ok = ~np.isnan(y)
-    y0 = np.where(ok, y, 0.0)
-    est = np.empty(len(masks))
-    z = np.zeros((len(y), len(masks)))
-    for j, m in enumerate(masks):
-        d = m & ok
-        wd = pc.w * d
-        W = wd.sum()
-        if W <= 0:
-            raise ValueError("a domain has no respondents with a non-missing outcome and positive weight.")
-        est[j] = (wd @ y0) / W
-        z[:, j] = wd * (y0 - est[j]) / W
-    return est, _vcov(pc, z)
-
-
-def _tdist(df: float | None):
-    return stats.norm if df is None or not np.isfinite(df) or df <= 0 else stats.t(df)
-
-
-def _year_values(data: pd.DataFrame, year_col: str) -> pd.Series:
-    return data[year_col]
+def _as_by(by: Sequence[str] | str | None) -> list[str]:
+    return [by] if isinstance(by, str) else list(by or [])
 
 
 def _year_num(v: Any) -> float | None:
@@ -231,16 +106,44 @@ def _year_num(v: Any) -> float | None:
         return None
 
 
+def _years_present(design: SurveyDesign, year_col: str, outcome: str | None = None) -> list:
+    keep = design.mask
+    if outcome is not None:
+        keep &= design.data[outcome].notna().to_numpy()
+    return sorted(design.data.loc[keep, year_col].dropna().unique().tolist())
+
+
+def _two_years(design: SurveyDesign, year_col: str, a: Any, b: Any) -> SurveyDesign:
+    """The design restricted to years ``a`` and ``b`` (R ``subset(des, year %in% c(a, b))``)."""
+    return design.subset(design.data[year_col].isin([a, b]).to_numpy())
+
+
+def _tdist(df: float | None):
+    return stats.norm if df is None or not np.isfinite(df) or df <= 0 else stats.t(df)
+
+
 # ---------------------------------------------------------------- change_between
-def change_between(design: Any, outcome: str, year_col: str, years: tuple[Any, Any],
+_CHANGE_COLS = ["variable", "year_from", "year_to", "estimate_from", "estimate_to", "se_from", "se_to",
+                "cov", "difference", "se", "ci_low", "ci_high", "p", "relative_change", "relative_se",
+                "relative_ci_low", "relative_ci_high", "df", "significant"]
+
+
+def change_between(design: SurveyDesign, outcome: str, year_col: str, years: tuple[Any, Any],
                    by: Sequence[str] | str | None = None, alpha: float = 0.05, df: float | None = None,
                    breaks: Iterable[Break | float] | None = None, allow_breaks: bool = False) -> pd.DataFrame:
     """Change in a (weighted) mean or proportion between two survey years.
 
+    A thin layer over the survey engine: ``design.subset(year in years)``,
+    then ``.mean(outcome, by=by + [year_col], return_cov=True)`` (the two
+    years' estimates, SEs and covariance) and ``.difference(...)`` (R
+    ``svycontrast`` of ``svyby(covmat=TRUE)``: the difference and the
+    delta-method relative change).
+
     Parameters
     ----------
     design : SurveyDesign
-        Design over the pooled years.
+        Design over the pooled years (Taylor or replicate weights; a
+        ``.subset()`` design restricts to a domain).
     outcome : str
         Numeric or 0/1 outcome column (NaN = missing, excluded from the domain).
     year_col : str
@@ -253,9 +156,10 @@ def change_between(design: Any, outcome: str, year_col: str, years: tuple[Any, A
     alpha : float
         1 - confidence level.
     df : float, optional
-        Degrees of freedom of the t reference distribution. Default: the
-        design df among respondents of the domain in the two years; pass
-        ``numpy.inf`` for normal intervals (R ``confint(svycontrast(...))``).
+        Degrees of freedom of the t reference distribution. Default: R
+        ``degf()`` of the design restricted to the two years (see the module
+        notes); pass ``numpy.inf`` for normal intervals (R
+        ``confint(svycontrast(...))``).
     breaks, allow_breaks
         Comparability breaks (numeric years only); crossing one raises
         :class:`~drugtrends.errors.BreakError` unless ``allow_breaks=True``.
@@ -268,54 +172,55 @@ def change_between(design: Any, outcome: str, year_col: str, years: tuple[Any, A
         ``difference``, ``se``, ``ci_low``, ``ci_high``, ``p``,
         ``relative_change`` (``to/from - 1``), ``relative_se`` (delta
         method), ``relative_ci_low``, ``relative_ci_high``, ``df``,
-        ``significant``.
+        ``significant``. A domain without respondents in one of the years has
+        NaN statistics; the relative change from a zero estimate is NaN.
 
     Examples
     --------
-    >>> from types import SimpleNamespace
     >>> d = pd.DataFrame({"yr": [1] * 4 + [2] * 4, "use": [0, 1, 0, 0, 1, 1, 0, 1],
     ...                   "wt": 1.0, "st": [1, 1, 2, 2, 3, 3, 4, 4], "psu": [1, 2] * 4})
-    >>> des = SimpleNamespace(data=d, weight="wt", strata="st", psu="psu")
+    >>> des = SurveyDesign(d, weight="wt", strata="st", psu="psu")
     >>> r = change_between(des, "use", "yr", (1, 2))
-    >>> r[["estimate_from", "estimate_to", "difference"]].round(3).iloc[0].tolist()
-    [0.25, 0.75, 0.5]
+    >>> r[["estimate_from", "estimate_to", "difference", "se", "df"]].round(3).iloc[0].tolist()
+    [0.25, 0.75, 0.5, 0.354, 4.0]
     """
-    by = [by] if isinstance(by, str) else list(by or [])
-    pc = _pieces(design)
-    data = pc.data
-    _require(data, [outcome, year_col, *by], "change_between")
+    design = _check_design(design, "change_between")
+    by = _as_by(by)
+    _check_columns(design, outcome, year_col, by, "change_between")
     a, b = years
     ya, yb = _year_num(a), _year_num(b)
     if ya is not None and yb is not None:
         check_no_breaks([ya, yb], breaks, what=f"change_between({outcome}, {a} vs {b})", allow_breaks=allow_breaks)
-    y = _numeric_outcome(data, outcome, "change_between")
-    yrs = data[year_col]
-    present = set(yrs.dropna().unique().tolist())
+    present = _years_present(design, year_col)
     for v in (a, b):
         if v not in present:
             raise ValueError(f"change_between(): year {v!r} not found in {year_col!r}; years present: "
                              f"{sorted(map(str, present))}.")
-    ma, mb = (yrs == a).to_numpy(), (yrs == b).to_numpy()
+    two = _two_years(design, year_col, a, b)
+    level = 1 - alpha
+    with np.errstate(divide="ignore", invalid="ignore"):  # relative change from a zero estimate
+        dif = two.difference(outcome, between=year_col, by=by or None, levels=(a, b), level=level, ci_df=df)
+    # per-year SEs and their covariance: a second engine pass (difference() does not return them)
+    tab, cov = two.mean(outcome, by=[*by, year_col], return_cov=True, reliability=None)
+    C = cov.to_numpy()
+    pos = {key: i for i, key in enumerate(tab[[*by, year_col]].itertuples(index=False, name=None))}
     rows = []
-    for key, m in _groups(data, by):
-        est, cov = _domain_means(pc, y, [m & ma, m & mb])
-        e1, e2 = est
-        v1, v2, c = cov[0, 0], cov[1, 1], cov[0, 1]
-        diff = e2 - e1
-        se = math.sqrt(max(v1 + v2 - 2 * c, 0.0))
-        dfv = df if df is not None else _design_df(pc, m & (ma | mb) & ~np.isnan(y))
-        dist = _tdist(dfv)
-        q = dist.ppf(1 - alpha / 2)
-        p = 2 * dist.sf(abs(diff / se)) if se > 0 else (1.0 if diff == 0 else 0.0)
-        rel = e2 / e1 - 1 if e1 != 0 else np.nan
-        rvar = (v2 / e1 ** 2 + e2 ** 2 * v1 / e1 ** 4 - 2 * e2 * c / e1 ** 3) if e1 != 0 else np.nan
-        rse = math.sqrt(max(rvar, 0.0)) if e1 != 0 else np.nan
-        rows.append({**key, "variable": outcome, "year_from": a, "year_to": b, "estimate_from": e1,
-                     "estimate_to": e2, "se_from": math.sqrt(v1), "se_to": math.sqrt(v2), "cov": c,
-                     "difference": diff, "se": se, "ci_low": diff - q * se, "ci_high": diff + q * se, "p": p,
-                     "relative_change": rel, "relative_se": rse, "relative_ci_low": rel - q * rse,
-                     "relative_ci_high": rel + q * rse, "df": dfv, "significant": bool(p < alpha)})
-    return pd.DataFrame(rows)
+    for _, r in dif.iterrows():
+        key = tuple(r[c] for c in by)
+        ia, ib = pos.get((*key, a)), pos.get((*key, b))
+        ok = ia is not None and ib is not None and pd.notna(r.get("se", np.nan))
+        rec = {c: r[c] for c in by}
+        rec.update(variable=outcome, year_from=a, year_to=b)
+        if not ok:
+            rows.append(rec | {c: np.nan for c in _CHANGE_COLS[3:]} | {"significant": False})
+            continue
+        rel = {c: (r[c] if r["estimate_from"] != 0 else np.nan) for c in _CHANGE_COLS[13:17]}
+        rec.update(estimate_from=r["estimate_from"], estimate_to=r["estimate_to"],
+                   se_from=float(np.sqrt(C[ia, ia])), se_to=float(np.sqrt(C[ib, ib])), cov=float(C[ia, ib]),
+                   difference=r["estimate"], se=r["se"], ci_low=r["ci_low"], ci_high=r["ci_high"], p=r["p"],
+                   **rel, df=r["df"], significant=bool(r["p"] < alpha))
+        rows.append(rec)
+    return pd.DataFrame(rows, columns=[*by, *_CHANGE_COLS])
 
 
 def describe_change(row: pd.Series | dict, label: str, percent: bool = True, digits: int = 1,
@@ -364,10 +269,14 @@ def describe_change(row: pd.Series | dict, label: str, percent: bool = True, dig
 
 
 # --------------------------------------------------------- significance_vs_latest
-def significance_vs_latest(design: Any, outcome: str, year_col: str, by: Sequence[str] | str | None = None,
+def significance_vs_latest(design: SurveyDesign, outcome: str, year_col: str, by: Sequence[str] | str | None = None,
                            alpha: float = 0.05, latest: Any = None,
                            breaks: Iterable[Break | float] | None = None) -> pd.DataFrame:
     """Estimates by year, each tested against the latest year (NSDUH-table style).
+
+    Estimates and SEs: ``design.mean(outcome, by=by + [year_col])``; each test:
+    ``design.subset(year in {year, latest}).difference(...)``, as in
+    :func:`change_between` (same df rule).
 
     Parameters
     ----------
@@ -386,63 +295,64 @@ def significance_vs_latest(design: Any, outcome: str, year_col: str, by: Sequenc
     -------
     DataFrame
         ``by`` columns, ``year``, ``variable``, ``estimate``, ``se``,
-        ``difference`` (latest - year), ``p``, ``comparable``, ``marker``:
-        ``"b"`` if p < .01, ``"a"`` if p < ``alpha`` (NSDUH detailed tables:
-        "a: difference between this estimate and the latest estimate is
-        statistically significant at the .05 level; b: at the .01 level"),
-        else ``""``.
+        ``difference`` (latest - year), ``p``, ``df``, ``comparable``,
+        ``marker``: ``"b"`` if p < .01, ``"a"`` if p < ``alpha`` (NSDUH
+        detailed tables: "a: difference between this estimate and the latest
+        estimate is statistically significant at the .05 level; b: at the .01
+        level"), else ``""``. Domain-years without respondents are left out.
 
     Examples
     --------
-    >>> from types import SimpleNamespace
     >>> d = pd.DataFrame({"yr": [1] * 4 + [2] * 4, "use": [0, 1, 0, 0, 1, 1, 0, 1],
     ...                   "wt": 1.0, "st": [1, 1, 2, 2, 3, 3, 4, 4], "psu": [1, 2] * 4})
-    >>> des = SimpleNamespace(data=d, weight="wt", strata="st", psu="psu")
-    >>> significance_vs_latest(des, "use", "yr")[["year", "estimate", "marker"]].values.tolist()
-    [[1, 0.25, ''], [2, 0.75, '']]
+    >>> des = SurveyDesign(d, weight="wt", strata="st", psu="psu")
+    >>> significance_vs_latest(des, "use", "yr")[["year", "estimate", "p", "marker"]].round(3).values.tolist()
+    [[1, 0.25, 0.23, ''], [2, 0.75, nan, '']]
     """
-    by = [by] if isinstance(by, str) else list(by or [])
-    pc = _pieces(design)
-    data = pc.data
-    _require(data, [outcome, year_col, *by], "significance_vs_latest")
-    y = _numeric_outcome(data, outcome, "significance_vs_latest")
-    years = sorted(data[year_col].dropna().unique().tolist())
+    design = _check_design(design, "significance_vs_latest")
+    by = _as_by(by)
+    _check_columns(design, outcome, year_col, by, "significance_vs_latest")
+    years = _years_present(design, year_col)
     latest = years[-1] if latest is None else latest
     if latest not in years:
         raise ValueError(f"significance_vs_latest(): latest={latest!r} not in {year_col!r} ({years}).")
+    tab = design.mean(outcome, by=[*by, year_col], reliability=None)
+    tab = tab[tab["n"] > 0]
     bl = _as_breaks(breaks)
+    ln = _year_num(latest)
+    tests = {}
+    for yv in years:
+        yn = _year_num(yv)
+        comparable = True
+        if bl and yn is not None and ln is not None:
+            try:
+                check_no_breaks([yn, ln], bl)
+            except BreakError:
+                comparable = False
+        two = _two_years(design, year_col, yv, latest)
+        res = None
+        if yv != latest:
+            with np.errstate(divide="ignore", invalid="ignore"):  # relative change from a zero estimate
+                res = two.difference(outcome, between=year_col, by=by or None, levels=(yv, latest),
+                                     level=1 - alpha)
+            res = res.set_index(by) if by else res
+        tests[yv] = (comparable, float(two.df), res)
     rows = []
-    for key, m in _groups(data, by):
-        masks = [m & (data[year_col] == yv).to_numpy() & ~np.isnan(y) for yv in years]
-        keep = [i for i, mk in enumerate(masks) if (pc.w * mk).sum() > 0]
-        if not keep:
-            continue
-        est, cov = _domain_means(pc, y, [masks[i] for i in keep])
-        li = keep.index(years.index(latest)) if years.index(latest) in keep else None
-        for j, i in enumerate(keep):
-            yv = years[i]
-            comparable = True
-            yn, ln = _year_num(yv), _year_num(latest)
-            if bl and yn is not None and ln is not None:
-                try:
-                    check_no_breaks([yn, ln], bl)
-                except BreakError:
-                    comparable = False
-            if li is None:  # the latest year has no data in this domain
-                diff, se = np.nan, 0.0
-            else:
-                diff = est[li] - est[j]
-                se = math.sqrt(max(cov[li, li] + cov[j, j] - 2 * cov[li, j], 0.0))
-            dfv = _design_df(pc, masks[i] | masks[years.index(latest)])
-            if yv == latest or not comparable or se == 0:
-                p = np.nan
-            else:
-                p = 2 * _tdist(dfv).sf(abs(diff / se))
-            marker = "" if np.isnan(p) else ("b" if p < 0.01 else "a" if p < alpha else "")
-            rows.append({**key, "year": yv, "variable": outcome, "estimate": est[j], "se": math.sqrt(cov[j, j]),
-                         "difference": diff if yv != latest else 0.0, "p": p, "df": dfv,
-                         "comparable": comparable, "marker": marker})
-    return pd.DataFrame(rows)
+    for _, r in tab.iterrows():
+        yv = r[year_col]
+        comparable, dfv, res = tests[yv]
+        diff, p = (0.0 if yv == latest else np.nan), np.nan
+        if res is not None:
+            t = res.loc[tuple(r[c] for c in by) if len(by) > 1 else r[by[0]]] if by else res.iloc[0]
+            diff = t.get("estimate", np.nan)
+            if comparable and np.isfinite(t.get("se", np.nan)) and t["se"] > 0:
+                p = float(t["p"])
+        marker = "" if np.isnan(p) else ("b" if p < 0.01 else "a" if p < alpha else "")
+        rows.append({**{c: r[c] for c in by}, "year": yv, "variable": outcome, "estimate": r["estimate"],
+                     "se": r["se"], "difference": diff, "p": p, "df": dfv, "comparable": comparable,
+                     "marker": marker})
+    return pd.DataFrame(rows, columns=[*by, "year", "variable", "estimate", "se", "difference", "p", "df",
+                                       "comparable", "marker"])
 
 
 # ---------------------------------------------------------- change_from_estimates
@@ -471,6 +381,11 @@ def change_from_estimates(est1: float | Sequence[float], se1: float | Sequence[f
         ``estimate_from``, ``estimate_to``, ``difference``, ``se``, ``ci_low``,
         ``ci_high``, ``p``, ``relative_change``, ``relative_se``,
         ``relative_ci_low``, ``relative_ci_high``, ``significant``.
+
+    See Also
+    --------
+    drugtrends.survey.independent_difference : the same for two
+        ``SurveyDesign.mean`` results of separate designs (df ``df_a + df_b``).
 
     Examples
     --------
@@ -530,38 +445,33 @@ def orthogonal_poly(values: Sequence[Any], degree: int = 1, scores: Sequence[flo
     return pd.DataFrame(q[:, 1:], index=list(values), columns=names[:degree])
 
 
-def _svy_logistic(pc: _Pieces, X: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Design-based logistic regression in the domain ``mask`` (R svyglm, binomial)."""
-    w = pc.w * mask
-    beta = np.zeros(X.shape[1])
-    yy = np.where(mask, y, 0.0)
-    for _ in range(100):
-        eta = X @ beta
-        mu = 1 / (1 + np.exp(-eta))
-        W = w * mu * (1 - mu)
-        A = X.T @ (X * W[:, None])
-        step = np.linalg.solve(A, X.T @ (w * (yy - mu)))
-        beta = beta + step
-        if np.max(np.abs(step)) < 1e-12 * (1 + np.max(np.abs(beta))):
-            break
-    eta = X @ beta
-    mu = 1 / (1 + np.exp(-eta))
-    A = X.T @ (X * (w * mu * (1 - mu))[:, None])
-    Ainv = np.linalg.inv(A)
-    scores = X * (w * (yy - mu))[:, None]
-    V = Ainv @ _vcov(pc, scores) @ Ainv
-    return beta, V
+def _with_scores(design: SurveyDesign, cols: dict[str, pd.Series]) -> SurveyDesign:
+    """The same design (same rows, weights, strata, PSUs, subset) over a frame holding only
+    the design columns plus ``cols``: how extra model columns reach the public ``glm`` API."""
+    spec = [c for c in (design.weight, design.strata, design.psu, design.fpc) if c is not None]
+    frame = pd.DataFrame({c: design.data[c].to_numpy() for c in dict.fromkeys(spec)})
+    for name, col in cols.items():
+        frame[name] = np.asarray(col, dtype=float)
+    new = SurveyDesign(frame, weight=design.weight, strata=design.strata, psu=design.psu, fpc=design.fpc,
+                       nest=design.nest, lonely_psu=design.lonely_psu, reliability=design.reliability,
+                       level=design.level)
+    return new.subset(design.mask)
 
 
-def survey_trend_test(design: Any, outcome: str, year_col: str, by: Sequence[str] | str | None = None,
+def survey_trend_test(design: SurveyDesign, outcome: str, year_col: str, by: Sequence[str] | str | None = None,
                       degree: int = 1, scores: Sequence[float] | str | None = None,
                       breaks: Iterable[Break | float] | None = None, allow_breaks: bool = False) -> pd.DataFrame:
     """Linear (and quadratic) trend of a binary outcome across survey years.
 
-    Fits, in each domain, the design-based logistic regression
-    ``logit P(outcome) = b0 + b1 L(year) [+ b2 Q(year)]`` where ``L``, ``Q``
-    are orthogonal polynomial scores of the distinct survey years (R
-    ``contr.poly``), and tests each coefficient with a design-based t test.
+    Fits, in each domain (``design.subset(...)``), the design-based logistic
+    regression ``logit P(outcome) = b0 + b1 L(year) [+ b2 Q(year)]`` with
+    :func:`drugtrends.survey.svyglm` (R ``svyglm``, binomial), where ``L``,
+    ``Q`` are orthogonal polynomial scores of the distinct survey years (R
+    ``contr.poly``, :func:`orthogonal_poly`) given as numeric columns, and
+    tests each coefficient with the design-based t test on ``svyglm``'s
+    residual df (``degf + 1 - p``). The IRLS is iterated to the maximum
+    likelihood estimate (R's default ``epsilon = 1e-8`` stops ~1e-7 relative
+    short of it). Taylor-linearisation designs only (as the GLM engine).
 
     Parameters
     ----------
@@ -571,8 +481,8 @@ def survey_trend_test(design: Any, outcome: str, year_col: str, by: Sequence[str
     year_col : str
     by : str or list of str, optional
         Domain columns (one set of tests per domain).
-    degree : {1, 2}
-        1: linear; 2: linear and quadratic.
+    degree : {1, 2, 3}
+        1: linear; 2: linear and quadratic; 3: adds cubic.
     scores : sequence of float or "years", optional
         Spacing of the years: default equal spacing (``contr.poly``); "years"
         uses the numeric year values (unequally spaced surveys).
@@ -586,29 +496,40 @@ def survey_trend_test(design: Any, outcome: str, year_col: str, by: Sequence[str
         ``by`` columns, ``variable``, ``term`` (``"(Intercept)"``, ``"linear"``,
         ``"quadratic"``), ``coef``, ``se``, ``t``, ``df``, ``p``,
         ``n_years``, ``direction`` (for ``linear``: "increase"/"decrease"/"").
+        A domain with ``degree`` or fewer years of data gets NaN statistics.
+
+    Raises
+    ------
+    DesignError
+        For a replicate-weight design (the GLM engine is Taylor-only), an
+        outcome that is not 0/1, or a model that cannot be fitted
+        (separation: the outcome is 0 or 1 for everyone in some year).
 
     Examples
     --------
-    >>> from types import SimpleNamespace
     >>> d = pd.DataFrame({"yr": np.repeat([1, 2, 3], 8), "use": [0, 0, 0, 1, 0, 0, 0, 0,
     ...                   0, 1, 0, 1, 0, 0, 1, 0, 1, 1, 0, 1, 1, 0, 1, 1], "wt": 1.0,
     ...                   "st": np.repeat(np.arange(12), 2), "psu": [1, 2] * 12})
-    >>> des = SimpleNamespace(data=d, weight="wt", strata="st", psu="psu")
+    >>> des = SurveyDesign(d, weight="wt", strata="st", psu="psu")
     >>> r = survey_trend_test(des, "use", "yr")
-    >>> r.loc[r.term == "linear", ["coef", "p"]].round(3).values.tolist()
-    [[2.169, 0.065]]
+    >>> r.loc[r.term == "linear", ["coef", "p", "df"]].round(3).values.tolist()
+    [[2.169, 0.065, 11.0]]
     """
-    by = [by] if isinstance(by, str) else list(by or [])
+    design = _check_design(design, "survey_trend_test")
+    if isinstance(design, ReplicateDesign):
+        raise DesignError("survey_trend_test(): the survey GLM (svyglm) is implemented for Taylor-"
+                          "linearisation designs only; build the design with strata and PSUs "
+                          "(SurveyDesign(df, weight=, strata=, psu=)) rather than replicate weights.")
+    by = _as_by(by)
     if degree not in (1, 2, 3):
         raise ValueError("survey_trend_test(): degree must be 1 or 2 (or 3).")
-    pc = _pieces(design)
-    data = pc.data
-    _require(data, [outcome, year_col, *by], "survey_trend_test")
-    y = _numeric_outcome(data, outcome, "survey_trend_test")
-    ok = ~np.isnan(y)
-    if not np.all(np.isin(y[ok], [0.0, 1.0])):
-        raise ValueError(f"survey_trend_test(): outcome {outcome!r} must be 0/1 (NaN for missing).")
-    years = sorted(data.loc[ok, year_col].dropna().unique().tolist())
+    _check_columns(design, outcome, year_col, by, "survey_trend_test")
+    data = design.data
+    y = data[outcome].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    inside = design.mask & ~np.isnan(y)
+    if not np.all(np.isin(y[inside], [0.0, 1.0])):
+        raise DesignError(f"survey_trend_test(): outcome {outcome!r} must be 0/1 (NaN for missing).")
+    years = _years_present(design, year_col, outcome)
     nums = [_year_num(v) for v in years]
     if all(v is not None for v in nums):
         check_no_breaks(nums, breaks, what=f"survey_trend_test({outcome})", allow_breaks=allow_breaks)
@@ -617,24 +538,52 @@ def survey_trend_test(design: Any, outcome: str, year_col: str, by: Sequence[str
             raise ValueError("survey_trend_test(): scores='years' needs numeric years.")
         scores = nums  # type: ignore[assignment]
     P = orthogonal_poly(years, degree=degree, scores=scores)  # type: ignore[arg-type]
-    yrs = data[year_col]
-    Xp = P.reindex(yrs.to_numpy()).to_numpy(float)
-    has_year = ~np.isnan(Xp).any(axis=1)
-    X = np.column_stack([np.ones(len(data)), np.nan_to_num(Xp)])
+    names = {f"_dt_{c}": c for c in P.columns}
+    Xp = P.reindex(data[year_col].to_numpy())            # NaN for rows outside the years
+    cols = {"_dt_y": y} | {k: Xp[c].to_numpy() for k, c in names.items()}
+    scored = _with_scores(design, cols)
+    formula = "_dt_y ~ " + " + ".join(names)
+    groups: list[tuple[dict, np.ndarray | None]] = [({}, None)]
+    if by:
+        idx = data.loc[design.mask, by].groupby(by, sort=True, dropna=True).indices
+        pos = np.flatnonzero(design.mask)
+        groups = []
+        for key, ii in idx.items():
+            m = np.zeros(len(data), bool)
+            m[pos[ii]] = True
+            groups.append((dict(zip(by, key if isinstance(key, tuple) else (key,))), m))
     rows = []
-    for key, m in _groups(data, by):
-        mask = m & ok & has_year
-        beta, V = _svy_logistic(pc, X, np.nan_to_num(y), mask)
-        dfd = _design_df(pc, mask) + 1 - X.shape[1]
-        dist = _tdist(dfd)
-        n_years = int(len(np.unique(yrs[mask])))
-        for j, term in enumerate(["(Intercept)", *P.columns]):
-            se = math.sqrt(V[j, j])
-            t = beta[j] / se
-            p = 2 * dist.sf(abs(t))
+    for key, m in groups:
+        dom = scored if m is None else scored.subset(m)
+        used = dom.mask & inside & ~Xp.isna().any(axis=1).to_numpy()
+        n_years = int(data.loc[used, year_col].nunique())
+        if n_years <= degree:  # the scores are collinear with the intercept: no test
+            for term in ["(Intercept)", *P.columns]:
+                rows.append({**key, "variable": outcome, "term": term, "coef": np.nan, "se": np.nan,
+                             "t": np.nan, "df": np.nan, "p": np.nan, "n_years": n_years, "direction": ""})
+            continue
+        why = ""
+        try:
+            fit = svyglm(dom, formula, family="binomial", epsilon=_GLM_EPSILON, maxiter=100)
+            b = fit.coef["estimate"].to_numpy()
+            eta = b[0] + P.loc[data.loc[used, year_col].unique()].to_numpy() @ b[1:]
+            if np.abs(eta).max() > 20:  # fitted P < 2e-9 or > 1 - 2e-9: no finite MLE
+                why = "fitted probabilities numerically 0 or 1"
+        except (np.linalg.LinAlgError, DesignError) as exc:
+            why = str(exc)
+        if why:
+            where = f" in domain {key}" if key else ""
+            raise DesignError(
+                f"survey_trend_test(): the logistic regression of {outcome!r} on the year scores{where} "
+                f"has no finite estimate ({why}): {outcome!r} is 0 (or 1) for every respondent of some "
+                "year (separation). Test that domain with change_between(), or pool years.")
+        for _, c in fit.coef.iterrows():
+            term = names.get(c["term"], c["term"])
             direction = ""
-            if term == "linear" and p < 0.05:
-                direction = "increase" if beta[j] > 0 else "decrease"
-            rows.append({**key, "variable": outcome, "term": term, "coef": beta[j], "se": se, "t": t,
-                         "df": dfd, "p": p, "n_years": n_years, "direction": direction})
-    return pd.DataFrame(rows)
+            if term == "linear" and c["p"] < 0.05:
+                direction = "increase" if c["estimate"] > 0 else "decrease"
+            rows.append({**key, "variable": outcome, "term": term, "coef": c["estimate"], "se": c["se"],
+                         "t": c["t"], "df": fit.df_resid, "p": c["p"], "n_years": n_years,
+                         "direction": direction})
+    return pd.DataFrame(rows, columns=[*by, "variable", "term", "coef", "se", "t", "df", "p", "n_years",
+                                       "direction"])
