@@ -30,7 +30,32 @@ __all__ = ["Entry", "REGISTRY", "load", "list_datasets", "resolve_reader"]
 
 @dataclass(frozen=True)
 class Entry:
-    """One load id: where its files are and how to read them."""
+    """One load id: where its files are and how to read them.
+
+    Parameters
+    ----------
+    manifest_id : str
+        Id of the dataset in the data manifest (what ``drugtrends.fetch``
+        downloads and checks); several load ids may share one manifest id.
+    files : tuple of str or None
+        Names of the manifest files the reader needs, in the order it takes
+        them; ``None`` when the file is chosen per call (by ``year=``).
+    reader : str
+        ``"module:function"`` of the reader, imported lazily by
+        :func:`resolve_reader`.
+    description : str
+        One-line description shown by :func:`list_datasets`.
+    fetch_only : bool, default False
+        ``True`` for datasets that are not mirrored and must be fetched (or
+        given with ``path=``) one year at a time (NSDUH, TEDS-A, TEDS-D).
+
+    Examples
+    --------
+    >>> REGISTRY["uci_drug_consumption"].files
+    ('drug_consumption.data',)
+    >>> REGISTRY["teds_a"].files is None, REGISTRY["teds_a"].fetch_only
+    (True, True)
+    """
 
     manifest_id: str
     files: tuple[str, ...] | None  # None = chosen per call (by year)
@@ -91,6 +116,17 @@ REGISTRY: dict[str, Entry] = {
 
 def resolve_reader(spec: str) -> Callable[..., Any]:
     """Import ``"module:function"`` and return the function.
+
+    Parameters
+    ----------
+    spec : str
+        Dotted module path and function name separated by a colon, as in
+        :attr:`Entry.reader`.
+
+    Returns
+    -------
+    callable
+        The function ``function`` of the imported module ``module``.
 
     Examples
     --------
@@ -215,6 +251,14 @@ def load(dataset_id: str, **kwargs: Any) -> Any:
 
 def list_datasets() -> pd.DataFrame:
     """Return the load ids with their manifest id, files, reader and description.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per entry of :data:`REGISTRY`, with columns ``id`` (the load
+        id), ``manifest_id``, ``files`` (comma-separated file names, or
+        ``"(one per year)"``), ``reader`` (``module.function``), ``fetch_only``
+        (bool) and ``description``.
 
     Examples
     --------

@@ -981,6 +981,21 @@ def nhanes_design(frame: pd.DataFrame, **kw) -> SurveyDesign:
     ``SurveyDesign(frame, weight="wt", strata="SDMVSTRA", psu="SDMVPSU", nest=True)``;
     extra keywords go to :class:`~drugtrends.survey.SurveyDesign`.
 
+    Parameters
+    ----------
+    frame : DataFrame
+        NHANES analysis frame with the columns ``wt`` (combined weight),
+        ``SDMVSTRA`` (masked variance stratum) and ``SDMVPSU`` (masked PSU);
+        a missing one raises an error naming it.
+    **kw
+        Further :class:`~drugtrends.survey.SurveyDesign` arguments
+        (``lonely_psu``, ``reliability``, ``level``, ...).
+
+    Returns
+    -------
+    SurveyDesign
+        Stratified cluster design with PSUs nested in strata.
+
     Examples
     --------
     >>> import pandas as pd
@@ -1040,6 +1055,31 @@ def nhanes_composition_shift(frame: pd.DataFrame, groups=("hd", "regmj"),
     Shares of women, people aged 50+ and college graduates among users (level
     ``"1"`` of the 0/1 indicators), 2011-12 minus 2009-10, via
     :func:`profile_shift` (design df for tests). Only level ``"1"`` rows are returned.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        NHANES analysis frame (``drugtrends.readers.nhanes.analysis_frame``)
+        with the design columns of :func:`nhanes_design` and ``SurveyYr``.
+    groups : sequence of str, default ("hd", "regmj")
+        0/1 user-group columns (ever hard drugs, regular marijuana); users are
+        the rows equal to 1.
+    characteristics : sequence of str, default ("female", "age50", "college")
+        0/1 indicator columns whose share among users is compared.
+    periods : (str, str), default ("2009_10", "2011_12")
+        The two ``SurveyYr`` values compared (difference = second - first).
+    **kw
+        Passed to :func:`profile_shift` (``ci``, ``df``, ``level``,
+        ``reliability``, ``by``...).
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`profile_shift` (``group``, ``characteristic``,
+        ``level`` = ``"1"``, ``period_from``, ``period_to``,
+        ``estimate_from``, ``estimate_to``, ``difference``, ``se``, ``t``,
+        ``df``, ``p_value``, ``ci_low``, ``ci_high``, ...), one row per group
+        and characteristic.
 
     Examples
     --------

@@ -82,7 +82,22 @@ class Break:
     domain: tuple[tuple[str, Any], ...] = field(default=())
 
     def label(self) -> str:
-        """Short text naming the break (series, where, why)."""
+        """Short text naming the break (series, where, why).
+
+        Returns
+        -------
+        str
+            ``"<series>[ [col=value, ...]][ <at>]: <reason>"``; the domain part
+            only for domain-specific breaks, ``at`` without a trailing ``.0``
+            for whole years and left out when ``at`` is None.
+
+        Examples
+        --------
+        >>> Break("cdc_vsrr", None, "provisional counts", "status").label()
+        'cdc_vsrr: provisional counts'
+        >>> Break("unodc", 2016.0, "new definition", "definition", (("country", "France"),)).label()
+        'unodc [country=France] 2016: new definition'
+        """
         where = "" if self.at is None else f" {_fmt_x(self.at)}"
         dom = ""
         if self.domain:
@@ -90,7 +105,31 @@ class Break:
         return f"{self.series}{dom}{where}: {self.reason}"
 
     def applies_to(self, domain: dict[str, Any] | None = None) -> bool:
-        """True if the break applies to ``domain`` (a ``{column: value}`` dict)."""
+        """True if the break applies to ``domain`` (a ``{column: value}`` dict).
+
+        Parameters
+        ----------
+        domain : dict, optional
+            ``{column: value}`` of the group being analysed; ``None`` (or
+            empty) for the whole series.
+
+        Returns
+        -------
+        bool
+            True when the break has no domain (it applies everywhere), or when
+            every ``(column, value)`` pair of its domain is in ``domain`` with
+            an equal value.
+
+        Examples
+        --------
+        >>> b = Break("unodc", 2016, "new definition", "definition", (("country", "France"),))
+        >>> b.applies_to({"country": "France", "substance": "cocaine"})
+        True
+        >>> b.applies_to({"country": "Spain"}), b.applies_to(None)
+        (False, False)
+        >>> Break("nsduh", 2015, "redesign").applies_to({"country": "Spain"})
+        True
+        """
         if not self.domain:
             return True
         domain = domain or {}
@@ -117,6 +156,17 @@ KNOWN_BREAKS: tuple[Break, ...] = (
 
 def breaks_for(series: str) -> list[Break]:
     """Known breaks registered for ``series`` (empty list if none).
+
+    Parameters
+    ----------
+    series : str
+        Series or dataset id, compared exactly with :attr:`Break.series` of
+        :data:`KNOWN_BREAKS` (e.g. ``"nsduh"``, ``"cdc_vsrr"``).
+
+    Returns
+    -------
+    list of Break
+        The known breaks of that series, in the order of :data:`KNOWN_BREAKS`.
 
     Examples
     --------

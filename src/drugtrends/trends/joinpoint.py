@@ -258,6 +258,24 @@ class JoinpointResult:
     def aapc_over(self, x_start: float, x_end: float) -> pd.Series:
         """AAPC (or average slope for the linear model) over ``[x_start, x_end]``.
 
+        The segment slopes are averaged with weights equal to the length of
+        each segment inside the period; the interval uses the t distribution
+        when the period lies in one segment, else the normal (as NCI does).
+
+        Parameters
+        ----------
+        x_start, x_end : float
+            Period, with ``min(x) <= x_start < x_end <= max(x)`` of the fitted
+            data (else ValueError).
+
+        Returns
+        -------
+        pandas.Series
+            ``x_start``, ``x_end``, ``aapc`` (percent a year for the loglinear
+            model, average slope in ``y`` units for the linear one),
+            ``ci_low``, ``ci_high``, ``p``, ``slope`` (average slope on the
+            model scale), ``slope_se``, ``dist`` (``"t"`` or ``"normal"``).
+
         Examples
         --------
         >>> d = pd.DataFrame({"year": range(2000, 2012), "rate": 10 * 1.05 ** np.arange(12)})
@@ -276,6 +294,20 @@ class JoinpointResult:
         (or "then levelled off" after a significant segment). ``x_format``
         formats the x values (default: whole years as integers, monthly
         ``year + (month-1)/12`` values as "Feb 2016").
+
+        Parameters
+        ----------
+        digits : int, default 1
+            Decimals of the APCs (or slopes, linear model) and their CIs.
+        x_format : callable, optional
+            Function from an x value (float) to its text; default as above.
+
+        Returns
+        -------
+        str
+            One clause per segment joined by commas: direction and APC
+            (``%`` a year; slope in ``y`` units for the linear model), its
+            ``(1 - alpha)`` CI, and the x range of the segment.
 
         Examples
         --------
@@ -343,6 +375,18 @@ class JoinpointResult:
         Returns
         -------
         matplotlib.figure.Figure
+            The figure holding ``ax`` (a new one when ``ax`` is None).
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> d = pd.DataFrame({"year": range(2000, 2012), "rate": 10 * 1.05 ** np.arange(12)})
+        >>> fig = joinpoint(d, max_joinpoints=0).plot(ylabel="Rate per 100,000")
+        >>> type(fig).__name__
+        'Figure'
+        >>> plt.close(fig)
         """
         title = title or self.summary()
         ylabel = ylabel or self.y_name

@@ -71,6 +71,21 @@ class RateTrendResult:
     def summary(self, digits: int = 1) -> str:
         """One sentence, e.g. "rose 12.3% a year (95% CI 10.1 to 14.5) from 2015 to 2018".
 
+        A trend with ``p >= alpha`` "did not change significantly" (the APC,
+        its CI and p are still given).
+
+        Parameters
+        ----------
+        digits : int, default 1
+            Decimals of the annual percent change and its CI.
+
+        Returns
+        -------
+        str
+            ``"rose|fell <APC>% a year (<conf>% CI <low> to <high>) from <x_start>
+            to <x_end>"``, or ``"did not change significantly (<+APC>% a year,
+            <conf>% CI <low> to <high>, p = <p>) from ... to ..."``.
+
         Examples
         --------
         >>> d = pd.DataFrame({"year": [2015, 2016, 2017], "deaths": [100, 108, 121],
