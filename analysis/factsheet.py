@@ -17,6 +17,7 @@ from drugtrends import style
 from drugtrends.errors import DrugtrendsError
 
 __all__ = ["FACTSHEETS", "UnknownSubstanceError", "check_substance", "Spec", "uci_profile",
+           "substances_with_data", "france_sentence",
            "uci_profile_figure", "europe_sentence", "vsrr_sentence", "UCI_SOURCE"]
 
 UCI_SOURCE = ("UCI Machine Learning Repository, Drug consumption (quantified), Fehrman et al. 2017 "
@@ -63,6 +64,21 @@ FACTSHEETS: dict[str, Spec] = {
     "ecstasy": Spec("ecstasy", None, "", "ecstasy", ""),
     "opioids": Spec("opioids", "opioids", "CDC class: opioids (T40.0-T40.4, T40.6).",
                     "heroin", "UCI item: heroin (the survey has no item for all opioids)."),
+    "opiates": Spec("opiates", "heroin",
+                    "CDC class T40.1, heroin, is narrower (opiates also include opium and morphine).",
+                    "heroin", "UCI item: heroin."),
+    "prescription_opioids": Spec(
+        "prescription_opioids", "natural_semisynthetic_opioids",
+        "CDC class T40.2, natural and semi-synthetic opioids (oxycodone, hydrocodone, morphine), is the "
+        "usual proxy for prescription opioids; it leaves out synthetic ones such as tramadol.",
+        None, ""),
+    "prescription_stimulants": Spec(
+        "prescription_stimulants", "psychostimulants",
+        "CDC class T43.6, psychostimulants with abuse potential, is broader (it includes methamphetamine).",
+        None, ""),
+    "tranquillizers_sedatives": Spec("tranquillizers_sedatives", None, "", "benzos",
+                                     "UCI item: benzodiazepines."),
+    "nps": Spec("nps", None, "", "legalhigh", "UCI item: legal highs."),
 }
 
 
@@ -90,7 +106,7 @@ def check_substance(substance: str) -> Spec:
     >>> check_substance("tea")
     Traceback (most recent call last):
     ...
-    analysis.factsheet.UnknownSubstanceError: No fact sheet for substance 'tea'. Valid substances: cocaine, cannabis, amphetamines, ecstasy, opioids (render with -P substance:<one of them>).
+    analysis.factsheet.UnknownSubstanceError: No fact sheet for substance 'tea'. Valid substances: cocaine, cannabis, amphetamines, ecstasy, opioids, opiates, prescription_opioids, prescription_stimulants, tranquillizers_sedatives, nps (render with -P substance=<one of them>).
     """
     key = str(substance).strip().lower()
     if key not in FACTSHEETS:
@@ -100,8 +116,74 @@ def check_substance(substance: str) -> Spec:
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise UnknownSubstanceError(
             f"No fact sheet for substance {substance!r}.{hint} Valid substances: {', '.join(FACTSHEETS)} "
-            f"(render with -P substance:<one of them>).")
+            f"(render with -P substance=<one of them>).")
     return FACTSHEETS[key]
+
+
+def substances_with_data(prev: pd.DataFrame) -> list[str]:
+    """Fact-sheet substances with at least one UNODC estimate for a report country.
+
+    The fact sheet's list (:data:`FACTSHEETS`) must be exactly this list: the
+    report declares one variant per entry (``reports/factsheet.qmd`` front
+    matter), and a test checks that the three agree on the real data.
+
+    Parameters
+    ----------
+    prev
+        ``drugtrends.datasets.load("unodc_prevalence")`` (annex table 1.2).
+
+    Returns
+    -------
+    list of str
+        Taxonomy ids, in the order of :data:`FACTSHEETS` first, then any other
+        taxonomy substance with data in taxonomy order.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"country": ["France", "Chad"], "substance": ["cannabis", "cocaine"],
+    ...                   "period": ["past_year"] * 2, "year": [2020, 2020], "age_group": ["15-64"] * 2,
+    ...                   "best": [10.0, 1.0], "low": [None] * 2, "high": [None] * 2,
+    ...                   "male": [None] * 2, "female": [None] * 2, "source": [""] * 2, "method": [""] * 2})
+    >>> substances_with_data(d)
+    ['cannabis']
+    """
+    from analysis.trends import select_prevalence
+    from drugtrends import taxonomy
+
+    present = set(select_prevalence(prev, substances=tuple(taxonomy.ids()))["substance"])
+    order = list(FACTSHEETS) + [s for s in taxonomy.ids() if s not in FACTSHEETS]
+    return [s for s in order if s in present]
+
+
+def france_sentence(kf, substance: str, lang: str = "en") -> str:
+    """Key sentence for France (:func:`analysis.trends.key_sentence`), or say that UNODC has no French estimate.
+
+    Parameters
+    ----------
+    kf
+        :func:`analysis.trends.key_figure` for France (``None`` when there is none).
+    substance
+        Taxonomy id.
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> france_sentence(None, "nps")
+    'UNODC publishes no past-year prevalence of new psychoactive substances for France.'
+    """
+    from analysis.trends import key_sentence
+
+    if kf is not None:
+        return key_sentence(kf, lang)
+    sub = style.substance_label(substance, lang)
+    sub = sub if sub[:2].isupper() else sub.lower()
+    return say(f"UNODC publishes no past-year prevalence of {sub} for France.",
+               f"L'ONUDC ne publie pas de prévalence de l'usage {de(sub)} dans l'année pour la France.", lang)
 
 
 def europe_sentence(sel: pd.DataFrame, substance: str, lang: str = "en") -> str:

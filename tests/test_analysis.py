@@ -218,8 +218,22 @@ def test_nhanes_profiles_match_hand_computation(data_dir):
     prof = profiles.user_profile(des, "hd")
     u = a[(a["hd"] == 1) & (a["cycle"] == "2011-2012")]
     ref = float(u.loc[u["Gender"] == "female", "wt"].sum() / u.loc[u["Gender"].notna(), "wt"].sum())
-    got = prof[(prof["cycle"] == "2011-2012") & (prof["variable"] == "Gender") & (prof["level"] == "female")]
+    got = prof[(prof["cycle"] == "2011-2012") & (prof["characteristic"] == "Gender") & (prof["level"] == "female")]
     assert float(got["estimate"].iloc[0]) == pytest.approx(ref, rel=1e-12)
+    assert int(got["n"].iloc[0]) == int((u["Gender"] == "female").sum())
+    # the library's profile_table gives the numbers the report printed before it was used:
+    # a Korn-Graubard proportion on the users' domain, computed directly with the survey engine
+    users = des.subset(des.data["hd"] == 1)
+    for v in profiles.PROFILE_VARS:
+        direct = users.proportion(v, by="cycle", ci="korn_graubard")
+        m = direct.merge(prof[prof["characteristic"] == v], on=["cycle", "level"], suffixes=("", "_lib"))
+        assert len(m) == len(direct)
+        for c in ("estimate", "ci_low", "ci_high"):
+            assert m[c].to_numpy() == pytest.approx(m[c + "_lib"].to_numpy(), rel=1e-10, nan_ok=True), (v, c)
+        assert (m["n"] == m["n_total"]).all() and (m["suppressed"] == m["suppressed_lib"]).all()
+    # dumbbell data: the shares of the two cycles are those of the profile
+    sh = profiles.shift_frame(des, "hd", ["Gender"]).set_index("label")
+    assert sh.loc["Sex: female", "2011-2012"] == pytest.approx(ref, rel=1e-12)
     # regular marijuana: never-users count as not regular (they are not asked RegularMarij)
     assert a.loc[a["mj"] == 0, "regmj_all"].eq(0).all()
     assert a.loc[a["mj"] == 1, "regmj_all"].equals(a.loc[a["mj"] == 1, "regmj"])
@@ -248,3 +262,21 @@ def test_adjusted_odds_ratios_feed_a_forest_plot(data_dir):
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ors["label"].tolist()
     assert ax.get_xscale() == "log"
+
+
+def test_uci_traits_are_plain_means(data_dir):
+    from analysis import profiles
+
+    uci, msg = common.try_load("uci_drug_consumption")
+    assert uci is not None, msg
+    t = profiles.uci_traits(uci, "Coke", "year").set_index(["user", "variable"])
+    users = uci[uci["coke_year"].astype(bool)]
+    assert t.loc[("Users", "Nscore"), "estimate"] == pytest.approx(users["Nscore"].mean(), rel=1e-12)
+    assert int(t.loc[("Users", "Nscore"), "n"]) == len(users)
+    assert (t["weighting"] == "unweighted (convenience sample)").all()
+    # 95% t interval of a mean, by hand
+    from scipy import stats
+
+    x = users["Oscore"].to_numpy(dtype=float)
+    half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
+    assert t.loc[("Users", "Oscore"), "ci_high"] == pytest.approx(x.mean() + half, rel=1e-10)

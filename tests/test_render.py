@@ -448,7 +448,7 @@ def test_build_docs(tmp_path):
     docs.mkdir()
     (docs / "guide.md").write_text("# Getting started\n\nRun `make report`.\n")
     (docs / "intro.qmd").write_text("---\ntitle: Introduction\n---\n\nHello.\n")
-    index = render.build_docs(docs, tmp_path / "site", quiet=True)
+    index = render.build_docs(docs, tmp_path / "site", quiet=True, reference=False)  # no quartodoc config here
     names = sorted(p.name for p in index.parent.glob("*.html"))
     assert names == ["guide.html", "index.html", "intro.html"]
     text = index.read_text()

@@ -88,6 +88,7 @@ __all__ = [
     "output_stem",
     "render_file",
     "render_reports",
+    "report_variants",
     "build_docs",
     "quarto_available",
 ]
@@ -107,10 +108,6 @@ _LABELS = {
     "en": {"fig": "Figure", "tbl": "Table", "toc": "Contents", "built": "Built {time} by the drugtrends built-in renderer with {versions}."},
     "fr": {"fig": "Figure", "tbl": "Tableau", "toc": "Sommaire", "built": "Produit le {time} par le moteur intégré de drugtrends avec {versions}."},
 }
-
-
-
-
 
 # --------------------------------------------------------------------------- parsing
 
@@ -448,7 +445,7 @@ def resolve_report(name: str | os.PathLike[str], reports_dir: str | os.PathLike[
     >>> resolve_report("nope", d)
     Traceback (most recent call last):
     ...
-    drugtrends.render.RenderError: unknown report 'nope'; available reports: trends (in ...)
+    drugtrends.errors.RenderError: unknown report 'nope'; available reports: trends (in ...)
     """
     p = Path(name)
     if p.suffix == ".qmd" and p.is_file():
@@ -544,14 +541,16 @@ class _Config:
     kernel: str
 
 
-def _config(doc: Document, project: Mapping[str, Any]) -> _Config:
+def _config(doc: Document, project: Mapping[str, Any], params: Mapping[str, Any] | None = None) -> _Config:
     execute = {"echo": True, "eval": True, "output": True, "warning": True, "error": False, "include": True}
     execute.update(project.get("execute") or {})
     execute.update(doc.meta.get("execute") or {})
     pf, df = _formats(project.get("format")), _formats(doc.meta.get("format"))
     html_opts = _deep_merge(pf.get("html", {}), df.get("html", {}))
     typst_opts = _deep_merge(_deep_merge(pf.get("pdf", {}), pf.get("typst", {})), _deep_merge(df.get("pdf", {}), df.get("typst", {})))
-    lang = str(doc.meta.get("lang") or project.get("lang") or "en")
+    # a `lang` report parameter (-P lang=fr) sets the page language: html lang, TOC title, captions, footer
+    plang = str((params or {}).get("lang") or "")
+    lang = str(doc.meta.get("lang") or (plang if plang.split("-")[0] in _LABELS else "") or project.get("lang") or "en")
     kernel = doc.meta.get("jupyter") or "python3"
     if isinstance(kernel, dict):
         kernel = (kernel.get("kernelspec") or {}).get("name", "python3")
@@ -1221,10 +1220,13 @@ def _metadata_block(doc: Document, cfg: _Config, target: str) -> str:
     return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=True) + "---\n"
 
 
-def to_markdown(doc: Document, nb, target: str, figdir: Path, project: Mapping[str, Any] | None = None) -> str:
+def to_markdown(doc: Document, nb, target: str, figdir: Path, project: Mapping[str, Any] | None = None,
+                params: Mapping[str, Any] | None = None) -> str:
     """Assemble the Pandoc markdown of an executed report for ``target`` (``html`` or ``typst``).
 
     Figures are written into ``figdir`` and referenced relative to its parent.
+    ``params`` are the resolved report parameters: a ``lang`` parameter sets
+    the page language (table-of-contents title, caption prefixes, footer).
 
     Examples
     --------
@@ -1234,7 +1236,7 @@ def to_markdown(doc: Document, nb, target: str, figdir: Path, project: Mapping[s
     >>> md.splitlines()[-1]
     'Some *text*.'
     """
-    cfg = _config(doc, project if project is not None else {})
+    cfg = _config(doc, project if project is not None else {}, params)
     conv = _Converter(doc, cfg, nb, target, figdir)
     parts = [_metadata_block(doc, cfg, target)]
     for ci, chunk in enumerate(doc.chunks):
@@ -1548,8 +1550,8 @@ def render_file(
         return written
 
     project = _project_config(path.parent)
-    cfg = _config(doc, project)
     resolved = {**doc.params, **overrides}
+    cfg = _config(doc, project, resolved)
     key = cache_key(doc, {"params": resolved, "project": project})
     cache_file = _cache_dir(outdir) / f"{stem}--{key[:20]}.ipynb"
     nb = None
@@ -1599,7 +1601,7 @@ def render_file(
             work = Path(tmpdir) / fmt
             work.mkdir()
             target_kind = "html" if fmt == "html" else "typst"
-            md = to_markdown(doc, nb, target_kind, work / "figures", project)
+            md = to_markdown(doc, nb, target_kind, work / "figures", project, resolved)
             if fmt == "pdf":
                 md += _footer_markdown(cfg.lang)
             md_path = work / f"{stem}.md"
@@ -1627,8 +1629,14 @@ def render_reports(
     reports_dir: str | os.PathLike[str] | None = None,
     output_dir: str | os.PathLike[str] | None = None,
     quiet: bool = False,
+    variants: bool = True,
 ) -> list[Path]:
     """Render reports (default: every ``reports/*.qmd`` not starting with ``_``).
+
+    A report that declares variants in its front matter (see
+    :func:`report_variants`) is rendered once per variant, each written as
+    ``<report>-<values>.html/.pdf`` (e.g. ``factsheet-cocaine.html``), unless
+    the parameter is given (``-P substance=cannabis``: that one only).
 
     Parameters
     ----------
@@ -1638,6 +1646,9 @@ def render_reports(
         As in :func:`render_file`; ``params`` apply to every report named.
     reports_dir
         Folder to look reports up in (default ``<project>/reports``).
+    variants
+        Render every variant a report declares (``False``: its defaults only,
+        named as :func:`render_file` names them).
 
     Returns
     -------
@@ -1667,64 +1678,481 @@ def render_reports(
         if not files:
             d = Path(reports_dir) if reports_dir is not None else _reports_dir()
             raise RenderError(f"no reports to render: no *.qmd (not starting with '_') in {d}")
+    overrides = parse_param_values(params)
     written: list[Path] = []
     for f in files:
-        written += render_file(f, to=to, params=params, engine=engine, cache=cache, output_dir=output_dir, quiet=quiet)
+        doc = parse_qmd(f.read_text(encoding="utf-8"), f)
+        todo = report_variants(doc, overrides) if variants else [{}]
+        for variant in todo:
+            given = {**overrides, **variant}
+            out = render_file(f, to=to, params=given, engine=engine, cache=cache, output_dir=output_dir,
+                              quiet=quiet)
+            if variant:
+                # every variant is named after its values, the default one too (factsheet-cocaine.html)
+                changed = {k: v for k, v in overrides.items() if k not in variant and v != doc.params.get(k)}
+                want = output_stem(doc.name, {}, {**variant, **changed})
+                got = output_stem(doc.name, doc.params, given)
+                if want != got:
+                    renamed = []
+                    for p in out:
+                        q = p.with_name(want + p.suffix)
+                        os.replace(p, q)
+                        renamed.append(q)
+                    out = renamed
+            written += out
     return written
 
 
-def build_docs(docs_dir: str | os.PathLike[str] | None = None, output_dir: str | os.PathLike[str] | None = None, *, quiet: bool = False) -> Path:
-    """Build the documentation pages into ``_output/docs/`` and return its ``index.html``.
+def report_variants(doc: Document, overrides: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Parameter sets a report declares in its front matter, to be rendered one by one.
 
-    For now every ``docs/*.qmd`` is rendered to HTML with :func:`render_file`
-    and every ``docs/*.md`` converted with Pandoc (same style), and an
-    ``index.html`` lists the pages. (A generated API reference, e.g. with
-    quartodoc, is left for later.)
+    A report lists its variants under a key Quarto ignores::
+
+        drugtrends:
+          variants:
+            substance: [cocaine, cannabis]
+
+    Every combination of the listed values is one variant (keys must be
+    parameters of the report). A key given in ``overrides`` (``-P substance=x``)
+    is not expanded: that value alone is rendered, and it must be one of the
+    declared values (the list is the set of valid values).
+
+    Parameters
+    ----------
+    doc
+        From :func:`parse_qmd`.
+    overrides
+        Parameters given on the command line.
+
+    Returns
+    -------
+    list of dict
+        One parameter dict per variant; ``[{}]`` when the report declares none.
+
+    Raises
+    ------
+    RenderError
+        ``drugtrends.variants`` is not a mapping of parameter names to
+        non-empty lists, names a key that is not a parameter, or ``overrides``
+        gives a value that is not declared (the message lists the valid ones).
+
+    Examples
+    --------
+    >>> doc = parse_qmd('''---
+    ... params: {substance: cocaine, lang: en}
+    ... drugtrends: {variants: {substance: [cocaine, cannabis]}}
+    ... ---
+    ... ''')
+    >>> report_variants(doc)
+    [{'substance': 'cocaine'}, {'substance': 'cannabis'}]
+    >>> report_variants(doc, {"substance": "Cannabis"})
+    [{}]
+    >>> report_variants(doc, {"substance": "tea"})
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.RenderError: report '<string>' has no variant substance='tea'; valid values of substance: cocaine, cannabis (e.g. -P substance=cocaine)
+    """
+    import itertools
+
+    where = str(doc.path) if doc.path is not None else "<qmd>"
+    ext = doc.meta.get("drugtrends") or {}
+    if not isinstance(ext, Mapping):
+        raise RenderError(f"{where}: front matter 'drugtrends' must be a mapping (e.g. variants: {{substance: [a, b]}})")
+    declared = ext.get("variants") or {}
+    if not isinstance(declared, Mapping):
+        raise RenderError(f"{where}: 'drugtrends: variants' must map parameter names to lists of values")
+    overrides = overrides or {}
+    keys, values = [], []
+    for k, v in declared.items():
+        if k not in doc.params:
+            known = ", ".join(doc.params) or "none"
+            raise RenderError(f"{where}: 'drugtrends: variants' names {k!r}, which is not a parameter of the "
+                              f"report (its parameters: {known})")
+        if not isinstance(v, list) or not v:
+            raise RenderError(f"{where}: 'drugtrends: variants: {k}' must be a non-empty list of values, got {v!r}")
+        if k in overrides:
+            given = overrides[k]
+            norm = (lambda x: x.strip().lower() if isinstance(x, str) else x)  # noqa: E731
+            if norm(given) not in [norm(x) for x in v]:
+                raise RenderError(f"report '{doc.name}' has no variant {k}={given!r}; valid values of {k}: "
+                                  f"{', '.join(map(str, v))} (e.g. -P {k}={v[0]})")
+            continue
+        keys.append(k)
+        values.append(v)
+    if not keys:
+        return [{}]
+    return [dict(zip(keys, combo)) for combo in itertools.product(*values)]
+
+
+# --------------------------------------------------------------------------- documentation site
+
+#: seconds a tutorial notebook cell may run while the docs are built
+DOCS_CELL_TIMEOUT = 600
+
+_DOCS_CSS = """
+nav.docs-nav { display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; align-items: baseline;
+  border-bottom: 1px solid var(--border); padding: 0 0 .6rem; margin: 0 0 1.5rem; font-size: .95rem; }
+nav.docs-nav .brand { font-weight: 600; color: var(--fg); margin-right: auto; }
+.doc-section h2, h2.doc-section { font-size: 1.2rem; }
+table.doc-index td:first-child, .doc-index table td:first-child { white-space: nowrap; }
+td, th { vertical-align: top; }
+"""
+
+_PYSPARK_WARNING = "ignore:PySpark does not yet fully support pandas:FutureWarning"
+_XREF_ROLE = re.compile(r":(?:py:)?(?:func|class|meth|mod|data|attr|exc|obj):`(~?)([^`]+)`")
+
+
+def _docs_nav(prefix: str, has_reference: bool, tutorials: Sequence[tuple[str, str]], guides: Sequence[tuple[str, str]]) -> str:
+    links = [f'<a class="brand" href="{prefix}index.html">drugtrends</a>']
+    for href, title in guides:
+        if href.startswith("getting-started"):
+            links.append(f'<a href="{prefix}{href}">{html.escape(title)}</a>')
+    if tutorials:
+        links.append(f'<a href="{prefix}index.html#tutorials">Tutorials</a>')
+    if has_reference:
+        links.append(f'<a href="{prefix}reference/index.html">API reference</a>')
+    return '<nav class="docs-nav">' + "\n".join(links) + "</nav>\n"
+
+
+def _docs_html(src: Path, target: Path, title: str, nav: str, where: str, *, from_format: str = "markdown",
+               toc: bool = True) -> Path:
+    """Pandoc ``src`` (markdown or ipynb) -> standalone, self-contained HTML in the house style."""
+    with tempfile.TemporaryDirectory(prefix=".docs-", dir=_ensure(target.parent)) as tmp:
+        work = Path(tmp)
+        css = work / "drugtrends.css"
+        css.write_text(_CSS + _DOCS_CSS, encoding="utf-8")
+        footer = work / "footer.html"
+        footer.write_text(_footer_html("en"), encoding="utf-8")
+        header = work / "nav.html"
+        header.write_text(nav, encoding="utf-8")
+        args = [
+            str(src), "--from", from_format, "--to", "html5", "--standalone", "--embed-resources",
+            "--mathml", "--section-divs", "--wrap=none", f"--css={css}", f"--include-after-body={footer}",
+            f"--include-before-body={header}", f"--resource-path={src.parent}{os.pathsep}{work}",
+            "--metadata", "document-css=false", "--metadata", f"pagetitle={title}", "--metadata", "lang=en",
+        ]
+        if toc:
+            args += ["--toc", "--toc-depth=2", "--metadata", "toc-title=Contents"]
+        with atomic_path(target) as part:
+            _pandoc([*args, "--output", str(part)], where)
+    return _readable(target)
+
+
+def _quartodoc_config(start: Path) -> tuple[dict[str, Any], Path] | None:
+    """The ``quartodoc:`` section of the nearest ``_quarto.yml`` at or above ``start`` that has one."""
+    for d in [start, *start.parents]:
+        f = d / "_quarto.yml"
+        if f.is_file():
+            try:
+                cfg = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+            except yaml.YAMLError as exc:
+                raise RenderError(f"{f}: not valid YAML: {exc}") from exc
+            if isinstance(cfg, dict) and isinstance(cfg.get("quartodoc"), dict):
+                return cfg["quartodoc"], f
+    return None
+
+
+def _generate_reference(section: Mapping[str, Any], config_file: Path, dest: Path) -> None:
+    """Write quartodoc's reference pages (``index.qmd`` and one ``.qmd`` per object) into ``dest``.
+
+    quartodoc reads the docstrings with griffe (static analysis: nothing is
+    imported, no Quarto CLI is needed). Its builder loads the whole package
+    again for every re-exported object; a loader that keeps what it loaded
+    makes the build about ten times faster and gives the same pages.
+    """
+    try:
+        import quartodoc
+        from quartodoc.builder import blueprint as qd_blueprint
+    except ImportError as exc:
+        raise RenderError(
+            "the API reference needs quartodoc: install the docs extra with "
+            "`.venv/bin/python -m pip install -e '.[docs]'` (make docs does this)"
+        ) from exc
+    from unittest import mock
+
+    base = qd_blueprint.GriffeLoader
+
+    class _KeepingLoader(base):  # type: ignore[misc, valid-type]
+        def load(self, objspec=None, /, **kwargs):
+            if isinstance(objspec, str) and objspec.split(".", 1)[0] in self.modules_collection:
+                with contextlib.suppress(KeyError):
+                    return self.modules_collection[objspec]
+            return super().load(objspec, **kwargs)
+
+    cfg = {k: v for k, v in section.items() if k not in {"dir", "sidebar", "css"}}
+    cfg["dir"] = str(dest)
+    try:
+        builder = quartodoc.Builder.from_quarto_config({"quartodoc": cfg})
+        builder.out_inventory = str(dest / "objects.json")
+        with mock.patch.object(qd_blueprint, "GriffeLoader", _KeepingLoader):
+            builder.build()
+    except Exception as exc:  # quartodoc / griffe / pydantic raise many kinds
+        raise RenderError(
+            f"quartodoc could not build the API reference from the 'quartodoc:' section of {config_file}: "
+            f"{type(exc).__name__}: {exc}. Check that every name listed under 'contents' exists."
+        ) from exc
+
+
+_LOCAL_LINK = re.compile(r"\]\((?![a-z][a-z0-9+.-]*:|/|#)([^)#\s]+)\.(?:qmd|md|ipynb)(#[^)\s]*)?\)")
+
+
+def _local_links(text: str) -> str:
+    """Relative links to ``.qmd`` / ``.md`` / ``.ipynb`` sources point to their ``.html`` pages (as Quarto does)."""
+    return _LOCAL_LINK.sub(lambda m: f"]({m.group(1)}.html{m.group(2) or ''})", text)
+
+
+def _reference_markdown(text: str) -> str:
+    """quartodoc page -> Pandoc markdown for the built-in site: links to .html, Sphinx roles as code."""
+    text = _local_links(text)
+    return _XREF_ROLE.sub(lambda m: f"`{m.group(2).rsplit('.', 1)[-1] if m.group(1) else m.group(2)}`", text)
+
+
+def _first_heading(text: str) -> str | None:
+    m = re.search(r"^#\s+(.+?)\s*(?:\{[^}]*\})?\s*$", text, re.M)
+    return m.group(1).strip() if m else None
+
+
+def _notebook_title(nb: Any, fallback: str) -> str:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            title = _first_heading(_as_text(cell.source))
+            if title:
+                return title
+    return fallback
+
+
+def _execute_notebook(nb: Any, path: Path, timeout: int) -> None:
+    """Run every cell of ``nb`` (in place) with the working directory of the notebook."""
+    from jupyter_client.kernelspec import NoSuchKernel
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    from jupyter_client.manager import KernelManager
+
+    kernel = (nb.metadata.get("kernelspec") or {}).get("name") or "python3"
+    # IPC sockets in a private folder, as for the reports: no TCP ports
+    ipc_dir = Path(tempfile.mkdtemp(prefix="drugtrends-kernel-"))
+    km = KernelManager(kernel_name=kernel, transport="ipc", ip=str(ipc_dir / "k"))
+    client = NotebookClient(nb, km=km, timeout=timeout, startup_timeout=STARTUP_TIMEOUT, kernel_name=kernel,
+                            resources={"metadata": {"path": str(path.parent)}}, record_timing=False)
+    env = _kernel_env(paths.project_root())
+    # pandera imports pyspark when it is installed (the `spark` extra), and pyspark warns about
+    # pandas >= 3 on import: noise that says nothing about the tutorial
+    env["PYTHONWARNINGS"] = ",".join(filter(None, [env.get("PYTHONWARNINGS"), _PYSPARK_WARNING]))
+    try:
+        client.execute(env=env)
+    except CellExecutionError as exc:
+        tail = "\n".join(_ANSI.sub("", str(exc)).strip().splitlines()[-25:])
+        raise RenderError(f"tutorial {path.name}: a cell failed with {exc.ename}: {exc.evalue}\n{tail}") from None
+    except CellTimeoutError:
+        raise RenderError(f"tutorial {path.name}: a cell ran longer than {timeout} s") from None
+    except DeadKernelError as exc:
+        raise RenderError(f"tutorial {path.name}: the kernel died: {exc}") from None
+    except NoSuchKernel as exc:
+        raise RenderError(
+            f"tutorial {path.name}: no Jupyter kernel named {exc.name!r}. Install it into the venv with "
+            f"`{sys.executable} -m ipykernel install --sys-prefix --name python3` (make install does this)."
+        ) from None
+    finally:
+        with contextlib.suppress(Exception):
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
+        shutil.rmtree(ipc_dir, ignore_errors=True)
+
+
+def build_docs(
+    docs_dir: str | os.PathLike[str] | None = None,
+    output_dir: str | os.PathLike[str] | None = None,
+    *,
+    quiet: bool = False,
+    execute: bool = True,
+    reference: bool = True,
+    timeout: int = DOCS_CELL_TIMEOUT,
+) -> Path:
+    """Build the documentation site (guides, tutorials, API reference) and return its ``index.html``.
+
+    What goes in, all from ``docs_dir``:
+
+    * ``index.md`` -- the home page (optional; without it the home page lists
+      the tutorials and guides); the sections of the API reference are
+      appended to it;
+    * ``*.md`` -- guides (``getting-started.md`` is linked from every page);
+    * ``*.ipynb`` -- tutorials, executed in a fresh ``python3`` kernel whose
+      working directory is ``docs_dir`` (when ``execute``), then converted
+      with their outputs and figures;
+    * ``*.qmd`` -- Quarto pages, rendered with :func:`render_file`;
+    * the API reference: the ``quartodoc:`` section of the nearest
+      ``_quarto.yml`` at or above ``docs_dir`` is built with quartodoc (the
+      ``docs`` extra) into ``reference/*.html``, one page per object and an
+      index by section.
+
+    Files whose name starts with ``_`` are skipped. Every page is a
+    self-contained HTML file with a navigation bar; the home page lists the
+    tutorials, the guides and the sections of the reference.
+
+    Parameters
+    ----------
+    docs_dir : path, optional
+        Sources (default ``<project>/docs``).
+    output_dir : path, optional
+        Where the site goes (default ``_output/docs``).
+    quiet : bool
+        Print nothing.
+    execute : bool
+        Run the tutorial notebooks before converting them (they are committed
+        without outputs). ``False`` converts them as they are (quick checks).
+    reference : bool
+        Build the API reference (needs quartodoc, ``pip install -e '.[docs]'``).
+    timeout : int
+        Seconds a notebook cell may run.
+
+    Returns
+    -------
+    Path
+        ``<output_dir>/index.html``.
+
+    Raises
+    ------
+    RenderError
+        quartodoc missing or failing (an unknown name in the config), a
+        tutorial cell failing (the message names the notebook and the error),
+        or Pandoc failing.
 
     Examples
     --------
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (d / "guide.md").write_text("# Getting started\\n\\nRun `make report`.\\n")
-    >>> index = build_docs(d, d / "site", quiet=True)
+    >>> index = build_docs(d, d / "site", quiet=True, reference=False)
     >>> sorted(p.name for p in index.parent.glob("*.html"))
     ['guide.html', 'index.html']
+    >>> "Getting started" in index.read_text()
+    True
     """
+    import nbformat
+
     root = paths.project_root()
-    src = Path(docs_dir) if docs_dir is not None else (root if root is not None else Path.cwd()) / "docs"
+    src = (Path(docs_dir) if docs_dir is not None else (root if root is not None else Path.cwd()) / "docs").resolve()
     out = Path(output_dir) if output_dir is not None else paths.output_dir() / "docs"
+    if not src.is_dir():
+        raise RenderError(f"no documentation sources: {src} is not a folder")
     _ensure(out)
     console = None if quiet else _console()
-    pages: list[tuple[str, str]] = []
-    cfg = _Config({}, {"toc": True}, {}, "en", "python3")
-    for f in sorted(src.glob("*.qmd")) if src.is_dir() else []:
-        if f.name.startswith("_"):
+
+    def wrote(p: Path, t0: float) -> None:
+        if console:
+            console.print(f"  [green]wrote[/] {p} ({time.perf_counter() - t0:.1f} s)")
+
+    def visible(pattern: str) -> list[Path]:
+        return [f for f in sorted(src.glob(pattern)) if not f.name.startswith((".", "_"))]
+
+    # -- what there is (titles first: every page's navigation bar needs them)
+    guides: list[tuple[str, str]] = []
+    guide_files: list[tuple[Path, str]] = []
+    for f in visible("*.md"):
+        if f.name == "index.md":
             continue
+        title = _first_heading(f.read_text(encoding="utf-8")) or f.stem
+        guides.append((f"{f.stem}.html", title))
+        guide_files.append((f, title))
+    guides.sort(key=lambda g: (not g[0].startswith("getting-started"), g[1].lower()))
+    tutorials: list[tuple[str, str]] = []
+    notebooks: list[tuple[Path, Any, str]] = []
+    for f in visible("*.ipynb"):
+        try:
+            nb = nbformat.read(str(f), as_version=4)
+        except Exception as exc:  # nbformat raises json / validation errors
+            raise RenderError(f"tutorial {f}: not a valid notebook: {exc}") from exc
+        title = _notebook_title(nb, f.stem)
+        tutorials.append((f"{f.stem}.html", title))
+        notebooks.append((f, nb, title))
+    ref_cfg = _quartodoc_config(src) if reference else None
+    if reference and ref_cfg is None:
+        raise RenderError(
+            f"no 'quartodoc:' section in a _quarto.yml at or above {src}; add one or call build_docs(reference=False)"
+        )
+
+    # -- API reference
+    ref_sections: list[tuple[str, list[tuple[str, str]]]] = []
+    if ref_cfg is not None:
+        t0 = time.perf_counter()
+        if console:
+            console.print(f"[bold]reference[/]: quartodoc ({ref_cfg[1]})")
+        with tempfile.TemporaryDirectory(prefix=".reference-", dir=out) as tmp:
+            gen = Path(tmp) / "reference"
+            _generate_reference(ref_cfg[0], ref_cfg[1], gen)
+            nav = _docs_nav("../", True, tutorials, guides)
+            index_text = (gen / "index.qmd").read_text(encoding="utf-8")
+            current: list[tuple[str, str]] | None = None
+            for line in index_text.splitlines():
+                if line.startswith("## "):
+                    current = []
+                    ref_sections.append((line[3:].strip(), current))
+                elif current is not None and (m := re.match(r"^\|\s*\[([^\]]+)\]\(([^)#]+)\.qmd", line)):
+                    current.append((m.group(1), f"reference/{m.group(2)}.html"))
+            for page in sorted(gen.glob("*.qmd")):
+                text = page.read_text(encoding="utf-8")
+                title = "API reference" if page.stem == "index" else (_first_heading(text) or page.stem)
+                md = page.with_suffix(".md")
+                md.write_text(_reference_markdown(text), encoding="utf-8")
+                _docs_html(md, out / "reference" / f"{page.stem}.html", f"{title} - drugtrends", nav,
+                           f"reference page {page.name}", toc=page.stem != "index")
+        wrote(out / "reference", t0)
+
+    nav = _docs_nav("", ref_cfg is not None, tutorials, guides)
+    # -- guides
+    for f, title in guide_files:
+        t0 = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix=".docs-", dir=out) as tmp:
+            md = Path(tmp) / f.name
+            md.write_text(_local_links(f.read_text(encoding="utf-8")), encoding="utf-8")
+            _docs_html(md, out / f"{f.stem}.html", title, nav, f"docs page {f.name}")
+        wrote(out / f"{f.stem}.html", t0)
+    # -- tutorials
+    for f, nb, title in notebooks:
+        t0 = time.perf_counter()
+        if execute:
+            if console:
+                console.print(f"[bold]{f.name}[/]: executing {sum(c.cell_type == 'code' for c in nb.cells)} cells")
+            _execute_notebook(nb, f, timeout)
+        with tempfile.TemporaryDirectory(prefix=".tutorial-", dir=out) as tmp:
+            ipynb = Path(tmp) / f.name
+            for cell in nb.cells:
+                if cell.cell_type == "markdown":
+                    cell.source = _local_links(_as_text(cell.source))
+            nbformat.write(nb, str(ipynb))
+            _docs_html(ipynb, out / f"{f.stem}.html", title, nav, f"tutorial {f.name}", from_format="ipynb")
+        wrote(out / f"{f.stem}.html", t0)
+    # -- Quarto pages
+    pages: list[tuple[str, str]] = []
+    for f in visible("*.qmd"):
         written = render_file(f, to="html", engine="builtin", output_dir=out, quiet=quiet)
         title = parse_qmd(f.read_text(encoding="utf-8"), f).meta.get("title") or f.stem
         pages.append((written[0].name, str(title)))
-    for f in sorted(src.glob("*.md")) if src.is_dir() else []:
-        text = f.read_text(encoding="utf-8")
-        m = re.search(r"^#\s+(.+)$", text, re.M)
-        title = m.group(1).strip() if m else f.stem
-        with tempfile.TemporaryDirectory(prefix=".docs-", dir=out) as tmp:
-            md = Path(tmp) / f.name
-            body = re.sub(r"^#\s+.+\n", "", text, count=1, flags=re.M) if m else text
-            md.write_text(f"---\n{yaml.safe_dump({'title': title, 'pagetitle': title})}---\n\n{body}", encoding="utf-8")
-            _write_html(md, out / f"{f.stem}.html", cfg, f"docs page {f.name}")
-        pages.append((f"{f.stem}.html", title))
-        if console:
-            console.print(f"  [green]wrote[/] {out / f'{f.stem}.html'}")
-    items = "\n".join(f"- [{t}]({h})" for h, t in sorted(pages, key=lambda p: p[1].lower()))
+
+    # -- home page: docs/index.md as written (else generated lists), then the reference by section
+    intro_file = src / "index.md"
+    intro = intro_file.read_text(encoding="utf-8") if intro_file.is_file() else ""
+    title = _first_heading(intro) or "drugtrends documentation"
+    intro = _local_links(re.sub(r"^#\s+.+\n", "", intro, count=1, flags=re.M) if _first_heading(intro) else intro)
+    parts = [intro.strip()]
+    if not intro_file.is_file():
+        if tutorials:
+            parts.append("## Tutorials {#tutorials}\n\n" + "\n".join(f"1. [{t}]({h})" for h, t in tutorials))
+        if guides or pages:
+            parts.append("## Guides {#guides}\n\n" + "\n".join(f"- [{t}]({h})" for h, t in [*guides, *pages]))
+    if ref_sections:
+        lines = ["## API reference by section {#reference-sections}", ""]
+        for sec, items in ref_sections:
+            lines.append(f"- **{sec}**: " + ", ".join(f"[`{n}`]({h})" for n, h in items))
+        parts.append("\n".join(lines))
+    if not any(parts):
+        parts.append("No pages yet: add `docs/*.md`, `docs/*.ipynb` or `docs/*.qmd`.")
     with tempfile.TemporaryDirectory(prefix=".docs-", dir=out) as tmp:
         md = Path(tmp) / "index.md"
-        md.write_text(
-            "---\ntitle: drugtrends documentation\npagetitle: drugtrends documentation\n---\n\n"
-            + (items or "No pages yet: add `docs/*.qmd` or `docs/*.md`.")
-            + "\n",
-            encoding="utf-8",
-        )
-        index = _write_html(md, out / "index.html", _Config({}, {}, {}, "en", "python3"), "docs index")
-    if console:
-        console.print(f"  [green]wrote[/] {index}")
+        md.write_text(f"---\n{yaml.safe_dump({'title': title})}---\n\n" + "\n\n".join(p for p in parts if p) + "\n",
+                      encoding="utf-8")
+        t0 = time.perf_counter()
+        index = _docs_html(md, out / "index.html", title, nav, "docs index", toc=False)
+    wrote(index, t0)
     return index

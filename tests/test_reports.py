@@ -1,0 +1,298 @@
+"""The four Quarto reports, rendered once per session to HTML and PDF and read back.
+
+* every HTML page opened in headless Chromium: no console error, every image
+  loaded, nothing fetched from outside the file (``check_html_in_browser``);
+* every PDF page rasterised and inked; page count stable across a cached and
+  a ``cache=False`` re-render;
+* numbers in the prose equal the analysis functions' values (France cocaine
+  2.7% in 2023, read by hand from UNODC annex 1.2);
+* ``lang=fr`` gives French labels; rendering twice gives identical HTML apart
+  from the build time;
+* a missing dataset gives a note naming it and the fetch command, no traceback;
+* the fact sheet's declared variants equal the substances with data, and an
+  unknown substance fails on the command line with the valid list.
+
+Browser and PDF checks skip locally without chromium/poppler and fail under
+``CI=true`` (same rule as ``test_render_browser.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from test_render_browser import check_html_in_browser, check_pdf_pages, require_tools  # noqa: E402
+
+from drugtrends import render  # noqa: E402
+
+pytestmark = pytest.mark.realdata
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORTS = ROOT / "reports"
+NAMES = ["trends", "profiles", "factsheet", "methods"]
+_BUILD = re.compile(r'<time class="build-time"[^>]*>.*?</time>', re.S)
+
+
+def _render(name: str, out: Path, params=None, to: str = "all", cache: bool = True) -> dict[str, Path]:
+    files = render.render_file(REPORTS / f"{name}.qmd", to=to, params=params, engine="builtin", cache=cache,
+                               output_dir=out, quiet=True)
+    return {p.suffix: p for p in files}
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory, data_dir):
+    """Every report with its default parameters (HTML + PDF) and trends with lang=fr, rendered once."""
+    out = tmp_path_factory.mktemp("reports")
+    res = {name: _render(name, out) for name in NAMES}
+    res["trends-fr"] = _render("trends", out, {"lang": "fr"})
+    res["_out"] = out
+    return res
+
+
+def _text(html: Path) -> str:
+    t = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html.read_text(encoding="utf-8"), flags=re.S)
+    t = re.sub(r"<[^>]+>", " ", t)
+    import html as _h
+
+    t = _h.unescape(t).replace("\u2019", "'")  # pandoc's smart apostrophes
+    return re.sub(r"[ \t\r\n]+", " ", t)  # keep no-break spaces (French "2,7\u00a0%")
+
+
+# ------------------------------------------------------------------ what a reader sees
+
+
+@pytest.mark.parametrize("name", NAMES + ["trends-fr"])
+def test_html_in_browser(rendered, name):
+    require_tools("chromium", "chromedriver")
+    res = check_html_in_browser(rendered[name][".html"])
+    assert res["console_errors"] == [], res["console_errors"]
+    assert res["broken_images"] == []
+    assert res["external"] == [], res["external"]
+    assert "Traceback" not in res["text"]
+    if name not in ("methods",):
+        assert len(res["images"]) >= 1  # every report but the appendix has figures
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_pdf_pages_inked(rendered, name, tmp_path):
+    require_tools("pdftoppm", "pdfinfo")
+    r = check_pdf_pages(rendered[name][".pdf"], outdir=tmp_path)
+    assert r["pages"] >= 1 and r["blank"] == [], r
+
+
+def test_pdf_page_count_stable_without_cache(rendered, tmp_path):
+    """A cached re-render and a full re-execution give the same number of pages."""
+    require_tools("pdftoppm", "pdfinfo")
+    first = check_pdf_pages(rendered["factsheet"][".pdf"], outdir=tmp_path / "a")
+    again = _render("factsheet", tmp_path / "o1", to="pdf")  # from the cache
+    fresh = _render("factsheet", tmp_path / "o2", to="pdf", cache=False)
+    assert check_pdf_pages(again[".pdf"], outdir=tmp_path / "b")["pages"] == first["pages"]
+    assert check_pdf_pages(fresh[".pdf"], outdir=tmp_path / "c")["pages"] == first["pages"]
+
+
+# ------------------------------------------------------------------ content
+
+
+def test_numbers_in_prose_equal_analysis(rendered):
+    from analysis import common
+    from analysis import trends as T
+
+    prev, msg = common.try_load("unodc_prevalence")
+    assert prev is not None, msg
+    kf = T.key_figure(T.select_prevalence(prev), "France", "cocaine")
+    assert (kf.year, kf.best) == (2023, 2.7)  # read by hand from annex 1.2
+    sentence = T.key_sentence(kf)
+    assert "2.7% in 2023" in sentence
+    for name in ("trends", "factsheet"):
+        assert sentence in _text(rendered[name][".html"]), name
+    fr = T.key_sentence(kf, "fr")
+    assert fr in _text(rendered["trends-fr"][".html"])
+
+
+def test_french_labels(rendered):
+    t = _text(rendered["trends-fr"][".html"])
+    assert "cocaïne" in t and "Prévalence" in t
+    assert "Tendances" in t and "Chiffres clés" in t
+    # the page chrome follows -P lang=fr too: html lang, TOC title, footer
+    raw = rendered["trends-fr"][".html"].read_text(encoding="utf-8")
+    assert 'lang="fr"' in raw and "Sommaire" in raw and "Produit le" in raw
+    assert 'lang="fr"' not in rendered["trends"][".html"].read_text(encoding="utf-8")
+
+
+def _figure_texts(html: str) -> list[list[str]]:
+    """The text strings of each embedded matplotlib SVG (drawn as paths, named in SVG comments)."""
+    import base64
+
+    out = []
+    for b in re.findall(r'<img[^>]*src="data:image/svg\+xml;base64,([^"]+)"', html):
+        svg = base64.b64decode(b).decode("utf-8")
+        out.append([t.strip() for t in re.findall(r"<!-- (.*?) -->", svg) if t.strip()])
+    return out
+
+
+def _tables(html: str) -> list[str]:
+    import html as _h
+
+    return [re.sub(r"\s+", " ", _h.unescape(re.sub(r"<[^>]+>", " ", t)))
+            for t in re.findall(r"<table.*?</table>", html, re.S)]
+
+
+def test_figures_have_title_axis_labels_and_source(rendered):
+    for name in NAMES + ["trends-fr"]:
+        figs = _figure_texts(rendered[name][".html"].read_text(encoding="utf-8"))
+        if name != "methods":
+            assert figs, name
+        for texts in figs:
+            words = [t for t in texts if re.search(r"[A-Za-zÀ-ÿ]{3}", t)]
+            assert any(t.startswith("Source") for t in words), (name, words[:5])
+            # a title and at least one axis label besides the source line
+            assert len([t for t in words if not t.startswith("Source")]) >= 2, (name, words)
+
+
+def test_estimate_tables_have_n_estimate_ci_and_explain_suppression(rendered):
+    tabs = _tables(rendered["profiles"][".html"].read_text(encoding="utf-8"))
+    est = [t for t in tabs if t.strip().startswith("Ever used")]
+    assert est and all("n (unweighted)" in t and "Estimate (%)" in t and "95% CI" in t for t in est)
+    prof = [t for t in tabs if "column %" in t]
+    assert len(prof) == 2
+    for t in prof:
+        assert "(n = " in t and "95% CI" in t, t[:200]
+    for t in est + prof:
+        if re.search(r"(^|\s)\*(\s|$)", t):  # a suppressed cell is explained in the notes
+            assert "suppressed" in t.lower() and "NCHS" in t, t[-400:]
+    assert any(re.search(r"(^|\s)\*(\s|$)", t) for t in prof)  # NHANES has suppressed cells
+
+
+def test_render_twice_identical_but_build_time(rendered, tmp_path):
+    again = _render("factsheet", tmp_path, to="html")
+    a = _BUILD.sub("", rendered["factsheet"][".html"].read_text(encoding="utf-8"))
+    b = _BUILD.sub("", again[".html"].read_text(encoding="utf-8"))
+    assert a == b
+
+
+# ------------------------------------------------------------------ missing data
+
+
+def test_missing_dataset_gives_notes_not_tracebacks(tmp_path, monkeypatch):
+    empty = tmp_path / "empty-data"
+    mirror = tmp_path / "empty-mirror"
+    empty.mkdir()
+    mirror.mkdir()
+    monkeypatch.setenv("DRUGTRENDS_DATA", str(empty))
+    monkeypatch.setenv("DRUGTRENDS_MIRROR", str(mirror))
+    out = _render("factsheet", tmp_path / "out", to="html", cache=False)
+    t = _text(out[".html"])
+    assert "Traceback" not in t
+    assert "unodc_prevalence" in t and "drugtrends fetch unodc_wdr2025" in t
+    assert "drugtrends fetch uci_drug_consumption" in t
+
+
+# ------------------------------------------------------------------ TEDS-A (generated data)
+
+
+def _teds_data_dir(tmp_path: Path, year: int = 2023) -> Path:
+    """A data dir holding a GENERATED TEDS-A file in the official zip layout (test data only)."""
+    from _generate import make_teds
+
+    d = tmp_path / "data"
+    (d / "teds_a").mkdir(parents=True)
+    csv = make_teds(tmp_path / f"tedsa_puf_{year}.csv", 3000, year=year, seed=3)
+    with zipfile.ZipFile(d / "teds_a" / f"tedsa_puf_{year}_csv.zip", "w") as z:
+        z.write(csv, csv.name)
+    return d
+
+
+def test_teds_profile_on_generated_data(tmp_path, monkeypatch):
+    """Generated-data test only: the profile equals shares counted by hand with pandas."""
+    import warnings
+
+    import pandas as pd
+
+    from analysis import profiles as P
+    from drugtrends import datasets
+
+    monkeypatch.setenv("DRUGTRENDS_DATA", str(_teds_data_dir(tmp_path)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # generated file: no checksum in the manifest
+        t = datasets.load("teds_a", year=2023, columns=P.TEDS_COLUMNS, labels=False)
+    prof = P.teds_admissions_profile(t)
+    heroin = t[(t["SUB1"] == 5) & t["EMPLOY"].notna()]
+    ref = heroin["EMPLOY"].astype(int).value_counts(normalize=True).sort_index()
+    got = prof[(prof["substance_group"] == "Heroin") & (prof["characteristic"] == "EMPLOY")]
+    assert got.set_index("code")["estimate"].to_dict() == pytest.approx(ref.to_dict())
+    crack = t[(t["SUB1"] == 3) & (t["ROUTE1"] == 2)]
+    got_n = prof[(prof["substance_group"] == "Crack (cocaine, smoked)") & (prof["characteristic"] == "EDUC")]
+    assert int(got_n["n_total"].iloc[0]) == len(crack)
+    wide = P.teds_profile_table(prof)
+    assert set(P.TEDS_CHARACTERISTICS[c][0] for c in P.TEDS_CHARACTERISTICS) == set(wide["characteristic"])
+    assert isinstance(wide, pd.DataFrame)
+
+
+def test_profiles_report_renders_teds_section_with_generated_data(tmp_path, monkeypatch, data_dir):
+    """GENERATED-DATA TEST ONLY: the TEDS-A section shows a table and a figure when the file is there."""
+    d = _teds_data_dir(tmp_path)
+    for sub in data_dir.iterdir():  # the real mirrored datasets, linked read-only
+        if sub.is_dir() and not (d / sub.name).exists():
+            (d / sub.name).symlink_to(sub, target_is_directory=True)
+    monkeypatch.setenv("DRUGTRENDS_DATA", str(d))
+    out = _render("profiles", tmp_path / "out", to="html")
+    t = _text(out[".html"])
+    assert "Profile of admissions by primary substance" in t
+    assert "Admissions: " in t and "Heroin " in t and "Methamphetamine " in t and "Crack (cocaine, smoked) " in t
+    for texts in _figure_texts(out[".html"].read_text(encoding="utf-8")):
+        if "Employment at admission, by primary substance (TEDS-A)" in texts:
+            break
+    else:
+        raise AssertionError("no TEDS-A employment figure")
+    assert "needs the TEDS-A public-use file" not in t
+
+
+# ------------------------------------------------------------------ fact sheet variants
+
+
+def test_factsheet_variants_equal_substances_with_data(data_dir):
+    from analysis import common, factsheet
+
+    doc = render.parse_qmd((REPORTS / "factsheet.qmd").read_text(encoding="utf-8"), REPORTS / "factsheet.qmd")
+    declared = [v["substance"] for v in render.report_variants(doc)]
+    prev, msg = common.try_load("unodc_prevalence")
+    assert prev is not None, msg
+    assert declared == list(factsheet.FACTSHEETS) == factsheet.substances_with_data(prev)
+    assert render.report_variants(doc, {"substance": "cannabis"}) == [{}]
+
+
+def test_render_reports_writes_one_factsheet_per_variant(tmp_path):
+    d = tmp_path / "reports"
+    d.mkdir()
+    (d / "sheet.qmd").write_text(
+        "---\ntitle: S\nparams: {substance: a, lang: en}\n"
+        "drugtrends: {variants: {substance: [a, b]}}\n---\nText.\n", encoding="utf-8")
+    out = render.render_reports(None, to="html", engine="builtin", reports_dir=d, output_dir=tmp_path / "o",
+                                quiet=True)
+    assert sorted(p.name for p in out) == ["sheet-a.html", "sheet-b.html"]
+    out = render.render_reports(["sheet"], to="html", params=["lang=fr"], engine="builtin", reports_dir=d,
+                                output_dir=tmp_path / "o", quiet=True)
+    assert sorted(p.name for p in out) == ["sheet-a-fr.html", "sheet-b-fr.html"]
+    out = render.render_reports(["sheet"], to="html", params=["substance=b"], engine="builtin", reports_dir=d,
+                                output_dir=tmp_path / "o", quiet=True)
+    assert [p.name for p in out] == ["sheet-b.html"]
+
+
+def test_unknown_substance_on_the_command_line():
+    from typer.testing import CliRunner
+
+    from drugtrends.cli import app
+
+    r = CliRunner().invoke(app, ["render", "factsheet", "-P", "substance=tea", "--to", "html"])
+    assert r.exit_code == 1
+    out = re.sub(r"\s+", " ", r.output)
+    assert "substance='tea'" in out and "cocaine, cannabis, amphetamines" in out and "nps" in out
+    assert "Traceback" not in r.output
