@@ -332,6 +332,8 @@ def test_features_html(features):
     assert "not evaluated" in text and "RuntimeError: not evaluated" not in text
     # two png figures from one cell, numbered in order, sized by fig-width
     assert text.count('src="data:image/png;base64,') == 2
+    # no fig-alt: the caption becomes the alt text, so no figure is left without one
+    assert re.search(r'<img [^>]*alt="Première figure"', html_unescape(text))
     assert re.search(r"<figcaption[^>]*>Figure(&nbsp;|\xa0)1: Première figure</figcaption>", text)
     assert re.search(r"<figcaption[^>]*>Figure(&nbsp;|\xa0)2: Seconde figure</figcaption>", text)
     widths = [float(w) for w in re.findall(r'style="width:([\d.]+)in"', text)]

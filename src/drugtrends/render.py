@@ -1102,7 +1102,8 @@ class _Converter:
         (self.figdir / fname).write_bytes(data)
         rel = f"{self.figdir.name}/{fname}"
         cap = self._caption(opts, "fig-cap", n) or ""
-        alt = self._caption(opts, "fig-alt", n) or ""
+        # alt text: fig-alt, else the caption as plain text (screen readers get something meaningful)
+        alt = self._caption(opts, "fig-alt", n) or re.sub(r"<[^>]+>|[*_`]|@\S+", "", cap).strip()
         attrs: list[str] = []
         lab = cell.label or ""
         ident = lab if n == 0 else f"{lab}-{n + 1}"
