@@ -121,9 +121,15 @@ def test_trend_plot_labels_band_breaks_and_suppression():
     assert np.isnan(yd[-1]) and yd[0] == pytest.approx(2.2)
     assert "1 estimate suppressed" in style.get_source_note(fig)
     assert "Spain 2022" in style.get_source_note(fig)
-    # France's values are plotted unchanged
+    # France's values are plotted unchanged, but never joined across the break (2015.5):
+    # one line before it, one after it, in the same colour
     fr = [ln for ln in ax.lines if ln.get_label() == "France"][0]
-    np.testing.assert_allclose(fr.get_ydata(), [0.6, 0.88, 1.1, 1.7, 2.7])
+    same = [ln for ln in ax.lines if ln.get_gid() != "break" and ln.get_color() == fr.get_color()
+            and ln.get_marker() == fr.get_marker()]
+    np.testing.assert_allclose(np.concatenate([ln.get_ydata() for ln in same]), [0.6, 0.88, 1.1, 1.7, 2.7])
+    for ln in same + [sp for sp in ax.lines if sp.get_label() == "Spain"]:
+        xs = np.asarray(ln.get_xdata(), dtype=float)
+        assert xs.max() < 2015.5 or xs.min() > 2015.5, "a line crosses the comparability break"
 
 
 def test_trend_plot_scale_and_french():

@@ -110,7 +110,29 @@ def _draw_breaks(ax: Axes, b: pd.DataFrame, lang: str) -> None:
 
 def _draw_series(ax: Axes, d: pd.DataFrame, x: str, y: str, ci_low: str | None,
                  ci_high: str | None, colour: str, label: str | None, scale: float,
-                 supp: pd.Series, marker: str = "o") -> None:
+                 supp: pd.Series, marker: str = "o", cuts: Any = None) -> None:
+    """Draw one series; line and ribbon are never joined across a comparability break.
+
+    ``cuts`` are break positions: a point at or after a cut belongs to the new
+    definition, so the segment before the cut and the one after it are drawn apart.
+    """
+    try:
+        cut = np.sort(np.asarray([] if cuts is None else list(cuts), dtype=float))
+        seg = np.searchsorted(cut, d[x].to_numpy(dtype=float), side="right")
+    except (TypeError, ValueError):  # non-numeric x (dates, labels): no splitting
+        seg = np.zeros(len(d), dtype=int)
+    for k, s_id in enumerate(np.unique(seg)):
+        _draw_segment(ax, d[seg == s_id], x, y, ci_low, ci_high, colour, label if k == 0 else None,
+                      scale, supp, marker)
+
+
+def _break_positions(b: pd.DataFrame) -> list:
+    return [] if b is None or not len(b) else b["x"].tolist()
+
+
+def _draw_segment(ax: Axes, d: pd.DataFrame, x: str, y: str, ci_low: str | None,
+                  ci_high: str | None, colour: str, label: str | None, scale: float,
+                  supp: pd.Series, marker: str = "o") -> None:
     d = d.sort_values(x)
     yy = d[y].astype(float) * scale
     yy = yy.where(~supp.loc[d.index])
@@ -276,15 +298,17 @@ def trend_plot(
         fig = ax.figure
     supp = _suppressed_mask(df, suppressed)
     labels = dict(group_labels or {})
+    bnorm = _normalise_breaks(breaks)
+    cuts = _break_positions(bnorm)
     if group is None:
-        _draw_series(ax, df, x, y, ci_low, ci_high, style.OKABE_ITO["blue"], None, scale, supp)
+        _draw_series(ax, df, x, y, ci_low, ci_high, style.OKABE_ITO["blue"], None, scale, supp, cuts=cuts)
     else:
         keys = list(dict.fromkeys(df[group].tolist()))
         cols = style.colours_for(keys)
         cols.update(colours or {})
         for k in keys:
             d = df[df[group] == k]
-            _draw_series(ax, d, x, y, ci_low, ci_high, cols[k], str(labels.get(k, k)), scale, supp)
+            _draw_series(ax, d, x, y, ci_low, ci_high, cols[k], str(labels.get(k, k)), scale, supp, cuts=cuts)
     if ci_low and ci_high and fig.findobj(lambda a: a.get_gid() in ("ci_band", "ci_whisker")):
         from matplotlib.patches import Patch
 
@@ -292,7 +316,7 @@ def trend_plot(
         handles.append(Patch(facecolor=style.GREY, alpha=0.3))
         labs.append(band_label or style.text("ci95", lang))
         ax.legend(handles, labs, loc="best")
-    _draw_breaks(ax, _normalise_breaks(breaks), lang)
+    _draw_breaks(ax, bnorm, lang)
     if ylim_zero:
         ax.set_ylim(bottom=0)
     if pd.api.types.is_integer_dtype(df[x]) or pd.api.types.is_float_dtype(df[x]):
@@ -818,14 +842,16 @@ def small_multiples(
     for i, fv in enumerate(facets):
         ax = axes.flat[i]
         d = df[df[facet] == fv]
+        bb = b[(b["facet"].isna()) | (b["facet"] == fv)] if len(b) else b
+        cuts = _break_positions(bb)
         if group:
             for k in gkeys:
                 dd = d[d[group] == k]
                 if len(dd):
-                    _draw_series(ax, dd, x, y, ci_low, ci_high, cols[k], str(labels.get(k, k)), scale, supp)
+                    _draw_series(ax, dd, x, y, ci_low, ci_high, cols[k], str(labels.get(k, k)), scale, supp,
+                                 cuts=cuts)
         else:
-            _draw_series(ax, d, x, y, ci_low, ci_high, style.OKABE_ITO["blue"], None, scale, supp)
-        bb = b[(b["facet"].isna()) | (b["facet"] == fv)] if len(b) else b
+            _draw_series(ax, d, x, y, ci_low, ci_high, style.OKABE_ITO["blue"], None, scale, supp, cuts=cuts)
         _draw_breaks(ax, bb, lang)
         ax.set_title((facet_labels or {}).get(fv, str(fv)), loc="left", fontsize=matplotlib.rcParams["font.size"],
                      fontweight="normal")
