@@ -9,7 +9,6 @@ still propagate, so they are not hidden.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import pandas as pd
@@ -23,40 +22,13 @@ from drugtrends.errors import (
 )
 
 __all__ = [
-    "try_load", "fetch_command", "note", "missing_capability", "has", "setup",
+    "try_load", "fetch_command", "note", "setup",
     "pct", "num", "join_words", "heading", "say", "show", "de", "capitalise", "MISSING_ERRORS",
 ]
 
 #: Errors that mean "this dataset is not available here" (not a bug).
 MISSING_ERRORS = (DataNotFoundError, FetchError, ChecksumError, UnknownDatasetError)
 
-
-def has(module: str, attr: str | None = None) -> bool:
-    """Return True if ``drugtrends.<module>`` (and optionally its ``attr``) can be imported.
-
-    Parameters
-    ----------
-    module
-        Submodule name, e.g. ``"survey"`` or ``"trends"``.
-    attr
-        Attribute that must exist in it, e.g. ``"joinpoint"``.
-
-    Returns
-    -------
-    bool
-
-    Examples
-    --------
-    >>> has("style", "apply")
-    True
-    >>> has("no_such_module_xyz")
-    False
-    """
-    try:
-        mod = importlib.import_module(f"drugtrends.{module}")
-    except ImportError:
-        return False
-    return attr is None or hasattr(mod, attr)
 
 
 def fetch_command(dataset_id: str) -> str:
@@ -119,14 +91,7 @@ def try_load(dataset_id: str, lang: str = "en", **kwargs: Any) -> tuple[pd.DataF
     """
     style.check_lang(lang)
     cmd = fetch_command(dataset_id)
-    try:
-        from drugtrends import datasets
-    except ImportError:
-        msg = (f"Dataset `{dataset_id}` cannot be loaded: the data layer (`drugtrends.datasets`) "
-               f"is not available in this installation.") if lang == "en" else (
-               f"Le jeu de données `{dataset_id}` ne peut pas être chargé : la couche de données "
-               f"(`drugtrends.datasets`) n'est pas disponible dans cette installation.")
-        return None, msg
+    from drugtrends import datasets
     try:
         return datasets.load(dataset_id, **kwargs), ""
     except UnknownDatasetError as exc:
@@ -143,33 +108,6 @@ def try_load(dataset_id: str, lang: str = "en", **kwargs: Any) -> tuple[pd.DataF
         return None, (f"Dataset `{dataset_id}` is not available here ({reason}). "
                       f"Fetch it with `{cmd}`, then render this report again.")
 
-
-def missing_capability(what: str, module: str, lang: str = "en") -> str:
-    """Sentence saying a section needs a library capability this version does not have.
-
-    Parameters
-    ----------
-    what
-        What the section would show (e.g. "survey-weighted profiles").
-    module
-        The module that provides it (e.g. ``"drugtrends.survey"``).
-    lang
-        ``"en"`` or ``"fr"``.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> missing_capability("joinpoint trends", "drugtrends.trends.joinpoint")
-    'This section needs joinpoint trends from `drugtrends.trends.joinpoint`, which this version of drugtrends does not provide yet; it is left out.'
-    """
-    if style.check_lang(lang) == "fr":
-        return (f"Cette section nécessite {what} (`{module}`), que cette version de drugtrends ne "
-                f"fournit pas encore ; elle est omise.")
-    return (f"This section needs {what} from `{module}`, which this version of drugtrends does not "
-            f"provide yet; it is left out.")
 
 
 def note(message: str, kind: str = "warning"):

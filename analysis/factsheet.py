@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis.common import de, has, num, pct, say
+from analysis.common import de, num, pct, say
 from drugtrends import style
 from drugtrends.errors import DrugtrendsError
 
@@ -278,10 +278,9 @@ def uci_profile(uci: pd.DataFrame, spec: Spec, by: str = "Age") -> pd.DataFrame 
     -------
     pandas.DataFrame or None
         Survey-result columns (``by``, ``estimate``, ``ci_low``, ``ci_high``,
-        ``n``, ``suppressed``...); ``None`` when the substance has no UCI item
-        or the survey engine is not available.
+        ``n``, ``suppressed``...); ``None`` when the substance has no UCI item.
     """
-    if spec.uci is None or not has("survey", "SurveyDesign"):
+    if spec.uci is None:
         return None
     from drugtrends.survey import SurveyDesign
 

@@ -15,7 +15,7 @@ import sys
 
 import pandas as pd
 
-from analysis.common import has, say
+from analysis.common import say
 from drugtrends import style
 
 __all__ = [
@@ -304,9 +304,6 @@ def estimators_markdown(lang: str = "en") -> str:
             "**Published figures.** UNODC prevalences and CDC death counts are shown as published; the "
             "UNODC low-high range is not a confidence interval.",
         ]
-    if not has("survey", "SurveyDesign"):
-        parts.insert(0, say("*The survey engine is not available in this installation.*",
-                            "*Le moteur d'enquête n'est pas disponible dans cette installation.*", lang))
     return "\n\n".join(parts) + "\n"
 
 
@@ -320,11 +317,8 @@ def breaks_table(lang: str = "en"):
 
     Returns
     -------
-    drugtrends.tables.PubTable or None
-        ``None`` when :mod:`drugtrends.trends` is not available.
+    drugtrends.tables.PubTable
     """
-    if not has("trends", "KNOWN_BREAKS"):
-        return None
     from drugtrends import tables
     from drugtrends.trends import KNOWN_BREAKS
 

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.common import has, pct, say
+from analysis.common import pct, say
 from drugtrends import style
 
 __all__ = [
     "NHANES_SOURCE", "UCI_SOURCE", "TEDS_SOURCE", "OUTCOMES", "PROFILE_VARS", "CYCLES",
     "nhanes_frame", "nhanes_design", "prevalence_by_cycle", "user_profile", "age_range",
     "prevalence_sentence", "shift_frame", "uci_traits", "adjusted_ors", "TEDS_CHARACTERISTICS",
-    "TEDS_COLUMNS", "LEVEL_LABELS", "level_label", "display_levels", "teds_admissions_profile", "teds_profile_table", "bilingual", "trait_labels", "available",
+    "TEDS_COLUMNS", "LEVEL_LABELS", "level_label", "display_levels", "teds_admissions_profile", "teds_profile_table", "bilingual", "trait_labels",
 ]
 
 NHANES_SOURCE = ("CDC/NCHS, National Health and Nutrition Examination Survey 2009-2010 and 2011-2012 "
@@ -301,20 +301,6 @@ def uci_traits(uci: pd.DataFrame, substance: str = "Coke", recency: str = "year"
         "weighting": t["weighting"].to_numpy()})
 
 
-def available() -> bool:
-    """True when the survey engine needed for the NHANES profiles is installed.
-
-    Returns
-    -------
-    bool
-
-    Examples
-    --------
-    >>> isinstance(available(), bool)
-    True
-    """
-    return has("survey", "SurveyDesign")
-
 
 def level_label(variable: str, level: str, lang: str = "en") -> str:
     """Display label of one level of a profile characteristic (:data:`LEVEL_LABELS`, else as coded).
@@ -404,8 +390,6 @@ def adjusted_ors(des, outcome: str = "hd", lang: str = "en") -> pd.DataFrame | N
         ``adjusted_profile`` columns plus ``label`` ("Sex: male"; reference
         levels marked "(ref.)").
     """
-    if not has("profiles", "adjusted_profile"):
-        return None
     from drugtrends.profiles import adjusted_profile
 
     r = adjusted_profile(des, outcome, list(PROFILE_VARS), reference_rows=True)

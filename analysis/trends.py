@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.common import capitalise, de, has, heading, join_words, pct  # noqa: F401 (heading re-exported)
+from analysis.common import capitalise, de, heading, join_words, pct  # noqa: F401 (heading re-exported)
 from drugtrends import style
 
 __all__ = [
@@ -581,12 +581,9 @@ def vsrr_joinpoint(series: pd.DataFrame, substance: str = "synthetic_opioids", m
 
     Returns
     -------
-    drugtrends.trends.JoinpointResult or None
-        ``None`` when :func:`drugtrends.trends.joinpoint` is not available.
+    drugtrends.trends.JoinpointResult
         APCs are per year (``x`` is in decimal years).
     """
-    if not has("trends", "joinpoint"):
-        return None
     from drugtrends.trends import joinpoint
 
     g = series[series["substance"] == substance][["x", "deaths"]].rename(columns={"deaths": "rate"})
