@@ -382,7 +382,8 @@ def test_vsrr_against_r_segmented(seg_ref):
 
 
 # -------------------------------------------------------------------- plot
-def test_plot_delegates_to_house_style_or_falls_back(monkeypatch):
+def test_plot_draws_its_own_figure(monkeypatch):
+    """The statistics layer never imports drugtrends.plots: .plot() is a plain matplotlib quick look."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -396,7 +397,7 @@ def test_plot_delegates_to_house_style_or_falls_back(monkeypatch):
     assert ax.get_ylabel() == "Deaths per 100,000"
     assert "rose" in ax.get_title(loc="left")
     plt.close(fig)
-    # without the presentation layer: minimal matplotlib figure with CI band and break marker
+    # the same figure whatever the presentation layer holds: CI band and break marker
     try:
         import drugtrends.plots as plots
     except ImportError:

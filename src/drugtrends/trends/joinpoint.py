@@ -352,13 +352,13 @@ class JoinpointResult:
 
     # ---------------------------------------------------------------- plot
     def plot(self, ax: Any = None, *, title: str | None = None, ylabel: str | None = None,
-             source: str | None = None, **kwargs: Any) -> Any:
-        """Plot observed values, fitted segments, joinpoints and comparability breaks.
+             source: str | None = None) -> Any:
+        """Quick look: observed values, fitted segments, joinpoints and comparability breaks.
 
-        Delegates to :func:`drugtrends.plots.joinpoint_plot` (house style) when
-        the presentation layer is installed; otherwise draws a minimal
-        matplotlib figure (title, axis labels, CI band of the fit, break
-        markers).
+        A plain matplotlib figure (title, axis labels, CI band of the fit,
+        break markers, source line). The statistics layer never imports the
+        presentation layer, so for the house-style figure used in reports call
+        :func:`drugtrends.plots.joinpoint_plot` with this result.
 
         Parameters
         ----------
@@ -369,8 +369,6 @@ class JoinpointResult:
             Default: the y column name (give units, e.g. "Deaths per 100,000").
         source : str, optional
             Data source line; default names the method only.
-        **kwargs
-            Passed to ``drugtrends.plots.joinpoint_plot``.
 
         Returns
         -------
@@ -391,13 +389,6 @@ class JoinpointResult:
         title = title or self.summary()
         ylabel = ylabel or self.y_name
         source = source or f"Joinpoint regression ({self.model}, {self.method}), drugtrends"
-        try:
-            from drugtrends import plots  # presentation layer, imported lazily
-        except ImportError:
-            plots = None
-        fn = getattr(plots, "joinpoint_plot", None) if plots is not None else None
-        if callable(fn):
-            return fn(self, ax=ax, title=title, ylabel=ylabel, source=source, **kwargs)
         import matplotlib.pyplot as plt
 
         if ax is None:
