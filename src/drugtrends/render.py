@@ -74,7 +74,7 @@ from typing import Any
 import yaml
 
 from drugtrends import paths
-from drugtrends._io import atomic_path, write_text_atomic
+from drugtrends._io import atomic_path
 from drugtrends.errors import DrugtrendsError, RenderError
 
 __all__ = [
@@ -818,13 +818,6 @@ def _cache_dir(outdir: Path | None = None) -> Path:
     return (outdir if outdir is not None else paths.output_dir()) / ".cache"
 
 
-def _readable(path: Path) -> Path:
-    """Give a published file the usual permissions (``atomic_path`` creates it 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
-    return path
-
 
 # --------------------------------------------------------------------------- conversion to markdown
 
@@ -1360,7 +1353,7 @@ def _write_html(md_path: Path, target: Path, cfg: _Config, where: str) -> Path:
         args.append("--number-sections")
     with atomic_path(target) as tmp:
         _pandoc([*args, "--output", str(tmp)], where)
-    return _readable(target)
+    return target
 
 
 _TYPST_HEADER = """#show raw.where(block: true): set block(fill: luma(246), inset: 8pt, radius: 3pt, width: 100%)
@@ -1389,7 +1382,7 @@ def _write_pdf(md_path: Path, target: Path, cfg: _Config, where: str) -> Path:
             typst.compile(str(typ), output=str(tmp), root=str(work), format="pdf", ignore_system_fonts=True)
         except Exception as exc:  # typst raises its own RuntimeError subclasses
             raise RenderError(f"{where}: typst could not compile the PDF ({typ}):\n{exc}") from exc
-    return _readable(target)
+    return target
 
 
 # --------------------------------------------------------------------------- quarto engine
@@ -1426,7 +1419,7 @@ def _render_quarto(path: Path, formats: list[str], overrides: Mapping[str, Any],
             target = outdir / f"{stem}{ext}"
             with atomic_path(target) as part:
                 shutil.copyfile(found[0], part)
-            results.append(_readable(target))
+            results.append(target)
     return results
 
 
@@ -1836,7 +1829,7 @@ def _docs_html(src: Path, target: Path, title: str, nav: str, where: str, *, fro
             args += ["--toc", "--toc-depth=2", "--metadata", "toc-title=Contents"]
         with atomic_path(target) as part:
             _pandoc([*args, "--output", str(part)], where)
-    return _readable(target)
+    return target
 
 
 def _quartodoc_config(start: Path) -> tuple[dict[str, Any], Path] | None:
