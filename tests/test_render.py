@@ -147,16 +147,16 @@ def test_cache_key_depends_on_text_and_params():
 
 def test_dependency_digest_tracks_analysis_sources_and_provenance(tmp_path, monkeypatch):
     root = tmp_path / "proj"
-    (root / "analysis").mkdir(parents=True)
+    (root / "drugtrends_reports").mkdir(parents=True)
     (root / "src" / "drugtrends").mkdir(parents=True)
-    (root / "analysis" / "steps.py").write_text("A = 1\n")
+    (root / "drugtrends_reports" / "steps.py").write_text("A = 1\n")
     data = tmp_path / "data"
     (data / "ds").mkdir(parents=True)
     monkeypatch.setattr(render.paths, "project_root", lambda: root)
     monkeypatch.setenv("DRUGTRENDS_DATA", str(data))
     d0 = REAL_DEPENDENCY_DIGEST()
     assert REAL_DEPENDENCY_DIGEST() == d0
-    (root / "analysis" / "steps.py").write_text("A = 2\n")
+    (root / "drugtrends_reports" / "steps.py").write_text("A = 2\n")
     d1 = REAL_DEPENDENCY_DIGEST()
     assert d1 != d0
     (data / "ds" / "f.csv.provenance.json").write_text('{"sha256": "x"}')

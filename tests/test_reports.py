@@ -102,8 +102,8 @@ def test_pdf_page_count_stable_without_cache(rendered, tmp_path):
 
 
 def test_numbers_in_prose_equal_analysis(rendered):
-    from analysis import common
-    from analysis import trends as T
+    from drugtrends_reports import common
+    from drugtrends_reports import trends as T
 
     prev, msg = common.try_load("unodc_prevalence")
     assert prev is not None, msg
@@ -216,7 +216,7 @@ def test_teds_profile_on_generated_data(tmp_path, monkeypatch):
 
     import pandas as pd
 
-    from analysis import profiles as P
+    from drugtrends_reports import profiles as P
     from drugtrends import datasets
 
     monkeypatch.setenv("DRUGTRENDS_DATA", str(_teds_data_dir(tmp_path)))
@@ -259,7 +259,7 @@ def test_profiles_report_renders_teds_section_with_generated_data(tmp_path, monk
 
 
 def test_factsheet_variants_equal_substances_with_data(data_dir):
-    from analysis import common, factsheet
+    from drugtrends_reports import common, factsheet
 
     doc = render.parse_qmd((REPORTS / "factsheet.qmd").read_text(encoding="utf-8"), REPORTS / "factsheet.qmd")
     declared = [v["substance"] for v in render.report_variants(doc)]

@@ -39,7 +39,7 @@ in SVG metadata, so rendering twice gives byte-identical HTML except for the
 build time in the footer (``<time class="build-time">``).
 
 Cache: the executed notebook is stored in ``_output/.cache/`` under a key that
-hashes the ``.qmd`` text, the parameters, the sources of ``analysis/`` and
+hashes the ``.qmd`` text, the parameters, the sources of ``drugtrends_reports/`` and
 ``src/drugtrends/``, the report folder's ``*.py`` files, the project's
 ``_quarto.yml`` and the data provenance files; an unchanged report is not
 executed again (``cache=False`` / ``drugtrends render --no-cache`` forces it).
@@ -798,13 +798,13 @@ def cache_key(doc: Document, params: Mapping[str, Any]) -> str:
 def _dependency_digest() -> bytes:
     """Digest of the code and data every report depends on.
 
-    ``analysis/**/*.py``, ``src/drugtrends/**/*.py``, the project's
+    ``drugtrends_reports/**/*.py``, ``src/drugtrends/**/*.py``, the project's
     ``_quarto.yml`` and every ``*.provenance.json`` in the data directory.
     """
     h = hashlib.sha256()
     root = paths.project_root()
     if root is not None:
-        _tree_digest(h, root / "analysis", "*.py")
+        _tree_digest(h, root / "drugtrends_reports", "*.py")
         _tree_digest(h, root / "src" / "drugtrends", "*.py")
         cfg = root / "_quarto.yml"
         if cfg.is_file():

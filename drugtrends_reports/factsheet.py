@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis.common import de, num, pct, say
+from drugtrends_reports.common import de, num, pct, say
 from drugtrends import style
 from drugtrends.errors import DrugtrendsError
 
@@ -106,7 +106,7 @@ def check_substance(substance: str) -> Spec:
     >>> check_substance("tea")
     Traceback (most recent call last):
     ...
-    analysis.factsheet.UnknownSubstanceError: No fact sheet for substance 'tea'. Valid substances: cocaine, cannabis, amphetamines, ecstasy, opioids, opiates, prescription_opioids, prescription_stimulants, tranquillizers_sedatives, nps (render with -P substance=<one of them>).
+    drugtrends_reports.factsheet.UnknownSubstanceError: No fact sheet for substance 'tea'. Valid substances: cocaine, cannabis, amphetamines, ecstasy, opioids, opiates, prescription_opioids, prescription_stimulants, tranquillizers_sedatives, nps (render with -P substance=<one of them>).
     """
     key = str(substance).strip().lower()
     if key not in FACTSHEETS:
@@ -147,7 +147,7 @@ def substances_with_data(prev: pd.DataFrame) -> list[str]:
     >>> substances_with_data(d)
     ['cannabis']
     """
-    from analysis.trends import select_prevalence
+    from drugtrends_reports.trends import select_prevalence
     from drugtrends import taxonomy
 
     present = set(select_prevalence(prev, substances=tuple(taxonomy.ids()))["substance"])
@@ -156,12 +156,12 @@ def substances_with_data(prev: pd.DataFrame) -> list[str]:
 
 
 def france_sentence(kf, substance: str, lang: str = "en") -> str:
-    """Key sentence for France (:func:`analysis.trends.key_sentence`), or say that UNODC has no French estimate.
+    """Key sentence for France (:func:`drugtrends_reports.trends.key_sentence`), or say that UNODC has no French estimate.
 
     Parameters
     ----------
     kf
-        :func:`analysis.trends.key_figure` for France (``None`` when there is none).
+        :func:`drugtrends_reports.trends.key_figure` for France (``None`` when there is none).
     substance
         Taxonomy id.
     lang
@@ -176,7 +176,7 @@ def france_sentence(kf, substance: str, lang: str = "en") -> str:
     >>> france_sentence(None, "nps")
     'UNODC publishes no past-year prevalence of new psychoactive substances for France.'
     """
-    from analysis.trends import key_sentence
+    from drugtrends_reports.trends import key_sentence
 
     if kf is not None:
         return key_sentence(kf, lang)
@@ -192,7 +192,7 @@ def europe_sentence(sel: pd.DataFrame, substance: str, lang: str = "en") -> str:
     Parameters
     ----------
     sel
-        Output of :func:`analysis.trends.select_prevalence`.
+        Output of :func:`drugtrends_reports.trends.select_prevalence`.
     substance
         Taxonomy id.
     lang
@@ -209,7 +209,7 @@ def europe_sentence(sel: pd.DataFrame, substance: str, lang: str = "en") -> str:
     >>> europe_sentence(d, "cocaine")
     'Across the 2 countries compared, the latest estimates range from 2.4% (Spain, 2022) to 2.7% (France, 2023).'
     """
-    from analysis.trends import country_label
+    from drugtrends_reports.trends import country_label
 
     d = sel[sel["substance"] == substance].sort_values("year").groupby("country").tail(1)
     if d.empty:
@@ -231,7 +231,7 @@ def vsrr_sentence(series: pd.DataFrame, spec: Spec, lang: str = "en") -> str:
     Parameters
     ----------
     series
-        Output of :func:`analysis.trends.vsrr_us_series` for ``spec.vsrr``.
+        Output of :func:`drugtrends_reports.trends.vsrr_us_series` for ``spec.vsrr``.
     spec
         From :func:`check_substance`.
     lang
@@ -241,7 +241,7 @@ def vsrr_sentence(series: pd.DataFrame, spec: Spec, lang: str = "en") -> str:
     -------
     str
     """
-    from analysis.trends import _mois, vsrr_latest
+    from drugtrends_reports.trends import _mois, vsrr_latest
 
     if spec.vsrr is None:
         return say("CDC VSRR publishes no overdose death class for this substance.",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.common import pct, say
+from drugtrends_reports.common import pct, say
 from drugtrends import style
 
 __all__ = [

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.common import capitalise, de, heading, join_words, pct  # noqa: F401 (heading re-exported)
+from drugtrends_reports.common import capitalise, de, heading, join_words, pct  # noqa: F401 (heading re-exported)
 from drugtrends import style
 
 __all__ = [
@@ -777,7 +777,7 @@ def vsrr_sentence(latest: pd.DataFrame, lang: str = "en") -> str:
     -------
     str
     """
-    from analysis.common import num
+    from drugtrends_reports.common import num
 
     a = latest.set_index("substance")
     allr, syn = a.loc["all_drugs"], a.loc["synthetic_opioids"] if "synthetic_opioids" in a.index else None

@@ -17,8 +17,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from analysis import common, factsheet, methods  # noqa: E402
-from analysis import trends as T  # noqa: E402
+from drugtrends_reports import common, factsheet, methods  # noqa: E402
+from drugtrends_reports import trends as T  # noqa: E402
 from drugtrends import style  # noqa: E402
 
 pytestmark = pytest.mark.realdata
@@ -202,7 +202,7 @@ def test_methods_tables_come_from_manifest(data_dir):
 
 def test_nhanes_profiles_match_hand_computation(data_dir):
     pytest.importorskip("drugtrends.survey")
-    from analysis import profiles
+    from drugtrends_reports import profiles
 
     raw, msg = common.try_load("nhanes_2009_2012")
     assert raw is not None, msg
@@ -245,7 +245,7 @@ def test_nhanes_profiles_match_hand_computation(data_dir):
 
 def test_adjusted_odds_ratios_feed_a_forest_plot(data_dir):
     pytest.importorskip("drugtrends.profiles")
-    from analysis import profiles
+    from drugtrends_reports import profiles
     from drugtrends import plots
 
     raw, msg = common.try_load("nhanes_2009_2012")
@@ -265,7 +265,7 @@ def test_adjusted_odds_ratios_feed_a_forest_plot(data_dir):
 
 
 def test_uci_traits_are_plain_means(data_dir):
-    from analysis import profiles
+    from drugtrends_reports import profiles
 
     uci, msg = common.try_load("uci_drug_consumption")
     assert uci is not None, msg

@@ -15,7 +15,7 @@ import sys
 
 import pandas as pd
 
-from analysis.common import say
+from drugtrends_reports.common import say
 from drugtrends import style
 
 __all__ = [
