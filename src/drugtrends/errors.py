@@ -52,3 +52,23 @@ class BreakError(DrugtrendsError, ValueError):
 
 class RenderError(DrugtrendsError, RuntimeError):
     """A report could not be parsed, executed or converted."""
+
+
+class InputError(DrugtrendsError, ValueError):
+    """An argument is out of its valid range or of the wrong kind (``level=95``, ``q=1.5``, ...)."""
+
+
+class EmptyDomainError(DrugtrendsError, ValueError):
+    """A domain or subset has no rows (or no non-missing values) to estimate from."""
+
+
+class IntegrityError(DrugtrendsError):
+    """A data file changed after it was fetched (hash, size or shape differ from the manifest)."""
+
+
+class ModelWarning(UserWarning):
+    """A fitted model is unreliable: separation, aliased terms, non-convergence."""
+
+
+class ReliabilityWarning(UserWarning):
+    """An estimate is undefined or unreliable (zero or undefined variance, non-finite values)."""

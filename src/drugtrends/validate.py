@@ -1,0 +1,147 @@
+"""Argument checks shared by every layer: one place, one wording.
+
+Each check raises a :mod:`drugtrends.errors` class whose message names what
+was wrong (the column, the level, the value) and what to do, so library
+exceptions (``KeyError: None``, ``LinAlgError``...) never reach the user.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from drugtrends.validate import as_list, require_columns
+>>> as_list("year"), as_list(None), as_list(("a", "b"))
+(['year'], [], ['a', 'b'])
+>>> require_columns(pd.DataFrame({"year": [1]}), ["yaer"], what="by column")
+Traceback (most recent call last):
+...
+drugtrends.errors.UnknownVariableError: by column 'yaer' is not in the data (1 columns). Did you mean: 'year'?
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from drugtrends.errors import InputError, UnknownVariableError
+
+__all__ = [
+    "as_list",
+    "check_level",
+    "check_in_range",
+    "check_choice",
+    "require_columns",
+    "require_unique",
+    "suggest",
+]
+
+
+def as_list(x: Any) -> list:
+    """Return ``x`` as a list: ``None`` -> ``[]``, a scalar or string -> ``[x]``.
+
+    Parameters
+    ----------
+    x : object
+        ``None``, a scalar (string included) or a sequence.
+
+    Returns
+    -------
+    list
+    """
+    if x is None:
+        return []
+    if isinstance(x, (str, bytes)) or not isinstance(x, (Sequence, pd.Index, set, frozenset)):
+        return [x]
+    return list(x)
+
+
+def suggest(name: object, candidates: Iterable[object], n: int = 5) -> str:
+    """Return ``" Did you mean: 'a', 'b'?"`` for close matches, or ``""``."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=n, cutoff=0.5)
+    return f" Did you mean: {', '.join(map(repr, close))}?" if close else ""
+
+
+def require_columns(df: pd.DataFrame, columns: Iterable[object], what: str = "column",
+                    where: str | None = None) -> None:
+    """Raise :class:`~drugtrends.errors.UnknownVariableError` for the first absent column.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+    columns : iterable
+        Column names; ``None`` is reported as a missing name, not looked up.
+    what : str
+        How the column is called in the message (``"weight column"``...).
+    where : str, optional
+        The data's name (a file path, a dataset id) for the message.
+
+    Raises
+    ------
+    UnknownVariableError
+    """
+    dup = df.columns[df.columns.duplicated()].unique().tolist()
+    if dup:
+        raise InputError(f"the data{f' ({where})' if where else ''} has duplicated column names "
+                         f"{dup}: rename them (df.columns) before use.")
+    for c in columns:
+        if c is None:
+            raise UnknownVariableError(f"{what} is None: give the name of a column of the data.")
+        if c not in df.columns:
+            src = f" of {where}" if where else ""
+            raise UnknownVariableError(
+                f"{what} {c!r} is not in the data{src} ({df.shape[1]} columns).{suggest(c, df.columns)}")
+
+
+def require_unique(values: Iterable[object], what: str) -> list:
+    """Return ``values`` as a list; raise :class:`InputError` when one repeats."""
+    vals = as_list(values)
+    seen: set = set()
+    dup = [v for v in vals if v in seen or seen.add(v)]  # type: ignore[func-returns-value]
+    if dup:
+        raise InputError(f"{what} lists {dup[0]!r} twice ({vals}): give each name once.")
+    return vals
+
+
+def check_level(level: float, name: str = "level") -> float:
+    """Check a confidence level is a probability in (0, 1): ``0.95``, not ``95``."""
+    try:
+        lv = float(level)
+    except (TypeError, ValueError):
+        raise InputError(f"{name}={level!r} is not a number: give a confidence level such as 0.95.") from None
+    if not (0.0 < lv < 1.0) or math.isnan(lv):
+        hint = f" (did you mean {lv / 100:g}?)" if 1.0 < lv < 100.0 else ""
+        raise InputError(f"{name}={level!r} must be strictly between 0 and 1{hint}.")
+    return lv
+
+
+def check_in_range(value: float, name: str, low: float, high: float, *,
+                   low_open: bool = False, high_open: bool = False, integer: bool = False) -> float:
+    """Check ``low <= value <= high`` (bounds open when asked); return the value.
+
+    Raises
+    ------
+    InputError
+        Naming the argument, its value and the valid range.
+    """
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name}={value!r} is not a number.") from None
+    bad = (math.isnan(v) or (v <= low if low_open else v < low) or (v >= high if high_open else v > high)
+           or (integer and v != int(v)))
+    if bad:
+        lo, hi = ("(" if low_open else "["), (")" if high_open else "]")
+        kind = "an integer" if integer else "a number"
+        raise InputError(f"{name}={value!r} must be {kind} in {lo}{low:g}, {high:g}{hi}.")
+    return int(v) if integer else v
+
+
+def check_choice(value: object, name: str, choices: Iterable[object]) -> object:
+    """Check ``value`` is one of ``choices``; the message lists them."""
+    opts = list(choices)
+    if value not in opts:
+        raise InputError(f"{name}={value!r} is not one of {', '.join(map(repr, opts))}."
+                         f"{suggest(value, opts, n=1)}")
+    return value
