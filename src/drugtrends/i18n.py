@@ -1,0 +1,976 @@
+"""One message catalogue per language and locale-aware formatting (Babel).
+
+Every user-visible string of the figures, tables and reports lives in
+``src/drugtrends/locales/<lang>.yaml``: one YAML file per language, with the
+same keys in each, grouped in top-level sections (``common``, ``plots``,
+``tables``, ``levels``, ``profiles``, ``methods``, ``trends``,
+``factsheet``, ``high_risk``...). A key is written ``section.name`` (nested
+mappings give longer dotted paths). Placeholders use :meth:`str.format`
+syntax and are filled with already-formatted values::
+
+    t("profiles.n_model", lang="fr", n=fmt_number(4821, lang="fr"))
+
+Numbers, percentages, intervals and dates are formatted with Babel for the
+locale (English ``2.7%``, ``69,894``, ``2.4–3.0``; French ``2,7 %``,
+``69 894``, ``2,4–3,0``), the same way in prose, tables and figure ticks
+(:func:`tick_formatter`). French follows the OFDT vocabulary
+(*expérimentation* = lifetime use, *usage dans l'année* = past year,
+*usage dans le mois* = past month, *usage régulier*).
+
+This module imports nothing from drugtrends but :mod:`drugtrends.errors`, so
+any layer may use it.
+
+Examples
+--------
+>>> t("common.year", lang="fr")
+'Année'
+>>> fmt_percent(2.7, lang="fr") == "2,7\\u202f%"
+True
+>>> fmt_ci(2.44, 3.01, lang="fr")
+'2,4–3,0'
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+import string
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from drugtrends.errors import InputError, UnknownVariableError
+
+__all__ = [
+    "LANGS", "DEFAULT_LANG", "check_lang", "t", "tn", "has", "keys", "section", "catalogue",
+    "reload", "identical_allowed", "missing_keys", "untranslated", "placeholder_mismatches", "level", "level_order",
+    "levels", "slug", "fmt_number", "fmt_percent", "fmt_ci", "fmt_estimate", "fmt_date",
+    "fmt_signed", "join_words", "tick_formatter", "LocaleFormatter", "bind", "Translator",
+    "LOCALES_DIR",
+]
+
+#: Supported report languages (first is the default).
+LANGS: tuple[str, ...] = ("en", "fr")
+DEFAULT_LANG = "en"
+#: Folder holding ``en.yaml``, ``fr.yaml``.
+LOCALES_DIR = Path(__file__).with_name("locales")
+#: Babel locale per report language.
+_BABEL = {"en": "en_US", "fr": "fr_FR"}
+#: Top-level keys starting with this are metadata, not messages (e.g. ``_identical``).
+_META = "_"
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if it is a supported language, else raise :class:`~drugtrends.errors.InputError`.
+
+    Parameters
+    ----------
+    lang
+        Language code.
+
+    Returns
+    -------
+    str
+        ``lang`` unchanged.
+
+    Examples
+    --------
+    >>> check_lang("fr")
+    'fr'
+    """
+    if lang not in LANGS:
+        raise InputError(f"lang={lang!r} is not supported; use one of {', '.join(LANGS)} "
+                         "(e.g. `-P lang=fr`).")
+    return lang
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+def _flatten(d: Mapping, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        k = str(k)
+        if not prefix and k.startswith(_META):
+            continue
+        key = f"{prefix}{k}"
+        if isinstance(v, Mapping):
+            out.update(_flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+@lru_cache(maxsize=None)
+def _raw(lang: str) -> dict:
+    import yaml
+
+    path = LOCALES_DIR / f"{check_lang(lang)}.yaml"
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data = yaml.safe_load(fh) or {}
+    except yaml.YAMLError as exc:
+        raise InputError(f"message catalogue {path.name} is not valid YAML: {exc}") from None
+    if not isinstance(data, Mapping):
+        raise InputError(f"message catalogue {path.name} must be a mapping of sections.")
+    return data
+
+
+@lru_cache(maxsize=None)
+def catalogue(lang: str = DEFAULT_LANG) -> dict[str, Any]:
+    """All messages of a language as a flat ``{"section.key": text}`` mapping.
+
+    Parameters
+    ----------
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> catalogue("en")["common.year"]
+    'Year'
+    """
+    return _flatten(_raw(lang))
+
+
+def reload() -> None:
+    """Forget the cached catalogues (after editing a YAML file in a running session).
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> reload()
+    """
+    _raw.cache_clear()
+    catalogue.cache_clear()
+
+
+def keys(lang: str = DEFAULT_LANG) -> set[str]:
+    """Every message key of a language.
+
+    Parameters
+    ----------
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    set of str
+
+    Examples
+    --------
+    >>> "common.year" in keys("fr")
+    True
+    """
+    return set(catalogue(lang))
+
+
+def has(key: str, lang: str = DEFAULT_LANG) -> bool:
+    """Whether ``key`` exists in the catalogue of ``lang``.
+
+    Parameters
+    ----------
+    key
+        Dotted key.
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> has("common.year"), has("common.no_such_key")
+    (True, False)
+    """
+    return key in catalogue(lang)
+
+
+def section(name: str, lang: str = DEFAULT_LANG) -> dict[str, Any]:
+    """The messages of one section (or sub-section), keyed by the rest of their path.
+
+    Parameters
+    ----------
+    name
+        ``"levels.sex"``, ``"plots"``...
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    dict
+        In catalogue order.
+
+    Examples
+    --------
+    >>> section("levels.sex", "fr")["female"]
+    'Femmes'
+    """
+    p = name.rstrip(".") + "."
+    return {k[len(p):]: v for k, v in catalogue(lang).items() if k.startswith(p)}
+
+
+def _unknown(key: str, lang: str) -> UnknownVariableError:
+    from difflib import get_close_matches
+
+    near = get_close_matches(key, list(catalogue(lang)), n=3)
+    hint = f" Did you mean: {', '.join(near)}?" if near else ""
+    return UnknownVariableError(
+        f"message {key!r} is not in the {lang} catalogue (src/drugtrends/locales/{lang}.yaml).{hint} "
+        "Add it to every language's catalogue, in your own section.")
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **values: Any) -> str:
+    """The message ``key`` in ``lang``, with its ``{placeholders}`` filled.
+
+    Values are inserted as given (format numbers first with :func:`fmt_number`,
+    :func:`fmt_percent`, :func:`fmt_ci`...). Messages may also use format specs
+    (``{n:,}``), which do not follow the locale, so prefer preformatted values.
+
+    Parameters
+    ----------
+    key
+        Dotted key, ``"section.name"``.
+    lang
+        ``"en"`` or ``"fr"``.
+    **values
+        Placeholder values.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    drugtrends.errors.UnknownVariableError
+        The key is not in the catalogue (the message names close keys).
+    drugtrends.errors.InputError
+        A placeholder of the message has no value.
+
+    Examples
+    --------
+    >>> t("common.source_prefix", "fr")
+    'Source : '
+    >>> t("tables.n_eq", "en", n="1,200")
+    'n = 1,200'
+    """
+    check_lang(lang)
+    cat = catalogue(lang)
+    if key not in cat:
+        raise _unknown(key, lang)
+    msg = cat[key]
+    if not isinstance(msg, str):
+        return msg
+    if not values and "{" not in msg:
+        return msg
+    try:
+        return msg.format_map(values)
+    except KeyError as exc:
+        raise InputError(f"message {key!r} ({lang}) needs a value for placeholder {exc}; "
+                         f"pass it as t({key!r}, lang, {exc.args[0]}=...).") from None
+
+
+def tn(key: str, count: float, lang: str = DEFAULT_LANG, **values: Any) -> str:
+    """Plural-aware message: ``key.one`` or ``key.other`` by ``count`` (French: 0 and 1 are singular).
+
+    ``count`` is available to the message as ``{count}`` (formatted for the locale).
+
+    Parameters
+    ----------
+    key
+        Dotted key of a mapping with ``one`` and ``other``.
+    count
+        The number deciding the form.
+    lang
+        ``"en"`` or ``"fr"``.
+    **values
+        Other placeholders.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> tn("plots.n_suppressed", 1, "en")
+    '1 estimate suppressed (unreliable), not shown'
+    >>> tn("plots.n_suppressed", 2, "fr")
+    '2 estimations non diffusées (non fiables), non représentées'
+    """
+    check_lang(lang)
+    one = abs(count) < 2 if lang == "fr" else count == 1
+    values.setdefault("count", fmt_number(count, lang=lang))
+    return t(f"{key}.{'one' if one else 'other'}", lang, **values)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def missing_keys(langs: Iterable[str] = LANGS) -> dict[str, list[str]]:
+    """Keys present in some language's catalogue but missing from ``lang``.
+
+    Parameters
+    ----------
+    langs
+        Languages to compare.
+
+    Returns
+    -------
+    dict
+        ``lang -> sorted missing keys`` (empty lists when complete).
+
+    Examples
+    --------
+    >>> missing_keys()
+    {'en': [], 'fr': []}
+    """
+    langs = list(langs)
+    allk = set().union(*(keys(x) for x in langs))
+    return {x: sorted(allk - keys(x)) for x in langs}
+
+
+def identical_allowed() -> set[str]:
+    """Keys whose French text may equal the English one (the ``_identical`` list of ``fr.yaml``).
+
+    Returns
+    -------
+    set of str
+
+    Examples
+    --------
+    >>> "common.source" in identical_allowed()
+    True
+    """
+    allow = _raw("fr").get("_identical", []) or []
+    return {str(a) for a in allow}
+
+
+def untranslated(lang: str = "fr", base: str = "en") -> list[str]:
+    """Keys whose text in ``lang`` is identical to ``base`` and not on the allow-list.
+
+    The allow-list (proper nouns, acronyms, words spelled the same) is the
+    ``_identical`` list at the top of ``fr.yaml``; an entry ending in ``.*``
+    allows a whole section. Messages without any letter (``"n = {n}"``) pass.
+
+    Parameters
+    ----------
+    lang, base
+        Languages compared.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> untranslated()
+    []
+    """
+    a, b = catalogue(lang), catalogue(base)
+    allow = identical_allowed()
+    prefixes = tuple(x[:-1] for x in allow if x.endswith(".*"))
+    out = []
+    for k, v in a.items():
+        if k in b and v == b[k] and isinstance(v, str) and re.search(r"[A-Za-z]{2}", v):
+            if k in allow or (prefixes and k.startswith(prefixes)):
+                continue
+            out.append(k)
+    return sorted(out)
+
+
+def _fields(s: Any) -> set[str]:
+    if not isinstance(s, str):
+        return set()
+    return {f for _, f, _, _ in string.Formatter().parse(s) if f}
+
+
+def placeholder_mismatches(langs: Iterable[str] = LANGS) -> dict[str, tuple[set, set]]:
+    """Keys whose placeholders differ between languages (a French text missing ``{n}``...).
+
+    Parameters
+    ----------
+    langs
+        Languages compared (the first is the reference).
+
+    Returns
+    -------
+    dict
+        ``key -> (placeholders in the first language, in the other)``.
+
+    Examples
+    --------
+    >>> placeholder_mismatches()
+    {}
+    """
+    langs = list(langs)
+    ref = catalogue(langs[0])
+    out = {}
+    for other in langs[1:]:
+        cat = catalogue(other)
+        for k, v in ref.items():
+            if k in cat and _fields(v) != _fields(cat[k]):
+                out[k] = (_fields(v), _fields(cat[k]))
+    return out
+
+
+# --------------------------------------------------------------------------- category levels
+
+
+def slug(value: Any) -> str:
+    """Catalogue key of a category value: lower case, runs of other characters as ``_``.
+
+    Parameters
+    ----------
+    value
+        A category as coded in the data (``"College Grad"``, ``"9 - 11th Grade"``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> slug("9 - 11th Grade"), slug("College Grad"), slug(60)
+    ('9_11th_grade', 'college_grad', '60')
+    """
+    s = str(value).strip().lower()
+    s = s.replace("+", "plus").replace("<", "lt").replace(">", "gt")
+    s = re.sub(r"[^0-9a-zà-ÿ]+", "_", s).strip("_")
+    return s or "_"
+
+
+def level(variable: str, value: Any, lang: str = DEFAULT_LANG, default: Any = None) -> str:
+    """Display label of one category of a variable, from the ``levels`` section.
+
+    Parameters
+    ----------
+    variable
+        Sub-section of ``levels`` (``"sex"``, ``"education"``, ``"race"``, ``"age_band"``...).
+    value
+        The value as coded (looked up by :func:`slug`).
+    lang
+        ``"en"`` or ``"fr"``.
+    default
+        Returned when the level is not in the catalogue; ``None`` raises.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    drugtrends.errors.UnknownVariableError
+        The level is unknown and no default was given (a raw category must never be printed).
+
+    Examples
+    --------
+    >>> level("sex", "female", "fr"), level("education", "College Grad", "en")
+    ('Femmes', 'College graduate')
+    """
+    key = f"levels.{variable}.{slug(value)}"
+    if has(key, lang):
+        return t(key, lang)
+    if default is not None:
+        return default
+    raise _unknown(key, lang)
+
+
+def levels(variable: str, lang: str = DEFAULT_LANG) -> dict[str, str]:
+    """All levels of a variable: ``slug -> label``, in display order.
+
+    Parameters
+    ----------
+    variable
+        Sub-section of ``levels``.
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> list(levels("sex", "en").values())
+    ['Men', 'Women']
+    """
+    return section(f"levels.{variable}", lang)
+
+
+def level_order(variable: str, values: Iterable[Any]) -> list:
+    """Sort category values in the catalogue's display order (unknown values last, as given).
+
+    Parameters
+    ----------
+    variable
+        Sub-section of ``levels``.
+    values
+        Values as coded.
+
+    Returns
+    -------
+    list
+
+    Examples
+    --------
+    >>> level_order("education", ["College Grad", "8th Grade", "High School"])
+    ['8th Grade', 'High School', 'College Grad']
+    """
+    order = {k: i for i, k in enumerate(levels(variable, DEFAULT_LANG))}
+    vals = list(dict.fromkeys(values))
+    return sorted(vals, key=lambda v: (order.get(slug(v), len(order)), vals.index(v)))
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(value != value) or str(value) in ("<NA>", "NaT")
+    except (TypeError, ValueError):
+        return False
+
+
+def _pattern(digits: int, grouping: bool = True) -> str:
+    base = "#,##0" if grouping else "0"
+    return base + ("." + "0" * digits if digits > 0 else "")
+
+
+def fmt_number(value: Any, digits: int = 0, lang: str = DEFAULT_LANG, *, grouping: bool = True,
+               na: str | None = None) -> str:
+    """A number for the locale: ``69,894`` / ``69 894``, ``2.7`` / ``2,7``.
+
+    Parameters
+    ----------
+    value
+        Number (missing gives ``na``).
+    digits
+        Decimals (fixed).
+    lang
+        ``"en"`` or ``"fr"``.
+    grouping
+        Group thousands.
+    na
+        Text for a missing value (default: the catalogue's ``common.na``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> fmt_number(69894), fmt_number(69894, lang="fr") == "69\\u202f894"
+    ('69,894', True)
+    >>> fmt_number(2.6999, 1, "fr")
+    '2,7'
+    """
+    from babel.numbers import format_decimal
+
+    check_lang(lang)
+    if _missing(value):
+        return t("common.na", lang) if na is None else na
+    v = float(value)
+    if math.isinf(v):
+        return ("-" if v < 0 else "") + "∞"
+    return format_decimal(round(v, digits) + 0.0, format=_pattern(digits, grouping), locale=_BABEL[lang],
+                          decimal_quantization=True)
+
+
+def fmt_percent(value: Any, digits: int = 1, lang: str = DEFAULT_LANG, *, scale: float = 1.0,
+                na: str | None = None) -> str:
+    """A percentage for the locale: ``2.7%`` / ``2,7 %`` (value on the 0-100 scale, or 0-1 with ``scale=100``).
+
+    Parameters
+    ----------
+    value
+        Percentage (``2.7`` for 2.7 %).
+    digits
+        Decimals.
+    lang
+        ``"en"`` or ``"fr"``.
+    scale
+        Multiplier applied first (``100`` for proportions).
+    na
+        Text for a missing value.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> fmt_percent(2.7), fmt_percent(0.027, lang="fr", scale=100) == "2,7\\u202f%"
+    ('2.7%', True)
+    """
+    from babel.numbers import format_percent
+
+    check_lang(lang)
+    if _missing(value):
+        return t("common.na", lang) if na is None else na
+    v = round(float(value) * scale, digits) / 100.0
+    pat = _pattern(digits) + ("\u202f%" if lang == "fr" else "%")
+    return format_percent(v + 0.0, format=pat, locale=_BABEL[lang], decimal_quantization=True)
+
+
+def fmt_signed(value: Any, digits: int = 1, lang: str = DEFAULT_LANG) -> str:
+    """A signed number (``+1.0`` / ``−0,4``), for changes.
+
+    Parameters
+    ----------
+    value
+        Number.
+    digits
+        Decimals.
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> fmt_signed(1.0), fmt_signed(-0.44, 1, "fr")
+    ('+1.0', '−0,4')
+    """
+    if _missing(value):
+        return fmt_number(value, digits, lang)
+    v = round(float(value), digits)
+    s = fmt_number(abs(v), digits, lang)
+    return ("+" if v > 0 else "−" if v < 0 else "±") + s
+
+
+def fmt_ci(low: Any, high: Any, digits: int = 1, lang: str = DEFAULT_LANG, *, scale: float = 1.0,
+           percent: bool = False) -> str:
+    """An interval ``2.4–3.0`` / ``2,4–3,0`` (the same in prose and tables); empty if a bound is missing.
+
+    A negative bound makes the dash ambiguous: the interval is then written
+    ``-1.2 to 3.4`` / ``−1,2 à 3,4``.
+
+    Parameters
+    ----------
+    low, high
+        Bounds.
+    digits
+        Decimals.
+    lang
+        ``"en"`` or ``"fr"``.
+    scale
+        Multiplier (``100`` for proportions).
+    percent
+        Append the percent sign after the upper bound (``2.4–3.0%``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> fmt_ci(2.44, 3.01), fmt_ci(-1.2, 3.4, lang="fr")
+    ('2.4–3.0', '−1,2 à 3,4')
+    >>> fmt_ci(0.024, 0.030, lang="fr", scale=100, percent=True) == "2,4–3,0\\u202f%"
+    True
+    """
+    if _missing(low) or _missing(high):
+        return ""
+    lo, hi = float(low) * scale, float(high) * scale
+    neg = lo < 0 or hi < 0
+    f = (lambda v: fmt_signed(v, digits, lang) if v < 0 else fmt_number(v, digits, lang))
+    sep = t("common.ci_to", lang) if neg else "–"
+    s = f"{f(lo)}{sep}{f(hi)}"
+    if percent:
+        s += "\u202f%" if lang == "fr" else "%"
+    return s
+
+
+def fmt_estimate(estimate: Any, low: Any = None, high: Any = None, digits: int = 1, lang: str = DEFAULT_LANG,
+                 *, scale: float = 1.0, percent: bool = True, interval: str = "ci") -> str:
+    """Estimate with its interval for prose: ``2.7% (95% CI 2.4–3.0)`` / ``2,7 % (IC à 95 % : 2,4–3,0)``.
+
+    Parameters
+    ----------
+    estimate, low, high
+        Values (bounds may be missing: the interval is then left out).
+    digits
+        Decimals.
+    lang
+        ``"en"`` or ``"fr"``.
+    scale
+        Multiplier (``100`` for proportions).
+    percent
+        Format as a percentage.
+    interval
+        ``"ci"`` (95% confidence interval) or ``"range"`` (a published low-high
+        range, which is not a CI).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> fmt_estimate(0.027, 0.024, 0.030, scale=100)
+    '2.7% (95% CI 2.4–3.0)'
+    >>> fmt_estimate(2.7, lang="fr") == "2,7\\u202f%"
+    True
+    """
+    est = (fmt_percent(estimate, digits, lang, scale=scale) if percent
+           else fmt_number(float(estimate) * scale if not _missing(estimate) else estimate, digits, lang))
+    ci = fmt_ci(low, high, digits, lang, scale=scale)
+    if not ci:
+        return est
+    key = "common.est_with_ci" if interval == "ci" else "common.est_with_range"
+    return t(key, lang, estimate=est, ci=ci)
+
+
+def fmt_date(value: Any, lang: str = DEFAULT_LANG, fmt: str = "month_year") -> str:
+    """A date for the locale: ``December 2023`` / ``décembre 2023``.
+
+    Parameters
+    ----------
+    value
+        Date, datetime or pandas Timestamp.
+    lang
+        ``"en"`` or ``"fr"``.
+    fmt
+        ``"month_year"``, ``"long"`` (``1 December 2023`` / ``1 décembre 2023``),
+        ``"short"`` (ISO date) or a Babel/CLDR pattern.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import datetime
+    >>> fmt_date(datetime.date(2023, 12, 31), "fr")
+    'décembre 2023'
+    >>> fmt_date(datetime.date(2023, 12, 31), "en", "long")
+    'December 31, 2023'
+    """
+    from babel.dates import format_date
+
+    check_lang(lang)
+    if _missing(value):
+        return t("common.na", lang)
+    d = value.date() if isinstance(value, _dt.datetime) or hasattr(value, "to_pydatetime") else value
+    if hasattr(d, "date") and callable(d.date):
+        d = d.date()
+    if fmt == "short":
+        return d.isoformat()
+    pattern = {"month_year": "MMMM y"}.get(fmt, fmt)
+    return format_date(d, format=pattern, locale=_BABEL[lang])
+
+
+def join_words(items: Iterable[Any], lang: str = DEFAULT_LANG) -> str:
+    """Join words as prose: ``a, b and c`` / ``a, b et c``.
+
+    Parameters
+    ----------
+    items
+        Words.
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> join_words(["France", "Spain", "Italy"], "fr")
+    'France, Spain et Italy'
+    """
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + t("common.and", lang) + items[-1]
+
+
+# --------------------------------------------------------------------------- matplotlib
+
+
+try:  # matplotlib is a dependency, but keep this module importable without it
+    from matplotlib.ticker import Formatter as _MplFormatter
+except ImportError:  # pragma: no cover
+    _MplFormatter = object  # type: ignore[misc,assignment]
+
+
+class LocaleFormatter(_MplFormatter):
+    """Matplotlib tick formatter: decimal comma and thousands separator of the locale.
+
+    All ticks of an axis get the same number of decimals (the fewest that
+    show every tick exactly, at most ``max_digits``), so an axis never shows
+    ``3.0`` beside ``0.75``.
+
+    Parameters
+    ----------
+    lang
+        ``"en"`` or ``"fr"``.
+    digits
+        Fixed decimals; ``None`` chooses them from the ticks.
+    percent
+        Append a percent sign to each tick.
+    max_digits
+        Upper bound when choosing decimals.
+
+    Examples
+    --------
+    >>> f = LocaleFormatter("fr")
+    >>> f.format_ticks([0, 0.25, 0.5, 0.75, 3.0])
+    ['0,00', '0,25', '0,50', '0,75', '3,00']
+    >>> LocaleFormatter("fr").format_ticks([0, 20000, 40000]) == ['0', '20\\u202f000', '40\\u202f000']
+    True
+    """
+
+    def __init__(self, lang: str = DEFAULT_LANG, digits: int | None = None, percent: bool = False,
+                 max_digits: int = 3):
+        self.lang = check_lang(lang)
+        self.digits = digits
+        self.percent = percent
+        self.max_digits = max_digits
+        self._auto = 0
+
+    def _digits_for(self, values: Iterable[float]) -> int:
+        vals = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+        for d in range(self.max_digits + 1):
+            if all(abs(round(v, d) - v) < 1e-9 * max(1.0, abs(v)) for v in vals):
+                return d
+        return self.max_digits
+
+    def _fmt(self, x: float, d: int) -> str:
+        s = fmt_number(x, d, self.lang)
+        if s.startswith("-"):
+            s = "−" + s[1:]
+        if self.percent:
+            s += "\u202f%" if self.lang == "fr" else "%"
+        return s
+
+    def format_ticks(self, values):  # noqa: D401 - matplotlib API
+        d = self.digits if self.digits is not None else self._digits_for(values)
+        self._auto = d
+        return [self._fmt(v, d) for v in values]
+
+    def __call__(self, x, pos=None):
+        d = self.digits if self.digits is not None else self._digits_for([x])
+        return self._fmt(x, d)
+
+
+def tick_formatter(lang: str = DEFAULT_LANG, digits: int | None = None, percent: bool = False) -> LocaleFormatter:
+    """A :class:`LocaleFormatter` for ``ax.yaxis.set_major_formatter(...)``.
+
+    Parameters
+    ----------
+    lang
+        ``"en"`` or ``"fr"``.
+    digits
+        Fixed decimals, or ``None`` for the fewest that show every tick.
+    percent
+        Append ``%`` to each tick (leave it out when the axis label says "(%)").
+
+    Returns
+    -------
+    LocaleFormatter
+
+    Examples
+    --------
+    >>> tick_formatter("fr").format_ticks([0.5, 1.0, 1.5])
+    ['0,5', '1,0', '1,5']
+    """
+    return LocaleFormatter(lang, digits, percent)
+
+
+# --------------------------------------------------------------------------- bound helper
+
+
+class Translator:
+    """The catalogue and formatters bound to one language (``T = bind(lang)``).
+
+    Examples
+    --------
+    >>> T = bind("fr")
+    >>> T("common.year"), T.pct(2.7) == "2,7\\u202f%", T.num(69894) == "69\\u202f894"
+    ('Année', True, True)
+    """
+
+    def __init__(self, lang: str = DEFAULT_LANG):
+        self.lang = check_lang(lang)
+
+    def __call__(self, key: str, **values: Any) -> str:
+        return t(key, self.lang, **values)
+
+    def n(self, key: str, count: float, **values: Any) -> str:
+        """Plural-aware message (:func:`tn`)."""
+        return tn(key, count, self.lang, **values)
+
+    def has(self, key: str) -> bool:
+        """Whether the key exists (:func:`has`)."""
+        return has(key, self.lang)
+
+    def num(self, value: Any, digits: int = 0, **kw: Any) -> str:
+        """:func:`fmt_number` in this language."""
+        return fmt_number(value, digits, self.lang, **kw)
+
+    def pct(self, value: Any, digits: int = 1, **kw: Any) -> str:
+        """:func:`fmt_percent` in this language."""
+        return fmt_percent(value, digits, self.lang, **kw)
+
+    def ci(self, low: Any, high: Any, digits: int = 1, **kw: Any) -> str:
+        """:func:`fmt_ci` in this language."""
+        return fmt_ci(low, high, digits, self.lang, **kw)
+
+    def est(self, estimate: Any, low: Any = None, high: Any = None, digits: int = 1, **kw: Any) -> str:
+        """:func:`fmt_estimate` in this language."""
+        return fmt_estimate(estimate, low, high, digits, self.lang, **kw)
+
+    def signed(self, value: Any, digits: int = 1) -> str:
+        """:func:`fmt_signed` in this language."""
+        return fmt_signed(value, digits, self.lang)
+
+    def date(self, value: Any, fmt: str = "month_year") -> str:
+        """:func:`fmt_date` in this language."""
+        return fmt_date(value, self.lang, fmt)
+
+    def level(self, variable: str, value: Any, default: Any = None) -> str:
+        """:func:`level` in this language."""
+        return level(variable, value, self.lang, default)
+
+    def join(self, items: Iterable[Any]) -> str:
+        """:func:`join_words` in this language."""
+        return join_words(items, self.lang)
+
+    def ticks(self, digits: int | None = None, percent: bool = False) -> LocaleFormatter:
+        """:func:`tick_formatter` in this language."""
+        return tick_formatter(self.lang, digits, percent)
+
+
+def bind(lang: str = DEFAULT_LANG) -> Translator:
+    """Bind the catalogue and formatters to one language.
+
+    Parameters
+    ----------
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    Translator
+
+    Examples
+    --------
+    >>> bind("en")("common.year")
+    'Year'
+    """
+    return Translator(lang)
