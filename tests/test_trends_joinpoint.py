@@ -24,7 +24,7 @@ from scipy import stats
 
 from drugtrends.errors import BreakError, UnknownVariableError
 from drugtrends.trends import Break, breaks_for, joinpoint
-from drugtrends.trends.joinpoint import _location_sets
+from drugtrends.trends.jp_grid import location_sets as _location_sets
 
 HERE = Path(__file__).parent
 

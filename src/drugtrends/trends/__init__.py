@@ -4,7 +4,10 @@ Statistics layer: functions take DataFrames (or a
 :class:`drugtrends.survey.SurveyDesign`) and return tidy results; they never
 read files or draw unless asked (``.plot()``).
 
-* :func:`joinpoint` -- NCI-style joinpoint regression of an aggregate series;
+* :func:`joinpoint` -- NCI-style joinpoint regression of an aggregate series
+  (permutation / BIC / WBIC selection, jump model, empirical quantile CIs,
+  batch fits ``by=``); :func:`compare_joinpoint` -- tests of coincidence and
+  parallelism of two series; result column names in :mod:`.columns`;
 * :func:`rate_trend` -- Poisson / negative binomial trend of counts with a
   population offset;
 * :func:`change_between`, :func:`significance_vs_latest`,
@@ -32,12 +35,13 @@ from drugtrends.trends.change import (
     significance_vs_latest,
     survey_trend_test,
 )
-from drugtrends.trends.joinpoint import JoinpointResult, joinpoint
+from drugtrends.trends.joinpoint import JoinpointBatchResult, JoinpointResult, joinpoint
 from drugtrends.trends.rates import RateTrendResult, rate_trend
 
 __all__ = [
     "KNOWN_BREAKS",
     "Break",
+    "JoinpointBatchResult",
     "JoinpointResult",
     "RateTrendResult",
     "breaks_for",

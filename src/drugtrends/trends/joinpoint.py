@@ -3,447 +3,370 @@
 The trend of an aggregate series (a rate, a count, a prevalence by year) is
 modelled as connected straight lines, on the log scale by default:
 
-    ln(y) = a + b1 x + d1 (x - tau1)+ + ... + dk (x - tauk)+
+    ln(y) = a + b1 x + d1 (x - tau1)+ + ... + dk (x - tauk)+ [+ g1 D1 + ... + gm Dm]
 
 so the slope of segment ``i`` is ``b1 + d1 + ... + d(i-1)`` and the annual
-percent change (APC) is ``100 (exp(slope) - 1)``. Joinpoint locations are found
-by grid search minimising the (weighted) sum of squared errors; the number of
-joinpoints by the sequential permutation test of Kim et al. (2000) or by BIC.
+percent change (APC) is ``100 (exp(slope) - 1)``. The optional level shifts
+``Dj = 1{x >= jump_j}`` make the *jump model* (one trend across a known
+definition change; ``exp(gj)`` is the comparability ratio). Joinpoint
+locations are found by grid search minimising the (weighted) sum of squared
+errors; the number of joinpoints by the sequential permutation test of Kim et
+al. (2000), BIC, BIC3 or the weighted BIC.
+
+Engine modules: :mod:`~drugtrends.trends.jp_grid` (grid search),
+:mod:`~drugtrends.trends.jp_fit` (fits at fixed locations),
+:mod:`~drugtrends.trends.jp_select` (number of joinpoints),
+:mod:`~drugtrends.trends.jp_ci` (empirical quantile intervals),
+:mod:`~drugtrends.trends.jp_result` (result objects),
+:mod:`~drugtrends.trends.jp_compare` (comparison of two series).
 
 References
 ----------
 * Kim HJ, Fay MP, Feuer EJ, Midthune DN (2000). Permutation tests for joinpoint
   regression with applications to cancer rates. *Statistics in Medicine*
   19:335-351.
-* NCI Joinpoint Help: "Permutation Test Details" (sequential tests H0: k=ka vs
-  H1: k=kb, each at level alpha/(Kmax - ka) since version 3.0), "How Joinpoint
-  Conducts Permutation Testing" (ratio SSE_null/SSE_alt; permuted null
-  residuals added to the null fit), "BIC" (ln(SSE/n) + p ln(n)/n with
-  p = 2k+2), "Minimum Number of Observations Required" (observations from a
-  joinpoint to either end, and between joinpoints, *excluding* a joinpoint
-  that falls on an observation), "Average Annual Percent Change (AAPC)"
-  (weighted mean of the segment slopes, weights = length of each segment
-  inside the period), https://surveillance.cancer.gov/help/joinpoint/.
+* NCI Joinpoint Help, https://surveillance.cancer.gov/help/joinpoint/:
+  "Permutation Test Details", "How Joinpoint Conducts Permutation Testing",
+  "BIC", "BIC3", "Weighted BIC (WBIC)", "Minimum Number of Observations
+  Required", "Average Annual Percent Change (AAPC)", "Jump Model and
+  Comparability Ratio Model".
+* Chen HS, Zeichner S, Anderson RN, Espey DK, Kim HJ, Feuer EJ (2020). The
+  Joinpoint-Jump and Joinpoint-Comparability Ratio Model for trend analysis
+  with applications to coding changes in health statistics. *Journal of
+  Official Statistics* 36(1):49-62.
 * Lerman PM (1980). Fitting segmented regression models by grid search.
   *Applied Statistics* 29:77-84 (joinpoint confidence intervals).
 """
 
 from __future__ import annotations
 
-import math
+import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from drugtrends.errors import UnknownVariableError
-from drugtrends.trends.breaks import Break, _as_breaks, check_no_breaks
+from drugtrends.errors import InputError
+from drugtrends.trends import columns as C
+from drugtrends.trends.breaks import Break, check_no_breaks
+from drugtrends.trends.jp_ci import quantile_ci, resample_slopes
+from drugtrends.trends.jp_fit import Fit, design, exact_fit, lerman_ci, slope_matrix
+from drugtrends.trends.jp_grid import Grid, candidates
+from drugtrends.trends.jp_result import JoinpointBatchResult, JoinpointResult, aapc_row, empirical_aapc
+from drugtrends.trends.jp_select import information_select, permutation_select
+from drugtrends.validate import as_list, check_choice, check_in_range, require_columns, require_unique
 
-__all__ = ["JoinpointResult", "joinpoint"]
+__all__ = ["JoinpointBatchResult", "JoinpointResult", "joinpoint"]
 
-_MAX_CHUNK = 6_000_000  # doubles per block in the batched projections (~48 MB)
-_MAX_SETS = 3_000_000   # admissible joinpoint location sets per k (refused above: too slow)
-
-
-# --------------------------------------------------------------------------- grid
-def _candidates(x: np.ndarray, n_grid_between: int) -> np.ndarray:
-    """Candidate joinpoint locations: observed x, plus points between them."""
-    if n_grid_between <= 0:
-        return x.copy()
-    pts = [x[:-1, None] + (x[1:] - x[:-1])[:, None] * (np.arange(n_grid_between + 1) / (n_grid_between + 1))]
-    return np.concatenate([np.concatenate(pts, axis=None), x[-1:]])
-
-
-def _location_sets(x: np.ndarray, cand: np.ndarray, k: int, min_end: int, min_between: int) -> np.ndarray:
-    """All admissible sets of k candidate indices (rows of an (S, k) int array).
-
-    A joinpoint at tau needs >= ``min_end`` observations strictly before the
-    first and strictly after the last joinpoint, and >= ``min_between``
-    observations strictly between consecutive joinpoints (NCI's rule: a
-    joinpoint on an observation does not count that observation).
-    """
-    n = len(x)
-    n_lt = np.searchsorted(x, cand, side="left")   # #(x < tau)
-    n_le = np.searchsorted(x, cand, side="right")  # #(x <= tau)
-    n_gt = n - n_le
-    idx = np.arange(len(cand))
-    if k == 0:
-        return np.zeros((1, 0), dtype=np.int64)
-    ok_left = n_lt >= min_end
-    ok_right = n_gt >= min_end
-    combos = idx[ok_left][:, None]
-    for _ in range(1, k):
-        last = combos[:, -1]
-        between = n_lt[None, :] - n_le[last][:, None]
-        mask = (between >= min_between) & (idx[None, :] > last[:, None])
-        rows, cols = np.nonzero(mask)
-        if len(rows) > _MAX_SETS:
-            raise ValueError(
-                f"joinpoint(): more than {_MAX_SETS:,} candidate location sets for {k} joinpoints "
-                f"({len(cand)} candidate locations); lower max_joinpoints or n_grid_between.")
-        combos = np.column_stack([combos[rows], cols])
-    combos = combos[ok_right[combos[:, -1]]]
-    return combos.astype(np.int64)
+MODELS = ("loglinear", "linear")
+METHODS = ("permutation", "bic", "bic3", "wbic")
+CIS = ("parametric", "empirical_quantile")
 
 
-class _Grid:
-    """Pre-computed orthonormal bases of the hinge columns for every location set.
-
-    All models share the columns (1, x); they are projected out once (``Q0``),
-    so a k-joinpoint model's SSE for responses ``Y`` (already reduced) is
-    ``||Y||^2 - ||Q_h' Y||^2`` with ``Q_h`` an orthonormal basis of the reduced
-    hinge columns. One big GEMM per block of location sets evaluates thousands
-    of permuted responses at once.
-    """
-
-    def __init__(self, x: np.ndarray, sw: np.ndarray, cand: np.ndarray, min_end: int, min_between: int):
-        self.x, self.sw, self.cand = x, sw, cand
-        self.min_end, self.min_between = min_end, min_between
-        q0, _ = np.linalg.qr(np.column_stack([sw, sw * x]))
-        self.q0 = q0
-        self._cache: dict[int, np.ndarray] = {}
-
-    def reduce(self, yw: np.ndarray) -> np.ndarray:
-        return yw - self.q0 @ (self.q0.T @ yw)
-
-    def sets(self, k: int) -> np.ndarray:
-        """Admissible location sets for k joinpoints (cached), as candidate indices."""
-        if k not in self._cache:
-            combos = _location_sets(self.x, self.cand, k, self.min_end, self.min_between)
-            if len(combos) > _MAX_SETS:
-                raise ValueError(
-                    f"joinpoint(): more than {_MAX_SETS:,} candidate location sets for {k} joinpoints "
-                    f"({len(self.cand)} candidate locations); lower max_joinpoints or n_grid_between.")
-            self._cache[k] = combos
-        return self._cache[k]
-
-    def _basis(self, k: int, combos: np.ndarray) -> np.ndarray:
-        taus = self.cand[combos]  # (S, k)
-        h = np.maximum(self.x[None, :, None] - taus[:, None, :], 0.0) * self.sw[None, :, None]
-        h = h - np.einsum("nj,sjk->snk", self.q0, np.einsum("nj,snk->sjk", self.q0, h))
-        q, _ = np.linalg.qr(h)  # (S, n, k)
-        return q
-
-    def min_sse(self, k: int, yred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Minimum SSE over location sets for each column of ``yred`` (n, P).
-
-        The orthonormal bases are built block by block, so memory stays
-        bounded whatever the number of location sets.
-        """
-        combos = self.sets(k)
-        tot = np.einsum("np,np->p", yred, yred)
-        if k == 0:
-            return tot, np.zeros(yred.shape[1], dtype=np.int64)
-        s_all = len(combos)
-        n, p = yred.shape
-        chunk = max(1, min(_MAX_CHUNK // max(1, k * p), _MAX_CHUNK // max(1, k * n)))
-        best = np.full(p, np.inf)
-        arg = np.zeros(p, dtype=np.int64)
-        for s0 in range(0, s_all, chunk):
-            qb = self._basis(k, combos[s0:s0 + chunk])
-            sb = qb.shape[0]
-            proj = qb.transpose(0, 2, 1).reshape(sb * k, n) @ yred  # (sb*k, P)
-            ss = (proj * proj).reshape(sb, k, p).sum(axis=1)
-            sse = tot[None, :] - ss
-            j = np.argmin(sse, axis=0)
-            v = sse[j, np.arange(p)]
-            better = v < best
-            best[better] = v[better]
-            arg[better] = j[better] + s0
-        return np.maximum(best, 0.0), arg
-
-
-# ------------------------------------------------------------------ exact fit
-def _design(x: np.ndarray, taus: Sequence[float]) -> np.ndarray:
-    cols = [np.ones_like(x), x] + [np.maximum(x - t, 0.0) for t in taus]
-    return np.column_stack(cols)
+@dataclass(frozen=True)
+class _Options:
+    model: str
+    max_joinpoints: int
+    min_joinpoints: int
+    method: str
+    n_permutations: int
+    alpha: float
+    min_obs_end: int
+    min_obs_between: int
+    aapc_range: Any
+    seed: int
+    breaks: tuple[Break, ...]
+    allow_breaks: bool
+    n_grid_between: int
+    joinpoint_ci: bool
+    jumps: tuple[float, ...]
+    ci: str
+    n_resamples: int
 
 
 @dataclass
-class _Fit:
-    taus: np.ndarray
-    beta: np.ndarray
-    cov: np.ndarray
-    sse: float
-    df: int
-    fitted_lin: np.ndarray  # fitted values on the model (log or linear) scale
-    resid_w: np.ndarray     # weighted residuals
-    center: float = 0.0     # x is centred at this value in the design
-
-
-def _exact_fit(x: np.ndarray, z: np.ndarray, sw: np.ndarray, taus: Sequence[float]) -> _Fit:
-    # centre x (years ~ 2000 make X'X ill-conditioned); slopes are unchanged,
-    # and the intercept is moved back to x = 0 below
-    c = float(np.mean(x))
-    X = _design(x - c, np.asarray(taus, float) - c)
-    Xw = X * sw[:, None]
-    zw = z * sw
-    q, r = np.linalg.qr(Xw)
-    beta = np.linalg.solve(r, q.T @ zw)
-    rw = zw - Xw @ beta
-    sse = float(rw @ rw)
-    p = 2 * len(taus) + 2  # NCI counts the joinpoints as parameters (p = 2k + 2)
-    df = len(x) - p
-    sigma2 = sse / df if df > 0 else np.nan
-    rinv = np.linalg.solve(r, np.eye(r.shape[0]))
-    cov = sigma2 * (rinv @ rinv.T)
-    # beta[0] (and row/column 0 of cov) refer to x = c; the slopes do not depend on c
-    return _Fit(np.asarray(taus, float), beta, cov, sse, df, X @ beta, rw, c)
-
-
-def _slope_matrix(k: int) -> np.ndarray:
-    L = np.zeros((k + 1, k + 2))
-    for i in range(k + 1):
-        L[i, 1] = 1.0
-        L[i, 2:2 + i] = 1.0
-    return L
-
-
-# -------------------------------------------------------------------- result
-@dataclass(frozen=True, eq=False)
-class JoinpointResult:
-    """Result of :func:`joinpoint` (immutable).
-
-    Attributes
-    ----------
-    segments : DataFrame
-        One row per segment: ``segment``, ``x_start``, ``x_end``, ``apc``,
-        ``apc_ci_low``, ``apc_ci_high``, ``apc_p``, ``slope``, ``slope_se``,
-        ``slope_ci_low``, ``slope_ci_high`` (APC columns are NaN for the linear
-        model, whose slope is the change in ``y`` units per unit of ``x``).
-    joinpoints : DataFrame
-        ``joinpoint`` (1..k), ``x`` (location), ``ci_low``, ``ci_high``
-        (Lerman grid-profile interval).
-    aapc : DataFrame
-        ``x_start``, ``x_end``, ``aapc``, ``ci_low``, ``ci_high``, ``p``,
-        ``slope``, ``slope_se``, ``dist`` (``"t"`` when the period lies in one
-        segment, else ``"normal"``, as NCI does).
-    fitted : DataFrame
-        ``x``, ``y``, ``fitted``, ``residual`` (original scale).
-    n_joinpoints : int
-    selection : DataFrame
-        The sequential permutation tests (``null``, ``alternative``,
-        ``statistic``, ``p``, ``alpha_level``, ``reject``) or the BIC table
-        (``k``, ``sse``, ``bic``, ``bic3``, ``selected``).
-    model, method : str
-    x_name, y_name : str
-    alpha : float
-    df_resid : int
-    breaks : tuple of Break
-        Breaks declared for the series (plots mark them).
-    notes : tuple of str
-        Caveats met while fitting (capped maximum, perfect fit...).
-    """
-
-    segments: pd.DataFrame
-    joinpoints: pd.DataFrame
-    aapc: pd.DataFrame
-    fitted: pd.DataFrame
-    n_joinpoints: int
-    selection: pd.DataFrame
-    model: str
-    method: str
+class _Series:
+    x: np.ndarray
+    y: np.ndarray
+    z: np.ndarray
+    sw: np.ndarray
     x_name: str
     y_name: str
-    alpha: float
-    df_resid: int
-    breaks: tuple[Break, ...] = ()
-    notes: tuple[str, ...] = ()
-    slope_cov: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
-
-    # ---------------------------------------------------------------- AAPC
-    def aapc_over(self, x_start: float, x_end: float) -> pd.Series:
-        """AAPC (or average slope for the linear model) over ``[x_start, x_end]``.
-
-        The segment slopes are averaged with weights equal to the length of
-        each segment inside the period; the interval uses the t distribution
-        when the period lies in one segment, else the normal (as NCI does).
-
-        Parameters
-        ----------
-        x_start, x_end : float
-            Period, with ``min(x) <= x_start < x_end <= max(x)`` of the fitted
-            data (else ValueError).
-
-        Returns
-        -------
-        pandas.Series
-            ``x_start``, ``x_end``, ``aapc`` (percent a year for the loglinear
-            model, average slope in ``y`` units for the linear one),
-            ``ci_low``, ``ci_high``, ``p``, ``slope`` (average slope on the
-            model scale), ``slope_se``, ``dist`` (``"t"`` or ``"normal"``).
-
-        Examples
-        --------
-        >>> d = pd.DataFrame({"year": range(2000, 2012), "rate": 10 * 1.05 ** np.arange(12)})
-        >>> r = joinpoint(d, max_joinpoints=0)
-        >>> round(float(r.aapc_over(2003, 2008)["aapc"]), 6)
-        5.0
-        """
-        return _aapc_row(self.segments, self.slope_cov, float(x_start), float(x_end), self.df_resid,
-                         self.alpha, self.model)
-
-    # ------------------------------------------------------------- summary
-    def summary(self, digits: int = 1, x_format: Any = None) -> str:
-        """One sentence describing the trend, with CIs, e.g. for a report.
-
-        Segments whose slope is not significant at ``alpha`` are "stable"
-        (or "then levelled off" after a significant segment). ``x_format``
-        formats the x values (default: whole years as integers, monthly
-        ``year + (month-1)/12`` values as "Feb 2016").
-
-        Parameters
-        ----------
-        digits : int, default 1
-            Decimals of the APCs (or slopes, linear model) and their CIs.
-        x_format : callable, optional
-            Function from an x value (float) to its text; default as above.
-
-        Returns
-        -------
-        str
-            One clause per segment joined by commas: direction and APC
-            (``%`` a year; slope in ``y`` units for the linear model), its
-            ``(1 - alpha)`` CI, and the x range of the segment.
-
-        Examples
-        --------
-        >>> d = pd.DataFrame({"year": range(2000, 2012), "rate": 10 * 1.05 ** np.arange(12)})
-        >>> joinpoint(d, max_joinpoints=0).summary()
-        'rose 5.0% a year (95% CI 5.0 to 5.0) from 2000 to 2011'
-        """
-        fx = x_format or _fmt_time
-        conf = int(round(100 * (1 - self.alpha)))
-        parts = []
-        prev_sig = None
-        segs = self.segments.reset_index(drop=True)
-        for i, s in segs.iterrows():
-            sig = bool(s["apc_p"] < self.alpha) if not np.isnan(s["apc_p"]) else False
-            if self.model == "loglinear":
-                val, lo, hi, unit = s["apc"], s["apc_ci_low"], s["apc_ci_high"], "%"
-            else:
-                val, lo, hi, unit = s["slope"], s["slope_ci_low"], s["slope_ci_high"], ""
-            ci = f"{conf}% CI {lo:.{digits}f} to {hi:.{digits}f}"
-            if sig:
-                verb = "rose" if val > 0 else "fell"
-                amount = f"{abs(val):.{digits}f}{unit}" if unit else f"by {abs(val):.{digits}f}"
-                txt = f"{verb} {amount} a year ({ci})"
-            elif i > 0 and prev_sig:
-                txt = f"levelled off ({val:+.{digits}f}{unit} a year, {ci})"
-            else:
-                txt = f"was stable ({val:+.{digits}f}{unit} a year, {ci})"
-            if len(segs) == 1:
-                txt += f" from {fx(s['x_start'])} to {fx(s['x_end'])}"
-            elif i == 0:
-                txt += f" until {fx(s['x_end'])}"
-            elif i < len(segs) - 1:
-                txt = f"then {txt} until {fx(s['x_end'])}"
-            else:
-                txt = f"then {txt}"
-            parts.append(txt)
-            prev_sig = sig
-        return ", ".join(parts)
-
-    def __str__(self) -> str:  # pragma: no cover - convenience
-        return f"Joinpoint ({self.model}, {self.n_joinpoints} joinpoint(s)): {self.summary()}"
-
-    # ---------------------------------------------------------------- plot
-    def plot(self, ax: Any = None, *, title: str | None = None, ylabel: str | None = None,
-             source: str | None = None) -> Any:
-        """Quick look: observed values, fitted segments, joinpoints and comparability breaks.
-
-        A plain matplotlib figure (title, axis labels, CI band of the fit,
-        break markers, source line). The statistics layer never imports the
-        presentation layer, so for the house-style figure used in reports call
-        :func:`drugtrends.plots.joinpoint_plot` with this result.
-
-        Parameters
-        ----------
-        ax : matplotlib Axes, optional
-        title : str, optional
-            Default: :meth:`summary`.
-        ylabel : str, optional
-            Default: the y column name (give units, e.g. "Deaths per 100,000").
-        source : str, optional
-            Data source line; default names the method only.
-
-        Returns
-        -------
-        matplotlib.figure.Figure
-            The figure holding ``ax`` (a new one when ``ax`` is None).
-
-        Examples
-        --------
-        >>> import matplotlib
-        >>> matplotlib.use("Agg")
-        >>> import matplotlib.pyplot as plt
-        >>> d = pd.DataFrame({"year": range(2000, 2012), "rate": 10 * 1.05 ** np.arange(12)})
-        >>> fig = joinpoint(d, max_joinpoints=0).plot(ylabel="Rate per 100,000")
-        >>> type(fig).__name__
-        'Figure'
-        >>> plt.close(fig)
-        """
-        title = title or self.summary()
-        ylabel = ylabel or self.y_name
-        source = source or f"Joinpoint regression ({self.model}, {self.method}), drugtrends"
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
-        f = self.fitted
-        ax.plot(f["x"], f["y"], "o", color="0.35", label="observed")
-        ax.plot(f["x"], f["fitted"], "-", color="C0", lw=2, label="joinpoint fit")
-        ax.fill_between(f["x"], f["fitted_ci_low"], f["fitted_ci_high"], color="C0", alpha=0.2,
-                        label=f"{int(round(100 * (1 - self.alpha)))}% CI of the fit")
-        for _, j in self.joinpoints.iterrows():
-            ax.axvline(j["x"], color="C0", ls=":", lw=1)
-        for b in self.breaks:
-            if b.at is not None:
-                ax.axvline(float(b.at), color="C3", ls="--", lw=1, label=f"break: {b.reason[:40]}")
-        ax.set_xlabel(self.x_name)
-        ax.set_ylabel(ylabel)
-        ax.set_title(title, fontsize=8, loc="left", wrap=True)
-        ax.annotate(source, (0, -0.15), xycoords="axes fraction", fontsize=7, va="top")
-        ax.legend(fontsize=8)
-        return ax.figure
+    label: str
 
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+def _break_list(breaks: Iterable[Break | float] | Break | float | None) -> tuple[Break, ...]:
+    if breaks is None:
+        return ()
+    if isinstance(breaks, (Break, int, float)):
+        breaks = [breaks]
+    return tuple(b if isinstance(b, Break) else Break("series", float(b), "user-declared break", "other")
+                 for b in breaks)
 
 
-def _fmt_time(v: float) -> str:
-    """Years as integers, ``year + (month-1)/12`` as "Mon YYYY", anything else to 2 decimals."""
-    v = float(v)
-    if v.is_integer():
-        return str(int(v))
-    m = (v - math.floor(v)) * 12
-    if abs(m - round(m)) < 1e-6:
-        return f"{_MONTHS[int(round(m))]} {int(math.floor(v))}"
-    return f"{v:.2f}"
+def _options(model, max_joinpoints, min_joinpoints, method, n_permutations, alpha, min_obs_end, min_obs_between,
+             aapc_range, seed, breaks, allow_breaks, n_grid_between, joinpoint_ci, jump_at, ci,
+             n_resamples) -> _Options:
+    """Validate the settings once (a batch fit shares them)."""
+    check_choice(model, "model", MODELS)
+    check_choice(method, "method", METHODS)
+    check_choice(ci, "ci", CIS)
+    kmax = check_in_range(max_joinpoints, "max_joinpoints", 0, 20, integer=True)
+    kmin = check_in_range(min_joinpoints, "min_joinpoints", 0, kmax, integer=True)
+    alpha = check_in_range(alpha, "alpha", 0, 1, low_open=True, high_open=True)
+    if method == "permutation":
+        n_permutations = check_in_range(n_permutations, "n_permutations (NCI default 4499)", 1, 10**7, integer=True)
+    if ci == "empirical_quantile":
+        n_resamples = check_in_range(n_resamples, "n_resamples", 20, 10**7, integer=True)
+    me = check_in_range(min_obs_end, "min_obs_end", 1, 10**6, integer=True)
+    mb = check_in_range(min_obs_between, "min_obs_between", 0, 10**6, integer=True)
+    ng = check_in_range(n_grid_between, "n_grid_between", 0, 1000, integer=True)
+    jumps = []
+    for j in as_list(jump_at):
+        jumps.append(check_in_range(j, "jump_at", -np.inf, np.inf))
+    if len(set(jumps)) != len(jumps):
+        raise InputError(f"jump_at lists a location twice ({jumps}): give each level shift once.")
+    return _Options(model, kmax, kmin, method, int(n_permutations), alpha, me, mb, aapc_range, int(seed),
+                    _break_list(breaks), bool(allow_breaks), ng, bool(joinpoint_ci), tuple(sorted(jumps)), ci,
+                    int(n_resamples))
 
 
-def _aapc_row(segments: pd.DataFrame, cov: np.ndarray, a: float, b: float, df: int, alpha: float,
-              model: str) -> pd.Series:
-    lo_all, hi_all = float(segments["x_start"].min()), float(segments["x_end"].max())
-    if not (lo_all <= a < b <= hi_all):
-        raise ValueError(f"AAPC period [{a:g}, {b:g}] must satisfy {lo_all:g} <= start < end <= {hi_all:g} "
-                         "(the range of the data).")
-    w = np.clip(np.minimum(b, segments["x_end"].to_numpy(float)) - np.maximum(a, segments["x_start"].to_numpy(float)),
-                0.0, None)
-    slopes = segments["slope"].to_numpy(float)
-    sb = float(w @ slopes / w.sum())
-    se = float(np.sqrt(w @ cov @ w) / w.sum())
-    one_seg = int((w > 0).sum()) == 1
-    if one_seg and df > 0:
-        q, pval, dist = stats.t.ppf(1 - alpha / 2, df), 2 * stats.t.sf(abs(sb / se), df), "t"
+def _bad_rows(mask: np.ndarray, x: np.ndarray) -> list:
+    return x[mask].tolist()[:10]
+
+
+def _series(d: pd.DataFrame, x: str, y: str, se: str | None, model: str, label: str) -> _Series:
+    """Checked, sorted arrays of one series; every bad value gets an InputError naming the x values."""
+    where = f" ({label})" if label else ""
+    cols = [x, y] + ([se] if se else [])
+    d = d[cols].copy()
+    for c in cols:
+        d[c] = pd.to_numeric(d[c], errors="coerce")
+    bad = d[d[cols].isna().any(axis=1)]
+    if len(bad):
+        raise InputError(f"joinpoint(){where}: missing or non-numeric values in {cols} at {x} = "
+                         f"{bad[x].tolist()[:10]}; drop or fill those rows first.")
+    d = d.sort_values(x, kind="stable").reset_index(drop=True)
+    xv, yv = d[x].to_numpy(float), d[y].to_numpy(float)
+    for name, v in ((x, xv), (y, yv)):
+        if not np.isfinite(v).all():
+            raise InputError(f"joinpoint(){where}: infinite {name} at {x} = {_bad_rows(~np.isfinite(v), xv)}; "
+                             "drop those rows (a rate with a zero denominator?).")
+    if d[x].duplicated().any():
+        raise InputError(f"joinpoint(){where}: duplicated {x} values {d.loc[d[x].duplicated(), x].tolist()[:10]}; "
+                         "one row per x value is needed (aggregate, or fit each series with by=[...]).")
+    if len(xv) < 3:
+        raise InputError(f"joinpoint(){where}: {len(xv)} observation(s); at least 3 are needed.")
+    if model == "loglinear":
+        if (yv <= 0).any():
+            raise InputError(f"joinpoint(){where}: the log-linear model needs {y} > 0; {y} <= 0 at {x} = "
+                             f"{_bad_rows(yv <= 0, xv)}. Use model='linear' or drop those rows.")
+        z = np.log(yv)
     else:
-        q, pval, dist = stats.norm.ppf(1 - alpha / 2), 2 * stats.norm.sf(abs(sb / se)), "normal"
-    tr = (lambda v: 100 * math.expm1(v)) if model == "loglinear" else (lambda v: v)
-    return pd.Series({"x_start": a, "x_end": b, "aapc": tr(sb), "ci_low": tr(sb - q * se),
-                      "ci_high": tr(sb + q * se), "p": pval, "slope": sb, "slope_se": se, "dist": dist})
+        z = yv.copy()
+    sw = np.ones(len(xv))
+    if se:
+        sev = d[se].to_numpy(float)
+        if not (np.isfinite(sev) & (sev > 0)).all():
+            raise InputError(f"joinpoint(){where}: standard errors in {se!r} must be finite and > 0 (not at "
+                             f"{x} = {_bad_rows(~(np.isfinite(sev) & (sev > 0)), xv)}).")
+        var = (sev / yv) ** 2 if model == "loglinear" else sev ** 2
+        sw = 1.0 / np.sqrt(var)
+        sw = sw / np.exp(np.mean(np.log(sw)))  # relative weights (scale is estimated)
+    return _Series(xv, yv, z, sw, x, y, label)
+
+
+def _check_jumps(s: _Series, o: _Options) -> None:
+    for j in o.jumps:
+        before, after = int(np.sum(s.x < j)), int(np.sum(s.x >= j))
+        if before < 2 or after < 2:
+            raise InputError(f"joinpoint(){' (' + s.label + ')' if s.label else ''}: jump_at={j:g} leaves "
+                             f"{before} observation(s) before and {after} from it on; a level shift needs at "
+                             f"least 2 on each side (NCI rule). Check jump_at against {s.x_name}.")
+
+
+def _grid(s: _Series, o: _Options, cache: dict | None) -> Grid:
+    key = (s.x.tobytes(), s.sw.tobytes(), o.jumps, o.n_grid_between, o.min_obs_end, o.min_obs_between)
+    if cache is not None and key in cache:
+        return cache[key]
+    c = float(np.mean(s.x))
+    base = design(s.x - c, [], np.asarray(o.jumps, float) - c)
+    g = Grid(s.x, s.sw, base, s.x, candidates(s.x, o.n_grid_between), o.min_obs_end, o.min_obs_between)
+    if cache is not None:
+        cache[key] = g
+    return g
+
+
+def _best_fits(s: _Series, o: _Options, grid: Grid, notes: list[str]) -> tuple[dict[int, Fit], int, int]:
+    n, m = len(s.x), len(o.jumps)
+    kmax = o.max_joinpoints
+    while kmax > 0 and (n - (2 * kmax + 2 + m) < 1 or len(grid.sets(kmax)) == 0):
+        kmax -= 1
+    if kmax < o.max_joinpoints:
+        notes.append(f"max_joinpoints lowered from {o.max_joinpoints} to {kmax}: {n} observations with "
+                     f"min_obs_end={o.min_obs_end}, min_obs_between={o.min_obs_between} allow no more.")
+    if n - (2 + m) < 1:
+        raise InputError(f"joinpoint(){' (' + s.label + ')' if s.label else ''}: {n} observations cannot fit a "
+                         f"line with {m} level shift(s); give more data or fewer jump_at values.")
+    kmin = min(o.min_joinpoints, kmax)
+    zred = grid.reduce(s.z * s.sw)[:, None]
+    fits = {}
+    for k in range(kmin, kmax + 1):
+        _, arg = grid.min_sse(k, zred)
+        taus = grid.cand[grid.sets(k)[arg[0]]] if k else np.zeros(0)
+        fits[k] = exact_fit(s.x, s.z, s.sw, taus, o.jumps)
+    return fits, kmin, kmax
+
+
+def _segments(fit: Fit, s: _Series, o: _Options, boot: dict | None) -> tuple[pd.DataFrame, np.ndarray]:
+    k, m = len(fit.taus), len(fit.jumps)
+    L = slope_matrix(k, m)
+    slopes = L @ fit.beta
+    scov = L @ fit.cov @ L.T
+    se_ = np.sqrt(np.clip(np.diag(scov), 0, None))
+    df_res = fit.df
+    tq = stats.t.ppf(1 - o.alpha / 2, df_res) if df_res > 0 else np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tstat = slopes / se_
+        pv = np.where(se_ > 0, 2 * stats.t.sf(np.abs(tstat), df_res) if df_res > 0 else np.nan,
+                      np.where(slopes == 0, 1.0, 0.0))
+    lo, hi = slopes - tq * se_, slopes + tq * se_
+    if boot is not None:
+        lo, hi, pv = quantile_ci(boot["slopes"], slopes, o.alpha)
+    bounds = np.concatenate([[s.x[0]], fit.taus, [s.x[-1]]])
+    seg = pd.DataFrame({C.SEGMENT: np.arange(1, k + 2), C.X_START: bounds[:-1], C.X_END: bounds[1:],
+                        C.SLOPE: slopes, "slope_se": se_, "slope_ci_low": lo, "slope_ci_high": hi})
+    loglin = o.model == "loglinear"
+    seg[C.APC] = 100 * np.expm1(slopes) if loglin else np.nan
+    seg[C.APC_CI_LOW] = 100 * np.expm1(seg["slope_ci_low"]) if loglin else np.nan
+    seg[C.APC_CI_HIGH] = 100 * np.expm1(seg["slope_ci_high"]) if loglin else np.nan
+    seg[C.APC_P] = pv
+    seg["ci_method"] = o.ci
+    return seg[list(C.SEGMENTS)], scov
+
+
+def _aapc(seg: pd.DataFrame, scov: np.ndarray, s: _Series, o: _Options, df_res: int,
+          boot: dict | None) -> pd.DataFrame:
+    r = o.aapc_range
+    if r is None:
+        ranges = [(s.x[0], s.x[-1])]
+    elif len(r) == 2 and np.isscalar(r[0]):
+        ranges = [tuple(r)]
+    else:
+        ranges = list(r)
+    rows = []
+    for a, b in ranges:
+        row = aapc_row(seg, scov, float(a), float(b), df_res, o.alpha, o.model)
+        rows.append(empirical_aapc(row, boot, o.alpha, o.model) if boot is not None else row)
+    return pd.DataFrame(rows, columns=list(C.AAPC))
+
+
+def _back(model: str):
+    return np.exp if model == "loglinear" else (lambda v: v)
+
+
+def _fitted(fit: Fit, s: _Series, o: _Options) -> pd.DataFrame:
+    X = design(s.x - fit.center, fit.taus - fit.center, fit.jumps - fit.center)
+    se_fit = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", X, fit.cov, X), 0, None))
+    tq = stats.t.ppf(1 - o.alpha / 2, fit.df) if fit.df > 0 else np.nan
+    back = _back(o.model)
+    regime = (s.x[:, None] >= fit.jumps[None, :]).sum(axis=1) if len(fit.jumps) else np.zeros(len(s.x), int)
+    return pd.DataFrame({C.X: s.x, C.Y: s.y, C.FITTED: back(fit.fitted_lin),
+                         "residual": s.y - back(fit.fitted_lin),
+                         C.FITTED_CI_LOW: back(fit.fitted_lin - tq * se_fit),
+                         C.FITTED_CI_HIGH: back(fit.fitted_lin + tq * se_fit), C.REGIME: regime})
+
+
+def _comparability(fit: Fit, s: _Series, o: _Options) -> pd.DataFrame:
+    """One row per jump: ratio new/old (exp(jump) on the log scale) with its CI (Chen et al. 2020)."""
+    k = len(fit.taus)
+    tq = stats.t.ppf(1 - o.alpha / 2, fit.df) if fit.df > 0 else np.nan
+    back = _back(o.model)
+    rows = []
+    for i, j in enumerate(fit.jumps):
+        col = 2 + k + i
+        g, gse = float(fit.beta[col]), float(np.sqrt(max(fit.cov[col, col], 0.0)))
+        xj = (float(s.x[s.x < j].max()) + float(s.x[s.x >= j].min())) / 2
+        a = design(np.array([xj - fit.center]), fit.taus - fit.center, fit.jumps - fit.center)[0]
+        before = float(a @ fit.beta)  # D_j(xj) = 0: the old regime extended to the jump
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = float(2 * stats.t.sf(abs(g / gse), fit.df)) if fit.df > 0 and gse > 0 else np.nan
+            if o.model == "loglinear":
+                est, lo, hi = np.exp(g), np.exp(g - tq * gse), np.exp(g + tq * gse)
+            else:  # ratio of the new to the old regime at the jump, delta method
+                est = (before + g) / before
+                grad = -g / before ** 2 * a
+                grad[col] = 1.0 / before
+                rse = float(np.sqrt(max(grad @ fit.cov @ grad, 0.0)))
+                lo, hi = est - tq * rse, est + tq * rse
+        rows.append({C.X: float(j), C.ESTIMATE: float(est), C.CI_LOW: float(lo), C.CI_HIGH: float(hi), "p": p,
+                     "jump": g, "jump_se": gse, "x_jump": xj, "fitted_before": float(back(before)),
+                     "fitted_after": float(back(before + g))})
+    return pd.DataFrame(rows, columns=list(C.COMPARABILITY_RATIO))
+
+
+def _joinpoint_table(fit: Fit, s: _Series, o: _Options) -> pd.DataFrame:
+    k = len(fit.taus)
+    rows = []
+    for j, tau in enumerate(fit.taus):
+        lo_b = fit.taus[j - 1] if j > 0 else s.x[0]
+        hi_b = fit.taus[j + 1] if j < k - 1 else s.x[-1]
+        ci = (np.nan, np.nan)
+        if o.joinpoint_ci and fit.df > 0:
+            ci = lerman_ci(s.x, s.z, s.sw, fit.taus, j, lo_b, hi_b, fit.df, o.alpha, fit.jumps)
+        rows.append({"joinpoint": j + 1, C.X: tau, C.CI_LOW: ci[0], C.CI_HIGH: ci[1]})
+    return pd.DataFrame(rows, columns=list(C.JOINPOINTS))
+
+
+def _fit_series(s: _Series, o: _Options, cache: dict | None = None) -> JoinpointResult:
+    """Fit one checked series with checked options."""
+    _check_jumps(s, o)
+    handled = [b for b in o.breaks if b.at is None or float(b.at) not in o.jumps]
+    check_no_breaks(s.x, handled, what=f"joinpoint({s.y_name} by {s.x_name}{', ' + s.label if s.label else ''})",
+                    allow_breaks=o.allow_breaks)
+    grid = _grid(s, o, cache)
+    notes: list[str] = []
+    fits, kmin, kmax = _best_fits(s, o, grid, notes)
+    zw = s.z * s.sw
+    scale = float(zw @ zw) or 1.0
+    rng = np.random.default_rng(o.seed)
+    if o.method == "permutation":
+        k, selection = permutation_select(grid, fits, s.sw, kmin, kmax, o.alpha, o.n_permutations, rng, notes,
+                                          scale)
+    else:
+        k, selection = information_select(fits, s.x, s.z, s.sw, kmin, kmax, o.method, scale)
+    fit = fits[k]
+    boot = None
+    if o.ci == "empirical_quantile":
+        boot = resample_slopes(grid, fit, s.x, s.sw, o.n_resamples, np.random.default_rng([o.seed, 1]))
+    seg, scov = _segments(fit, s, o, boot)
+    return JoinpointResult(
+        segments=seg, joinpoints=_joinpoint_table(fit, s, o), aapc=_aapc(seg, scov, s, o, fit.df, boot),
+        fitted=_fitted(fit, s, o), n_joinpoints=k, selection=selection, model=o.model, method=o.method,
+        x_name=s.x_name, y_name=s.y_name, alpha=o.alpha, df_resid=fit.df, breaks=o.breaks, notes=tuple(notes),
+        slope_cov=scov, comparability_ratio=_comparability(fit, s, o), jumps=o.jumps, ci=o.ci, resamples=boot)
+
+
+def _fit_by(df: pd.DataFrame, by: Sequence[str], x: str, y: str, se: str | None, o: _Options) -> JoinpointBatchResult:
+    """Fit every group with the same settings; bases of the grid are shared by series with equal x."""
+    by = tuple(require_unique(by, "by"))
+    require_columns(df, by, what="by column")
+    for c in by:
+        if c in (x, y, se):
+            raise InputError(f"joinpoint(): by column {c!r} is also x, y or se; group by other columns.")
+    t0 = time.perf_counter()
+    cache: dict = {}
+    results = {}
+    for key, g in df.groupby(list(by), sort=True, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        label = "group " + ", ".join(f"{c}={v!r}" for c, v in zip(by, key))
+        results[key] = _fit_series(_series(g, x, y, se, o.model, label), o, cache)
+    if not results:
+        raise InputError("joinpoint(): the data have no rows to group.")
+    return JoinpointBatchResult.combine(by, results, time.perf_counter() - t0)
 
 
 # ----------------------------------------------------------------- main entry
@@ -452,14 +375,15 @@ def joinpoint(df: pd.DataFrame, x: str = "year", y: str = "rate", se: str | None
               n_permutations: int = 4499, alpha: float = 0.05, min_obs_end: int = 2,
               min_obs_between: int = 2, aapc_range: tuple[float, float] | Iterable[tuple[float, float]] | None = None,
               seed: int = 0, breaks: Iterable[Break | float] | None = None, allow_breaks: bool = False,
-              min_joinpoints: int = 0, n_grid_between: int = 0,
-              joinpoint_ci: bool = True) -> JoinpointResult:
-    """Fit a joinpoint regression (NCI Joinpoint style) to an aggregate series.
+              min_joinpoints: int = 0, n_grid_between: int = 0, joinpoint_ci: bool = True,
+              jump_at: float | Sequence[float] | None = None, ci: str = "parametric", n_resamples: int = 1000,
+              by: str | Sequence[str] | None = None) -> JoinpointResult | JoinpointBatchResult:
+    """Fit a joinpoint regression (NCI Joinpoint style) to an aggregate series, or to each of many.
 
     Parameters
     ----------
     df : DataFrame
-        One row per value of ``x``.
+        One row per value of ``x`` (per group when ``by`` is given).
     x, y : str
         Columns: time (numeric, e.g. year, or ``year + (month-1)/12``) and the
         response (a rate, count or proportion; > 0 for the log-linear model).
@@ -471,12 +395,17 @@ def joinpoint(df: pd.DataFrame, x: str = "year", y: str = "rate", se: str | None
     model : {"loglinear", "linear"}
         ``ln(y)`` (APC reported) or ``y`` (slope in y units per unit x).
     max_joinpoints : int
-        Largest number of joinpoints tried (capped, with a note, at the
+        Largest number of joinpoints tried, >= 0 (capped, with a note, at the
         largest number the data and the ``min_obs_*`` rules allow).
-    method : {"permutation", "bic", "bic3"}
+    method : {"permutation", "bic", "bic3", "wbic"}
         Model selection: Kim et al. sequential permutation tests (each at
-        ``alpha/(max_joinpoints - k_null)``), BIC = ln(SSE/n) + (2k+2) ln(n)/n,
-        or NCI's BIC3 with penalty 3k+2.
+        ``alpha/(max_joinpoints - k_null)``); BIC = ln(SSE/n) + (2k+2) ln(n)/n;
+        NCI's BIC3 with penalty 3k+2; or NCI's weighted BIC (Joinpoint 5
+        default; Kim et al. 2023, J Appl Stat 50:1992-2013):
+        ``WBIC(k) = ln(SSE(k)/n) + ((2 + R2_max) k + 2) ln(n)/n`` with
+        ``R2_max`` the largest partial R^2 of a joinpoint's hinge term over
+        the data between its neighbouring joinpoints (NCI help "Weighted BIC
+        (WBIC)"). A jump model adds its level shifts to every penalty.
     n_permutations : int
         Permutations per test (NCI default 4499). Seeded by ``seed``.
     alpha : float
@@ -485,63 +414,86 @@ def joinpoint(df: pd.DataFrame, x: str = "year", y: str = "rate", se: str | None
     min_obs_end, min_obs_between : int
         Minimum observations from a joinpoint to either end of the data, and
         between two joinpoints, a joinpoint falling on an observation not
-        counting it (definition: NCI help "Minimum Number of Observations
-        Required"; defaults 2 and 2 as in NCI's command-line session options,
-        mirrored by the R wrapper nih.joinpoint ``run_options()``).
-        ``min_obs_end`` must be >= 1.
+        counting it (NCI help "Minimum Number of Observations Required";
+        defaults 2 and 2 as in NCI's command-line session options).
     aapc_range : (start, end) or list of them, optional
         Period(s) for the AAPC; default the whole range of ``x``.
     seed : int
-        Seed of the permutation generator.
+        Seed of the permutations and of the resampling.
     breaks : iterable of Break or float, optional
         Comparability breaks of the series (:mod:`drugtrends.trends.breaks`).
     allow_breaks : bool
         If False (default), a break falling inside the data raises
-        :class:`~drugtrends.errors.BreakError`; if True, fit across it (the
-        result still carries the breaks so plots show them).
+        :class:`~drugtrends.errors.BreakError` (unless a jump is fitted at
+        it); if True, fit across it (the result still carries the breaks).
     min_joinpoints : int
         Smallest number of joinpoints (NCI "MIN"; default 0).
     n_grid_between : int
-        Extra candidate locations between consecutive observations (NCI's
-        "number of grid points between adjacent observations"); 0 = joinpoints
-        only at observed x values.
+        Extra candidate locations between consecutive observations; 0 =
+        joinpoints only at observed x values.
     joinpoint_ci : bool
         Compute Lerman (1980) profile confidence intervals for the locations.
+    jump_at : float or list of float, optional
+        Jump model: a level shift at each value, the first ``x`` of the new
+        regime (e.g. ``2015`` for a redesign effective in 2015; NCI's
+        "last data point before the change" is the previous x). One trend is
+        estimated across the shift (the APCs) and the shift is reported as
+        ``comparability_ratio``: ``exp(jump)`` on the log scale, the ratio of
+        the new to the old regime at the jump on the linear scale (delta-
+        method CI). A break declared at a jump location is not refused.
+        At least 2 observations are needed on each side.
+    ci : {"parametric", "empirical_quantile"}
+        Intervals of the APCs and AAPCs: t / normal intervals from the
+        covariance of the slopes (joinpoints treated as fixed), or NCI's
+        empirical quantile method (Joinpoint 4.8+ default; Kim et al. 2017,
+        Stat Med 36:3059-3074): ``n_resamples`` residual-resampled data sets
+        refitted joinpoint locations included, interval = the ``alpha/2`` and
+        ``1 - alpha/2`` quantiles (see :mod:`drugtrends.trends.jp_ci`).
+        Reproducible with ``seed``.
+    n_resamples : int
+        Resampled data sets for ``ci="empirical_quantile"`` (default 1000).
+    by : str or list of str, optional
+        Fit every group of these columns with the same settings and return a
+        :class:`~drugtrends.trends.jp_result.JoinpointBatchResult` whose
+        tables carry the group columns first (NCI's batch mode). Series with
+        the same x values share the grid bases, so a table of a hundred
+        series runs in seconds.
 
     Returns
     -------
-    JoinpointResult
+    JoinpointResult or JoinpointBatchResult
+        Column names: :mod:`drugtrends.trends.columns`.
 
     Raises
     ------
     UnknownVariableError
         A named column is missing.
     BreakError
-        The series crosses a break and ``allow_breaks`` is False.
-    ValueError
-        Missing / duplicated / non-positive values, or too few observations.
+        The series crosses a break, ``allow_breaks`` is False and no jump is
+        fitted there.
+    InputError
+        Settings out of range (``max_joinpoints=-1``, ``method="aic"``...),
+        missing / infinite / duplicated / non-positive values (naming the x
+        values and, with ``by``, the group), too few observations, a jump with
+        fewer than 2 observations on a side.
 
     Notes
     -----
     * Joinpoints are searched on a grid (observed x values, optionally with
-      ``n_grid_between`` points between them), as NCI's grid-search method
-      does. R ``segmented`` (Muggeo 2003) instead estimates breakpoints as
-      continuous parameters by iterative linearisation, so its locations fall
-      between observations and its slopes differ slightly from a grid fit; the
+      ``n_grid_between`` points between them), as NCI's grid search does.
+      R ``segmented`` estimates breakpoints as continuous parameters, so the
       two agree up to the grid resolution.
-    * Standard errors treat the joinpoint locations as fixed; the residual
-      variance uses ``n - (2k + 2)`` degrees of freedom (NCI counts each
-      joinpoint as a parameter; ``segmented`` does the same), and APC CIs use
-      the t distribution with those df. AAPC CIs use the full covariance of the
-      segment slopes, with the t distribution if the period lies within one
-      segment and the normal otherwise (NCI's rule).
+    * Parametric standard errors treat the joinpoint locations as fixed; the
+      residual variance uses ``n - (2k + 2) - m`` degrees of freedom (NCI
+      counts each joinpoint as a parameter; ``m`` level shifts). AAPC CIs use
+      the full covariance of the segment slopes, with the t distribution if
+      the period lies within one segment and the normal otherwise (NCI).
     * Permutation p-values are ``(1 + #{T* >= T}) / (N + 1)`` with ``T`` the
-      relative SSE reduction ``(SSE_null - SSE_alt) / SSE_alt``; in weighted
-      fits the weighted residuals are permuted. If the null model already
-      fits to rounding error (relative residual norm below 1e-10), no test is
+      relative SSE reduction; in weighted fits the weighted residuals are
+      permuted. If the null model already fits to rounding error, no test is
       done and the null is kept.
-    * WBIC and the Poisson / autocorrelated-error options of NCI are not
-      implemented; for counts with a population offset use
+    * The Poisson / autocorrelated-error options of NCI are not implemented;
+      for counts with a population offset use
       :func:`drugtrends.trends.rate_trend`.
 
     Examples
@@ -553,204 +505,20 @@ def joinpoint(df: pd.DataFrame, x: str = "year", y: str = "rate", se: str | None
     (1, 2013.0)
     >>> r.segments["apc"].round(6).tolist()
     [20.0, -2.0]
+
+    A level shift of 25 % in 2015 on a series growing 5 % a year:
+
+    >>> yrs = np.arange(2005, 2021)
+    >>> rate = 3 * 1.05 ** (yrs - 2005) * np.where(yrs >= 2015, 1.25, 1.0)
+    >>> j = joinpoint(pd.DataFrame({"year": yrs, "rate": rate}), jump_at=2015, method="bic")
+    >>> round(float(j.segments["apc"].iloc[0]), 6), round(float(j.comparability_ratio["estimate"].iloc[0]), 6)
+    (5.0, 1.25)
     """
-    if model not in ("loglinear", "linear"):
-        raise ValueError(f"joinpoint(): model must be 'loglinear' or 'linear', not {model!r}.")
-    if method not in ("permutation", "bic", "bic3"):
-        raise ValueError(f"joinpoint(): method must be 'permutation', 'bic' or 'bic3', not {method!r}.")
-    if not 0 < alpha < 1:
-        raise ValueError(f"joinpoint(): alpha must be between 0 and 1, not {alpha!r}.")
-    if method == "permutation" and n_permutations < 1:
-        raise ValueError(f"joinpoint(): n_permutations must be >= 1 (NCI default 4499), not {n_permutations!r}.")
-    if min_obs_end < 1 or min_obs_between < 0:
-        raise ValueError("joinpoint(): min_obs_end must be >= 1 and min_obs_between >= 0.")
-    cols = [x, y] + ([se] if se else [])
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise UnknownVariableError(f"joinpoint(): column(s) {missing} not in the data; columns: {list(df.columns)}")
-    d = df[cols].copy()
-    for c in cols:
-        d[c] = pd.to_numeric(d[c], errors="coerce")
-    bad = d[d[cols].isna().any(axis=1)]
-    if len(bad):
-        raise ValueError(f"joinpoint(): missing or non-numeric values in {cols} at {x} = "
-                         f"{bad[x].tolist()[:10]}; drop or fill those rows first.")
-    d = d.sort_values(x, kind="stable").reset_index(drop=True)
-    if d[x].duplicated().any():
-        raise ValueError(f"joinpoint(): duplicated {x} values {d.loc[d[x].duplicated(), x].tolist()[:10]}; "
-                         "one row per x value is needed (aggregate or filter by group first).")
-    xv = d[x].to_numpy(float)
-    yv = d[y].to_numpy(float)
-    n = len(xv)
-    if n < 3:
-        raise ValueError(f"joinpoint(): {n} observations; at least 3 are needed.")
-    blist = tuple(_as_breaks(breaks))
-    check_no_breaks(xv, blist, what=f"joinpoint({y} by {x})", allow_breaks=allow_breaks)
-
-    if model == "loglinear":
-        if (yv <= 0).any():
-            raise ValueError(f"joinpoint(): the log-linear model needs {y} > 0; {y} <= 0 at {x} = "
-                             f"{xv[yv <= 0].tolist()[:10]}. Use model='linear' or drop those rows.")
-        z = np.log(yv)
-    else:
-        z = yv.copy()
-    if se:
-        sev = d[se].to_numpy(float)
-        if (sev <= 0).any():
-            raise ValueError(f"joinpoint(): standard errors in {se!r} must be > 0 (found <= 0 at {x} = "
-                             f"{xv[sev <= 0].tolist()[:10]}).")
-        var = (sev / yv) ** 2 if model == "loglinear" else sev ** 2
-        sw = 1.0 / np.sqrt(var)
-        sw = sw / np.exp(np.mean(np.log(sw)))  # relative weights (scale is estimated)
-    else:
-        sw = np.ones(n)
-
-    cand = _candidates(xv, n_grid_between)
-    grid = _Grid(xv, sw, cand, min_obs_end, min_obs_between)
-    notes: list[str] = []
-    kmax = max_joinpoints
-    while kmax > 0 and (n - (2 * kmax + 2) < 1 or len(grid.sets(kmax)) == 0):
-        kmax -= 1
-    if kmax < max_joinpoints:
-        notes.append(f"max_joinpoints lowered from {max_joinpoints} to {kmax}: {n} observations with "
-                     f"min_obs_end={min_obs_end}, min_obs_between={min_obs_between} allow no more.")
-    kmin = min(min_joinpoints, kmax)
-
-    zw = z * sw
-    zred = grid.reduce(zw)[:, None]
-    best: dict[int, tuple[float, np.ndarray]] = {}
-    for k in range(kmin, kmax + 1):
-        sse, arg = grid.min_sse(k, zred)
-        combos = grid.sets(k)
-        taus = cand[combos[arg[0]]] if k else np.zeros(0)
-        best[k] = (float(sse[0]), taus)
-    fits = {k: _exact_fit(xv, z, sw, best[k][1]) for k in best}
-    scale = float(zw @ zw) or 1.0
-
-    rng = np.random.default_rng(seed)
-    if method == "permutation":
-        rows = []
-        ka, kb = kmin, kmax
-        while ka < kb:
-            level = alpha / (kmax - ka)
-            fa, fb = fits[ka], fits[kb]
-            if fa.sse <= 1e-20 * scale:
-                stat, pval = 0.0, 1.0
-                notes.append(f"the {ka}-joinpoint model fits to rounding error: no test of {ka} vs {kb}.")
-            else:
-                stat = (fa.sse - fb.sse) / fb.sse if fb.sse > 0 else np.inf
-                fit_w = fa.fitted_lin * sw
-                perm = rng.permuted(np.broadcast_to(np.arange(n), (n_permutations, n)), axis=1)
-                ystar = fit_w[:, None] + fa.resid_w[perm].T  # (n, N)
-                yred = grid.reduce(ystar)
-                sa, _ = grid.min_sse(ka, yred)
-                sb, _ = grid.min_sse(kb, yred)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    tstar = (sa - sb) / sb
-                tstar = np.where(sb > 0, tstar, np.inf)
-                pval = (1 + int(np.sum(tstar >= stat * (1 - 1e-10)))) / (n_permutations + 1)
-            reject = pval < level
-            rows.append({"null": ka, "alternative": kb, "statistic": stat, "p": pval,
-                         "alpha_level": level, "reject": reject})
-            if reject:
-                ka += 1
-            else:
-                kb -= 1
-        k_sel = ka
-        selection = pd.DataFrame(rows, columns=["null", "alternative", "statistic", "p", "alpha_level", "reject"])
-    else:
-        rows = []
-        for k in range(kmin, kmax + 1):
-            sse = fits[k].sse
-            # SSEs at rounding-error level are all "zero": floor them so the penalty decides
-            ll = math.log(max(sse, 1e-20 * scale) / n)
-            rows.append({"k": k, "sse": sse, "bic": ll + (2 * k + 2) * math.log(n) / n,
-                         "bic3": ll + (3 * k + 2) * math.log(n) / n})
-        selection = pd.DataFrame(rows)
-        crit = "bic" if method == "bic" else "bic3"
-        k_sel = int(selection.loc[selection[crit].idxmin(), "k"])
-        selection["selected"] = selection["k"] == k_sel
-
-    fit = fits[k_sel]
-    k = k_sel
-    L = _slope_matrix(k)
-    slopes = L @ fit.beta
-    scov = L @ fit.cov @ L.T
-    sse_ = np.sqrt(np.clip(np.diag(scov), 0, None))
-    df_res = fit.df
-    tq = stats.t.ppf(1 - alpha / 2, df_res) if df_res > 0 else np.nan
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tstat = slopes / sse_
-        pv = np.where(sse_ > 0, 2 * stats.t.sf(np.abs(tstat), df_res) if df_res > 0 else np.nan,
-                      np.where(slopes == 0, 1.0, 0.0))
-    bounds = np.concatenate([[xv[0]], fit.taus, [xv[-1]]])
-    seg = pd.DataFrame({
-        "segment": np.arange(1, k + 2),
-        "x_start": bounds[:-1], "x_end": bounds[1:],
-        "slope": slopes, "slope_se": sse_,
-        "slope_ci_low": slopes - tq * sse_, "slope_ci_high": slopes + tq * sse_,
-    })
-    if model == "loglinear":
-        seg["apc"] = 100 * np.expm1(slopes)
-        seg["apc_ci_low"] = 100 * np.expm1(seg["slope_ci_low"])
-        seg["apc_ci_high"] = 100 * np.expm1(seg["slope_ci_high"])
-    else:
-        seg["apc"] = np.nan
-        seg["apc_ci_low"] = np.nan
-        seg["apc_ci_high"] = np.nan
-    seg["apc_p"] = pv
-    seg = seg[["segment", "x_start", "x_end", "apc", "apc_ci_low", "apc_ci_high", "apc_p", "slope",
-               "slope_se", "slope_ci_low", "slope_ci_high"]]
-
-    # AAPC
-    if aapc_range is None:
-        ranges = [(xv[0], xv[-1])]
-    elif len(aapc_range) == 2 and np.isscalar(aapc_range[0]):  # type: ignore[index]
-        ranges = [tuple(aapc_range)]  # type: ignore[list-item]
-    else:
-        ranges = list(aapc_range)  # type: ignore[arg-type]
-    aapc = pd.DataFrame([_aapc_row(seg, scov, float(a), float(b), df_res, alpha, model) for a, b in ranges])
-
-    # fitted values with a pointwise CI of the fit
-    X = _design(xv - fit.center, fit.taus - fit.center)
-    se_fit = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", X, fit.cov, X), 0, None))
-    lo_l, hi_l = fit.fitted_lin - tq * se_fit, fit.fitted_lin + tq * se_fit
-    back = np.exp if model == "loglinear" else (lambda v: v)
-    fitted = pd.DataFrame({"x": xv, "y": yv, "fitted": back(fit.fitted_lin),
-                           "residual": yv - back(fit.fitted_lin),
-                           "fitted_ci_low": back(lo_l), "fitted_ci_high": back(hi_l)})
-
-    # joinpoint locations with Lerman profile intervals
-    jrows = []
-    for j, tau in enumerate(fit.taus):
-        lo_b = fit.taus[j - 1] if j > 0 else xv[0]
-        hi_b = fit.taus[j + 1] if j < k - 1 else xv[-1]
-        ci = (np.nan, np.nan)
-        if joinpoint_ci and df_res > 0:
-            ci = _lerman_ci(xv, z, sw, fit.taus, j, lo_b, hi_b, df_res, alpha)
-        jrows.append({"joinpoint": j + 1, "x": tau, "ci_low": ci[0], "ci_high": ci[1]})
-    jp = pd.DataFrame(jrows, columns=["joinpoint", "x", "ci_low", "ci_high"])
-
-    return JoinpointResult(segments=seg, joinpoints=jp, aapc=aapc, fitted=fitted, n_joinpoints=k,
-                           selection=selection, model=model, method=method, x_name=x, y_name=y,
-                           alpha=alpha, df_resid=df_res, breaks=blist, notes=tuple(notes), slope_cov=scov)
-
-
-def _lerman_ci(x: np.ndarray, z: np.ndarray, sw: np.ndarray, taus: np.ndarray, j: int, lo: float, hi: float,
-               df: int, alpha: float, n_grid: int = 400) -> tuple[float, float]:
-    """Profile interval for joinpoint j: {tau : SSE(tau) <= SSE_min (1 + F(1, df) / df)}."""
-    grid = np.linspace(lo, hi, n_grid + 2)[1:-1]
-    grid = np.union1d(grid, [taus[j]])
-    zw = z * sw
-    sse = np.empty(len(grid))
-    for i, t in enumerate(grid):
-        tt = taus.copy()
-        tt[j] = t
-        Xw = _design(x, tt) * sw[:, None]
-        beta, *_ = np.linalg.lstsq(Xw, zw, rcond=None)
-        r = zw - Xw @ beta
-        sse[i] = r @ r
-    smin = sse.min()
-    thr = smin * (1 + stats.f.ppf(1 - alpha, 1, df) / df)
-    ok = grid[sse <= thr]
-    return float(ok.min()), float(ok.max())
+    o = _options(model, max_joinpoints, min_joinpoints, method, n_permutations, alpha, min_obs_end, min_obs_between,
+                 aapc_range, seed, breaks, allow_breaks, n_grid_between, joinpoint_ci, jump_at, ci, n_resamples)
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"joinpoint(): df must be a pandas DataFrame, not {type(df).__name__}.")
+    require_columns(df, [x, y] + ([se] if se else []), what="column")
+    if by is not None and as_list(by):
+        return _fit_by(df, as_list(by), x, y, se, o)
+    return _fit_series(_series(df, x, y, se, o.model, ""), o)

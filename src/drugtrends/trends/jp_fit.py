@@ -1,0 +1,98 @@
+"""Least-squares fits of a joinpoint model at given joinpoint (and jump) locations.
+
+The design is ``[1, x, (x - tau_1)+, ..., (x - tau_k)+, D_1, ..., D_m]`` with
+``D_j = 1{x >= jump_j}`` the level shifts of the jump model (NCI Joinpoint's
+"Jump Model", Chen et al. 2020, J Off Stat 36:49-62). Internal module of
+:func:`drugtrends.trends.joinpoint`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats
+
+__all__ = ["Fit", "design", "exact_fit", "lerman_ci", "slope_matrix", "slopes_at"]
+
+
+def design(x: np.ndarray, taus: Sequence[float], jumps: Sequence[float] = ()) -> np.ndarray:
+    """Columns ``1, x, (x - tau)+ ..., 1{x >= jump} ...`` (x already centred if wanted)."""
+    cols = [np.ones_like(x), x] + [np.maximum(x - t, 0.0) for t in taus]
+    cols += [(x >= j).astype(float) for j in jumps]
+    return np.column_stack(cols)
+
+
+@dataclass
+class Fit:
+    """One fitted model: locations, coefficients (x centred at ``center``), covariance, SSE."""
+
+    taus: np.ndarray
+    beta: np.ndarray
+    cov: np.ndarray
+    sse: float
+    df: int
+    fitted_lin: np.ndarray  # fitted values on the model (log or linear) scale
+    resid_w: np.ndarray     # weighted residuals
+    center: float = 0.0     # x is centred at this value in the design
+    jumps: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+def exact_fit(x: np.ndarray, z: np.ndarray, sw: np.ndarray, taus: Sequence[float],
+              jumps: Sequence[float] = ()) -> Fit:
+    """Weighted least squares at fixed joinpoints; NCI's df ``n - (2k + 2) - m``."""
+    # centre x (years ~ 2000 make X'X ill-conditioned); slopes and jumps do not depend on it
+    c = float(np.mean(x))
+    jumps = np.asarray(jumps, float)
+    X = design(x - c, np.asarray(taus, float) - c, jumps - c)
+    Xw = X * sw[:, None]
+    zw = z * sw
+    q, r = np.linalg.qr(Xw)
+    beta = np.linalg.solve(r, q.T @ zw)
+    rw = zw - Xw @ beta
+    sse = float(rw @ rw)
+    p = 2 * len(taus) + 2 + len(jumps)  # NCI counts each joinpoint as a parameter
+    df = len(x) - p
+    sigma2 = sse / df if df > 0 else np.nan
+    rinv = np.linalg.solve(r, np.eye(r.shape[0]))
+    cov = sigma2 * (rinv @ rinv.T)
+    return Fit(np.asarray(taus, float), beta, cov, sse, df, X @ beta, rw, c, jumps)
+
+
+def slope_matrix(k: int, m: int = 0) -> np.ndarray:
+    """Rows map the coefficients to the k + 1 segment slopes (jump coefficients get 0)."""
+    L = np.zeros((k + 1, k + 2 + m))
+    for i in range(k + 1):
+        L[i, 1] = 1.0
+        L[i, 2:2 + i] = 1.0
+    return L
+
+
+def slopes_at(x: np.ndarray, zw: np.ndarray, sw: np.ndarray, taus: np.ndarray,
+              jumps: Sequence[float] = ()) -> np.ndarray:
+    """Segment slopes for many weighted responses ``zw`` (n, P) at one location set -> (k+1, P)."""
+    c = float(np.mean(x))
+    X = design(x - c, np.asarray(taus, float) - c, np.asarray(jumps, float) - c) * sw[:, None]
+    beta, *_ = np.linalg.lstsq(X, zw, rcond=None)
+    return slope_matrix(len(taus), len(jumps)) @ beta
+
+
+def lerman_ci(x: np.ndarray, z: np.ndarray, sw: np.ndarray, taus: np.ndarray, j: int, lo: float, hi: float,
+              df: int, alpha: float, jumps: Sequence[float] = (), n_grid: int = 400) -> tuple[float, float]:
+    """Lerman (1980) profile interval for joinpoint j: {tau : SSE(tau) <= SSE_min (1 + F(1, df) / df)}."""
+    grid = np.linspace(lo, hi, n_grid + 2)[1:-1]
+    grid = np.union1d(grid, [taus[j]])
+    zw = z * sw
+    sse = np.empty(len(grid))
+    for i, t in enumerate(grid):
+        tt = taus.copy()
+        tt[j] = t
+        Xw = design(x, tt, jumps) * sw[:, None]
+        beta, *_ = np.linalg.lstsq(Xw, zw, rcond=None)
+        r = zw - Xw @ beta
+        sse[i] = r @ r
+    smin = sse.min()
+    thr = smin * (1 + stats.f.ppf(1 - alpha, 1, df) / df)
+    ok = grid[sse <= thr]
+    return float(ok.min()), float(ok.max())

@@ -1,0 +1,153 @@
+"""Grid search of joinpoint locations (internal engine of :func:`drugtrends.trends.joinpoint`).
+
+Every model shares some *base* columns (intercept and slope, plus group
+intercepts or level-shift dummies in the comparison and jump models); they
+are projected out once, so the sum of squared errors of a k-joinpoint model
+for a (reduced) response ``Y`` is ``||Y||^2 - ||Q_h' Y||^2`` with ``Q_h`` an
+orthonormal basis of the reduced hinge columns ``(x - tau)+``. One matrix
+product per block of location sets then evaluates thousands of responses
+(permuted or resampled data sets) at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from drugtrends.errors import InputError
+
+__all__ = ["Grid", "candidates", "location_sets"]
+
+MAX_CHUNK = 6_000_000    # doubles per block in the batched projections (~48 MB)
+MAX_SETS = 3_000_000     # admissible joinpoint location sets per k (refused above: too slow)
+MAX_CACHED = 4_000_000   # doubles of orthonormal bases kept per k (~32 MB)
+
+
+def candidates(x: np.ndarray, n_grid_between: int) -> np.ndarray:
+    """Candidate joinpoint locations: the sorted unique x, plus points between them."""
+    if n_grid_between <= 0:
+        return x.copy()
+    frac = np.arange(n_grid_between + 1) / (n_grid_between + 1)
+    pts = x[:-1, None] + (x[1:] - x[:-1])[:, None] * frac
+    return np.concatenate([pts.ravel(), x[-1:]])
+
+
+def _too_many(k: int, n_cand: int) -> InputError:
+    return InputError(
+        f"joinpoint(): more than {MAX_SETS:,} candidate location sets for {k} joinpoints "
+        f"({n_cand} candidate locations); lower max_joinpoints or n_grid_between.")
+
+
+def location_sets(x: np.ndarray, cand: np.ndarray, k: int, min_end: int, min_between: int) -> np.ndarray:
+    """All admissible sets of ``k`` candidate indices (rows of an (S, k) int array).
+
+    A joinpoint at tau needs >= ``min_end`` observations strictly before the
+    first and strictly after the last joinpoint, and >= ``min_between``
+    observations strictly between consecutive joinpoints (NCI's rule: a
+    joinpoint on an observation does not count that observation). ``x`` is
+    the sorted vector of distinct x values.
+    """
+    n = len(x)
+    if k == 0:
+        return np.zeros((1, 0), dtype=np.int64)
+    n_lt = np.searchsorted(x, cand, side="left")   # #(x < tau)
+    n_le = np.searchsorted(x, cand, side="right")  # #(x <= tau)
+    idx = np.arange(len(cand))
+    combos = idx[n_lt >= min_end][:, None]
+    for _ in range(1, k):
+        last = combos[:, -1]
+        between = n_lt[None, :] - n_le[last][:, None]
+        rows, cols = np.nonzero((between >= min_between) & (idx[None, :] > last[:, None]))
+        if len(rows) > MAX_SETS:
+            raise _too_many(k, len(cand))
+        combos = np.column_stack([combos[rows], cols])
+    combos = combos[(n - n_le)[combos[:, -1]] >= min_end]
+    return combos.astype(np.int64)
+
+
+class Grid:
+    """Orthonormal bases of the reduced hinge columns for every admissible location set.
+
+    Parameters
+    ----------
+    xrow : ndarray (n,)
+        x of every row (rows of several groups may share x values).
+    sw : ndarray (n,)
+        Square roots of the relative weights.
+    base : ndarray (n, q)
+        Unweighted base columns shared by every model (e.g. ``[1, x]``).
+    xu : ndarray
+        Sorted distinct x values the minimum-observation rules count.
+    cand : ndarray
+        Candidate joinpoint locations.
+    min_end, min_between : int
+        NCI minimum-observation rules (see :func:`location_sets`).
+    """
+
+    def __init__(self, xrow: np.ndarray, sw: np.ndarray, base: np.ndarray, xu: np.ndarray, cand: np.ndarray,
+                 min_end: int, min_between: int):
+        self.x, self.sw, self.xu, self.cand = xrow, sw, xu, cand
+        self.min_end, self.min_between = min_end, min_between
+        q0, _ = np.linalg.qr(base * sw[:, None])
+        self.q0 = q0
+        self._sets: dict[int, np.ndarray] = {}
+        self._bases: dict[int, np.ndarray] = {}
+
+    def reduce(self, yw: np.ndarray) -> np.ndarray:
+        """Project the base columns out of weighted responses ``yw`` (n,) or (n, P)."""
+        return yw - self.q0 @ (self.q0.T @ yw)
+
+    def sets(self, k: int) -> np.ndarray:
+        """Admissible location sets for ``k`` joinpoints (cached), as candidate indices."""
+        if k not in self._sets:
+            combos = location_sets(self.xu, self.cand, k, self.min_end, self.min_between)
+            if len(combos) > MAX_SETS:
+                raise _too_many(k, len(self.cand))
+            self._sets[k] = combos
+        return self._sets[k]
+
+    def _basis(self, k: int, combos: np.ndarray) -> np.ndarray:
+        taus = self.cand[combos]  # (S, k)
+        h = np.maximum(self.x[None, :, None] - taus[:, None, :], 0.0) * self.sw[None, :, None]
+        h = h - np.einsum("nj,sjk->snk", self.q0, np.einsum("nj,snk->sjk", self.q0, h))
+        q, _ = np.linalg.qr(h)  # (S, n, k)
+        return q
+
+    def _blocks(self, k: int, chunk: int):
+        combos = self.sets(k)
+        n = len(self.x)
+        if k in self._bases:
+            yield 0, self._bases[k]
+            return
+        if len(combos) * n * k <= MAX_CACHED:
+            self._bases[k] = self._basis(k, combos)
+            yield 0, self._bases[k]
+            return
+        for s0 in range(0, len(combos), chunk):
+            yield s0, self._basis(k, combos[s0:s0 + chunk])
+
+    def min_sse(self, k: int, yred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Minimum SSE over location sets for each column of ``yred`` (n, P), and its set index.
+
+        Bases are built (and cached when small) block by block, so memory
+        stays bounded whatever the number of location sets.
+        """
+        tot = np.einsum("np,np->p", yred, yred)
+        if k == 0:
+            return tot, np.zeros(yred.shape[1], dtype=np.int64)
+        n, p = yred.shape
+        chunk = max(1, min(MAX_CHUNK // max(1, k * p), MAX_CHUNK // max(1, k * n)))
+        best = np.full(p, np.inf)
+        arg = np.zeros(p, dtype=np.int64)
+        for s0, qb in self._blocks(k, chunk):
+            sb = qb.shape[0]
+            for c0 in range(0, sb, chunk):
+                qc = qb[c0:c0 + chunk]
+                m = qc.shape[0]
+                proj = qc.transpose(0, 2, 1).reshape(m * k, n) @ yred  # (m*k, P)
+                sse = tot[None, :] - (proj * proj).reshape(m, k, p).sum(axis=1)
+                j = np.argmin(sse, axis=0)
+                v = sse[j, np.arange(p)]
+                better = v < best
+                best[better] = v[better]
+                arg[better] = j[better] + s0 + c0
+        return np.maximum(best, 0.0), arg

@@ -1,0 +1,404 @@
+"""Result objects of :func:`drugtrends.trends.joinpoint` (frozen, with ``to_frame()``)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from drugtrends.errors import InputError
+from drugtrends.trends import columns as C
+from drugtrends.trends.breaks import Break
+
+__all__ = ["JoinpointBatchResult", "JoinpointResult", "aapc_row", "empirical_aapc", "fmt_time"]
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def fmt_time(v: float) -> str:
+    """Years as integers, ``year + (month-1)/12`` as "Mon YYYY", anything else to 2 decimals."""
+    v = float(v)
+    if v.is_integer():
+        return str(int(v))
+    m = (v - math.floor(v)) * 12
+    if abs(m - round(m)) < 1e-6:
+        return f"{_MONTHS[int(round(m))]} {int(math.floor(v))}"
+    return f"{v:.2f}"
+
+
+def _check_period(segments: pd.DataFrame, a: float, b: float) -> None:
+    lo_all, hi_all = float(segments[C.X_START].min()), float(segments[C.X_END].max())
+    if not (lo_all <= a < b <= hi_all):
+        raise InputError(f"AAPC period [{a:g}, {b:g}] must satisfy {lo_all:g} <= start < end <= {hi_all:g} "
+                         "(the range of the data).")
+
+
+def _overlap(starts: np.ndarray, ends: np.ndarray, a: float, b: float) -> np.ndarray:
+    return np.clip(np.minimum(b, ends) - np.maximum(a, starts), 0.0, None)
+
+
+def aapc_row(segments: pd.DataFrame, cov: np.ndarray, a: float, b: float, df: int, alpha: float,
+             model: str) -> pd.Series:
+    """AAPC over ``[a, b]`` with the parametric interval (t within one segment, else normal, as NCI)."""
+    _check_period(segments, a, b)
+    w = _overlap(segments[C.X_START].to_numpy(float), segments[C.X_END].to_numpy(float), a, b)
+    slopes = segments[C.SLOPE].to_numpy(float)
+    sb = float(w @ slopes / w.sum())
+    se = float(np.sqrt(w @ cov @ w) / w.sum())
+    one_seg = int((w > 0).sum()) == 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if one_seg and df > 0:
+            q, pval, dist = stats.t.ppf(1 - alpha / 2, df), 2 * stats.t.sf(abs(sb / se), df), "t"
+        else:
+            q, pval, dist = stats.norm.ppf(1 - alpha / 2), 2 * stats.norm.sf(abs(sb / se)), "normal"
+    tr = (lambda v: 100 * math.expm1(v)) if model == "loglinear" else (lambda v: v)
+    return pd.Series({C.X_START: a, C.X_END: b, "aapc": tr(sb), C.CI_LOW: tr(sb - q * se),
+                      C.CI_HIGH: tr(sb + q * se), "p": pval, C.SLOPE: sb, "slope_se": se, "dist": dist,
+                      "ci_method": "parametric"})
+
+
+def empirical_aapc(row: pd.Series, boot: Mapping[str, np.ndarray], alpha: float, model: str) -> pd.Series:
+    """Replace the interval of an AAPC row by the empirical quantiles of the resampled AAPCs.
+
+    ``boot`` holds ``bounds`` (B, k+2) segment bounds and ``slopes`` (B, k+1)
+    of every resampled fit (Kim et al. 2017's empirical quantile method).
+    """
+    a, b = float(row[C.X_START]), float(row[C.X_END])
+    bounds, slopes = boot["bounds"], boot["slopes"]
+    w = np.clip(np.minimum(b, bounds[:, 1:]) - np.maximum(a, bounds[:, :-1]), 0.0, None)
+    sb = (w * slopes).sum(axis=1) / w.sum(axis=1)
+    lo, hi = np.quantile(sb, [alpha / 2, 1 - alpha / 2])
+    tr = (lambda v: 100 * math.expm1(v)) if model == "loglinear" else (lambda v: v)
+    out = row.copy()
+    out[C.CI_LOW], out[C.CI_HIGH] = tr(float(lo)), tr(float(hi))
+    out["slope_se"] = float(np.std(sb, ddof=1))
+    # two-sided resampling p-value of slope = 0 (share of resampled AAPCs on the other side of 0)
+    side = np.mean(sb <= 0) if row[C.SLOPE] > 0 else np.mean(sb >= 0)
+    out["p"] = float(min(1.0, 2 * (side * len(sb) + 1) / (len(sb) + 1)))
+    out["dist"] = "empirical"
+    out["ci_method"] = "empirical_quantile"
+    return out
+
+
+# --------------------------------------------------------------------------- result
+@dataclass(frozen=True, eq=False)
+class JoinpointResult:
+    """Result of :func:`drugtrends.trends.joinpoint` (immutable).
+
+    Column names are those of :mod:`drugtrends.trends.columns`.
+
+    Attributes
+    ----------
+    segments : DataFrame
+        One row per segment (:data:`~drugtrends.trends.columns.SEGMENTS`):
+        ``segment``, ``x_start``, ``x_end``, ``apc``, ``apc_ci_low``,
+        ``apc_ci_high``, ``apc_p``, ``slope``, ``slope_se``, ``slope_ci_low``,
+        ``slope_ci_high``, ``ci_method`` (APC columns NaN for the linear
+        model, whose slope is the change in ``y`` units per unit of ``x``).
+    joinpoints : DataFrame
+        ``joinpoint`` (1..k), ``x`` (location), ``ci_low``, ``ci_high``
+        (Lerman grid-profile interval).
+    aapc : DataFrame
+        ``x_start``, ``x_end``, ``aapc``, ``ci_low``, ``ci_high``, ``p``,
+        ``slope``, ``slope_se``, ``dist`` (``"t"`` when the period lies in one
+        segment, else ``"normal"``, as NCI does; ``"empirical"`` for the
+        empirical quantile interval), ``ci_method``.
+    fitted : DataFrame
+        ``x``, ``y``, ``fitted``, ``residual``, ``fitted_ci_low``,
+        ``fitted_ci_high``, ``regime`` (0, 1, ... between level shifts).
+    comparability_ratio : DataFrame
+        Jump model only (else empty), one row per jump:
+        :data:`~drugtrends.trends.columns.COMPARABILITY_RATIO` (``x``,
+        ``estimate``, ``ci_low``, ``ci_high``, ``p``, ``jump``, ``jump_se``,
+        ``x_jump``, ``fitted_before``, ``fitted_after``).
+    n_joinpoints : int
+    selection : DataFrame
+        The sequential permutation tests (``null``, ``alternative``,
+        ``statistic``, ``p``, ``alpha_level``, ``reject``) or the information
+        criteria (``k``, ``sse``, ``bic``, ``bic3``, ``r2_max``, ``wbic``,
+        ``selected``).
+    model, method, ci : str
+    x_name, y_name : str
+    alpha : float
+    df_resid : int
+    jumps : tuple of float
+        Level-shift locations (first x of each new regime).
+    breaks : tuple of Break
+        Breaks declared for the series (plots mark them).
+    notes : tuple of str
+        Caveats met while fitting (capped maximum, perfect fit...).
+    """
+
+    segments: pd.DataFrame
+    joinpoints: pd.DataFrame
+    aapc: pd.DataFrame
+    fitted: pd.DataFrame
+    n_joinpoints: int
+    selection: pd.DataFrame
+    model: str
+    method: str
+    x_name: str
+    y_name: str
+    alpha: float
+    df_resid: int
+    breaks: tuple[Break, ...] = ()
+    notes: tuple[str, ...] = ()
+    slope_cov: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
+    comparability_ratio: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(C.COMPARABILITY_RATIO)))
+    jumps: tuple[float, ...] = ()
+    ci: str = "parametric"
+    resamples: Mapping[str, np.ndarray] | None = field(default=None, repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The segments table (a copy): one row per segment with APCs and CIs.
+
+        Examples
+        --------
+        >>> from drugtrends.trends import joinpoint
+        >>> d = pd.DataFrame({"year": range(2000, 2012), "rate": 10 * 1.05 ** np.arange(12)})
+        >>> joinpoint(d, max_joinpoints=0).to_frame()[["x_start", "x_end", "apc"]].round(6)
+           x_start   x_end  apc
+        0   2000.0  2011.0  5.0
+        """
+        return self.segments.copy()
+
+    # ---------------------------------------------------------------- AAPC
+    def aapc_over(self, x_start: float, x_end: float) -> pd.Series:
+        """AAPC (or average slope for the linear model) over ``[x_start, x_end]``.
+
+        The segment slopes are averaged with weights equal to the length of
+        each segment inside the period; the parametric interval uses the t
+        distribution when the period lies in one segment, else the normal
+        (as NCI does); with ``ci="empirical_quantile"`` the interval is the
+        quantiles of the resampled AAPCs.
+
+        Parameters
+        ----------
+        x_start, x_end : float
+            Period, with ``min(x) <= x_start < x_end <= max(x)`` of the fitted
+            data (else InputError).
+
+        Returns
+        -------
+        pandas.Series
+            ``x_start``, ``x_end``, ``aapc`` (percent a year for the loglinear
+            model, average slope in ``y`` units for the linear one),
+            ``ci_low``, ``ci_high``, ``p``, ``slope`` (average slope on the
+            model scale), ``slope_se``, ``dist``, ``ci_method``.
+
+        Examples
+        --------
+        >>> from drugtrends.trends import joinpoint
+        >>> d = pd.DataFrame({"year": range(2000, 2012), "rate": 10 * 1.05 ** np.arange(12)})
+        >>> r = joinpoint(d, max_joinpoints=0)
+        >>> round(float(r.aapc_over(2003, 2008)["aapc"]), 6)
+        5.0
+        """
+        row = aapc_row(self.segments, self.slope_cov, float(x_start), float(x_end), self.df_resid,
+                       self.alpha, self.model)
+        if self.resamples is not None:
+            row = empirical_aapc(row, self.resamples, self.alpha, self.model)
+        return row
+
+    # ------------------------------------------------------------- summary
+    def summary(self, digits: int = 1, x_format: Any = None) -> str:
+        """One sentence describing the trend, with CIs, e.g. for a report.
+
+        Segments whose slope is not significant at ``alpha`` are "stable"
+        (or "then levelled off" after a significant segment). ``x_format``
+        formats the x values (default: whole years as integers, monthly
+        ``year + (month-1)/12`` values as "Feb 2016").
+
+        Parameters
+        ----------
+        digits : int, default 1
+            Decimals of the APCs (or slopes, linear model) and their CIs.
+        x_format : callable, optional
+            Function from an x value (float) to its text; default as above.
+
+        Returns
+        -------
+        str
+            One clause per segment joined by commas: direction and APC
+            (``%`` a year; slope in ``y`` units for the linear model), its
+            ``(1 - alpha)`` CI, and the x range of the segment.
+
+        Examples
+        --------
+        >>> from drugtrends.trends import joinpoint
+        >>> d = pd.DataFrame({"year": range(2000, 2012), "rate": 10 * 1.05 ** np.arange(12)})
+        >>> joinpoint(d, max_joinpoints=0).summary()
+        'rose 5.0% a year (95% CI 5.0 to 5.0) from 2000 to 2011'
+        """
+        fx = x_format or fmt_time
+        conf = int(round(100 * (1 - self.alpha)))
+        parts = []
+        prev_sig = None
+        segs = self.segments.reset_index(drop=True)
+        for i, s in segs.iterrows():
+            sig = bool(s[C.APC_P] < self.alpha) if not np.isnan(s[C.APC_P]) else False
+            if self.model == "loglinear":
+                val, lo, hi, unit = s[C.APC], s[C.APC_CI_LOW], s[C.APC_CI_HIGH], "%"
+            else:
+                val, lo, hi, unit = s[C.SLOPE], s["slope_ci_low"], s["slope_ci_high"], ""
+            ci = f"{conf}% CI {lo:.{digits}f} to {hi:.{digits}f}"
+            if sig:
+                verb = "rose" if val > 0 else "fell"
+                amount = f"{abs(val):.{digits}f}{unit}" if unit else f"by {abs(val):.{digits}f}"
+                txt = f"{verb} {amount} a year ({ci})"
+            elif i > 0 and prev_sig:
+                txt = f"levelled off ({val:+.{digits}f}{unit} a year, {ci})"
+            else:
+                txt = f"was stable ({val:+.{digits}f}{unit} a year, {ci})"
+            if len(segs) == 1:
+                txt += f" from {fx(s[C.X_START])} to {fx(s[C.X_END])}"
+            elif i == 0:
+                txt += f" until {fx(s[C.X_END])}"
+            elif i < len(segs) - 1:
+                txt = f"then {txt} until {fx(s[C.X_END])}"
+            else:
+                txt = f"then {txt}"
+            parts.append(txt)
+            prev_sig = sig
+        return ", ".join(parts)
+
+    def __str__(self) -> str:  # pragma: no cover - convenience
+        return f"Joinpoint ({self.model}, {self.n_joinpoints} joinpoint(s)): {self.summary()}"
+
+    # ---------------------------------------------------------------- plot
+    def plot(self, ax: Any = None, *, title: str | None = None, ylabel: str | None = None,
+             source: str | None = None) -> Any:
+        """Quick look: observed values, fitted segments, joinpoints, jumps and comparability breaks.
+
+        A plain matplotlib figure (title, axis labels, CI band of the fit,
+        break markers, the level shifts of a jump model drawn as vertical
+        dashed lines between the two regimes, source line). The statistics
+        layer never imports the presentation layer, so for the house-style
+        figure used in reports call :func:`drugtrends.plots.joinpoint_plot`.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+        title : str, optional
+            Default: :meth:`summary`.
+        ylabel : str, optional
+            Default: the y column name (give units, e.g. "Deaths per 100,000").
+        source : str, optional
+            Data source line; default names the method only.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure holding ``ax`` (a new one when ``ax`` is None).
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> from drugtrends.trends import joinpoint
+        >>> d = pd.DataFrame({"year": range(2000, 2012), "rate": 10 * 1.05 ** np.arange(12)})
+        >>> fig = joinpoint(d, max_joinpoints=0).plot(ylabel="Rate per 100,000")
+        >>> type(fig).__name__
+        'Figure'
+        >>> plt.close(fig)
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 4))
+        f = self.fitted
+        ax.plot(f[C.X], f[C.Y], "o", color="0.35", label="observed")
+        conf = int(round(100 * (1 - self.alpha)))
+        for r, piece in f.groupby(C.REGIME, sort=True):
+            first = r == f[C.REGIME].min()
+            ax.plot(piece[C.X], piece[C.FITTED], "-", color="C0", lw=2, label="joinpoint fit" if first else None)
+            ax.fill_between(piece[C.X], piece[C.FITTED_CI_LOW], piece[C.FITTED_CI_HIGH], color="C0", alpha=0.2,
+                            label=f"{conf}% CI of the fit" if first else None)
+        for i, j in enumerate(self.comparability_ratio.itertuples(index=False)):
+            ax.plot([j.x_jump] * 2, [j.fitted_before, j.fitted_after], "--", color="C1", lw=1.5,
+                    label=f"jump (ratio {j.estimate:.2f})" if i == 0 else None)
+        for _, j in self.joinpoints.iterrows():
+            ax.axvline(j[C.X], color="C0", ls=":", lw=1)
+        for b in self.breaks:
+            if b.at is not None and float(b.at) not in self.jumps:
+                ax.axvline(float(b.at), color="C3", ls="--", lw=1, label=f"break: {b.reason[:40]}")
+        ax.set_xlabel(self.x_name)
+        ax.set_ylabel(ylabel or self.y_name)
+        ax.set_title(title or self.summary(), fontsize=8, loc="left", wrap=True)
+        ax.annotate(source or f"Joinpoint regression ({self.model}, {self.method}), drugtrends", (0, -0.15),
+                    xycoords="axes fraction", fontsize=7, va="top")
+        ax.legend(fontsize=8)
+        return ax.figure
+
+
+# --------------------------------------------------------------------- batch result
+@dataclass(frozen=True, eq=False)
+class JoinpointBatchResult:
+    """Result of :func:`drugtrends.trends.joinpoint` with ``by=`` (immutable).
+
+    Every table is the concatenation of the per-group tables with the group
+    columns first (column names of :mod:`drugtrends.trends.columns`).
+
+    Attributes
+    ----------
+    by : tuple of str
+        The group columns.
+    segments, aapc, joinpoints, fitted, selection, comparability_ratio : DataFrame
+        As in :class:`JoinpointResult`, with the group columns first, and
+        ``n_joinpoints`` on the segments table.
+    results : dict
+        Group key (a tuple of the group values) -> :class:`JoinpointResult`.
+    seconds : float
+        Wall-clock time of the fits.
+    """
+
+    by: tuple[str, ...]
+    segments: pd.DataFrame
+    aapc: pd.DataFrame
+    joinpoints: pd.DataFrame
+    fitted: pd.DataFrame
+    selection: pd.DataFrame
+    comparability_ratio: pd.DataFrame
+    results: Mapping[tuple, JoinpointResult] = field(repr=False)
+    seconds: float = 0.0
+
+    def to_frame(self) -> pd.DataFrame:
+        """The segments table of every group (a copy)."""
+        return self.segments.copy()
+
+    def __getitem__(self, key: Any) -> JoinpointResult:
+        """The result of one group: ``res["Male"]`` or ``res[("opioids", "Male")]``."""
+        k = key if isinstance(key, tuple) else (key,)
+        if k not in self.results:
+            some = list(self.results)[:5]
+            raise KeyError(f"no group {k!r} in this joinpoint result; groups look like {some}")
+        return self.results[k]
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    @classmethod
+    def combine(cls, by: tuple[str, ...], results: Mapping[tuple, JoinpointResult],
+                seconds: float = 0.0) -> JoinpointBatchResult:
+        """Stack the per-group tables, group columns first."""
+        def stack(attr: str) -> pd.DataFrame:
+            frames = []
+            for key, r in results.items():
+                t = getattr(r, attr).copy()
+                if attr == "segments":
+                    t["n_joinpoints"] = r.n_joinpoints
+                for i, col in enumerate(by):
+                    t.insert(i, col, key[i])
+                frames.append(t)
+            return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(by))
+
+        return cls(by=by, segments=stack("segments"), aapc=stack("aapc"), joinpoints=stack("joinpoints"),
+                   fitted=stack("fitted"), selection=stack("selection"),
+                   comparability_ratio=stack("comparability_ratio"), results=dict(results), seconds=seconds)
