@@ -72,11 +72,15 @@ def test_prevalence_columns_and_types(prev):
     assert str(prev["year"].dtype) == "Int64" and str(prev["age_min"].dtype) == "Int64"
     assert prev["region"].notna().all() and prev["subregion"].notna().all()
     assert set(prev["region"].astype(str)) == {"Africa", "Americas", "Asia", "Europe", "Oceania"}
-    assert set(prev["substance"].astype(str)) == {
+    assert set(prev["substance_group"].astype(str)) == {
         "cannabis", "cocaine", "amphetamines", "ecstasy", "prescription_stimulants", "opioids", "opiates",
         "prescription_opioids", "tranquillizers_sedatives", "nps"}
-    # non-NPS sheets are annual prevalence
-    assert (prev.loc[prev.sheet != "NPS", "period"] == "past_year").all()
+    other = prev.sheet != "NPS"
+    assert (prev.loc[other, "substance"].astype(str) == prev.loc[other, "substance_group"].astype(str)).all()
+    # non-NPS sheets are annual prevalence, except rows whose notes give a 30-day recall
+    month = other & (prev.period == "past_month")
+    assert (prev.loc[other & ~month, "period"] == "past_year").all()
+    assert prev.loc[month, "notes"].str.contains("(?i)30 days|past month|last month").all() and month.sum() >= 2
     assert set(prev.loc[prev.sheet == "NPS", "period"].astype(str)) == {"lifetime", "past_year", "past_month"}
     # no country name with stray spaces (e.g. 'United States of America ' in Opioids)
     assert (prev["country"].astype(str) == prev["country"].astype(str).str.strip()).all()

@@ -34,7 +34,7 @@ Hierarchy (each substance has at most one parent)::
     ├── natural_semisynthetic_opioids_methadone      (T40.2-T40.3, VSRR aggregate)
     └── natural_semisynthetic_synthetic_opioids      (T40.2-T40.4, VSRR aggregate)
     hallucinogens
-    ├── lsd, mushrooms, ketamine, pcp
+    ├── lsd, mushrooms, pcp
     tranquillizers_sedatives
     ├── tranquillizers
     │   └── benzodiazepines
@@ -42,9 +42,13 @@ Hierarchy (each substance has at most one parent)::
         └── barbiturates
     inhalants
     └── poppers
-    nps
+    nps                                     (UNODC's NPS sheets)
+    ├── ketamine                            (NSDUH asks it among hallucinogens)
     ├── synthetic_cannabinoids
-    └── synthetic_cathinones
+    ├── synthetic_cathinones
+    │   └── mephedrone
+    ├── piperazines, salvia, khat, kratom
+    └── other_nps                           (an NPS the source names "other NPS")
     cocaine_heroin_methamphetamine          (NHANES "HardDrugs" aggregate)
     over_the_counter, other_drugs
 
@@ -164,8 +168,6 @@ _SUBSTANCES: tuple[Substance, ...] = (
     _S("hallucinogens", "Hallucinogens", "hallucinogènes", None, "T40.8-T40.9"),
     _S("lsd", "LSD", "LSD", "hallucinogens", "T40.8"),
     _S("mushrooms", "Hallucinogenic mushrooms", "champignons hallucinogènes", "hallucinogens", None, None, "Psilocybin mushrooms."),
-    _S("ketamine", "Ketamine", "kétamine", "hallucinogens", None, "N01AX03",
-       "Dissociative; NSDUH counts it among hallucinogens, UNODC lists it with NPS."),
     _S("pcp", "PCP (phencyclidine)", "PCP (phencyclidine)", "hallucinogens"),
     # tranquillizers and sedatives
     _S("tranquillizers_sedatives", "Tranquillizers and sedatives (non-medical use)", "tranquillisants/sédatifs",
@@ -182,6 +184,16 @@ _SUBSTANCES: tuple[Substance, ...] = (
        "Substances not under international control at the time of survey ('legal highs'); UNODC includes ketamine and plant-based NPS."),
     _S("synthetic_cannabinoids", "Synthetic cannabinoids", "cannabinoïdes de synthèse", "nps"),
     _S("synthetic_cathinones", "Synthetic cathinones", "cathinones de synthèse", "nps", None, None, "Mephedrone, MDPV, 3-MMC..."),
+    _S("ketamine", "Ketamine", "kétamine", "nps", None, "N01AX03",
+       "Dissociative anaesthetic; UNODC and the EU drugs agency report it with NPS (its parent here); "
+       "NSDUH counts it among hallucinogens."),
+    _S("mephedrone", "Mephedrone (4-MMC)", "méphédrone (4-MMC)", "synthetic_cathinones"),
+    _S("piperazines", "Piperazines (BZP...)", "pipérazines (BZP...)", "nps"),
+    _S("salvia", "Salvia divinorum", "Salvia divinorum", "nps", note="Plant-based NPS."),
+    _S("khat", "Khat", "khat", "nps", note="Plant-based NPS (Catha edulis)."),
+    _S("kratom", "Kratom (Mitragyna speciosa)", "kratom (Mitragyna speciosa)", "nps", note="Plant-based NPS."),
+    _S("other_nps", "Other NPS", "autres NPS", "nps",
+       note="An NPS category the source names 'other NPS' (often excluding ketamine and synthetic cannabinoids)."),
     # other aggregates and residual categories
     _S("cocaine_heroin_methamphetamine", "Cocaine, heroin or methamphetamine", "cocaïne, héroïne ou méthamphétamine",
        note="NHANES 'HardDrugs' (DUQ240): ever used cocaine, heroin or methamphetamine."),
@@ -192,7 +204,7 @@ _SUBSTANCES: tuple[Substance, ...] = (
 _BY_ID: dict[str, Substance] = {s.id: s for s in _SUBSTANCES}
 
 #: Sources whose codes :func:`from_source` understands.
-SOURCES = ("teds", "nsduh", "uci", "unodc", "vsrr", "nhanes")
+SOURCES = ("teds", "nsduh", "uci", "unodc", "vsrr", "nhanes", "nchs")
 
 # ---------------------------------------------------------------------------
 # Source mappings: (code, label as published, substance id or None, note)
@@ -390,6 +402,31 @@ _UNODC = (
     ("Coca-type", "subgroup 7.1", "cocaine", "coca leaf and coca bush"),
     ("LSD", "drug 2.1; subgroup 7.1", "lsd", ""),
     ("Ketamine", "drug 2.1; NPS substance 1.2/1.4", "ketamine", ""),
+    # NPS sheets of 1.2/1.4: 'NPS type: substance' as published (drug_detail)
+    ("Ketamine: Ketamine", "NPS detail 1.2/1.4", "ketamine", ""),
+    ("Synthetic cannabinoids: Synthetic cannabinoids", "NPS detail 1.2/1.4", "synthetic_cannabinoids", ""),
+    ("Miscellaneous NPS: NPS", "NPS detail 1.2/1.4", "nps", "any NPS"),
+    ("Miscellaneous NPS: Mephedrone", "NPS detail 1.2/1.4", "mephedrone", ""),
+    ("Miscellaneous NPS: Mephedrone (4-methylmethcathinone, 4-MMC)", "NPS detail 1.2/1.4", "mephedrone", ""),
+    ("Miscellaneous NPS: Synthetic cathinones", "NPS detail 1.2/1.4", "synthetic_cathinones", ""),
+    ("Miscellaneous NPS: Synthetic cathinones and other stimulant NPS", "NPS detail 1.2/1.4", "synthetic_cathinones",
+     "includes other stimulant NPS"),
+    ("Miscellaneous NPS: 3-MMC", "NPS detail 1.2/1.4", "synthetic_cathinones", "3-methylmethcathinone"),
+    ("Miscellaneous NPS: MDPV", "NPS detail 1.2/1.4", "synthetic_cathinones", "methylenedioxypyrovalerone"),
+    ("Miscellaneous NPS: Piperazines", "NPS detail 1.2/1.4", "piperazines", ""),
+    ("Miscellaneous NPS: BZP", "NPS detail 1.2/1.4", "piperazines", "benzylpiperazine"),
+    ("Miscellaneous NPS: Kratom", "NPS detail 1.2/1.4", "kratom", ""),
+    ("Miscellaneous NPS: 4-FA", "NPS detail 1.2/1.4", "other_nps", "4-fluoroamphetamine"),
+    ("Miscellaneous NPS: Galaxy", "NPS detail 1.2/1.4", "other_nps", "brand name"),
+    ("Miscellaneous NPS: Pregabalin", "NPS detail 1.2/1.4", "other_nps", "medicine reported on the NPS sheet"),
+    ("Miscellaneous NPS: Other NPS", "NPS detail 1.2/1.4", "other_nps", ""),
+    ("Miscellaneous NPS: Other NPS (except ketamine and SCRA)", "NPS detail 1.2/1.4", "other_nps", ""),
+    ('Miscellaneous NPS: Other NPS (except ketamine and "magic mushrooms")', "NPS detail 1.2/1.4", "other_nps", ""),
+    ("Plant-based substances: Salvia Divinorum", "NPS detail 1.2/1.4", "salvia", ""),
+    ("Plant-based substances: Khat", "NPS detail 1.2/1.4", "khat", ""),
+    ("Plant-based substances: Mitragyna speciosa (kratom)-leaves", "NPS detail 1.2/1.4", "kratom", "leaves"),
+    ("Plant-based substances: Mitragyna speciosa (kratom)-liquid", "NPS detail 1.2/1.4", "kratom", "liquid"),
+    ('Plant-based substances: "magic mushrooms"', "NPS detail 1.2/1.4", "mushrooms", ""),
     ("Heroin", "drug 2.1; drug name 7.1", "heroin", ""),
     ("Opium", "drug 2.1; drug name 7.1", "opium", ""),
     ("Pharmaceutical opioids", "drug 2.1; subgroup 7.1", "prescription_opioids", ""),
@@ -444,7 +481,18 @@ _NHANES = (
     ("DUQ330", "ever used methamphetamine", "methamphetamine", "official DUQ file"),
 )
 
-_TABLES = {"teds": _TEDS, "nsduh": _NSDUH, "uci": _UCI, "unodc": _UNODC, "vsrr": _VSRR, "nhanes": _NHANES}
+_NCHS = (
+    # PANEL of "Drug overdose death rates, by drug type, sex, age, race, and Hispanic origin" (data.cdc.gov 95ax-ymtc)
+    ("All drug overdose deaths", "panel 0", "all_drugs", ""),
+    ("Drug overdose deaths involving any opioid", "panel 1", "opioids", ""),
+    ("Drug overdose deaths involving natural and semisynthetic opioids", "panel 2", "natural_semisynthetic_opioids", ""),
+    ("Drug overdose deaths involving methadone", "panel 3", "methadone", ""),
+    ("Drug overdose deaths involving other synthetic opioids (other than methadone)", "panel 4",
+     "synthetic_opioids", ""),
+    ("Drug overdose deaths involving heroin", "panel 5", "heroin", ""),
+)
+
+_TABLES = {"nchs": _NCHS, "teds": _TEDS, "nsduh": _NSDUH, "uci": _UCI, "unodc": _UNODC, "vsrr": _VSRR, "nhanes": _NHANES}
 
 
 # ---------------------------------------------------------------------------
@@ -604,7 +652,7 @@ def _norm(source: str, code: object) -> str:
             code = int(code)
         return str(code).strip().upper()
     text = re.sub(r"\s+", " ", str(code).translate(_QUOTES)).strip()
-    if source in ("unodc", "vsrr", "uci", "nhanes"):
+    if source in ("unodc", "vsrr", "uci", "nhanes", "nchs"):
         return text.casefold()
     return text.upper()
 
@@ -687,7 +735,7 @@ def from_source(source: str, code: object) -> str | None:
 
     Parameters
     ----------
-    source : {"teds", "nsduh", "uci", "unodc", "vsrr", "nhanes"}
+    source : {"teds", "nsduh", "uci", "unodc", "vsrr", "nhanes", "nchs"}
         The data source.
     code : str or int
         * ``teds``: a ``SUB1``/``SUB2``/``SUB3`` value (1..20, -9) or a flag
@@ -701,7 +749,8 @@ def from_source(source: str, code: object) -> str | None:
         * ``vsrr``: an ``Indicator`` value (matched by label, else by its set
           of ICD-10 T-codes);
         * ``nhanes``: a variable of NHANESraw (``Marijuana``, ``HardDrugs``)
-          or of the official DUQ file.
+          or of the official DUQ file;
+        * ``nchs``: a ``PANEL`` of the NCHS overdose death-rate table.
 
     Returns
     -------
@@ -753,7 +802,7 @@ def mapping(source: str) -> pd.DataFrame:
 
     Parameters
     ----------
-    source : {"teds", "nsduh", "uci", "unodc", "vsrr", "nhanes"}
+    source : {"teds", "nsduh", "uci", "unodc", "vsrr", "nhanes", "nchs"}
 
     Returns
     -------

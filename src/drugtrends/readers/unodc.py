@@ -45,7 +45,13 @@ Conventions of the prevalence tables (1.2 and 1.4)
 * ``adjustment`` holds the UNODC adjustment codes of 1.2 (a = adjusted for age,
   e = adjusted from lifetime/monthly prevalence, ...: see the sheet footnotes);
 * ``drug_detail`` is the NPS type and substance of the NPS sheets
-  ("Synthetic cannabinoids: Synthetic cannabinoids", "Ketamine: Ketamine").
+  ("Synthetic cannabinoids: Synthetic cannabinoids", "Ketamine: Ketamine");
+  ``substance`` is the substance as published (NPS rows: ``ketamine``,
+  ``synthetic_cannabinoids``, ``mephedrone``...; ``nps`` only for unspecified
+  NPS) and ``substance_group`` the sheet (``nps``);
+* ``indicator``, ``period`` corrected from the notes, ``method_class``,
+  ``scope``, ``design_era``, ``comparability_group``, ``break_code`` and
+  ``break_reason`` come from :func:`drugtrends.comparability.annotate_prevalence`.
 """
 
 from __future__ import annotations
@@ -82,9 +88,10 @@ _REFETCH = f"Re-fetch it with `drugtrends fetch {DATASET} --force`."
 
 #: Columns of the tidy prevalence tables (1.2 and 1.4), in order.
 PREVALENCE_COLUMNS = [
-    "region", "subregion", "country", "substance", "drug_detail", "period", "year", "year_label",
-    "age_group", "age_min", "age_max", "best", "low", "high", "male", "female",
-    "source", "method", "adjustment", "notes", "sheet", "row",
+    "region", "subregion", "country", "substance", "substance_group", "drug_detail", "indicator", "period",
+    "year", "year_label", "age_group", "age_min", "age_max", "best", "low", "high", "male", "female",
+    "source", "method", "method_class", "adjustment", "scope", "notes", "design_era", "comparability_group",
+    "break_code", "break_reason", "sheet", "row",
 ]
 #: Columns of the tidy expert-perception table (2.1).
 TREND_COLUMNS = [
@@ -94,7 +101,7 @@ TREND_COLUMNS = [
 #: Columns of the tidy seizures table (7.1).
 SEIZURE_COLUMNS = [
     "region", "subregion", "country", "iso3", "year", "drug_group", "drug_subgroup", "drug_name",
-    "substance", "is_total", "kilograms", "row",
+    "substance", "is_total", "kilograms", "tonnes", "row",
 ]
 #: Ordered levels of the expert perception (2.1); "Not known" becomes NaN.
 PERCEPTION_LEVELS = [
@@ -411,10 +418,11 @@ def _prevalence_rows(rows: list[tuple], path: Path, sheet: str, default_period: 
             t = _text(_cell(r, c["nps_type"]))
             if t is not None:
                 nps_type = t
-        detail = None
+        detail, row_substance = None, substance
         if "substance_detail" in c:
             sd = _text(_cell(r, c["substance_detail"]))
             detail = ": ".join(x for x in (nps_type, sd) if x) or None
+            row_substance = _nps_substance(detail, nps_type, sd, notes) if substance == "nps" else substance
         year, year_label, ynote = parse_year(_cell(r, c["year"]))
         age_group, age_min, age_max, anote = parse_age_group(_cell(r, c["age"]))
         notes += [n for n in (ynote, anote) if n]
@@ -430,8 +438,8 @@ def _prevalence_rows(rows: list[tuple], path: Path, sheet: str, default_period: 
         if method is None and youth:
             method = _method_from_coverage(age_group)
         base = {
-            "region": region, "subregion": subregion, "country": country, "substance": substance,
-            "drug_detail": detail, "year": year, "year_label": year_label, "age_group": age_group,
+            "region": region, "subregion": subregion, "country": country, "substance": row_substance,
+            "substance_group": substance, "drug_detail": detail, "year": year, "year_label": year_label, "age_group": age_group,
             "age_min": age_min, "age_max": age_max, "source": _text(_cell(r, c["source"])),
             "method": method, "adjustment": _text(_cell(r, c.get("adjustment"))), "sheet": sheet, "row": i + 1,
         }
@@ -456,8 +464,25 @@ def _prevalence_rows(rows: list[tuple], path: Path, sheet: str, default_period: 
     return out
 
 
+def _nps_substance(detail: str | None, nps_type: str | None, name: str | None, notes: list[str]) -> str:
+    """Taxonomy id of an NPS-sheet row from its 'NPS type: substance' (``nps`` when unmapped, with a note)."""
+    for cand in (detail, (detail or "").split(". ")[0], name, nps_type):
+        if cand:
+            try:
+                sub = taxonomy.from_source("unodc", cand)
+            except UnknownVariableError:
+                continue
+            if sub is not None:
+                return sub
+    if detail:
+        notes.append(f"NPS {detail!r} not in the taxonomy: filed as nps")
+    return "nps"
+
+
 def _prevalence_frame(records: list[dict]) -> pd.DataFrame:
-    df = pd.DataFrame.from_records(records, columns=PREVALENCE_COLUMNS)
+    from drugtrends.comparability import annotate_prevalence
+
+    df = pd.DataFrame.from_records(records, columns=[c for c in PREVALENCE_COLUMNS if c in records[0]])
     for col in ("best", "low", "high", "male", "female"):
         df[col] = df[col].astype("float64")
     for col in ("year", "age_min", "age_max", "row"):
@@ -465,10 +490,13 @@ def _prevalence_frame(records: list[dict]) -> pd.DataFrame:
     for col in ("year_label", "adjustment", "notes"):
         df[col] = df[col].astype("string")
     df["period"] = pd.Categorical(df["period"], categories=_PERIODS, ordered=True)
-    df["substance"] = pd.Categorical(df["substance"], categories=taxonomy.ids())
     for col in ("region", "subregion", "country", "drug_detail", "age_group", "source", "method", "sheet"):
         df[col] = df[col].astype("category")
-    return df
+    df = annotate_prevalence(df)
+    for col in ("substance", "substance_group"):
+        df[col] = pd.Categorical(df[col].astype(object), categories=taxonomy.ids())
+    df["indicator"] = pd.Categorical(df["indicator"].astype(object), categories=["prevalence", "high_risk_use"])
+    return df[PREVALENCE_COLUMNS]
 
 
 def _prevalence_schema():
@@ -520,13 +548,17 @@ def read_prevalence(path: str | os.PathLike[str]) -> pd.DataFrame:
     pandas.DataFrame
         Long form, one row per published estimate and period, columns
         :data:`PREVALENCE_COLUMNS`: ``region``, ``subregion``, ``country``,
-        ``substance`` (taxonomy id of the sheet), ``drug_detail`` (NPS sheet),
-        ``period`` (``past_year``; NPS sheet: ``lifetime``/``past_year``/
-        ``past_month``), ``year`` (Int64), ``year_label``, ``age_group``,
+        ``substance`` (taxonomy id of the substance as published),
+        ``substance_group`` (of the sheet), ``drug_detail`` (NPS sheet),
+        ``indicator`` (``prevalence``/``high_risk_use``), ``period``
+        (``past_year``, or ``past_month`` when the notes say so; NPS sheet:
+        ``lifetime``/``past_year``/``past_month``), ``year`` (Int64), ``year_label``, ``age_group``,
         ``age_min``, ``age_max`` (Int64), ``best``, ``low``, ``high``,
         ``male``, ``female`` (float, percent), ``source``, ``method``,
-        ``adjustment``, ``notes``, ``sheet``, ``row`` (Excel row number).
-        See the module docstring for the conventions.
+        ``method_class``, ``adjustment``, ``scope``, ``notes``, ``design_era``,
+        ``comparability_group``, ``break_code``, ``break_reason``, ``sheet``,
+        ``row`` (Excel row number). See the module docstring and
+        :mod:`drugtrends.comparability` for the conventions.
 
     Raises
     ------
@@ -732,7 +764,8 @@ def read_seizures(path: str | os.PathLike[str]) -> pd.DataFrame:
     pandas.DataFrame
         One row per published row (the file repeats some rows: they are kept,
         as published); columns :data:`SEIZURE_COLUMNS`. ``kilograms`` is a float
-        (NaN when blank); ``substance`` is the taxonomy id of the drug name,
+        (NaN when blank; every 7.1 quantity is in kilograms), ``tonnes`` the
+        same quantity / 1000; ``substance`` is the taxonomy id of the drug name,
         else sub-group, else group (NaN for precursors); ``is_total`` marks the
         "Reported total ..." and "Total ..." rows, which already include the
         other rows of their group: never add them to their components.
@@ -772,12 +805,13 @@ def read_seizures(path: str | os.PathLike[str]) -> pd.DataFrame:
             "region": _text(_cell(r, c["region"])), "subregion": _text(_cell(r, c["subregion"])),
             "country": country, "iso3": _text(_cell(r, c.get("iso3"))), "year": year,
             "drug_group": g, "drug_subgroup": sg, "drug_name": name, "substance": _substance_of(name, sg, g),
-            "is_total": is_total, "kilograms": kg, "row": i + 1,
+            "is_total": is_total, "kilograms": kg, "tonnes": np.nan, "row": i + 1,
         })
     df = pd.DataFrame.from_records(recs, columns=SEIZURE_COLUMNS)
     df["year"] = df["year"].astype("float64").astype("Int64")
     df["row"] = df["row"].astype("Int64")
     df["kilograms"] = df["kilograms"].astype("float64")
+    df["tonnes"] = df["kilograms"] / 1000
     df["is_total"] = df["is_total"].astype(bool)
     df["substance"] = pd.Categorical(df["substance"], categories=taxonomy.ids())
     for col in ("region", "subregion", "country", "iso3", "drug_group", "drug_subgroup", "drug_name"):

@@ -1,0 +1,179 @@
+"""Indicator semantics and comparability groups (issue 13), on the real UNODC annex and on small frames."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from _data import real_file
+
+from drugtrends import comparability as cmp
+from drugtrends import taxonomy
+from drugtrends.errors import UnknownVariableError
+from drugtrends.readers import unodc
+
+F12 = "1.2_Prevalence_of_drug_use_in_the_general_population_national_data.xlsx"
+F14 = "1.4_Prevalence_of_drug_use_in_the_youth_population_national_data_including_NPS.xlsx"
+US = "United States of America"
+
+
+@pytest.fixture(scope="module")
+def prev() -> pd.DataFrame:
+    return unodc.read_prevalence(real_file("unodc_wdr2025", F12))
+
+
+def _row(df, country, substance, year, period="past_year", **kw):
+    r = df[(df.country == country) & (df.substance == substance) & (df.year == year) & (df.period == period)]
+    for k, v in kw.items():
+        r = r[r[k] == v]
+    assert len(r) == 1, (country, substance, year, len(r))
+    return r.iloc[0]
+
+
+def _same_group(df, country, substance, y1, y2):
+    return _row(df, country, substance, y1)["comparability_group"] == _row(df, country, substance, y2)[
+        "comparability_group"]
+
+
+# --------------------------------------------------------------------------- the issue's bar
+
+
+def test_france_ketamine_2023_is_ketamine(prev):
+    r = _row(prev, "France", "ketamine", 2023)
+    assert r["best"] == 0.6 and r["substance_group"] == "nps" and r["indicator"] == "prevalence"
+    assert taxonomy.get("ketamine").parent == "nps"
+
+
+def test_no_france_ketamine_or_synthetic_cannabinoid_row_left_as_nps(prev):
+    fr = prev[prev.country == "France"]
+    detail = fr["drug_detail"].astype(str).str.casefold()
+    hit = detail.str.contains("ketamine: ketamine|synthetic cannabinoids: synthetic cannabinoids")
+    assert hit.sum() >= 4
+    assert not (fr.loc[hit, "substance"] == "nps").any()
+    assert set(fr.loc[hit, "substance"].astype(str)) == {"ketamine", "synthetic_cannabinoids"}
+    # every NPS-sheet row with a named substance has a specific id; 'nps' only for unspecified NPS
+    nps_rows = prev[(prev.substance == "nps")]
+    assert set(nps_rows["drug_detail"].astype(str)) <= {"Miscellaneous NPS: NPS", "nan"}
+
+
+def test_us_nps_panel_mixes_mtf_and_15_64_in_separate_groups(prev):
+    k = prev[(prev.country == US) & (prev.substance == "ketamine") & (prev.period == "past_year")]
+    g2019 = set(k.loc[k.year == 2019, "comparability_group"])
+    g2020 = set(k.loc[k.year == 2020, "comparability_group"])
+    assert len(g2019) == 2 and not g2019 & g2020  # MTF 19-28 and 19-30 apart, and apart from 15-64
+
+
+def test_france_opioids_high_risk_and_2020_past_month(prev):
+    fr = prev[(prev.country == "France") & (prev.substance == "opioids")]
+    assert len(fr) == 5 and (fr["indicator"] == "high_risk_use").all()
+    assert _row(prev, "France", "opioids", 2020, "past_month")["best"] == pytest.approx(0.563)
+    assert (fr.loc[fr.year != 2020, "period"] == "past_year").all()
+    # never in one group with survey prevalence
+    us = prev[(prev.country == US) & (prev.substance == "opioids")]
+    assert (us["indicator"] == "prevalence").all()
+
+
+@pytest.mark.parametrize("substance,y1,y2,same", [
+    ("amphetamines", 2018, 2021, False),
+    ("amphetamines", 2016, 2018, True),
+    ("prescription_stimulants", 2014, 2015, False),
+    ("cannabis", 2018, 2021, False),
+    ("cannabis", 2016, 2018, True),
+    ("cocaine", 2018, 2020, False),
+    ("cocaine", 2020, 2021, False),
+    ("cocaine", 2021, 2023, True),
+])
+def test_us_comparability_matches_nsduh(prev, substance, y1, y2, same):
+    assert _same_group(prev, US, substance, y1, y2) is same
+
+
+def test_france_cocaine_2017_2023_comparable_but_not_2014(prev):
+    assert _same_group(prev, "France", "cocaine", 2017, 2023)
+    assert not _same_group(prev, "France", "cocaine", 2014, 2017)
+    r = _row(prev, "France", "cocaine", 2017)
+    assert r["break_code"] == "age_range" and "15-64 to 18-64" in r["break_reason"]
+
+
+def test_break_reasons_name_the_registry(prev):
+    r = _row(prev, US, "prescription_stimulants", 2015)
+    assert "nsduh_2015_redesign" in r["break_code"] and "2015" in r["break_reason"]
+    r = _row(prev, US, "amphetamines", 2021)
+    assert r["break_code"].split("+") == ["nsduh_2021_method", "definition"]
+    assert "methamphetamine only" in r["break_reason"]
+    assert _row(prev, US, "cannabis", 2020)["break_code"].startswith("nsduh_2020_mode")
+    # 2020 stands alone
+    g = _row(prev, US, "cannabis", 2020)["comparability_group"]
+    assert (prev["comparability_group"] == g).sum() == 1
+    # a break reason only on the first row of a group; every code is documented
+    codes = {c for v in prev["break_code"].dropna() for c in v.split("+")}
+    assert codes <= set(cmp.BREAK_CODES)
+    assert prev.groupby("comparability_group", observed=True)["break_reason"].apply(lambda s: s.notna().sum()).max() == 1
+
+
+def test_scope_flags_on_us_amphetamines(prev):
+    assert "includes_prescription_stimulants" in _row(prev, US, "amphetamines", 2018)["scope"]
+    assert _row(prev, US, "amphetamines", 2021)["scope"] == "methamphetamine_only"
+    assert "includes_crack" in _row(prev, "France", "cocaine", 2017)["scope"]
+
+
+def test_youth_has_the_same_semantics():
+    y = unodc.read_youth(real_file("unodc_wdr2025", F14))
+    assert list(y.columns) == unodc.PREVALENCE_COLUMNS
+    assert y["comparability_group"].notna().all() and y["indicator"].notna().all()
+    nps = y[y.substance_group == "nps"]
+    assert len(nps) and (nps.substance != "nps").mean() > 0.5
+
+
+# --------------------------------------------------------------------------- rules on small frames
+
+
+def _frame(**cols):
+    base = {"country": "X", "substance": "cannabis", "period": "past_year", "year": [2010, 2012],
+            "age_group": "15-64", "method": "HHS", "source": "ARQ", "adjustment": None, "notes": None,
+            "drug_detail": None}
+    base.update(cols)
+    return pd.DataFrame(base)
+
+
+def test_note_declared_break_starts_a_new_group():
+    d = cmp.annotate_prevalence(_frame(year=[2010, 2012, 2014],
+                                       notes=[None, "Data not directly comparable to previous years.", None]))
+    g = d["comparability_group"].tolist()
+    assert g[0] != g[1] == g[2] and d["break_code"].tolist()[1] == "source_note"
+
+
+def test_later_years_note_breaks_after_the_row():
+    d = cmp.annotate_prevalence(_frame(year=[2007, 2012],
+                                       notes=["Includes medical and non-medical use. Not comparable with data for "
+                                              "later years", None], substance="tranquillizers_sedatives"))
+    assert d["comparability_group"].nunique() == 2
+
+
+def test_unspecified_old_method_takes_the_next_rows_method():
+    d = cmp.annotate_prevalence(_frame(method=[None, "HHS"]))
+    assert d["comparability_group"].nunique() == 1
+    d = cmp.annotate_prevalence(_frame(method=["I", "HHS"]))
+    assert d["indicator"].tolist() == ["high_risk_use", "prevalence"]
+
+
+def test_adjustment_e_keeps_annual_period():
+    d = cmp.annotate_prevalence(_frame(notes=["Past month use", "Past month use"], adjustment=[None, "e"]))
+    assert d["period"].tolist() == ["past_month", "past_year"]
+
+
+def test_annotate_names_missing_columns():
+    with pytest.raises(UnknownVariableError, match="method"):
+        cmp.annotate_prevalence(pd.DataFrame({"country": ["X"]}).assign(substance="c"))
+
+
+def test_series_pieces_and_break_table(prev):
+    us = prev[(prev.country == US) & (prev.substance == "amphetamines")]
+    pieces = cmp.series_pieces(us)
+    assert sum(len(p) for _, p in pieces) == len(us)
+    bt = cmp.break_table(prev)
+    assert {"break_reason", "comparability_group"} <= set(bt.columns) and bt["break_reason"].notna().all()
+
+
+def test_nsduh_registry_concerns():
+    assert [b.at for b in cmp.NSDUH_BREAKS] == [2002, 2015, 2020, 2021]
+    assert cmp.nsduh_era(2014, "inhalants")[0] != cmp.nsduh_era(2015, "inhalants")[0]
+    assert cmp.nsduh_era(2014, "cocaine")[0] == cmp.nsduh_era(2015, "cocaine")[0]
