@@ -242,7 +242,7 @@ def _fit_one(cells: np.ndarray, y: np.ndarray, name: str, terms: tuple, level: f
     n, m, p = float(y.sum()), len(y), X.shape[1]
     row = {"model": name, "n_observed": n, "n_params": p, "ci_method": "profile" if ci else "none"}
     if p > m or np.linalg.matrix_rank(X) < p:
-        return row | {"identifiable": False, "notes": f"not identifiable: {p} parameters for {m} observed "
+        return row | {"identifiable": False, "sparse": False, "boundary": False, "notes": f"not identifiable: {p} parameters for {m} observed "
                       "histories (the interaction of all lists cannot be estimated; drop a term)"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
