@@ -15,7 +15,8 @@ from drugtrends.errors import DataNotFoundError, FetchError, SchemaError, Unknow
 from drugtrends.readers.validation import read_nhanes2, read_nhanes2_replicates
 
 CONTRACT_IDS = ["unodc_prevalence", "unodc_youth", "unodc_trend_perception", "unodc_seizures", "nhanes_2009_2012",
-                "uci_drug_consumption", "cdc_vsrr", "teds_codebook", "nhanes2_validation", "nsduh", "teds_a",
+                "uci_drug_consumption", "cdc_vsrr", "nchs_overdose_rates", "teds_codebook", "nhanes2_validation",
+                "nsduh", "teds_a",
                 "teds_d"]
 
 

@@ -23,6 +23,7 @@ MIRRORED = {
     "nhanes_2009_2012": 1,
     "uci_drug_consumption": 1,
     "cdc_vsrr": 1,
+    "nchs_overdose_rates": 1,
     "teds_codebook": 2,
     "nhanes2_validation": 3,
 }

@@ -90,6 +90,11 @@ REGISTRY: dict[str, Entry] = {
     "cdc_vsrr": Entry(
         "cdc_vsrr", ("VSRR_Provisional_Drug_Overdose_Death_Counts.csv",), "drugtrends.readers.vsrr:read_vsrr",
         "CDC NCHS VSRR provisional drug overdose death counts (12-month ending), by state and drug class."),
+    "nchs_overdose_rates": Entry(
+        "nchs_overdose_rates",
+        ("Drug_overdose_death_rates_by_drug_type_sex_age_race_hispanic_origin_US_1999_2018.csv",),
+        "drugtrends.readers.nchs:read_overdose_rates",
+        "NCHS drug overdose death rates (age-adjusted and crude) by drug type, sex, age, race, US 1999-2018."),
     "teds_codebook": Entry(
         "teds_codebook", ("teds_a_value_labels.csv", "teds_d_value_labels_by_year.csv"),
         "drugtrends.readers.teds:read_teds_codebook",
