@@ -42,7 +42,7 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[docs]"
-	$(BIN)/drugtrends docs
+	$(BIN)/python docs/build.py
 
 clean-output:
 	rm -rf _output

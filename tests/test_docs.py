@@ -1,6 +1,6 @@
 """The documentation site: it builds, the API reference covers the public API, docstrings are complete.
 
-* ``build_docs`` writes ``index.html``, the guides, the tutorials and one
+* ``docs/build.py`` (``make docs``; not part of the library) writes ``index.html``, the guides, the tutorials and one
   reference page per public function / class of ``drugtrends.datasets``,
   ``.survey``, ``.trends`` and ``.profiles`` (the page must show the object's
   own summary line, not a module of the same name);
@@ -20,16 +20,30 @@ import inspect
 import logging
 import os
 import re
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from drugtrends import render
 from drugtrends.errors import RenderError
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
+
+
+def _load_builder():
+    """docs/build.py, the site builder (a project script, not part of the library)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("docs_build", DOCS / "build.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["docs_build"] = mod  # dataclasses look their module up there
+    spec.loader.exec_module(mod)
+    return mod
+
+
+build = _load_builder()
 MODULES = ["drugtrends.datasets", "drugtrends.survey", "drugtrends.trends", "drugtrends.profiles"]
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # quartodoc 0.11 passes parser options that griffe 1.x ignores (harmless)
@@ -71,7 +85,7 @@ def _summary(obj) -> str:
 def site(tmp_path_factory) -> Path:
     _need("quartodoc")
     out = tmp_path_factory.mktemp("site")
-    index = render.build_docs(DOCS, out, quiet=True, execute=False)
+    index = build.build_docs(DOCS, out, quiet=True, execute=False)
     assert index == out / "index.html"
     return out
 
@@ -136,7 +150,7 @@ def test_build_docs_executes_notebooks_and_embeds_figures(tmp_path):
     ]
     nbformat.write(nb, str(src / "01-tiny.ipynb"))
     (src / "guide.md").write_text("# A guide\n\nText.\n")
-    index = render.build_docs(src, tmp_path / "site", quiet=True, reference=False)
+    index = build.build_docs(src, tmp_path / "site", quiet=True, reference=False)
     page = (index.parent / "01-tiny.html").read_text(encoding="utf-8")
     assert "cwd is docs" in page  # executed with the notebook's folder as working directory
     assert "data:image/png;base64," in page  # the figure is embedded
@@ -152,14 +166,14 @@ def test_failing_tutorial_names_notebook_and_error(tmp_path):
     nb.cells = [nbformat.v4.new_code_cell("1 / 0")]
     nbformat.write(nb, str(tmp_path / "broken.ipynb"))
     with pytest.raises(RenderError, match=r"tutorial broken.ipynb: a cell failed with ZeroDivisionError"):
-        render.build_docs(tmp_path, tmp_path / "site", quiet=True, reference=False)
+        build.build_docs(tmp_path, tmp_path / "site", quiet=True, reference=False)
 
 
 def test_missing_quartodoc_section_is_a_clear_error(tmp_path):
     (tmp_path / "_quarto.yml").write_text("project:\n  type: default\n")
     (tmp_path / "docs").mkdir()
     with pytest.raises(RenderError, match="no 'quartodoc:' section"):
-        render.build_docs(tmp_path / "docs", tmp_path / "site", quiet=True)
+        build.build_docs(tmp_path / "docs", tmp_path / "site", quiet=True)
 
 
 def test_unknown_name_in_quartodoc_config_is_a_clear_error(tmp_path):
@@ -173,7 +187,32 @@ def test_unknown_name_in_quartodoc_config_is_a_clear_error(tmp_path):
         """))
     (tmp_path / "docs").mkdir()
     with pytest.raises(RenderError, match="Check that every name listed"):
-        render.build_docs(tmp_path / "docs", tmp_path / "site", quiet=True)
+        build.build_docs(tmp_path / "docs", tmp_path / "site", quiet=True)
+
+
+def test_build_docs_renders_qmd_pages(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "guide.md").write_text("# Getting started\n\nRun `make report`.\n")
+    (docs / "intro.qmd").write_text("---\ntitle: Introduction\n---\n\nHello.\n")
+    index = build.build_docs(docs, tmp_path / "site", quiet=True, reference=False)  # no quartodoc config here
+    names = sorted(p.name for p in index.parent.glob("*.html"))
+    assert names == ["guide.html", "index.html", "intro.html"]
+    text = index.read_text()
+    assert 'href="guide.html"' in text and "Getting started" in text and 'href="intro.html"' in text
+
+
+def test_docs_builder_is_not_in_the_library():
+    import drugtrends.render
+
+    assert not hasattr(drugtrends.render, "build_docs")
+    assert "docs/build.py" in (ROOT / "Makefile").read_text()
+
+
+def test_build_script_reports_errors_without_traceback(tmp_path, capsys):
+    assert build.main([str(tmp_path / "nowhere"), "--no-reference"]) == 2
+    err = capsys.readouterr().err
+    assert "no documentation sources" in err and "Traceback" not in err
 
 
 # --------------------------------------------------------------------------- getting started

@@ -19,12 +19,14 @@ from pathlib import Path
 
 import pytest
 
+from drugtrends import paths as dt_paths
 from drugtrends import render
-from drugtrends.errors import DrugtrendsError
+from drugtrends.errors import DataNotFoundError, DrugtrendsError
 from drugtrends.render import RenderError
+from drugtrends.render import cache as render_cache
 
 FIXTURES = Path(__file__).parent / "fixtures" / "render"
-REAL_DEPENDENCY_DIGEST = render._dependency_digest  # before the module fixture freezes it
+REAL_DEPENDENCY_DIGEST = render_cache.dependency_digest  # before the module fixture freezes it
 TIME_RE = re.compile(r'<time class="build-time"[^>]*>[^<]*</time>')
 
 
@@ -37,9 +39,10 @@ def work(tmp_path_factory):
     marker = root / "executions.txt"
     with pytest.MonkeyPatch.context() as mp:
         # other work in the checkout (edits under src/, fetched data) must not invalidate the
-        # cache between two renders of a test: freeze the dependency digest for this module
-        frozen = render._dependency_digest()
-        mp.setattr(render, "_dependency_digest", lambda: frozen)
+        # cache between two renders of a test: freeze each report's dependency digest for this module
+        frozen: dict[str, bytes] = {}
+        mp.setattr(render_cache, "dependency_digest",
+                   lambda doc: frozen.setdefault(doc.text, REAL_DEPENDENCY_DIGEST(doc)))
         mp.setenv("DRUGTRENDS_TEST_MARKER", str(marker))
         mp.setenv("DRUGTRENDS_OUTPUT", str(root / "_output"))
         yield {"root": root, "reports": reports, "out": root / "_output", "marker": marker}
@@ -109,6 +112,29 @@ def test_output_stem_only_counts_changed_params():
     assert render.output_stem("demo", d, {"year": 2011}) == "demo"
     assert render.output_stem("demo", d, {"group": "women", "year": 2013}) == "demo-2013-women"
     assert render.output_stem("demo", d, {"group": "a b/c"}) == "demo-a_b_c"
+    # variant parameters are always named; lang always last
+    f = {"lang": "en", "substance": "cocaine"}
+    assert render.output_stem("factsheet", f, {}, ["substance"]) == "factsheet-cocaine"
+    assert render.output_stem("factsheet", f, {"substance": "cocaine"}, ["substance"]) == "factsheet-cocaine"
+    assert render.output_stem("factsheet", f, {"lang": "fr"}, ["substance"]) == "factsheet-cocaine-fr"
+    assert render.output_stem("trends", {"lang": "en"}, {"lang": "fr"}) == "trends-fr"
+    assert render.output_stem("profiles", {"lang": "en", "teds_year": 2023}, {"lang": "fr", "teds_year": 2022}) \
+        == "profiles-2022-fr"
+
+
+def test_variant_names_do_not_depend_on_how_the_value_was_given(tmp_path):
+    d = tmp_path / "reports"
+    d.mkdir()
+    (d / "sheet.qmd").write_text("---\ntitle: S\nparams: {substance: a, lang: en}\n"
+                                 "drugtrends: {variants: {substance: [a, b]}}\n---\nText.\n", encoding="utf-8")
+    kw = dict(to="html", engine="builtin", reports_dir=d, output_dir=tmp_path / "o", quiet=True)
+    assert [p.name for p in render.render_reports(["sheet"], params=["substance=a"], **kw)] == ["sheet-a.html"]
+    assert [p.name for p in render.render_reports(["sheet"], params=["substance=A", "lang=fr"], **kw)] \
+        == ["sheet-a-fr.html"]
+    assert [p.name for p in render.render_file(d / "sheet.qmd", to="html", engine="builtin",
+                                               output_dir=tmp_path / "o", quiet=True)] == ["sheet-a.html"]
+    with pytest.raises(RenderError, match="no variant substance='c'"):
+        render.render_file(d / "sheet.qmd", params=["substance=c"], engine="builtin", quiet=True)
 
 
 def test_unknown_report_lists_available(work):
@@ -145,25 +171,100 @@ def test_cache_key_depends_on_text_and_params():
     assert render.cache_key(a, {"p": 1}) != render.cache_key(a, {"p": 2})
 
 
-def test_dependency_digest_tracks_analysis_sources_and_provenance(tmp_path, monkeypatch):
+def _project(tmp_path, monkeypatch):
     root = tmp_path / "proj"
     (root / "drugtrends_reports").mkdir(parents=True)
-    (root / "src" / "drugtrends").mkdir(parents=True)
-    (root / "drugtrends_reports" / "steps.py").write_text("A = 1\n")
+    (root / "reports").mkdir()
+    (root / "drugtrends_reports" / "__init__.py").write_text("")
+    (root / "drugtrends_reports" / "steps.py").write_text("from drugtrends_reports import helpers\nA = 1\n")
+    (root / "drugtrends_reports" / "helpers.py").write_text("B = 1\n")
+    (root / "drugtrends_reports" / "unused.py").write_text("C = 1\n")
     data = tmp_path / "data"
-    (data / "ds").mkdir(parents=True)
-    monkeypatch.setattr(render.paths, "project_root", lambda: root)
+    for ds in ("cdc_vsrr", "nhanes_2009_2012"):
+        (data / ds).mkdir(parents=True)
+    monkeypatch.setattr(dt_paths, "project_root", lambda: root)
     monkeypatch.setenv("DRUGTRENDS_DATA", str(data))
-    d0 = REAL_DEPENDENCY_DIGEST()
-    assert REAL_DEPENDENCY_DIGEST() == d0
-    (root / "drugtrends_reports" / "steps.py").write_text("A = 2\n")
-    d1 = REAL_DEPENDENCY_DIGEST()
-    assert d1 != d0
-    (data / "ds" / "f.csv.provenance.json").write_text('{"sha256": "x"}')
-    d2 = REAL_DEPENDENCY_DIGEST()
+    return root, data
+
+
+def test_cache_follows_what_the_report_imports(tmp_path, monkeypatch):
+    root, data = _project(tmp_path, monkeypatch)
+    qmd = root / "reports" / "r.qmd"
+    qmd.write_text("---\ndrugtrends: {datasets: [cdc_vsrr]}\n---\n```{python}\nfrom drugtrends_reports import steps\n"
+                   "import drugtrends as dt\ndt.style.house()\n```\n")
+    doc = render.parse_qmd(qmd.read_text(), qmd)
+    names = {str(p.relative_to(root)) for p in render.report_dependencies(doc) if root in p.parents}
+    # imported directly, through another module, and the package __init__; not the unused module
+    assert names == {"drugtrends_reports/__init__.py", "drugtrends_reports/steps.py", "drugtrends_reports/helpers.py"}
+    lib = {p.name for p in render.report_dependencies(doc) if root not in p.parents}
+    assert {"style.py", "__init__.py"} <= lib and "render.py" not in lib and "cli.py" not in lib
+    d0 = REAL_DEPENDENCY_DIGEST(doc)
+    assert REAL_DEPENDENCY_DIGEST(doc) == d0
+    (root / "drugtrends_reports" / "unused.py").write_text("C = 2\n")
+    assert REAL_DEPENDENCY_DIGEST(doc) == d0, "a module the report does not import changed the key"
+    (root / "drugtrends_reports" / "helpers.py").write_text("B = 2\n")
+    d1 = REAL_DEPENDENCY_DIGEST(doc)
+    assert d1 != d0, "a module imported through another one did not change the key"
+    # provenance: of the declared datasets only
+    (data / "nhanes_2009_2012" / "NHANESraw.csv.provenance.json").write_text('{"sha256": "x"}')
+    assert REAL_DEPENDENCY_DIGEST(doc) == d1
+    (data / "cdc_vsrr" / "f.csv.provenance.json").write_text('{"sha256": "x"}')
+    d2 = REAL_DEPENDENCY_DIGEST(doc)
     assert d2 != d1
-    (data / "ds" / "f.csv").write_text("big data file, not hashed")
-    assert REAL_DEPENDENCY_DIGEST() == d2
+    (data / "cdc_vsrr" / "f.csv").write_text("big data file, not hashed")
+    assert REAL_DEPENDENCY_DIGEST(doc) == d2
+
+
+def test_module_imports_finds_lazy_and_relative_imports():
+    code = "import drugtrends as dt\ndef f():\n    from . import sibling\n    return dt.trends.joinpoint\n"
+    got = render_cache.module_imports(code, package="drugtrends_reports")
+    assert {"drugtrends", "drugtrends.trends", "drugtrends_reports.sibling"} <= got
+    assert "drugtrends.readers.unodc" in render_cache.module_imports('X = "drugtrends.readers.unodc:read"')
+    assert render_cache.module_imports("this is not python") == set()
+
+
+def test_report_without_any_declared_dataset_fails_clearly(tmp_path, monkeypatch):
+    monkeypatch.setenv("DRUGTRENDS_DATA", str(tmp_path / "empty-data"))
+    monkeypatch.setenv("DRUGTRENDS_MIRROR", "none")
+    qmd = tmp_path / "needs.qmd"
+    qmd.write_text("---\ntitle: N\ndrugtrends: {datasets: [cdc_vsrr, uci_drug_consumption]}\n---\nText.\n")
+    with pytest.raises(DataNotFoundError) as exc:
+        render.render_file(qmd, to="html", engine="builtin", output_dir=tmp_path / "o", quiet=True)
+    msg = str(exc.value)
+    assert "report 'needs' has no data" in msg and "cdc_vsrr" in msg and "uci_drug_consumption" in msg
+    assert "drugtrends fetch" in msg
+    assert not (tmp_path / "o" / "needs.html").exists()
+    qmd.write_text("---\ntitle: N\ndrugtrends: {datasets: nonsense_only}\n---\nText.\n")
+    with pytest.raises(DataNotFoundError, match="unknown dataset id"):
+        render.render_file(qmd, to="html", engine="builtin", output_dir=tmp_path / "o", quiet=True)
+    qmd.write_text("---\ntitle: N\ndrugtrends: {datasets: {a: 1}}\n---\nText.\n")
+    with pytest.raises(RenderError, match="must be a list of dataset ids"):
+        render.render_file(qmd, to="html", engine="builtin", output_dir=tmp_path / "o", quiet=True)
+
+
+def test_unwritable_output_folder_is_a_clear_error(tmp_path, monkeypatch):
+    qmd = tmp_path / "a.qmd"
+    qmd.write_text("---\ntitle: A\n---\nText.\n")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # root writes anywhere: refuse the write as the OS would
+        import errno
+        import tempfile
+
+        def refuse(*a, **k):
+            raise PermissionError(errno.EACCES, "Permission denied")
+
+        monkeypatch.setattr(tempfile, "NamedTemporaryFile", refuse)
+    try:
+        with pytest.raises(RenderError, match=r"cannot write the rendered reports to .*locked: permission denied"):
+            render.render_file(qmd, to="html", engine="builtin", output_dir=locked, quiet=True)
+    finally:
+        locked.chmod(0o700)
+    # a path under a file is refused too, with the OS reason
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(RenderError, match="cannot write the rendered reports to"):
+        render.render_file(qmd, to="html", engine="builtin", output_dir=tmp_path / "file" / "sub", quiet=True)
 
 
 # --------------------------------------------------------------------------- HTML
@@ -420,9 +521,10 @@ def test_quarto_engine_command_line(work, tmp_path, monkeypatch):
         f'echo "$@" >> "{log}"\n'
         'out=""; prev=""; for a in "$@"; do [ "$prev" = "--output-dir" ] && out="$a"; prev="$a"; done\n'
         'to=""; prev=""; for a in "$@"; do [ "$prev" = "--to" ] && to="$a"; prev="$a"; done\n'
+        'base=$(basename "$2" .qmd)\n'
         'mkdir -p "$out/reports"\n'
-        'if [ "$to" = "html" ]; then echo "<html>quarto</html>" > "$out/reports/demo.html"; '
-        'else printf "%%PDF-1.7 quarto" > "$out/reports/demo.pdf"; fi\n'
+        'if [ "$to" = "html" ]; then echo "<html>quarto</html>" > "$out/reports/$base.html"; '
+        'else printf "%%PDF-1.7 quarto" > "$out/reports/$base.pdf"; fi\n'
     )
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
@@ -435,8 +537,10 @@ def test_quarto_engine_command_line(work, tmp_path, monkeypatch):
     assert files[0].read_text().strip() == "<html>quarto</html>"
     calls = log.read_text().splitlines()
     assert len(calls) == 2
-    assert re.search(r"render \S+demo\.qmd --to html --output-dir \S+ -P year:2013$", calls[0])
+    # each parameter set renders its own copy of the source (Quarto's intermediates never collide)
+    assert re.search(r"render \S+/_render-demo-2013-\d+\.qmd --to html --output-dir \S+ -P year:2013$", calls[0])
     assert " --to typst " in calls[1]
+    assert not list(work["reports"].glob("_render-*")), "the copy of the source was left behind"
 
 
 def test_quarto_engine_missing(work, monkeypatch, tmp_path):
@@ -445,13 +549,16 @@ def test_quarto_engine_missing(work, monkeypatch, tmp_path):
         render.render_file(work["reports"] / "demo.qmd", to="html", engine="quarto", quiet=True)
 
 
-def test_build_docs(tmp_path):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "guide.md").write_text("# Getting started\n\nRun `make report`.\n")
-    (docs / "intro.qmd").write_text("---\ntitle: Introduction\n---\n\nHello.\n")
-    index = render.build_docs(docs, tmp_path / "site", quiet=True, reference=False)  # no quartodoc config here
-    names = sorted(p.name for p in index.parent.glob("*.html"))
-    assert names == ["guide.html", "index.html", "intro.html"]
-    text = index.read_text()
-    assert 'href="guide.html"' in text and "Getting started" in text and 'href="intro.html"' in text
+def test_alt_text_and_caption_from_display_metadata(tmp_path):
+    """A cell computing its alt text at run time passes it in the display metadata; it wins over fig-alt."""
+    qmd = tmp_path / "meta.qmd"
+    qmd.write_text(
+        "---\ntitle: M\n---\n\n```{python}\n#| fig-alt: static alt\n"
+        "import matplotlib.pyplot as plt\nfrom IPython.display import display\n"
+        "fig, ax = plt.subplots(figsize=(2, 2)); ax.plot([1, 2])\n"
+        "display(fig, metadata={'drugtrends': {'alt': 'Rising line from 1 to 2', 'caption': 'Run-time caption'}})\n"
+        "plt.close(fig)\n```\n", encoding="utf-8")
+    out = render.render_file(qmd, to="html", engine="builtin", output_dir=tmp_path / "o", quiet=True)
+    page = out[0].read_text(encoding="utf-8")
+    assert 'alt="Rising line from 1 to 2"' in page and "static alt" not in page
+    assert re.search(r"<figcaption[^>]*>Figure(&nbsp;|\xa0)1: Run-time caption</figcaption>", page)
