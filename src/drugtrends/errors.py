@@ -72,3 +72,7 @@ class ModelWarning(UserWarning):
 
 class ReliabilityWarning(UserWarning):
     """An estimate is undefined or unreliable (zero or undefined variance, non-finite values)."""
+
+
+class NotWritableError(DrugtrendsError, PermissionError):
+    """A folder drugtrends must write to (data directory, output folder) cannot be written."""
