@@ -36,18 +36,21 @@ from drugtrends.trends.change import (
     survey_trend_test,
 )
 from drugtrends.trends.joinpoint import JoinpointBatchResult, JoinpointResult, joinpoint
+from drugtrends.trends.jp_compare import JoinpointComparison, compare_joinpoint
 from drugtrends.trends.rates import RateTrendResult, rate_trend
 
 __all__ = [
     "KNOWN_BREAKS",
     "Break",
     "JoinpointBatchResult",
+    "JoinpointComparison",
     "JoinpointResult",
     "RateTrendResult",
     "breaks_for",
     "change_between",
     "change_from_estimates",
     "check_no_breaks",
+    "compare_joinpoint",
     "describe_change",
     "detect_definition_breaks",
     "joinpoint",

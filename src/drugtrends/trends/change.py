@@ -47,15 +47,17 @@ Degrees of freedom
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from drugtrends.errors import BreakError, DesignError, UnknownVariableError
-from drugtrends.survey import ReplicateDesign, SurveyDesign, svyglm
 from drugtrends.trends.breaks import Break, _as_breaks, check_no_breaks
+
+if TYPE_CHECKING:
+    from drugtrends.survey import ReplicateDesign, SurveyDesign  # noqa: F401
 
 __all__ = [
     "change_between",
@@ -72,11 +74,18 @@ _GLM_EPSILON = 1e-13
 
 
 # ------------------------------------------------------------------ checks
+def _survey():
+    """drugtrends.survey, imported on first use (importing trends never pulls in the survey engine)."""
+    import drugtrends.survey as survey
+
+    return survey
+
+
 def _check_design(design: Any, fn: str) -> SurveyDesign:
     if isinstance(design, pd.DataFrame):
         raise TypeError(f"{fn}(): pass a drugtrends.survey.SurveyDesign, e.g. SurveyDesign(df, "
                         "weight='wt', strata='SDMVSTRA', psu='SDMVPSU'), not a DataFrame.")
-    if not isinstance(design, SurveyDesign):
+    if not isinstance(design, _survey().SurveyDesign):
         raise TypeError(f"{fn}(): design must be a drugtrends.survey.SurveyDesign (or ReplicateDesign); "
                         f"got {type(design).__name__}.")
     return design
@@ -452,7 +461,7 @@ def _with_scores(design: SurveyDesign, cols: dict[str, pd.Series]) -> SurveyDesi
     frame = pd.DataFrame({c: design.data[c].to_numpy() for c in dict.fromkeys(spec)})
     for name, col in cols.items():
         frame[name] = np.asarray(col, dtype=float)
-    new = SurveyDesign(frame, weight=design.weight, strata=design.strata, psu=design.psu, fpc=design.fpc,
+    new = _survey().SurveyDesign(frame, weight=design.weight, strata=design.strata, psu=design.psu, fpc=design.fpc,
                        nest=design.nest, lonely_psu=design.lonely_psu, reliability=design.reliability,
                        level=design.level)
     return new.subset(design.mask)
@@ -516,7 +525,7 @@ def survey_trend_test(design: SurveyDesign, outcome: str, year_col: str, by: Seq
     [[2.169, 0.065, 11.0]]
     """
     design = _check_design(design, "survey_trend_test")
-    if isinstance(design, ReplicateDesign):
+    if isinstance(design, _survey().ReplicateDesign):
         raise DesignError("survey_trend_test(): the survey GLM (svyglm) is implemented for Taylor-"
                           "linearisation designs only; build the design with strata and PSUs "
                           "(SurveyDesign(df, weight=, strata=, psu=)) rather than replicate weights.")
@@ -564,7 +573,7 @@ def survey_trend_test(design: SurveyDesign, outcome: str, year_col: str, by: Seq
             continue
         why = ""
         try:
-            fit = svyglm(dom, formula, family="binomial", epsilon=_GLM_EPSILON, maxiter=100)
+            fit = _survey().svyglm(dom, formula, family="binomial", epsilon=_GLM_EPSILON, maxiter=100)
             b = fit.coef["estimate"].to_numpy()
             eta = b[0] + P.loc[data.loc[used, year_col].unique()].to_numpy() @ b[1:]
             if np.abs(eta).max() > 20:  # fitted P < 2e-9 or > 1 - 2e-9: no finite MLE

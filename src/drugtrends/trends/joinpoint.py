@@ -60,6 +60,8 @@ from drugtrends.trends.jp_select import information_select, permutation_select
 from drugtrends.validate import as_list, check_choice, check_in_range, require_columns, require_unique
 
 __all__ = ["JoinpointBatchResult", "JoinpointResult", "joinpoint"]
+# engine entry points shared with jp_compare (not part of drugtrends.trends' public API):
+# Options, Series, make_options, prepare_series, fit_series
 
 MODELS = ("loglinear", "linear")
 METHODS = ("permutation", "bic", "bic3", "wbic")
@@ -67,7 +69,7 @@ CIS = ("parametric", "empirical_quantile")
 
 
 @dataclass(frozen=True)
-class _Options:
+class Options:
     model: str
     max_joinpoints: int
     min_joinpoints: int
@@ -88,7 +90,7 @@ class _Options:
 
 
 @dataclass
-class _Series:
+class Series:
     x: np.ndarray
     y: np.ndarray
     z: np.ndarray
@@ -96,6 +98,7 @@ class _Series:
     x_name: str
     y_name: str
     label: str
+    sw_scale: float = 1.0  # sw * sw_scale = 1 / sd (weights before normalising)
 
 
 def _break_list(breaks: Iterable[Break | float] | Break | float | None) -> tuple[Break, ...]:
@@ -107,9 +110,9 @@ def _break_list(breaks: Iterable[Break | float] | Break | float | None) -> tuple
                  for b in breaks)
 
 
-def _options(model, max_joinpoints, min_joinpoints, method, n_permutations, alpha, min_obs_end, min_obs_between,
+def make_options(model, max_joinpoints, min_joinpoints, method, n_permutations, alpha, min_obs_end, min_obs_between,
              aapc_range, seed, breaks, allow_breaks, n_grid_between, joinpoint_ci, jump_at, ci,
-             n_resamples) -> _Options:
+             n_resamples) -> Options:
     """Validate the settings once (a batch fit shares them)."""
     check_choice(model, "model", MODELS)
     check_choice(method, "method", METHODS)
@@ -129,7 +132,7 @@ def _options(model, max_joinpoints, min_joinpoints, method, n_permutations, alph
         jumps.append(check_in_range(j, "jump_at", -np.inf, np.inf))
     if len(set(jumps)) != len(jumps):
         raise InputError(f"jump_at lists a location twice ({jumps}): give each level shift once.")
-    return _Options(model, kmax, kmin, method, int(n_permutations), alpha, me, mb, aapc_range, int(seed),
+    return Options(model, kmax, kmin, method, int(n_permutations), alpha, me, mb, aapc_range, int(seed),
                     _break_list(breaks), bool(allow_breaks), ng, bool(joinpoint_ci), tuple(sorted(jumps)), ci,
                     int(n_resamples))
 
@@ -138,7 +141,7 @@ def _bad_rows(mask: np.ndarray, x: np.ndarray) -> list:
     return x[mask].tolist()[:10]
 
 
-def _series(d: pd.DataFrame, x: str, y: str, se: str | None, model: str, label: str) -> _Series:
+def prepare_series(d: pd.DataFrame, x: str, y: str, se: str | None, model: str, label: str) -> Series:
     """Checked, sorted arrays of one series; every bad value gets an InputError naming the x values."""
     where = f" ({label})" if label else ""
     cols = [x, y] + ([se] if se else [])
@@ -167,7 +170,7 @@ def _series(d: pd.DataFrame, x: str, y: str, se: str | None, model: str, label: 
         z = np.log(yv)
     else:
         z = yv.copy()
-    sw = np.ones(len(xv))
+    sw, sc = np.ones(len(xv)), 1.0
     if se:
         sev = d[se].to_numpy(float)
         if not (np.isfinite(sev) & (sev > 0)).all():
@@ -175,11 +178,12 @@ def _series(d: pd.DataFrame, x: str, y: str, se: str | None, model: str, label: 
                              f"{x} = {_bad_rows(~(np.isfinite(sev) & (sev > 0)), xv)}).")
         var = (sev / yv) ** 2 if model == "loglinear" else sev ** 2
         sw = 1.0 / np.sqrt(var)
-        sw = sw / np.exp(np.mean(np.log(sw)))  # relative weights (scale is estimated)
-    return _Series(xv, yv, z, sw, x, y, label)
+        sc = float(np.exp(np.mean(np.log(sw))))
+        sw = sw / sc  # relative weights (scale is estimated)
+    return Series(xv, yv, z, sw, x, y, label, sc)
 
 
-def _check_jumps(s: _Series, o: _Options) -> None:
+def _check_jumps(s: Series, o: Options) -> None:
     for j in o.jumps:
         before, after = int(np.sum(s.x < j)), int(np.sum(s.x >= j))
         if before < 2 or after < 2:
@@ -188,7 +192,7 @@ def _check_jumps(s: _Series, o: _Options) -> None:
                              f"least 2 on each side (NCI rule). Check jump_at against {s.x_name}.")
 
 
-def _grid(s: _Series, o: _Options, cache: dict | None) -> Grid:
+def _grid(s: Series, o: Options, cache: dict | None) -> Grid:
     key = (s.x.tobytes(), s.sw.tobytes(), o.jumps, o.n_grid_between, o.min_obs_end, o.min_obs_between)
     if cache is not None and key in cache:
         return cache[key]
@@ -200,7 +204,7 @@ def _grid(s: _Series, o: _Options, cache: dict | None) -> Grid:
     return g
 
 
-def _best_fits(s: _Series, o: _Options, grid: Grid, notes: list[str]) -> tuple[dict[int, Fit], int, int]:
+def _best_fits(s: Series, o: Options, grid: Grid, notes: list[str]) -> tuple[dict[int, Fit], int, int]:
     n, m = len(s.x), len(o.jumps)
     kmax = o.max_joinpoints
     while kmax > 0 and (n - (2 * kmax + 2 + m) < 1 or len(grid.sets(kmax)) == 0):
@@ -221,7 +225,7 @@ def _best_fits(s: _Series, o: _Options, grid: Grid, notes: list[str]) -> tuple[d
     return fits, kmin, kmax
 
 
-def _segments(fit: Fit, s: _Series, o: _Options, boot: dict | None) -> tuple[pd.DataFrame, np.ndarray]:
+def _segments(fit: Fit, s: Series, o: Options, boot: dict | None) -> tuple[pd.DataFrame, np.ndarray]:
     k, m = len(fit.taus), len(fit.jumps)
     L = slope_matrix(k, m)
     slopes = L @ fit.beta
@@ -248,7 +252,7 @@ def _segments(fit: Fit, s: _Series, o: _Options, boot: dict | None) -> tuple[pd.
     return seg[list(C.SEGMENTS)], scov
 
 
-def _aapc(seg: pd.DataFrame, scov: np.ndarray, s: _Series, o: _Options, df_res: int,
+def _aapc(seg: pd.DataFrame, scov: np.ndarray, s: Series, o: Options, df_res: int,
           boot: dict | None) -> pd.DataFrame:
     r = o.aapc_range
     if r is None:
@@ -268,7 +272,7 @@ def _back(model: str):
     return np.exp if model == "loglinear" else (lambda v: v)
 
 
-def _fitted(fit: Fit, s: _Series, o: _Options) -> pd.DataFrame:
+def _fitted(fit: Fit, s: Series, o: Options) -> pd.DataFrame:
     X = design(s.x - fit.center, fit.taus - fit.center, fit.jumps - fit.center)
     se_fit = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", X, fit.cov, X), 0, None))
     tq = stats.t.ppf(1 - o.alpha / 2, fit.df) if fit.df > 0 else np.nan
@@ -280,7 +284,7 @@ def _fitted(fit: Fit, s: _Series, o: _Options) -> pd.DataFrame:
                          C.FITTED_CI_HIGH: back(fit.fitted_lin + tq * se_fit), C.REGIME: regime})
 
 
-def _comparability(fit: Fit, s: _Series, o: _Options) -> pd.DataFrame:
+def _comparability(fit: Fit, s: Series, o: Options) -> pd.DataFrame:
     """One row per jump: ratio new/old (exp(jump) on the log scale) with its CI (Chen et al. 2020)."""
     k = len(fit.taus)
     tq = stats.t.ppf(1 - o.alpha / 2, fit.df) if fit.df > 0 else np.nan
@@ -308,7 +312,7 @@ def _comparability(fit: Fit, s: _Series, o: _Options) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(C.COMPARABILITY_RATIO))
 
 
-def _joinpoint_table(fit: Fit, s: _Series, o: _Options) -> pd.DataFrame:
+def _joinpoint_table(fit: Fit, s: Series, o: Options) -> pd.DataFrame:
     k = len(fit.taus)
     rows = []
     for j, tau in enumerate(fit.taus):
@@ -321,7 +325,7 @@ def _joinpoint_table(fit: Fit, s: _Series, o: _Options) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(C.JOINPOINTS))
 
 
-def _fit_series(s: _Series, o: _Options, cache: dict | None = None) -> JoinpointResult:
+def fit_series(s: Series, o: Options, cache: dict | None = None) -> JoinpointResult:
     """Fit one checked series with checked options."""
     _check_jumps(s, o)
     handled = [b for b in o.breaks if b.at is None or float(b.at) not in o.jumps]
@@ -350,7 +354,7 @@ def _fit_series(s: _Series, o: _Options, cache: dict | None = None) -> Joinpoint
         slope_cov=scov, comparability_ratio=_comparability(fit, s, o), jumps=o.jumps, ci=o.ci, resamples=boot)
 
 
-def _fit_by(df: pd.DataFrame, by: Sequence[str], x: str, y: str, se: str | None, o: _Options) -> JoinpointBatchResult:
+def _fit_by(df: pd.DataFrame, by: Sequence[str], x: str, y: str, se: str | None, o: Options) -> JoinpointBatchResult:
     """Fit every group with the same settings; bases of the grid are shared by series with equal x."""
     by = tuple(require_unique(by, "by"))
     require_columns(df, by, what="by column")
@@ -360,10 +364,10 @@ def _fit_by(df: pd.DataFrame, by: Sequence[str], x: str, y: str, se: str | None,
     t0 = time.perf_counter()
     cache: dict = {}
     results = {}
-    for key, g in df.groupby(list(by), sort=True, dropna=False):
+    for key, g in df.groupby(list(by), sort=True, dropna=False, observed=True):
         key = key if isinstance(key, tuple) else (key,)
         label = "group " + ", ".join(f"{c}={v!r}" for c, v in zip(by, key))
-        results[key] = _fit_series(_series(g, x, y, se, o.model, label), o, cache)
+        results[key] = fit_series(prepare_series(g, x, y, se, o.model, label), o, cache)
     if not results:
         raise InputError("joinpoint(): the data have no rows to group.")
     return JoinpointBatchResult.combine(by, results, time.perf_counter() - t0)
@@ -514,11 +518,11 @@ def joinpoint(df: pd.DataFrame, x: str = "year", y: str = "rate", se: str | None
     >>> round(float(j.segments["apc"].iloc[0]), 6), round(float(j.comparability_ratio["estimate"].iloc[0]), 6)
     (5.0, 1.25)
     """
-    o = _options(model, max_joinpoints, min_joinpoints, method, n_permutations, alpha, min_obs_end, min_obs_between,
+    o = make_options(model, max_joinpoints, min_joinpoints, method, n_permutations, alpha, min_obs_end, min_obs_between,
                  aapc_range, seed, breaks, allow_breaks, n_grid_between, joinpoint_ci, jump_at, ci, n_resamples)
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"joinpoint(): df must be a pandas DataFrame, not {type(df).__name__}.")
     require_columns(df, [x, y] + ([se] if se else []), what="column")
     if by is not None and as_list(by):
         return _fit_by(df, as_list(by), x, y, se, o)
-    return _fit_series(_series(df, x, y, se, o.model, ""), o)
+    return fit_series(prepare_series(df, x, y, se, o.model, ""), o)

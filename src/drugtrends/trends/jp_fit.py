@@ -84,14 +84,15 @@ def lerman_ci(x: np.ndarray, z: np.ndarray, sw: np.ndarray, taus: np.ndarray, j:
     grid = np.linspace(lo, hi, n_grid + 2)[1:-1]
     grid = np.union1d(grid, [taus[j]])
     zw = z * sw
-    sse = np.empty(len(grid))
-    for i, t in enumerate(grid):
-        tt = taus.copy()
-        tt[j] = t
-        Xw = design(x, tt, jumps) * sw[:, None]
-        beta, *_ = np.linalg.lstsq(Xw, zw, rcond=None)
-        r = zw - Xw @ beta
-        sse[i] = r @ r
+    tt = np.repeat(taus[None, :], len(grid), axis=0)
+    tt[:, j] = grid
+    cols = [np.ones((len(grid), len(x))), np.broadcast_to(x, (len(grid), len(x)))]
+    cols += [np.maximum(x[None, :] - tt[:, i:i + 1], 0.0) for i in range(len(taus))]
+    cols += [np.broadcast_to((x >= jp).astype(float), (len(grid), len(x))) for jp in jumps]
+    Xw = np.stack(cols, axis=2) * sw[None, :, None]  # (G, n, p)
+    q, _ = np.linalg.qr(Xw)
+    res = zw[None, :] - np.einsum("gnp,gp->gn", q, np.einsum("gnp,n->gp", q, zw))
+    sse = np.einsum("gn,gn->g", res, res)
     smin = sse.min()
     thr = smin * (1 + stats.f.ppf(1 - alpha, 1, df) / df)
     ok = grid[sse <= thr]

@@ -20,6 +20,7 @@ __all__ = ["Grid", "candidates", "location_sets"]
 MAX_CHUNK = 6_000_000    # doubles per block in the batched projections (~48 MB)
 MAX_SETS = 3_000_000     # admissible joinpoint location sets per k (refused above: too slow)
 MAX_CACHED = 4_000_000   # doubles of orthonormal bases kept per k (~32 MB)
+COL_BLOCK = 512          # responses per block (keeps the projections in cache)
 
 
 def candidates(x: np.ndarray, n_grid_between: int) -> np.ndarray:
@@ -125,29 +126,36 @@ class Grid:
         for s0 in range(0, len(combos), chunk):
             yield s0, self._basis(k, combos[s0:s0 + chunk])
 
-    def min_sse(self, k: int, yred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def min_sse(self, k: int, yred: np.ndarray, need_arg: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Minimum SSE over location sets for each column of ``yred`` (n, P), and its set index.
 
-        Bases are built (and cached when small) block by block, so memory
-        stays bounded whatever the number of location sets.
+        Bases are built (and cached when small) block by block, and the
+        responses are taken in blocks of columns that fit in cache, so memory
+        stays bounded whatever the number of location sets or permutations.
         """
         tot = np.einsum("np,np->p", yred, yred)
         if k == 0:
             return tot, np.zeros(yred.shape[1], dtype=np.int64)
         n, p = yred.shape
         chunk = max(1, min(MAX_CHUNK // max(1, k * p), MAX_CHUNK // max(1, k * n)))
-        best = np.full(p, np.inf)
+        best = np.zeros(p)  # largest projected sum of squares: SSE = tot - best
         arg = np.zeros(p, dtype=np.int64)
         for s0, qb in self._blocks(k, chunk):
-            sb = qb.shape[0]
-            for c0 in range(0, sb, chunk):
+            for c0 in range(0, qb.shape[0], chunk):
                 qc = qb[c0:c0 + chunk]
                 m = qc.shape[0]
-                proj = qc.transpose(0, 2, 1).reshape(m * k, n) @ yred  # (m*k, P)
-                sse = tot[None, :] - (proj * proj).reshape(m, k, p).sum(axis=1)
-                j = np.argmin(sse, axis=0)
-                v = sse[j, np.arange(p)]
-                better = v < best
-                best[better] = v[better]
-                arg[better] = j[better] + s0 + c0
-        return np.maximum(best, 0.0), arg
+                flat = qc.transpose(0, 2, 1).reshape(m * k, n)
+                for p0 in range(0, p, COL_BLOCK):
+                    cols = slice(p0, p0 + COL_BLOCK)
+                    proj = flat @ yred[:, cols]  # (m*k, b)
+                    np.square(proj, out=proj)
+                    ss = proj.reshape(m, k, -1).sum(axis=1) if k > 1 else proj
+                    if need_arg:
+                        j = np.argmax(ss, axis=0)
+                        v = ss[j, np.arange(ss.shape[1])]
+                        better = v > best[cols]
+                        best[cols] = np.where(better, v, best[cols])
+                        arg[cols] = np.where(better, j + s0 + c0, arg[cols])
+                    else:
+                        best[cols] = np.maximum(best[cols], ss.max(axis=0))
+        return np.maximum(tot - best, 0.0), arg

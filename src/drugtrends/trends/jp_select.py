@@ -53,8 +53,8 @@ def permutation_select(grid: Grid, fits: dict[int, Fit], sw: np.ndarray, kmin: i
             fit_w = fa.fitted_lin * sw
             perm = rng.permuted(np.broadcast_to(np.arange(n), (n_permutations, n)), axis=1)
             yred = grid.reduce(fit_w[:, None] + fa.resid_w[perm].T)  # (n, N)
-            sa, _ = grid.min_sse(ka, yred)
-            sb, _ = grid.min_sse(kb, yred)
+            sa, _ = grid.min_sse(ka, yred, need_arg=False)
+            sb, _ = grid.min_sse(kb, yred, need_arg=False)
             with np.errstate(divide="ignore", invalid="ignore"):
                 tstar = np.where(sb > 0, (sa - sb) / sb, np.inf)
             pval = (1 + int(np.sum(tstar >= stat * (1 - 1e-10)))) / (n_permutations + 1)
