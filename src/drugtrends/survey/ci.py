@@ -5,23 +5,33 @@ Proportion methods (``method=``), all vectorised over arrays:
 ``"wald"``
     ``p -/+ t_df * SE`` (R ``svyciprop(method="mean")``).
 ``"logit"``
-    ``expit(logit(p) -/+ t_df * SE / (p (1 - p)))``. R ``svyciprop(method="logit")``
-    fits ``svyglm(y ~ 1, family=quasibinomial)``; for an intercept-only model
-    the sandwich variance of the logit is exactly ``Var(p) / (p(1-p))^2``, so
-    the two coincide.
+    R ``svyciprop(method="logit")``: a Wald interval on the logit scale,
+    ``expit(logit(p) -/+ t_df * SE_logit)``, back-transformed. R fits
+    ``svyglm(y ~ 1, family=quasibinomial)``; on a Taylor-linearisation design
+    the sandwich variance of that intercept is exactly ``Var(p) / (p (1-p))^2``
+    (the delta method, so ``"logit"`` and ``"xlogit"`` coincide there). On a
+    replicate-weight design R refits the intercept on every replicate, so
+    ``SE_logit`` is the replicate SE of ``logit(p_r)`` (pass it as
+    ``se_logit=``, see :func:`logit_replicate_se`); the two methods then differ
+    (e.g. relative 1e-4 on the NHANES II BRR design).
 ``"xlogit"``
-    R ``svyciprop(method="xlogit")``: delta method on ``log(p/(1-p))``;
-    numerically the same interval as ``"logit"``.
+    R ``svyciprop(method="xlogit")``: delta method on ``log(p/(1-p))``,
+    ``SE_logit = SE / (p (1-p))``, for every design type.
 ``"beta"``
     R ``svyciprop(method="beta")`` (Korn and Graubard 1998, without capping):
     ``n* = p(1-p)/Var * (t_{n-1} / t_df)^2``,
     ``low = qbeta(a/2, n* p, n*(1-p) + 1)``, ``high = qbeta(1-a/2, n* p + 1, n*(1-p))``,
     with ``n`` the unweighted domain size.
 ``"korn_graubard"``
-    The NCHS version (Parker et al. 2017, Vital Health Stat 2(175); NCHS SAS
-    macro by C. Martin): ``n_eff = p(1-p)/Var`` (``n`` when p is 0 or 1),
-    ``n* = min(n, n_eff (t_{n-1}/t_df)^2)``; Clopper-Pearson bounds with ``n*``
-    (``low = 0`` when p = 0, ``high = 1`` when p = 1).
+    The NCHS version (Parker et al. 2017, Vital Health Stat 2(175); NCHS's R
+    code ``svyciprop_adjusted()`` in CDCgov/surveytable and the SAS macro by
+    C. Martin): ``n_eff = p(1-p)/Var``, ``n* = min(n, n_eff (t_{n-1}/t_df)^2)``
+    for ``0 < p < 1``; Clopper-Pearson bounds with ``n*``. When p is 0 or 1
+    (within 1e-12, i.e. no or every respondent has the attribute) or the SE is
+    0, ``n* = n`` **without** the df factor, as NCHS's code does: at p = 0 the
+    interval is ``[0, 1 - (a/2)^(1/n)]``, at p = 1 ``[(a/2)^(1/n), 1]``.
+    Convention: ``n`` is the number of respondents with a non-missing outcome
+    in the domain (R's ``nrow(design)`` after ``subset(design, !is.na(y))``).
 """
 
 from __future__ import annotations
@@ -29,7 +39,12 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-__all__ = ["PROPORTION_METHODS", "t_quantile", "mean_ci", "proportion_ci", "effective_n"]
+__all__ = ["PROPORTION_METHODS", "t_quantile", "mean_ci", "proportion_ci", "effective_n",
+           "logit_replicate_se", "is_boundary"]
+
+#: Proportions closer than this to 0 or 1 are treated as 0 or 1 (no respondent /
+#: every respondent has the attribute; rounding leaves 1 - 1e-16).
+BOUNDARY_TOL = 1e-12
 
 PROPORTION_METHODS = ("wald", "logit", "xlogit", "beta", "korn_graubard")
 
@@ -80,8 +95,20 @@ def mean_ci(estimate, se, df=np.inf, level: float = 0.95):
     return est - q * se, est + q * se
 
 
+def is_boundary(p) -> np.ndarray:
+    """True where a proportion is 0 or 1 (within :data:`BOUNDARY_TOL`).
+
+    Examples
+    --------
+    >>> is_boundary([0.0, 0.5, 1 - 1e-16]).tolist()
+    [True, False, True]
+    """
+    p = np.asarray(p, dtype=float)
+    return (np.abs(p) <= BOUNDARY_TOL) | (np.abs(1 - p) <= BOUNDARY_TOL)
+
+
 def effective_n(p, se, n):
-    """NCHS effective sample size ``p(1-p)/SE^2`` (``n`` when p is 0 or 1).
+    """NCHS effective sample size ``p(1-p)/SE^2`` (``n`` when p is 0 or 1 or SE is 0).
 
     Not capped here (the caller caps at ``n`` where a rule says so).
 
@@ -89,13 +116,58 @@ def effective_n(p, se, n):
     --------
     >>> round(float(effective_n(0.5, 0.05, 200)), 6)
     100.0
+    >>> float(effective_n(0.0, 0.0, 7))
+    7.0
     """
     p = np.asarray(p, dtype=float)
     se = np.asarray(se, dtype=float)
     n = np.asarray(n, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         ne = p * (1 - p) / se**2
-    return np.where((p == 0) | (p == 1) | (se == 0), n, ne)
+    return np.where(is_boundary(p) | (se == 0), n, ne)
+
+
+def logit_replicate_se(est_r, est, scale, rscales, mse: bool = False) -> np.ndarray:
+    """Replicate SE of ``logit(p)`` (R ``svyciprop(method="logit")`` on ``svrepdesign``).
+
+    R refits ``svyglm(y ~ 1, quasibinomial)`` on every replicate; the intercept
+    of replicate ``r`` is ``logit(p_r)``, and its variance is R ``svrVar``:
+    ``scale * sum_r rscales_r (logit(p_r) - c)^2`` with ``c`` the mean of the
+    replicate logits (``mse=False``) or ``logit(p)`` (``mse=True``).
+
+    Parameters
+    ----------
+    est_r : array_like, shape (R, k)
+        Replicate estimates of ``k`` proportions.
+    est : array_like, shape (k,)
+        Full-sample proportions.
+    scale : float
+    rscales : array_like, shape (R,)
+    mse : bool
+
+    Returns
+    -------
+    ndarray, shape (k,)
+        NaN where a proportion (or a replicate) is 0 or 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p_r = np.array([[0.2], [0.3]])
+    >>> se = logit_replicate_se(p_r, [0.25], scale=1.0, rscales=[1.0, 1.0])
+    >>> round(float(se[0]), 6)   # sqrt(2) * (logit(.3) - logit(.2)) / 2
+    0.381128
+    """
+    est_r = np.asarray(est_r, dtype=float)
+    est = np.asarray(est, dtype=float)
+    if est_r.ndim == 1:
+        est_r = est_r[:, None]
+    rscales = np.broadcast_to(np.asarray(rscales, dtype=float), (est_r.shape[0],))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lr = np.log(est_r / (1 - est_r))
+        centre = np.log(est / (1 - est)) if mse else lr[rscales > 0].mean(axis=0)
+        var = scale * np.sum(rscales[:, None] * (lr - centre) ** 2, axis=0)
+    return np.where(np.isfinite(var), np.sqrt(var), np.nan)
 
 
 def _beta_ppf(q, a, b, at_zero):
@@ -109,7 +181,8 @@ def _beta_ppf(q, a, b, at_zero):
     return np.where(np.isnan(a) | np.isnan(b), np.nan, out)
 
 
-def proportion_ci(p, se, df=np.inf, n=None, method: str = "logit", level: float = 0.95):
+def proportion_ci(p, se, df=np.inf, n=None, method: str = "logit", level: float = 0.95,
+                  se_logit=None):
     """Confidence interval for a proportion estimated from a complex sample.
 
     Parameters
@@ -123,6 +196,9 @@ def proportion_ci(p, se, df=np.inf, n=None, method: str = "logit", level: float 
     method : str
         One of :data:`PROPORTION_METHODS` (see the module docstring).
     level : float
+    se_logit : array_like, optional
+        SE on the logit scale for ``method="logit"`` (replicate designs:
+        :func:`logit_replicate_se`); default the delta method ``se/(p(1-p))``.
 
     Returns
     -------
@@ -134,8 +210,8 @@ def proportion_ci(p, se, df=np.inf, n=None, method: str = "logit", level: float 
     >>> round(float(lo), 4), round(float(hi), 4)
     (0.1623, 0.244)
     >>> lo, hi = proportion_ci(0.0, 0.0, df=30, n=50, method="korn_graubard")
-    >>> float(lo), round(float(hi), 4)   # 1 - 0.025 ** (1 / (50 * (t_49 / t_30) ** 2))
-    (0.0, 0.0734)
+    >>> float(lo), round(float(hi), 4)   # NCHS: 1 - 0.025 ** (1 / 50), no df factor at p = 0
+    (0.0, 0.0711)
     """
     if method not in PROPORTION_METHODS:
         raise ValueError(f"unknown proportion CI method {method!r}; use one of {PROPORTION_METHODS}")
@@ -150,6 +226,9 @@ def proportion_ci(p, se, df=np.inf, n=None, method: str = "logit", level: float 
         with np.errstate(divide="ignore", invalid="ignore"):
             eta = np.log(p / (1 - p))
             se_eta = se / (p * (1 - p))
+        if method == "logit" and se_logit is not None:
+            se_eta = np.broadcast_to(np.asarray(se_logit, dtype=float), p.shape)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             lo = 1 / (1 + np.exp(-(eta - q * se_eta)))
             hi = 1 / (1 + np.exp(-(eta + q * se_eta)))
         bad = (p <= 0) | (p >= 1)
@@ -164,8 +243,9 @@ def proportion_ci(p, se, df=np.inf, n=None, method: str = "logit", level: float 
         adj = (tn / td) ** 2
         if method == "beta":
             neff = p * (1 - p) / se**2 * adj
-        else:
-            neff = np.minimum(n, effective_n(p, se, n) * adj)
+        else:   # NCHS: n without the df factor at p = 0 or 1 (or SE = 0)
+            edge = is_boundary(p) | (se == 0)
+            neff = np.where(edge, n, np.minimum(n, effective_n(p, se, n) * adj))
         lo = _beta_ppf(alpha / 2, neff * p, neff * (1 - p) + 1, 0.0)
         hi = _beta_ppf(1 - alpha / 2, neff * p + 1, neff * (1 - p), 1.0)
     if method == "korn_graubard":

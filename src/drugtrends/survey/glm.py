@@ -1,50 +1,66 @@
 """Design-based generalised linear models (R ``svyglm``).
 
-Point estimates: weighted maximum likelihood by IRLS/Newton (the weights'
-scale does not matter). Variance: the design-based sandwich of R
+Point estimates: weighted maximum likelihood by IRLS exactly as R ``glm.fit``
+(:mod:`.glmfit`; the weights' scale does not matter; ``epsilon`` and ``maxit``
+as ``glm.control``).
+
+Variance, Taylor-linearisation designs: the sandwich of R
 ``survey:::svy.varcoef``: influence values ``x_i w_i (y_i - mu_i) mu'(eta_i) /
-V(mu_i)`` times ``A^{-1}``, ``A = X' diag(w mu'^2 / V) X``, summed per PSU and
-passed to the stratified with-replacement variance (domain rows only; the rest
-of the design contributes zeros). Residual df: ``degf(design) + 1 - p`` with
-``degf`` counted on the complete-case rows of the (subset) design, as R.
-t statistics, p-values and Wald intervals use that df (``summary.svyglm``,
-``confint.svyglm``). :meth:`SvyGLMResult.wald_test` is ``regTermTest``
-(``method="Wald"``): ``F = b' V^{-1} b / q`` on ``(q, df_resid)`` df.
+V(mu_i)`` times ``A^{-1}``, ``A = X' diag(w mu'^2 / V) X`` (working weights of
+the last IRLS iteration, as R), summed per PSU and passed to the stratified
+with-replacement variance (domain rows only). Residual df
+``degf(design) + 1 - p`` with ``degf`` counted on the complete-case rows.
+
+Variance, replicate-weight designs (R ``svyglm.svyrep.design``): the model is
+refitted on every replicate (weights ``w_r / sum(w_r)``, started at the
+full-sample coefficients, same ``glm.control``) and the replicate coefficients
+go through ``svrVar`` (scale, rscales, ``mse``). Residual df ``degf(design) + 1 - p``.
+
+t statistics, p-values and Wald intervals use the residual df
+(``summary.svyglm``, ``confint.svyglm``). :meth:`SvyGLMResult.wald_test` is
+``regTermTest`` (``"Wald"``, ``"WorkingWald"``, ``"LRT"``).
+
+Edge cases (issue 16), never a raw numpy error:
+
+* an **unused factor level** in the (domain) rows is dropped, as R's
+  ``model.frame(drop.unused.levels=TRUE)``;
+* **aliased terms** (collinear predictors) get a NaN coefficient and
+  ``aliased=True`` in ``coef`` and a :class:`~drugtrends.errors.ModelWarning`;
+  df use the estimable coefficients (R: ``NA`` coefficient);
+* **separation** in a binomial model (a coefficient whose MLE is infinite,
+  checked by linear programming; R says nothing or "fitted probabilities
+  numerically 0 or 1 occurred") gives a ``ModelWarning`` and the result is marked:
+  ``separation=True``, ``coef.flag == "separation"`` on the terms involved;
+  their estimates, SEs and p-values are not interpretable (the design-based SE
+  of a diverging coefficient can be small);
+* IRLS **not converging** in ``maxit`` iterations warns (``converged=False``), as R.
 
 Families: ``"gaussian"`` (identity), ``"binomial"`` / ``"quasibinomial"``
 (logit), ``"poisson"`` / ``"quasipoisson"`` (log). Column names follow R
 (``"(Intercept)"``, ``"Gendermale"``, ``"age_band30-39"``, ``"femaleTRUE"``).
+Conventions that differ from R: an *ordered* pandas categorical is coded with
+treatment dummies (R would use polynomial contrasts for an ordered factor).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import DesignError
-from . import _aggregate as agg
-from ._variance import stratified_variance
+from ..errors import DesignError, ModelWarning
+from . import glmfit
 from .ci import t_quantile
+from .glmfit import FAMILIES
+from .htest import TestResult, pfsum
 
 __all__ = ["svyglm", "SvyGLMResult", "FAMILIES"]
 
-FAMILIES = ("gaussian", "binomial", "quasibinomial", "poisson", "quasipoisson")
-
-
-def _family(name: str):
-    if name == "gaussian":
-        return (lambda e: e), (lambda e: np.ones_like(e)), (lambda mu: np.ones_like(mu))
-    if name in ("binomial", "quasibinomial"):
-        def inv(e):
-            return 1 / (1 + np.exp(-e))
-        return inv, (lambda e: inv(e) * (1 - inv(e))), (lambda mu: mu * (1 - mu))
-    if name in ("poisson", "quasipoisson"):
-        return np.exp, np.exp, (lambda mu: mu)
-    raise DesignError(f"family={name!r} is not one of {FAMILIES}")
+_TESTS = ("Wald", "WorkingWald", "LRT")
 
 
 def _rname(col: str) -> str:
@@ -61,22 +77,46 @@ def _rname(col: str) -> str:
     return f"{base}{lev}"
 
 
-@dataclass
+@dataclass(frozen=True)
 class SvyGLMResult:
-    """Result of :func:`svyglm`.
+    """Result of :func:`svyglm` (frozen).
 
     Attributes
     ----------
     coef : DataFrame
         ``term``, ``estimate``, ``se``, ``t``, ``p``, ``ci_low``, ``ci_high``,
-        ``odds_ratio``, ``or_ci_low``, ``or_ci_high`` (odds ratios for binomial
-        families, NaN otherwise).
+        ``odds_ratio``, ``or_ci_low``, ``or_ci_high`` (binomial families, NaN
+        otherwise), ``aliased`` (bool) and ``flag`` (``""``, ``"aliased"``,
+        ``"separation"``).
     cov : DataFrame
-        Design-based covariance of the coefficients.
+        Design-based covariance of the estimable coefficients.
     df_resid : int
-        ``degf + 1 - p`` (R ``svyglm``'s ``df.residual``).
+        ``degf + 1 - p`` (R ``svyglm``'s ``df.residual``; ``p`` estimable coefficients).
     n : int
         Rows used (domain, complete cases).
+    family, formula : str
+    level : float
+    term_columns : dict
+        Model term -> its coefficient names.
+    converged : bool
+    iterations : int
+    deviance : float
+        Deviance of the working model (weights scaled to mean 1, as R).
+    separation : bool
+    warnings : tuple of str
+        Every warning issued while fitting.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from drugtrends.survey import SurveyDesign
+    >>> df = pd.DataFrame({"psu": range(6), "w": [1.0] * 6, "x": [0, 1, 2, 3, 4, 5],
+    ...                    "y": [1.0, 2.9, 5.1, 7.0, 9.2, 10.8]})
+    >>> fit = SurveyDesign(df, weight="w", psu="psu").glm("y ~ x")
+    >>> fit.to_frame()[["term", "estimate"]].round(3)
+              term  estimate
+    0  (Intercept)     1.038
+    1            x     1.971
     """
 
     coef: pd.DataFrame
@@ -87,30 +127,18 @@ class SvyGLMResult:
     formula: str
     level: float
     term_columns: dict
+    converged: bool = True
+    iterations: int = 0
+    deviance: float = np.nan
+    separation: bool = False
+    warnings: tuple = ()
+    _work: dict = field(default_factory=dict, repr=False, compare=False)
 
-    def wald_test(self, terms) -> dict:
-        """Wald F test that all coefficients of ``terms`` are 0 (R ``regTermTest``).
+    def to_frame(self) -> pd.DataFrame:
+        """The coefficient table (a copy of :attr:`coef`)."""
+        return self.coef.copy()
 
-        Parameters
-        ----------
-        terms : str or list of str
-            Model terms (``"age_band"``, ``"Gender"``, ``"Gender:age_band"``).
-
-        Returns
-        -------
-        dict with ``terms``, ``F``, ``ndf``, ``ddf``, ``p``, ``chisq``.
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> from drugtrends.survey import SurveyDesign
-        >>> df = pd.DataFrame({"psu": range(8), "w": [1.0] * 8, "x": [0, 1, 2, 3, 4, 5, 6, 7],
-        ...                    "y": [1.0, 2.9, 5.1, 7.0, 9.2, 10.8, 13.1, 15.0]})
-        >>> r = SurveyDesign(df, weight="w", psu="psu").glm("y ~ x").wald_test("x")
-        >>> r["ndf"], r["ddf"]
-        (1, 6)
-        """
-        terms = [terms] if isinstance(terms, str) else list(terms)
+    def _columns(self, terms) -> list[str]:
         cols: list[str] = []
         for t in terms:
             key = t if t in self.term_columns else None
@@ -121,80 +149,252 @@ class SvyGLMResult:
             if key is None:
                 raise DesignError(f"term {t!r} is not in the model; terms: {list(self.term_columns)}")
             cols += self.term_columns[key]
+        est = self.coef.set_index("term")
+        cols = [c for c in cols if not est.loc[c, "aliased"]]
+        if not cols:
+            raise DesignError(f"every coefficient of {terms} is aliased; nothing to test.")
+        return cols
+
+    def wald_test(self, terms, method: str = "Wald") -> TestResult:
+        """Test that all coefficients of ``terms`` are 0 (R ``regTermTest``).
+
+        Parameters
+        ----------
+        terms : str or list of str
+            Model terms (``"age_band"``, ``"Gender"``, ``"Gender:age_band"``).
+        method : {"Wald", "WorkingWald", "LRT"}
+            ``"Wald"``: ``F = b' V^{-1} b / q`` on ``(q, df_resid)`` df.
+            ``"LRT"``: Rao-Scott working likelihood ratio (Lumley and Scott
+            2013): deviance difference of the working models without and with
+            the terms (the reduced model refitted on the same rows), p-value
+            from the weighted sum of chi-squares with weights the eigenvalues of
+            ``V0^{-1} V`` (``V0`` model-based, ``V`` design-based), over
+            ``chi2(df_resid)/df_resid`` (saddlepoint, R ``pFsum``).
+            ``"WorkingWald"``: the same with ``b' V0^{-1} b`` as the statistic.
+
+        Returns
+        -------
+        TestResult
+            ``value`` (F for Wald, the chi-square-type statistic otherwise),
+            ``p``, ``ndf``/``ddf`` (Wald) or ``df``/``ddf`` (LRT), ``terms``;
+            ``details``: ``chisq``, ``F`` and, for LRT/WorkingWald, ``lambda``.
+            Dict-style access (``r["F"]``, ``r["ndf"]``) still works.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from drugtrends.survey import SurveyDesign
+        >>> df = pd.DataFrame({"psu": range(8), "w": [1.0] * 8, "x": [0, 1, 2, 3, 4, 5, 6, 7],
+        ...                    "y": [1.0, 2.9, 5.1, 7.0, 9.2, 10.8, 13.1, 15.0]})
+        >>> r = SurveyDesign(df, weight="w", psu="psu").glm("y ~ x").wald_test("x")
+        >>> r["ndf"], r["ddf"], r.statistic
+        (1, 6, 'F')
+        """
+        if method not in _TESTS:
+            raise DesignError(f"method={method!r} is not one of {_TESTS}")
+        terms = [terms] if isinstance(terms, str) else list(terms)
+        cols = self._columns(terms)
         b = self.coef.set_index("term").loc[cols, "estimate"].to_numpy()
         V = self.cov.loc[cols, cols].to_numpy()
-        chisq = float(b @ np.linalg.solve(V, b))
         q = len(cols)
-        F = chisq / q
-        p = float(stats.f.sf(F, q, self.df_resid)) if self.df_resid > 0 else np.nan
-        return {"terms": terms, "F": F, "ndf": q, "ddf": self.df_resid, "p": p, "chisq": chisq}
+        ddf = self.df_resid
+        if method == "Wald":
+            chisq = float(b @ np.linalg.solve(V, b))
+            F = chisq / q
+            p = float(stats.f.sf(F, q, ddf)) if ddf > 0 else np.nan
+            return TestResult("Wald", "F", F, p, ndf=q, ddf=ddf, terms=tuple(terms),
+                              details={"chisq": chisq, "F": F})
+        return self._working_test(terms, cols, b, V, method)
+
+    def _working_test(self, terms, cols, b, V, method) -> TestResult:
+        w = self._work
+        names = list(self.cov.index)
+        idx = [names.index(c) for c in cols]
+        V0 = w["naive_cov"][np.ix_(idx, idx)]
+        if method == "LRT":
+            keep = [i for i in range(len(names)) if i not in idx]
+            fit0 = glmfit.irls(w["X"][:, keep], w["y"], w["wn"], self.family,
+                               w["epsilon"], w["maxit"])
+            chisq = float(fit0.deviance - self.deviance)
+        else:
+            chisq = float(b @ np.linalg.solve(V0, b))
+        lam = np.sort(np.linalg.eigvals(np.linalg.solve(V0, V)).real)[::-1]
+        ddf = self.df_resid
+        p = pfsum(chisq, lam, ddf if ddf > 0 else np.inf)
+        return TestResult(method, method, chisq, p, df=len(cols), ddf=ddf, terms=tuple(terms),
+                          details={"chisq": chisq, "lambda": lam.tolist()})
 
 
-def _dev(y, mu, wt, family):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if family in ("binomial", "quasibinomial"):
-            a = np.where(y > 0, y * np.log(y / mu), 0.0)
-            b = np.where(y < 1, (1 - y) * np.log((1 - y) / (1 - mu)), 0.0)
-            return float(np.sum(2 * wt * (a + b)))
-        if family in ("poisson", "quasipoisson"):
-            a = np.where(y > 0, y * np.log(y / mu), 0.0)
-            return float(np.sum(2 * wt * (a - (y - mu))))
-        return float(np.sum(wt * (y - mu) ** 2))
+# --------------------------------------------------------------------------- design access
+def _weights(design) -> np.ndarray:
+    w = getattr(design, "weights", None)
+    if w is None or callable(w):
+        w = pd.to_numeric(design.data[design.weight]).to_numpy(dtype=float)
+    return np.asarray(w, dtype=float)
 
 
-def _irls_r(X, y, wn, family, inv, dmu, varf, epsilon, maxiter):
-    """IRLS as R ``glm.fit`` (start ``mustart``, stop when the relative change of
-    the deviance is below ``epsilon``). Returns the coefficients and the working
-    weights of the last iteration (which R's ``svyglm`` sandwich uses)."""
+def _degf(design, rows) -> int:
+    if getattr(design, "is_replicate", False) or getattr(design, "_is_replicate", False):
+        return int(design.df)
+    f = getattr(design, "degf", None)
+    if callable(f):
+        return int(f(rows))
+    return int(design._degf(rows))        # until the kernel's public degf() lands
+
+
+def _is_replicate(design) -> bool:
+    flag = getattr(design, "is_replicate", None)
+    if flag is None:
+        flag = getattr(design, "_is_replicate", False)
+    return bool(flag)
+
+
+def _taylor_cov(design, infl, rows) -> np.ndarray:
+    """Stratified with-replacement covariance of the columns of ``infl`` (rows x p)."""
+    s = getattr(design, "structure", None)
+    if s is not None:
+        T = s.psu_totals(infl, rows)
+        present = s.strata_present(rows) if s.lonely_psu == "average" else None
+        if present is not None:
+            present = np.repeat(np.asarray(present, dtype=bool)[:, None], infl.shape[1], axis=1)
+        return s.variance(T, present=present, full=True)
+    # until the kernel's DesignStructure lands (survey-api.md)
+    from . import _aggregate as agg
+    from ._variance import stratified_variance
+    dom = np.where(rows, 0, -1).astype(np.int64)
+    T = agg.psu_totals(np.where(rows[:, None], infl, 0.0), dom, 1, design._psu, design._n_psu)[0]
+    present = None
+    if design.lonely_psu == "average":
+        st = np.zeros(design._n_strata, dtype=bool)
+        st[design._stratum_of_psu[np.unique(design._psu[rows])]] = True
+        present = np.repeat(st[:, None], infl.shape[1], axis=1)
+    return stratified_variance(T, design._stratum_of_psu, design._n_h, design._f_h,
+                               design.lonely_psu, present, full=True)
+
+
+def _replicate_parts(design):
+    """(replicate weights n x R, scale, rscales, mse) of a replicate design."""
+    s = getattr(design, "structure", None)
+    if s is not None and getattr(s, "rep_weights", None) is not None:
+        return (np.asarray(s.rep_weights, dtype=float), float(s.scale),
+                np.asarray(s.rscales, dtype=float), bool(s.mse))
+    return design._W, design._scale, design._rscales, bool(design.mse)   # until the kernel lands
+
+
+# --------------------------------------------------------------------------- fitting
+def _model_matrices(design, formula: str):
+    """Complete-case domain rows -> (y frame, X frame) with unused levels dropped (R)."""
+    import patsy
+
+    data = design.data
+    mask = np.asarray(design.mask, dtype=bool)
+    names = set(re.findall(r"[A-Za-z_.][A-Za-z0-9_.]*", formula))
+    used = [c for c in data.columns if str(c) in names]
+    if not used:
+        raise DesignError(f"formula {formula!r} names no column of the data; columns: "
+                          f"{list(map(str, data.columns))[:20]}")
+    frame = data.iloc[np.flatnonzero(mask)][used].copy()
+    frame.index = np.flatnonzero(mask)
+    for c in used:  # patsy understands object / categorical, not pandas' string dtype
+        col = frame[c]
+        if pd.api.types.is_string_dtype(col) and not isinstance(col.dtype, pd.CategoricalDtype):
+            frame[c] = col.astype(object).where(col.notna(), None)
+    frame = frame.dropna()
+    for c in used:   # R model.frame(drop.unused.levels = TRUE)
+        if isinstance(frame[c].dtype, pd.CategoricalDtype):
+            frame[c] = frame[c].cat.remove_unused_categories()
+    if frame.empty:
+        raise DesignError(f"no row of the (domain) design has every variable of {formula!r} "
+                          "non-missing; nothing to fit.")
+    try:
+        return patsy.dmatrices(formula, frame, NA_action="drop", return_type="dataframe")
+    except patsy.PatsyError as exc:
+        raise DesignError(f"could not build the model matrix for {formula!r}: {exc}") from exc
+
+
+def _replicate_cov(design, X, y, rows, beta0, family, epsilon, maxit, notes):
+    W, scale, rscales, mse = _replicate_parts(design)
+    R = W.shape[1]
+    betas = np.full((R, X.shape[1]), np.nan)
+    for r in range(R):
+        wi = W[rows, r]
+        try:
+            betas[r] = glmfit.irls(X, y, wi / wi.sum(), family, epsilon, maxit, start=beta0).beta
+        except DesignError:
+            continue
+    ok = np.isfinite(betas).all(axis=1)
+    if not ok.all():
+        notes.append(f"{int((~ok).sum())} replicates gave no estimate and were discarded (as R svrVar)")
+    betas, rs = betas[ok], rscales[ok]
+    centre = beta0 if mse else betas[rs > 0].mean(axis=0)
+    dev = (betas - centre) * np.sqrt(rs)[:, None]
+    return scale * dev.T @ dev
+
+
+def _check_fit(family, X, y, wn, fit, names, notes) -> list[int]:
+    """Warnings for non-convergence and separation; returns separated columns."""
+    if not fit.converged:
+        notes.append(f"IRLS did not converge in {fit.iterations} iterations (R: 'glm.fit: "
+                     "algorithm did not converge'); increase maxit= or check the model")
+    sep: list[int] = []
     if family in ("binomial", "quasibinomial"):
-        mu = (wn * y + 0.5) / (wn + 1)
-        eta = np.log(mu / (1 - mu))
-    elif family in ("poisson", "quasipoisson"):
-        mu = y + 0.1
-        eta = np.log(mu)
+        sep = glmfit.separation_columns(X, y, wn)
+        mu = glmfit.family_functions(family)[0](X @ fit.beta)
+        eps = 10 * np.finfo(float).eps
+        if sep or (mu < eps).any() or (mu > 1 - eps).any():
+            which = [names[j] for j in sep] or ["(fitted probabilities numerically 0 or 1)"]
+            notes.append("perfect or quasi-complete separation: the maximum-likelihood estimate of "
+                         f"{which} is infinite; their estimates, SEs, odds ratios and p-values are "
+                         "not interpretable (merge sparse categories or use a penalised model)")
+    return sep
+
+
+def _coef_table(names, est_idx, beta, V, df_resid, level, family, aliased, sep) -> pd.DataFrame:
+    p_all = len(names)
+    b = np.full(p_all, np.nan)
+    se = np.full(p_all, np.nan)
+    b[est_idx] = beta
+    se[est_idx] = np.sqrt(np.diag(V))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tval = b / se
+    if df_resid > 0:
+        pval = 2 * stats.t.sf(np.abs(tval), df_resid)
+        q = float(t_quantile(level, df_resid))
+        lo, hi = b - q * se, b + q * se
     else:
-        mu = y.copy()
-        eta = mu.copy()
-    devold = _dev(y, mu, wn, family)
-    beta = np.zeros(X.shape[1])
-    W = wn
-    for _ in range(maxiter):
-        d = dmu(eta)
-        z = eta + (y - mu) / d
-        W = wn * d**2 / varf(mu)
-        XtW = X.T * W
-        beta = np.linalg.solve(XtW @ X, XtW @ z)
-        eta = X @ beta
-        mu = inv(eta)
-        dev = _dev(y, mu, wn, family)
-        if abs(dev - devold) / (abs(dev) + 0.1) < epsilon:
-            break
-        devold = dev
+        pval = lo = hi = np.full(p_all, np.nan)
+    coef = pd.DataFrame({"term": names, "estimate": b, "se": se, "t": tval, "p": pval,
+                         "ci_low": lo, "ci_high": hi})
+    if family in ("binomial", "quasibinomial"):
+        coef["odds_ratio"], coef["or_ci_low"], coef["or_ci_high"] = np.exp(b), np.exp(lo), np.exp(hi)
     else:
-        raise DesignError(f"the GLM did not converge in {maxiter} iterations "
-                          "(separation or a degenerate model?)")
-    return beta, W
+        coef["odds_ratio"] = coef["or_ci_low"] = coef["or_ci_high"] = np.nan
+    coef["aliased"] = [j in aliased for j in range(p_all)]
+    sep_names = {est_idx[j] for j in sep}
+    coef["flag"] = ["aliased" if j in aliased else ("separation" if j in sep_names else "")
+                    for j in range(p_all)]
+    return coef
 
 
 def svyglm(design, formula: str, family: str = "gaussian", level: float | None = None,
-           epsilon: float = 1e-8, maxiter: int = 25) -> SvyGLMResult:
-    """Fit a design-based GLM on a (subset) :class:`~drugtrends.survey.SurveyDesign`.
+           epsilon: float = 1e-8, maxiter: int = 25, *, maxit: int | None = None) -> SvyGLMResult:
+    """Fit a design-based GLM on a (subset) Taylor or replicate-weight design.
 
     Parameters
     ----------
-    design : SurveyDesign
+    design : SurveyDesign or ReplicateDesign
     formula : str
         Patsy formula, e.g. ``"hd ~ Gender + age_band + SurveyYr"``. Text and
-        categorical columns are dummy-coded against their first level.
+        categorical columns are dummy-coded against their first level (levels
+        unused in the rows fitted are dropped, as R).
     family : str
         One of :data:`FAMILIES`.
     level : float, optional
         Confidence level (design default).
-    epsilon, maxiter :
-        IRLS convergence as R ``glm.control`` (relative deviance change).
-        The sandwich uses the working weights of the last iteration, as R does,
-        so results agree with R to rounding; a smaller ``epsilon`` converges
-        further (SEs then differ from R's in about the 5th digit).
+    epsilon, maxiter : float, int
+        IRLS convergence as R ``glm.control(epsilon, maxit)`` (relative
+        deviance change; ``maxit=`` is accepted as an alias of ``maxiter``).
+        The sandwich uses the working weights of the last iteration, as R.
 
     Returns
     -------
@@ -206,83 +406,62 @@ def svyglm(design, formula: str, family: str = "gaussian", level: float | None =
     >>> from drugtrends.survey import SurveyDesign
     >>> df = pd.DataFrame({"psu": range(8), "w": [1.0, 2, 1, 2, 1, 2, 1, 2],
     ...                    "g": list("aabbaabb"), "y": [0, 1, 1, 1, 0, 0, 1, 0]})
-    >>> fit = SurveyDesign(df, weight="w", psu="psu").glm("y ~ g", family="binomial")
+    >>> fit = svyglm(SurveyDesign(df, weight="w", psu="psu"), "y ~ g", family="binomial")
     >>> fit.coef.term.tolist(), fit.df_resid
     (['(Intercept)', 'gb'], 6)
     """
-    import patsy
-
-    if getattr(design, "_is_replicate", False):
-        raise DesignError("glm() is implemented for Taylor-linearisation designs only.")
+    maxit = maxiter if maxit is None else maxit
+    if not (isinstance(maxit, (int, np.integer)) and maxit >= 1):
+        raise DesignError(f"maxit={maxit!r} must be a positive integer (R glm.control(maxit=))")
+    if not (np.isfinite(epsilon) and epsilon > 0):
+        raise DesignError(f"epsilon={epsilon!r} must be a positive number (R glm.control(epsilon=))")
+    if family not in FAMILIES:
+        raise DesignError(f"family={family!r} is not one of {FAMILIES}")
     level = design.level if level is None else level
-    inv, dmu, varf = _family(family)
-    data = design.data
-    mask = design._mask
-    names = set(re.findall(r"[A-Za-z_.][A-Za-z0-9_.]*", formula))
-    used = [c for c in data.columns if str(c) in names]
-    if not used:
-        raise DesignError(f"formula {formula!r} names no column of the data")
-    frame = data.loc[mask, used].copy()
-    for c in used:  # patsy understands object / categorical, not pandas' string dtype
-        if pd.api.types.is_string_dtype(frame[c]) and not isinstance(frame[c].dtype, pd.CategoricalDtype):
-            frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
-    frame.index = np.flatnonzero(mask)
-    try:
-        yd, Xd = patsy.dmatrices(formula, frame, NA_action="drop", return_type="dataframe")
-    except patsy.PatsyError as exc:
-        raise DesignError(f"could not build the model matrix for {formula!r}: {exc}") from exc
+    yd, Xd = _model_matrices(design, formula)
     rows = Xd.index.to_numpy()
-    X = Xd.to_numpy(dtype=float)
-    y = yd.to_numpy(dtype=float)
+    X, y = Xd.to_numpy(dtype=float), yd.to_numpy(dtype=float)
     if y.shape[1] != 1:
         raise DesignError(f"the response of {formula!r} must be one numeric 0/1 or numeric column; "
                           f"got {list(yd.columns)} (recode it to 0/1 first)")
     y = y[:, 0]
     if family in ("binomial", "quasibinomial") and ((y < 0) | (y > 1)).any():
         raise DesignError(f"family={family!r} needs a response in [0, 1]; {yd.columns[0]!r} is not.")
-    w = design._w[rows]
-    wn = w / design._w[mask].mean()       # R svyglm: weights / mean over the design's rows
-    p = X.shape[1]
-    beta, w_last = _irls_r(X, y, wn, family, inv, dmu, varf, epsilon, maxiter)
-    eta = X @ beta
-    mu, d = inv(eta), dmu(eta)
-    # R: sandwich from the glm object: working weights and (X'WX)^-1 of the last
-    # IRLS iteration, working residuals at the final coefficients
-    A = (X.T * (w_last * w / wn)) @ X
-    Ainv = np.linalg.inv(A)
-    infl = ((w_last * w / wn) * (y - mu) / d)[:, None] * X @ Ainv
-    n_all = len(data)
-    full = np.zeros((n_all, p))
-    full[rows] = infl
-    dom = np.full(n_all, -1, dtype=np.int64)
-    dom[rows] = 0
-    T = agg.psu_totals(full, dom, 1, design._psu, design._n_psu)[0]
-    present = None
-    if design.lonely_psu == "average":
-        st = np.zeros(design._n_strata, dtype=bool)
-        st[design._stratum_of_psu[np.unique(design._psu[rows])]] = True
-        present = np.repeat(st[:, None], p, axis=1)
-    V = stratified_variance(T, design._stratum_of_psu, design._n_h, design._f_h,
-                            design.lonely_psu, present, full=True)
-    used_rows = np.zeros(n_all, dtype=bool)
-    used_rows[rows] = True
-    df_resid = design._degf(used_rows & (design._w > 0)) + 1 - p
-    se = np.sqrt(np.diag(V))
-    tval = beta / se
-    terms = [_rname(c) for c in Xd.columns]
-    if df_resid > 0:
-        pval = 2 * stats.t.sf(np.abs(tval), df_resid)
-        q = float(t_quantile(level, df_resid))
-        lo, hi = beta - q * se, beta + q * se
+    w_all = _weights(design)
+    w = w_all[rows]
+    wn = w / w_all[np.asarray(design.mask, dtype=bool)].mean()   # R: weights / mean over the design
+    names = [_rname(c) for c in Xd.columns]
+    notes: list[str] = []
+    aliased = glmfit.aliased_columns(X, wn)
+    if aliased:
+        notes.append(f"coefficients {[names[j] for j in aliased]} are aliased with earlier terms "
+                     "(collinear predictors) and were dropped, as R does (NA coefficient)")
+    est_idx = [j for j in range(X.shape[1]) if j not in aliased]
+    Xe = X[:, est_idx]
+    fit = glmfit.irls(Xe, y, wn, family, epsilon, maxit)
+    sep = _check_fit(family, Xe, y, wn, fit, [names[j] for j in est_idx], notes)
+    if _is_replicate(design):
+        V = _replicate_cov(design, Xe, y, rows, fit.beta, family, epsilon, maxit, notes)
+        df_resid = int(design.df) + 1 - len(est_idx)
     else:
-        pval = lo = hi = np.full(p, np.nan)
-    coef = pd.DataFrame({"term": terms, "estimate": beta, "se": se, "t": tval, "p": pval,
-                         "ci_low": lo, "ci_high": hi})
-    if family in ("binomial", "quasibinomial"):
-        coef["odds_ratio"], coef["or_ci_low"], coef["or_ci_high"] = np.exp(beta), np.exp(lo), np.exp(hi)
-    else:
-        coef["odds_ratio"] = coef["or_ci_low"] = coef["or_ci_high"] = np.nan
-    term_columns = {name: [terms[i] for i in range(sl.start, sl.stop)]
+        inv, dmu, _ = glmfit.family_functions(family)
+        eta = Xe @ fit.beta
+        ww = fit.w_last * w / wn
+        Ainv = np.linalg.inv((Xe.T * ww) @ Xe)
+        infl = np.zeros((len(w_all), len(est_idx)))
+        infl[rows] = (ww * (y - inv(eta)) / dmu(eta))[:, None] * Xe @ Ainv
+        used = np.zeros(len(w_all), dtype=bool)
+        used[rows] = True
+        V = _taylor_cov(design, infl, used)
+        df_resid = _degf(design, used & (w_all > 0)) + 1 - len(est_idx)
+    for msg in notes:
+        warnings.warn(msg, ModelWarning, stacklevel=2)
+    coef = _coef_table(names, est_idx, fit.beta, V, df_resid, level, family, aliased, sep)
+    term_columns = {name: [names[i] for i in range(sl.start, sl.stop)]
                     for name, sl in Xd.design_info.term_name_slices.items()}
-    cov = pd.DataFrame(V, index=terms, columns=terms)
-    return SvyGLMResult(coef, cov, int(df_resid), int(len(rows)), family, formula, level, term_columns)
+    en = [names[j] for j in est_idx]
+    work = {"X": Xe, "y": y, "wn": wn, "epsilon": epsilon, "maxit": maxit,
+            "naive_cov": np.linalg.inv((Xe.T * fit.w_last) @ Xe)}
+    return SvyGLMResult(coef, pd.DataFrame(V, index=en, columns=en), int(df_resid), int(len(rows)),
+                        family, formula, level, term_columns, fit.converged, fit.iterations,
+                        fit.deviance, bool(sep), tuple(notes), work)

