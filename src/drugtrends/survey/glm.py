@@ -115,8 +115,8 @@ class SvyGLMResult:
     >>> fit = SurveyDesign(df, weight="w", psu="psu").glm("y ~ x")
     >>> fit.to_frame()[["term", "estimate"]].round(3)
               term  estimate
-    0  (Intercept)     1.038
-    1            x     1.971
+    0  (Intercept)     1.014
+    1            x     1.994
     """
 
     coef: pd.DataFrame
