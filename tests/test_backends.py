@@ -185,7 +185,7 @@ def _relations(syn, syn_parquet):
 def test_relation_designs_equal_pandas(syn, syn_parquet):
     des = SurveyDesign(syn, weight="w", strata="st", psu="psu")
     for name, rd in _relations(syn, syn_parquet).items():
-        assert rd.df == des.df and rd.n == len(syn) and rd._n_psu == des._n_psu, name
+        assert rd.df == des.df and rd.n == len(syn) and rd.structure.n_psu == des.structure.n_psu, name
         g = rd.grid(OUTCOMES, SETS)
         for s in SETS:
             got = g[g[BY_SET_COLUMN] == "+".join(s)].copy()

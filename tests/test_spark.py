@@ -50,7 +50,7 @@ def test_spark_grid_equals_pandas(spark, tmp_path):
     df.to_parquet(path)
     for data in (df, str(path), spark.read.parquet(str(path))):
         sd = from_spark(data, "w", "st", "psu", spark=spark)
-        assert sd.df == des.df and sd._n_psu == des._n_psu
+        assert sd.df == des.df and sd.structure.n_psu == des.structure.n_psu
         g = sd.grid(OUTCOMES, SETS)
         for s in SETS:
             assert_same(g[g[BY_SET_COLUMN] == "+".join(s)], des.mean(OUTCOMES, by=list(s) or None),

@@ -2,8 +2,8 @@
 
 An observatory that keeps its survey or treatment files on a cluster runs the
 identical estimator: :func:`from_spark` builds a
-:class:`~drugtrends.survey.backends.RelationDesign` whose grouped
-sufficient-statistics query (:func:`drugtrends.survey.backends.aggregate_sql`,
+:class:`~drugtrends.survey.relation.RelationDesign` whose grouped
+sufficient-statistics query (:func:`drugtrends.survey.sql.aggregate_sql`,
 ``GROUP BY GROUPING SETS``) is executed by Spark SQL; only one row per
 domain x PSU comes back, and the linearisation runs in numpy exactly as for
 pandas, Arrow, Parquet and DuckDB. Results equal the in-memory ones to
@@ -21,7 +21,8 @@ import shutil
 import pandas as pd
 
 from ..errors import DesignError
-from .backends import RelationDesign, _q
+from .relation import RelationDesign
+from .sql import quote
 
 __all__ = ["from_spark", "local_session", "SparkEngine", "spark_available"]
 
@@ -79,7 +80,7 @@ class SparkEngine:
 
     def __init__(self, spark, view: str, describe: str):
         self.spark, self.view, self.describe = spark, view, describe
-        self.source = _q(view, "spark")
+        self.source = quote(view, "spark")
 
     def columns(self) -> list[str]:
         return list(self.spark.table(self.source).columns)

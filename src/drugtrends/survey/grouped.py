@@ -1,0 +1,496 @@
+"""The in-memory grouped pass: outcomes, domain codes and sufficient statistics.
+
+For a pandas design every estimator runs through :func:`inmemory_totals`
+(Taylor designs) or :func:`replicate_totals` (replicate weights): one grouped
+pass over the rows yields the sums of :class:`drugtrends.survey.kernel.Totals`
+per domain x PSU (the in-memory twin of the SQL ``GROUP BY`` of
+:mod:`drugtrends.survey.sql`), and :func:`drugtrends.survey.kernel.linearise`
+does the rest. Rows are never copied into an ``n x k`` matrix: each outcome
+column is summed by ``numpy.bincount`` over one integer key (domain x PSU), or,
+for several domain sets at once (:meth:`SurveyDesign.grid`), by one small
+matrix product per PSU (:func:`drugtrends.survey.aggregate.grouped_psu_totals`).
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> df = pd.DataFrame({"g": ["b", "a", "b"], "y": [1.0, 0.0, np.nan]})
+>>> outs = outcome_columns(df, ["y"], np.ones(3, bool))
+>>> [(o.variable, o.is_prop) for o in outs]
+[('y', True)]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..validate import as_list, require_columns, require_unique
+from . import aggregate as agg
+from .kernel import Outcome, ReplicateTotals, Totals
+
+__all__ = ["outcome_columns", "fast_domain_codes", "normalise_sets", "domain_keys",
+           "inmemory_totals", "replicate_totals", "IntOutcome"]
+
+
+# --------------------------------------------------------------------------- outcomes
+class IntOutcome(Outcome):
+    """A plain integer / bool outcome column: no missing values; ``y`` made on demand."""
+
+    def __init__(self, variable, values, is_prop):
+        self.variable, self.level, self.is_prop = variable, None, is_prop
+        self.values = values
+
+    @property
+    def y(self):
+        return self.values.astype(float)
+
+    @y.setter
+    def y(self, value):  # dataclass compatibility
+        self.values = value
+
+
+def _first_row(data, bad):
+    pos = int(np.flatnonzero(bad)[0])
+    lab = data.index[pos]
+    return pos, lab.item() if isinstance(lab, np.generic) else lab
+
+
+def _numeric_values(data, v, mask):
+    """Float values of a numeric outcome; infinite values are refused."""
+    y = data[v].to_numpy(dtype=float, na_value=np.nan)
+    bad = np.isinf(y) & mask
+    if bad.any():
+        pos, lab = _first_row(data, bad)
+        raise InputError(f"outcome {v!r} has an infinite value ({y[pos]:g}) at row {lab!r} "
+                         f"(position {pos}; {int(bad.sum())} in all): an estimate from it would be "
+                         "infinite with a meaningless SE. Set those values to NaN (missing) or fix them.")
+    return y
+
+
+def _levels(col, mask, v, data):
+    sub = col[mask]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        present = set(sub.dropna().unique())
+        return [x for x in col.cat.categories if x in present]
+    vals = sub.dropna().unique().tolist()
+    kinds = {type(x).__name__ for x in vals if not isinstance(x, (bool, np.bool_))}
+    texty = {k for k in kinds if k in ("str", "bytes")}
+    if texty and len(kinds) > len(texty):
+        is_text = np.array([isinstance(x, (str, bytes)) for x in col.to_numpy()])
+        num = (~is_text) & col.notna().to_numpy() & mask
+        pos, lab = _first_row(data, num if texty else is_text)
+        raise InputError(f"outcome {v!r} mixes text and numbers (e.g. {col.iloc[pos]!r} at row {lab!r}): "
+                         "recode it to numbers (pd.to_numeric(..., errors='coerce')) or to text "
+                         "categories before estimating.")
+    try:
+        return sorted(vals)
+    except TypeError:
+        raise InputError(f"outcome {v!r} has values of several types ({sorted(kinds)}) that cannot be "
+                         "ordered: recode it to one type.") from None
+
+
+def outcome_columns(data: pd.DataFrame, variables, mask: np.ndarray,
+                    categorical: bool = False) -> list[Outcome]:
+    """Row values of the outcomes: one :class:`Outcome` per numeric column or per level.
+
+    Numeric columns give one outcome (``is_prop`` when every value in ``mask``
+    is 0 or 1); text / categorical columns (or every column with
+    ``categorical=True``) give one 0/1 outcome per level present in ``mask``.
+
+    Raises
+    ------
+    UnknownVariableError, InputError
+        Unknown, duplicated or empty outcome lists; infinite values; text mixed
+        with numbers.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> df = pd.DataFrame({"r": ["x", "y", None]})
+    >>> [(o.variable, o.level) for o in outcome_columns(df, "r", np.ones(3, bool))]
+    [('r', 'x'), ('r', 'y')]
+    """
+    variables = require_unique(as_list(variables), "the outcome list")
+    if not variables:
+        raise InputError("give at least one outcome variable")
+    require_columns(data, variables, "outcome")
+    out: list[Outcome] = []
+    for v in variables:
+        col = data[v]
+        numeric = (pd.api.types.is_numeric_dtype(col) and not isinstance(col.dtype, pd.CategoricalDtype)) \
+            or pd.api.types.is_bool_dtype(col)
+        if numeric and not categorical:
+            y = _numeric_values(data, v, mask)
+            vals = y[mask & ~np.isnan(y)]
+            out.append(Outcome(v, None, y, bool(np.all((vals == 0.0) | (vals == 1.0)))))
+            continue
+        levels = _levels(col, mask, v, data)
+        miss = col.isna().to_numpy()
+        for lev in levels:
+            y = (col == lev).to_numpy(dtype=float, na_value=0.0)
+            y[miss] = np.nan
+            out.append(Outcome(v, lev, y, True))
+        if not levels:
+            out.append(Outcome(v, None, np.full(len(col), np.nan), True))
+    return out
+
+
+def fast_outcomes(data: pd.DataFrame, variables, mask: np.ndarray) -> list[Outcome]:
+    """:func:`outcome_columns` with a fast path for plain integer / bool columns (no float copy)."""
+    variables = require_unique(as_list(variables), "the outcome list")
+    if not variables:
+        raise InputError("give at least one outcome variable")
+    require_columns(data, variables, "outcome")
+    out = []
+    for v in variables:
+        col = data[v]
+        if (pd.api.types.is_integer_dtype(col) or pd.api.types.is_bool_dtype(col)) \
+                and not pd.api.types.is_extension_array_dtype(col):
+            vals = col.to_numpy()
+            sub = vals if mask.all() else vals[mask]
+            out.append(IntOutcome(v, vals, bool(sub.size == 0 or (sub.min() >= 0 and sub.max() <= 1))))
+        else:
+            out.extend(outcome_columns(data, [v], mask))
+    return out
+
+
+# --------------------------------------------------------------------------- domains
+def normalise_sets(by_sets) -> list[tuple]:
+    """Domain sets as a list of distinct tuples (``None`` -> the whole population).
+
+    Examples
+    --------
+    >>> normalise_sets([(), "year", ["year", "sex"], ("year",)])
+    [(), ('year',), ('year', 'sex')]
+    """
+    if by_sets is None:
+        return [()]
+    if isinstance(by_sets, str):
+        return [(by_sets,)]
+    out = []
+    for s in by_sets:
+        t = tuple(require_unique(as_list(s), "a domain set (by=)"))
+        if t not in out:
+            out.append(t)
+    if not out:
+        raise InputError("by_sets is empty: give at least one domain set (() = whole population).")
+    return out
+
+
+def _small_int(col) -> bool:
+    if not (pd.api.types.is_integer_dtype(col) and not pd.api.types.is_extension_array_dtype(col)):
+        return False
+    if len(col) == 0:
+        return True
+    v = col.to_numpy()
+    return int(v.max()) - int(v.min()) < 1_000_000
+
+
+def _column_codes(col):
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return np.asarray(col.cat.codes, dtype=np.int64), col.cat.categories, col.dtype
+    if _small_int(col):   # integers of small range: presence table instead of hashing
+        v = col.to_numpy()
+        lo = int(v.min()) if len(v) else 0
+        off = v.astype(np.int64) - lo
+        present = np.bincount(off) > 0 if len(v) else np.zeros(0, dtype=bool)
+        rank = np.cumsum(present) - 1
+        return rank[off], pd.Index(np.flatnonzero(present) + lo).astype(v.dtype), None
+    try:
+        cd, uni = pd.factorize(col, sort=True, use_na_sentinel=True)
+    except TypeError:
+        raise InputError(f"by column {col.name!r} mixes values that cannot be ordered (text and "
+                         "numbers?): recode it to one type.") from None
+    return cd.astype(np.int64), uni, None
+
+
+def fast_domain_codes(data: pd.DataFrame, by: list[str], mask: np.ndarray, cache: dict | None = None):
+    """Integer domain code per row for the ``by`` columns, and the domain keys.
+
+    Domains are the combinations observed among ``mask`` rows, in sorted order
+    (categorical order for categoricals); rows with a missing ``by`` value or
+    outside ``mask`` get ``-1`` (they stay in the design, as R ``svyby``).
+    ``cache`` keeps per-column codes across domain sets.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> df = pd.DataFrame({"g": ["b", "a", None, "b"], "h": [1, 2, 1, 1]})
+    >>> codes, keys = fast_domain_codes(df, ["g", "h"], np.ones(4, bool))
+    >>> codes.tolist(), keys.values.tolist()
+    ([1, 0, -1, 1], [['a', 2], ['b', 1]])
+    """
+    n = len(data)
+    if not by:
+        return np.where(mask, 0, -1).astype(np.int64), pd.DataFrame(index=range(1))
+    cache = {} if cache is None else cache
+    parts_in = []
+    for c in by:
+        if c not in cache:
+            cache[c] = _column_codes(data[c])
+        parts_in.append(cache[c])
+    ok = mask.copy()
+    combo = np.zeros(n, dtype=np.int64)
+    size = 1
+    for cd, uni, _ in parts_in:
+        ok &= cd >= 0
+        combo = combo * len(uni) + np.where(cd >= 0, cd, 0)
+        size *= max(len(uni), 1)
+    if size <= 50_000_000:
+        present = np.bincount(combo[ok], minlength=size) > 0
+        observed = np.flatnonzero(present)
+        rank = np.cumsum(present) - 1
+        codes = np.where(ok, rank[combo], -1).astype(np.int64)
+    else:
+        observed, inv = np.unique(combo[ok], return_inverse=True)
+        codes = np.full(n, -1, dtype=np.int64)
+        codes[ok] = inv
+    rest, parts = observed, []
+    for _, uni, _ in reversed(parts_in):
+        k = max(len(uni), 1)
+        parts.append(rest % k)
+        rest = rest // k
+    parts.reverse()
+    keys = {}
+    for c, part, (_, uni, dtype) in zip(by, parts, parts_in):
+        keys[c] = pd.Categorical.from_codes(part, dtype=dtype) if dtype is not None else uni.take(part)
+    return codes, pd.DataFrame(keys)
+
+
+def domain_keys(data: pd.DataFrame, by, mask: np.ndarray, cache: dict | None = None):
+    """Checked ``by`` columns -> ``(codes, keys)`` (see :func:`fast_domain_codes`).
+
+    Raises
+    ------
+    UnknownVariableError, InputError
+        An unknown or repeated ``by`` column.
+    """
+    by = require_unique(as_list(by), "by")
+    require_columns(data, by, "by variable")
+    return fast_domain_codes(data, by, mask, cache)
+
+
+# --------------------------------------------------------------------------- Taylor designs
+class _Columns:
+    """Per outcome: the value column ``a`` and, when needed, ``b`` (observed / denominator)."""
+
+    def __init__(self, outcomes, den, mask):
+        self.outcomes, self.den, self.mask = outcomes, den, mask
+        self.miss = np.array([den is not None or (not isinstance(o, IntOutcome)
+                                                  and bool(np.isnan(o.y[mask]).any()))
+                              for o in outcomes])
+
+    def ab(self, j):
+        """``(a, ok)`` float arrays: ``a`` 0 where not observed; ``ok`` observed (None = all)."""
+        o = self.outcomes[j]
+        if isinstance(o, IntOutcome):
+            return o.values, None
+        y = o.y
+        if not self.miss[j]:
+            return y, None
+        ok = ~np.isnan(y)
+        if self.den is not None:
+            ok &= ~np.isnan(self.den[j].y)
+        return np.where(ok, y, 0.0), ok
+
+    def b(self, j, ok):
+        if self.den is not None:
+            return np.where(ok, self.den[j].y, 0.0)
+        return ok
+
+
+def _bincount_totals(cols: _Columns, w, wpos, psu, U, codes, D, keys) -> Totals:
+    """One domain set: every sum by ``bincount`` over the key domain x PSU (rows in no
+    domain go to an extra bin that is dropped)."""
+    size = D * U
+    key = np.where(codes >= 0, codes * U + psu, size)
+    nrow = np.bincount(key, minlength=size + 1)[:size]
+    members = nrow > 0
+    pair = np.flatnonzero(members)
+    d, u = pair // U, pair % U
+    m = len(cols.outcomes)
+
+    def bc(x):
+        return np.bincount(key, weights=x, minlength=size + 1)[pair]
+
+    all_pos = bool(wpos.all())
+    sw, cnt = bc(w), nrow[pair].astype(float)
+    cpos = cnt if all_pos else bc(wpos.astype(float))
+    A = np.empty((len(pair), m))
+    miss = cols.miss.any()
+    B = np.repeat(sw[:, None], m, axis=1) if miss else sw[:, None]
+    N = np.repeat(cnt[:, None], m, axis=1) if miss else cnt[:, None]
+    P = np.repeat(cpos[:, None], m, axis=1) if miss else cpos[:, None]
+    nonbin = [j for j, o in enumerate(cols.outcomes) if not o.is_prop]
+    Q = np.empty((len(pair), m)) if nonbin and cols.den is None else None
+    buf = np.empty(len(w))
+    for j in range(m):
+        a, ok = cols.ab(j)
+        np.multiply(w, a, out=buf)
+        A[:, j] = bc(buf)
+        if ok is not None:
+            B[:, j] = bc(w * cols.b(j, ok))
+            N[:, j] = bc(ok.astype(float))
+            P[:, j] = N[:, j] if all_pos else bc((ok & wpos).astype(float))
+        if Q is not None:
+            Q[:, j] = bc(buf * a) if j in nonbin else A[:, j]
+    return Totals(keys, d, u, A, B, N, P, Q)
+
+
+def _block_totals(cols: _Columns, w, wpos, psu, U, sets) -> list[Totals]:
+    """Several domain sets: one dense product per PSU (``grouped_psu_totals``)."""
+    m = len(cols.outcomes)
+    miss_idx = np.flatnonzero(cols.miss)
+    nonbin = [j for j, o in enumerate(cols.outcomes) if not o.is_prop]
+    k = m + len(miss_idx) + len(nonbin) + 1
+    bcol = {j: m + i for i, j in enumerate(miss_idx)}
+    qcol = {j: m + len(miss_idx) + i for i, j in enumerate(nonbin)}
+
+    def columns(rows):
+        rows = np.arange(rows.start, rows.stop) if isinstance(rows, slice) else rows
+        Xt = np.empty((k, len(rows)))
+        for j in range(m):
+            o = cols.outcomes[j]
+            v = o.values[rows] if isinstance(o, IntOutcome) else o.y[rows]
+            if cols.miss[j]:
+                ok = ~np.isnan(v)
+                if cols.den is not None:
+                    ok &= ~np.isnan(cols.den[j].y[rows])
+                Xt[bcol[j]] = np.where(ok, cols.den[j].y[rows], 0.0) if cols.den is not None else ok
+                v = np.where(ok, v, 0.0)
+            Xt[j] = v
+            if j in qcol:
+                Xt[qcol[j]] = v * v
+        Xt[k - 1] = 1.0
+        return Xt.T
+
+    def unweighted(rows):
+        rows = np.arange(rows.start, rows.stop) if isinstance(rows, slice) else rows
+        Xu = np.empty((len(rows), 2 * len(miss_idx)))
+        for i, j in enumerate(miss_idx):
+            ok = ~np.isnan(cols.outcomes[j].y[rows])
+            if cols.den is not None:
+                ok &= ~np.isnan(cols.den[j].y[rows])
+            Xu[:, i] = ok
+            Xu[:, len(miss_idx) + i] = ok & wpos[rows]
+        return Xu
+
+    dsets = [(c, D) for c, D, _ in sets]
+    res = agg.grouped_psu_totals(columns, w, psu, U, dsets, unweighted if len(miss_idx) else None,
+                                 dense=False)
+    out = []
+    for (codes, D, keys), (d, u, T, Tu) in zip(sets, res):
+        keep = codes >= 0
+        key = codes[keep] * U + psu[keep]
+        pair = d * U + u
+        n_shared = np.bincount(key, minlength=D * U)[pair].astype(float)
+        p_shared = np.bincount(key, weights=wpos[keep].astype(float), minlength=D * U)[pair]
+        B, N, P = T[:, k - 1][:, None], n_shared[:, None], p_shared[:, None]
+        if len(miss_idx):
+            B, N, P = (np.repeat(x, m, axis=1) for x in (B, N, P))
+        for i, j in enumerate(miss_idx):
+            B[:, j], N[:, j], P[:, j] = T[:, bcol[j]], Tu[:, i], Tu[:, len(miss_idx) + i]
+        Q = None
+        if qcol:
+            Q = T[:, :m].copy()
+            for j, c in qcol.items():
+                Q[:, j] = T[:, c]
+        out.append(Totals(keys, d, u, T[:, :m], B, N, P, Q))
+    return out
+
+
+def inmemory_totals(structure, data: pd.DataFrame, mask: np.ndarray, outcomes: list[Outcome],
+                    by_sets: list[tuple], den: list[Outcome] | None = None) -> list[Totals]:
+    """Sufficient statistics of every domain set, one grouped pass over the rows.
+
+    Parameters
+    ----------
+    structure : DesignStructure
+        With row ``psu`` codes and ``weights``.
+    data : DataFrame
+        The design's rows (for the ``by`` columns).
+    mask : ndarray of bool
+        Rows of the (subset) design.
+    outcomes : list of Outcome
+    by_sets : list of tuple of str
+        Domain sets (``()`` = whole (subset) design).
+    den : list of Outcome, optional
+        Ratio denominators, one per outcome (``B`` = weighted denominator).
+
+    Returns
+    -------
+    list of Totals
+        One per domain set.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from drugtrends.survey.kernel import DesignStructure
+    >>> s = DesignStructure(np.array([0, 0]), np.array([2.0]), np.ones(1), "fail", 1.0,
+    ...                     psu=np.array([0, 0, 1]), weights=np.ones(3))
+    >>> df = pd.DataFrame({"y": [1.0, 0.0, 1.0]})
+    >>> t = inmemory_totals(s, df, np.ones(3, bool), outcome_columns(df, "y", np.ones(3, bool)), [()])
+    >>> t[0].A.ravel().tolist(), t[0].B.ravel().tolist()
+    ([1.0, 1.0], [2.0, 1.0])
+    """
+    w, psu, U = structure.weights, structure.psu, structure.n_psu
+    wpos = w > 0
+    cols = _Columns(outcomes, den, mask)
+    cache: dict = {}
+    sets = []
+    for by in by_sets:
+        codes, keys = domain_keys(data, list(by), mask, cache)
+        sets.append((codes, len(keys), keys))
+    if len(sets) == 1 or len(w) < 8 * max(U, 1):
+        return [_bincount_totals(cols, w, wpos, psu, U, c, D, keys) for c, D, keys in sets]
+    return _block_totals(cols, w, wpos, psu, U, sets)
+
+
+# --------------------------------------------------------------------------- replicate designs
+def replicate_totals(structure, data: pd.DataFrame, mask: np.ndarray, outcomes: list[Outcome],
+                     by, den: list[Outcome] | None = None, moments: bool = True) -> ReplicateTotals:
+    """Full-sample and replicate domain sums of a replicate design, one pass.
+
+    The replicate weights are extra weight columns: rows sorted by domain once,
+    then one product ``[w, W_1..W_R]^T X`` per domain.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from drugtrends.survey.kernel import DesignStructure
+    >>> s = DesignStructure(np.zeros(0, int), np.zeros(0), np.zeros(0), "none", 1.0,
+    ...                     weights=np.ones(2), rep_weights=np.array([[2.0, 0], [0, 2.0]]),
+    ...                     rscales=np.ones(2))
+    >>> df = pd.DataFrame({"y": [1.0, 3.0]})
+    >>> t = replicate_totals(s, df, np.ones(2, bool), outcome_columns(df, "y", np.ones(2, bool)), None)
+    >>> t.A.tolist(), t.Ar[:, 0, 0].tolist()
+    ([[4.0]], [2.0, 6.0])
+    """
+    w, W = structure.weights, structure.rep_weights
+    dom, keys = domain_keys(data, as_list(by), mask)
+    D, m = len(keys), len(outcomes)
+    cols = _Columns(outcomes, den, mask)
+    X = np.empty((len(w), 2 * m + (m if moments else 0)))
+    cnt = np.empty((len(w), 2 * m))
+    indom = dom >= 0
+    for j in range(m):
+        a, ok = cols.ab(j)
+        ok = indom if ok is None else (ok & indom)
+        X[:, j] = np.where(ok, a, 0.0)
+        X[:, m + j] = cols.b(j, ok) if cols.den is not None else ok
+        if moments:
+            X[:, 2 * m + j] = X[:, j] ** 2
+        cnt[:, j], cnt[:, m + j] = ok, ok & (w > 0)
+    S = agg.domain_sums(X * w[:, None], dom, D)
+    C = agg.domain_sums(cnt, dom, D)
+    idx = np.flatnonzero(indom)
+    idx = idx[np.argsort(dom[idx], kind="stable")]
+    bounds = np.searchsorted(dom[idx], np.arange(D + 1))
+    R = W.shape[1]
+    Sr = np.zeros((R, D, 2 * m))
+    for d in range(D):
+        rows = idx[bounds[d]:bounds[d + 1]]
+        Sr[:, d, :] = W[rows].T @ X[rows, :2 * m]
+    return ReplicateTotals(keys, S[:, :m], S[:, m:2 * m], Sr[:, :, :m], Sr[:, :, m:],
+                           C[:, :m], C[:, m:], S[:, 2 * m:] if moments else None)

@@ -1,0 +1,181 @@
+"""The tidy estimate table: column names in one place, intervals, reliability flags.
+
+Every estimator returns one row per domain x outcome with the columns of
+:data:`ESTIMATE_COLUMNS` (after the ``by`` columns, ``variable`` and, for
+categorical outcomes, ``level``). Presentation code reads these names and
+never guesses.
+
+Statistical edge cases are never shown as reliable (``suppressed`` is True and
+``flags`` says why), whatever the reliability rule:
+
+``"empty domain"``            no row with the outcome observed;
+``"one row in domain"``       a single observation: no variance can be estimated;
+``"zero weight total"``       every weight of the domain is 0;
+``"zero denominator"``        a ratio whose denominator sums to 0;
+``"non-finite estimate"``     the estimate is infinite or undefined;
+``"zero variance"``           SE = 0 (to rounding): the design gives no measure of
+                              uncertainty (with an NCHS / NSDUH rule, proportions
+                              at 0 or 1 are left to the rule);
+``"undefined variance"``      SE is not a number;
+``"df < 1: no interval"``     no degrees of freedom for a t interval (flag only).
+
+Examples
+--------
+>>> ESTIMATE_COLUMNS[:4]
+('estimate', 'se', 'ci_low', 'ci_high')
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DesignError
+from ..validate import check_level
+from .ci import PROPORTION_METHODS, mean_ci, proportion_ci
+from .kernel import Estimates
+from .reliability import apply_rule
+
+__all__ = ["ESTIMATE_COLUMNS", "BY_SET_COLUMN", "CI_CHOICES", "estimate_table", "check_ci",
+           "edge_flags"]
+
+#: Columns of every estimate table, after the ``by`` columns, ``variable`` (and ``level``).
+ESTIMATE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "cv", "deff", "n", "n_eff", "df",
+                    "suppressed", "flags")
+#: Column of :meth:`SurveyDesign.grid` results naming the domain set ("" = whole population).
+BY_SET_COLUMN = "by_set"
+#: Interval methods of the estimators.
+CI_CHOICES = ("t", "normal", *PROPORTION_METHODS)
+
+
+def check_ci(ci: str, kind: str) -> str:
+    """Check an interval name for an estimator kind; totals and ratios take ``"t"``/``"normal"``.
+
+    Examples
+    --------
+    >>> check_ci("logit", "mean")
+    'logit'
+    """
+    if ci not in CI_CHOICES:
+        raise DesignError(f"ci={ci!r} is not one of {CI_CHOICES}")
+    if kind != "mean" and ci not in ("t", "normal"):
+        raise DesignError(f"ci={ci!r}: a {kind} takes ci='t' or ci='normal' "
+                          "(proportion intervals are for means of 0/1 outcomes).")
+    return ci
+
+
+def edge_flags(est, se, n, df, sw, kind, is_prop, rule):
+    """Suppression and reasons for the statistical edge cases listed in the module docstring.
+
+    Returns
+    -------
+    (suppressed, flags, bad_estimate)
+        bool array, list of lists of reasons, bool array of rows whose estimate
+        is not a finite number (their SE and interval are set to NaN).
+
+    Examples
+    --------
+    >>> s, f, bad = edge_flags([0.5, 1.0], [0.0, 1e-17], [10, 1], [5, 0], [3.0, 1.0], "mean",
+    ...                        [True, True], None)
+    >>> s.tolist(), f
+    ([True, True], [['zero variance'], ['one row in domain', 'df < 1: no interval']])
+    """
+    est, se = np.asarray(est, dtype=float), np.asarray(se, dtype=float)
+    n, df = np.asarray(n, dtype=float), np.asarray(df, dtype=float)
+    sw = np.broadcast_to(np.asarray(sw, dtype=float), est.shape) if sw is not None else np.ones(est.shape)
+    is_prop = np.broadcast_to(np.asarray(is_prop, dtype=bool), est.shape)
+    flags = [[] for _ in range(est.size)]
+    sup = np.zeros(est.size, dtype=bool)
+    live = n > 0
+    bad = live & ~np.isfinite(est)
+    with np.errstate(invalid="ignore"):
+        tiny = live & ~bad & (se <= 1e-12 * np.maximum(np.abs(est), 1.0))
+    ruled = rule is not None and kind == "mean"
+    for i in np.flatnonzero(live):
+        f = flags[i]
+        if n[i] == 1:
+            f.append("one row in domain")
+        if bad[i]:
+            f.append("zero denominator" if kind == "ratio" and sw[i] == 0 else
+                     "zero weight total" if sw[i] == 0 else "non-finite estimate")
+        elif tiny[i] and n[i] > 1:
+            if not (ruled and is_prop[i] and est[i] in (0.0, 1.0)):
+                f.append("zero variance")
+        elif np.isnan(se[i]) and n[i] > 1:
+            f.append("undefined variance")
+        if df[i] < 1 and not bad[i]:
+            f.append("df < 1: no interval")
+        sup[i] = any(x != "df < 1: no interval" for x in f)
+    return sup, flags, bad
+
+
+def _intervals(est, se, df, n, ci, level, kind, outcomes):
+    if ci in PROPORTION_METHODS:
+        if kind != "mean" or not all(o.is_prop for o in outcomes):
+            bad = [o.variable for o in outcomes if not o.is_prop]
+            raise DesignError(
+                f"ci={ci!r} is a proportion interval but outcome(s) {sorted(set(bad)) or '(ratio/total)'} "
+                "are not 0/1 proportions; recode them to 0/1 or use ci='t'.")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return proportion_ci(est, se, df, n, method=ci, level=level)
+    return mean_ci(est, se, np.inf if ci == "normal" else df, level)
+
+
+def _merge_flags(rule_sup, rule_flags, edge_sup, edge, empty):
+    out = []
+    for i, f in enumerate(rule_flags):
+        parts = [x for x in f.split(";") if x] if f else []
+        extra = [x for x in edge[i] if x not in parts]
+        out.append(";".join(extra + parts) if not empty[i] else f)
+    return rule_sup | edge_sup, out
+
+
+def estimate_table(est: Estimates, *, ci: str, level: float, reliability, by_cols,
+                   kind: str) -> pd.DataFrame:
+    """The tidy table of :class:`~drugtrends.survey.kernel.Estimates` (``outcomes`` set).
+
+    Parameters
+    ----------
+    est : Estimates
+    ci : str
+        One of :data:`CI_CHOICES` (proportion methods for means of 0/1 outcomes only).
+    level : float
+        Confidence level in (0, 1).
+    reliability : {None, "nchs", "nsduh"}
+        Suppression rule (applies to proportions).
+    by_cols : list of str
+    kind : {"mean", "total", "ratio"}
+
+    Returns
+    -------
+    DataFrame
+        ``by`` columns, ``variable``, (``level``), then :data:`ESTIMATE_COLUMNS`.
+    """
+    level = check_level(level)
+    check_ci(ci, kind)
+    D, m = est.est.shape
+    outcomes = est.outcomes
+    e, se = est.est.ravel().copy(), np.sqrt(est.var).ravel()
+    n, df = est.n.ravel(), est.df.ravel()
+    is_prop = np.tile([o.is_prop for o in outcomes], D) & (kind == "mean")
+    sw = None if est.sw is None else np.asarray(est.sw).ravel()
+    edge_sup, edge, bad = edge_flags(e, se, n, df, sw, kind, is_prop, reliability)
+    se[bad] = np.nan
+    lo, hi = _intervals(e, se, df, n, ci, level, kind, outcomes)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cv = se / e
+        s2 = np.where(is_prop, e * (1 - e), est.s2.ravel())
+        n_eff = s2 / se**2
+    empty = n == 0
+    rule_sup, rule_flags = apply_rule(reliability, e, se, n, df, is_prop, empty, level)
+    suppressed, flags = _merge_flags(rule_sup, rule_flags, edge_sup, edge, empty)
+    keys = est.keys.loc[est.keys.index.repeat(m)].reset_index(drop=True) if by_cols else \
+        pd.DataFrame(index=range(D * m))
+    out = keys.copy()
+    out["variable"] = [o.variable for o in outcomes] * D
+    if any(o.level is not None for o in outcomes):
+        out["level"] = [("" if o.level is None else o.level) for o in outcomes] * D
+    for name, val in zip(ESTIMATE_COLUMNS, (e, se, lo, hi, cv, est.deff.ravel(), n.astype(np.int64),
+                                            n_eff, df, suppressed, flags)):
+        out[name] = val
+    return out
