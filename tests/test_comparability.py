@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from _data import real_file
@@ -177,3 +178,34 @@ def test_nsduh_registry_concerns():
     assert [b.at for b in cmp.NSDUH_BREAKS] == [2002, 2015, 2020, 2021]
     assert cmp.nsduh_era(2014, "inhalants")[0] != cmp.nsduh_era(2015, "inhalants")[0]
     assert cmp.nsduh_era(2014, "cocaine")[0] == cmp.nsduh_era(2015, "cocaine")[0]
+
+
+# --------------------------------------------------------------------------- seizures (7.1)
+
+
+@pytest.fixture(scope="module")
+def seizures() -> pd.DataFrame:
+    return unodc.read_seizures(real_file("unodc_wdr2025", "7.1_Drug_seizures_2019-2023.xlsx"))
+
+
+def test_france_cocaine_seizures_in_tonnes(seizures):
+    fr = seizures[(seizures.country == "France") & (seizures.substance == "cocaine")].set_index("year")
+    assert fr.loc[2022, "tonnes"] == pytest.approx(27.7) and fr.loc[2022, "kilograms"] == 27700
+    t = cmp.seizure_totals(seizures)
+    t = t[(t.country == "France") & (t.substance == "cocaine")].set_index("year")["tonnes"]
+    assert [round(t[y], 1) for y in (2019, 2022, 2023)] == [14.6, 27.7, 23.2]
+    kg = seizures["kilograms"].notna()
+    assert np.allclose(seizures.loc[kg, "tonnes"] * 1000, seizures.loc[kg, "kilograms"], rtol=1e-12)
+
+
+def test_seizure_totals_skip_plant_material_and_use_reported_totals(seizures):
+    t = cmp.seizure_totals(seizures)
+    assert set(t["basis"]) == {"reported_total", "sum_of_items"}
+    leaf = seizures[seizures.drug_name == "Coca leaf"]
+    c, y = leaf.iloc[0]["country"], leaf.iloc[0]["year"]
+    items = seizures[(seizures.country == c) & (seizures.year == y) & (seizures.substance == "cocaine")
+                     & (seizures.drug_name != "Coca leaf")]["kilograms"].sum()
+    got = t[(t.country == c) & (t.year == y) & (t.substance == "cocaine")]["kilograms"]
+    assert got.empty or got.item() == pytest.approx(items)
+    assert "crack" in set(seizures["substance"].astype(str))
+    assert taxonomy.get("crack").parent == "cocaine"

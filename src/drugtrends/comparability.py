@@ -76,6 +76,7 @@ __all__ = [
     "KnownBreak",
     "NSDUH_BREAKS",
     "NSDUH_2015_SUBSTANCES",
+    "PLANT_MATERIAL",
     "SCOPE_FLAGS",
     "annotate_prevalence",
     "break_table",
@@ -738,11 +739,19 @@ def break_table(df: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values([*_SERIES, "year"]).reset_index(drop=True)
 
 
+#: UNODC 7.1 drug names that are plant material or seeds, not the drug product: left out of sums.
+PLANT_MATERIAL = frozenset({"Coca leaf", "Coca bush", "Cannabis plants", "Cannabis seed", "Poppy plants",
+                            "Poppy straw (seed heads, pods or capsules)", "Poppy seed"})
+
+
 def seizure_totals(df: pd.DataFrame, by: Sequence[str] = ("country", "substance", "year")) -> pd.DataFrame:
     """One seizure quantity per country x substance x year from the UNODC 7.1 rows.
 
     Takes the reported total row where the source gives one (``is_total``),
-    else sums the item rows; duplicated published rows are counted once.
+    else sums the item rows except plant material and seeds
+    (:data:`PLANT_MATERIAL`: coca leaf, cannabis plants, poppy straw...);
+    duplicated published rows are counted once. Every 7.1 quantity is in
+    kilograms.
 
     Parameters
     ----------
@@ -771,7 +780,7 @@ def seizure_totals(df: pd.DataFrame, by: Sequence[str] = ("country", "substance"
     if missing:
         raise UnknownVariableError(f"seizure_totals(): column(s) {missing} not in the data; columns: {list(df.columns)}")
     d = df.drop_duplicates([c for c in df.columns if c not in ("row",)])
-    d = d.loc[d["substance"].notna()]
+    d = d.loc[d["substance"].notna() & ~d["drug_name"].astype(object).isin(PLANT_MATERIAL)]
     rows = []
     for key, g in d.groupby(by, observed=True, sort=True):
         tot = g.loc[g["is_total"]]

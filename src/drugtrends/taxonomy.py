@@ -441,6 +441,14 @@ _UNODC = (
     ("Barbiturates", "drug 2.1; subgroup 7.1", "barbiturates", ""),
     ('Reported total sedatives and tranquillizers', "subgroup 7.1", "tranquillizers_sedatives", "reported total"),
     ("Reported total hallucinogens", "subgroup 7.1", "hallucinogens", "reported total"),
+    ("Khat", "drug name 7.1", "khat", ""),
+    ("Kratom (Mitragyna speciosa)", "drug name 7.1", "kratom", ""),
+    ("Salvia divinorum", "drug name 7.1", "salvia", ""),
+    ("Mushrooms (hallucinogenic)", "drug name 7.1", "mushrooms", ""),
+    ("Mephedrone (4-methylmethcathinone, 4-MMC)", "drug name 7.1", "mephedrone", ""),
+    ("3,4-Methylenedioxypyrovalerone (MDPV)", "drug name 7.1", "synthetic_cathinones", ""),
+    ("Cathinone", "drug name 7.1", "synthetic_cathinones", "khat alkaloid, listed under ATS 'other stimulants'"),
+    ("Methcathinone", "drug name 7.1", "synthetic_cathinones", ""),
 )
 
 _VSRR = (
