@@ -87,7 +87,7 @@ def test_rounding_and_missing():
     assert i18n.fmt_number(float("nan"), 1, "fr") == "n.d."
     assert i18n.fmt_number(None, na="") == ""
     assert i18n.fmt_ci(None, 3) == ""
-    assert i18n.fmt_ci(-1.21, 3.4, 1, "en") == "−1.2 to 3.4"
+    assert i18n.fmt_ci(-1.21, 3.4, 1, "en") == "-1.2 to 3.4"
     assert i18n.fmt_signed(0.0) == "±0.0"
     assert i18n.fmt_signed(2.04, 1, "fr") == "+2,0"
 

@@ -72,7 +72,7 @@ def test_labels_in_both_languages():
     assert style.text("ci95", "fr") == "IC à 95 %"
     with pytest.raises(ValueError, match="lang"):
         style.text("year", "de")
-    with pytest.raises(KeyError, match="no standard label"):
+    with pytest.raises(KeyError, match="not in the en catalogue"):
         style.text("nope")
 
 
@@ -120,6 +120,7 @@ def test_trend_plot_labels_band_breaks_and_suppression():
     yd = np.asarray(spain.get_ydata(), dtype=float)
     assert np.isnan(yd[-1]) and yd[0] == pytest.approx(2.2)
     assert "1 estimate suppressed" in style.get_source_note(fig)
+    assert "Line chart" in plots.alt_text(fig) and "France, Spain" in plots.alt_text(fig)
     assert "Spain 2022" in style.get_source_note(fig)
     # France's values are plotted unchanged, but never joined across the break (2015.5):
     # one line before it, one after it, in the same colour
@@ -167,7 +168,7 @@ def test_joinpoint_plot_with_real_result():
     assert [float(j.get_xdata()[0]) for j in jps] == [float(v) for v in res.joinpoints["x"]]
     labels = [t.get_text() for t in ax.texts if t.get_gid() == "apc_label"]
     assert len(labels) == len(res.segments)
-    assert labels[0].startswith(f"APC {res.segments['apc'].iloc[0]:+.1f}%")
+    assert labels[0].startswith(f"APC {res.segments['apc'].iloc[0]:+.1f}%".replace("-", "\u2212"))
 
 
 def test_bar_ci_whiskers_and_suppressed_mark():
@@ -250,7 +251,7 @@ def test_estimate_table_no_suppression_no_footnote_and_french():
     t = tables.estimate_table(d, "sex", source="NHANES", lang="fr", flags=None)
     assert not any(n.startswith("*") for n in t.notes)
     assert t.data["Estimation (%)"].tolist() == ["12,3", "16,0"]
-    assert t.data["IC à 95 %"].tolist()[0] == "10,0 ; 15,0"
+    assert t.data["IC à 95 %"].tolist()[0] == "10,0\u201315,0"
     assert t.data["n (non pondéré)"].tolist()[0] == "4\u202f321"
 
 
@@ -267,7 +268,7 @@ def _parse_pipe(md: str) -> list[list[str]]:
 def test_markdown_twin_has_same_content():
     t = tables.estimate_table(_est(), "sex", source="NHANES", title="Ever hard drugs")
     md = t.as_markdown()
-    assert md.startswith("**Ever hard drugs**")
+    assert md.startswith("```{=typst}\n#block(sticky: true") and '#strong("Ever hard drugs")' in md
     assert _parse_pipe(md) == t.data.astype(str).values.tolist()
     assert "\\* Estimate suppressed" in md and "Source: NHANES" in md
     bundle = t._repr_mimebundle_()
@@ -310,7 +311,7 @@ def test_profile_table_and_segments_table():
         aapc = pd.DataFrame({"aapc": [9.04], "ci_low": [8.0], "ci_high": [10.1]})
 
     s = tables.segments_table(R(), source="CDC VSRR")
-    assert s.data.iloc[1].tolist() == ["2", "2016.50", "2018", "-3.0", "-5.0\u2013-1.1"]
+    assert s.data.iloc[1].tolist() == ["2", "2016.50", "2018", "-3.0", "-5.0 to -1.1"]
     assert s.notes[0] == "AAPC: 9.0% (95% CI 8.0\u201310.1)."
 
 
@@ -330,3 +331,120 @@ def test_markdown_widths_and_breakable_ids():
     widths = [len(c) for c in sep.strip("|").split("|")]
     assert widths[0] >= len("nhanes_2009_2012") and widths[1] <= 25  # long text capped, ids kept
     assert "nhanes\\_\u200b2009" in md  # may wrap after underscores in PDF
+
+
+# ------------------------------------------------------------------ issue 14: comparability, fonts, locale, alt
+
+
+def _unodc_like() -> pd.DataFrame:
+    # US amphetamines as the data layer annotates them: three comparability groups
+    return pd.DataFrame({
+        "country": "United States", "year": [2016, 2018, 2020, 2021], "best": [3.0, 3.3, 5.65, 1.1],
+        "comparability_group": ["a", "a", "b", "c"],
+        "break_code": [None, None, "definition", "nsduh_2021_method"],
+        "break_reason": [None, None, "definition changed: methamphetamine only", "NSDUH 2021 methodology"],
+    })
+
+
+def test_trend_plot_never_joins_across_comparability_groups():
+    d = _unodc_like()
+    fig = plots.trend_plot(d, "year", "best", title="Amphetamines", source="UNODC")
+    ax = fig.axes[0]
+    data_lines = [ln for ln in ax.lines if ln.get_gid() not in ("break",) and len(ln.get_xdata()) > 0
+                  and ln.get_marker() == "o"]
+    spans = sorted((min(ln.get_xdata()), max(ln.get_xdata())) for ln in data_lines)
+    assert spans == [(2016, 2018), (2020, 2020), (2021, 2021)]
+    brk = sorted(float(ln.get_xdata()[0]) for ln in ax.lines if ln.get_gid() == "break")
+    assert brk == [2019.0, 2020.5]
+    note = " ".join(style.get_source_note(fig).split())
+    assert "1 = definition changed: methamphetamine only" in note and "2 = NSDUH 2021 methodology" in note
+    fr = plots.trend_plot(d, "year", "best", title="Amphétamines", source="ONUDC", lang="fr")
+    note_fr = " ".join(style.get_source_note(fr).split())
+    assert "définition du produit modifiée" in note_fr
+    assert "NSDUH à partir de 2021" in note_fr and "methodology" not in note_fr
+
+
+def test_small_multiples_break_per_panel_and_readable_ticks():
+    d = pd.concat([_unodc_like(), _series().assign(comparability_group="g")], ignore_index=True)
+    fig = plots.small_multiples(d, "country", "year", "best", title="Cocaine", source="UNODC", ncols=4)
+    assert fig.get_figwidth() <= style.FIGURE_WIDTH_IN
+    fig.canvas.draw()
+    scale = min(1.0, (16 / 2.54) / fig.get_figwidth())  # printed at most at the A4 text width
+    sizes = [t.get_fontsize() for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text()]
+    assert min(sizes) * scale >= style.MIN_FONT_PT
+    us = [a for a in fig.axes if a.get_title(loc="left") == "United States"][0]
+    assert len([ln for ln in us.lines if ln.get_gid() == "break"]) == 2
+
+
+def test_french_ticks_use_decimal_commas():
+    d = pd.DataFrame({"year": [2009, 2011, 2013], "estimate": [0.5, 0.75, 3.0]})
+    fig = plots.trend_plot(d, "year", "estimate", title="t", source="s", lang="fr")
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    ys = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    xs = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert ys and all("." not in y for y in ys) and any("," in y for y in ys)
+    assert len({len(y.split(",")[1]) for y in ys if "," in y}) == 1  # same decimals on every tick
+    assert xs and all(x.isdigit() and len(x) == 4 for x in xs)  # years: no separators, no decimals
+
+
+def test_every_figure_has_alt_text_that_says_what_it_shows():
+    d = _series()
+    figs = [
+        plots.trend_plot(d, "year", "best", group="country", title="T1", source="s"),
+        plots.small_multiples(d, "country", "year", "best", title="T2", source="s", facet_name="country"),
+        plots.bar_ci(d.head(2).assign(l=["a", "b"]), "l", "best", "low", "high", title="T3", source="s"),
+        plots.dumbbell(pd.DataFrame({"c": ["x"], "a": [1.0], "b": [2.0]}), "c", "a", "b", start_label="2009",
+                       end_label="2011", title="T4", source="s"),
+        plots.forest(pd.DataFrame({"t": ["x"], "o": [1.2], "l": [1.0], "h": [1.4]}), "t", "o", "l", "h",
+                     title="T5", source="s"),
+    ]
+    for i, f in enumerate(figs, 1):
+        alt = plots.alt_text(f)
+        assert alt and f"T{i}" in alt and len(alt) > len(f"T{i}") + 20
+    assert "France, Spain" in plots.alt_text(figs[0]) and "2005 to 2023" in plots.alt_text(figs[0])
+
+
+def test_number_figure_and_numbered_table_in_french():
+    fig = plots.trend_plot(_series(), "year", "best", title="Cocaïne", source="s", lang="fr")
+    plots.number_figure(fig, 2, "fr")
+    assert fig.axes[0].get_title(loc="left") == "Figure 2. Cocaïne"
+    t = tables.estimate_table(_est(), "sex", source="NHANES", title="Drogues", lang="fr").numbered(3, "fr")
+    assert t.title == "Tableau 3. Drogues" and "Tableau 3. Drogues" in t.as_html()
+    assert '#strong("Tableau 3. Drogues")' in t.as_markdown()
+
+
+def test_joinpoint_plot_draws_jumps_regime_by_regime():
+    from types import SimpleNamespace
+
+    x = np.arange(2010, 2021, dtype=float)
+    y = 10 * 1.05 ** (x - 2010) * np.where(x >= 2015, 1.25, 1.0)
+    fitted = pd.DataFrame({"x": x, "y": y, "fitted": y, "regime": (x >= 2015).astype(int)})
+    segs = pd.DataFrame({"x_start": [2010.0], "x_end": [2020.0], "apc": [5.0], "apc_ci_low": [4.0],
+                         "apc_ci_high": [6.0]})
+    cr = pd.DataFrame({"x": [2015.0], "estimate": [1.25], "ci_low": [1.2], "ci_high": [1.3], "x_jump": [2014.5],
+                       "fitted_before": [10 * 1.05 ** 4.5], "fitted_after": [12.5 * 1.05 ** 4.5]})
+    res = SimpleNamespace(fitted=fitted, segments=segs, comparability_ratio=cr, jumps=(2015.0,))
+    fig = plots.joinpoint_plot(res, title="Jump", ylabel="Rate", source="s", lang="fr")
+    ax = fig.axes[0]
+    fits = [ln for ln in ax.lines if ln.get_linewidth() == 2.2]
+    assert [(min(ln.get_xdata()), max(ln.get_xdata())) for ln in fits] == [(2010, 2014), (2015, 2020)]
+    jump = [ln for ln in ax.lines if ln.get_gid() == "jump"]
+    assert len(jump) == 1 and jump[0].get_xdata()[0] == 2014.5
+    lab = [t.get_text() for t in ax.texts if t.get_gid() == "jump_label"][0]
+    assert "1,25" in lab and "1,20–1,30" in lab
+
+
+def test_key_figures_box_html_and_typst():
+    from drugtrends.keyfigures import KeyFigure, KeyFigures
+
+    k = KeyFigure("Expérimentation", 15.0, low=13.1, high=17.2, year="2011-2012", population="18-69 ans",
+                  previous=14.0, previous_year="2009-2010", change=1.0, direction="up", significant=False)
+    box = KeyFigures([k], lang="fr")
+    h = box.as_html()
+    assert "Chiffres clés" in h and "15,0\u202f%" in h and "IC à 95 % : 13,1–17,2" in h
+    assert "évolution non significative" in h and "2011-2012 · 18-69 ans" in h
+    md = box.as_markdown()
+    assert md.startswith("```{=typst}") and "breakable: false" in md
+    with pytest.raises(ValueError, match="direction"):
+        KeyFigure("x", 1.0, direction="upward")

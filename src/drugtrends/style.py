@@ -9,8 +9,10 @@ Everything a figure needs to look the same across reports lives here:
   (``svg.hashsalt``, no creation date in saved metadata: see
   :data:`SAVEFIG_METADATA`);
 * :func:`source_note` and :func:`percent_axis` helpers;
-* standard labels in English and French (:func:`text`), substance names from
-  :mod:`drugtrends.taxonomy` (:func:`substance_label`).
+* standard labels from the message catalogue (:func:`text`,
+  :mod:`drugtrends.i18n`), substance names from :mod:`drugtrends.taxonomy`
+  (:func:`substance_label`), locale tick labels (decimal commas in French:
+  :func:`number_axis`, :func:`percent_axis`).
 
 This module never computes a statistic.
 """
@@ -24,12 +26,13 @@ import matplotlib as mpl
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.text import Text
-from matplotlib.ticker import FuncFormatter
+
+from drugtrends import i18n
 
 __all__ = [
     "OKABE_ITO", "SUBSTANCE_COLOURS", "SEX_COLOURS", "GREY", "SAVEFIG_METADATA",
-    "LANGS", "apply", "colour", "colours_for", "text", "substance_label",
-    "source_note", "get_source_note", "percent_axis", "format_percent",
+    "LANGS", "TEXT_KEYS", "MIN_FONT_PT", "FIGURE_WIDTH_IN", "apply", "colour", "colours_for", "text", "substance_label",
+    "source_note", "get_source_note", "percent_axis", "number_axis", "year_axis", "format_percent",
     "check_lang",
 ]
 
@@ -94,52 +97,57 @@ SAVEFIG_METADATA: dict[str, dict[str, Any]] = {
     "png": {"Software": None},
 }
 
-LANGS = ("en", "fr")
+LANGS = i18n.LANGS
 
-_TEXT: dict[str, dict[str, str]] = {
-    "prevalence": {"en": "Prevalence (%)", "fr": "Prévalence (%)"},
-    "past_year_prevalence": {"en": "Past-year prevalence (%)", "fr": "Prévalence dans l'année (%)"},
-    "year": {"en": "Year", "fr": "Année"},
-    "source": {"en": "Source", "fr": "Source"},
-    "ci95": {"en": "95% CI", "fr": "IC à 95 %"},
-    "range": {"en": "Low-high range", "fr": "Fourchette basse-haute"},
-    "suppressed": {"en": "Suppressed", "fr": "Non diffusé"},
-    "suppressed_note": {
-        "en": "* Estimate suppressed: it does not meet the reliability standard",
-        "fr": "* Estimation non diffusée : elle ne satisfait pas le critère de fiabilité",
-    },
-    "not_shown": {"en": "not shown", "fr": "non représentées"},
-    "n_unweighted": {"en": "n (unweighted)", "fr": "n (non pondéré)"},
-    "estimate_pct": {"en": "Estimate (%)", "fr": "Estimation (%)"},
-    "deaths": {"en": "Deaths", "fr": "Décès"},
-    "deaths_12m": {"en": "Deaths (12-month-ending count)", "fr": "Décès (cumul sur 12 mois glissants)"},
-    "observed": {"en": "Observed", "fr": "Observé"},
-    "fitted": {"en": "Fitted (joinpoint)", "fr": "Ajusté (joinpoint)"},
-    "joinpoint": {"en": "Joinpoint", "fr": "Point de rupture"},
-    "apc": {"en": "APC", "fr": "VAP"},
-    "aapc": {"en": "AAPC", "fr": "VAMP"},
-    "segment": {"en": "Segment", "fr": "Segment"},
-    "start": {"en": "Start", "fr": "Début"},
-    "end": {"en": "End", "fr": "Fin"},
-    "odds_ratio": {"en": "Odds ratio (log scale)", "fr": "Rapport de cotes (échelle log)"},
-    "break": {"en": "Break in series", "fr": "Rupture de série"},
-    "men": {"en": "Men", "fr": "Hommes"},
-    "women": {"en": "Women", "fr": "Femmes"},
-    "total": {"en": "Total", "fr": "Ensemble"},
-    "age": {"en": "Age", "fr": "Âge"},
-    "country": {"en": "Country", "fr": "Pays"},
-    "substance": {"en": "Substance", "fr": "Substance"},
-    "variable": {"en": "Variable", "fr": "Variable"},
-    "level": {"en": "Level", "fr": "Modalité"},
-    "group": {"en": "Group", "fr": "Groupe"},
-    "percent": {"en": "Percent (%)", "fr": "Pourcentage (%)"},
-    "change_pp": {"en": "Change (percentage points)", "fr": "Évolution (points de pourcentage)"},
-    "unweighted": {"en": "unweighted convenience sample", "fr": "échantillon de convenance, non pondéré"},
+#: Smallest font size (points, at print size) of any text in a figure: tick labels
+#: included, small multiples too. Figures are drawn at most :data:`FIGURE_WIDTH_IN`
+#: wide so the PDF never scales them down below this.
+MIN_FONT_PT = 7.0
+#: Widest figure (inches): the A4 text width of the PDF reports (16 cm), so figures print at 100 %.
+FIGURE_WIDTH_IN = 6.3
+
+#: Short names kept for code written before the message catalogue: ``text(name)``
+#: -> catalogue key (:mod:`drugtrends.i18n`). New code passes catalogue keys.
+TEXT_KEYS: dict[str, str] = {
+    "prevalence": "plots.prevalence",
+    "past_year_prevalence": "plots.past_year_prevalence",
+    "year": "common.year",
+    "source": "common.source",
+    "ci95": "common.ci95",
+    "range": "common.range",
+    "suppressed": "plots.suppressed",
+    "suppressed_note": "plots.suppressed_note",
+    "n_unweighted": "tables.n_unweighted",
+    "estimate_pct": "tables.estimate_pct",
+    "deaths": "plots.deaths",
+    "deaths_12m": "plots.deaths_12m",
+    "observed": "plots.observed",
+    "fitted": "plots.fitted",
+    "joinpoint": "plots.joinpoint",
+    "apc": "plots.apc",
+    "aapc": "plots.aapc",
+    "segment": "tables.segment",
+    "start": "tables.start",
+    "end": "tables.end",
+    "odds_ratio": "plots.odds_ratio",
+    "break": "plots.break",
+    "men": "common.men",
+    "women": "common.women",
+    "total": "levels.sex_total.total",
+    "age": "common.age",
+    "country": "common.country",
+    "substance": "common.substance",
+    "variable": "tables.variable",
+    "level": "tables.level",
+    "group": "tables.group",
+    "percent": "plots.percent",
+    "change_pp": "plots.change_pp",
+    "unweighted": "plots.unweighted",
 }
 
 
 def check_lang(lang: str) -> str:
-    """Return ``lang`` if it is a supported language, else raise ``ValueError``.
+    """Return ``lang`` if it is a supported language (:func:`drugtrends.i18n.check_lang`).
 
     Parameters
     ----------
@@ -156,19 +164,17 @@ def check_lang(lang: str) -> str:
     >>> check_lang("fr")
     'fr'
     """
-    if lang not in LANGS:
-        raise ValueError(f"lang={lang!r} is not supported; use one of {', '.join(LANGS)}.")
-    return lang
+    return i18n.check_lang(lang)
 
 
 def text(key: str, lang: str = "en") -> str:
-    """Return the standard label ``key`` in ``lang``.
+    """Return a standard label in ``lang`` from the message catalogue.
 
     Parameters
     ----------
     key
-        One of the keys of the label table, e.g. ``"prevalence"``, ``"year"``,
-        ``"ci95"``, ``"suppressed"``.
+        A catalogue key (``"plots.prevalence"``) or one of the short names of
+        :data:`TEXT_KEYS` (``"prevalence"``, ``"year"``, ``"ci95"``...).
     lang
         ``"en"`` or ``"fr"``.
 
@@ -181,16 +187,10 @@ def text(key: str, lang: str = "en") -> str:
     --------
     >>> text("prevalence", "fr")
     'Prévalence (%)'
-    >>> text("ci95")
+    >>> text("common.ci95")
     '95% CI'
     """
-    check_lang(lang)
-    try:
-        return _TEXT[key][lang]
-    except KeyError:
-        raise KeyError(
-            f"no standard label {key!r}; known labels: {', '.join(sorted(_TEXT))}"
-        ) from None
+    return i18n.t(TEXT_KEYS.get(key, key), lang)
 
 
 def substance_label(substance_id: str, lang: str = "en") -> str:
@@ -333,7 +333,7 @@ def apply(*, font_size: float = 10.0) -> None:
         "svg.hashsalt": "drugtrends",
         "svg.fonttype": "path",
         "pdf.fonttype": 42,
-        "figure.figsize": (7.0, 4.2),
+        "figure.figsize": (FIGURE_WIDTH_IN, 3.9),
         "figure.constrained_layout.use": True,
         "font.size": font_size,
         "axes.titlesize": font_size + 2,
@@ -387,7 +387,7 @@ def source_note(ax_or_fig: Axes | Figure, note: str, *, lang: str = "en") -> Tex
     'Source: UNODC'
     >>> plt.close(fig)
     """
-    prefix = "Source : " if check_lang(lang) == "fr" else "Source: "
+    prefix = i18n.t("common.source_prefix", lang)
     body = note if note.lower().startswith("source") else prefix + note
     fs = mpl.rcParams["font.size"] - 2
     fig0 = ax_or_fig.figure if isinstance(ax_or_fig, Axes) else ax_or_fig
@@ -453,7 +453,7 @@ def get_source_note(fig: Figure) -> str | None:
 
 
 def format_percent(value: float, digits: int = 1, lang: str = "en") -> str:
-    """Format a number already on the 0-100 scale as a percentage string.
+    """Format a number already on the 0-100 scale as a percentage (:func:`drugtrends.i18n.fmt_percent`).
 
     Parameters
     ----------
@@ -462,7 +462,7 @@ def format_percent(value: float, digits: int = 1, lang: str = "en") -> str:
     digits
         Decimals.
     lang
-        ``"en"`` gives ``2.7%``; ``"fr"`` gives ``2,7 %`` (French typography).
+        ``"en"`` gives ``2.7%``; ``"fr"`` gives ``2,7 %`` (narrow no-break space).
 
     Returns
     -------
@@ -472,17 +472,86 @@ def format_percent(value: float, digits: int = 1, lang: str = "en") -> str:
     --------
     >>> format_percent(2.7)
     '2.7%'
-    >>> format_percent(2.7, lang="fr") == "2,7\u00a0%"
+    >>> format_percent(2.7, lang="fr") == "2,7\u202f%"
     True
     """
-    s = f"{value:.{digits}f}"
-    if check_lang(lang) == "fr":
-        return s.replace(".", ",") + "\u00a0%"
-    return s + "%"
+    return i18n.fmt_percent(value, digits, lang)
 
 
-def percent_axis(ax: Axes, *, axis: str = "y", digits: int = 0, lang: str = "en") -> Axes:
-    """Format an axis whose values are percentages on the 0-100 scale.
+def number_axis(ax: Axes, *, axis: str = "y", lang: str = "en", digits: int | None = None,
+                percent: bool = False) -> Axes:
+    """Locale tick labels on a numeric axis: decimal comma in French, thousands grouped, same decimals on every tick.
+
+    Parameters
+    ----------
+    ax
+        The axes.
+    axis
+        ``"y"``, ``"x"`` or ``"both"``.
+    lang
+        ``"en"`` or ``"fr"``.
+    digits
+        Fixed decimals (``None``: the fewest that show every tick).
+    percent
+        Append a percent sign to each tick.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = number_axis(ax, lang="fr")
+    >>> ax.yaxis.get_major_formatter().format_ticks([0, 0.5, 1])
+    ['0,0', '0,5', '1,0']
+    >>> plt.close(fig)
+    """
+    check_lang(lang)
+    for name in (("x", "y") if axis == "both" else (axis,)):
+        if (ax.get_xscale() if name == "x" else ax.get_yscale()) != "linear":
+            continue
+        target = ax.xaxis if name == "x" else ax.yaxis
+        target.set_major_formatter(i18n.tick_formatter(lang, digits, percent))
+    return ax
+
+
+def year_axis(ax: Axes, *, axis: str = "x") -> Axes:
+    """Integer ticks without thousands separators on a year axis (``2015``, never ``2,015``).
+
+    Parameters
+    ----------
+    ax
+        The axes.
+    axis
+        ``"x"`` or ``"y"``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = year_axis(ax)
+    >>> ax.xaxis.get_major_formatter()(2015.0, 0)
+    '2015'
+    >>> plt.close(fig)
+    """
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(MaxNLocator(integer=True, nbins="auto", min_n_ticks=2))
+    target.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.0f}" if float(v).is_integer() else ""))
+    return ax
+
+
+def percent_axis(ax: Axes, *, axis: str = "y", digits: int | None = None, lang: str = "en") -> Axes:
+    """Format an axis whose values are percentages on the 0-100 scale (the label carries the "%").
 
     Parameters
     ----------
@@ -491,7 +560,7 @@ def percent_axis(ax: Axes, *, axis: str = "y", digits: int = 0, lang: str = "en"
     axis
         ``"y"`` or ``"x"``.
     digits
-        Decimals on tick labels.
+        Decimals on tick labels (``None``: the fewest that show every tick).
     lang
         ``"en"`` or ``"fr"`` (decimal comma).
 
@@ -509,12 +578,4 @@ def percent_axis(ax: Axes, *, axis: str = "y", digits: int = 0, lang: str = "en"
     '2'
     >>> plt.close(fig)
     """
-    check_lang(lang)
-
-    def fmt(v, _pos):
-        s = f"{v:.{digits}f}"
-        return s.replace(".", ",") if lang == "fr" else s
-
-    target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_formatter(FuncFormatter(fmt))
-    return ax
+    return number_axis(ax, axis=axis, lang=lang, digits=digits)

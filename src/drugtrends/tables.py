@@ -33,7 +33,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from drugtrends import style
+from drugtrends import i18n, style
+from drugtrends.errors import InputError
+from drugtrends.validate import require_columns
 
 __all__ = [
     "PubTable", "estimate_table", "profile_table_gt", "segments_table", "as_markdown",
@@ -42,33 +44,13 @@ __all__ = [
 
 #: Default footnote for suppressed estimates: the NCHS Data Presentation
 #: Standards for Proportions (Parker et al., 2017, Vital Health Stat 2(175)).
-SUPPRESSION_RULE: dict[str, str] = {
-    "en": ("* Estimate suppressed (not reliable) under the NCHS Data Presentation Standards "
-           "for Proportions (Parker et al., 2017): effective sample size below 30, or 95% CI "
-           "(Korn-Graubard) width of 30 percentage points or more, or width above 5 points "
-           "and relative width above 130%."),
-    "fr": ("* Estimation non diffusée (non fiable) selon les normes de présentation des "
-           "proportions du NCHS (Parker et al., 2017) : taille d'échantillon effective "
-           "inférieure à 30, ou IC à 95 % (Korn-Graubard) de largeur supérieure ou égale à 30 "
-           "points, ou largeur supérieure à 5 points et largeur relative supérieure à 130 %."),
-}
+#: ``lang -> text``, from the message catalogue (``tables.suppressed_nchs``).
+SUPPRESSION_RULE: dict[str, str] = {lang: i18n.t("tables.suppressed_nchs", lang) for lang in i18n.LANGS}
 
 #: Footnotes per reliability rule of :mod:`drugtrends.survey.reliability`.
 SUPPRESSION_RULES: dict[str, dict[str, str]] = {
     "nchs": SUPPRESSION_RULE,
-    "nsduh": {
-        "en": ("* Estimate suppressed (low precision) under the NSDUH rule: relative standard "
-               "error of -ln(p) above 0.175, or effective sample size below 68, or nominal "
-               "sample size below 100, or estimate rounding to 0% or 100%."),
-        "fr": ("* Estimation non diffusée (précision insuffisante) selon la règle NSDUH : erreur "
-               "type relative de -ln(p) supérieure à 0,175, ou taille d'échantillon effective "
-               "inférieure à 68, ou effectif inférieur à 100, ou estimation arrondie à 0 % ou 100 %."),
-    },
-}
-
-_FLAG_NOTE = {
-    "en": "\u2020 Flagged for statistical review: ",
-    "fr": "\u2020 Signalée pour revue statistique : ",
+    "nsduh": {lang: i18n.t("tables.suppressed_nsduh", lang) for lang in i18n.LANGS},
 }
 
 
@@ -76,7 +58,7 @@ _FLAG_NOTE = {
 
 
 def fmt_num(value: Any, digits: int = 1, lang: str = "en", thousands: bool = False) -> str:
-    """Format a number for a table cell (empty string for missing).
+    """Format a number for a table cell (empty string for missing): :func:`drugtrends.i18n.fmt_number`.
 
     Parameters
     ----------
@@ -98,21 +80,15 @@ def fmt_num(value: Any, digits: int = 1, lang: str = "en", thousands: bool = Fal
     >>> fmt_num(2.6999)
     '2.7'
     >>> fmt_num(1234.5, 1, "fr", thousands=True)
-    '1\\u202f234,5'
+    '1\u202f234,5'
     >>> fmt_num(float("nan"))
     ''
     """
-    style.check_lang(lang)
-    if value is None or (isinstance(value, (float, np.floating)) and np.isnan(value)) or value is pd.NA:
-        return ""
-    s = f"{float(value):,.{digits}f}" if thousands else f"{float(value):.{digits}f}"
-    if lang == "fr":
-        s = s.replace(",", "\u202f").replace(".", ",")
-    return s
+    return i18n.fmt_number(value, digits, lang, grouping=thousands, na="")
 
 
 def fmt_ci(low: Any, high: Any, digits: int = 1, lang: str = "en") -> str:
-    """Format an interval as ``low–high`` (en dash; ``low ; high`` in French).
+    """Format an interval ``2.4–3.0`` / ``2,4–3,0``, as in prose (:func:`drugtrends.i18n.fmt_ci`).
 
     Parameters
     ----------
@@ -131,14 +107,17 @@ def fmt_ci(low: Any, high: Any, digits: int = 1, lang: str = "en") -> str:
     Examples
     --------
     >>> fmt_ci(1.23, 4.56)
-    '1.2\\u20134.6'
+    '1.2\u20134.6'
     >>> fmt_ci(1.23, 4.56, lang="fr")
-    '1,2 ; 4,6'
+    '1,2\u20134,6'
     """
-    a, b = fmt_num(low, digits, lang), fmt_num(high, digits, lang)
-    if not a or not b:
-        return ""
-    return f"{a} ; {b}" if lang == "fr" else f"{a}\u2013{b}"
+    return i18n.fmt_ci(low, high, digits, lang)
+
+
+def _html_escape(s: Any) -> str:
+    import html
+
+    return html.escape(str(s))
 
 
 def _md_escape(s: Any, breakable: bool = False) -> str:
@@ -177,7 +156,13 @@ def as_markdown(df_display: pd.DataFrame, *, title: str | None = None,
     >>> import pandas as pd
     >>> d = pd.DataFrame({"Sex": ["Men", "Women"], "Estimate (%)": ["3.9", "*"]})
     >>> print(as_markdown(d, title="Cocaine", notes=["* Suppressed."]))
-    **Cocaine**
+    ```{=typst}
+    #block(sticky: true, below: 0.65em)[#strong("Cocaine")]
+    ```
+    <BLANKLINE>
+    ```{=html}
+    <p><strong>Cocaine</strong></p>
+    ```
     <BLANKLINE>
     | Sex | Estimate (%) |
     |:------|------------:|
@@ -208,7 +193,10 @@ def as_markdown(df_display: pd.DataFrame, *, title: str | None = None,
 
     lines = []
     if title:
-        lines += [f"**{_md_escape(title)}**", ""]
+        # typst (PDF): the title is a "sticky" block, never left alone at the bottom of a page
+        quoted = str(title).replace("\\", "\\\\").replace('"', '\\"')
+        lines += ["```{=typst}", f'#block(sticky: true, below: 0.65em)[#strong("{quoted}")]', "```", "",
+                  "```{=html}", f"<p><strong>{_html_escape(title)}</strong></p>", "```", ""]
     lines.append("| " + " | ".join(_md_escape(c) for c in cols) + " |")
     lines.append("|" + "|".join(align(c) for c in cols) + "|")
     for _, r in d.iterrows():
@@ -239,6 +227,8 @@ class PubTable:
         Footnotes then the source note, in display order.
     group
         Row-group column of ``data`` (or ``None``).
+    align_right
+        Columns of ``data`` aligned right (numbers).
     """
 
     gt: Any
@@ -247,15 +237,41 @@ class PubTable:
     subtitle: str | None = None
     notes: list[str] = field(default_factory=list)
     group: str | None = None
+    align_right: Sequence[str] = ()
 
     def as_html(self) -> str:
         """Return the table as an HTML fragment (great_tables ``as_raw_html``)."""
         return self.gt.as_raw_html()
 
     def as_markdown(self) -> str:
-        """Return the table as a Markdown pipe table (title, table, notes)."""
+        """Return the table as a Markdown pipe table (title kept with the table in PDF, table, notes)."""
         t = self.title if not self.subtitle else f"{self.title}. {self.subtitle}"
         return as_markdown(self.data, title=t, notes=self.notes, group=self.group)
+
+    def numbered(self, number: int, lang: str = "en") -> PubTable:
+        """A copy titled "Table n. <title>" ("Tableau n. ..." in French).
+
+        Parameters
+        ----------
+        number
+            The table's number in the report.
+        lang
+            ``"en"`` or ``"fr"``.
+
+        Returns
+        -------
+        PubTable
+
+        Examples
+        --------
+        >>> t = simple_table(pd.DataFrame({"a": ["1"]}), title="Sources")
+        >>> t.numbered(2, "fr").title
+        'Tableau 2. Sources'
+        """
+        title = f"{i18n.t('common.table', lang)} {number}. {self.title or ''}".rstrip()
+        return PubTable(_gt(self.data, title=title, subtitle=self.subtitle, notes=self.notes, group=self.group,
+                            align_right=self.align_right),
+                        self.data, title, self.subtitle, list(self.notes), self.group, self.align_right)
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
         return {
@@ -293,7 +309,7 @@ def _rule_text(rule: str, lang: str) -> str:
 
 
 def _source_line(source: str, lang: str) -> str:
-    prefix = "Source : " if lang == "fr" else "Source: "
+    prefix = i18n.t("common.source_prefix", lang)
     return source if source.lower().startswith("source") else prefix + source
 
 
@@ -381,17 +397,15 @@ def estimate_table(
     if not source:
         raise ValueError("estimate_table: 'source' is required.")
     labels = [labels] if isinstance(labels, str) else list(labels)
-    from drugtrends.plots import _require
-
-    _require(df, labels + [estimate, ci_low, ci_high, group], "estimate_table")
+    require_columns(df, [c for c in labels + [estimate, ci_low, ci_high, group] if c], what="estimate_table: column")
     names = dict(column_labels or {})
     supp = (df[suppressed].fillna(False).astype(bool) if suppressed and suppressed in df.columns
             else pd.Series(False, index=df.index))
     flg = (df[flags].fillna("").astype(str) if flags and flags in df.columns
            else pd.Series("", index=df.index))
-    est_h = estimate_label or style.text("estimate_pct", lang)
-    ci_h = ci_label or style.text("ci95", lang)
-    n_h = style.text("n_unweighted", lang)
+    est_h = estimate_label or i18n.t("tables.estimate_pct", lang)
+    ci_h = ci_label or i18n.t("common.ci95", lang)
+    n_h = i18n.t("tables.n_unweighted", lang)
     out = pd.DataFrame(index=df.index)
     if group:
         out[names.get(group, group)] = df[group].astype(str)
@@ -412,14 +426,14 @@ def estimate_table(
         all_notes.append(suppression_rule or _rule_text(rule, lang))
     if flagged.any():
         reasons = sorted({r.strip() for f in flg[flagged] for r in f.split(";") if r.strip()})
-        all_notes.append(_FLAG_NOTE[lang] + ", ".join(reasons) + ".")
+        all_notes.append(i18n.t("tables.flag_note", lang, reasons=", ".join(reasons)))
     all_notes += [x for x in notes if x]
     all_notes.append(_source_line(source, lang))
     gcol = names.get(group, group) if group else None
     right = [n_h, est_h, ci_h]
     return PubTable(_gt(out, title=title, subtitle=subtitle, notes=all_notes, group=gcol,
                         align_right=right),
-                    out, title, subtitle, all_notes, gcol)
+                    out, title, subtitle, all_notes, gcol, right)
 
 
 def profile_table_gt(
@@ -496,9 +510,8 @@ def profile_table_gt(
     style.check_lang(lang)
     if not source:
         raise ValueError("profile_table_gt: 'source' is required.")
-    from drugtrends.plots import _require
-
-    _require(df, [columns, variable, level, estimate, ci_low, ci_high], "profile_table_gt")
+    require_columns(df, [c for c in (columns, variable, level, estimate, ci_low, ci_high) if c],
+                    what="profile_table_gt: column")
     supp = (df[suppressed].fillna(False).astype(bool) if suppressed and suppressed in df.columns
             else pd.Series(False, index=df.index))
     cell = []
@@ -519,8 +532,8 @@ def profile_table_gt(
                             aggfunc="first", sort=False)
     wide = wide.reindex(index=pd.MultiIndex.from_tuples(row_order, names=[variable, level]),
                         columns=col_order)
-    head_var = style.text("variable", lang)
-    head_lev = style.text("level", lang)
+    head_var = i18n.t("tables.variable", lang)
+    head_lev = i18n.t("tables.level", lang)
     out = pd.DataFrame({
         head_var: [vlab.get(v, v) for v, _ in row_order],
         head_lev: [str(lv) for _, lv in row_order],
@@ -528,10 +541,9 @@ def profile_table_gt(
     for c in col_order:
         h = str(clab.get(c, c))
         if column_n and c in column_n:
-            h += f" (n = {fmt_num(column_n[c], 0, lang, thousands=True)})"
+            h += " (" + i18n.t("tables.n_eq", lang, n=fmt_num(column_n[c], 0, lang, thousands=True)) + ")"
         out[h] = wide[c].fillna("").to_numpy()
-    all_notes = [("Cells: " if lang == "en" else "Cellules : ")
-                 + style.text("percent", lang).split(" (")[0].lower() + " (" + style.text("ci95", lang) + ")."]
+    all_notes = [i18n.t("tables.cells_note", lang)]
     if supp.any():
         all_notes.append(suppression_rule or _rule_text(rule, lang))
     all_notes += [x for x in notes if x]
@@ -539,7 +551,7 @@ def profile_table_gt(
     right = [c for c in out.columns if c not in (head_var, head_lev)]
     return PubTable(_gt(out, title=title, subtitle=subtitle, notes=all_notes, group=head_var,
                         align_right=right),
-                    out, title, subtitle, all_notes, head_var)
+                    out, title, subtitle, all_notes, head_var, right)
 
 
 def segments_table(
@@ -558,10 +570,9 @@ def segments_table(
     Parameters
     ----------
     result
-        A joinpoint result with ``.segments`` (columns ``start``, ``end``,
-        ``apc``, ``apc_ci_low``, ``apc_ci_high``) and optionally ``.aapc``
-        (a number, a mapping/Series with ``aapc``, ``ci_low``, ``ci_high``, or
-        a one-row DataFrame); or a segments DataFrame itself.
+        A :func:`drugtrends.trends.joinpoint` result (its ``.segments`` and
+        ``.aapc`` frames, column names of :mod:`drugtrends.trends.columns`), or
+        a segments DataFrame itself.
     source
         Source note (required).
     title, subtitle
@@ -582,73 +593,50 @@ def segments_table(
     Examples
     --------
     >>> import pandas as pd
-    >>> segs = pd.DataFrame({"start": [2015, 2017], "end": [2017, 2018], "apc": [22.14, 5.1],
+    >>> segs = pd.DataFrame({"x_start": [2015, 2017], "x_end": [2017, 2018], "apc": [22.14, 5.1],
     ...                      "apc_ci_low": [20.0, 3.0], "apc_ci_high": [24.0, 7.0]})
     >>> t = segments_table(segs, source="CDC")
     >>> t.data.iloc[0].tolist()
     ['1', '2015', '2017', '22.1', '20.0\\u201324.0']
     """
-    style.check_lang(lang)
-    if not source:
-        raise ValueError("segments_table: 'source' is required.")
-    from drugtrends.plots import _get, _pick
+    from drugtrends.trends import columns as C
 
-    segs = result if isinstance(result, pd.DataFrame) else _get(result, "segments")
+    i18n.check_lang(lang)
+    if not source:
+        raise InputError("segments_table: 'source' is required.")
+    segs = result if isinstance(result, pd.DataFrame) else getattr(result, "segments", None)
     if not isinstance(segs, pd.DataFrame):
-        raise TypeError(f"segments_table: expected a segments DataFrame or a result with .segments, got {type(result).__name__}")
-    s0 = _pick(segs, "start", "x_start", "from")
-    s1 = _pick(segs, "end", "x_end", "to")
-    apc = _pick(segs, "apc", "APC")
-    lo = _pick(segs, "apc_ci_low", "ci_low", "apc_low")
-    hi = _pick(segs, "apc_ci_high", "ci_high", "apc_high")
-    if not (s0 and s1 and apc):
-        raise ValueError(f"segments_table: segments need start, end and apc columns; have {list(segs.columns)}")
+        raise InputError("segments_table: pass a joinpoint result (drugtrends.trends.joinpoint) or its "
+                         f".segments DataFrame; got {type(result).__name__}.")
+    require_columns(segs, [C.X_START, C.X_END, C.APC], what="segments_table: column")
+    has_ci = {C.APC_CI_LOW, C.APC_CI_HIGH} <= set(segs.columns)
     xf = x_format or (lambda v: fmt_num(v, 0 if float(v).is_integer() else 2, lang)
                       if isinstance(v, (int, float, np.integer, np.floating)) else str(v))
-    segs = segs.sort_values(s0).reset_index(drop=True)
-    h_apc = style.text("apc", lang) + " (%)"
-    h_ci = style.text("ci95", lang)
+    segs = segs.sort_values(C.X_START).reset_index(drop=True)
+    h_apc = i18n.t("tables.apc_pct", lang)
+    h_ci = i18n.t("common.ci95", lang)
     out = pd.DataFrame({
-        style.text("segment", lang): [str(i + 1) for i in range(len(segs))],
-        style.text("start", lang): [xf(v) for v in segs[s0]],
-        style.text("end", lang): [xf(v) for v in segs[s1]],
-        h_apc: [fmt_num(v, digits, lang) for v in segs[apc]],
-        h_ci: [fmt_ci(a, b, digits, lang) for a, b in zip(segs[lo], segs[hi])] if lo and hi else "",
+        i18n.t("tables.segment", lang): [str(i + 1) for i in range(len(segs))],
+        i18n.t("tables.start", lang): [xf(v) for v in segs[C.X_START]],
+        i18n.t("tables.end", lang): [xf(v) for v in segs[C.X_END]],
+        h_apc: [fmt_num(v, digits, lang) for v in segs[C.APC]],
+        h_ci: ([fmt_ci(a, b, digits, lang) for a, b in zip(segs[C.APC_CI_LOW], segs[C.APC_CI_HIGH])]
+               if has_ci else ""),
     })
-    aapc = None if isinstance(result, pd.DataFrame) else _get(result, "aapc")
+    aapc = None if isinstance(result, pd.DataFrame) else getattr(result, "aapc", None)
     all_notes = []
-    if aapc is not None:
-        val, alo, ahi = _aapc_parts(aapc)
-        if val is not None:
-            txt = f"{style.text('aapc', lang)}: {fmt_num(val, digits, lang)}%"
-            if alo is not None and ahi is not None:
-                txt += f" ({style.text('ci95', lang)} {fmt_ci(alo, ahi, digits, lang)})"
-            all_notes.append(txt + ".")
-    all_notes.append(
-        "APC: annual percent change, 100 (e^b - 1) with b the segment's log-linear slope."
-        if lang == "en" else
-        "VAP : variation annuelle en pourcentage, 100 (e^b - 1), b pente log-linéaire du segment.")
+    if isinstance(aapc, pd.DataFrame) and len(aapc) and "aapc" in aapc.columns:
+        r = aapc.iloc[0]
+        val = i18n.fmt_percent(r["aapc"], digits, lang)
+        ci = fmt_ci(r.get(C.CI_LOW), r.get(C.CI_HIGH), digits, lang)
+        all_notes.append(i18n.t("tables.aapc_line", lang, value=val, ci=ci, ci_label=i18n.t("common.ci95", lang))
+                         if ci else i18n.t("tables.aapc_line_noci", lang, value=val))
+    all_notes.append(i18n.t("tables.apc_note", lang))
     all_notes += [x for x in notes if x]
     all_notes.append(_source_line(source, lang))
     return PubTable(_gt(out, title=title, subtitle=subtitle, notes=all_notes, group=None,
                         align_right=[h_apc, h_ci]),
-                    out, title, subtitle, all_notes, None)
-
-
-def _aapc_parts(aapc: Any) -> tuple[float | None, float | None, float | None]:
-    from drugtrends.plots import _get
-
-    if isinstance(aapc, (int, float, np.integer, np.floating)):
-        return float(aapc), None, None
-    if isinstance(aapc, pd.DataFrame):
-        if aapc.empty:
-            return None, None, None
-        aapc = aapc.iloc[0]
-    val = _get(aapc, "aapc", "estimate", "value")
-    lo = _get(aapc, "ci_low", "aapc_ci_low", "low")
-    hi = _get(aapc, "ci_high", "aapc_ci_high", "high")
-    f = lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else float(v)  # noqa: E731
-    return f(val), f(lo), f(hi)
+                    out, title, subtitle, all_notes, None, (h_apc, h_ci))
 
 
 def show(table: Any, df_display: pd.DataFrame | None = None, **md_kwargs: Any) -> None:
@@ -743,4 +731,4 @@ def simple_table(
         all_notes.append(_source_line(source, lang))
     return PubTable(_gt(out, title=title, subtitle=subtitle, notes=all_notes, group=group,
                         align_right=align_right),
-                    out, title, subtitle, all_notes, group)
+                    out, title, subtitle, all_notes, group, tuple(align_right))

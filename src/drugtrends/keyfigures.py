@@ -1,0 +1,298 @@
+"""The key-figures box of a report ("Key figures" / "Chiffres clés"), for HTML and PDF.
+
+An observatory's report opens with its key figures (OFDT *Drogues et
+addictions, chiffres clés*, NSDUH *highlights*): for each indicator the
+latest value with its confidence interval (or published range), the year
+and the population, and the direction of the change since the last
+comparable estimate with its statistical significance.
+
+Nothing here computes a statistic: the caller passes values, intervals,
+the change and its significance as the statistics layer computed them;
+:class:`KeyFigures` only formats them for the locale (:mod:`drugtrends.i18n`)
+and lays them out. Displayed in a notebook or a report it emits both
+``text/html`` (a styled box) and ``text/markdown`` (a raw Typst block for
+the PDF, never split across pages).
+
+Examples
+--------
+>>> kf = KeyFigure("Past-year cocaine use", 2.7, year=2023, population="adults 18-64, France",
+...                previous=1.6, previous_year=2017, change=1.1, direction="up", significant=None)
+>>> box = KeyFigures([kf], lang="en")
+>>> "Key figures" in box.as_html() and "2.7%" in box.as_html()
+True
+>>> kf.change_text("en")
+'up from 1.6% in 2017 (+1.1 pp; significance not tested)'
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from drugtrends import i18n
+from drugtrends.errors import InputError
+
+__all__ = ["KeyFigure", "KeyFigures", "UNITS", "DIRECTIONS"]
+
+#: How a value is written: ``percent`` (0-100 scale), ``number``, ``rate`` (per 100,000), ``tonnes``.
+UNITS = ("percent", "number", "rate", "tonnes")
+#: Directions of a change, as decided by the caller (statistics layer).
+DIRECTIONS = ("up", "down", "stable")
+_ARROWS = {"up": "\u25b2", "down": "\u25bc", "stable": "\u25b6"}
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    """One key figure: an indicator's latest value and its change (values as computed upstream).
+
+    Parameters
+    ----------
+    label
+        The indicator, in the report language ("Past-year cocaine use").
+    value
+        Latest value on the display scale (``2.7`` for 2.7 %).
+    unit
+        One of :data:`UNITS`.
+    digits
+        Decimals.
+    low, high
+        Interval of the value (display scale), or ``None``.
+    interval
+        ``"ci"`` (95 % confidence interval) or ``"range"`` (a published low-high range).
+    year
+        Year (or period) of the value.
+    population
+        Who the value describes ("adults aged 18-64, France").
+    previous, previous_year
+        The last comparable estimate and its year (``None``: no comparable estimate).
+    change
+        The change since ``previous`` (display units: percentage points for
+        percentages, else the value's unit).
+    direction
+        ``"up"``, ``"down"`` or ``"stable"`` (:data:`DIRECTIONS`).
+    significant
+        Whether the change is statistically significant; ``None`` when it was
+        not or cannot be tested (published figures without standard errors).
+    note
+        A short remark shown under the figure (e.g. "convenience sample").
+    """
+
+    label: str
+    value: float
+    unit: str = "percent"
+    digits: int = 1
+    low: float | None = None
+    high: float | None = None
+    interval: str = "ci"
+    year: int | str | None = None
+    population: str | None = None
+    previous: float | None = None
+    previous_year: int | str | None = None
+    change: float | None = None
+    direction: str | None = None
+    significant: bool | None = None
+    note: str | None = None
+
+    def __post_init__(self):
+        if self.unit not in UNITS:
+            raise InputError(f"KeyFigure unit={self.unit!r}; use one of {', '.join(UNITS)}.")
+        if self.direction is not None and self.direction not in DIRECTIONS:
+            raise InputError(f"KeyFigure direction={self.direction!r}; use one of {', '.join(DIRECTIONS)}.")
+        if self.interval not in ("ci", "range"):
+            raise InputError(f"KeyFigure interval={self.interval!r}; use 'ci' or 'range'.")
+
+    def _fmt(self, v: float, lang: str) -> str:
+        if self.unit == "percent":
+            return i18n.fmt_percent(v, self.digits, lang)
+        s = i18n.fmt_number(v, self.digits, lang)
+        if self.unit == "tonnes":
+            return i18n.t("tables.kf_tonnes", lang, value=s)
+        if self.unit == "rate":
+            return i18n.t("tables.kf_rate", lang, value=s)
+        return s
+
+    def value_text(self, lang: str = "en") -> str:
+        """The latest value ("2.7%", "27.7 t").
+
+        Parameters
+        ----------
+        lang
+            ``"en"`` or ``"fr"``.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> KeyFigure("Seizures", 27.66, unit="tonnes").value_text("fr")
+        '27,7 t'
+        """
+        return self._fmt(self.value, lang)
+
+    def interval_text(self, lang: str = "en") -> str:
+        """The interval ("95% CI 2.4–3.0" / "range 2.4–3.0"), empty without bounds.
+
+        Parameters
+        ----------
+        lang
+            ``"en"`` or ``"fr"``.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> KeyFigure("x", 2.7, low=2.4, high=3.0).interval_text("fr")
+        'IC à 95 % : 2,4–3,0'
+        """
+        ci = i18n.fmt_ci(self.low, self.high, self.digits, lang)
+        if not ci:
+            return ""
+        return i18n.t("tables.kf_ci" if self.interval == "ci" else "tables.kf_range", lang, ci=ci)
+
+    def context_text(self, lang: str = "en") -> str:
+        """Year and population ("2023 · adults 18-64").
+
+        Parameters
+        ----------
+        lang
+            ``"en"`` or ``"fr"``.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> KeyFigure("x", 1.0, year=2023, population="adults").context_text()
+        '2023 · adults'
+        """
+        return " · ".join(str(p) for p in (self.year, self.population) if p not in (None, ""))
+
+    def change_text(self, lang: str = "en") -> str:
+        """Direction and significance of the change since the last comparable estimate.
+
+        Parameters
+        ----------
+        lang
+            ``"en"`` or ``"fr"``.
+
+        Returns
+        -------
+        str
+            "No earlier comparable estimate" when there is none.
+
+        Examples
+        --------
+        >>> KeyFigure("x", 2.7, previous=1.6, previous_year=2017, change=1.1, direction="up",
+        ...           significant=True).change_text("fr")
+        'en hausse par rapport à 1,6\\u202f% en 2017 (+1,1 pt ; évolution statistiquement significative)'
+        """
+        if self.previous is None or self.direction is None:
+            return i18n.t("tables.kf_no_previous", lang)
+        sig = ("tables.kf_sig_untested" if self.significant is None
+               else "tables.kf_sig_yes" if self.significant else "tables.kf_sig_no")
+        if self.change is None:
+            change = ""
+        elif self.unit == "percent":
+            change = i18n.t("tables.kf_pp", lang, value=i18n.fmt_signed(self.change, self.digits, lang))
+        else:
+            sign = i18n.fmt_signed(self.change, self.digits, lang)[0]
+            change = sign + self._fmt(abs(self.change), lang)
+        return i18n.t("tables.kf_change", lang, direction=i18n.t(f"common.direction.{self.direction}", lang),
+                      previous=self._fmt(self.previous, lang), previous_year=self.previous_year,
+                      change=change, significance=i18n.t(sig, lang)).replace("( ; ", "(").replace("(; ", "(")
+
+    def arrow(self) -> str:
+        """A triangle for the direction (empty without a comparable estimate)."""
+        return _ARROWS.get(self.direction or "", "") if self.previous is not None else ""
+
+
+def _typst_str(s: str) -> str:
+    return '"' + str(s).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class KeyFigures:
+    """A box of key figures, displayed as HTML (report pages) and as a Typst block (PDF).
+
+    Parameters
+    ----------
+    items
+        The :class:`KeyFigure` objects, most important first.
+    lang
+        ``"en"`` or ``"fr"``.
+    title
+        Heading inside the box (default "Key figures" / "Chiffres clés"); ``""``
+        for none (when the report prints the heading itself).
+    columns
+        Figures per row.
+
+    Examples
+    --------
+    >>> box = KeyFigures([KeyFigure("Past-month use", 1.2, year=2023)], lang="fr")
+    >>> "Chiffres clés" in box.as_markdown() and "1,2" in box.as_markdown()
+    True
+    """
+
+    def __init__(self, items: Sequence[KeyFigure], lang: str = "en", title: str | None = None, columns: int = 2):
+        self.items = list(items)
+        self.lang = i18n.check_lang(lang)
+        self.title = i18n.t("common.key_figures", lang) if title is None else title
+        self.columns = max(1, int(columns))
+
+    def as_html(self) -> str:
+        """The box as an HTML fragment with its own small stylesheet."""
+        e = html.escape
+        cards = []
+        for k in self.items:
+            parts = [f'<div class="kf-value">{e(k.value_text(self.lang))}</div>']
+            if k.interval_text(self.lang):
+                parts.append(f'<div class="kf-interval">{e(k.interval_text(self.lang))}</div>')
+            parts.append(f'<div class="kf-label">{e(k.label)}</div>')
+            if k.context_text(self.lang):
+                parts.append(f'<div class="kf-context">{e(k.context_text(self.lang))}</div>')
+            parts.append(f'<div class="kf-change">{e((k.arrow() + " ") if k.arrow() else "")}'
+                         f'{e(k.change_text(self.lang))}</div>')
+            if k.note:
+                parts.append(f'<div class="kf-note">{e(k.note)}</div>')
+            cards.append('<div class="kf-card">' + "".join(parts) + "</div>")
+        head = f'<div class="kf-title">{e(self.title)}</div>' if self.title else ""
+        css = ("<style>.key-figures{border-left:4px solid #0072B2;background:#F2F6FA;padding:.7em 1em;"
+               "margin:1em 0}.kf-title{font-weight:bold;font-size:1.15em;margin-bottom:.4em}"
+               f".kf-grid{{display:grid;grid-template-columns:repeat({self.columns},1fr);gap:.8em 1.2em}}"
+               ".kf-value{font-size:1.7em;font-weight:bold;color:#0072B2;line-height:1.1}"
+               ".kf-interval,.kf-context,.kf-change,.kf-note{font-size:.85em;color:#333}"
+               ".kf-label{font-weight:600}.kf-note{font-style:italic}</style>")
+        return (f'{css}<section class="key-figures" aria-label="{e(self.title or i18n.t("common.key_figures", self.lang))}">'
+                f'{head}<div class="kf-grid">' + "".join(cards) + "</div></section>")
+
+    def as_typst(self) -> str:
+        """The box as Typst code (a shaded block that is never split across pages)."""
+        cells = []
+        for k in self.items:
+            lines = [f'text(size: 15pt, weight: "bold", fill: rgb("#0072B2"), {_typst_str(k.value_text(self.lang))})']
+            if k.interval_text(self.lang):
+                lines.append(f"text(size: 8.5pt, {_typst_str(k.interval_text(self.lang))})")
+            lines.append(f'text(weight: "bold", {_typst_str(k.label)})')
+            if k.context_text(self.lang):
+                lines.append(f'text(size: 8.5pt, fill: luma(70), {_typst_str(k.context_text(self.lang))})')
+            arrow = (k.arrow() + " ") if k.arrow() else ""
+            lines.append(f"text(size: 8.5pt, {_typst_str(arrow + k.change_text(self.lang))})")
+            if k.note:
+                lines.append(f'text(size: 8pt, style: "italic", {_typst_str(k.note)})')
+            cells.append("stack(spacing: 3pt, " + ", ".join(lines) + ")")
+        title = (f'text(size: 12pt, weight: "bold", {_typst_str(self.title)}), v(4pt), ' if self.title else "")
+        return (f'#block(fill: rgb("#F2F6FA"), stroke: (left: 3pt + rgb("#0072B2")), inset: 9pt, width: 100%, '
+                f'breakable: false)[#stack({title}grid(columns: {self.columns}, column-gutter: 12pt, '
+                f'row-gutter: 10pt, ' + ", ".join(cells) + "))]")
+
+    def as_markdown(self) -> str:
+        """Markdown for the PDF path: the Typst block as a raw block."""
+        return f"```{{=typst}}\n{self.as_typst()}\n```\n" if self.items else ""
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+        return {"text/html": self.as_html(), "text/markdown": self.as_markdown(),
+                "text/plain": "\n".join(f"{k.label}: {k.value_text(self.lang)}" for k in self.items)}

@@ -1,0 +1,313 @@
+"""Category charts: bars with CI whiskers, dumbbells (profile shifts), forest plots of odds ratios."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from drugtrends import i18n, style
+from drugtrends.errors import InputError
+from drugtrends.plots.base import (
+    BREAK_CODE, BREAK_REASON, COMPARABILITY, TITLE_ATTR, BreakNumbers, axes_format, check_text_args,
+    draw_break_line, draw_breaks, draw_series, few, finish, fmt_x, group_cuts, is_time,
+    normalise_breaks, require, set_alt_text, small_font, supp_note, suppressed_mask,
+)
+
+__all__ = ["bar_ci", "dumbbell", "forest"]
+
+
+def bar_ci(
+    df: pd.DataFrame,
+    label: str,
+    estimate: str,
+    ci_low: str | None = None,
+    ci_high: str | None = None,
+    *,
+    title: str,
+    xlabel: str | None = None,
+    source: str,
+    lang: str = "en",
+    group: str | None = None,
+    suppressed: str | None = "suppressed",
+    scale: float = 1.0,
+    colour_by: str | None = None,
+    ylabel: str = "",
+    ax: Axes | None = None,
+    colour: str | None = None,
+) -> Figure:
+    """Horizontal bars with confidence-interval whiskers (one bar per row).
+
+    Parameters
+    ----------
+    df
+        Tidy estimates.
+    label
+        Column with the category shown on the y axis (display labels, in display order).
+    estimate, ci_low, ci_high
+        Columns with the estimate and its interval.
+    title, xlabel, source
+        Texts; ``xlabel`` defaults to "Prevalence (%)".
+    lang
+        ``"en"`` or ``"fr"``.
+    group
+        Optional column: bars of the same label are dodged by group.
+    suppressed
+        Boolean column; suppressed rows get no bar, only a ``*`` mark.
+    scale
+        Multiply values (``100`` for proportions).
+    colour_by
+        Column with substance/sex ids to colour bars by (default: ``group``).
+    ylabel
+        Label of the category axis (may be empty when self-explanatory).
+    ax
+        Draw into this axes.
+    colour
+        Bar colour when there is no ``group`` / ``colour_by``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"sex": ["Men", "Women"], "est": [3.9, 1.6],
+    ...                   "lo": [3.5, 1.3], "hi": [4.3, 1.9]})
+    >>> fig = bar_ci(d, "sex", "est", "lo", "hi", title="Cocaine", source="OFDT")
+    >>> fig.axes[0].get_xlabel()
+    'Prevalence (%)'
+    >>> plt.close(fig)
+    """
+    i18n.check_lang(lang)
+    check_text_args("bar_ci", title=title, source=source)
+    require(df, [label, estimate, ci_low, ci_high, group, colour_by], "bar_ci")
+    xlabel = xlabel or i18n.t("plots.prevalence", lang)
+    supp = suppressed_mask(df, suppressed)
+    cats = list(dict.fromkeys(df[label].tolist()))
+    groups = list(dict.fromkeys(df[group].tolist())) if group else [None]
+    cols = style.colours_for(groups) if group else {"_": colour or style.OKABE_ITO["blue"]}
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN,
+                                        max(2.2, 0.34 * len(cats) * max(1, len(groups)) + 1.5)))
+    else:
+        fig = ax.figure
+    h = 0.8 / len(groups)
+    pos = {c: len(cats) - 1 - i for i, c in enumerate(cats)}
+    for gi, g in enumerate(groups):
+        d = df if g is None else df[df[group] == g]
+        for idx, r in d.iterrows():
+            yv = pos[r[label]] + (len(groups) - 1) / 2 * h - gi * h
+            colr = style.colour(str(r[colour_by])) if colour_by else cols[g if group else "_"]
+            if supp.loc[idx] or pd.isna(r[estimate]):
+                t = ax.text(0, yv, "  * " + i18n.t("plots.suppressed", lang), va="center", ha="left",
+                            color="#555555", fontsize=small_font(1))
+                t.set_gid("suppressed_mark")
+                continue
+            ax.barh(yv, float(r[estimate]) * scale, height=h * 0.9, color=colr, alpha=0.85,
+                    label=(str(g) if g is not None else None))
+            if ci_low and ci_high and pd.notna(r[ci_low]) and pd.notna(r[ci_high]):
+                lo, hi = float(r[ci_low]) * scale, float(r[ci_high]) * scale
+                ln, = ax.plot([lo, hi], [yv, yv], color="black", linewidth=1.1)
+                ln.set_gid("ci_whisker")
+                for e in (lo, hi):
+                    cap, = ax.plot([e, e], [yv - h * 0.2, yv + h * 0.2], color="black", linewidth=1.1)
+                    cap.set_gid("ci_whisker")
+    ax.set_yticks([len(cats) - 1 - i for i in range(len(cats))], [str(c) for c in cats])
+    ax.set_ylim(-0.6, len(cats) - 0.4)
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", visible=True)
+    lows = pd.to_numeric(df[ci_low] if ci_low else df[estimate], errors="coerce")
+    if not (lows.min() < 0 or pd.to_numeric(df[estimate], errors="coerce").min() < 0):
+        ax.set_xlim(left=0)
+    else:
+        ax.axvline(0, color="black", linewidth=0.8)
+    style.number_axis(ax, axis="x", lang=lang)
+    if group:
+        handles, labs = ax.get_legend_handles_labels()
+        uniq = dict(zip(labs, handles))
+        ax.legend(uniq.values(), uniq.keys(), loc="best")
+    has_ci = bool(ci_low and ci_high and df[[ci_low, ci_high]].notna().all(axis=1).any())
+    notes = [i18n.t("plots.whiskers", lang) if has_ci else "",
+             i18n.t("plots.suppressed_note", lang) + "." if supp.any() else ""]
+    finish(ax, title, xlabel, ylabel, source, lang, " ".join(n for n in notes if n), legend=False)
+    set_alt_text(fig, " ".join(filter(None, [
+        i18n.t("plots.alt_bar", lang, title=title, x=xlabel, ncats=len(cats), cats=few(cats)),
+        i18n.t("plots.alt_with_ci", lang) if has_ci else ""])))
+    return fig
+
+
+def dumbbell(
+    df: pd.DataFrame,
+    label: str,
+    start: str,
+    end: str,
+    *,
+    start_label: str,
+    end_label: str,
+    title: str,
+    xlabel: str | None = None,
+    source: str,
+    lang: str = "en",
+    scale: float = 1.0,
+    ylabel: str = "",
+    ax: Axes | None = None,
+) -> Figure:
+    """Profile shift between two periods: one row per category, two dots and a line.
+
+    Parameters
+    ----------
+    df
+        One row per category (wide: start and end columns), in display order.
+    label
+        Column with the category's display label (e.g. "Women", "Aged 18-29").
+    start, end
+        Columns with the values in the first and second period.
+    start_label, end_label
+        Legend texts for the periods (e.g. "2009-10", "2011-12").
+    title, xlabel, source
+        Texts; ``xlabel`` defaults to "Percent (%)".
+    lang
+        ``"en"`` or ``"fr"``.
+    scale
+        Multiply values (``100`` for proportions).
+    ylabel
+        Category axis label.
+    ax
+        Draw into this axes.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"cat": ["Women", "Aged 18-29"], "a": [40.0, 30.0], "b": [45.0, 28.0]})
+    >>> fig = dumbbell(d, "cat", "a", "b", start_label="2009-10", end_label="2011-12",
+    ...                title="Profile of users", source="NHANES")
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ['2009-10', '2011-12']
+    >>> plt.close(fig)
+    """
+    i18n.check_lang(lang)
+    check_text_args("dumbbell", title=title, source=source)
+    require(df, [label, start, end], "dumbbell")
+    xlabel = xlabel or i18n.t("plots.percent", lang)
+    n = len(df)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, max(2.2, 0.32 * n + 1.5)))
+    else:
+        fig = ax.figure
+    ys = np.arange(n)[::-1]
+    a = df[start].astype(float).to_numpy() * scale
+    b = df[end].astype(float).to_numpy() * scale
+    for yv, u, v in zip(ys, a, b):
+        ax.plot([u, v], [yv, yv], color="#BBBBBB", linewidth=2.5, zorder=1)
+    ax.scatter(a, ys, color=style.OKABE_ITO["sky_blue"], s=40, zorder=3, label=start_label)
+    ax.scatter(b, ys, color=style.OKABE_ITO["blue"], s=40, zorder=3, label=end_label)
+    ax.set_yticks(ys, [str(v) for v in df[label]])
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", visible=True)
+    style.number_axis(ax, axis="x", lang=lang)
+    ax.legend(loc="best")
+    finish(ax, title, xlabel, ylabel, source, lang, legend=False)
+    cats = df[label].astype(str).tolist()
+    set_alt_text(fig, i18n.t("plots.alt_dumbbell", lang, title=title, x=xlabel, start=start_label,
+                             end=end_label, ncats=n, cats=few(cats)))
+    return fig
+
+
+def forest(
+    df: pd.DataFrame,
+    label: str,
+    estimate: str,
+    ci_low: str,
+    ci_high: str,
+    *,
+    title: str,
+    xlabel: str | None = None,
+    source: str,
+    lang: str = "en",
+    ylabel: str = "",
+    reference: float = 1.0,
+    ax: Axes | None = None,
+) -> Figure:
+    """Forest plot of odds ratios with confidence intervals on a log scale.
+
+    Parameters
+    ----------
+    df
+        One row per term.
+    label
+        Column with the term's display label.
+    estimate, ci_low, ci_high
+        Columns with the odds ratio and its CI (ratio scale, not log).
+    title, xlabel, source
+        Texts; ``xlabel`` defaults to "Odds ratio (log scale)".
+    lang
+        ``"en"`` or ``"fr"``.
+    ylabel
+        Category axis label.
+    reference
+        Position of the no-effect line.
+    ax
+        Draw into this axes.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"term": ["Female", "Age 50+"], "or": [0.5, 0.8],
+    ...                   "lo": [0.4, 0.6], "hi": [0.7, 1.1]})
+    >>> fig = forest(d, "term", "or", "lo", "hi", title="Adjusted ORs", source="NHANES")
+    >>> fig.axes[0].get_xscale()
+    'log'
+    >>> plt.close(fig)
+    """
+    i18n.check_lang(lang)
+    check_text_args("forest", title=title, source=source)
+    require(df, [label, estimate, ci_low, ci_high], "forest")
+    n = len(df)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, max(2.2, 0.34 * n + 1.5)))
+    else:
+        fig = ax.figure
+    ys = np.arange(n)[::-1]
+    est = df[estimate].astype(float).to_numpy()
+    lo = df[ci_low].astype(float).to_numpy()
+    hi = df[ci_high].astype(float).to_numpy()
+    if np.any(est[np.isfinite(est)] <= 0):
+        raise InputError("forest: odds ratios must be > 0 (pass ratios, not log-odds).")
+    eb = ax.errorbar(est, ys, xerr=[est - lo, hi - est], fmt="s", color=style.OKABE_ITO["blue"],
+                     ecolor="black", elinewidth=1.2, capsize=3, markersize=6)
+    for art in eb.lines[2]:
+        art.set_gid("ci_whisker")
+    ax.axvline(reference, color=style.GREY, linestyle="--", linewidth=1)
+    ax.set_xscale("log")
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+    lo_x, hi_x = ax.get_xlim()
+    nice = [v for v in (0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10, 20, 50, 100)
+            if lo_x <= v <= hi_x]
+    ax.xaxis.set_major_locator(FixedLocator(nice))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.xaxis.set_major_formatter(FuncFormatter(
+        lambda v, _p: i18n.fmt_number(v, 0 if float(v).is_integer() else 2 if v < 0.1 or v in (0.25, 0.75)
+                                      else 1, lang)))
+    ax.set_yticks(ys, [str(v) for v in df[label]])
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", visible=True)
+    xlabel = xlabel or i18n.t("plots.odds_ratio", lang)
+    finish(ax, title, xlabel, ylabel, source, lang, i18n.t("plots.bars", lang), legend=False)
+    cats = df[label].astype(str).tolist()
+    set_alt_text(fig, i18n.t("plots.alt_forest", lang, title=title, x=xlabel, ncats=n, cats=few(cats)))
+    return fig
+

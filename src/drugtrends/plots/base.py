@@ -1,0 +1,420 @@
+"""Building blocks shared by the house-style figures (breaks, series, notes, alt text, numbering).
+
+Public so the figure modules of :mod:`drugtrends.plots` share one implementation;
+report code uses :mod:`drugtrends.plots` itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from drugtrends import i18n, style
+from drugtrends.errors import InputError
+from drugtrends.validate import require_columns
+
+__all__ = [
+    "COMPARABILITY",
+    "BREAK_REASON",
+    "BREAK_CODE",
+    "ALT_ATTR",
+    "TITLE_ATTR",
+    "require",
+    "suppressed_mask",
+    "fmt_x",
+    "small_font",
+    "normalise_breaks",
+    "reason_text",
+    "BreakNumbers",
+    "group_cuts",
+    "draw_break_line",
+    "draw_breaks",
+    "draw_series",
+    "draw_segment",
+    "supp_note",
+    "is_time",
+    "axes_format",
+    "finish",
+    "check_text_args",
+    "few",
+    "set_alt_text",
+    "alt_text",
+    "figure_title",
+    "number_figure",
+    "save",
+]
+
+#: Column of published estimates whose value changes where a series stops being comparable
+#: (:mod:`drugtrends.comparability`).
+COMPARABILITY = "comparability_group"
+#: Text of the reason for a break, on the first row of a new comparability group.
+BREAK_REASON = "break_reason"
+#: ``+``-joined short codes of the reason (translated with ``common.break_code.*``).
+BREAK_CODE = "break_code"
+
+ALT_ATTR = "drugtrends_alt"
+TITLE_ATTR = "drugtrends_title"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def require(df: pd.DataFrame, cols: list, fn: str) -> None:
+    require_columns(df, [c for c in cols if c is not None], what=f"{fn}: column")
+
+
+def suppressed_mask(df: pd.DataFrame, suppressed: str | None) -> pd.Series:
+    if suppressed and suppressed in df.columns:
+        return df[suppressed].fillna(False).astype(bool)
+    return pd.Series(False, index=df.index)
+
+
+def fmt_x(v: Any, lang: str = "en") -> str:
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    if isinstance(v, pd.Timestamp):
+        return i18n.fmt_date(v, lang)
+    return str(v)
+
+
+def small_font(delta: float = 2.0) -> float:
+    """A smaller font size that never drops below the house minimum."""
+    return max(style.MIN_FONT_PT + 0.5, matplotlib.rcParams["font.size"] - delta)
+
+
+def normalise_breaks(breaks: Any, facet_col: str | None = None) -> pd.DataFrame:
+    """Explicit breaks as a DataFrame with columns ``x``, ``label`` (and ``facet``)."""
+    cols = ["x", "label", "facet"]
+    if breaks is None:
+        return pd.DataFrame(columns=cols)
+    if isinstance(breaks, pd.DataFrame):
+        require_columns(breaks, ["x"], what="breaks column")
+        b = breaks.copy()
+        if "label" not in b.columns:
+            b["label"] = ""
+        b["facet"] = b[facet_col] if facet_col and facet_col in b.columns else None
+        return b[cols]
+    rows = []
+    for item in breaks:
+        if isinstance(item, Mapping):
+            rows.append({"x": item.get("x"), "label": item.get("label", ""),
+                         "facet": item.get(facet_col) if facet_col else None})
+        elif isinstance(item, (tuple, list)):
+            rows.append({"x": item[0], "label": item[1] if len(item) > 1 else "", "facet": None})
+        else:
+            rows.append({"x": item, "label": "", "facet": None})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def reason_text(row: pd.Series, lang: str) -> str:
+    """Why a new comparability group starts: the catalogue text of its codes (French) or the published reason."""
+    code = row.get(BREAK_CODE)
+    reason = row.get(BREAK_REASON)
+    if lang == "en" and isinstance(reason, str) and reason.strip():
+        return reason.strip()
+    if isinstance(code, str) and code.strip():
+        parts = [i18n.t(f"common.break_code.{c}", lang) if i18n.has(f"common.break_code.{c}", lang)
+                 else i18n.t("common.break_code.unknown", lang) for c in code.split("+") if c]
+        return "; ".join(dict.fromkeys(parts))
+    if isinstance(reason, str) and reason.strip() and lang == "en":
+        return reason.strip()
+    return i18n.t("common.break_code.unknown", lang)
+
+
+class BreakNumbers:
+    """Numbers the breaks of one figure by reason, for the dashed-line labels and the note."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.reasons: dict[str, int] = {}
+
+    def number(self, reason: str) -> int:
+        return self.reasons.setdefault(reason, len(self.reasons) + 1)
+
+    def note(self) -> str:
+        if not self.reasons:
+            return ""
+        items = "; ".join(f"{n} = {r}" for r, n in self.reasons.items())
+        return i18n.t("plots.breaks_note", self.lang, reasons=items)
+
+
+def group_cuts(d: pd.DataFrame, x: str, comparability: str | None, lang: str) -> list[tuple[float, str]]:
+    """Positions (midway) and reasons where a series' comparability group changes, in x order."""
+    if not comparability or comparability not in d.columns or len(d) < 2:
+        return []
+    s = d.sort_values(x)
+    try:
+        xs = s[x].to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        return []
+    g = s[comparability].astype(object).where(s[comparability].notna(), None).tolist()
+    out = []
+    for i in range(1, len(s)):
+        if g[i] != g[i - 1] and xs[i] != xs[i - 1]:
+            out.append(((xs[i - 1] + xs[i]) / 2, reason_text(s.iloc[i], lang)))
+    return out
+
+
+def draw_break_line(ax: Axes, xpos: float, label: str, colour: str = style.GREY) -> None:
+    line = ax.axvline(xpos, color=colour, linestyle="--", linewidth=1.0, zorder=1)
+    line.set_gid("break")
+    if label:
+        t = ax.text(xpos, 0.98, " " + label, transform=ax.get_xaxis_transform(), rotation=90,
+                    ha="right", va="top", fontsize=small_font(2.5), color="#555555")
+        t.set_gid("break_label")
+
+
+def draw_breaks(ax: Axes, b: pd.DataFrame, lang: str) -> None:
+    for _, r in b.iterrows():
+        lab = r["label"] if isinstance(r["label"], str) and r["label"] else i18n.t("plots.break", lang)
+        draw_break_line(ax, r["x"], lab)
+
+
+def draw_series(ax: Axes, d: pd.DataFrame, x: str, y: str, ci_low: str | None,
+                 ci_high: str | None, colour: str, label: str | None, scale: float,
+                 supp: pd.Series, cuts: Any = None, marker: str = "o") -> None:
+    """Draw one series; line and ribbon are never joined across a cut.
+
+    ``cuts`` are break positions: a point at or after a cut belongs to the new
+    definition, so the segment before the cut and the one after it are drawn apart.
+    """
+    try:
+        cut = np.sort(np.asarray([] if cuts is None else list(cuts), dtype=float))
+        seg = np.searchsorted(cut, d[x].to_numpy(dtype=float), side="right")
+    except (TypeError, ValueError):  # non-numeric x (labels): no splitting
+        seg = np.zeros(len(d), dtype=int)
+    for k, s_id in enumerate(np.unique(seg)):
+        draw_segment(ax, d[seg == s_id], x, y, ci_low, ci_high, colour, label if k == 0 else None,
+                      scale, supp, marker)
+
+
+def draw_segment(ax: Axes, d: pd.DataFrame, x: str, y: str, ci_low: str | None,
+                  ci_high: str | None, colour: str, label: str | None, scale: float,
+                  supp: pd.Series, marker: str = "o") -> None:
+    d = d.sort_values(x)
+    keep = ~supp.loc[d.index]
+    yy = (d[y].astype(float) * scale).where(keep)
+    xx = d[x]
+    if ci_low and ci_high:
+        lo = (d[ci_low].astype(float) * scale).where(keep)
+        hi = (d[ci_high].astype(float) * scale).where(keep)
+        okv = (lo.notna() & hi.notna()).to_numpy()
+        # isolated points with an interval (no neighbour to make a ribbon) get whiskers
+        iso = okv & ~(np.r_[False, okv[:-1]] | np.r_[okv[1:], False])
+        ribbon = okv & ~iso
+        if ribbon.any():
+            band = ax.fill_between(xx.to_numpy(), lo.to_numpy(dtype=float), hi.to_numpy(dtype=float),
+                                   where=ribbon, color=colour, alpha=0.18, linewidth=0, interpolate=False)
+            band.set_gid("ci_band")
+        if iso.any():
+            # drawn from the bounds themselves: a published range need not contain the estimate
+            xi = xx.to_numpy()[iso]
+            lo_i, hi_i = lo.to_numpy(dtype=float)[iso], hi.to_numpy(dtype=float)[iso]
+            wl = ax.vlines(xi, lo_i, hi_i, colors=colour, linewidth=1.0, alpha=0.8)
+            wl.set_gid("ci_whisker")
+            for yv in (lo_i, hi_i):
+                cap, = ax.plot(xi, yv, linestyle="none", marker="_", color=colour, markersize=5, alpha=0.8)
+                cap.set_gid("ci_cap")
+    ax.plot(xx.to_numpy(), yy.to_numpy(dtype=float), color=colour, marker=marker, label=label, zorder=3)
+
+
+def supp_note(df: pd.DataFrame, supp: pd.Series, x: str, group: str | None, lang: str,
+               labels: Mapping | None = None) -> str:
+    if not supp.any():
+        return ""
+    parts = []
+    for _, r in df.loc[supp].iterrows():
+        gl = (labels or {}).get(r[group], r[group]) if group else None
+        parts.append(f"{gl} {fmt_x(r[x], lang)}" if group else fmt_x(r[x], lang))
+    shown = ", ".join(parts[:6]) + (", ..." if len(parts) > 6 else "")
+    return f"{i18n.tn('plots.n_suppressed', len(parts), lang)}: {shown}."
+
+
+def is_time(values: pd.Series) -> bool:
+    return pd.api.types.is_integer_dtype(values) or pd.api.types.is_float_dtype(values)
+
+
+def axes_format(ax: Axes, lang: str, *, x_is_year: bool, y: bool = True, x_numeric: bool = False) -> None:
+    """Locale tick labels: years as plain integers, other numbers with the locale's separators."""
+    if x_is_year:
+        style.year_axis(ax, axis="x")
+    elif x_numeric:
+        style.number_axis(ax, axis="x", lang=lang)
+    if y:
+        style.number_axis(ax, axis="y", lang=lang)
+
+
+def finish(ax: Axes, title: str, xlabel: str, ylabel: str, source: str, lang: str,
+            extra_note: str = "", legend: bool = True) -> None:
+    ax.set_title(title, loc="left")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if legend and ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="best")
+    note = source if not extra_note else f"{source}\n{extra_note}"
+    style.source_note(ax, note, lang=lang)
+    setattr(ax.figure, TITLE_ATTR, title)
+
+
+def check_text_args(fn: str, **kw: Any) -> None:
+    for k, v in kw.items():
+        if not v:
+            raise InputError(f"{fn}: '{k}' is required (every figure needs a title, axis labels and a source).")
+
+
+def few(items: list, n: int = 6) -> str:
+    items = [str(i) for i in items]
+    return ", ".join(items[:n]) + (", ..." if len(items) > n else "")
+
+
+def set_alt_text(fig: Figure, text: str) -> Figure:
+    """Attach an alt text to a figure (read by :func:`alt_text` and the report's ``show``).
+
+    Parameters
+    ----------
+    fig
+        The figure.
+    text
+        What the figure shows, in words (not only its title).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig``.
+
+    Examples
+    --------
+    >>> fig = plt.figure()
+    >>> alt_text(set_alt_text(fig, "Line chart of ..."))
+    'Line chart of ...'
+    >>> plt.close(fig)
+    """
+    setattr(fig, ALT_ATTR, str(text))
+    return fig
+
+
+def alt_text(fig: Figure) -> str | None:
+    """The alt text a house-style figure carries (``None`` when it has none).
+
+    Parameters
+    ----------
+    fig
+        A figure drawn by this module.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> from drugtrends.plots import trend_plot
+    >>> d = pd.DataFrame({"year": [2017, 2023], "best": [1.7, 2.7]})
+    >>> fig = trend_plot(d, "year", "best", title="Cocaine, France", source="UNODC")
+    >>> alt_text(fig)
+    'Line chart: Cocaine, France. Prevalence (%) by Year, 1 series (Cocaine, France), 2017 to 2023.'
+    >>> plt.close(fig)
+    """
+    return getattr(fig, ALT_ATTR, None)
+
+
+def figure_title(fig: Figure) -> str | None:
+    """The title a house-style figure was drawn with (without its number).
+
+    Parameters
+    ----------
+    fig
+        A figure drawn by this module.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> from drugtrends.plots import trend_plot
+    >>> fig = trend_plot(pd.DataFrame({"year": [1, 2], "v": [1.0, 2.0]}), "year", "v", title="T", source="S")
+    >>> figure_title(fig)
+    'T'
+    >>> plt.close(fig)
+    """
+    return getattr(fig, TITLE_ATTR, None)
+
+
+def number_figure(fig: Figure, number: int, lang: str = "en") -> Figure:
+    """Write "Figure n." before the figure's title (the suptitle, or the first axes' title).
+
+    Parameters
+    ----------
+    fig
+        A figure drawn by this module.
+    number
+        Its number in the report.
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig``.
+
+    Examples
+    --------
+    >>> from drugtrends.plots import trend_plot
+    >>> fig = trend_plot(pd.DataFrame({"year": [1, 2], "v": [1.0, 2.0]}), "year", "v", title="T", source="S")
+    >>> number_figure(fig, 3).axes[0].get_title(loc="left")
+    'Figure 3. T'
+    >>> plt.close(fig)
+    """
+    title = figure_title(fig)
+    if title is None:
+        return fig
+    text = f"{i18n.t('common.figure', lang)} {number}. {title}"
+    if fig._suptitle is not None and fig._suptitle.get_text():
+        fig._suptitle.set_text(text)
+    elif fig.axes:
+        fig.axes[0].set_title(text, loc="left")
+    return fig
+
+
+
+def save(fig: Figure, path: str | Path, **kwargs: Any) -> Path:
+    """Save a figure without creation dates in its metadata (byte-stable SVG/PDF).
+
+    Parameters
+    ----------
+    fig
+        The figure.
+    path
+        Output file; the format comes from the extension.
+    **kwargs
+        Passed to :meth:`~matplotlib.figure.Figure.savefig`.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> fig, ax = plt.subplots()
+    >>> p = save(fig, pathlib.Path(tempfile.mkdtemp()) / "f.svg")
+    >>> "Date" in p.read_text()
+    False
+    >>> plt.close(fig)
+    """
+    path = Path(path)
+    fmt = path.suffix.lstrip(".").lower()
+    kwargs.setdefault("bbox_inches", "tight")  # keeps the source note, which is outside the layout
+    kwargs.setdefault("metadata", style.SAVEFIG_METADATA.get(fmt))
+    if kwargs["metadata"] is None:
+        kwargs.pop("metadata")
+    fig.savefig(path, **kwargs)
+    return path

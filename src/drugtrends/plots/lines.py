@@ -1,0 +1,461 @@
+"""Line charts: trends with confidence ribbons and breaks, joinpoint fits, small multiples."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from drugtrends import i18n, style
+from drugtrends.errors import InputError
+from drugtrends.plots.base import (
+    BREAK_CODE, BREAK_REASON, COMPARABILITY, TITLE_ATTR, BreakNumbers, axes_format, check_text_args,
+    draw_break_line, draw_breaks, draw_series, few, finish, fmt_x, group_cuts, is_time,
+    normalise_breaks, require, set_alt_text, small_font, supp_note, suppressed_mask,
+)
+
+__all__ = ["trend_plot", "joinpoint_plot", "small_multiples"]
+
+
+def trend_plot(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    ci_low: str | None = None,
+    ci_high: str | None = None,
+    group: str | None = None,
+    breaks: Any = None,
+    *,
+    title: str,
+    ylabel: str | None = None,
+    xlabel: str | None = None,
+    source: str,
+    lang: str = "en",
+    suppressed: str | None = "suppressed",
+    scale: float = 1.0,
+    band_label: str | None = None,
+    group_labels: Mapping | None = None,
+    colours: Mapping | None = None,
+    ax: Axes | None = None,
+    ylim_zero: bool = True,
+    comparability: str | None = COMPARABILITY,
+) -> Figure:
+    """Line chart of estimates over time with confidence ribbons and break markers.
+
+    Parameters
+    ----------
+    df
+        Tidy estimates: one row per (group, x).
+    x, y
+        Columns with the time axis and the estimate.
+    ci_low, ci_high
+        Columns with the interval bounds (drawn as a ribbon; isolated points
+        get whiskers). ``None`` draws no interval.
+    group
+        Column whose values get one line each (colour fixed per substance/sex
+        id, see :func:`drugtrends.style.colours_for`).
+    breaks
+        Explicit comparability breaks drawn as labelled vertical dashed lines:
+        a list of x values, of ``(x, label)`` tuples, of dicts with ``x`` and
+        ``label``, or a DataFrame with ``x`` and ``label``.
+    title, ylabel, xlabel, source
+        Texts; ``ylabel`` defaults to "Prevalence (%)", ``xlabel`` to "Year"
+        in the chosen language. ``source`` is required.
+    lang
+        ``"en"`` or ``"fr"``.
+    suppressed
+        Boolean column marking suppressed estimates (not plotted, listed in
+        the note).
+    scale
+        Multiply ``y`` and the bounds by this (``100`` for 0-1 proportions).
+    band_label
+        Legend text for the interval (default "95% CI").
+    group_labels
+        Mapping group value -> display label.
+    colours
+        Mapping group value -> colour (overrides the house colours).
+    ax
+        Draw into this axes instead of a new figure.
+    ylim_zero
+        Start the y axis at 0.
+    comparability
+        Column whose value changes where a series stops being comparable
+        (default ``comparability_group``, used when present): the line is cut
+        there, a numbered dashed line marks the break and the note gives its
+        reason (``break_reason`` / ``break_code`` of the first row after it).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"year": [2017, 2023], "best": [1.7, 2.7],
+    ...                   "low": [1.6, None], "high": [1.8, None]})
+    >>> fig = trend_plot(d, "year", "best", "low", "high", title="Cocaine, France",
+    ...                  source="UNODC")
+    >>> fig.axes[0].get_title(loc="left"), fig.axes[0].get_ylabel()
+    ('Cocaine, France', 'Prevalence (%)')
+    >>> plt.close(fig)
+    """
+    i18n.check_lang(lang)
+    check_text_args("trend_plot", title=title, source=source)
+    require(df, [x, y, ci_low, ci_high, group], "trend_plot")
+    ylabel = ylabel or i18n.t("plots.prevalence", lang)
+    xlabel = xlabel or i18n.t("common.year", lang)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, 3.9))
+    else:
+        fig = ax.figure
+    supp = suppressed_mask(df, suppressed)
+    labels = dict(group_labels or {})
+    bnorm = normalise_breaks(breaks)
+    numbered = BreakNumbers(lang)
+    keys = list(dict.fromkeys(df[group].tolist())) if group else [None]
+    cols = style.colours_for(keys) if group else {None: style.OKABE_ITO["blue"]}
+    cols.update(colours or {})
+    for k in keys:
+        d = df if k is None else df[df[group] == k]
+        gcuts = group_cuts(d, x, comparability, lang)
+        for xpos, reason in gcuts:
+            draw_break_line(ax, xpos, str(numbered.number(reason)), cols[k] if group else style.GREY)
+        cuts = list(bnorm["x"]) + [c for c, _ in gcuts]
+        draw_series(ax, d, x, y, ci_low, ci_high, cols[k], None if k is None else str(labels.get(k, k)),
+                     scale, supp, cuts=cuts)
+    has_ci = bool(ci_low and ci_high and fig.findobj(lambda a: a.get_gid() in ("ci_band", "ci_whisker")))
+    if has_ci:
+        from matplotlib.patches import Patch
+
+        handles, labs = ax.get_legend_handles_labels()
+        handles.append(Patch(facecolor=style.GREY, alpha=0.3))
+        labs.append(band_label or i18n.t("common.ci95", lang))
+        ax.legend(handles, labs, loc="best")
+    draw_breaks(ax, bnorm, lang)
+    if ylim_zero:
+        ax.set_ylim(bottom=0)
+    x_time = is_time(df[x])
+    axes_format(ax, lang, x_is_year=x_time and df[x].dropna().between(1800, 2200).all(), x_numeric=x_time)
+    note = "\n".join(n for n in (supp_note(df, supp, x, group, lang, labels), numbered.note()) if n)
+    finish(ax, title, xlabel, ylabel, source, lang, note, legend=not has_ci)
+    names = [str(labels.get(k, k)) for k in keys] if group else [title]
+    xs = df[x].dropna()
+    set_alt_text(fig, " ".join(filter(None, [
+        i18n.t("plots.alt_trend", lang, title=title, y=ylabel, x=xlabel, ngroups=len(keys),
+               groups=few(names), first=fmt_x(xs.min(), lang) if len(xs) else "",
+               last=fmt_x(xs.max(), lang) if len(xs) else ""),
+        i18n.t("plots.alt_with_ci", lang) if has_ci else "",
+        i18n.t("plots.alt_with_breaks", lang) if (len(bnorm) or numbered.reasons) else ""])))
+    return fig
+
+
+def joinpoint_plot(
+    result: Any,
+    *,
+    title: str,
+    ylabel: str,
+    source: str,
+    xlabel: str | None = None,
+    lang: str = "en",
+    colour: str | None = None,
+    ax: Axes | None = None,
+    log_scale: bool = False,
+    label_apc: bool = True,
+) -> Figure:
+    """Observed points, fitted joinpoint segments with their CI band, joinpoints, jumps and APC labels.
+
+    Reads the column names of :mod:`drugtrends.trends.columns`. The fitted
+    line is drawn regime by regime (never across a level shift of a jump
+    model); each jump is a vertical dashed segment between the two regimes'
+    fitted values, labelled with its comparability ratio and CI.
+
+    Parameters
+    ----------
+    result
+        A :class:`drugtrends.trends.JoinpointResult` (``fitted``, ``segments``,
+        ``joinpoints``, ``comparability_ratio``, ``breaks``).
+    title, ylabel, source
+        Texts (required).
+    xlabel
+        Defaults to "Year".
+    lang
+        ``"en"`` or ``"fr"``.
+    colour
+        Line colour.
+    ax
+        Draw into this axes.
+    log_scale
+        Log y axis (segments are straight lines on it).
+    label_apc
+        Write "APC +x.x%" and its CI at the middle of each segment.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> x = np.arange(2000, 2012.0)
+    >>> fit = pd.DataFrame({"x": x, "y": 10 * 1.05 ** (x - 2000), "fitted": 10 * 1.05 ** (x - 2000)})
+    >>> segs = pd.DataFrame({"x_start": [2000.0], "x_end": [2011.0], "apc": [5.0],
+    ...                      "apc_ci_low": [4.9], "apc_ci_high": [5.1]})
+    >>> res = SimpleNamespace(fitted=fit, segments=segs)
+    >>> fig = joinpoint_plot(res, title="t", ylabel="Rate", source="CDC")
+    >>> [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "apc_label"][0].split("\\n")[0]
+    'APC +5.0%'
+    >>> plt.close(fig)
+    """
+    from drugtrends.trends import columns as C
+
+    i18n.check_lang(lang)
+    check_text_args("joinpoint_plot", title=title, ylabel=ylabel, source=source)
+    f = getattr(result, "fitted", None)
+    segs = getattr(result, "segments", None)
+    if not isinstance(f, pd.DataFrame) or not isinstance(segs, pd.DataFrame):
+        raise InputError("joinpoint_plot: pass a drugtrends.trends.joinpoint result (with .fitted and "
+                         f".segments DataFrames); got {type(result).__name__}.")
+    require(f, [C.X, C.Y, C.FITTED], "joinpoint_plot fitted")
+    require(segs, [C.X_START, C.X_END, C.APC], "joinpoint_plot segments")
+    c = colour or style.OKABE_ITO["blue"]
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, 3.9))
+    else:
+        fig = ax.figure
+    f = f.sort_values(C.X)
+    ax.plot(f[C.X], f[C.Y], linestyle="none", marker="o", color=c, alpha=0.55,
+            label=i18n.t("plots.observed", lang), markersize=3.5)
+    regimes = f.groupby(C.REGIME, sort=True) if C.REGIME in f.columns else [(0, f)]
+    has_band = {C.FITTED_CI_LOW, C.FITTED_CI_HIGH} <= set(f.columns) and f[C.FITTED_CI_LOW].notna().any()
+    for i, (_, piece) in enumerate(regimes):
+        ax.plot(piece[C.X], piece[C.FITTED], color=c, linewidth=2.2,
+                label=i18n.t("plots.fitted", lang) if i == 0 else None)
+        if has_band:
+            band = ax.fill_between(piece[C.X].to_numpy(float), piece[C.FITTED_CI_LOW].to_numpy(float),
+                                   piece[C.FITTED_CI_HIGH].to_numpy(float), color=c, alpha=0.15, linewidth=0)
+            band.set_gid("ci_band")
+    xs = f[C.X].to_numpy(dtype=float)
+    fv = f[C.FITTED].to_numpy(dtype=float)
+    jps = getattr(result, "joinpoints", None)
+    jx = (jps[C.X].tolist() if isinstance(jps, pd.DataFrame) and C.X in jps.columns
+          else segs.sort_values(C.X_START)[C.X_START].iloc[1:].tolist())
+    for jp in jx:
+        m, = ax.plot([jp], [float(np.interp(jp, xs, fv))], marker="D", color="black", markersize=6,
+                     linestyle="none", zorder=4)
+        m.set_gid("joinpoint")
+    if label_apc:
+        for _, r in segs.sort_values(C.X_START).iterrows():
+            if pd.isna(r[C.APC]):
+                continue
+            mid_x = r[C.X_START] + (r[C.X_END] - r[C.X_START]) / 2
+            txt = f"{i18n.t('plots.apc', lang)} {i18n.fmt_signed(r[C.APC], 1, lang)}" + (
+                "\u202f%" if lang == "fr" else "%")
+            ci = i18n.fmt_ci(r.get(C.APC_CI_LOW), r.get(C.APC_CI_HIGH), 1, lang)
+            if ci:
+                txt += f"\n({ci})"
+            t = ax.annotate(txt, (mid_x, float(np.interp(mid_x, xs, fv))), xytext=(0, 10),
+                            textcoords="offset points", ha="center", va="bottom", fontsize=small_font(),
+                            bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.8))
+            t.set_gid("apc_label")
+    cr = getattr(result, "comparability_ratio", None)
+    n_jumps = 0
+    if isinstance(cr, pd.DataFrame) and len(cr) and {"x_jump", "fitted_before", "fitted_after"} <= set(cr.columns):
+        for _, j in cr.iterrows():
+            ln, = ax.plot([j["x_jump"]] * 2, [j["fitted_before"], j["fitted_after"]], linestyle="--",
+                          color=style.OKABE_ITO["vermillion"], linewidth=1.6, zorder=4)
+            ln.set_gid("jump")
+            lab = f"{i18n.t('plots.jump', lang)} \u00d7{i18n.fmt_number(j[C.ESTIMATE], 2, lang)}"
+            ci = i18n.fmt_ci(j.get(C.CI_LOW), j.get(C.CI_HIGH), 2, lang)
+            t = ax.annotate(lab + (f" ({ci})" if ci else ""), (j["x_jump"], max(j["fitted_before"], j["fitted_after"])),
+                            xytext=(4, 4), textcoords="offset points", fontsize=small_font(),
+                            color=style.OKABE_ITO["vermillion"])
+            t.set_gid("jump_label")
+            n_jumps += 1
+    numbered = BreakNumbers(lang)
+    jumps = {float(v) for v in getattr(result, "jumps", ()) or ()}
+    for b in getattr(result, "breaks", ()) or ():
+        at = getattr(b, "at", None)
+        if at is None or float(at) in jumps:
+            continue
+        before = xs[xs < float(at)]
+        pos = (float(before.max()) + float(at)) / 2 if len(before) else float(at)
+        draw_break_line(ax, pos, str(numbered.number(str(getattr(b, "reason", "")) or
+                                                      i18n.t("common.break_code.unknown", lang))))
+    if log_scale:
+        ax.set_yscale("log")
+    else:
+        ax.set_ylim(bottom=0)
+    axes_format(ax, lang, x_is_year=bool(len(xs)) and bool(((xs >= 1800) & (xs <= 2200)).all()),
+                 y=not log_scale, x_numeric=True)
+    from matplotlib.lines import Line2D
+
+    handles, labs = ax.get_legend_handles_labels()
+    if jx:
+        handles.append(Line2D([], [], marker="D", color="black", linestyle="none"))
+        labs.append(i18n.t("plots.joinpoint", lang))
+    if has_band:
+        from matplotlib.patches import Patch
+
+        handles.append(Patch(facecolor=c, alpha=0.15))
+        labs.append(i18n.t("common.ci95", lang))
+    ax.legend(handles, labs, loc="upper left")
+    finish(ax, title, xlabel or i18n.t("common.year", lang), ylabel, source, lang, numbered.note(),
+            legend=False)
+    set_alt_text(fig, i18n.t("plots.alt_joinpoint", lang, title=title, y=ylabel, first=fmt_x(xs.min()),
+                             last=fmt_x(xs.max()), nseg=len(segs)) + (
+        " " + i18n.t("plots.alt_with_breaks", lang) if numbered.reasons or n_jumps else ""))
+    return fig
+
+
+def small_multiples(
+    df: pd.DataFrame,
+    facet: str,
+    x: str,
+    y: str,
+    ci_low: str | None = None,
+    ci_high: str | None = None,
+    group: str | None = None,
+    breaks: Any = None,
+    *,
+    title: str,
+    ylabel: str | None = None,
+    xlabel: str | None = None,
+    source: str,
+    lang: str = "en",
+    ncols: int = 3,
+    sharey: bool = True,
+    suppressed: str | None = "suppressed",
+    scale: float = 1.0,
+    band_label: str | None = None,
+    group_labels: Mapping | None = None,
+    facet_labels: Mapping | None = None,
+    facet_name: str | None = None,
+    comparability: str | None = COMPARABILITY,
+) -> Figure:
+    """One small trend panel per facet (e.g. per country), shared axes, at most the page width.
+
+    Parameters
+    ----------
+    df
+        Tidy estimates with a facet column.
+    facet
+        Column giving the panel (e.g. ``"country"``).
+    x, y, ci_low, ci_high, group
+        As in :func:`trend_plot`.
+    breaks
+        As in :func:`trend_plot`; a DataFrame with a ``facet`` column (same
+        name as ``facet``) puts each break in its own panel.
+    title, ylabel, xlabel, source, lang, suppressed, scale, band_label, group_labels, comparability
+        As in :func:`trend_plot`.
+    ncols
+        Panels per row (at most 4: tick labels stay readable).
+    sharey
+        Same y scale in every panel (recommended for comparisons).
+    facet_labels
+        Mapping facet value -> panel title.
+    facet_name
+        What a panel is, for the alt text ("country"); default the column name.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"country": ["France"] * 2 + ["Spain"] * 2,
+    ...                   "year": [2017, 2023, 2017, 2022], "best": [1.7, 2.7, 2.2, 2.4]})
+    >>> fig = small_multiples(d, "country", "year", "best", title="Cocaine", source="UNODC")
+    >>> [a.get_title(loc="left") for a in fig.axes if a.get_visible()]
+    ['France', 'Spain']
+    >>> plt.close(fig)
+    """
+    i18n.check_lang(lang)
+    check_text_args("small_multiples", title=title, source=source)
+    require(df, [facet, x, y, ci_low, ci_high, group], "small_multiples")
+    ylabel = ylabel or i18n.t("plots.prevalence", lang)
+    xlabel = xlabel or i18n.t("common.year", lang)
+    facets = list(dict.fromkeys(df[facet].tolist()))
+    ncols = max(1, min(ncols, 4, len(facets)))
+    nrows = int(np.ceil(len(facets) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(style.FIGURE_WIDTH_IN, 1.85 * nrows + 1.6),
+                             sharex=True, sharey=sharey, squeeze=False)
+    supp = suppressed_mask(df, suppressed)
+    b = normalise_breaks(breaks, facet_col=facet)
+    numbered = BreakNumbers(lang)
+    labels = dict(group_labels or {})
+    gkeys = list(dict.fromkeys(df[group].tolist())) if group else [None]
+    cols = style.colours_for(gkeys) if group else {None: style.OKABE_ITO["blue"]}
+    small = small_font(1.5)
+    for i, fv in enumerate(facets):
+        ax = axes.flat[i]
+        d = df[df[facet] == fv]
+        bb = b[(b["facet"].isna()) | (b["facet"] == fv)] if len(b) else b
+        for k in gkeys:
+            dd = d if k is None else d[d[group] == k]
+            if not len(dd):
+                continue
+            gcuts = group_cuts(dd, x, comparability, lang)
+            for xpos, reason in gcuts:
+                draw_break_line(ax, xpos, str(numbered.number(reason)), cols[k] if group else style.GREY)
+            draw_series(ax, dd, x, y, ci_low, ci_high, cols[k], None if k is None else str(labels.get(k, k)),
+                         scale, supp, cuts=list(bb["x"]) + [c for c, _ in gcuts])
+        draw_breaks(ax, bb, lang)
+        ax.set_title((facet_labels or {}).get(fv, str(fv)), loc="left", fontsize=small + 0.5,
+                     fontweight="normal")
+        ax.tick_params(axis="both", labelsize=small)
+        ax.tick_params(axis="x", labelrotation=45)
+        axes_format(ax, lang, x_is_year=is_time(df[x]), x_numeric=False)
+    top_all = None
+    for i, fv in enumerate(facets):
+        ax = axes.flat[i]
+        d = df if sharey else df[df[facet] == fv]
+        keep = ~supp.loc[d.index]
+        vals = np.r_[d.loc[keep, y].astype(float).to_numpy() * scale,
+                     (d.loc[keep, ci_high].astype(float).to_numpy() * scale) if ci_high else [], [0.0]]
+        top = np.nanmax(vals)
+        top_all = top if top_all is None else max(top_all, top)
+        ax.set_ylim(0, top * 1.08 if top > 0 else 1)
+    for j in range(len(facets), nrows * ncols):
+        axes.flat[j].set_visible(False)
+    for j in range(len(facets)):
+        if j + ncols >= len(facets):  # nothing visible below: show the x axis here
+            axes.flat[j].xaxis.set_tick_params(labelbottom=True)
+            axes.flat[j].set_xlabel(xlabel, fontsize=small)
+    fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=matplotlib.rcParams["font.size"] + 1)
+    fig.supylabel(ylabel, fontsize=small + 0.5)
+    handles, labs = axes.flat[0].get_legend_handles_labels()
+    for ax in axes.flat[1:len(facets)]:
+        for h_, l_ in zip(*ax.get_legend_handles_labels()):
+            if l_ not in labs:
+                handles.append(h_)
+                labs.append(l_)
+    has_ci = bool(ci_low and ci_high and fig.findobj(lambda a: a.get_gid() in ("ci_band", "ci_whisker")))
+    if has_ci:
+        from matplotlib.patches import Patch
+
+        handles.append(Patch(facecolor=style.GREY, alpha=0.3))
+        labs.append(band_label or i18n.t("common.ci95", lang))
+    if len(b) or numbered.reasons:
+        from matplotlib.lines import Line2D
+
+        handles.append(Line2D([], [], color=style.GREY, linestyle="--"))
+        labs.append(i18n.t("plots.break", lang))
+    if handles:
+        fig.legend(handles, labs, loc="outside lower center", ncols=min(4, len(handles)), fontsize=small)
+    note = "\n".join(n for n in (source, supp_note(df, supp, x, facet, lang, facet_labels), numbered.note()) if n)
+    style.source_note(fig, note, lang=lang)
+    setattr(fig, TITLE_ATTR, title)
+    names = [str((facet_labels or {}).get(f, f)) for f in facets]
+    set_alt_text(fig, " ".join(filter(None, [
+        i18n.t("plots.alt_multiples", lang, title=title, y=ylabel, x=xlabel, facet_n=facet_name or facet,
+               facets=few(names, 12)),
+        i18n.t("plots.alt_with_ci", lang) if has_ci else "",
+        i18n.t("plots.alt_with_breaks", lang) if (len(b) or numbered.reasons) else ""])))
+    return fig
+
