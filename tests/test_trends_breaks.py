@@ -90,3 +90,27 @@ def test_rate_trend_refuses_break():
         rate_trend(d, "year", "n", "pop", breaks=breaks_for("nsduh"))
     r = rate_trend(d, "year", "n", "pop", breaks=breaks_for("nsduh"), allow_breaks=True)
     assert r.breaks[0].at == 2015
+
+
+def test_known_nsduh_breaks_come_from_the_data_layer_registry():
+    from drugtrends import comparability
+    from drugtrends.trends.breaks import breaks_for
+
+    reg = {b.at: b.reason for b in comparability.NSDUH_BREAKS}
+    assert [(b.at, b.reason) for b in breaks_for("nsduh")] == [(y, reg[y]) for y in (2015, 2020, 2021)]
+
+
+def test_group_breaks_follow_comparability_groups():
+    import pandas as pd
+
+    from drugtrends.trends.breaks import group_breaks, split_at_breaks
+
+    d = pd.DataFrame({"country": "US", "year": [2016, 2017, 2018, 2020, 2021],
+                      "comparability_group": ["a", "a", "a", "b", "c"],
+                      "break_reason": [None, None, None, "2020 NSDUH mode change", "2021 NSDUH multimode"]})
+    bl = group_breaks(d, by="country", series="amph")
+    assert [(b.at, b.reason, b.domain) for b in bl] == [
+        (2020, "2020 NSDUH mode change", (("country", "US"),)), (2021, "2021 NSDUH multimode", (("country", "US"),))]
+    assert [lab for lab, _ in split_at_breaks(d, bl)] == ["2016-2018", "2020", "2021"]
+    with pytest.raises(UnknownVariableError, match="comparability_group"):
+        group_breaks(d.drop(columns="comparability_group"))

@@ -221,12 +221,12 @@ NSDUH_2015_SUBSTANCES = frozenset({
 NSDUH_BREAKS: tuple[KnownBreak, ...] = (
     KnownBreak("nsduh", 2002, "NHSDA renamed NSDUH in 2002 with incentives and new methods: 2002 onward is "
                "not comparable with 2001 and earlier", "nsduh_2002_redesign"),
-    KnownBreak("nsduh", 2015, "NSDUH 2015 questionnaire redesign: prescription drug misuse, methamphetamine, "
+    KnownBreak("nsduh", 2015, "2015 NSDUH questionnaire redesign: prescription drug misuse, methamphetamine, "
                "hallucinogens and inhalants are not comparable with 2014 and earlier", "nsduh_2015_redesign",
                NSDUH_2015_SUBSTANCES),
-    KnownBreak("nsduh", 2020, "NSDUH 2020 mode change (web and in-person from Q4 2020): 2020 is comparable "
+    KnownBreak("nsduh", 2020, "2020 NSDUH mode change (web and in-person from Q4 2020): 2020 is comparable "
                "with no other year", "nsduh_2020_mode"),
-    KnownBreak("nsduh", 2021, "NSDUH 2021 multimode methodology: 2021 onward is not comparable with 2020 "
+    KnownBreak("nsduh", 2021, "2021 NSDUH multimode methodology: 2021 onward is not comparable with 2020 "
                "and earlier", "nsduh_2021_method"),
 )
 

@@ -10,6 +10,11 @@ change of data status (provisional versus final counts). Trend functions in
 
 Known breaks (:data:`KNOWN_BREAKS`)
 -----------------------------------
+The NSDUH entries come from the data layer's registry
+(:data:`drugtrends.comparability.NSDUH_BREAKS`, which also says which
+substances each break concerns); tables annotated by the data layer carry a
+``comparability_group`` column, turned into breaks by :func:`group_breaks`.
+
 * NSDUH 2015: questionnaire redesign (SAMHSA, *2015 NSDUH: Summary of the
   Effects of the 2015 NSDUH Questionnaire Redesign*); several series (e.g.
   prescription drug misuse, methamphetamine, inhalants) start afresh in 2015.
@@ -34,6 +39,7 @@ from typing import Any
 
 import pandas as pd
 
+from drugtrends.comparability import NSDUH_BREAKS
 from drugtrends.errors import BreakError, UnknownVariableError
 
 __all__ = [
@@ -42,6 +48,7 @@ __all__ = [
     "breaks_for",
     "check_no_breaks",
     "detect_definition_breaks",
+    "group_breaks",
     "split_at_breaks",
 ]
 
@@ -143,12 +150,8 @@ def _fmt_x(v: float) -> str:
 
 #: Breaks known from the data producers' documentation.
 KNOWN_BREAKS: tuple[Break, ...] = (
-    Break("nsduh", 2015, "2015 NSDUH questionnaire redesign (several measures not comparable "
-          "with 2014 and earlier)", "redesign"),
-    Break("nsduh", 2020, "2020 NSDUH mode change (web + in-person from Q4 2020): 2020 is "
-          "comparable with no other year", "mode"),
-    Break("nsduh", 2021, "2021 onward multimode NSDUH is not comparable with 2019 and earlier "
-          "(nor with 2020)", "mode"),
+    *(Break(b.series, b.at, b.reason, "redesign" if b.code.endswith("redesign") else "mode")
+      for b in NSDUH_BREAKS if b.at >= 2015),
     Break("cdc_vsrr", None, "VSRR provisional 12-month-ending counts are not comparable with "
           "final counts", "status"),
 )
@@ -226,7 +229,7 @@ def check_no_breaks(x: Iterable[float], breaks: Iterable[Break | float] | None,
     >>> check_no_breaks([2014, 2016], breaks_for("nsduh"))
     Traceback (most recent call last):
     ...
-    drugtrends.errors.BreakError: trend: the x values 2014 to 2016 cross a comparability break: nsduh 2015: 2015 NSDUH questionnaire redesign (several measures not comparable with 2014 and earlier). Estimate each side separately (drugtrends.trends.split_at_breaks), or pass allow_breaks=True to override if you know the measure is unaffected.
+    drugtrends.errors.BreakError: trend: the x values 2014 to 2016 cross a comparability break: nsduh 2015: 2015 NSDUH questionnaire redesign: prescription drug misuse, methamphetamine, hallucinogens and inhalants are not comparable with 2014 and earlier. Estimate each side separately (drugtrends.trends.split_at_breaks), or pass allow_breaks=True to override if you know the measure is unaffected.
     """
     xs = pd.to_numeric(pd.Series(list(x)), errors="coerce").dropna()
     bl = _as_breaks(breaks)
@@ -344,4 +347,58 @@ def detect_definition_breaks(df: pd.DataFrame, x: str = "year", by: Sequence[str
                 out.append(Break(series, int(xv) if xv.is_integer() else xv, "; ".join(changes),
                                  "definition", dom))
             prev = cur
+    return out
+
+
+def group_breaks(df: pd.DataFrame, x: str = "year", by: Sequence[str] | str | None = None,
+                 group: str = "comparability_group", reason: str = "break_reason",
+                 series: str = "series") -> list[Break]:
+    """Breaks from a table annotated by the data layer (``comparability_group``).
+
+    A break is recorded at the first ``x`` of every comparability group after
+    the first one of its series (``by``), with the data layer's
+    ``break_reason`` when the table has it.
+
+    Parameters
+    ----------
+    df : DataFrame
+        E.g. ``dt.load("unodc_prevalence")`` rows of one or several series.
+    x : str
+        Time column.
+    by : str or sequence of str, optional
+        Columns identifying one series (e.g. ``["country", "substance",
+        "indicator", "period"]``).
+    group, reason : str
+        Group and reason columns.
+    series : str
+        Series id written into each :class:`Break`.
+
+    Returns
+    -------
+    list of Break
+        ``kind="definition"``, ``domain`` = the series' ``by`` values.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"year": [2014, 2015, 2016], "comparability_group": ["a", "b", "b"],
+    ...                   "break_reason": [None, "NSDUH 2015 redesign", None]})
+    >>> [b.label() for b in group_breaks(d, series="us")]
+    ['us 2015: NSDUH 2015 redesign']
+    """
+    by = [by] if isinstance(by, str) else list(by or [])
+    missing = [c for c in [x, group, *by] if c not in df.columns]
+    if missing:
+        raise UnknownVariableError(
+            f"group_breaks(): column(s) {missing} not in the data; columns: {list(df.columns)}")
+    d = df.assign(_x=pd.to_numeric(df[x], errors="coerce")).sort_values([*by, "_x"], kind="stable")
+    groups = d.groupby(by, sort=False, dropna=False, observed=True) if by else [((), d)]
+    out: list[Break] = []
+    for key, g in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        firsts = g.drop_duplicates(group)
+        for _, row in firsts.iloc[1:].iterrows():
+            why = row[reason] if reason in g.columns and pd.notna(row[reason]) else f"{group} changed to {row[group]}"
+            xv = float(row["_x"])
+            out.append(Break(series, int(xv) if xv.is_integer() else xv, str(why), "definition",
+                             tuple(zip(by, key))))
     return out
