@@ -21,7 +21,7 @@ import pytest
 
 from drugtrends import paths as dt_paths
 from drugtrends import render
-from drugtrends.errors import DataNotFoundError, DrugtrendsError
+from drugtrends.errors import DataNotFoundError, DrugtrendsError, NotWritableError
 from drugtrends.render import RenderError
 from drugtrends.render import cache as render_cache
 
@@ -255,15 +255,15 @@ def test_unwritable_output_folder_is_a_clear_error(tmp_path, monkeypatch):
         def refuse(*a, **k):
             raise PermissionError(errno.EACCES, "Permission denied")
 
-        monkeypatch.setattr(tempfile, "NamedTemporaryFile", refuse)
+        monkeypatch.setattr(tempfile, "NamedTemporaryFile", refuse)  # as paths.require_writable calls it
     try:
-        with pytest.raises(RenderError, match=r"cannot write the rendered reports to .*locked: permission denied"):
+        with pytest.raises(NotWritableError, match=r"cannot write the rendered reports to .*locked: permission denied"):
             render.render_file(qmd, to="html", engine="builtin", output_dir=locked, quiet=True)
     finally:
         locked.chmod(0o700)
     # a path under a file is refused too, with the OS reason
     (tmp_path / "file").write_text("x")
-    with pytest.raises(RenderError, match="cannot write the rendered reports to"):
+    with pytest.raises(NotWritableError, match="cannot write the rendered reports to"):
         render.render_file(qmd, to="html", engine="builtin", output_dir=tmp_path / "file" / "sub", quiet=True)
 
 

@@ -1,28 +1,43 @@
 """drugtrends: reproducible drug-use epidemiology in Python.
 
-Import as ``import drugtrends as dt``. Submodules load lazily:
+Import as ``import drugtrends as dt``. Every public submodule is reachable as
+an attribute and loads on first use (``dt.survey``, ``dt.admissions``, ...):
 
 * :mod:`drugtrends.datasets`  -- ``dt.load("nhanes_2009_2012")``: tidy, checked data;
 * :mod:`drugtrends.fetch`     -- download or mirror data, verify SHA-256;
-* :mod:`drugtrends.taxonomy`  -- harmonised substance ids, labels (en/fr), hierarchy;
+* :mod:`drugtrends.taxonomy`, :mod:`drugtrends.comparability` -- substance ids, labels, what is comparable;
 * :mod:`drugtrends.survey`    -- ``dt.SurveyDesign``: design-based estimation;
 * :mod:`drugtrends.trends`    -- changes, survey trend tests, joinpoint;
-* :mod:`drugtrends.profiles`  -- who the users are and how that shifts;
-* :mod:`drugtrends.tables`, :mod:`drugtrends.plots` -- house-style output;
-* :mod:`drugtrends.render`    -- render the Quarto reports, with or without Quarto.
+* :mod:`drugtrends.profiles`, :mod:`drugtrends.admissions` -- who the users are and how that shifts;
+* :mod:`drugtrends.indirect`  -- capture-recapture and multiplier estimates of high-risk use;
+* :mod:`drugtrends.tables`, :mod:`drugtrends.plots`, :mod:`drugtrends.style`, :mod:`drugtrends.i18n` -- output;
+* :mod:`drugtrends.render`    -- render the Quarto reports, with or without Quarto;
+* :mod:`drugtrends.validate`, :mod:`drugtrends.errors` -- argument checks and error classes.
+
+``from drugtrends import *`` gives those modules and the shortcuts
+``SurveyDesign``, ``load``, ``joinpoint`` and ``profile_table``.
+
+Examples
+--------
+>>> import drugtrends as dt
+>>> dt.errors.DrugtrendsError.__name__
+'DrugtrendsError'
+>>> "admissions" in dir(dt)
+True
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from typing import Any
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {
-    "datasets", "fetch", "manifest", "taxonomy", "survey", "trends", "profiles",
-    "tables", "plots", "render", "errors", "paths", "readers", "style", "harmonise",
-}
+#: public submodules (found on disk, so a new module is reachable without editing this file)
+_SUBMODULES = frozenset(
+    m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_") and m.name != "cli"
+)
 _SHORTCUTS = {
     "SurveyDesign": ("drugtrends.survey", "SurveyDesign"),
     "load": ("drugtrends.datasets", "load"),
@@ -34,7 +49,7 @@ __all__ = sorted(_SUBMODULES | set(_SHORTCUTS) | {"__version__"})
 
 
 def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
+    if name in _SUBMODULES or name == "cli":
         return importlib.import_module(f"drugtrends.{name}")
     if name in _SHORTCUTS:
         mod, attr = _SHORTCUTS[name]

@@ -1,10 +1,16 @@
-"""Command line: ``drugtrends fetch | list | render | docs``.
+"""Command line: ``drugtrends fetch | render`` (and ``drugtrends --version``).
 
-Thin: each command parses options and calls one library function.
+Thin: each command parses options and calls one library function. Every
+drugtrends error is printed as one message (no traceback) and exits with
+code 2; Ctrl-C prints ``interrupted`` and exits with 130. The documentation
+site is a project tool, not a command: ``make docs`` (``python docs/build.py``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from collections.abc import Iterator, Sequence
 from typing import Annotated, Optional
 
 import typer
@@ -12,65 +18,199 @@ from rich.console import Console
 
 from drugtrends.errors import DrugtrendsError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="drugtrends: data, estimates and reports.")
-err = Console(stderr=True)
+#: exit code of every drugtrends error on the command line
+EXIT_ERROR = 2
+#: exit code after Ctrl-C (128 + SIGINT), as shells report it
+EXIT_INTERRUPTED = 130
+
+err = Console(stderr=True, highlight=False)
 
 
-def _fail(exc: Exception) -> None:
-    err.print(f"[bold red]error:[/] {exc}")
-    raise typer.Exit(code=1)
+def _version_callback(value: bool) -> None:
+    if value:
+        from drugtrends import __version__
+
+        typer.echo(f"drugtrends {__version__}")
+        raise typer.Exit()
 
 
-@app.command("fetch")
-def fetch_cmd(
-    ids: Annotated[Optional[list[str]], typer.Argument(help="Dataset ids (default: every mirrored dataset).")] = None,
-    mirror: Annotated[Optional[str], typer.Option(help="Copy from this mirror folder instead of downloading.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Fetch again even if a verified copy exists.")] = False,
-    list_: Annotated[bool, typer.Option("--list", help="List datasets and their local status, fetch nothing.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  pretty_exceptions_enable=False, help="drugtrends: data, estimates and reports.")
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True,
+                                          help="Print the version and exit.")] = False,
 ) -> None:
-    """Download (or copy from a mirror) and verify datasets named in data/manifest.yaml."""
+    """drugtrends: data, estimates and reports."""
+
+
+@contextlib.contextmanager
+def handled() -> Iterator[None]:
+    """Turn drugtrends errors, unwritable paths and Ctrl-C into a message and an exit code."""
+    try:
+        yield
+    except DrugtrendsError as exc:
+        err.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+        raise typer.Exit(code=EXIT_ERROR) from None
+    except PermissionError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        err.print(f"[bold red]error:[/] permission denied:{where}. Fix its permissions, or point "
+                  "DRUGTRENDS_DATA / DRUGTRENDS_OUTPUT to a writable folder.", markup=True, soft_wrap=True)
+        raise typer.Exit(code=EXIT_ERROR) from None
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        raise typer.Exit(code=EXIT_INTERRUPTED) from None
+
+
+# --------------------------------------------------------------------------- fetch
+
+
+def dataset_ids() -> list[tuple[str, str, str]]:
+    """``(load id, fetch id, description)`` for every dataset ``dt.load`` knows.
+
+    ``drugtrends fetch`` accepts either id: a load id is fetched as the
+    manifest dataset that holds its file(s).
+    """
+    from drugtrends import datasets
+
+    return [(k, e.manifest_id, e.description) for k, e in datasets.REGISTRY.items()]
+
+
+def _ids_help() -> str:
+    try:
+        rows = dataset_ids()
+    except Exception:  # noqa: BLE001 - help must never fail
+        return ""
+    lines = ["\b", "Dataset ids (dt.load id -> fetch id):"]
+    lines += [f"  {load:24} -> {fid}" if load != fid else f"  {load}" for load, fid, _ in rows]
+    return "\n".join(lines) + "\n\nA dt.load id is accepted by fetch: it fetches the files that id reads."
+
+
+def to_fetch_ids(ids: Sequence[str]) -> list[str]:
+    """Map ``dt.load`` ids to the manifest ids ``fetch`` works on (manifest ids pass through), no duplicates."""
+    mapping = {load: fid for load, fid, _ in dataset_ids()}
+    out: list[str] = []
+    for i in ids:
+        fid = mapping.get(i, i)
+        if fid not in out:
+            out.append(fid)
+    return out
+
+
+def _call_fetch(ids: list[str] | None, mirror: str | None, force: bool, quiet: bool, verify: bool) -> None:
+    import inspect
+
+    from drugtrends import fetch, paths
+
+    if verify and "verify" not in inspect.signature(fetch.fetch).parameters:
+        raise DrugtrendsError("`--verify` needs drugtrends.fetch.fetch(verify=True), not in this version")
+    paths.require_writable(paths.data_dir(), "fetched data",
+                           "Set DRUGTRENDS_DATA=PATH to a writable folder, or fix its permissions.")
+    kwargs = {"verify": True} if verify else {}
+    fetch.fetch(ids, mirror=mirror, force=force, quiet=quiet, **kwargs)
+
+
+def _print_status(verify: bool) -> None:
+    import inspect
+
     from drugtrends import fetch
 
-    try:
-        if list_:
-            fetch.print_status()
-            return
-        fetch.fetch(ids or None, mirror=mirror, force=force, quiet=quiet)
-    except DrugtrendsError as exc:
-        _fail(exc)
+    if "verify" in inspect.signature(fetch.print_status).parameters:
+        fetch.print_status(verify=verify)
+    else:
+        fetch.print_status()
+    rows = [(load, fid) for load, fid, _ in dataset_ids() if load != fid]
+    if rows:
+        Console().print("dt.load ids read from fetch ids: "
+                        + ", ".join(f"{load} -> {fid}" for load, fid in rows), soft_wrap=True)
 
 
-@app.command("render")
-def render_cmd(
-    reports: Annotated[Optional[list[str]], typer.Argument(help="Report names or .qmd paths (default: all).")] = None,
-    to: Annotated[str, typer.Option(help="html, pdf or all.")] = "all",
-    param: Annotated[Optional[list[str]], typer.Option("-P", "--param", help="Report parameter key=value (repeatable).")] = None,
-    engine: Annotated[str, typer.Option(help="auto (quarto if on PATH), quarto or builtin.")] = "auto",
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Re-execute even if the report is unchanged.")] = False,
+@app.command("fetch", epilog=_ids_help())
+def fetch_cmd(
+    ids: Annotated[Optional[list[str]], typer.Argument(
+        help="Dataset ids, fetch or dt.load ids (default: every mirrored dataset).", metavar="ID")] = None,
+    mirror: Annotated[Optional[str], typer.Option(help="Copy from this mirror folder instead of downloading.",
+                                                  metavar="PATH")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Fetch again even if a verified copy exists.",
+                                        metavar="")] = False,
+    verify: Annotated[bool, typer.Option("--verify", help="Re-hash every present file against the manifest "
+                                         "(with --list: show the re-hashed status).", metavar="")] = False,
+    list_: Annotated[bool, typer.Option("--list", help="List datasets and their local status, fetch nothing.",
+                                        metavar="")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.", metavar="")] = False,
 ) -> None:
-    """Render the Quarto reports to _output/ (HTML and/or PDF)."""
-    from drugtrends import render
+    """Download (or copy from a mirror) and verify the datasets of data/manifest.yaml."""
+    with handled():
+        if list_:
+            _print_status(verify)
+            return
+        _call_fetch(to_fetch_ids(ids) if ids else None, mirror, force, quiet, verify)
 
+
+# --------------------------------------------------------------------------- render
+
+
+def _reports_help() -> str:
     try:
-        render.render_reports(reports or None, to=to, params=param or [], engine=engine, cache=not no_cache)
-    except DrugtrendsError as exc:
-        _fail(exc)
+        from drugtrends.render import available_reports, parse_qmd, report_datasets
+        from drugtrends.render.reports import variant_keys
+
+        lines = ["\b", "Reports (parameters with defaults; * = one output per listed value):"]
+        for name, path in available_reports().items():
+            doc = parse_qmd(path.read_text(encoding="utf-8"), path)
+            keys = variant_keys(doc)
+            params = ", ".join(f"{k}={v}{'*' if k in keys else ''}" for k, v in doc.params.items())
+            lines.append(f"  {name:10} {params}")
+            variants = (doc.meta.get("drugtrends") or {}).get("variants") or {}
+            for k in keys:
+                lines.append(f"  {'':10}   {k}: {', '.join(map(str, variants[k]))}")
+            if report_datasets(doc):
+                lines.append(f"  {'':10}   datasets: {', '.join(report_datasets(doc))}")
+    except Exception:  # noqa: BLE001 - help must never fail
+        return ""
+    lines += ["", "\b", "Examples:", "  drugtrends render", "  drugtrends render factsheet -P substance=cocaine -P lang=fr",
+              "  drugtrends render trends --to html -P lang=fr"]
+    return "\n".join(lines)
 
 
-@app.command("docs")
-def docs_cmd() -> None:
-    """Build the API reference and getting-started pages into _output/docs/."""
-    from drugtrends import render
+@app.command("render", epilog=_reports_help())
+def render_cmd(
+    reports: Annotated[Optional[list[str]], typer.Argument(help="Report names or .qmd paths (default: all).", metavar="REPORT")] = None,
+    to: Annotated[str, typer.Option(help="html, pdf or all.", metavar="FORMAT")] = "all",
+    param: Annotated[Optional[list[str]], typer.Option(
+        "-P", "--param", help="Report parameter key=value (repeatable).", metavar="KEY=VALUE")] = None,
+    engine: Annotated[str, typer.Option(help="auto (quarto if on PATH), quarto or builtin.",
+                                        metavar="ENGINE")] = "auto",
+    output_dir: Annotated[Optional[str], typer.Option(
+        "--output-dir", help="Write here (default: _output/ or $DRUGTRENDS_OUTPUT).", metavar="PATH")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Re-execute even if the report is unchanged.",
+                                           metavar="")] = False,
+) -> None:
+    """Render the Quarto reports to HTML and/or PDF (factsheet-<substance>[-fr].html, trends-fr.pdf, ...)."""
+    with handled():
+        from drugtrends import render
 
+        render.render_reports(reports or None, to=to, params=param or [], engine=engine, cache=not no_cache,
+                              output_dir=output_dir)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``drugtrends`` script: exit codes 0, 2 (error or usage) and 130 (Ctrl-C)."""
     try:
-        render.build_docs()
-    except DrugtrendsError as exc:
-        _fail(exc)
-
-
-def main() -> None:  # pragma: no cover
-    app()
+        code = app(args=list(argv) if argv is not None else None, prog_name="drugtrends", standalone_mode=False)
+    except (KeyboardInterrupt, typer.Abort):
+        err.print("interrupted")
+        sys.exit(EXIT_INTERRUPTED)
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except Exception as exc:
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):  # click / typer usage errors
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

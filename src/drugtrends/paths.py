@@ -75,3 +75,56 @@ def output_dir() -> Path:
         return Path(env).expanduser().resolve()
     root = project_root()
     return (root if root is not None else Path.cwd()) / "_output"
+
+
+def require_writable(folder: str | os.PathLike[str], what: str, hint: str) -> Path:
+    """Create ``folder`` if needed and check a file can be written in it.
+
+    Parameters
+    ----------
+    folder
+        The folder.
+    what
+        What goes there, for the message (``"fetched data"``, ``"rendered reports"``).
+    hint
+        What the user can do, for the message.
+
+    Returns
+    -------
+    Path
+        ``folder``.
+
+    Raises
+    ------
+    NotWritableError
+        The folder cannot be created or written; the message names it, the
+        reason and ``hint``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp()) / "new"
+    >>> require_writable(d, "rendered reports", "") == d and d.is_dir()
+    True
+    >>> f = d / "a-file"
+    >>> _ = f.write_text("x")
+    >>> require_writable(f / "sub", "rendered reports", "Set DRUGTRENDS_OUTPUT.")
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.NotWritableError: cannot write the rendered reports to .../a-file/sub: ... Set DRUGTRENDS_OUTPUT.
+    """
+    import errno
+    import tempfile
+
+    from drugtrends.errors import NotWritableError
+
+    d = Path(folder)
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=d, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        denied = exc.errno in {errno.EACCES, errno.EPERM, errno.EROFS}
+        reason = "permission denied" if denied else (exc.strerror or type(exc).__name__).lower()
+        raise NotWritableError(f"cannot write the {what} to {d}: {reason}. {hint}".rstrip()) from None
+    return d

@@ -10,7 +10,6 @@ everything after the checks is Quarto's job (:mod:`~drugtrends.render.quarto`).
 
 from __future__ import annotations
 
-import errno
 import os
 import tempfile
 import time
@@ -33,7 +32,7 @@ from drugtrends.render.reports import (
     report_variants, resolve_report, variant_keys,
 )
 
-__all__ = ["render_file", "render_reports", "RenderStats", "stats", "formats_for", "writable_dir"]
+__all__ = ["render_file", "render_reports", "RenderStats", "stats", "formats_for"]
 
 
 def formats_for(to: str) -> list[str]:
@@ -46,18 +45,6 @@ def formats_for(to: str) -> list[str]:
     if to not in FORMATS:
         raise RenderError(f"unknown output format {to!r}; use html, pdf or all")
     return [to]
-
-
-def writable_dir(d: Path, what: str, hint: str) -> Path:
-    """Create ``d`` if needed and make sure files can be written in it; else a clear RenderError."""
-    try:
-        d.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=d, prefix=".write-test-"):
-            pass
-    except OSError as exc:
-        reason = "permission denied" if exc.errno in {errno.EACCES, errno.EPERM, errno.EROFS} else exc.strerror
-        raise RenderError(f"cannot write the {what} to {d}: {reason}. {hint}") from None
-    return d
 
 
 def _console():
@@ -97,8 +84,8 @@ def _prepare(path: Path, params: Any, output_dir: Any, quiet: bool) -> _Job:
     report_variants(doc, overrides)  # a variant value must be one of the declared ones
     stem = output_stem(doc.name, doc.params, overrides, variant_keys(doc))
     outdir = Path(output_dir) if output_dir is not None else paths.output_dir()
-    writable_dir(outdir, "rendered reports",
-                 "Choose another folder with DRUGTRENDS_OUTPUT=PATH (or output_dir=), or fix its permissions.")
+    paths.require_writable(outdir, "rendered reports",
+                           "Choose another folder with --output-dir / DRUGTRENDS_OUTPUT=PATH, or fix its permissions.")
     console = None if quiet else _console()
     missing = check_datasets(doc)
     if missing and console:
@@ -212,8 +199,10 @@ def render_file(
     Raises
     ------
     RenderError
-        Unknown parameter, a failing cell (named by label and line), an
-        unwritable output folder or a conversion failure.
+        Unknown parameter, a failing cell (named by label and line) or a
+        conversion failure.
+    NotWritableError
+        The output folder cannot be written.
     DataNotFoundError
         The report declares datasets and none is available.
 

@@ -1,0 +1,109 @@
+"""The command line: version, help texts, flags, exit codes, Ctrl-C, unwritable folders, dataset ids.
+
+Every drugtrends error is one message and exit code 2, never a traceback;
+Ctrl-C is ``interrupted`` and exit code 130.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from drugtrends import __version__, cli
+from drugtrends.cli import app, main
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_version():
+    r = invoke("--version")
+    assert r.exit_code == 0 and r.output.strip() == f"drugtrends {__version__}"
+    from importlib.metadata import version
+
+    assert __version__ == version("drugtrends"), "one version: pyproject reads it from drugtrends/__init__.py"
+
+
+def test_help_lists_reports_parameters_and_dataset_ids():
+    out = invoke("render", "--help").output
+    for name in ["factsheet", "trends", "profiles", "methods"]:
+        assert re.search(rf"^\s+{name}\s", out, re.M), f"render --help does not list {name}"
+    assert "substance=cocaine*" in out and "lang=en" in out and "cannabis" in out
+    out = invoke("fetch", "--help").output
+    assert re.search(r"unodc_prevalence\s+-> unodc_wdr2025", out) and "nhanes_2009_2012" in out
+
+
+@pytest.mark.parametrize("args", [[], ["fetch"], ["render"]])
+def test_flags_are_flags(args):
+    out = invoke(*args, "--help").output
+    assert "<bool>" not in out and "--force <" not in out, out
+    assert "Traceback" not in out
+
+
+def test_drugtrends_error_is_a_message_and_exit_2():
+    r = invoke("render", "no_such_report")
+    assert r.exit_code == 2
+    assert "error: unknown report 'no_such_report'" in r.output and "factsheet" in r.output
+    assert "Traceback" not in r.output
+
+
+def test_ctrl_c_is_clean(monkeypatch, capsys):
+    from drugtrends import render
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(render, "render_reports", interrupted)
+    r = invoke("render", "trends")
+    assert r.exit_code == 130 and "interrupted" in r.output and "Traceback" not in r.output
+    with pytest.raises(SystemExit) as exc:  # the installed script's entry point
+        main(["render", "trends"])
+    assert exc.value.code == 130
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_usage_error_exit_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["render", "--to"])
+    assert exc.value.code == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+
+
+def test_unwritable_data_directory(monkeypatch, tmp_path):
+    (tmp_path / "a-file").write_text("x")
+    monkeypatch.setenv("DRUGTRENDS_DATA", str(tmp_path / "a-file" / "data"))
+    r = invoke("fetch", "cdc_vsrr", "--quiet")
+    assert r.exit_code == 2, r.output
+    assert "cannot write the fetched data to" in r.output and "DRUGTRENDS_DATA" in r.output
+    assert "Traceback" not in r.output
+
+
+def test_unwritable_output_directory(tmp_path):
+    (tmp_path / "a-file").write_text("x")
+    r = invoke("render", "methods", "--to", "html", "--output-dir", str(tmp_path / "a-file" / "out"))
+    assert r.exit_code == 2 and "cannot write the rendered reports to" in r.output
+    assert "Traceback" not in r.output
+
+
+def test_fetch_takes_load_ids_and_verify(monkeypatch, tmp_path):
+    from drugtrends import fetch
+
+    assert cli.to_fetch_ids(["unodc_prevalence", "unodc_youth", "cdc_vsrr", "unodc_wdr2025"]) \
+        == ["unodc_wdr2025", "cdc_vsrr"]
+    calls = []
+
+    def fake_fetch(ids=None, mirror=None, force=False, quiet=False, verify=False):
+        calls.append((ids, force, verify))
+
+    monkeypatch.setenv("DRUGTRENDS_DATA", str(tmp_path / "data"))
+    monkeypatch.setattr(fetch, "fetch", fake_fetch)
+    r = invoke("fetch", "unodc_seizures", "--verify", "--force", "-q")
+    assert r.exit_code == 0, r.output
+    assert calls == [(["unodc_wdr2025"], True, True)]
