@@ -45,6 +45,8 @@ from drugtrends.errors import BreakError, UnknownVariableError
 __all__ = [
     "Break",
     "KNOWN_BREAKS",
+    "as_breaks",
+    "fmt_x",
     "breaks_for",
     "check_no_breaks",
     "detect_definition_breaks",
@@ -143,9 +145,29 @@ class Break:
         return all(k in domain and domain[k] == v for k, v in self.domain)
 
 
-def _fmt_x(v: float) -> str:
+def fmt_x(v: float) -> str:
+    """Format an x value (year) without a trailing ``.0``.
+
+    Parameters
+    ----------
+    v : float
+        The value.
+
+    Returns
+    -------
+    str
+        ``"2015"`` for 2015.0, ``"2015.5"`` for 2015.5.
+
+    Examples
+    --------
+    >>> fmt_x(2015.0), fmt_x(2015.5)
+    ('2015', '2015.5')
+    """
     v = float(v)
     return str(int(v)) if v.is_integer() else f"{v:g}"
+
+
+_fmt_x = fmt_x
 
 
 #: Breaks known from the data producers' documentation.
@@ -181,7 +203,26 @@ def breaks_for(series: str) -> list[Break]:
     return [b for b in KNOWN_BREAKS if b.series == series]
 
 
-def _as_breaks(breaks: Iterable[Break | float] | Break | float | None, series: str = "series") -> list[Break]:
+def as_breaks(breaks: Iterable[Break | float] | Break | float | None, series: str = "series") -> list[Break]:
+    """Normalise breaks given as Break objects or numbers to a list of :class:`Break`.
+
+    Parameters
+    ----------
+    breaks : Break, number, iterable of those, or None
+        Numbers become user-declared breaks at that x.
+    series : str
+        Series id given to user-declared breaks.
+
+    Returns
+    -------
+    list of Break
+        Empty for ``None``.
+
+    Examples
+    --------
+    >>> [b.label() for b in as_breaks([2015, Break("s", 2020, "mode")], series="x")]
+    ['x 2015: user-declared break', 's 2020: mode']
+    """
     if breaks is None:
         return []
     if isinstance(breaks, (Break, int, float)):
@@ -193,6 +234,9 @@ def _as_breaks(breaks: Iterable[Break | float] | Break | float | None, series: s
         else:
             out.append(Break(series, float(b), "user-declared break", "other"))
     return out
+
+
+_as_breaks = as_breaks
 
 
 def _crossing(xmin: float, xmax: float, breaks: Sequence[Break]) -> list[Break]:
