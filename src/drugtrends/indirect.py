@@ -270,7 +270,7 @@ def _fit_one(cells: np.ndarray, y: np.ndarray, name: str, terms: tuple, level: f
             notes.append("profile-likelihood upper bound not reached: the data do not bound N from above")
     return row | {
         "N": n + f0, "n_unobserved": f0, "se": math.sqrt(f0 + f0 * f0 * vb0), "ci_low": low, "ci_high": high,
-        "deviance": float(fit.deviance), "df": m - p, "aic": -2 * ll + 2 * p, "bic": -2 * ll + p * math.log(m),
+        "deviance": max(float(fit.deviance), 0.0), "df": m - p, "aic": -2 * ll + 2 * p, "bic": -2 * ll + p * math.log(m),
         "identifiable": True, "sparse": sparse, "boundary": boundary, "notes": "; ".join(notes),
     }
 
