@@ -136,6 +136,16 @@ for (meth in c("LRT", "WorkingWald")) {
   }
 }
 emit("glm_hd_deviance", "deviance", deviance(g))
+# regTermTest's LRT refits the reduced model with update(): rows complete for the
+# REDUCED formula, so dropping age_band (NA outside 18-59) adds the 60-69 year olds
+# and the deviances compare different samples (chisq 1331 above). The same test on
+# a design already restricted to rows with age_band compares like with like:
+gs <- svyglm(hd ~ Gender + age_band + SurveyYr, design = subset(des, !is.na(age_band)),
+             family = quasibinomial())
+x <- regTermTest(gs, ~age_band, method = "LRT"); print(x)
+emit("regterm_LRT_age_band_samerows", "chisq", x$chisq)
+emit("regterm_LRT_age_band_samerows", "p", x$p)
+emit("regterm_LRT_age_band_samerows", "ddf", x$ddf)
 
 # ---- design effect of a ratio -------------------------------------------------------
 cc <- subset(des, !is.na(hd) & !is.na(mj))

@@ -1,19 +1,26 @@
-"""Rao-Scott tests of independence for two-way tables (R ``svychisq``).
+"""Tests of independence for two-way tables (R ``svychisq``), Taylor and replicate designs.
 
-Following R ``survey:::svychisq.survey.design`` (statistics ``"F"`` and
-``"Chisq"``):
+Following R ``survey:::svychisq.survey.design`` / ``svychisq.svyrep.design``:
 
 * cell proportions ``p`` of the ``r x c`` table among complete cases, with
-  their design covariance ``V`` (domain estimation, rows kept in the design);
+  their design covariance ``V`` (domain estimation, rows kept in the design;
+  on a replicate design the replicate covariance);
 * Pearson ``X^2`` of the weighted table rescaled to ``N`` = number of rows of
   the (subset) design (R's ``svytable(Ntotal=N)``, rows with a missing
   variable included in ``N``);
+* ``nu``: PSUs minus strata of the (subset) design's rows (Taylor), or
+  ``degf(design)`` (replicate designs);
 * ``C`` = interaction contrasts orthogonalised against the main effects,
   ``Delta = (C' D^-1 C / N)^-1 C' D^-1 V D^-1 C`` with ``D = diag(p)``;
 * ``"F"``: ``F = X^2 / tr(Delta)`` on ``d0 = tr(Delta)^2 / tr(Delta^2)`` and
-  ``d0 * nu`` df, ``nu`` = PSUs minus strata of the (subset) design's rows;
+  ``d0 * nu`` df (Rao-Scott second order);
 * ``"Chisq"``: statistic ``X^2`` (as R prints it), p-value from
-  ``chi2((r-1)(c-1))`` at ``X^2 / mean(diag(Delta))``.
+  ``chi2((r-1)(c-1))`` at ``X^2 / mean(diag(Delta))`` (first order);
+* ``"Wald"`` / ``"adjWald"``: design-based Wald test (Koch et al. 1975) of
+  ``Y_ij = N_ij - N_i. N_.j / N_..`` = 0 for ``i, j >= 2`` with the covariance
+  of the estimated totals through the Jacobian; ``Wald``: ``F = W / k`` on
+  ``(k, nu)`` df; ``adjWald``: ``F = W (nu - k + 1) / (k nu)`` on
+  ``(k, nu - k + 1)`` df, ``k = (r-1)(c-1)``.
 """
 
 from __future__ import annotations
@@ -23,77 +30,75 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import DesignError
-from .design import _Outcome, _check_columns
+from ..validate import require_columns
+from .htest import TestResult
 
-__all__ = ["svychisq"]
+__all__ = ["svychisq", "STATISTICS"]
+
+STATISTICS = ("F", "Chisq", "adjWald", "Wald")
 
 
-def svychisq(design, row: str, col: str, statistic: str = "F") -> dict:
-    """Rao-Scott corrected chi-square / F test.
+# --------------------------------------------------------------------------- design access
+def _outcome(variable, level, y):
+    try:
+        from .kernel import Outcome
+    except ImportError:                        # until the kernel's public Outcome lands
+        from .design import _Outcome as Outcome
+    return Outcome(variable, level, y, True)
 
-    Parameters
-    ----------
-    design : SurveyDesign
-    row, col : str
-        The two categorical variables.
-    statistic : {"F", "Chisq"}
 
-    Returns
-    -------
-    dict
-        ``statistic`` (name), ``value`` (F or X^2), ``ndf``, ``ddf`` (F only,
-        else ``df``), ``p``, ``pearson`` (X^2), ``adjusted_chisq``
-        (X^2 / mean(delta)), ``delta_mean``, ``table`` (weighted cell
-        proportions).
+def _linearise(design, outs, kind):
+    f = getattr(design, "linearise", None)
+    if f is None:                              # until the kernel's public linearise lands
+        f = design._linearise
+    return f(outs, None, kind, df_rule="design", full_cov=True)
 
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from drugtrends.survey import SurveyDesign
-    >>> df = pd.DataFrame({"psu": range(8), "w": [1.0] * 8, "a": list("xxyyxxyy"),
-    ...                    "b": list("uvuvuuvv")})
-    >>> r = SurveyDesign(df, weight="w", psu="psu").chisq("a", "b", statistic="Chisq")
-    >>> r["value"], r["df"], round(r["p"], 4)   # R: X-squared = 2, df = 1, p-value = 0.1859
-    (2.0, 1, 0.1859)
-    """
-    if statistic not in ("F", "Chisq"):
-        raise DesignError(f"statistic={statistic!r}: use 'F' or 'Chisq'")
-    if getattr(design, "_is_replicate", False):
-        raise DesignError("chisq() is implemented for Taylor-linearisation designs only.")
-    data = design.data
-    _check_columns(data, [row, col], "table variable")
-    mask = design._mask
-    a, b = data[row], data[col]
 
-    def levels(s):
-        sub = s[mask].dropna()
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            present = set(sub.unique())
-            return [x for x in s.cat.categories if x in present]
-        return sorted(sub.unique().tolist())
+def _nu(design, mask) -> float:
+    if getattr(design, "is_replicate", getattr(design, "_is_replicate", False)):
+        return float(design.df)
+    f = getattr(design, "degf", None)
+    return float(f(mask) if callable(f) else design._degf(mask))
 
-    la, lb = levels(a), levels(b)
-    nr, nc = len(la), len(lb)
-    if nr < 2 or nc < 2:
-        raise DesignError(f"a two-way table needs at least 2 levels each; {row!r} has {nr}, {col!r} has {nc}")
-    miss = (a.isna() | b.isna()).to_numpy()
+
+# --------------------------------------------------------------------------- pieces
+def _levels(s: pd.Series, mask) -> list:
+    sub = s[mask].dropna()
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        present = set(sub.unique())
+        return [x for x in s.cat.categories if x in present]
+    return sorted(sub.unique().tolist())
+
+
+def _indicators(a, b, la, lb, miss):
+    """Cell indicators (rows fastest, R interaction()), then row and column indicators."""
     outs = []
-    for j in range(nc):          # rows vary fastest, as R's interaction()
-        for i in range(nr):
+    for j in range(len(lb)):
+        for i in range(len(la)):
             y = ((a == la[i]) & (b == lb[j])).to_numpy(dtype=float, na_value=0.0)
             y[miss] = np.nan
-            outs.append(_Outcome(f"{la[i]}.{lb[j]}", None, y, True))
-    lin = design._linearise(outs, None, "mean", df_rule="design", full_cov=True)
-    p = lin.est[0]
-    V = lin.cov
-    N = float(mask.sum())
-    nu = design._degf(mask)
-    # Pearson X^2 on the weighted table scaled to N
+            outs.append(_outcome(f"{la[i]}.{lb[j]}", None, y))
+    return outs
+
+
+def _margins(a, b, la, lb, miss):
+    outs = []
+    for s, levs, tag in ((a, la, "row"), (b, lb, "col")):
+        for lev in levs:
+            y = (s == lev).to_numpy(dtype=float, na_value=0.0)
+            y[miss] = np.nan
+            outs.append(_outcome(f"{tag}:{lev}", None, y))
+    one = np.ones(len(a))
+    one[miss] = np.nan
+    outs.append(_outcome("one", None, one))
+    return outs
+
+
+def _rao_scott(p, V, nr, nc, N):
     tab = p.reshape(nc, nr).T * N
     E = np.outer(tab.sum(axis=1), tab.sum(axis=0)) / N
     with np.errstate(divide="ignore", invalid="ignore"):
         pearson = float(np.nansum((tab - E) ** 2 / E))
-    # interaction contrasts orthogonal to main effects
     ri = np.tile(np.arange(nr), nc)
     ci_ = np.repeat(np.arange(nc), nr)
     X1 = np.column_stack([np.ones(nr * nc)] + [(ri == i).astype(float) for i in range(1, nr)]
@@ -103,21 +108,99 @@ def svychisq(design, row: str, col: str, statistic: str = "F") -> dict:
     coef, *_ = np.linalg.lstsq(X1, X12, rcond=None)
     C = X12 - X1 @ coef
     with np.errstate(divide="ignore"):
-        idiag = np.where(p == 0, 0.0, 1.0 / p)
-    iD = np.diag(idiag)
-    denom = C.T @ (iD / N) @ C
-    numr = C.T @ iD @ V @ iD @ C
-    Delta = np.linalg.solve(denom, numr)
+        iD = np.diag(np.where(p == 0, 0.0, 1.0 / p))
+    Delta = np.linalg.solve(C.T @ (iD / N) @ C, C.T @ iD @ V @ iD @ C)
+    return pearson, Delta
+
+
+def _wald(design, a, b, la, lb, miss, nu, statistic):
+    nr, nc = len(la), len(lb)
+    lin = _linearise(design, _indicators(a, b, la, lb, miss) + _margins(a, b, la, lb, miss), "total")
+    t = lin.est[0]
+    S = lin.cov
+    cells, rt, ct, T = t[:nr * nc], t[nr * nc:nr * nc + nr], t[nr * nc + nr:-1], t[-1]
+    ri = np.tile(np.arange(nr), nc)
+    cj = np.repeat(np.arange(nc), nr)
+    Y = cells - rt[ri] * ct[cj] / T
+    J = np.zeros((nr * nc, len(t)))
+    J[:, :nr * nc] = np.eye(nr * nc)
+    J[np.arange(nr * nc), nr * nc + ri] = -ct[cj] / T
+    J[np.arange(nr * nc), nr * nc + nr + cj] = -rt[ri] / T
+    J[:, -1] = rt[ri] * ct[cj] / T**2
+    Vy = J @ S @ J.T
+    use = np.flatnonzero((ri >= 1) & (cj >= 1))
+    try:
+        W = float(Y[use] @ np.linalg.solve(Vy[np.ix_(use, use)], Y[use]))
+    except np.linalg.LinAlgError as exc:
+        raise DesignError("the Wald test's covariance matrix is singular (a table cell or margin "
+                          "without variance); use statistic='F'.") from exc
+    k = (nr - 1) * (nc - 1)
+    if statistic == "Wald":
+        F, ndf, ddf = W / k, k, nu
+    else:
+        F, ndf, ddf = W * (nu - k + 1) / (k * nu), k, nu - k + 1
+    p = float(stats.f.sf(F, ndf, ddf)) if ddf > 0 else np.nan
+    return TestResult("Design-based Wald test of association", statistic, float(F), p,
+                      ndf=float(ndf), ddf=float(ddf), details={"wald": W})
+
+
+def svychisq(design, row: str, col: str, statistic: str = "F") -> TestResult:
+    """Rao-Scott corrected chi-square / F test, or a design-based Wald test.
+
+    Parameters
+    ----------
+    design : SurveyDesign or ReplicateDesign
+    row, col : str
+        The two categorical variables.
+    statistic : {"F", "Chisq", "adjWald", "Wald"}
+
+    Returns
+    -------
+    TestResult
+        ``statistic`` (name), ``value`` (F, or X^2 for ``"Chisq"``), ``ndf``
+        and ``ddf`` (F-type) or ``df`` (``"Chisq"``), ``p``; ``details``:
+        ``pearson`` (X^2), ``adjusted_chisq`` (X^2 / mean(delta)),
+        ``delta_mean``, ``table`` (weighted cell proportions) for the
+        Rao-Scott tests, ``wald`` (the Wald chi-square) for the Wald tests.
+        Dict-style access (``r["value"]``, ``r["df"]``) works as before.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from drugtrends.survey import SurveyDesign
+    >>> df = pd.DataFrame({"psu": range(8), "w": [1.0] * 8, "a": list("xxyyxxyy"),
+    ...                    "b": list("uvuvuuvv")})
+    >>> r = svychisq(SurveyDesign(df, weight="w", psu="psu"), "a", "b", statistic="Chisq")
+    >>> r["value"], r["df"], round(r["p"], 4)   # R: X-squared = 2, df = 1, p-value = 0.1859
+    (2.0, 1, 0.1859)
+    """
+    if statistic not in STATISTICS:
+        raise DesignError(f"statistic={statistic!r}: use one of {STATISTICS}")
+    data = design.data
+    require_columns(data, [row, col], "table variable")
+    mask = np.asarray(design.mask, dtype=bool)
+    a, b = data[row], data[col]
+    la, lb = _levels(a, mask), _levels(b, mask)
+    nr, nc = len(la), len(lb)
+    if nr < 2 or nc < 2:
+        raise DesignError(f"a two-way table needs at least 2 levels each; {row!r} has {nr}, {col!r} has {nc}")
+    miss = (a.isna() | b.isna()).to_numpy()
+    nu = _nu(design, mask)
+    if statistic in ("Wald", "adjWald"):
+        return _wald(design, a, b, la, lb, miss, nu, statistic)
+    lin = _linearise(design, _indicators(a, b, la, lb, miss), "mean")
+    p, V = lin.est[0], lin.cov
+    N = float(mask.sum())
+    pearson, Delta = _rao_scott(p, V, nr, nc, N)
     tr = float(np.trace(Delta))
-    tr2 = float(np.trace(Delta @ Delta))
-    d0 = tr**2 / tr2
+    d0 = tr**2 / float(np.trace(Delta @ Delta))
     k = (nr - 1) * (nc - 1)
     table = pd.DataFrame(p.reshape(nc, nr).T, index=pd.Index(la, name=row), columns=pd.Index(lb, name=col))
-    res = {"statistic": statistic, "pearson": pearson, "delta_mean": tr / k,
-           "adjusted_chisq": pearson / (tr / k), "table": table}
+    details = {"pearson": pearson, "delta_mean": tr / k, "adjusted_chisq": pearson / (tr / k),
+               "table": table}
     if statistic == "F":
         F = pearson / tr
-        res.update(value=F, ndf=d0, ddf=d0 * nu, p=float(stats.f.sf(F, d0, d0 * nu)))
-    else:
-        res.update(value=pearson, df=k, p=float(stats.chi2.sf(pearson / (tr / k), k)))
-    return res
+        return TestResult("Pearson's X^2: Rao & Scott adjustment", "F", F,
+                          float(stats.f.sf(F, d0, d0 * nu)), ndf=d0, ddf=d0 * nu, details=details)
+    return TestResult("Pearson's X^2: Rao & Scott adjustment", "Chisq", pearson,
+                      float(stats.chi2.sf(pearson / (tr / k), k)), df=k, details=details)

@@ -171,6 +171,13 @@ class SvyGLMResult:
             ``V0^{-1} V`` (``V0`` model-based, ``V`` design-based), over
             ``chi2(df_resid)/df_resid`` (saddlepoint, R ``pFsum``).
             ``"WorkingWald"``: the same with ``b' V0^{-1} b`` as the statistic.
+            Differs from R where a tested term has missing values: R's
+            ``update()`` refits the reduced model on the rows complete for the
+            *reduced* formula, so its deviances compare different samples;
+            drugtrends always refits on the rows of the full model (what R
+            gives on a design restricted to those rows). The statistic scales
+            with the weights' normalisation (mean 1 over the design's rows, as
+            R); the p-value does not.
 
         Returns
         -------
