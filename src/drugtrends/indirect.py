@@ -288,6 +288,32 @@ def _stratum_total(rows: pd.DataFrame, level: float) -> dict:
             "notes": "sum over strata; CI log-normal from the summed Poisson variances"}
 
 
+def _fit_strata(df: pd.DataFrame, lists: list, count: str | None, covs: list, parsed: list, level: float,
+                ci: bool) -> pd.DataFrame:
+    """Fit every parsed model in every stratum; add the Total rows and ``delta_aic``."""
+    groups = [((), df)] if not covs else list(df.groupby(covs, observed=True, sort=True, dropna=False))
+    out = []
+    for key, g in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        where = "capture_recapture()" + (f" stratum {dict(zip(covs, key))}" if covs else "")
+        cells, y = _histories(g, lists, count, where)
+        rows = pd.DataFrame([_fit_one(cells, y, name, terms, level, ci) for name, terms in parsed])
+        for c, v in zip(covs, key):
+            rows.insert(covs.index(c), c, v)
+        out.append(rows)
+    res = pd.concat(out, ignore_index=True).reindex(columns=[*covs, *CR_COLUMNS])
+    if covs:
+        tot = [_stratum_total(r, level) for _, r in res.groupby("model", sort=False)]
+        tot_df = pd.DataFrame(tot).assign(**{c: "Total" for c in covs})
+        res = pd.concat([res.astype({c: object for c in covs}), tot_df], ignore_index=True)
+        res = res.reindex(columns=[*covs, *CR_COLUMNS])
+    strata = res[covs].astype(str).agg("|".join, axis=1) if covs else pd.Series("", index=res.index)
+    res["delta_aic"] = res["aic"] - res.groupby(strata)["aic"].transform("min")
+    res = res.astype({"identifiable": bool, "sparse": bool, "boundary": bool})
+    res["notes"] = res["notes"].fillna("")
+    return res
+
+
 def capture_recapture(df: pd.DataFrame, lists: Sequence[str], count: str | None = "n",
                       models: str | Sequence[str] = "independence", covariates: str | Sequence[str] | None = None,
                       level: float = 0.95, ci: bool = True) -> pd.DataFrame:
@@ -380,26 +406,7 @@ def capture_recapture(df: pd.DataFrame, lists: Sequence[str], count: str | None 
         if not specs:
             raise InputError("capture_recapture(): models is empty; give 'independence', 'all' or formulas.")
     parsed = list(dict.fromkeys(_parse_model(s, lists) for s in specs))
-    groups = [((), df)] if not covs else list(df.groupby(covs, observed=True, sort=True, dropna=False))
-    out = []
-    for key, g in groups:
-        key = key if isinstance(key, tuple) else (key,)
-        where = "capture_recapture()" + (f" stratum {dict(zip(covs, key))}" if covs else "")
-        cells, y = _histories(g, lists, count, where)
-        rows = pd.DataFrame([_fit_one(cells, y, name, terms, level, ci) for name, terms in parsed])
-        for c, v in zip(covs, key):
-            rows.insert(covs.index(c), c, v)
-        out.append(rows)
-    res = pd.concat(out, ignore_index=True).reindex(columns=[*covs, *CR_COLUMNS])
-    if covs:
-        tot = [_stratum_total(r, level) for _, r in res.groupby("model", sort=False)]
-        tot_df = pd.DataFrame(tot).assign(**{c: "Total" for c in covs})
-        res = pd.concat([res.astype({c: object for c in covs}), tot_df], ignore_index=True)
-        res = res.reindex(columns=[*covs, *CR_COLUMNS])
-    strata = res[covs].astype(str).agg("|".join, axis=1) if covs else pd.Series("", index=res.index)
-    res["delta_aic"] = res["aic"] - res.groupby(strata)["aic"].transform("min")
-    res = res.astype({"identifiable": bool, "sparse": bool, "boundary": bool})
-    res["notes"] = res["notes"].fillna("")
+    res = _fit_strata(df, lists, count, covs, parsed, level, ci)
     if res["boundary"].any():
         bad = res.loc[res["boundary"], "model"].unique().tolist()
         warnings.warn(f"capture_recapture(): boundary estimate(s) for model(s) {bad}: see the notes column.",
@@ -562,6 +569,24 @@ def _pairs(x: object, k: int, name: str) -> np.ndarray | None:
     return a
 
 
+def _multiplier_inputs(benchmark: object, proportion: object, proportion_ci: object, proportion_se: object,
+                       benchmark_ci: object) -> tuple:
+    """Check and align the multiplier inputs: (b, p, pci, pse, bci) arrays or None."""
+    b = _as_float_array(benchmark, "benchmark")
+    p = _as_float_array(proportion, "proportion")
+    k = len(b)
+    if len(p) != k:
+        raise InputError(f"multiplier(): {k} benchmark(s) but {len(p)} proportion(s); give one proportion each.")
+    if np.any(p > 1):
+        raise InputError(f"multiplier(): proportion={proportion!r} must be a share in (0, 1], not a percent.")
+    if proportion_ci is not None and proportion_se is not None:
+        raise InputError("multiplier(): give proportion_ci or proportion_se, not both.")
+    pse = None if proportion_se is None else _as_float_array(proportion_se, "proportion_se")
+    if pse is not None and len(pse) != k:
+        raise InputError(f"multiplier(): {k} benchmark(s) but {len(pse)} proportion_se value(s).")
+    return b, p, _pairs(proportion_ci, k, "proportion_ci"), pse, _pairs(benchmark_ci, k, "benchmark_ci")
+
+
 def multiplier(benchmark: float | Sequence[float], proportion: float | Sequence[float],
                proportion_ci: Sequence | None = None, proportion_se: float | Sequence[float] | None = None,
                benchmark_ci: Sequence | None = None, labels: Sequence[str] | None = None,
@@ -618,20 +643,8 @@ def multiplier(benchmark: float | Sequence[float], proportion: float | Sequence[
     """
     level = check_level(level)
     check_choice(method, "method", ["auto", "delta", "endpoints"])
-    b = _as_float_array(benchmark, "benchmark")
-    p = _as_float_array(proportion, "proportion")
+    b, p, pci, pse, bci = _multiplier_inputs(benchmark, proportion, proportion_ci, proportion_se, benchmark_ci)
     k = len(b)
-    if len(p) != k:
-        raise InputError(f"multiplier(): {k} benchmark(s) but {len(p)} proportion(s); give one proportion each.")
-    if np.any(p > 1):
-        raise InputError(f"multiplier(): proportion={proportion!r} must be a share in (0, 1], not a percent.")
-    if proportion_ci is not None and proportion_se is not None:
-        raise InputError("multiplier(): give proportion_ci or proportion_se, not both.")
-    pci = _pairs(proportion_ci, k, "proportion_ci")
-    bci = _pairs(benchmark_ci, k, "benchmark_ci")
-    pse = None if proportion_se is None else _as_float_array(proportion_se, "proportion_se")
-    if pse is not None and len(pse) != k:
-        raise InputError(f"multiplier(): {k} benchmark(s) but {len(pse)} proportion_se value(s).")
     labels = [f"benchmark {i + 1}" for i in range(k)] if labels is None else [str(x) for x in as_list(labels)]
     if len(labels) != k:
         raise InputError(f"multiplier(): {k} benchmark(s) but {len(labels)} label(s).")
@@ -655,18 +668,22 @@ def multiplier(benchmark: float | Sequence[float], proportion: float | Sequence[
                         "ci_low": low, "ci_high": high, "ci_method": "endpoints" if use_end else "delta_log",
                         "q": math.nan, "q_p": math.nan})
     if k > 1:
-        if np.any(se_log <= 0):
-            raise InputError("multiplier(): combining benchmarks weights each by 1 / se(log N)^2; give "
-                             "proportion_ci or proportion_se (or benchmark_ci) for every benchmark.")
-        w = 1 / se_log ** 2
-        est = float(np.sum(w * np.log(n)) / w.sum())
-        se = float(1 / math.sqrt(w.sum()))
-        q = float(np.sum(w * (np.log(n) - est) ** 2))
-        comb = {"label": "combined", "benchmark": math.nan, "proportion": math.nan, "N": math.exp(est),
-                "se_log": se, "ci_low": math.exp(est - z * se), "ci_high": math.exp(est + z * se),
-                "ci_method": "inverse_variance_log", "q": q, "q_p": float(stats.chi2.sf(q, k - 1))}
-        out = pd.concat([out, pd.DataFrame([comb])], ignore_index=True)
+        out = pd.concat([out, pd.DataFrame([_combine(n, se_log, z)])], ignore_index=True)
     return out
+
+
+def _combine(n: np.ndarray, se_log: np.ndarray, z: float) -> dict:
+    """Inverse-variance weighted mean of log N over benchmarks, with Cochran's Q."""
+    if np.any(se_log <= 0):
+        raise InputError("multiplier(): combining benchmarks weights each by 1 / se(log N)^2; give "
+                         "proportion_ci or proportion_se (or benchmark_ci) for every benchmark.")
+    w = 1 / se_log ** 2
+    est = float(np.sum(w * np.log(n)) / w.sum())
+    se = float(1 / math.sqrt(w.sum()))
+    q = float(np.sum(w * (np.log(n) - est) ** 2))
+    return {"label": "combined", "benchmark": math.nan, "proportion": math.nan, "N": math.exp(est),
+            "se_log": se, "ci_low": math.exp(est - z * se), "ci_high": math.exp(est + z * se),
+            "ci_method": "inverse_variance_log", "q": q, "q_p": float(stats.chi2.sf(q, len(n) - 1))}
 
 
 # --------------------------------------------------------------------------- rates
