@@ -206,3 +206,65 @@ def test_regterm_lrt(des, gref, method, term):
     close(r.p, ref_value(gref, an, "p"), SE)
     with pytest.raises(DesignError, match="method="):
         fit.wald_test(term, method="Score")
+
+
+# --------------------------------------------------------------------------- GLM edge cases
+def _coef_close(fit, gref, an, est=EST, se=SE):
+    got = fit.coef.set_index("term")
+    n = 0
+    for term in got.index:
+        if got.loc[term, "aliased"]:
+            continue
+        close(got.loc[term, "estimate"], ref_value(gref, an, "coef", term), est)
+        close(got.loc[term, "se"], ref_value(gref, an, "se", term), se)
+        n += 1
+    assert fit.df_resid == ref_value(gref, an, "df_residual")
+    return n
+
+
+def test_glm_unused_level_dropped_as_r(des, nh):
+    sub = des.subset((nh.Race1 != "Other").to_numpy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # no warning: nothing is wrong here
+        fit = sub.glm("hd ~ Race1 + Gender", family="quasibinomial")
+    assert "Race1Other" not in set(fit.coef.term)
+    assert _coef_close(fit, load_reference("survey_r2_gaps"), "glm_unused_level") == 5
+
+
+def test_glm_aliased_term_reported(des, nh, gref):
+    nh2 = nh.assign(male01=(nh.Gender == "male").astype(float))
+    d = SurveyDesign(nh2, weight="wt", strata="SDMVSTRA", psu="SDMVPSU")
+    with pytest.warns(ModelWarning, match=r"\['male01'\] are aliased"):
+        fit = d.glm("hd ~ Gender + male01 + SurveyYr", family="quasibinomial")
+    row = fit.coef.set_index("term").loc["male01"]
+    assert row.aliased and np.isnan(row.estimate) and row.flag == "aliased"
+    assert ref_value(gref, "glm_aliased", "aliased", "male01") == 1
+    assert _coef_close(fit, gref, "glm_aliased") == 3
+    assert "male01" not in fit.cov.index
+    with pytest.raises(DesignError, match="aliased"):
+        fit.wald_test("male01")
+
+
+def test_glm_separation_warned_and_marked(des, nh, gref):
+    sub = des.subset((nh.Race1 == "Hispanic").to_numpy())
+    with pytest.warns(ModelWarning, match=r"separation.*SexOrientationHomosexual.*not interpretable"):
+        fit = sub.glm("hd ~ SexOrientation + Gender", family="quasibinomial")
+    assert fit.separation
+    c = fit.coef.set_index("term")
+    assert c.loc["SexOrientationHomosexual", "flag"] == "separation"
+    assert c.loc["Gendermale", "flag"] == ""
+    # R prints the same numbers without any warning (coef -15.2, p = 2e-19)
+    assert ref_value(gref, "glm_separation", "warning_fitted01") == 0
+    _coef_close(fit, gref, "glm_separation", est=1e-6, se=1e-5)
+
+
+def test_glm_irls_controls(des, gref):
+    fit = des.glm("hd ~ Gender + age_band + SurveyYr", family="quasibinomial", epsilon=1e-12, maxit=50)
+    _coef_close(fit, gref, "glm_control_eps12")
+    assert fit.iterations == ref_value(gref, "glm_control_eps12", "iter")
+    with pytest.warns(ModelWarning, match="did not converge in 1 iterations"):
+        short = des.glm("hd ~ Gender + age_band", family="quasibinomial", maxit=1)
+    assert not short.converged
+    for bad in ({"maxit": 0}, {"epsilon": -1.0}, {"maxit": 2.5}):
+        with pytest.raises(DesignError, match="glm.control"):
+            des.glm("hd ~ Gender", family="quasibinomial", **bad)

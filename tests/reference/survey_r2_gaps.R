@@ -194,7 +194,7 @@ d$male01 <- as.numeric(d$Gender == "male")
 desA <- nhanes_design(d)
 g <- svyglm(hd ~ Gender + male01 + SurveyYr, design = desA, family = quasibinomial())
 print(summary(g))
-cf <- coef(g)
+cf <- g$coefficients   # with the NA of the aliased term (coef() drops it)
 for (term in names(cf)) emit("glm_aliased", "aliased", as.numeric(is.na(cf[[term]])), term)
 emit_coefs("glm_aliased", g)
 
