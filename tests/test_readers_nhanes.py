@@ -287,3 +287,23 @@ def test_official_without_duq211(official, tmp_path):
     p = write_xport(duq, tmp_path / "DUQ_E.XPT", "DUQ_E")
     got = read_nhanes_official(f["DEMO_F"], p)
     assert got["regular_marijuana"].isna().all() and got["ever_marijuana"].notna().any()
+
+
+def test_analysis_frame_levels_and_ages_asked(nh):
+    a = analysis_frame(nh)
+    assert list(a["Education"].cat.categories) == ["8th Grade", "9 - 11th Grade", "High School", "Some College",
+                                                   "College Grad"] and a["Education"].cat.ordered
+    assert list(a["Sex"].cat.categories) == ["Female", "Male"]
+    assert (a["Sex"].astype(str).str.lower() == a["Gender"].astype(str)).all()
+    assert set(a["Race1"].dropna().astype(str)) == {"Black", "Hispanic", "Mexican", "White", "Other"}
+    # every age a drug question was answered is in a band of age_band_full
+    asked = nh["HardDrugs"].notna() | nh["Marijuana"].notna()
+    assert a.loc[asked.to_numpy(), "age_band_full"].notna().all()
+    assert nh.loc[asked, "Age"].max() == 69
+    # the 60-69 share of (weighted) hard-drug users, 2009-10 -> 2011-12: 4.7 % -> 9.9 % (issue 14)
+    u = a[a.hd == 1]
+    share = {cy: 100 * g.wt[g.age_band_full == "60-69"].sum() / g.wt.sum() for cy, g in u.groupby("SurveyYr",
+                                                                                                   observed=True)}
+    assert round(share["2009_10"], 1) == 4.7 and round(share["2011_12"], 1) == 9.9
+    # the old band keeps its meaning (R references use it)
+    assert a["age_band"].isna().equals(~a["Age"].between(18, 59))

@@ -63,6 +63,8 @@ __all__ = [
     "EDUCATION_LEVELS",
     "RACE_LEVELS",
     "AGE_BANDS",
+    "AGE_BANDS_FULL",
+    "SEX_LABELS",
     "read_nhanes_harmonised",
     "read_nhanes_official",
     "analysis_frame",
@@ -75,6 +77,10 @@ EDUCATION_LEVELS = ["8th Grade", "9 - 11th Grade", "High School", "Some College"
 RACE_LEVELS = ["Mexican", "Hispanic", "White", "Black", "Other"]
 #: Age bands of :func:`analysis_frame` (ages eligible for the marijuana items).
 AGE_BANDS = ["18-29", "30-39", "40-49", "50-59"]
+#: Age bands covering every age a drug question was asked (HardDrugs: 18-69).
+AGE_BANDS_FULL = [*AGE_BANDS, "60-69"]
+#: Display labels of the published (lower-case) Gender values: the ``Sex`` column of :func:`analysis_frame`.
+SEX_LABELS = {"female": "Female", "male": "Male"}
 
 _YESNO = [
     "Diabetes", "SleepTrouble", "PhysActive", "Alcohol12PlusYr", "SmokeNow", "Smoke100",
@@ -481,14 +487,22 @@ def analysis_frame(df: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``SDMVSTRA``, ``SDMVPSU``, ``SurveyYr``, ``Gender``, ``Age``, ``Race1``,
-        ``Education`` (as given) and
+        ``SDMVSTRA``, ``SDMVPSU``, ``SurveyYr``, ``Gender`` (as published:
+        ``female``/``male``), ``Age``, ``Race1`` (as published, categorical),
+        ``Education`` (ordered categorical :data:`EDUCATION_LEVELS`:
+        8th Grade < 9 - 11th Grade < High School < Some College < College Grad)
+        and
 
-        * ``wt`` = WTINT2YR / 2 (two pooled two-year cycles);
+        * ``wt`` = WTINT2YR / 2 (two pooled two-year cycles): the one weight
+          name of the design (``drugtrends.datasets.design_spec``);
+        * ``Sex``: ordered categorical ``Female`` < ``Male`` (Gender through
+          :data:`SEX_LABELS`), for display;
         * ``mj``, ``regmj``, ``hd`` = Marijuana, RegularMarij, HardDrugs as
           Yes -> 1.0, No -> 0.0, missing -> NaN;
         * ``age_band``: ordered categorical 18-29, 30-39, 40-49, 50-59, NaN
-          outside 18-59;
+          outside 18-59 (the marijuana items' ages; R references use it);
+        * ``age_band_full``: the same plus 60-69, NaN outside 18-69: every
+          age a drug question was asked (HardDrugs is asked to 69);
         * ``female`` = (Gender == "female") as float;
         * ``age50`` = (Age >= 50) as float;
         * ``college`` = (Education == "College Grad") as float, NaN where
@@ -510,6 +524,8 @@ def analysis_frame(df: pd.DataFrame) -> pd.DataFrame:
     [[50.0, 1.0, 1.0, 1.0, 1.0], [25.0, nan, 0.0, 0.0, nan]]
     >>> a["age_band"].astype(object).tolist()
     ['50-59', nan]
+    >>> a["Sex"].astype(object).tolist(), list(a["Education"].cat.categories[:2])
+    (['Female', 'Male'], ['8th Grade', '9 - 11th Grade'])
     """
     need = ["WTINT2YR", "SDMVSTRA", "SDMVPSU", "SurveyYr", "Gender", "Age", "Race1", "Education",
             "Marijuana", "RegularMarij", "HardDrugs"]
@@ -517,12 +533,17 @@ def analysis_frame(df: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise SchemaError(f"analysis_frame: missing column(s) {missing}; pass NHANESraw (read_nhanes_harmonised).")
     out = df[["SDMVSTRA", "SDMVPSU", "SurveyYr", "Gender", "Age", "Race1", "Education"]].copy()
+    out["Education"] = pd.Categorical(df["Education"].astype(object), categories=EDUCATION_LEVELS, ordered=True)
+    out["Race1"] = df["Race1"].astype("category")
     out["wt"] = pd.to_numeric(df["WTINT2YR"], errors="coerce").astype("float64") / 2
+    out["Sex"] = pd.Categorical(df["Gender"].astype(object).map(SEX_LABELS), categories=list(SEX_LABELS.values()),
+                                ordered=True)
     out["mj"] = _yesno_float(df["Marijuana"])
     out["regmj"] = _yesno_float(df["RegularMarij"])
     out["hd"] = _yesno_float(df["HardDrugs"])
     age = pd.to_numeric(df["Age"], errors="coerce")
     out["age_band"] = pd.cut(age, bins=[17, 29, 39, 49, 59], labels=AGE_BANDS, ordered=True)
+    out["age_band_full"] = pd.cut(age, bins=[17, 29, 39, 49, 59, 69], labels=AGE_BANDS_FULL, ordered=True)
     out["female"] = (df["Gender"].astype(object) == "female").astype("float64").where(df["Gender"].notna())
     out["age50"] = (age >= 50).astype("float64").where(age.notna())
     edu = df["Education"].astype(object)
