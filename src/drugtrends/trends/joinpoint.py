@@ -61,7 +61,7 @@ from drugtrends.validate import as_list, check_choice, check_in_range, require_c
 
 __all__ = ["JoinpointBatchResult", "JoinpointResult", "joinpoint"]
 # engine entry points shared with jp_compare (not part of drugtrends.trends' public API):
-# Options, Series, make_options, prepare_series, fit_series
+# Options, Series, make_options, prepare_series, fit_series, one_blas_thread
 
 MODELS = ("loglinear", "linear")
 METHODS = ("permutation", "bic", "bic3", "wbic")
@@ -99,6 +99,14 @@ class Series:
     y_name: str
     label: str
     sw_scale: float = 1.0  # sw * sw_scale = 1 / sd (weights before normalising)
+
+
+def one_blas_thread():
+    """Context keeping BLAS on one thread: the grid's many small products run 2-5x faster
+    on a shared 2-core machine than with BLAS threads competing (measured on the NCHS table)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _break_list(breaks: Iterable[Break | float] | Break | float | None) -> tuple[Break, ...]:
@@ -523,6 +531,7 @@ def joinpoint(df: pd.DataFrame, x: str = "year", y: str = "rate", se: str | None
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"joinpoint(): df must be a pandas DataFrame, not {type(df).__name__}.")
     require_columns(df, [x, y] + ([se] if se else []), what="column")
-    if by is not None and as_list(by):
-        return _fit_by(df, as_list(by), x, y, se, o)
-    return fit_series(prepare_series(df, x, y, se, o.model, ""), o)
+    with one_blas_thread():
+        if by is not None and as_list(by):
+            return _fit_by(df, as_list(by), x, y, se, o)
+        return fit_series(prepare_series(df, x, y, se, o.model, ""), o)

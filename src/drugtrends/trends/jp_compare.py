@@ -29,7 +29,7 @@ from scipy import stats
 
 from drugtrends.errors import InputError
 from drugtrends.trends import columns as C
-from drugtrends.trends.joinpoint import Series, fit_series, make_options, prepare_series
+from drugtrends.trends.joinpoint import Series, fit_series, make_options, one_blas_thread, prepare_series
 from drugtrends.trends.jp_grid import Grid, candidates
 from drugtrends.trends.jp_result import JoinpointResult
 from drugtrends.validate import check_in_range, require_columns
@@ -293,6 +293,13 @@ def compare_joinpoint(df: pd.DataFrame, x: str = "year", y: str = "rate", group:
     >>> c.parallel_p < 0.05
     True
     """
+    with one_blas_thread():
+        return _compare(df, x, y, group, se, model, max_joinpoints, k, method, n_permutations, alpha, min_obs_end,
+                        min_obs_between, seed, n_grid_between, groups)
+
+
+def _compare(df, x, y, group, se, model, max_joinpoints, k, method, n_permutations, alpha, min_obs_end,
+             min_obs_between, seed, n_grid_between, groups) -> JoinpointComparison:
     o = make_options(model, max_joinpoints, 0, method, n_permutations, alpha, min_obs_end, min_obs_between,
                      None, seed, None, True, n_grid_between, False, None, "parametric", 1000)
     g1, g2, p = _pair(df, x, y, group, se, model, groups)

@@ -388,16 +388,19 @@ class JoinpointBatchResult:
     def combine(cls, by: tuple[str, ...], results: Mapping[tuple, JoinpointResult],
                 seconds: float = 0.0) -> JoinpointBatchResult:
         """Stack the per-group tables, group columns first."""
+        keys = list(results)
+        index = pd.DataFrame(keys, columns=list(by))
+
         def stack(attr: str) -> pd.DataFrame:
-            frames = []
-            for key, r in results.items():
-                t = getattr(r, attr).copy()
-                if attr == "segments":
-                    t["n_joinpoints"] = r.n_joinpoints
-                for i, col in enumerate(by):
-                    t.insert(i, col, key[i])
-                frames.append(t)
-            return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(by))
+            frames = [getattr(results[k], attr) for k in keys]
+            if not frames:
+                return pd.DataFrame(columns=list(by))
+            sizes = np.array([len(f) for f in frames])
+            body = pd.concat(frames, ignore_index=True)
+            if attr == "segments":
+                body["n_joinpoints"] = np.repeat([results[k].n_joinpoints for k in keys], sizes)
+            groups = index.loc[np.repeat(np.arange(len(keys)), sizes)].reset_index(drop=True)
+            return pd.concat([groups, body], axis=1)
 
         return cls(by=by, segments=stack("segments"), aapc=stack("aapc"), joinpoints=stack("joinpoints"),
                    fitted=stack("fitted"), selection=stack("selection"),

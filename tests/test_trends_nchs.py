@@ -1,0 +1,190 @@
+"""Joinpoint on the NCHS overdose death rates (issue 17 bar): published results, batch fits, comparisons.
+
+References: NCHS Data Brief 329 (joinpoints and APCs published from the NCI Joinpoint program,
+recorded in tests/reference/README.md); separate single-series fits (batch = loop); the
+benchmark of a whole table in the slow-marked test.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from drugtrends.errors import InputError
+from drugtrends.trends import compare_joinpoint, joinpoint
+
+GROUPS = ["drug", "group_type", "race_standard", "group"]
+
+
+@pytest.fixture(scope="module")
+def nchs() -> pd.DataFrame:
+    import drugtrends as dt
+    from drugtrends.errors import DrugtrendsError
+
+    try:
+        d = dt.load("nchs_overdose_rates")
+    except DrugtrendsError as exc:  # pragma: no cover - no mirror
+        from _data import no_data
+
+        no_data(f"nchs_overdose_rates: {exc}")
+    return d
+
+
+def _age_adjusted(d: pd.DataFrame, min_years: int = 10) -> pd.DataFrame:
+    a = d[d["rate_type"] == "age_adjusted"].dropna(subset=["rate"]).copy()
+    a["race_standard"] = a["race_standard"].fillna("-")
+    for c in GROUPS:
+        a[c] = a[c].astype(str)
+    n = a.groupby(GROUPS)["year"].transform("size")
+    return a[n >= min_years]
+
+
+@pytest.mark.realdata
+def test_data_brief_329_all_drugs_1999_2017(nchs):
+    """Segments start 1999, 2006, 2014; APCs round to 10, 3, 16 (NCHS Data Brief 329, Figure 1)."""
+    s = nchs[(nchs["drug"] == "all_drugs") & (nchs["rate_type"] == "age_adjusted")
+             & (nchs["group"] == "All persons") & (nchs["year"] <= 2017)]
+    assert len(s) == 19 and s["rate"].iloc[0] == 6.1 and s.loc[s["year"] == 2017, "rate"].item() == 21.7
+    r = joinpoint(s, x="year", y="rate")  # NCI defaults: permutation tests, 4499 permutations, max 3
+    assert r.segments["x_start"].tolist() == [1999, 2006, 2014]
+    assert r.segments["apc"].round(0).tolist() == [10, 3, 16]
+    assert (r.segments["apc_p"] < 0.05).all()
+    # the data-driven selection and the empirical quantile CIs agree on this series
+    w = joinpoint(s, method="wbic", ci="empirical_quantile", n_resamples=500, seed=1)
+    assert w.segments["x_start"].tolist() == [1999, 2006, 2014]
+    seg = w.segments
+    assert ((seg["apc_ci_low"] < seg["apc"]) & (seg["apc"] < seg["apc_ci_high"])).all()
+
+
+@pytest.mark.realdata
+def test_batch_equals_separate_fits_and_carries_group_columns(nchs):
+    a = _age_adjusted(nchs)
+    a = a[a["drug"].isin(["heroin", "synthetic_opioids"]) & a["group_type"].isin(["total", "sex"])]
+    res = joinpoint(a, by=GROUPS, n_permutations=199, max_joinpoints=2)
+    assert len(res) == 6
+    assert list(res.segments.columns[:4]) == GROUPS and "n_joinpoints" in res.segments
+    assert list(res.aapc.columns[:4]) == GROUPS
+    for key, r in res.results.items():
+        one = a[(a[GROUPS] == pd.Series(dict(zip(GROUPS, key)))).all(axis=1)]
+        alone = joinpoint(one, n_permutations=199, max_joinpoints=2)
+        pd.testing.assert_frame_equal(r.segments, alone.segments)
+        pd.testing.assert_frame_equal(r.selection, alone.selection)
+    r = res[("heroin", "sex", "-", "Male")]
+    assert r.segments.equals(res.segments[(res.segments["drug"] == "heroin") & (res.segments["group"] == "Male")]
+                             .drop(columns=[*GROUPS, "n_joinpoints"]).reset_index(drop=True))
+
+
+def test_batch_refuses_duplicated_x_naming_the_group():
+    yrs = np.arange(2000, 2010)
+    d = pd.DataFrame({"sex": ["F"] * 10 + ["M"] * 11, "year": list(yrs) + list(yrs) + [2005],
+                      "rate": np.exp(np.r_[0.1 * np.arange(10), 0.1 * np.arange(11)])})
+    with pytest.raises(InputError, match="group sex='M'.*duplicated year values \\[2005\\]"):
+        joinpoint(d, by="sex", method="bic")
+    with pytest.raises(InputError, match="lists 'sex' twice"):
+        joinpoint(d, by=["sex", "sex"], method="bic")
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_whole_nchs_table_in_well_under_30_seconds(nchs):
+    """Every age-adjusted NCHS series with >= 10 years (107 series), NCI defaults (4499 permutations, max 3).
+
+    Measured on the 2-core project machine shared by 8 sessions: 7.4 s (the bar is < 30 s).
+    """
+    a = _age_adjusted(nchs)
+    t0 = time.perf_counter()
+    res = joinpoint(a, by=GROUPS)
+    secs = time.perf_counter() - t0
+    print(f"\n{len(res)} series, {len(res.segments)} segments in {secs:.1f} s")
+    assert len(res) >= 100
+    assert secs < 30
+
+
+# ------------------------------------------------------------------ comparisons
+def _pair(slope2: float, level2: float, seed: int, jp: bool = False) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    yrs = np.arange(1999, 2019).astype(float)
+    hinge = np.maximum(yrs - 2008, 0) if jp else 0
+    z1 = 1 + 0.05 * (yrs - 1999) + 0.06 * hinge
+    z2 = level2 + slope2 * (yrs - 1999) + (slope2 / 0.05) * 0.06 * hinge
+    return pd.DataFrame({"year": np.tile(yrs, 2), "sex": np.repeat(["Female", "Male"], 20),
+                         "rate": np.exp(np.r_[z1, z2] + rng.normal(0, 0.02, 40))})
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_parallel_series_with_different_levels(seed):
+    c = compare_joinpoint(_pair(0.05, 1.4, seed, jp=True), group="sex", max_joinpoints=2, n_permutations=199)
+    assert c.k >= 1  # the common joinpoint is found
+    assert c.parallel_p > 0.05 and c.parallel
+    assert c.coincident_p < 0.01 and not c.coincident
+    row = c.to_frame().iloc[0]
+    assert row["group_1"] == "Female" and row["parallel"] and not row["coincident"]
+    # the common APCs of the parallel model: 100 (e^0.05 - 1) then 100 (e^0.11 - 1)
+    seg = c.parallel_segments
+    assert seg["apc"].iloc[0] == pytest.approx(5.13, abs=1.0) and seg["apc"].iloc[-1] == pytest.approx(11.6, abs=1.5)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_twice_as_steep_is_not_parallel(seed):
+    c = compare_joinpoint(_pair(0.10, 1.0, seed), group="sex", max_joinpoints=2, n_permutations=199)
+    assert c.parallel_p < 0.01 and not c.parallel
+    assert c.coincident_p < 0.01
+
+
+def test_identical_trends_are_coincident():
+    c = compare_joinpoint(_pair(0.05, 1.0, 4), group="sex", max_joinpoints=1, n_permutations=199)
+    assert c.coincident_p > 0.05 and c.parallel_p > 0.05
+
+
+def test_compare_statistic_by_hand_and_permutation_lattice():
+    """k = 0: T = (SSE_0 - SSE_1) / SSE_1 from numpy least squares; p on the 1/(N + 1) lattice."""
+    d = _pair(0.07, 1.2, 9)
+    c = compare_joinpoint(d, group="sex", k=0, n_permutations=99)
+    x, z, g = d["year"].to_numpy(), np.log(d["rate"].to_numpy()), (d["sex"] == "Male").to_numpy()
+
+    def sse(X):
+        b, *_ = np.linalg.lstsq(X, z, rcond=None)
+        return float(np.sum((z - X @ b) ** 2))
+
+    one = np.ones_like(x)
+    sep = sse(np.column_stack([~g, g, x * ~g, x * g]).astype(float))
+    coin = sse(np.column_stack([one, x]))
+    par = sse(np.column_stack([~g, g, x]).astype(float))
+    assert c.coincident_stat == pytest.approx((coin - sep) / sep, rel=1e-9)
+    assert c.parallel_stat == pytest.approx((par - sep) / sep, rel=1e-9)
+    assert c.sse.set_index("model")["sse"].to_dict() == pytest.approx({"separate": sep, "coincident": coin,
+                                                                        "parallel": par}, rel=1e-9)
+    for p in (c.coincident_p, c.parallel_p):
+        assert abs(p * 100 - round(p * 100)) < 1e-9
+    again = compare_joinpoint(d, group="sex", k=0, n_permutations=99)
+    assert again.to_frame().equals(c.to_frame())
+
+
+def test_compare_bad_input():
+    d = _pair(0.05, 1.0, 1)
+    with pytest.raises(InputError, match="exactly two"):
+        compare_joinpoint(pd.concat([d, d.assign(sex="Other")]), group="sex")
+    with pytest.raises(InputError, match="\\['X'\\] not found"):
+        compare_joinpoint(d, group="sex", groups=("Female", "X"))
+    with pytest.raises(InputError, match="max_joinpoints=-1"):
+        compare_joinpoint(d, group="sex", max_joinpoints=-1)
+
+
+@pytest.mark.realdata
+def test_nchs_men_and_women_compared(nchs):
+    """All drugs, age-adjusted, 1999-2017: similar AAPCs (7.5-7.6 %) but not parallel: since 2013-14 the
+    male rate rose faster (APC 15.5 vs 9.6 %), before it the female rate (11.8 vs 8.9 % until 2006)."""
+    s = nchs[(nchs["drug"] == "all_drugs") & (nchs["rate_type"] == "age_adjusted")
+             & (nchs["group"].isin(["Male", "Female"])) & (nchs["group_type"] == "sex") & (nchs["year"] <= 2017)]
+    s = s.assign(group=s["group"].astype(str))
+    c = compare_joinpoint(s, group="group", groups=("Female", "Male"), n_permutations=999)
+    assert not c.coincident and not c.parallel
+    assert set(c.fits) == {"Female", "Male"}
+    f, m = c.fits["Female"], c.fits["Male"]
+    assert m.segments["apc"].iloc[-1] > f.segments["apc"].iloc[-1] + 3
+    assert f.segments["apc"].iloc[0] > m.segments["apc"].iloc[0] + 1
+    assert abs(m.aapc["aapc"].iloc[0] - f.aapc["aapc"].iloc[0]) < 0.5
+    assert c.k == max(c.k_selected.values())
