@@ -268,3 +268,50 @@ def test_glm_irls_controls(des, gref):
     for bad in ({"maxit": 0}, {"epsilon": -1.0}, {"maxit": 2.5}):
         with pytest.raises(DesignError, match="glm.control"):
             des.glm("hd ~ Gender", family="quasibinomial", **bad)
+
+
+# --------------------------------------------------------------------------- NCHS standard
+NCHS_SETS = {   # analysis -> (outcome, domain rows, by)
+    "nchs_hisp_orient": ("hd", lambda nh: nh.Race1 == "Hispanic", "SexOrientation"),
+    "nchs_regmj1": ("mj", lambda nh: nh.regmj == 1, "Gender"),
+    "nchs_hd": ("hd", lambda nh: nh.hd.notna(), "Race1"),
+    "nchs_hd_age": ("hd", lambda nh: (nh.Age >= 18) & (nh.Age < 60), "age_band"),
+}
+
+
+@pytest.mark.parametrize("an", list(NCHS_SETS))
+def test_nchs_standard_as_nchs_code(des, nh, gref, an):
+    var, rows, by = NCHS_SETS[an]
+    out = des.subset(rows(nh).fillna(False).to_numpy()).mean(
+        var, by=by, ci="korn_graubard", reliability="nchs")
+    checked = 0
+    for _, r in out.iterrows():
+        dom = f"{by}={r[by]}"
+        close(r.estimate, ref_value(gref, an, "estimate", var, dom), EST)
+        assert r.se == pytest.approx(ref_value(gref, an, "se", var, dom), rel=SE, abs=1e-15)
+        assert (r.n, r.df) == (ref_value(gref, an, "n", var, dom), ref_value(gref, an, "df", var, dom))
+        close(r.ci_low, ref_value(gref, an, "ci_low", var, dom), SE) if ref_value(
+            gref, an, "ci_low", var, dom) != 0 else assert_zero(r.ci_low)
+        close(r.ci_high, ref_value(gref, an, "ci_high", var, dom), SE)
+        flags = r["flags"].split(";") if r["flags"] else []
+        assert r.suppressed == (ref_value(gref, an, "display", var, dom) == 0), (dom, r["flags"])
+        assert ("p = 0 or 1: review" in flags) == bool(ref_value(gref, an, "flag_p0", var, dom))
+        assert ("df < 8: review" in flags) == bool(ref_value(gref, an, "flag_pdf", var, dom))
+        assert ("complement unreliable" in flags) == bool(ref_value(gref, an, "flag_pc", var, dom))
+        checked += 1
+    assert checked >= 2
+
+
+def assert_zero(x):
+    assert x == 0.0
+
+
+def test_nchs_p0_and_p1_by_hand():
+    from drugtrends.survey.reliability import nchs_standard
+    from drugtrends.survey.ci import proportion_ci
+    lo, hi = proportion_ci([0.0, 1.0], [0.0, 0.0], df=[5, 5], n=[40, 40], method="korn_graubard")
+    assert lo.tolist()[0] == 0.0 and hi[0] == pytest.approx(1 - 0.025 ** (1 / 40), rel=1e-12)
+    assert lo[1] == pytest.approx(0.025 ** (1 / 40), rel=1e-12) and hi[1] == 1.0
+    s, f = nchs_standard([0.0, 1.0, 0.0], [0.0, 0.0, 0.0], [40, 40, 29], [5, 30, 30])
+    assert s.tolist() == [False, False, True]
+    assert f == [["df < 8: review", "p = 0 or 1: review"], ["p = 0 or 1: review"], ["n_eff < 30"]]
