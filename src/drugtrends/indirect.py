@@ -400,6 +400,9 @@ def capture_recapture(df: pd.DataFrame, lists: Sequence[str], count: str | None 
         raise InputError(f"capture_recapture(): {len(lists)} lists; at most 6 are supported (2^k cells).")
     require_columns(df, [*lists, *covs] + ([count] if count is not None else []), what="column")
     if isinstance(models, str) and models == "all":
+        if len(lists) > 5:
+            raise InputError(f"capture_recapture(): models='all' with {len(lists)} lists means "
+                             f"{2 ** (len(lists) * (len(lists) - 1) // 2):,} models; give the formulas to fit.")
         specs = all_two_way_models(lists)
     else:
         specs = as_list(models)
