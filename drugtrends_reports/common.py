@@ -1,42 +1,87 @@
-"""Shared helpers for the reports: loading with a readable fallback, notes, formatting.
+"""Shared helpers of every report: one place for loading, notes, sources, breaks, numbering.
 
-A report must never stop on a traceback because a dataset is missing:
-:func:`try_load` returns ``(None, message)`` and :func:`note` displays that
-message (which dataset, and the ``drugtrends fetch`` command that gets it).
-Errors that are *bugs* (anything that is not a missing/unverifiable dataset)
-still propagate, so they are not hidden.
+* :func:`setup` applies the house style and starts the figure/table numbering;
+  :func:`show` displays figures (numbered, with their alt text as display
+  metadata), tables (numbered) and key-figure boxes in order.
+* :func:`try_load` never lets a missing dataset become a traceback: it returns
+  ``(None, sentence)``, the sentence naming the dataset and the command that
+  fetches it (:func:`missing_dataset`), never an exception text or a path.
+* :func:`key_figures` prints the "Key figures" / "Chiffres clés" section.
+* :func:`source` gives the source line of each dataset in the report language;
+  :func:`breaks_table` lists the comparability breaks of published estimates.
+
+Every text comes from the message catalogue (:mod:`drugtrends.i18n`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
-from drugtrends import style
+from drugtrends import i18n, style
 from drugtrends.errors import (
     ChecksumError,
     DataNotFoundError,
     FetchError,
+    IntegrityError,
     UnknownDatasetError,
 )
 
 __all__ = [
-    "try_load", "fetch_command", "note", "setup",
-    "pct", "num", "join_words", "heading", "say", "show", "de", "capitalise", "MISSING_ERRORS",
+    "MISSING_ERRORS", "setup", "try_load", "fetch_command", "missing_dataset", "note", "show",
+    "heading", "key_figures", "source", "breaks_table", "pct", "num", "join_words", "capitalise", "de",
+    "current_lang",
 ]
 
 #: Errors that mean "this dataset is not available here" (not a bug).
-MISSING_ERRORS = (DataNotFoundError, FetchError, ChecksumError, UnknownDatasetError)
+MISSING_ERRORS = (DataNotFoundError, FetchError, ChecksumError, IntegrityError, UnknownDatasetError)
 
+_STATE: dict[str, Any] = {"lang": "en", "figure": 0, "table": 0}
+
+
+def setup(lang: str = "en") -> str:
+    """Apply the house style, check the language and restart figure/table numbers.
+
+    Parameters
+    ----------
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    str
+        ``lang``.
+
+    Examples
+    --------
+    >>> setup("fr")
+    'fr'
+    """
+    i18n.check_lang(lang)
+    style.apply()
+    _STATE.update(lang=lang, figure=0, table=0)
+    return lang
+
+
+def current_lang() -> str:
+    """The language given to :func:`setup` (``"en"`` before any call).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> _ = setup("en"); current_lang()
+    'en'
+    """
+    return _STATE["lang"]
 
 
 def fetch_command(dataset_id: str) -> str:
-    """Return the shell command that fetches the files behind a load id.
-
-    Load ids can be finer than manifest ids (``unodc_prevalence`` lives in
-    manifest dataset ``unodc_wdr2025``); :data:`drugtrends.datasets.REGISTRY`
-    maps them when it is available.
+    """The shell command that fetches the files behind a ``dt.load`` id.
 
     Parameters
     ----------
@@ -51,37 +96,62 @@ def fetch_command(dataset_id: str) -> str:
     --------
     >>> fetch_command("teds_a")
     'drugtrends fetch teds_a'
+    >>> fetch_command("unodc_prevalence")
+    'drugtrends fetch unodc_wdr2025'
     """
-    manifest_id = dataset_id
-    try:
-        from drugtrends import datasets
+    from drugtrends import datasets
 
-        entry = getattr(datasets, "REGISTRY", {}).get(dataset_id)
-        if entry is not None:
-            manifest_id = getattr(entry, "manifest_id", None) or (
-                entry[0] if isinstance(entry, (tuple, list)) else manifest_id)
-    except ImportError:
-        pass
+    entry = datasets.REGISTRY.get(dataset_id)
+    manifest_id = getattr(entry, "manifest_id", None) or dataset_id
     return f"drugtrends fetch {manifest_id}"
 
 
+def missing_dataset(dataset_id: str, lang: str = "en", *, changed: bool = False) -> str:
+    """One sentence saying a section's dataset is not available, and how to fetch it.
+
+    Parameters
+    ----------
+    dataset_id
+        ``dt.load`` id.
+    lang
+        ``"en"`` or ``"fr"``.
+    changed
+        The files are present but do not match the manifest (fetch again with ``--force``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> missing_dataset("teds_a")
+    'This section needs the dataset teds_a, which is not available here; fetch it with `drugtrends fetch teds_a`, then render the report again.'
+    """
+    from drugtrends import datasets
+
+    if dataset_id not in datasets.REGISTRY:
+        return i18n.t("common.unknown_dataset", lang, dataset=dataset_id)
+    cmd = fetch_command(dataset_id) + (" --force" if changed else "")
+    return i18n.t("common.dataset_changed" if changed else "common.missing_dataset", lang,
+                  dataset=dataset_id, command=cmd)
+
+
 def try_load(dataset_id: str, lang: str = "en", **kwargs: Any) -> tuple[pd.DataFrame | None, str]:
-    """Load a dataset, or explain why it is not available (never a traceback for missing data).
+    """Load a dataset, or say in one sentence why it is not available (never a traceback, never a path).
 
     Parameters
     ----------
     dataset_id
         Load id for :func:`drugtrends.datasets.load` (e.g. ``"unodc_prevalence"``).
     lang
-        Language of the message (``"en"`` or ``"fr"``).
+        Language of the sentence.
     **kwargs
         Passed to the loader.
 
     Returns
     -------
     (DataFrame or None, str)
-        The data and ``""``; or ``None`` and a message naming the dataset, the
-        reason and the command that fetches it.
+        The data and ``""``; or ``None`` and :func:`missing_dataset`'s sentence.
 
     Examples
     --------
@@ -89,25 +159,15 @@ def try_load(dataset_id: str, lang: str = "en", **kwargs: Any) -> tuple[pd.DataF
     >>> df is None and "no_such_dataset_xyz" in msg
     True
     """
-    style.check_lang(lang)
-    cmd = fetch_command(dataset_id)
+    i18n.check_lang(lang)
     from drugtrends import datasets
+
     try:
         return datasets.load(dataset_id, **kwargs), ""
-    except UnknownDatasetError as exc:
-        if lang == "fr":
-            return None, f"`{dataset_id}` n'est pas un identifiant de jeu de données connu ({exc})."
-        return None, f"`{dataset_id}` is not a known dataset id ({exc})."
-    except MISSING_ERRORS as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        if len(reason) > 300:
-            reason = reason[:297] + "..."
-        if lang == "fr":
-            return None, (f"Le jeu de données `{dataset_id}` n'est pas disponible ici ({reason}). "
-                          f"Pour le récupérer : `{cmd}`, puis relancer le rendu du rapport.")
-        return None, (f"Dataset `{dataset_id}` is not available here ({reason}). "
-                      f"Fetch it with `{cmd}`, then render this report again.")
-
+    except (ChecksumError, IntegrityError):
+        return None, missing_dataset(dataset_id, lang, changed=True)
+    except MISSING_ERRORS:
+        return None, missing_dataset(dataset_id, lang)
 
 
 def note(message: str, kind: str = "warning"):
@@ -135,128 +195,19 @@ def note(message: str, kind: str = "warning"):
     return Markdown(f"::: {{.callout-{kind}}}\n{message}\n:::\n")
 
 
-def setup(lang: str = "en") -> str:
-    """Apply the house style and check the report language.
-
-    Parameters
-    ----------
-    lang
-        ``"en"`` or ``"fr"``.
-
-    Returns
-    -------
-    str
-        ``lang``.
-
-    Examples
-    --------
-    >>> setup("fr")
-    'fr'
-    """
-    style.check_lang(lang)
-    style.apply()
-    return lang
-
-
-def pct(value: float | None, digits: int = 1, lang: str = "en", scale: float = 1.0) -> str:
-    """Format a percentage for prose (``2.7%`` / ``2,7 %``); "n/a" when missing.
-
-    Parameters
-    ----------
-    value
-        Number on the 0-100 scale (or 0-1 with ``scale=100``).
-    digits
-        Decimals.
-    lang
-        ``"en"`` or ``"fr"``.
-    scale
-        Multiplier applied first.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> pct(2.7)
-    '2.7%'
-    >>> pct(0.027, scale=100, lang="fr") == "2,7\\u00a0%"
-    True
-    >>> pct(None)
-    'n/a'
-    """
-    if value is None or pd.isna(value):
-        return "n/a" if lang == "en" else "n.d."
-    return style.format_percent(float(value) * scale, digits, lang)
-
-
-def num(value: float | None, digits: int = 0, lang: str = "en") -> str:
-    """Format a count or number for prose with thousands separators.
-
-    Parameters
-    ----------
-    value
-        Number.
-    digits
-        Decimals.
-    lang
-        ``"en"`` (``71,568``) or ``"fr"`` (``71 568``).
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> num(71568)
-    '71,568'
-    >>> num(71568, lang="fr") == "71\\u202f568"
-    True
-    """
-    from drugtrends.tables import fmt_num
-
-    if value is None or pd.isna(value):
-        return "n/a" if lang == "en" else "n.d."
-    return fmt_num(value, digits, lang, thousands=True)
-
-
-def join_words(items: list[str], lang: str = "en") -> str:
-    """Join words as prose: ``a, b and c`` / ``a, b et c``.
-
-    Parameters
-    ----------
-    items
-        Words.
-    lang
-        ``"en"`` or ``"fr"``.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> join_words(["France", "Spain", "Italy"])
-    'France, Spain and Italy'
-    """
-    items = [str(i) for i in items]
-    if len(items) <= 1:
-        return "".join(items)
-    conj = " et " if lang == "fr" else " and "
-    return ", ".join(items[:-1]) + conj + items[-1]
-
-
-def heading(level: int, en: str, fr: str, lang: str = "en") -> str:
-    """A Markdown heading in the report language (print it from an ``output: asis`` cell).
+def heading(level: int, key: str, lang: str | None = None, **values: Any) -> str:
+    """A Markdown heading from the catalogue (print it from an ``output: asis`` cell).
 
     Parameters
     ----------
     level
         1-6.
-    en, fr
-        Texts.
+    key
+        Catalogue key.
     lang
-        ``"en"`` or ``"fr"``.
+        ``"en"`` or ``"fr"`` (default: the language given to :func:`setup`).
+    **values
+        Placeholders.
 
     Returns
     -------
@@ -264,45 +215,32 @@ def heading(level: int, en: str, fr: str, lang: str = "en") -> str:
 
     Examples
     --------
-    >>> heading(2, "Cocaine", "Cocaïne", "fr")
-    '\\n## Cocaïne\\n'
+    >>> heading(2, "common.key_figures", "fr")
+    '\\n## Chiffres clés\\n'
     """
-    return "\n" + "#" * level + " " + (fr if style.check_lang(lang) == "fr" else en) + "\n"
+    return "\n" + "#" * level + " " + i18n.t(key, lang or current_lang(), **values) + "\n"
 
 
-def say(en: str, fr: str, lang: str = "en") -> str:
-    """Pick the text of the report language.
+def show(*objs: Any, alt: str | None = None, lang: str | None = None) -> None:
+    """Display figures, tables and key-figure boxes in order; figures and tables are numbered.
 
-    Parameters
-    ----------
-    en, fr
-        Texts.
-    lang
-        ``"en"`` or ``"fr"``.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> say("Year", "Année", "fr")
-    'Année'
-    """
-    return fr if style.check_lang(lang) == "fr" else en
-
-
-def show(*objs: Any) -> None:
-    """Display figures and tables in order; figures are closed after display.
-
-    Closing matters in a notebook: an open pyplot figure is shown again at the
-    end of the cell (after any table displayed in between).
+    A figure is titled "Figure n. ..." and displayed with its alt text (``alt``,
+    else :func:`drugtrends.plots.alt_text`) in the output metadata
+    (``{"drugtrends": {"alt": ..., "number": n, "kind": "figure"}}``), which
+    the renderer writes into the ``<img alt>``; it is closed after display
+    (an open pyplot figure would be shown again at the end of the cell). A
+    :class:`~drugtrends.tables.PubTable` with a title becomes "Table n. ...".
+    Strings are displayed as Markdown.
 
     Parameters
     ----------
     *objs
-        Matplotlib figures, :class:`drugtrends.tables.PubTable` objects, or
-        anything IPython can display; ``None`` is skipped.
+        Figures, PubTables, :class:`drugtrends.keyfigures.KeyFigures`, Markdown
+        strings, or anything IPython displays; ``None`` is skipped.
+    alt
+        Alt text of the (single) figure among ``objs``, when the report knows better.
+    lang
+        Default: the language given to :func:`setup`.
 
     Returns
     -------
@@ -312,17 +250,173 @@ def show(*objs: Any) -> None:
     --------
     >>> show(None)
     """
-    from IPython.display import display
+    from IPython.display import Markdown, display
     from matplotlib.figure import Figure
 
+    from drugtrends import plots
+    from drugtrends.tables import PubTable
+
+    lang = lang or current_lang()
     for o in objs:
         if o is None:
             continue
-        display(o)
         if isinstance(o, Figure):
             import matplotlib.pyplot as plt
 
+            _STATE["figure"] += 1
+            n = _STATE["figure"]
+            plots.number_figure(o, n, lang)
+            text = alt or plots.alt_text(o) or plots.figure_title(o) or ""
+            display(o, metadata={"drugtrends": {"alt": text, "number": n, "kind": "figure"}})
             plt.close(o)
+        elif isinstance(o, PubTable):
+            if o.title:
+                _STATE["table"] += 1
+                o = o.numbered(_STATE["table"], lang)
+            display(o)
+        elif isinstance(o, str):
+            display(Markdown(o))
+        else:
+            display(o)
+
+
+def key_figures(items: Sequence[Any], lang: str | None = None, *, heading_level: int = 2) -> None:
+    """Display the "Key figures" / "Chiffres clés" section: a heading and the box.
+
+    Parameters
+    ----------
+    items
+        :class:`drugtrends.keyfigures.KeyFigure` objects (``None`` skipped).
+    lang
+        Default: the language given to :func:`setup`.
+    heading_level
+        Markdown heading level.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> from drugtrends.keyfigures import KeyFigure
+    >>> key_figures([KeyFigure("x", 1.0)], "en")  # doctest: +SKIP
+    """
+    from IPython.display import Markdown, display
+
+    from drugtrends.keyfigures import KeyFigures
+
+    lang = lang or current_lang()
+    display(Markdown(heading(heading_level, "common.key_figures", lang)))
+    display(KeyFigures([i for i in items if i is not None], lang=lang, title=""))
+
+
+def source(dataset: str, lang: str | None = None, **values: Any) -> str:
+    """The source line of a dataset in the report language (``common.sources.<dataset>``).
+
+    Parameters
+    ----------
+    dataset
+        ``nhanes``, ``uci``, ``teds``, ``unodc_prevalence``, ``unodc_seizures``,
+        ``unodc_perception``, ``vsrr``, ``nchs_overdose``.
+    lang
+        Default: the language given to :func:`setup`.
+    **values
+        Placeholders (``year`` for TEDS).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> source("uci", "fr").startswith("UCI Machine Learning Repository")
+    True
+    """
+    return i18n.t(f"common.sources.{dataset}", lang or current_lang(), **values)
+
+
+def breaks_table(brks: pd.DataFrame, lang: str | None = None, *, title_key: str = "common.breaks_title",
+                 source_text: str | None = None):
+    """The comparability breaks of published estimates, as a numbered-ready table.
+
+    Reads :func:`drugtrends.comparability.break_table` output (``country``,
+    ``substance``, ``indicator``, ``period``, ``year``, ``break_code``,
+    ``break_reason``); reasons are the published text in English and the
+    translated codes in French.
+
+    Parameters
+    ----------
+    brks
+        Break rows.
+    lang
+        Default: the language given to :func:`setup`.
+    title_key
+        Catalogue key of the title.
+    source_text
+        Source line (default: UNODC prevalence).
+
+    Returns
+    -------
+    drugtrends.tables.PubTable
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"country": ["France"], "substance": ["cocaine"], "indicator": ["prevalence"],
+    ...                   "period": ["past_year"], "year": [2017], "break_code": ["age_range"],
+    ...                   "break_reason": ["age range changed from 15-64 to 18-64"]})
+    >>> breaks_table(b, "fr").data.iloc[0].tolist()
+    ['France', 'Cocaïne', "Usage dans l'année", '2017', "tranche d'âge modifiée"]
+    """
+    from drugtrends import tables
+    from drugtrends.plots.base import reason_text
+
+    lang = lang or current_lang()
+    period = [i18n.t(f"common.periods.{p}", lang) if i18n.has(f"common.periods.{p}", lang) else str(p)
+              for p in brks["period"]]
+    out = pd.DataFrame({
+        i18n.t("common.country", lang): [i18n.t(f"common.countries.{i18n.slug(c)}", lang)
+                                         if i18n.has(f"common.countries.{i18n.slug(c)}", lang) else str(c)
+                                         for c in brks["country"]],
+        i18n.t("common.substance", lang): [capitalise(style.substance_label(s, lang)) for s in brks["substance"]],
+        i18n.t("common.indicator", lang): period,
+        i18n.t("common.first_year", lang): [str(int(y)) for y in brks["year"]],
+        i18n.t("common.reason", lang): [reason_text(r, lang) for _, r in brks.iterrows()],
+    })
+    return tables.simple_table(out, source=source_text or source("unodc_prevalence", lang),
+                               title=i18n.t(title_key, lang), lang=lang)
+
+
+def pct(value: float | None, digits: int = 1, lang: str = "en", scale: float = 1.0) -> str:
+    """A percentage for prose (:func:`drugtrends.i18n.fmt_percent`).
+
+    Examples
+    --------
+    >>> pct(2.7), pct(None)
+    ('2.7%', 'n/a')
+    """
+    return i18n.fmt_percent(value, digits, lang, scale=scale)
+
+
+def num(value: float | None, digits: int = 0, lang: str = "en") -> str:
+    """A count or number for prose (:func:`drugtrends.i18n.fmt_number`).
+
+    Examples
+    --------
+    >>> num(71568)
+    '71,568'
+    """
+    return i18n.fmt_number(value, digits, lang)
+
+
+def join_words(items: list[str], lang: str = "en") -> str:
+    """Join words as prose (:func:`drugtrends.i18n.join_words`).
+
+    Examples
+    --------
+    >>> join_words(["France", "Spain", "Italy"])
+    'France, Spain and Italy'
+    """
+    return i18n.join_words(items, lang)
 
 
 def de(word: str) -> str:

@@ -15,13 +15,12 @@ import sys
 
 import pandas as pd
 
-from drugtrends_reports.common import say
-from drugtrends import style
+from drugtrends import i18n
 
 __all__ = [
     "sources", "sources_table", "citations_markdown", "files_status", "files_table",
-    "software_versions", "software_table", "estimators_markdown", "breaks_table",
-    "PACKAGES",
+    "software_versions", "software_table", "estimators_markdown", "known_breaks_table",
+    "summary_sentence", "PACKAGES",
 ]
 
 #: Packages whose versions the appendix lists (distribution names).
@@ -67,17 +66,17 @@ def sources_table(lang: str = "en"):
     from drugtrends import tables
 
     s = sources()
-    avail = [say("project mirror", "miroir du projet", lang) if m else say("fetch only", "à télécharger", lang)
-             for m in s["mirrored"]]
+    t = i18n.bind(lang)
+    avail = [t("methods.mirror") if m else t("methods.fetch_only") for m in s["mirrored"]]
     out = pd.DataFrame({
-        say("Dataset", "Jeu de données", lang): s["id"],
-        say("Title", "Titre", lang): s["title"],
-        say("Publisher", "Producteur", lang): s["publisher"],
-        say("Licence", "Licence", lang): s["licence"],
-        say("Availability", "Disponibilité", lang): avail,
+        t("methods.col_dataset"): s["id"],
+        t("methods.col_title"): s["title"],
+        t("methods.col_publisher"): s["publisher"],
+        t("methods.col_licence"): s["licence"],
+        t("methods.col_availability"): avail,
     })
-    return tables.simple_table(out, source="data/manifest.yaml",
-                               title=say("Data sources", "Sources des données", lang), lang=lang)
+    return tables.simple_table(out, source=t("common.sources.manifest"), title=t("methods.sources_title"),
+                               lang=lang, notes=[t("methods.titles_note")] if lang != "en" else ())
 
 
 def citations_markdown(lang: str = "en") -> str:
@@ -158,32 +157,24 @@ def files_table(lang: str = "en", mirrored_only: bool = False):
     f = files_status()
     if mirrored_only:
         f = f[f["present"].fillna(False).astype(bool) | f["id"].isin(sources().query("mirrored")["id"])]
-    yes, no = say("yes", "oui", lang), say("no", "non", lang)
+    t = i18n.bind(lang)
     status = []
     for r in f.itertuples():
         if not bool(r.present):
-            status.append(say("not fetched", "non récupéré", lang))
+            status.append(t("methods.not_fetched"))
         elif bool(r.verified):
-            status.append(say("verified", "vérifié", lang) + (f" ({str(r.fetched_at)[:10]})" if r.fetched_at else ""))
+            status.append(t("methods.verified") + (f" ({str(r.fetched_at)[:10]})" if r.fetched_at else ""))
         else:
-            status.append(say("present, not verified", "présent, non vérifié", lang))
+            status.append(t("methods.present_unverified"))
     out = pd.DataFrame({
-        say("Dataset", "Jeu de données", lang): f["id"],
-        say("File", "Fichier", lang): f["file"],
-        say("Size (MB)", "Taille (Mo)", lang): [tables.fmt_num(v / 1e6, 2, lang) if pd.notna(v) else ""
-                                                for v in f["size"]],
-        "SHA-256": [(str(v)[:16] + "…") if isinstance(v, str) and v else say("unknown", "inconnu", lang)
-                    for v in f["sha256"]],
-        say("Local copy", "Copie locale", lang): status,
+        t("methods.col_dataset"): f["id"],
+        t("methods.col_file"): f["file"],
+        t("methods.col_size"): [tables.fmt_num(v / 1e6, 2, lang) if pd.notna(v) else "" for v in f["size"]],
+        "SHA-256": [(str(v)[:16] + "…") if isinstance(v, str) and v else t("methods.unknown") for v in f["sha256"]],
+        t("methods.col_local"): status,
     })
-    del yes, no
-    note = say("SHA-256: first 16 hexadecimal digits; the full checksums are in data/manifest.yaml and "
-               "in the .provenance.json file beside each fetched file.",
-               "SHA-256 : 16 premiers chiffres hexadécimaux ; les sommes complètes sont dans "
-               "data/manifest.yaml et dans le fichier .provenance.json à côté de chaque fichier.", lang)
-    return tables.simple_table(out, source="data/manifest.yaml; drugtrends.fetch.status()",
-                               title=say("Files and checksums", "Fichiers et sommes de contrôle", lang),
-                               notes=[note], lang=lang, group=say("Dataset", "Jeu de données", lang))
+    return tables.simple_table(out, source=t("common.sources.manifest"), title=t("methods.files_title"),
+                               notes=[t("methods.sha_note")], lang=lang, group=t("methods.col_dataset"))
 
 
 def software_versions() -> pd.DataFrame:
@@ -231,9 +222,10 @@ def software_table(lang: str = "en"):
     """
     from drugtrends import tables
 
-    v = software_versions().rename(columns={"package": say("Software", "Logiciel", lang),
-                                            "version": "Version"})
-    return tables.simple_table(v, title=say("Software versions", "Versions des logiciels", lang), lang=lang)
+    t = i18n.bind(lang)
+    v = software_versions().rename(columns={"package": t("methods.col_software"), "version": t("methods.col_version")})
+    v[t("methods.col_version")] = v[t("methods.col_version")].replace("not installed", t("methods.not_installed"))
+    return tables.simple_table(v, title=t("methods.software_title"), lang=lang)
 
 
 def estimators_markdown(lang: str = "en") -> str:
@@ -259,56 +251,16 @@ def estimators_markdown(lang: str = "en") -> str:
     """
     from drugtrends.tables import SUPPRESSION_RULES
 
-    style.check_lang(lang)
+    t = i18n.bind(lang)
     nchs = SUPPRESSION_RULES["nchs"][lang].lstrip("* ")
     nsduh = SUPPRESSION_RULES["nsduh"][lang].lstrip("* ")
-    if lang == "fr":
-        parts = [
-            "**Estimations d'enquête.** `drugtrends.survey.SurveyDesign` décrit le plan de sondage "
-            "(poids, strates, unités primaires emboîtées dans les strates, tirage avec remise). Les "
-            "moyennes, proportions, totaux et ratios sont estimés par linéarisation de Taylor ; les "
-            "plans à poids répliqués (BRR, jackknife, bootstrap) recalculent l'estimateur avec chaque "
-            "jeu de poids. Les domaines (sous-populations) sont estimés en annulant les contributions "
-            "hors domaine, sans supprimer de lignes. Degrés de liberté : nombre d'UPE moins nombre de "
-            "strates. Les résultats sont vérifiés contre le paquet R `survey`.",
-            "**Intervalles de confiance.** Pour une proportion : intervalle logit, ou Korn-Graubard "
-            "(version NCHS) ; pour une moyenne ou un total : intervalle de Student avec les degrés de "
-            "liberté du plan.",
-            f"**Règles de diffusion.** NCHS (défaut) : {nchs} NSDUH : {nsduh} Une estimation non "
-            "diffusée apparaît comme « * » dans les tableaux et n'est pas tracée dans les graphiques.",
-            "**Tendances.** Régression joinpoint (modèle log-linéaire, points de rupture par recherche "
-            "sur grille ; nombre choisi par tests de permutation séquentiels ou BIC) ; VAP = "
-            "100 (e^b - 1), VAMP pondérée par la longueur des segments. Les changements de définition "
-            "(tranche d'âge, refonte d'enquête) sont des ruptures de série : `drugtrends.trends` refuse "
-            "de calculer une tendance qui les traverse, sauf demande explicite.",
-            "**Chiffres publiés.** Les prévalences de l'ONUDC et les décès du CDC sont présentés tels "
-            "que publiés ; la fourchette basse-haute de l'ONUDC n'est pas un intervalle de confiance.",
-        ]
-    else:
-        parts = [
-            "**Survey estimates.** `drugtrends.survey.SurveyDesign` holds the design (weights, strata, "
-            "primary sampling units nested in strata, sampling with replacement). Means, proportions, "
-            "totals and ratios are estimated with Taylor linearisation; replicate-weight designs (BRR, "
-            "jackknife, bootstrap) recompute the estimator with each set of weights. Domains "
-            "(subpopulations) are estimated by zeroing contributions outside the domain, never by "
-            "dropping rows. Degrees of freedom: number of PSUs minus number of strata. Results are "
-            "checked against the R package `survey`.",
-            "**Confidence intervals.** Proportions: logit interval, or Korn-Graubard (NCHS version); "
-            "means and totals: Student t interval with the design degrees of freedom.",
-            f"**Suppression rules.** NCHS (default): {nchs} NSDUH: {nsduh} A suppressed estimate "
-            "shows as \"\\*\" in tables and is not plotted in figures.",
-            "**Trends.** Joinpoint regression (log-linear model, joinpoints by grid search; their number "
-            "by sequential permutation tests or BIC); APC = 100 (e^b - 1), AAPC weighted by segment "
-            "length. Changes of definition (age range, survey redesign) are breaks in series: "
-            "`drugtrends.trends` refuses to fit a trend across one unless asked to.",
-            "**Published figures.** UNODC prevalences and CDC death counts are shown as published; the "
-            "UNODC low-high range is not a confidence interval.",
-        ]
+    parts = [t("methods.est_survey"), t("methods.est_ci"), t("methods.est_rules", nchs=nchs, nsduh=nsduh),
+             t("methods.est_trends"), t("methods.est_published")]
     return "\n\n".join(parts) + "\n"
 
 
-def breaks_table(lang: str = "en"):
-    """The comparability breaks the library knows from the data producers (``KNOWN_BREAKS``).
+def known_breaks_table(lang: str = "en"):
+    """The survey-design breaks the library applies to NSDUH-based series (:data:`drugtrends.comparability.NSDUH_BREAKS`).
 
     Parameters
     ----------
@@ -318,16 +270,48 @@ def breaks_table(lang: str = "en"):
     Returns
     -------
     drugtrends.tables.PubTable
-    """
-    from drugtrends import tables
-    from drugtrends.trends import KNOWN_BREAKS
 
+    Examples
+    --------
+    >>> known_breaks_table("fr").data.columns.tolist()
+    ['Série', 'À partir de', 'Motif', 'Produits concernés']
+    """
+    from drugtrends import comparability, style, tables
+    from drugtrends.plots.base import reason_text
+
+    t = i18n.bind(lang)
+    rows = comparability.NSDUH_BREAKS
     out = pd.DataFrame({
-        say("Series", "Série", lang): [b.series for b in KNOWN_BREAKS],
-        say("From", "À partir de", lang): ["" if b.at is None else str(b.at) for b in KNOWN_BREAKS],
-        say("Kind", "Type", lang): [b.kind for b in KNOWN_BREAKS],
-        say("Reason", "Motif", lang): [b.reason for b in KNOWN_BREAKS],
+        t("methods.col_series"): [str(b.series).upper() for b in rows],
+        t("methods.col_from"): [str(b.at) for b in rows],
+        t("common.reason"): [reason_text(pd.Series({"break_code": b.code, "break_reason": b.reason}), lang)
+                             for b in rows],
+        t("methods.col_substances"): [t("methods.all_substances") if not b.substances else
+                                      ", ".join(style.substance_label(x, lang) for x in sorted(b.substances))
+                                      for b in rows],
     })
-    return tables.simple_table(out, source="drugtrends.trends.KNOWN_BREAKS",
-                               title=say("Known breaks in series", "Ruptures de série connues", lang),
-                               lang=lang)
+    return tables.simple_table(out, source="drugtrends.comparability.NSDUH_BREAKS",
+                               title=t("methods.breaks_title"), lang=lang)
+
+
+def summary_sentence(lang: str = "en") -> str:
+    """How many datasets and files the manifest lists, and how many are present and verified here.
+
+    Parameters
+    ----------
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> "manifest" in summary_sentence()
+    True
+    """
+    files = files_status()
+    return i18n.t("methods.summary", lang, n_sets=len(sources()), n_files=len(files),
+                  n_present=int(files["present"].fillna(False).astype(bool).sum()),
+                  n_verified=int(files["verified"].fillna(False).astype(bool).sum()))

@@ -448,3 +448,22 @@ def test_key_figures_box_html_and_typst():
     assert md.startswith("```{=typst}") and "breakable: false" in md
     with pytest.raises(ValueError, match="direction"):
         KeyFigure("x", 1.0, direction="upward")
+
+
+def test_segments_table_for_a_batch_result():
+    segs = pd.DataFrame({"drug": ["heroin", "heroin", "opioids"], "x_start": [1999.0, 2010.0, 1999.0],
+                         "x_end": [2010.0, 2018.0, 2018.0], "apc": [5.0, 25.0, 10.0],
+                         "apc_ci_low": [4.0, 20.0, 9.0], "apc_ci_high": [6.0, 30.0, 11.0]})
+    aapc = pd.DataFrame({"drug": ["heroin", "opioids"], "aapc": [12.3, 10.0], "ci_low": [11.0, 9.0],
+                         "ci_high": [13.5, 11.0]})
+
+    class R:
+        pass
+
+    r = R()
+    r.segments, r.aapc = segs, aapc
+    t = tables.segments_table(r, source="NCHS", group="drug", group_labels={"heroin": "Héroïne",
+                                                                            "opioids": "Opioïdes"}, lang="fr")
+    assert t.data.iloc[:, 0].tolist() == ["Héroïne", "Héroïne", "Opioïdes"]
+    assert t.data.iloc[:, 1].tolist() == ["1", "2", "1"]
+    assert t.notes[0] == "Héroïne : VAMP : 12,3\u202f% (IC à 95 % : 11,0–13,5)."

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from drugtrends import i18n
 from drugtrends.errors import InputError
 
-__all__ = ["KeyFigure", "KeyFigures", "UNITS", "DIRECTIONS"]
+__all__ = ["KeyFigure", "KeyFigures", "from_frame", "UNITS", "DIRECTIONS"]
 
 #: How a value is written: ``percent`` (0-100 scale), ``number``, ``rate`` (per 100,000), ``tonnes``.
 UNITS = ("percent", "number", "rate", "tonnes")
@@ -76,6 +76,10 @@ class KeyFigure:
         not or cannot be tested (published figures without standard errors).
     note
         A short remark shown under the figure (e.g. "convenience sample").
+    change_sentence
+        Text replacing the change line built from ``previous``/``change``/
+        ``direction``/``significant`` (already translated), e.g. for a
+        joinpoint trend.
     """
 
     label: str
@@ -93,6 +97,7 @@ class KeyFigure:
     direction: str | None = None
     significant: bool | None = None
     note: str | None = None
+    change_sentence: str | None = None
 
     def __post_init__(self):
         if self.unit not in UNITS:
@@ -191,6 +196,8 @@ class KeyFigure:
         ...           significant=True).change_text("fr")
         'en hausse par rapport à 1,6\\u202f% en 2017 (+1,1 pt ; évolution statistiquement significative)'
         """
+        if self.change_sentence:
+            return self.change_sentence
         if self.previous is None or self.direction is None:
             return i18n.t("tables.kf_no_previous", lang)
         sig = ("tables.kf_sig_untested" if self.significant is None
@@ -208,11 +215,47 @@ class KeyFigure:
 
     def arrow(self) -> str:
         """A triangle for the direction (empty without a comparable estimate)."""
-        return _ARROWS.get(self.direction or "", "") if self.previous is not None else ""
+        return _ARROWS.get(self.direction or "", "") if (self.previous is not None or self.change_sentence) else ""
 
 
 def _typst_str(s: str) -> str:
     return '"' + str(s).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def from_frame(df, lang: str = "en"):
+    """Key figures from a tidy frame, one row per figure (columns named as :class:`KeyFigure`'s fields).
+
+    Unknown columns (``source``...) are ignored; missing values become ``None``.
+
+    Parameters
+    ----------
+    df
+        A DataFrame with at least ``label`` and ``value``.
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    KeyFigures
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> box = from_frame(pd.DataFrame({"label": ["Seizures"], "value": [27.7], "unit": ["tonnes"],
+    ...                                "year": ["2022"], "source": ["UNODC"]}))
+    >>> box.items[0].value_text()
+    '27.7 t'
+    """
+    import dataclasses
+    import math
+
+    names = {f.name for f in dataclasses.fields(KeyFigure)}
+    items = []
+    for rec in df.to_dict("records"):
+        kw = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in rec.items() if k in names}
+        kw = {k: v for k, v in kw.items() if v is not None or k in ("low", "high")}
+        items.append(KeyFigure(**kw))
+    return KeyFigures(items, lang=lang)
 
 
 class KeyFigures:

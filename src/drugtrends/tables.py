@@ -564,8 +564,14 @@ def segments_table(
     digits: int = 1,
     x_format: Any = None,
     notes: Sequence[str] = (),
+    group: str | None = None,
+    group_labels: Mapping[Any, str] | None = None,
 ) -> PubTable:
     """Joinpoint segments: start, end, APC with 95% CI (and the AAPC when given).
+
+    With ``group`` (a batch result of ``joinpoint(..., by=[group])``), rows
+    are grouped by series, segments numbered within each, and each series'
+    AAPC over its whole period is a footnote.
 
     Parameters
     ----------
@@ -585,6 +591,10 @@ def segments_table(
         Callable formatting segment ends (e.g. decimal year -> "2016-07").
     notes
         Extra footnotes.
+    group
+        Group column of a batch result (``by=``), shown as row groups.
+    group_labels
+        Display label per group value.
 
     Returns
     -------
@@ -608,35 +618,47 @@ def segments_table(
     if not isinstance(segs, pd.DataFrame):
         raise InputError("segments_table: pass a joinpoint result (drugtrends.trends.joinpoint) or its "
                          f".segments DataFrame; got {type(result).__name__}.")
-    require_columns(segs, [C.X_START, C.X_END, C.APC], what="segments_table: column")
+    require_columns(segs, [c for c in (C.X_START, C.X_END, C.APC, group) if c], what="segments_table: column")
     has_ci = {C.APC_CI_LOW, C.APC_CI_HIGH} <= set(segs.columns)
     xf = x_format or (lambda v: fmt_num(v, 0 if float(v).is_integer() else 2, lang)
                       if isinstance(v, (int, float, np.integer, np.floating)) else str(v))
-    segs = segs.sort_values(C.X_START).reset_index(drop=True)
+    glab = dict(group_labels or {})
+    order = list(dict.fromkeys(segs[group])) if group else [None]
+    segs = (segs.assign(_g=segs[group].map({g: i for i, g in enumerate(order)})).sort_values(["_g", C.X_START])
+            if group else segs.sort_values(C.X_START)).reset_index(drop=True)
+    number = segs.groupby(group, sort=False).cumcount() + 1 if group else pd.Series(range(1, len(segs) + 1))
     h_apc = i18n.t("tables.apc_pct", lang)
     h_ci = i18n.t("common.ci95", lang)
+    h_group = i18n.t("tables.group", lang)
     out = pd.DataFrame({
-        i18n.t("tables.segment", lang): [str(i + 1) for i in range(len(segs))],
+        i18n.t("tables.segment", lang): [str(i) for i in number],
         i18n.t("tables.start", lang): [xf(v) for v in segs[C.X_START]],
         i18n.t("tables.end", lang): [xf(v) for v in segs[C.X_END]],
         h_apc: [fmt_num(v, digits, lang) for v in segs[C.APC]],
         h_ci: ([fmt_ci(a, b, digits, lang) for a, b in zip(segs[C.APC_CI_LOW], segs[C.APC_CI_HIGH])]
                if has_ci else ""),
     })
+    if group:
+        out.insert(0, h_group, [str(glab.get(g, g)) for g in segs[group]])
     aapc = None if isinstance(result, pd.DataFrame) else getattr(result, "aapc", None)
     all_notes = []
     if isinstance(aapc, pd.DataFrame) and len(aapc) and "aapc" in aapc.columns:
-        r = aapc.iloc[0]
-        val = i18n.fmt_percent(r["aapc"], digits, lang)
-        ci = fmt_ci(r.get(C.CI_LOW), r.get(C.CI_HIGH), digits, lang)
-        all_notes.append(i18n.t("tables.aapc_line", lang, value=val, ci=ci, ci_label=i18n.t("common.ci95", lang))
-                         if ci else i18n.t("tables.aapc_line_noci", lang, value=val))
+        firsts = aapc.groupby(group, sort=False).head(1) if group and group in aapc.columns else aapc.head(1)
+        for _, r in firsts.iterrows():
+            val = i18n.fmt_percent(r["aapc"], digits, lang)
+            ci = fmt_ci(r.get(C.CI_LOW), r.get(C.CI_HIGH), digits, lang)
+            line = (i18n.t("tables.aapc_line", lang, value=val, ci=ci, ci_label=i18n.t("common.ci95", lang))
+                    if ci else i18n.t("tables.aapc_line_noci", lang, value=val))
+            if group and group in aapc.columns:
+                line = f"{glab.get(r[group], r[group])}{i18n.t('common.colon', lang)}{line}"
+            all_notes.append(line)
     all_notes.append(i18n.t("tables.apc_note", lang))
     all_notes += [x for x in notes if x]
     all_notes.append(_source_line(source, lang))
-    return PubTable(_gt(out, title=title, subtitle=subtitle, notes=all_notes, group=None,
+    gcol = h_group if group else None
+    return PubTable(_gt(out, title=title, subtitle=subtitle, notes=all_notes, group=gcol,
                         align_right=[h_apc, h_ci]),
-                    out, title, subtitle, all_notes, None, (h_apc, h_ci))
+                    out, title, subtitle, all_notes, gcol, (h_apc, h_ci))
 
 
 def show(table: Any, df_display: pd.DataFrame | None = None, **md_kwargs: Any) -> None:

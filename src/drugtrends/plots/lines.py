@@ -270,7 +270,7 @@ def joinpoint_plot(
             ln, = ax.plot([j["x_jump"]] * 2, [j["fitted_before"], j["fitted_after"]], linestyle="--",
                           color=style.OKABE_ITO["vermillion"], linewidth=1.6, zorder=4)
             ln.set_gid("jump")
-            lab = f"{i18n.t('plots.jump', lang)} \u00d7{i18n.fmt_number(j[C.ESTIMATE], 2, lang)}"
+            lab = f"{i18n.t('plots.jump', lang)} {i18n.fmt_number(j[C.ESTIMATE], 2, lang)}"
             ci = i18n.fmt_ci(j.get(C.CI_LOW), j.get(C.CI_HIGH), 2, lang)
             t = ax.annotate(lab + (f" ({ci})" if ci else ""), (j["x_jump"], max(j["fitted_before"], j["fitted_after"])),
                             xytext=(4, 4), textcoords="offset points", fontsize=small_font(),
