@@ -32,6 +32,7 @@ from scipy import stats
 from ..errors import DesignError
 from ..validate import require_columns
 from .htest import TestResult
+from .kernel import Outcome
 
 __all__ = ["svychisq", "STATISTICS"]
 
@@ -40,25 +41,16 @@ STATISTICS = ("F", "Chisq", "adjWald", "Wald")
 
 # --------------------------------------------------------------------------- design access
 def _outcome(variable, level, y):
-    try:
-        from .kernel import Outcome
-    except ImportError:                        # until the kernel's public Outcome lands
-        from .design import _Outcome as Outcome
     return Outcome(variable, level, y, True)
 
 
 def _linearise(design, outs, kind):
-    f = getattr(design, "linearise", None)
-    if f is None:                              # until the kernel's public linearise lands
-        f = design._linearise
-    return f(outs, None, kind, df_rule="design", full_cov=True)
+    return design.linearise(outs, None, kind, df_rule="design", full_cov=True)
 
 
 def _nu(design, mask) -> float:
-    if getattr(design, "is_replicate", getattr(design, "_is_replicate", False)):
-        return float(design.df)
-    f = getattr(design, "degf", None)
-    return float(f(mask) if callable(f) else design._degf(mask))
+    """R: degf(design) for replicate designs, PSUs - strata of the subset's rows otherwise."""
+    return float(design.df) if design.is_replicate else float(design.degf(mask))
 
 
 # --------------------------------------------------------------------------- pieces

@@ -233,59 +233,22 @@ class SvyGLMResult:
 
 
 # --------------------------------------------------------------------------- design access
-def _weights(design) -> np.ndarray:
-    w = getattr(design, "weights", None)
-    if w is None or callable(w):
-        w = pd.to_numeric(design.data[design.weight]).to_numpy(dtype=float)
-    return np.asarray(w, dtype=float)
-
-
-def _degf(design, rows) -> int:
-    if getattr(design, "is_replicate", False) or getattr(design, "_is_replicate", False):
-        return int(design.df)
-    f = getattr(design, "degf", None)
-    if callable(f):
-        return int(f(rows))
-    return int(design._degf(rows))        # until the kernel's public degf() lands
-
-
-def _is_replicate(design) -> bool:
-    flag = getattr(design, "is_replicate", None)
-    if flag is None:
-        flag = getattr(design, "_is_replicate", False)
-    return bool(flag)
-
-
 def _taylor_cov(design, infl, rows) -> np.ndarray:
     """Stratified with-replacement covariance of the columns of ``infl`` (rows x p)."""
-    s = getattr(design, "structure", None)
-    if s is not None:
-        T = s.psu_totals(infl, rows)
-        present = s.strata_present(rows) if s.lonely_psu == "average" else None
-        if present is not None:
-            present = np.repeat(np.asarray(present, dtype=bool)[:, None], infl.shape[1], axis=1)
-        return s.variance(T, present=present, full=True)
-    # until the kernel's DesignStructure lands (survey-api.md)
-    from . import _aggregate as agg
-    from ._variance import stratified_variance
-    dom = np.where(rows, 0, -1).astype(np.int64)
-    T = agg.psu_totals(np.where(rows[:, None], infl, 0.0), dom, 1, design._psu, design._n_psu)[0]
+    s = design.structure
+    T = s.psu_totals(infl, rows)
     present = None
-    if design.lonely_psu == "average":
-        st = np.zeros(design._n_strata, dtype=bool)
-        st[design._stratum_of_psu[np.unique(design._psu[rows])]] = True
-        present = np.repeat(st[:, None], infl.shape[1], axis=1)
-    return stratified_variance(T, design._stratum_of_psu, design._n_h, design._f_h,
-                               design.lonely_psu, present, full=True)
+    if s.lonely_psu == "average":
+        present = np.repeat(np.asarray(s.strata_present(rows), dtype=bool)[:, None], infl.shape[1], axis=1)
+    return s.variance(T, present=present, full=True)
 
 
 def _replicate_parts(design):
     """(replicate weights n x R, scale, rscales, mse) of a replicate design."""
-    s = getattr(design, "structure", None)
-    if s is not None and getattr(s, "rep_weights", None) is not None:
-        return (np.asarray(s.rep_weights, dtype=float), float(s.scale),
-                np.asarray(s.rscales, dtype=float), bool(s.mse))
-    return design._W, design._scale, design._rscales, bool(design.mse)   # until the kernel lands
+    s = design.structure
+    R = s.rep_weights.shape[1]
+    rscales = np.ones(R) if s.rscales is None else np.asarray(s.rscales, dtype=float)
+    return np.asarray(s.rep_weights, dtype=float), float(s.scale), rscales, bool(s.mse)
 
 
 # --------------------------------------------------------------------------- fitting
@@ -434,7 +397,7 @@ def svyglm(design, formula: str, family: str = "gaussian", level: float | None =
     y = y[:, 0]
     if family in ("binomial", "quasibinomial") and ((y < 0) | (y > 1)).any():
         raise DesignError(f"family={family!r} needs a response in [0, 1]; {yd.columns[0]!r} is not.")
-    w_all = _weights(design)
+    w_all = np.asarray(design.weights, dtype=float)
     w = w_all[rows]
     wn = w / w_all[np.asarray(design.mask, dtype=bool)].mean()   # R: weights / mean over the design
     names = [_rname(c) for c in Xd.columns]
@@ -447,7 +410,7 @@ def svyglm(design, formula: str, family: str = "gaussian", level: float | None =
     Xe = X[:, est_idx]
     fit = glmfit.irls(Xe, y, wn, family, epsilon, maxit)
     sep = _check_fit(family, Xe, y, wn, fit, [names[j] for j in est_idx], notes)
-    if _is_replicate(design):
+    if design.is_replicate:
         V = _replicate_cov(design, Xe, y, rows, fit.beta, family, epsilon, maxit, notes)
         df_resid = int(design.df) + 1 - len(est_idx)
     else:
@@ -460,7 +423,7 @@ def svyglm(design, formula: str, family: str = "gaussian", level: float | None =
         used = np.zeros(len(w_all), dtype=bool)
         used[rows] = True
         V = _taylor_cov(design, infl, used)
-        df_resid = _degf(design, used & (w_all > 0)) + 1 - len(est_idx)
+        df_resid = design.degf(used & (w_all > 0)) + 1 - len(est_idx)
     for msg in notes:
         warnings.warn(msg, ModelWarning, stacklevel=2)
     coef = _coef_table(names, est_idx, fit.beta, V, df_resid, level, family, aliased, sep)
