@@ -1,9 +1,10 @@
 """Analysis steps of the parameterised substance fact sheet (``reports/factsheet.qmd``).
 
-One substance: key figures (UNODC past-year prevalence in France, Europe and the
-United States; US overdose deaths when CDC VSRR has a matching class), a trend
-chart, a profile chart of past-year users (UCI convenience sample, unweighted)
-and the sources.
+One substance, at most two A4 pages: a key-figure box (France's latest
+published prevalence against its last comparable estimate, the range across
+the compared countries, the United States, seizures in France, the experts'
+perception of the trend), a trend chart, who uses it (the UCI convenience
+sample, unweighted, said so), supply where available, and the sources.
 """
 
 from __future__ import annotations
@@ -12,16 +13,23 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from drugtrends_reports.common import de, num, pct, say
-from drugtrends import style
+from drugtrends import i18n, style
 from drugtrends.errors import DrugtrendsError
+from drugtrends_reports.common import capitalise
+from drugtrends_reports.trends import (
+    COUNTRIES,
+    country_label,
+    key_figure,
+    previous_comparable,
+    select_prevalence,
+    source,
+    sub_fields,
+)
 
-__all__ = ["FACTSHEETS", "UnknownSubstanceError", "check_substance", "Spec", "uci_profile",
-           "substances_with_data", "france_sentence",
-           "uci_profile_figure", "europe_sentence", "vsrr_sentence", "UCI_SOURCE"]
-
-UCI_SOURCE = ("UCI Machine Learning Repository, Drug consumption (quantified), Fehrman et al. 2017 "
-              "(online convenience sample, 2011-2012; unweighted)")
+__all__ = ["FACTSHEETS", "UnknownSubstanceError", "Spec", "check_substance", "substances_with_data",
+           "title", "prevalence_key", "europe_key", "uci_profile", "uci_sex_sentence", "uci_profile_figure",
+           "uci_alt", "trend_countries", "no_prevalence_sentence", "sources_list", "note", "heading", "page", "uci_key", "perception_key",
+           "DATASETS"]
 
 
 class UnknownSubstanceError(DrugtrendsError, ValueError):
@@ -35,50 +43,49 @@ class Spec:
     Attributes
     ----------
     unodc
-        Taxonomy id of the UNODC annex 1.2 sheet.
+        Taxonomy id of the UNODC prevalence rows (as published), or ``None``.
     vsrr
-        Taxonomy id of the matching CDC VSRR class, or ``None``.
-    vsrr_note
-        How the VSRR class relates to the substance (when it is broader/narrower).
+        CDC VSRR class (taxonomy id), or ``None``.
+    nchs
+        NCHS drug type (taxonomy id), or ``None``.
     uci
         Prefix of the UCI usage flags (``coke`` -> ``coke_year``), or ``None``.
-    uci_note
-        How the UCI item relates to the substance.
+    seizure
+        Key of :data:`drugtrends_reports.supply.SEIZURE_DRUGS`, or ``None``.
+    perception
+        Substance id of UNODC 2.1 (expert perception), or ``None``.
+    note
+        Catalogue key (``factsheet.note.<id>``) of how the sources relate to the
+        substance, or ``""``.
     """
 
-    unodc: str
+    unodc: str | None
     vsrr: str | None
-    vsrr_note: str
+    nchs: str | None
     uci: str | None
-    uci_note: str
+    seizure: str | None
+    perception: str | None
+    note: str = ""
 
 
-#: Substances with a fact sheet.
+#: Substances with a fact sheet (each has UNODC estimates for a compared country or a UCI item).
 FACTSHEETS: dict[str, Spec] = {
-    "cocaine": Spec("cocaine", "cocaine", "", "coke", "UCI item: cocaine (powder)."),
-    "cannabis": Spec("cannabis", None, "", "cannabis", ""),
-    "amphetamines": Spec("amphetamines", "psychostimulants",
-                         "CDC class T43.6, psychostimulants with abuse potential, is broader "
-                         "(methamphetamine, amphetamine, MDMA, prescription stimulants).",
-                         "amphet", "UCI item: amphetamines."),
-    "ecstasy": Spec("ecstasy", None, "", "ecstasy", ""),
-    "opioids": Spec("opioids", "opioids", "CDC class: opioids (T40.0-T40.4, T40.6).",
-                    "heroin", "UCI item: heroin (the survey has no item for all opioids)."),
-    "opiates": Spec("opiates", "heroin",
-                    "CDC class T40.1, heroin, is narrower (opiates also include opium and morphine).",
-                    "heroin", "UCI item: heroin."),
-    "prescription_opioids": Spec(
-        "prescription_opioids", "natural_semisynthetic_opioids",
-        "CDC class T40.2, natural and semi-synthetic opioids (oxycodone, hydrocodone, morphine), is the "
-        "usual proxy for prescription opioids; it leaves out synthetic ones such as tramadol.",
-        None, ""),
-    "prescription_stimulants": Spec(
-        "prescription_stimulants", "psychostimulants",
-        "CDC class T43.6, psychostimulants with abuse potential, is broader (it includes methamphetamine).",
-        None, ""),
-    "tranquillizers_sedatives": Spec("tranquillizers_sedatives", None, "", "benzos",
-                                     "UCI item: benzodiazepines."),
-    "nps": Spec("nps", None, "", "legalhigh", "UCI item: legal highs."),
+    "cocaine": Spec("cocaine", "cocaine", None, "coke", "cocaine", "cocaine", "cocaine"),
+    "crack": Spec(None, None, None, "crack", "crack", "crack", "crack"),
+    "cannabis": Spec("cannabis", None, None, "cannabis", "cannabis_resin", "cannabis"),
+    "amphetamines": Spec("amphetamines", "psychostimulants", None, "amphet", "amphetamines", "amphetamines",
+                         "amphetamines"),
+    "ecstasy": Spec("ecstasy", None, None, "ecstasy", "ecstasy", "ecstasy"),
+    "ketamine": Spec("ketamine", None, None, "ketamine", None, "ketamine", "ketamine"),
+    "opioids": Spec("opioids", "synthetic_opioids", "opioids", "heroin", "heroin", "opioids", "opioids"),
+    "opiates": Spec("opiates", "heroin", "heroin", "heroin", "heroin", "heroin", "opiates"),
+    "prescription_opioids": Spec("prescription_opioids", None, "natural_semisynthetic_opioids", None, None, None,
+                                 "prescription_opioids"),
+    "prescription_stimulants": Spec("prescription_stimulants", "psychostimulants", None, None, None, None,
+                                    "prescription_stimulants"),
+    "tranquillizers_sedatives": Spec("tranquillizers_sedatives", None, None, "benzos", None, None,
+                                     "tranquillizers_sedatives"),
+    "nps": Spec("nps", None, None, "legalhigh", None, "nps", "nps"),
 }
 
 
@@ -106,7 +113,7 @@ def check_substance(substance: str) -> Spec:
     >>> check_substance("tea")
     Traceback (most recent call last):
     ...
-    drugtrends_reports.factsheet.UnknownSubstanceError: No fact sheet for substance 'tea'. Valid substances: cocaine, cannabis, amphetamines, ecstasy, opioids, opiates, prescription_opioids, prescription_stimulants, tranquillizers_sedatives, nps (render with -P substance=<one of them>).
+    drugtrends_reports.factsheet.UnknownSubstanceError: No fact sheet for substance 'tea'. Valid substances: cocaine, crack, cannabis, amphetamines, ecstasy, ketamine, opioids, opiates, prescription_opioids, prescription_stimulants, tranquillizers_sedatives, nps (render with -P substance=<one of them>).
     """
     key = str(substance).strip().lower()
     if key not in FACTSHEETS:
@@ -121,7 +128,7 @@ def check_substance(substance: str) -> Spec:
 
 
 def substances_with_data(prev: pd.DataFrame) -> list[str]:
-    """Fact-sheet substances with at least one UNODC estimate for a report country.
+    """Fact-sheet substances with data: UNODC prevalence for a compared country, or a UCI item.
 
     The fact sheet's list (:data:`FACTSHEETS`) must be exactly this list: the
     report declares one variant per entry (``reports/factsheet.qmd`` front
@@ -130,38 +137,23 @@ def substances_with_data(prev: pd.DataFrame) -> list[str]:
     Parameters
     ----------
     prev
-        ``drugtrends.datasets.load("unodc_prevalence")`` (annex table 1.2).
+        ``drugtrends.datasets.load("unodc_prevalence")``.
 
     Returns
     -------
     list of str
-        Taxonomy ids, in the order of :data:`FACTSHEETS` first, then any other
-        taxonomy substance with data in taxonomy order.
-
-    Examples
-    --------
-    >>> d = pd.DataFrame({"country": ["France", "Chad"], "substance": ["cannabis", "cocaine"],
-    ...                   "period": ["past_year"] * 2, "year": [2020, 2020], "age_group": ["15-64"] * 2,
-    ...                   "best": [10.0, 1.0], "low": [None] * 2, "high": [None] * 2,
-    ...                   "male": [None] * 2, "female": [None] * 2, "source": [""] * 2, "method": [""] * 2})
-    >>> substances_with_data(d)
-    ['cannabis']
+        Taxonomy ids, in the order of :data:`FACTSHEETS`.
     """
-    from drugtrends_reports.trends import select_prevalence
-    from drugtrends import taxonomy
-
-    present = set(select_prevalence(prev, substances=tuple(taxonomy.ids()))["substance"])
-    order = list(FACTSHEETS) + [s for s in taxonomy.ids() if s not in FACTSHEETS]
-    return [s for s in order if s in present]
+    sel = select_prevalence(prev, substances=tuple(s.unodc for s in FACTSHEETS.values() if s.unodc))
+    present = set(sel["substance"])
+    return [k for k, s in FACTSHEETS.items() if (s.unodc in present) or s.uci]
 
 
-def france_sentence(kf, substance: str, lang: str = "en") -> str:
-    """Key sentence for France (:func:`drugtrends_reports.trends.key_sentence`), or say that UNODC has no French estimate.
+def title(substance: str, lang: str = "en") -> str:
+    """Fact-sheet title: the substance's name.
 
     Parameters
     ----------
-    kf
-        :func:`drugtrends_reports.trends.key_figure` for France (``None`` when there is none).
     substance
         Taxonomy id.
     lang
@@ -173,26 +165,172 @@ def france_sentence(kf, substance: str, lang: str = "en") -> str:
 
     Examples
     --------
-    >>> france_sentence(None, "nps")
-    'UNODC publishes no past-year prevalence of new psychoactive substances for France.'
+    >>> title("crack", "fr")
+    'Fiche produit : crack'
     """
-    from drugtrends_reports.trends import key_sentence
-
-    if kf is not None:
-        return key_sentence(kf, lang)
-    sub = style.substance_label(substance, lang)
-    sub = sub if sub[:2].isupper() else sub.lower()
-    return say(f"UNODC publishes no past-year prevalence of {sub} for France.",
-               f"L'ONUDC ne publie pas de prévalence de l'usage {de(sub)} dans l'année pour la France.", lang)
+    return i18n.t("factsheet.title", lang, name=sub_fields(substance, lang)["sub"])
 
 
-def europe_sentence(sel: pd.DataFrame, substance: str, lang: str = "en") -> str:
-    """Range of the latest estimates across the report countries (lowest and highest).
+def prevalence_key(sel: pd.DataFrame, substance: str, country: str = "France", lang: str = "en") -> dict | None:
+    """Key figure: a country's latest past-year prevalence against its last comparable estimate.
 
     Parameters
     ----------
     sel
-        Output of :func:`drugtrends_reports.trends.select_prevalence`.
+        :func:`drugtrends_reports.trends.select_prevalence` for the substance.
+    substance
+        Taxonomy id.
+    country
+        Report country id.
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    dict or None
+        Key-figure fields (``label``, ``value``, ``interval``, ``year``,
+        ``population``, ``change``, ``source``); ``None`` without an estimate.
+    """
+    kf = key_figure(sel, country, substance)
+    if kf is None:
+        return None
+    p = previous_comparable(sel, kf)
+    if p is None:
+        change = i18n.t("trends.change_none", lang)
+    else:
+        diff = round(kf.best - float(p["best"]), 1)
+        d = "up" if diff > 0 else ("down" if diff < 0 else "same")
+        change = (i18n.t(f"trends.change_{d}", lang, prev=i18n.fmt_percent(p["best"], 1, lang), year=int(p["year"]))
+                  + i18n.t("trends.sep", lang) + i18n.t("trends.sig_untestable", lang))
+    interval = (i18n.t("trends.key.range", lang, ci=i18n.fmt_ci(kf.low, kf.high, 1, lang))
+                if kf.low is not None and kf.high is not None else "")
+    return {"label": i18n.t("trends.kf.prev", lang, country=country_label(country, lang),
+                            **sub_fields(substance, lang)),
+            "value": i18n.fmt_percent(kf.best, 1, lang), "interval": interval, "year": str(kf.year),
+            "population": i18n.t("trends.population_ages", lang, ages=kf.age_group), "change": change,
+            "source": source("unodc12", lang)}
+
+
+def europe_key(sel: pd.DataFrame, substance: str, lang: str = "en") -> dict | None:
+    """Key figure: lowest and highest latest estimates across the compared European countries.
+
+    Parameters
+    ----------
+    sel
+        :func:`drugtrends_reports.trends.select_prevalence` for the substance.
+    substance
+        Taxonomy id.
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    dict or None
+        ``None`` with fewer than two European countries.
+    """
+    d = sel[(sel["substance"] == substance) & (sel["country"] != "United States")]
+    d = d.sort_values("year").groupby("country").tail(1)
+    if len(d) < 2:
+        return None
+    lo, hi = d.loc[d["best"].idxmin()], d.loc[d["best"].idxmax()]
+    return {"label": i18n.t("factsheet.kf.europe", lang, n=len(d), **sub_fields(substance, lang)),
+            "value": f"{i18n.fmt_percent(lo['best'], 1, lang)} – {i18n.fmt_percent(hi['best'], 1, lang)}",
+            "interval": "", "year": f"{int(d['year'].min())}–{int(d['year'].max())}",
+            "population": i18n.t("factsheet.kf.europe_pop", lang, low=country_label(lo["country"], lang),
+                                 high=country_label(hi["country"], lang)),
+            "change": i18n.t("factsheet.kf.not_comparable", lang), "source": source("unodc12", lang)}
+
+
+def uci_key(uci: pd.DataFrame, spec: Spec, substance: str, lang: str = "en") -> dict | None:
+    """Key figure: share of UCI respondents reporting past-year use, with its 95% CI (unweighted).
+
+    Parameters
+    ----------
+    uci
+        ``drugtrends.datasets.load("uci_drug_consumption")``.
+    spec
+        From :func:`check_substance`.
+    substance
+        Taxonomy id.
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    dict or None
+    """
+    if spec.uci is None:
+        return None
+    from drugtrends.survey import SurveyDesign
+
+    d = pd.DataFrame({"used": uci[f"{spec.uci}_year"].astype(float), "w": 1.0})
+    r = SurveyDesign(d, weight="w").mean("used", ci="logit").iloc[0]
+    return {"label": i18n.t("factsheet.kf.uci", lang, **sub_fields(substance, lang)),
+            "value": i18n.fmt_percent(r["estimate"], 1, lang, scale=100),
+            "interval": i18n.t("common.ci95", lang) + " " + i18n.fmt_ci(r["ci_low"], r["ci_high"], 1, lang, scale=100),
+            "year": "2011-2012", "population": i18n.t("factsheet.kf.uci_pop", lang, n=i18n.fmt_number(len(uci), 0, lang)),
+            "change": i18n.t("factsheet.kf.uci_change", lang), "source": source("uci", lang)}
+
+
+def perception_key(pf: pd.DataFrame, substance: str, lang: str = "en") -> dict | None:
+    """Key figure: French experts' latest perception of the trend, against their previous answer.
+
+    Parameters
+    ----------
+    pf
+        :func:`drugtrends_reports.supply.perception_frame` for France.
+    substance
+        Substance id of UNODC 2.1.
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    dict or None
+    """
+    d = pf[(pf["substance"] == substance) & pf["score"].notna()]
+    d = d.sort_values(["year", "group_level"], ascending=[True, False]).drop_duplicates("year")
+    if d.empty:
+        return None
+    lab = lambda r: i18n.t(f"trends.perception.s{int(r['score']) + 2}", lang)  # noqa: E731
+    last = d.iloc[-1]
+    change = (i18n.t("factsheet.kf.perception_prev", lang, perception=lab(d.iloc[-2]).lower(), year=int(d.iloc[-2]["year"]))
+              if len(d) > 1 else i18n.t("factsheet.kf.perception_none", lang))
+    return {"label": i18n.t("factsheet.kf.perception", lang, **sub_fields(substance, lang)), "value": lab(last),
+            "interval": "", "year": str(int(last["year"])), "population": i18n.t("factsheet.kf.perception_pop", lang),
+            "change": change, "source": source("unodc21", lang)}
+
+
+def trend_countries(sel: pd.DataFrame, substance: str, n: int = 6) -> list[str]:
+    """France, the United States and the European countries with the longest series (at most ``n``).
+
+    Parameters
+    ----------
+    sel
+        Selection for the substance.
+    substance
+        Taxonomy id.
+    n
+        Largest number of panels.
+
+    Returns
+    -------
+    list of str
+        Report country ids in :data:`drugtrends_reports.trends.COUNTRIES` order.
+    """
+    d = sel[sel["substance"] == substance]
+    counts = d.groupby("country").size()
+    must = [c for c in ("France", "United States") if c in counts.index]
+    rest = [c for c in counts.sort_values(ascending=False).index if c not in must][: max(0, n - len(must))]
+    keep = set(must + rest)
+    return [c for c in COUNTRIES if c in keep]
+
+
+def no_prevalence_sentence(substance: str, lang: str = "en") -> str:
+    """Say that UNODC publishes no general-population prevalence for this substance in France.
+
+    Parameters
+    ----------
     substance
         Taxonomy id.
     lang
@@ -204,57 +342,10 @@ def europe_sentence(sel: pd.DataFrame, substance: str, lang: str = "en") -> str:
 
     Examples
     --------
-    >>> d = pd.DataFrame({"country": ["France", "Spain"], "substance": ["cocaine"] * 2,
-    ...                   "year": [2023, 2022], "best": [2.7, 2.4], "age_group": ["18-64", "15-64"]})
-    >>> europe_sentence(d, "cocaine")
-    'Across the 2 countries compared, the latest estimates range from 2.4% (Spain, 2022) to 2.7% (France, 2023).'
+    >>> no_prevalence_sentence("crack")
+    'UNODC publishes no past-year prevalence of crack cocaine use in the French general population.'
     """
-    from drugtrends_reports.trends import country_label
-
-    d = sel[sel["substance"] == substance].sort_values("year").groupby("country").tail(1)
-    if d.empty:
-        return ""
-    lo, hi = d.loc[d["best"].idxmin()], d.loc[d["best"].idxmax()]
-    n = len(d)
-    if lang == "fr":
-        return (f"Dans les {n} pays comparés, les dernières estimations vont de {pct(lo['best'], 1, lang)} "
-                f"({country_label(lo['country'], lang)}, {int(lo['year'])}) à {pct(hi['best'], 1, lang)} "
-                f"({country_label(hi['country'], lang)}, {int(hi['year'])}).")
-    return (f"Across the {n} countries compared, the latest estimates range from {pct(lo['best'])} "
-            f"({country_label(lo['country'])}, {int(lo['year'])}) to {pct(hi['best'])} "
-            f"({country_label(hi['country'])}, {int(hi['year'])}).")
-
-
-def vsrr_sentence(series: pd.DataFrame, spec: Spec, lang: str = "en") -> str:
-    """US overdose deaths of the substance's CDC class: first and last 12-month counts.
-
-    Parameters
-    ----------
-    series
-        Output of :func:`drugtrends_reports.trends.vsrr_us_series` for ``spec.vsrr``.
-    spec
-        From :func:`check_substance`.
-    lang
-        ``"en"`` or ``"fr"``.
-
-    Returns
-    -------
-    str
-    """
-    from drugtrends_reports.trends import _mois, vsrr_latest
-
-    if spec.vsrr is None:
-        return say("CDC VSRR publishes no overdose death class for this substance.",
-                   "Le CDC VSRR ne publie pas de classe de décès par surdose pour ce produit.", lang)
-    la = vsrr_latest(series[series["substance"] == spec.vsrr]).iloc[0]
-    lab = style.substance_label(spec.vsrr, lang)
-    if lang == "fr":
-        return (f"Aux États-Unis, les décès par surdose impliquant la classe « {lab} » sont passés de "
-                f"{num(la['first'], lang=lang)} (12 mois se terminant en {_mois(la['first_date'])}) à "
-                f"{num(la['last'], lang=lang)} (12 mois se terminant en {_mois(la['last_date'])}).")
-    return (f"In the United States, overdose deaths involving {lab.lower() if not lab[:2].isupper() else lab} "
-            f"went from {num(la['first'])} (12 months ending {la['first_date']:%B %Y}) to "
-            f"{num(la['last'])} (12 months ending {la['last_date']:%B %Y}). {spec.vsrr_note}").strip()
+    return i18n.t("trends.prev.no_france", lang, **sub_fields(substance, lang))
 
 
 def uci_profile(uci: pd.DataFrame, spec: Spec, by: str = "Age") -> pd.DataFrame | None:
@@ -293,21 +384,46 @@ def uci_profile(uci: pd.DataFrame, spec: Spec, by: str = "Age") -> pd.DataFrame 
     return res.reset_index(drop=True)
 
 
-def uci_profile_figure(res: pd.DataFrame, spec: Spec, substance: str, by: str = "Age", lang: str = "en"):
+def uci_sex_sentence(uci: pd.DataFrame, spec: Spec, substance: str, lang: str = "en") -> str:
+    """Who the sample's past-year users are: their number, the share of men and the median age band.
+
+    Parameters
+    ----------
+    uci
+        ``drugtrends.datasets.load("uci_drug_consumption")``.
+    spec
+        From :func:`check_substance`.
+    substance
+        Taxonomy id.
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    str
+    """
+    users = uci[uci[f"{spec.uci}_year"].astype(bool)]
+    n = len(users)
+    men = (users["Gender"].astype(str) == "Male").mean() * 100 if n else float("nan")
+    ages = users["Age"].astype(str).value_counts()
+    return i18n.t("factsheet.uci.users", lang, n=i18n.fmt_number(n, 0, lang), total=i18n.fmt_number(len(uci), 0, lang),
+                  share=i18n.fmt_percent(100 * n / len(uci), 1, lang), men=i18n.fmt_percent(men, 0, lang),
+                  age=ages.index[0] if n else "", **sub_fields(substance, lang))
+
+
+def uci_profile_figure(res: pd.DataFrame, substance: str, lang: str = "en", by: str = "Age"):
     """Bar chart (with 95% CI) of past-year use by group in the UCI sample.
 
     Parameters
     ----------
     res
         Output of :func:`uci_profile`.
-    spec
-        From :func:`check_substance`.
     substance
-        Taxonomy id (title).
-    by
-        The group column of ``res``.
+        Taxonomy id (title and colour).
     lang
         ``"en"`` or ``"fr"``.
+    by
+        The group column of ``res``.
 
     Returns
     -------
@@ -315,14 +431,179 @@ def uci_profile_figure(res: pd.DataFrame, spec: Spec, substance: str, by: str = 
     """
     from drugtrends import plots
 
-    sub = style.substance_label(substance, lang)
-    grp = {"Age": style.text("age", lang), "Gender": say("Gender", "Sexe", lang)}.get(by, by)
-    grp_fr = {"Age": "l'âge", "Gender": "le sexe"}.get(by, by)
-    s = sub if sub[:2].isupper() else sub.lower()
-    title = say(f"Past-year {s} use by {grp.lower()} (UCI sample, unweighted)",
-                f"Usage {de(s)} dans l'année selon {grp_fr} (échantillon UCI, non pondéré)", lang)
-    return plots.bar_ci(res, by, "estimate", "ci_low", "ci_high", scale=100, title=title,
-                        xlabel=say("Past-year users (% of respondents)", "Usagers dans l'année (% des répondants)",
-                                   lang),
-                        ylabel=grp, source=UCI_SOURCE + (". " + spec.uci_note if spec.uci_note else ""),
-                        lang=lang, colour=style.colour(substance))
+    fig = plots.bar_ci(res, by, "estimate", "ci_low", "ci_high", scale=100,
+                       title=i18n.t("factsheet.uci.fig_title", lang, **sub_fields(substance, lang)),
+                       xlabel=i18n.t("factsheet.uci.xlabel", lang), ylabel=i18n.t("common.age", lang),
+                       source=source("uci", lang), lang=lang, colour=style.colour(substance))
+    fig.set_size_inches(6.5, 2.6)
+    return fig
+
+
+def uci_alt(res: pd.DataFrame, substance: str, lang: str = "en", by: str = "Age") -> str:
+    """Alt text of :func:`uci_profile_figure` (share per group).
+
+    Parameters
+    ----------
+    res
+        Output of :func:`uci_profile`.
+    substance
+        Taxonomy id.
+    lang
+        ``"en"`` or ``"fr"``.
+    by
+        The group column.
+
+    Returns
+    -------
+    str
+    """
+    items = [f"{r[by]}: {i18n.fmt_percent(r['estimate'], 1, lang, scale=100)}" for _, r in res.iterrows()
+             if not bool(r.get("suppressed", False))]
+    return i18n.t("factsheet.uci.fig_alt", lang, items="; ".join(items), **sub_fields(substance, lang))
+
+
+def sources_list(spec: Spec, lang: str = "en") -> str:
+    """Markdown bullet list of the sources the fact sheet used.
+
+    Parameters
+    ----------
+    spec
+        From :func:`check_substance`.
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    str
+    """
+    keys = (["unodc12"] if spec.unodc else []) + (["unodc71"] if spec.seizure else []) + \
+           (["unodc21"] if spec.perception else []) + (["nchs"] if spec.nchs else []) + \
+           (["vsrr"] if spec.vsrr else []) + (["uci"] if spec.uci else [])
+    lines = [f"- {source(k, lang)}" for k in keys]
+    return "\n".join(lines) + "\n\n" + i18n.t("trends.src.appendix", lang)
+
+
+def note(spec: Spec, lang: str = "en") -> str:
+    """How the sources relate to the substance (empty when nothing to say).
+
+    Parameters
+    ----------
+    spec
+        From :func:`check_substance`.
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    str
+    """
+    key = f"factsheet.note.{spec.note}"
+    return i18n.t(key, lang) if spec.note and i18n.has(key, lang) else ""
+
+
+def heading(substance: str, lang: str = "en") -> str:
+    """Capitalised substance name for the page heading.
+
+    Parameters
+    ----------
+    substance
+        Taxonomy id.
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> heading("ketamine", "fr")
+    'Kétamine'
+    """
+    return capitalise(style.substance_label(substance, lang))
+
+
+DATASETS: tuple[str, ...] = ("unodc_prevalence", "unodc_seizures", "unodc_trend_perception", "nchs_overdose_rates",
+                             "cdc_vsrr", "uci_drug_consumption")
+
+
+def page(substance: str, lang: str = "en", data: dict | None = None) -> list:
+    """The whole fact sheet as display items (see :func:`drugtrends_reports.trends_report.emit`).
+
+    Parameters
+    ----------
+    substance
+        Fact-sheet id (:data:`FACTSHEETS`).
+    lang
+        ``"en"`` or ``"fr"``.
+    data
+        Preloaded datasets by load id (tests); the others are loaded.
+
+    Returns
+    -------
+    list
+        Markdown strings, figures with alt text and tables, in display order.
+    """
+    from drugtrends_reports import common, overdose, supply
+    from drugtrends_reports.keyfigures import box
+    from drugtrends_reports.trends_report import Fig, missing
+
+    spec = check_substance(substance)
+    substance = str(substance).strip().lower()
+    data = dict(data or {})
+    for ds in DATASETS:
+        if ds not in data:
+            data[ds] = common.try_load(ds, lang=lang)[0]
+    prev, seiz, perc, uci = (data["unodc_prevalence"], data["unodc_seizures"], data["unodc_trend_perception"],
+                             data["uci_drug_consumption"])
+    sel = select_prevalence(prev, substances=(spec.unodc,)) if (prev is not None and spec.unodc) else None
+    sf = supply.seizure_frame(seiz, drugs={spec.seizure: supply.SEIZURE_DRUGS[spec.seizure]}) \
+        if (seiz is not None and spec.seizure) else None
+    pf = supply.perception_frame(perc) if (perc is not None and spec.perception) else None
+    rows = []
+    if sel is not None:
+        rows += [prevalence_key(sel, spec.unodc, "France", lang), europe_key(sel, spec.unodc, lang),
+                 prevalence_key(sel, spec.unodc, "United States", lang)]
+    if sf is not None:
+        rows.append(supply.seizure_key(sf, spec.seizure, "France", lang))
+    if pf is not None:
+        rows.append(perception_key(pf, spec.perception, lang))
+    if uci is not None and (sel is None or not (sel["country"] == "France").any()):
+        rows.append(uci_key(uci, spec, substance, lang))
+    nchs = None
+    if spec.nchs and data["nchs_overdose_rates"] is not None:
+        nchs = overdose.nchs_series(data["nchs_overdose_rates"], (spec.nchs,), ("All persons",))
+        rows.append(overdose.nchs_key(nchs, overdose.nchs_joinpoint(nchs), spec.nchs, lang))
+    items: list = ["## " + i18n.t("common.key_figures", lang), box([r for r in rows if r], lang)]
+    if prev is None:
+        items.append(missing("unodc_prevalence", lang))
+    elif spec.unodc is None or not (sel["country"] == "France").any():
+        items.append(no_prevalence_sentence(substance, lang))
+    items.append(note(spec, lang))
+    items.append("## " + i18n.t("factsheet.trend", lang))
+    if sel is not None and len(sel):
+        from drugtrends_reports.trends import break_notes, comparability_breaks, prevalence_alt, prevalence_figure
+
+        keep = sel[sel["country"].isin(trend_countries(sel, spec.unodc))]
+        brks = comparability_breaks(keep, lang)
+        items += [Fig(prevalence_figure(keep, spec.unodc, lang, brks, ncols=3), prevalence_alt(keep, spec.unodc, lang)),
+                  break_notes(brks, spec.unodc, lang)]
+    else:
+        items.append(i18n.t("factsheet.no_trend", lang))
+    if nchs is not None:
+        items.append(overdose.nchs_sentence(nchs, overdose.nchs_joinpoint(nchs), spec.nchs, lang))
+    items.append("## " + i18n.t("factsheet.who", lang))
+    if spec.uci is None:
+        items.append(i18n.t("factsheet.uci.no_item", lang))
+    elif uci is None:
+        items.append(missing("uci_drug_consumption", lang))
+    else:
+        res = uci_profile(uci, spec)
+        items += [i18n.t("factsheet.uci.intro", lang, n=i18n.fmt_number(len(uci), 0, lang)),
+                  uci_sex_sentence(uci, spec, substance, lang),
+                  Fig(uci_profile_figure(res, substance, lang), uci_alt(res, substance, lang))]
+    table = supply.france_seizures_table(sf, lang) if sf is not None else None
+    if table is not None:
+        items += ["## " + i18n.t("factsheet.supply", lang), table]
+    items += ["## " + i18n.t("trends.sources", lang), sources_list(spec, lang)]
+    return items

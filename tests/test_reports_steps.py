@@ -17,7 +17,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from drugtrends_reports import common, factsheet, methods  # noqa: E402
+from drugtrends_reports import common, factsheet, methods, overdose  # noqa: E402
 from drugtrends_reports import trends as T  # noqa: E402
 from drugtrends import style  # noqa: E402
 
@@ -40,7 +40,7 @@ def vsrr_raw(data_dir) -> pd.DataFrame:
 def us(data_dir):
     df, msg = common.try_load("cdc_vsrr")
     assert df is not None, msg
-    return T.vsrr_us_series(df)
+    return overdose.vsrr_us_series(df)
 
 
 @pytest.fixture(autouse=True)
@@ -58,10 +58,10 @@ def test_france_cocaine_key_figure(sel):
     assert T.key_sentence(kf) == ("In France, past-year cocaine use among 18-64 year olds was 2.7% in 2023 "
                                   "(men 3.9%, women 1.6%).")
     fr = T.key_sentence(kf, "fr")
-    assert fr.startswith("En France, l'usage de cocaïne dans l'année parmi les 18-64 ans était de 2,7\u00a0%")
-    # previous estimate on the same age range: 2017 (1.7%), not 2014 (15-64)
-    assert T.change_sentence(sel, kf) == ("The previous estimate on the same age range was 1.7% in 2017 "
-                                          "(+1.0 percentage point).")
+    assert fr.startswith("En France, l'usage de cocaïne dans l'année parmi les 18-64 ans était de 2,7\u202f%")
+    # previous estimate of the same comparability group: 2017 (1.7%), not 2014 (15-64)
+    assert T.change_sentence(sel, kf).startswith("The previous estimate of the same comparability group was 1.7% "
+                                                 "in 2017 (+1.0 percentage point; significance not assessable")
 
 
 def test_france_cocaine_series_and_break(sel):
@@ -71,7 +71,8 @@ def test_france_cocaine_series_and_break(sel):
     assert fr.loc[fr["year"] == 2017, ["low", "high"]].values.tolist() == [[1.6, 1.8]]
     b = T.comparability_breaks(sel)
     frb = b[(b["country"] == "France") & (b["substance"] == "cocaine")]
-    assert frb[["year", "x", "old", "new"]].values.tolist() == [[2017, 2015.5, "15-64", "18-64"]]
+    assert frb[["year", "x", "old", "new", "code"]].values.tolist() == [[2017, 2015.5, "15-64", "18-64", "age_range"]]
+    assert frb["reason"].iloc[0] == "age range changed (15-64 to 18-64)"
 
 
 def test_selection_rules(sel):
@@ -79,11 +80,14 @@ def test_selection_rules(sel):
     assert not sel.duplicated(["country", "substance", "year"]).any()
     # both UNODC spellings of the Netherlands are mapped to one country
     assert (sel["country"] == "Netherlands").any() and "Netherlands (Kingdom of the)" in set(sel["unodc_country"])
-    # France, ecstasy, 2017 is published twice (15-64: 1.0; 18-64: 0.6); the latest age range wins
+    # France, ecstasy, 2017 is published twice (15-64: 1.0; 18-64: 0.6); the latest comparability group wins
     e = sel[(sel["country"] == "France") & (sel["substance"] == "ecstasy") & (sel["year"] == 2017)]
     assert e[["age_group", "best"]].values.tolist() == [["18-64", 0.6]]
     assert set(sel["country"]) == set(T.COUNTRIES)
     assert set(sel["substance"]) == set(T.SUBSTANCES)
+    # only survey prevalence: France's opioid rows are high-risk use estimates and stay out
+    assert set(sel["indicator"]) == {"prevalence"} and set(sel["period"]) == {"past_year"}
+    assert not ((sel["country"] == "France") & (sel["substance"] == "opioids")).any()
 
 
 def test_prevalence_figure_and_table(sel):
@@ -103,7 +107,7 @@ def test_prevalence_figure_and_table(sel):
 
 def test_vsrr_us_series_matches_csv(us, vsrr_raw):
     raw = vsrr_raw[(vsrr_raw["State"] == "US")]
-    for indicator, sub in T.VSRR_CLASSES.items():
+    for indicator, sub in overdose.VSRR_CLASSES.items():
         r = raw[raw["Indicator"] == indicator]
         last = r[(r["Year"] == 2018) & (r["Month"] == "September")]
         assert len(last) == 1
@@ -114,33 +118,16 @@ def test_vsrr_us_series_matches_csv(us, vsrr_raw):
 
 
 def test_vsrr_latest_and_sentence(us):
-    la = T.vsrr_latest(us).set_index("substance")
+    la = overdose.vsrr_latest(us).set_index("substance")
     assert la.loc["all_drugs", "first"] == 48549 and la.loc["all_drugs", "last"] == 69894
     assert la.loc["all_drugs", "change_pct"] == pytest.approx(100 * (69894 / 48549 - 1))
-    s = T.vsrr_sentence(T.vsrr_latest(us))
+    s = overdose.vsrr_sentence(overdose.vsrr_latest(us))
     assert "69,894" in s and "48,549" in s and "September 2018" in s and "January 2015" in s
 
 
-def test_vsrr_joinpoint_apc_is_per_year(us):
-    pytest.importorskip("drugtrends.trends")
-    from drugtrends.trends import joinpoint
-
-    g = us[us["substance"] == "synthetic_opioids"]
-    # with no joinpoint the APC is the OLS log-linear slope in decimal years
-    r = joinpoint(g.rename(columns={"deaths": "rate"})[["x", "rate"]], x="x", y="rate", max_joinpoints=0,
-                  method="bic", joinpoint_ci=False)
-    b = np.polyfit(g["x"], np.log(g["deaths"]), 1)[0]
-    assert r.segments["apc"].iloc[0] == pytest.approx(100 * np.expm1(b), rel=1e-9)
-    res = T.vsrr_joinpoint(us, "synthetic_opioids")
-    assert 0 <= res.n_joinpoints <= 2
-    t = T.joinpoint_table({"synthetic_opioids": res})
-    assert len(t.data) == len(res.segments) + 1  # segments + AAPC row
-    assert t.data.iloc[-1, 1] == "AAPC"
-
-
 def test_decimal_year_label():
-    assert T.decimal_year_label(2015.0) == "2015-01"
-    assert T.decimal_year_label(2018 + 8 / 12) == "2018-09"
+    assert overdose.decimal_year_label(2015.0) == "2015-01"
+    assert overdose.decimal_year_label(2018 + 8 / 12) == "2018-09"
 
 
 # ------------------------------------------------------------------ missing data, factsheet, methods
@@ -153,7 +140,7 @@ def test_missing_dataset_gives_message_not_exception(tmp_path, monkeypatch):
     assert df is None
     assert "teds_a" in msg and "drugtrends fetch teds_a" in msg
     df, msg = common.try_load("no_such_dataset")
-    assert df is None and "not a known dataset id" in msg
+    assert df is None and "no_such_dataset" in msg and "Traceback" not in msg
     assert common.note(msg).data.startswith("::: {.callout-warning}")
 
 
@@ -164,7 +151,7 @@ def test_fetch_command_maps_load_id_to_manifest_id():
 
 def test_factsheet_substances(data_dir):
     assert factsheet.check_substance(" COCAINE ").unodc == "cocaine"
-    with pytest.raises(factsheet.UnknownSubstanceError, match="Valid substances: cocaine, cannabis"):
+    with pytest.raises(factsheet.UnknownSubstanceError, match="Valid substances: cocaine, crack, cannabis"):
         factsheet.check_substance("cocain")
     with pytest.raises(ValueError, match="Did you mean 'cocaine'"):
         factsheet.check_substance("cocain")
