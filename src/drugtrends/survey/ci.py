@@ -227,7 +227,8 @@ def proportion_ci(p, se, df=np.inf, n=None, method: str = "logit", level: float 
             eta = np.log(p / (1 - p))
             se_eta = se / (p * (1 - p))
         if method == "logit" and se_logit is not None:
-            se_eta = np.broadcast_to(np.asarray(se_logit, dtype=float), p.shape)
+            sl = np.asarray(se_logit, dtype=float)
+            se_eta = sl.reshape(p.shape) if sl.size == p.size else np.broadcast_to(sl, p.shape)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             lo = 1 / (1 + np.exp(-(eta - q * se_eta)))
             hi = 1 / (1 + np.exp(-(eta + q * se_eta)))
