@@ -260,3 +260,23 @@ def test_bad_values_raise_input_error_naming_the_rows():
         joinpoint(d, y="rte")
     with pytest.raises(InputError, match="DataFrame"):
         joinpoint(d.to_dict())
+
+
+def test_grid_prefix_path_equals_blockwise_path(monkeypatch):
+    """Small grids accumulate projections by prefix; large ones project block by block: same SSEs and sets."""
+    from drugtrends.trends import jp_grid
+
+    rng = np.random.default_rng(0)
+    x = np.arange(1990, 2016).astype(float)
+    base = np.column_stack([np.ones_like(x), x - x.mean()])
+    y = rng.normal(size=(len(x), 700))
+    res = {}
+    for cached in (True, False):
+        monkeypatch.setattr(jp_grid, "MAX_CACHED", 10**9 if cached else 0)
+        monkeypatch.setattr(jp_grid, "MAX_CHUNK", 6_000_000 if cached else 5_000)  # many small blocks
+        g = jp_grid.Grid(x, np.ones_like(x), base, x, jp_grid.candidates(x, 1), 2, 2)
+        yr = g.reduce(y)
+        res[cached] = [g.min_sse(k, yr) for k in (1, 2, 3)]
+    for (a, ia), (b, ib) in zip(res[True], res[False]):
+        assert np.allclose(a, b, rtol=1e-10, atol=1e-12)
+        assert (ia == ib).mean() > 0.999  # identical up to exact ties

@@ -92,7 +92,9 @@ def test_batch_refuses_duplicated_x_naming_the_group():
 def test_whole_nchs_table_in_well_under_30_seconds(nchs):
     """Every age-adjusted NCHS series with >= 10 years (107 series), NCI defaults (4499 permutations, max 3).
 
-    Measured on the 2-core project machine shared by 8 sessions: 7.4 s (the bar is < 30 s).
+    Measured on the 2-core project machine shared by 8 sessions (load average 7-8): 6.5-10 s
+    (the bar is < 30 s); the same table took 32-90 s before the prefix-shared grid bases and
+    single-threaded BLAS.
     """
     a = _age_adjusted(nchs)
     t0 = time.perf_counter()

@@ -20,7 +20,7 @@ __all__ = ["Grid", "candidates", "location_sets"]
 MAX_CHUNK = 6_000_000    # doubles per block in the batched projections (~48 MB)
 MAX_SETS = 3_000_000     # admissible joinpoint location sets per k (refused above: too slow)
 MAX_CACHED = 4_000_000   # doubles of orthonormal bases kept per k (~32 MB)
-COL_BLOCK = 512          # responses per block (keeps the projections in cache)
+COL_BLOCK = 256          # responses per block (keeps the projections in cache)
 
 
 def candidates(x: np.ndarray, n_grid_between: int) -> np.ndarray:
@@ -91,7 +91,7 @@ class Grid:
         q0, _ = np.linalg.qr(base * sw[:, None])
         self.q0 = q0
         self._sets: dict[int, np.ndarray] = {}
-        self._bases: dict[int, np.ndarray] = {}
+        self._levels: dict[int, tuple[list, np.ndarray]] = {}
 
     def reduce(self, yw: np.ndarray) -> np.ndarray:
         """Project the base columns out of weighted responses ``yw`` (n,) or (n, P)."""
@@ -113,49 +113,77 @@ class Grid:
         q, _ = np.linalg.qr(h)  # (S, n, k)
         return q
 
-    def _blocks(self, k: int, chunk: int):
+    def _prefix_levels(self, k: int) -> tuple[list, np.ndarray] | None:
+        """Orthonormal vectors shared by location sets with a common prefix (small grids only).
+
+        The first j columns of the basis of ``(tau_1, ..., tau_k)`` span the
+        first j hinges, so they depend only on the prefix ``(tau_1..tau_j)``:
+        ``||Q'y||^2`` is accumulated level by level, each prefix projected once
+        (about half the products of projecting every set on its k vectors).
+        Returns ``(levels, order)``: per level the vectors ``V_j`` (U_j, n) and
+        the parent index of each prefix; ``order`` maps sets to last-level rows.
+        """
+        if k in self._levels:
+            return self._levels[k]
         combos = self.sets(k)
+        if len(combos) * len(self.x) * k > MAX_CACHED:
+            return None
+        q = self._basis(k, combos)
+        levels, prev = [], None
+        for j in range(1, k + 1):
+            _, first, inv = np.unique(combos[:, :j], axis=0, return_index=True, return_inverse=True)
+            levels.append((np.ascontiguousarray(q[first, :, j - 1]), None if prev is None else prev[first]))
+            prev = inv.ravel()
+        self._levels[k] = (levels, prev)
+        return self._levels[k]
+
+    def _blocks(self, k: int, yred: np.ndarray):
+        """Yield ``(s0, cols, ss)``: ``||Q_s' y||^2`` for a block of location sets and a block of columns."""
+        p = yred.shape[1]
+        lv = self._prefix_levels(k)
+        if lv is not None:  # small grid: prefix vectors kept, columns taken in cache-sized blocks
+            levels, order = lv
+            for p0 in range(0, p, COL_BLOCK):
+                ss = None
+                for v, parent in levels:
+                    pr = v @ yred[:, p0:p0 + COL_BLOCK]
+                    np.square(pr, out=pr)
+                    ss = pr if parent is None else ss[parent] + pr
+                yield 0, slice(p0, p0 + COL_BLOCK), ss[order]
+            return
         n = len(self.x)
-        if k in self._bases:
-            yield 0, self._bases[k]
-            return
-        if len(combos) * n * k <= MAX_CACHED:
-            self._bases[k] = self._basis(k, combos)
-            yield 0, self._bases[k]
-            return
-        for s0 in range(0, len(combos), chunk):
-            yield s0, self._basis(k, combos[s0:s0 + chunk])
+        combos = self.sets(k)
+        chunk = max(1, min(MAX_CHUNK // max(1, k * COL_BLOCK), MAX_CHUNK // max(1, k * n)))
+        for s0 in range(0, len(combos), chunk):  # large grid: each block of bases built once
+            qb = self._basis(k, combos[s0:s0 + chunk])
+            m = qb.shape[0]
+            flat = qb.transpose(0, 2, 1).reshape(m * k, n)
+            for p0 in range(0, p, COL_BLOCK):
+                proj = flat @ yred[:, p0:p0 + COL_BLOCK]
+                np.square(proj, out=proj)
+                yield s0, slice(p0, p0 + COL_BLOCK), proj.reshape(m, k, -1).sum(axis=1)
 
     def min_sse(self, k: int, yred: np.ndarray, need_arg: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Minimum SSE over location sets for each column of ``yred`` (n, P), and its set index.
 
-        Bases are built (and cached when small) block by block, and the
-        responses are taken in blocks of columns that fit in cache, so memory
-        stays bounded whatever the number of location sets or permutations.
+        Bases are built block by block (and kept, by prefix, when the grid is
+        small), and responses are taken in blocks of columns that fit in cache,
+        so memory stays bounded whatever the number of sets or permutations.
+        Ties go to the first location set, as in a plain ``argmin``.
         """
         tot = np.einsum("np,np->p", yred, yred)
         if k == 0:
             return tot, np.zeros(yred.shape[1], dtype=np.int64)
-        n, p = yred.shape
-        chunk = max(1, min(MAX_CHUNK // max(1, k * p), MAX_CHUNK // max(1, k * n)))
+        p = yred.shape[1]
         best = np.zeros(p)  # largest projected sum of squares: SSE = tot - best
         arg = np.zeros(p, dtype=np.int64)
-        for s0, qb in self._blocks(k, chunk):
-            for c0 in range(0, qb.shape[0], chunk):
-                qc = qb[c0:c0 + chunk]
-                m = qc.shape[0]
-                flat = qc.transpose(0, 2, 1).reshape(m * k, n)
-                for p0 in range(0, p, COL_BLOCK):
-                    cols = slice(p0, p0 + COL_BLOCK)
-                    proj = flat @ yred[:, cols]  # (m*k, b)
-                    np.square(proj, out=proj)
-                    ss = proj.reshape(m, k, -1).sum(axis=1) if k > 1 else proj
-                    if need_arg:
-                        j = np.argmax(ss, axis=0)
-                        v = ss[j, np.arange(ss.shape[1])]
-                        better = v > best[cols]
-                        best[cols] = np.where(better, v, best[cols])
-                        arg[cols] = np.where(better, j + s0 + c0, arg[cols])
-                    else:
-                        best[cols] = np.maximum(best[cols], ss.max(axis=0))
+        for s0, cols, ss in self._blocks(k, yred):
+            if need_arg:
+                j = np.argmax(ss, axis=0)
+                v = ss[j, np.arange(ss.shape[1])]
+                better = v > best[cols]
+                best[cols] = np.where(better, v, best[cols])
+                arg[cols] = np.where(better, j + s0, arg[cols])
+            else:
+                best[cols] = np.maximum(best[cols], ss.max(axis=0))
         return np.maximum(tot - best, 0.0), arg
