@@ -369,3 +369,23 @@ def test_ciprop_logit_brr_file(gref):
         _awaiting("se_logit (replicate logit variance) not passed to proportion_ci yet")
     close(r.ci_low[0], ref_value(gref, "brrfile_ciprop_logit", "ci_low", "tall"), SE)
     close(r.ci_high[0], ref_value(gref, "brrfile_ciprop_logit", "ci_high", "tall"), SE)
+
+
+# --------------------------------------------------------------------------- ratio deff
+def test_ratio_deff_matches_r(des, nh, gref):
+    from drugtrends.survey.deff import ratio_deff
+    cc = des.subset((nh.hd.notna() & nh.mj.notna()).to_numpy())
+    r = ratio_deff(cc, "hd", "mj")
+    close(r.estimate[0], ref_value(gref, "ratio_deff", "estimate", "hd/mj"), EST)
+    close(r.se[0], ref_value(gref, "ratio_deff", "se", "hd/mj"), SE)
+    close(r.deff[0], ref_value(gref, "ratio_deff", "deff", "hd/mj"), SE)
+    close(ratio_deff(cc, "hd", "mj", replace=True).deff[0],
+          ref_value(gref, "ratio_deff", "deff_replace", "hd/mj"), SE)
+    b = ratio_deff(cc, "hd", "mj", by="Gender")
+    for _, row in b.iterrows():
+        dom = f"Gender={row.Gender}"
+        close(row.estimate, ref_value(gref, "ratio_deff_by_gender", "estimate", "hd/mj", dom), EST)
+        close(row.deff, ref_value(gref, "ratio_deff_by_gender", "deff", "hd/mj", dom), SE)
+    plain = cc.ratio("hd", "mj")
+    if np.isfinite(plain.deff[0]):       # once SurveyDesign.ratio fills deff itself
+        close(plain.deff[0], ref_value(gref, "ratio_deff", "deff", "hd/mj"), SE)
