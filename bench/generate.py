@@ -143,3 +143,28 @@ def teds_like_parquet(directory, n: int = 40_000_000, first_year: int = 2010, n_
             print(f"  wrote {done:,} / {n:,} admissions", flush=True)
     stamp.write_text(sig + "\n")
     return d
+
+
+def replicate_factors(df: pd.DataFrame, n_rep: int = 80) -> pd.DataFrame:
+    """Half-sample (BRR-style) replicate factors per PSU, one column per replicate.
+
+    For the stratum of rank ``h`` (0-based, in sorted order) and replicate ``r``,
+    PSU 1 gets factor 2 and PSU 2 factor 0 when ``h & (r + 1)`` has an even
+    number of set bits (Walsh-Hadamard sign), the opposite otherwise; the
+    replicate weight is ``weight * factor``. The same table is read by R and by
+    drugtrends so both compute on identical replicate weights.
+
+    Examples
+    --------
+    >>> f = replicate_factors(nsduh_like(n_years=1, n_per_year=500, n_strata=3), n_rep=4)
+    >>> f.shape, sorted(set(f["r1"]))
+    ((6, 6), [0, 2])
+    """
+    keys = df[["stratum", "psu"]].drop_duplicates().sort_values(["stratum", "psu"]).reset_index(drop=True)
+    h = pd.factorize(keys["stratum"], sort=True)[0].astype(np.int64)
+    out = {"stratum": keys["stratum"].to_numpy(), "psu": keys["psu"].to_numpy()}
+    for r in range(n_rep):
+        parity = np.array([bin(int(x) & (r + 1)).count("1") % 2 for x in h])
+        first = keys["psu"].to_numpy() == keys.groupby("stratum")["psu"].transform("min").to_numpy()
+        out[f"r{r + 1}"] = np.where(first == (parity == 0), 2, 0).astype(np.int8)
+    return pd.DataFrame(out)

@@ -190,8 +190,68 @@ def teds_profile(data, out, memory_limit="1GB", threads=2):
             "duckdb": duckdb.__version__}
 
 
+def _tidy_mean(r, s, label):
+    """One estimator result -> by_set, design, key, variable, estimate, se."""
+    import pandas as pd
+    return pd.DataFrame({"by_set": "+".join(s), "design": label, "key": _key(r, s).to_numpy(),
+                         "variable": r["variable"].to_numpy(), "estimate": r["estimate"].to_numpy(),
+                         "se": r["se"].to_numpy()})
+
+
+def drugtrends_mean(data, sets, outcomes, out, repeats=3):
+    """The everyday call ``des.mean(outcomes, by=set)``, one call per set (design built once,
+    not timed, as in R); median of ``repeats`` runs per set."""
+    import pandas as pd
+
+    from drugtrends.survey import SurveyDesign
+    df = pd.read_parquet(data)
+    des = SurveyDesign(df, weight="weight", strata="stratum", psu="psu")
+    res, parts = {}, []
+    for s in sets:
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            r = des.mean(outcomes, by=list(s))
+            times.append(time.perf_counter() - t0)
+        res["+".join(s)] = {"seconds": statistics.median(times), "seconds_all": times, "rows": len(r)}
+        parts.append(_tidy_mean(r, s, "taylor"))
+    pd.concat(parts, ignore_index=True).to_parquet(out)
+    return {"by_set": res}
+
+
+def drugtrends_replicate_mean(data, factors, sets, outcomes, out, repeats=3):
+    """``des.mean(outcomes, by=set)`` on a BRR replicate design (weights x factors table)."""
+    import numpy as np
+    import pandas as pd
+
+    from drugtrends.survey import SurveyDesign
+    df = pd.read_parquet(data)
+    fac = pd.read_csv(factors)
+    reps = [c for c in fac.columns if c.startswith("r")]
+    idx = pd.MultiIndex.from_frame(fac[["stratum", "psu"]]).get_indexer(
+        pd.MultiIndex.from_frame(df[["stratum", "psu"]]))
+    W = fac[reps].to_numpy(dtype=float)[idx] * df["weight"].to_numpy()[:, None]
+    df = pd.concat([df, pd.DataFrame(W, columns=[f"rw{i}" for i in range(W.shape[1])])], axis=1)
+    t0 = time.perf_counter()
+    des = SurveyDesign.replicate(df, "weight", [f"rw{i}" for i in range(W.shape[1])], method="BRR")
+    t_design = time.perf_counter() - t0
+    res, parts = {}, []
+    for s in sets:
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            r = des.mean(outcomes, by=list(s))
+            times.append(time.perf_counter() - t0)
+        res["+".join(s)] = {"seconds": statistics.median(times), "seconds_all": times, "rows": len(r)}
+        parts.append(_tidy_mean(r, s, "replicate"))
+    pd.concat(parts, ignore_index=True).to_parquet(out)
+    return {"by_set": res, "design_seconds": t_design, "replicates": int(W.shape[1]),
+            "finite": bool(np.isfinite(pd.concat(parts).se).all())}
+
+
 TASKS = {f.__name__: f for f in (drugtrends_grid, duckdb_parquet_grid, spark_grid, svy_grid,
-                                  samplics_subset, teds_profile)}
+                                  samplics_subset, teds_profile, drugtrends_mean,
+                                  drugtrends_replicate_mean)}
 
 if __name__ == "__main__":
     task, args = sys.argv[1], json.loads(sys.argv[2])

@@ -33,7 +33,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["psu_totals", "domain_codes", "domain_sums", "domain_slots", "grouped_psu_totals"]
+__all__ = ["psu_totals", "domain_codes", "domain_sums", "domain_slots", "grouped_psu_totals",
+           "one_blas_thread"]
 
 
 def psu_totals(X, domain: np.ndarray, n_domains: int,
@@ -273,13 +274,13 @@ def grouped_psu_totals(columns, w: np.ndarray, psu: np.ndarray, n_psu: int,
     L = off
     ws = w[order]
     step = max(1, max_block // max(L, 1))
-    with _one_blas_thread():
+    with one_blas_thread():
         R, Ru, k, ku = _block_products(columns, unweighted, ws, order, bounds, in_order, slots, offsets,
                                        L, n_psu, step)
     return _scatter(R, Ru, k, ku, domain_sets, backs, offsets, n_psu, dense)
 
 
-def _one_blas_thread():
+def one_blas_thread():
     """Small matrix products run best on one BLAS thread (no spin-waiting on a busy machine)."""
     try:
         from threadpoolctl import threadpool_limits

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import DesignError
+from ..errors import DesignError, InputError
+from ..validate import check_level
 from .ci import t_quantile
 
 __all__ = ["contrast", "difference", "independent_difference"]
@@ -65,7 +66,7 @@ def contrast(design, variable: str, by, coef, *, level: float | None = None, ci_
     >>> round(float(r.estimate[0]), 4)
     0.6667
     """
-    level = design.level if level is None else level
+    level = check_level(design.level if level is None else level)
     tab, cov = design.mean(variable, by, return_cov=True, reliability=None)
     by_cols = [by] if isinstance(by, str) else list(by)
     if isinstance(coef, dict):
@@ -112,7 +113,9 @@ def difference(design, variable: str, between: str, by=None, *, levels=None,
     DataFrame: ``by`` columns, ``variable``, ``from``, ``to``, ``estimate_from``,
     ``estimate_to``, ``estimate`` (difference), ``se``, ``t``, ``df``, ``p``,
     ``ci_low``, ``ci_high``, ``relative_change``, ``relative_se``,
-    ``relative_ci_low``, ``relative_ci_high``.
+    ``relative_ci_low``, ``relative_ci_high``, ``suppressed`` (either estimate
+    is suppressed, see :mod:`drugtrends.survey.results`), ``flags`` (the
+    reasons, prefixed ``from (level):`` / ``to (level):``).
 
     Examples
     --------
@@ -124,12 +127,12 @@ def difference(design, variable: str, between: str, by=None, *, levels=None,
     >>> float(r.estimate[0]), float(r.relative_change[0])
     (0.5, 2.0)
     """
-    level = design.level if level is None else level
+    level = check_level(design.level if level is None else level)
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     tab, cov = design.mean(variable, by_cols + [between], return_cov=True, reliability=None)
     C = cov.to_numpy()
     present = tab[between].drop_duplicates().tolist()
-    a_lev, b_lev = (present[0], present[-1]) if levels is None else levels
+    a_lev, b_lev = _two_levels(between, present, levels)
     df = float(design.df if ci_df is None else ci_df)
     rows = []
     if by_cols:
@@ -145,7 +148,9 @@ def difference(design, variable: str, between: str, by=None, *, levels=None,
         rec = dict(zip(by_cols, key))
         rec.update(variable=variable, **{"from": a_lev, "to": b_lev})
         if len(ia) != 1 or len(ib) != 1:
-            rec.update(estimate=np.nan, se=np.nan)
+            miss = a_lev if len(ia) != 1 else b_lev
+            rec.update(estimate=np.nan, se=np.nan, suppressed=True,
+                       flags=f"no estimate for {between}={miss!r} in this group")
             rows.append(rec)
             continue
         i, j = tab.index.get_loc(ia[0]), tab.index.get_loc(ib[0])
@@ -154,14 +159,43 @@ def difference(design, variable: str, between: str, by=None, *, levels=None,
         est = eb - ea
         se = np.sqrt(va + vb - 2 * cab)
         t, p, lo, hi = _ttest(est, se, df, level)
-        r = eb / ea
-        rse = abs(r) * np.sqrt(va / ea**2 + vb / eb**2 - 2 * cab / (ea * eb))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = eb / ea
+            rse = abs(r) * np.sqrt(va / ea**2 + vb / eb**2 - 2 * cab / (ea * eb))
         q = float(t_quantile(level, df))
         rec.update(estimate_from=ea, estimate_to=eb, estimate=est, se=se, t=float(t), df=df,
                    p=float(p), ci_low=float(lo), ci_high=float(hi), relative_change=r - 1,
-                   relative_se=rse, relative_ci_low=r - 1 - q * rse, relative_ci_high=r - 1 + q * rse)
+                   relative_se=rse, relative_ci_low=r - 1 - q * rse, relative_ci_high=r - 1 + q * rse,
+                   **_pair_flags(tab, i, j, a_lev, b_lev, ea))
         rows.append(rec)
     return pd.DataFrame(rows)
+
+
+def _pair_flags(tab, i, j, a_lev, b_lev, ea) -> dict:
+    """A difference is unreliable when either estimate is; the reasons say which side."""
+    flags = [f"{side} ({lev}): {f}" for side, k, lev in (("from", i, a_lev), ("to", j, b_lev))
+             for f in str(tab["flags"].iloc[k]).split(";") if f]
+    sup = bool(tab.suppressed.iloc[i] or tab.suppressed.iloc[j])
+    if ea == 0:
+        flags.append("relative change undefined (from = 0)")
+    return {"suppressed": sup, "flags": ";".join(flags)}
+
+
+def _two_levels(between, present, levels):
+    """The two levels compared: given ones must be present; by default first and last."""
+    if levels is None:
+        if len(present) < 2:
+            raise InputError(f"difference(between={between!r}) needs two levels of {between!r} in the "
+                             f"(subset) design; it has {present}. Choose another column or widen the subset.")
+        return present[0], present[-1]
+    levels = list(levels) if not isinstance(levels, str) else [levels]
+    if len(levels) != 2 or levels[0] == levels[1]:
+        raise InputError(f"levels={levels!r}: give two different levels of {between!r} (from, to).")
+    absent = [lv for lv in levels if lv not in present]
+    if absent:
+        raise InputError(f"level(s) {absent} of {between!r} are not in the (subset) design with a value "
+                         f"of the outcome; levels present: {present}.")
+    return levels[0], levels[1]
 
 
 def independent_difference(a: pd.DataFrame, b: pd.DataFrame, on=None, *, level: float = 0.95,

@@ -435,7 +435,7 @@ class SurveyDesign(DesignBase):
         >>> [o.level for o in des.outcome_list("r")]
         ['a', 'b']
         """
-        if categorical or self.is_replicate:
+        if categorical:
             return outcome_columns(self.data, variables, self._mask, categorical)
         return fast_outcomes(self.data, variables, self._mask)
 
@@ -541,7 +541,8 @@ class SurveyDesign(DesignBase):
         return survey_quantile(self, variable, q, by, level=level, df=df)
 
     # ------------------------------------------------------------------ other analyses
-    def glm(self, formula: str, family: str = "gaussian"):
+    def glm(self, formula: str, family: str = "gaussian", *, level: float | None = None,
+            maxit: int = 25, epsilon: float = 1e-8):
         """Design-based generalised linear model (R ``svyglm``); see :mod:`drugtrends.survey.glm`.
 
         Parameters
@@ -550,6 +551,10 @@ class SurveyDesign(DesignBase):
             Patsy formula, e.g. ``"y ~ x + g"``.
         family : str, default "gaussian"
             One of :data:`drugtrends.survey.glm.FAMILIES`.
+        level : float, optional
+            Confidence level of the coefficient intervals (design default).
+        maxit, epsilon :
+            IRLS iteration limit and convergence tolerance (R ``glm.control``).
 
         Returns
         -------
@@ -565,7 +570,7 @@ class SurveyDesign(DesignBase):
         ['(Intercept)', 'x']
         """
         from .glm import svyglm
-        return svyglm(self, formula, family)
+        return svyglm(self, formula, family, level=level, epsilon=epsilon, maxiter=maxit)
 
     def chisq(self, row: str, col: str, statistic: str = "F"):
         """Rao-Scott test of independence of a two-way table (R ``svychisq``).
@@ -576,12 +581,13 @@ class SurveyDesign(DesignBase):
         ----------
         row, col : str
             The two categorical columns.
-        statistic : {"F", "Chisq"}, default "F"
+        statistic : {"F", "Chisq", "adjWald", "Wald"}, default "F"
+            Validated by :func:`drugtrends.survey.chisq.svychisq`.
 
         Returns
         -------
-        dict
-            As :func:`drugtrends.survey.chisq.svychisq`.
+        drugtrends.survey.chisq.ChisqResult
+            Frozen result (``r["value"]`` style access works).
 
         Examples
         --------
@@ -768,7 +774,7 @@ def _replicate_scale(method, R, rho, scale, rscales) -> float:
         sc = 1.0
     else:
         sc = 1.0 / (R - 1)
-    if scale is not None and method not in ("BRR", "Fay"):
+    if scale is not None:   # R svrepdesign: a given scale overrides the method's
         sc = scale
     return float(sc)
 
@@ -782,6 +788,16 @@ def _replicate_columns(data, rep_weights) -> list:
     cols = list(rep_weights)
     require_columns(data, cols, "replicate weight column")
     return cols
+
+
+def _rank(W: np.ndarray) -> int:
+    """``numpy.linalg.matrix_rank(W)`` (same tolerance) from the R factor of a QR
+    decomposition: the singular values are those of ``W``, without an ``n x R`` U matrix."""
+    if W.shape[0] <= W.shape[1]:
+        return int(np.linalg.matrix_rank(W))
+    r = np.linalg.qr(W, mode="r")
+    sv = np.linalg.svd(r, compute_uv=False)
+    return int((sv > sv.max(initial=0.0) * max(W.shape) * np.finfo(float).eps).sum())
 
 
 class ReplicateDesign(SurveyDesign):
@@ -841,7 +857,10 @@ class ReplicateDesign(SurveyDesign):
         self.rep_weights, self.method, self.mse = cols, method, mse
         self.lonely_psu, self.reliability, self.level = "none", reliability, level
         w = check_weights(data, weight)
-        W = data[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        frame = data[cols]
+        if not all(pd.api.types.is_numeric_dtype(t) for t in frame.dtypes):
+            frame = frame.apply(pd.to_numeric, errors="coerce")
+        W = frame.to_numpy(dtype=float, na_value=np.nan)
         if np.isnan(W).any():
             r, c = np.argwhere(np.isnan(W))[0]
             raise DesignError(f"replicate weight {cols[c]!r} is missing at row {data.index[r]!r}.")
@@ -849,7 +868,7 @@ class ReplicateDesign(SurveyDesign):
         sc = _replicate_scale(method, R, rho, scale, rscales)
         rs = np.ones(R) if rscales is None else np.broadcast_to(np.asarray(rscales, dtype=float), (R,)).copy()
         self._structure = DesignStructure(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), "none",
-                                          float(np.linalg.matrix_rank(W) - 1), weights=w, rep_weights=W,
+                                          float(_rank(W) - 1), weights=w, rep_weights=W,
                                           scale=sc, rscales=rs, mse=mse)
         self._mask = np.ones(len(data), dtype=bool)
 

@@ -77,10 +77,9 @@ def _levels(col, mask, v, data):
     kinds = {type(x).__name__ for x in vals if not isinstance(x, (bool, np.bool_))}
     texty = {k for k in kinds if k in ("str", "bytes")}
     if texty and len(kinds) > len(texty):
-        is_text = np.array([isinstance(x, (str, bytes)) for x in col.to_numpy()])
-        num = (~is_text) & col.notna().to_numpy() & mask
-        pos, lab = _first_row(data, num if texty else is_text)
-        raise InputError(f"outcome {v!r} mixes text and numbers (e.g. {col.iloc[pos]!r} at row {lab!r}): "
+        is_text = np.array([isinstance(x, (str, bytes)) for x in col.to_numpy()]) & mask
+        pos, lab = _first_row(data, is_text)
+        raise InputError(f"outcome {v!r} mixes text and numbers (text {col.iloc[pos]!r} at row {lab!r}): "
                          "recode it to numbers (pd.to_numeric(..., errors='coerce')) or to text "
                          "categories before estimating.")
     try:
@@ -469,28 +468,49 @@ def replicate_totals(structure, data: pd.DataFrame, mask: np.ndarray, outcomes: 
     """
     w, W = structure.weights, structure.rep_weights
     dom, keys = domain_keys(data, as_list(by), mask)
-    D, m = len(keys), len(outcomes)
+    D, m, R = len(keys), len(outcomes), W.shape[1]
     cols = _Columns(outcomes, den, mask)
-    X = np.empty((len(w), 2 * m + (m if moments else 0)))
-    cnt = np.empty((len(w), 2 * m))
-    indom = dom >= 0
-    for j in range(m):
-        a, ok = cols.ab(j)
-        ok = indom if ok is None else (ok & indom)
-        X[:, j] = np.where(ok, a, 0.0)
-        X[:, m + j] = cols.b(j, ok) if cols.den is not None else ok
-        if moments:
-            X[:, 2 * m + j] = X[:, j] ** 2
-        cnt[:, j], cnt[:, m + j] = ok, ok & (w > 0)
-    S = agg.domain_sums(X * w[:, None], dom, D)
-    C = agg.domain_sums(cnt, dom, D)
-    idx = np.flatnonzero(indom)
+    idx = np.flatnonzero(dom >= 0)
     idx = idx[np.argsort(dom[idx], kind="stable")]
     bounds = np.searchsorted(dom[idx], np.arange(D + 1))
-    R = W.shape[1]
-    Sr = np.zeros((R, D, 2 * m))
-    for d in range(D):
+    A, B, N, P = (np.zeros((D, m)) for _ in range(4))
+    Q = np.zeros((D, m)) if moments else None
+    Ar, Br = np.zeros((R, D, m)), np.zeros((R, D, m))
+    with agg.one_blas_thread():
+        _replicate_domains(cols, w, W, idx, bounds, m, (A, B, N, P, Q, Ar, Br))
+    return ReplicateTotals(keys, A, B, Ar, Br, N, P, Q)
+
+
+def _replicate_domains(cols, w, W, idx, bounds, m, out):
+    A, B, N, P, Q, Ar, Br = out
+    for d in range(len(bounds) - 1):   # one domain's rows at a time: memory O(domain rows x outcomes)
         rows = idx[bounds[d]:bounds[d + 1]]
-        Sr[:, d, :] = W[rows].T @ X[rows, :2 * m]
-    return ReplicateTotals(keys, S[:, :m], S[:, m:2 * m], Sr[:, :, :m], Sr[:, :, m:],
-                           C[:, :m], C[:, m:], S[:, 2 * m:] if moments else None)
+        X, ok_all = _domain_block(cols, rows, m)
+        wd, Wd = w[rows], W[rows]
+        S = wd @ X
+        A[d], B[d] = S[:m], S[m:]
+        Sr = Wd.T @ X
+        Ar[:, d], Br[:, d] = Sr[:, :m], Sr[:, m:]
+        N[d] = ok_all.sum(axis=0)
+        P[d] = (ok_all & (wd > 0)[:, None]).sum(axis=0)
+        if Q is not None:
+            Q[d] = wd @ (X[:, :m] ** 2)
+
+
+def _domain_block(cols: _Columns, rows, m):
+    """``([a_1..a_m, b_1..b_m], observed)`` for the rows of one domain."""
+    X = np.empty((len(rows), 2 * m))
+    ok_all = np.ones((len(rows), m), dtype=bool)
+    for j in range(m):
+        o = cols.outcomes[j]
+        a = (o.values if isinstance(o, IntOutcome) else o.y)[rows].astype(float)
+        ok = ~np.isnan(a)
+        if cols.den is not None:
+            dv = cols.den[j].y[rows]
+            ok &= ~np.isnan(dv)
+            X[:, m + j] = np.where(ok, dv, 0.0)
+        else:
+            X[:, m + j] = ok
+        X[:, j] = np.where(ok, a, 0.0)
+        ok_all[:, j] = ok
+    return X, ok_all

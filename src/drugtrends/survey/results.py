@@ -84,28 +84,27 @@ def edge_flags(est, se, n, df, sw, kind, is_prop, rule):
     n, df = np.asarray(n, dtype=float), np.asarray(df, dtype=float)
     sw = np.broadcast_to(np.asarray(sw, dtype=float), est.shape) if sw is not None else np.ones(est.shape)
     is_prop = np.broadcast_to(np.asarray(is_prop, dtype=bool), est.shape)
-    flags = [[] for _ in range(est.size)]
-    sup = np.zeros(est.size, dtype=bool)
     live = n > 0
     bad = live & ~np.isfinite(est)
     with np.errstate(invalid="ignore"):
-        tiny = live & ~bad & (se <= 1e-12 * np.maximum(np.abs(est), 1.0))
-    ruled = rule is not None and kind == "mean"
-    for i in np.flatnonzero(live):
-        f = flags[i]
-        if n[i] == 1:
-            f.append("one row in domain")
-        if bad[i]:
-            f.append("zero denominator" if kind == "ratio" and sw[i] == 0 else
-                     "zero weight total" if sw[i] == 0 else "non-finite estimate")
-        elif tiny[i] and n[i] > 1:
-            if not (ruled and is_prop[i] and est[i] in (0.0, 1.0)):
-                f.append("zero variance")
-        elif np.isnan(se[i]) and n[i] > 1:
-            f.append("undefined variance")
-        if df[i] < 1 and not bad[i]:
-            f.append("df < 1: no interval")
-        sup[i] = any(x != "df < 1: no interval" for x in f)
+        tiny = live & ~bad & (se <= 1e-12 * np.maximum(np.abs(est), 1.0)) & (n > 1)
+    if rule is not None and kind == "mean":   # proportions at 0 or 1: the rule decides
+        tiny &= ~(is_prop & ((est == 0.0) | (est == 1.0)))
+    reasons = {
+        "one row in domain": live & (n == 1),
+        "zero denominator": bad & (sw == 0) & (kind == "ratio"),
+        "zero weight total": bad & (sw == 0) & (kind != "ratio"),
+        "non-finite estimate": bad & (sw != 0),
+        "zero variance": tiny,
+        "undefined variance": live & ~bad & ~tiny & np.isnan(se) & (n > 1),
+    }
+    sup = np.zeros(est.size, dtype=bool)
+    for v in reasons.values():
+        sup |= v
+    noint = live & ~bad & (df < 1)
+    flags = [[] for _ in range(est.size)]
+    for i in np.flatnonzero(sup | noint):
+        flags[i] = [r for r, v in reasons.items() if v[i]] + (["df < 1: no interval"] if noint[i] else [])
     return sup, flags, bad
 
 
