@@ -31,9 +31,18 @@ def frame(data_dir):
     return analysis_frame(raw)
 
 
+def nhanes_design(frame):
+    """The NHANES design as the data layer declares it (weight wt = WTINT2YR / 2, SDMVSTRA, SDMVPSU nested)."""
+    from drugtrends import datasets
+
+    if hasattr(datasets, "design_spec"):
+        return SurveyDesign.from_spec(frame, datasets.design_spec("nhanes_2009_2012"))
+    return SurveyDesign(frame, weight="wt", strata="SDMVSTRA", psu="SDMVPSU", nest=True)
+
+
 @pytest.fixture(scope="module")
 def des(frame):
-    return P.nhanes_design(frame)
+    return nhanes_design(frame)
 
 
 @pytest.fixture(scope="module")
@@ -162,16 +171,43 @@ def test_adjusted_profile_matches_r_glm(des):
     assert (a.n == 7069).all() and (a.df == 28).all()
 
 
-def test_nhanes_applied_helpers(frame, ref):
-    t = P.nhanes_profiles(frame)
+def test_nhanes_composition_shift_matches_r(des, ref):
+    """The applied NHANES calls, with every column named (the library knows no dataset)."""
+    t = pd.concat([P.profile_table(des, g, ["Gender", "age_band", "Race1", "Education"], by="SurveyYr",
+                                   continuous=["Age"], group_values=[1, 0], labels={1: "users", 0: "non-users"})
+                   for g in ("hd", "regmj")])
     assert set(t.group) == {"hd", "regmj"} and set(t.group_value) == {"users", "non-users", "all"}
-    assert set(t.characteristic) == {"Gender", "age_band", "Race1", "Education", "Age"}
-    s = P.nhanes_composition_shift(frame)
-    assert len(s) == 6 and (s.level == "1").all()
+    s = pd.concat([P.profile_shift(des, g, ["female", "age50", "college"], "SurveyYr", ("2009_10", "2011_12"))
+                   for g in ("hd", "regmj")])
+    s = s[s.level == "1"]
+    assert len(s) == 6
     for _, r in s.iterrows():
         dom = f"{r.group}=1"
         assert _rel(r.difference, ref_value(ref, "comp_change", "estimate", r.characteristic, dom)) < 1e-7
         assert _rel(r.se, ref_value(ref, "comp_change", "se", r.characteristic, dom)) < SE_TOL
+
+
+def test_statistics_take_no_dataset_defaults():
+    """Group, characteristics, outcome and period are required: no NHANES column names as defaults."""
+    import inspect
+
+    required = {"profile_table": ["group", "characteristics"], "profile_shift": ["group", "characteristics", "period"],
+                "decompose_change": ["outcome", "composition", "period"], "adjusted_profile": ["outcome", "covariates"]}
+    for fn, names in required.items():
+        params = inspect.signature(getattr(P, fn)).parameters
+        for n in names:
+            assert params[n].default is inspect.Parameter.empty, f"{fn}({n}=...) has a default"
+    assert "nhanes_design" not in P.__all__ and "uci_profiles" not in P.__all__
+
+
+def test_deprecated_applied_helpers_warn_and_agree(frame, des):
+    with pytest.warns(DeprecationWarning, match="design_spec"):
+        old = P.nhanes_design(frame)
+    assert old.df == des.df
+    with pytest.warns(DeprecationWarning):
+        t = P.nhanes_composition_shift(frame, ["hd"], ["female"])
+    new = P.profile_shift(des, "hd", ["female"], "SurveyYr", ("2009_10", "2011_12"))
+    assert abs(t.difference.iloc[0] - new[new.level == "1"].difference.iloc[0]) < 1e-15
 
 
 # --------------------------------------------------------------------------- profile table properties
@@ -362,7 +398,15 @@ def test_uci_profiles_real_data(data_dir):
     from drugtrends.readers.uci import read_uci
 
     df = read_uci(data_dir / "uci_drug_consumption" / "drug_consumption.data")
-    t = P.uci_profiles(df)
+    subs = ("Crack", "Heroin", "Coke", "Ketamine", "LegalHigh")
+    traits = ["Nscore", "Escore", "Oscore", "Ascore", "Cscore", "Impulsiveness", "SensationSeeking"]
+    t = pd.concat([P.profile_table(df, f"{s.lower()}_decade", ["Age", "Gender", "Education"], continuous=traits,
+                                   group_values=[True, False], labels={True: "users", False: "non-users"})
+                   .assign(substance=s) for s in subs], ignore_index=True)
+    with pytest.warns(DeprecationWarning):
+        shim = P.uci_profiles(df, ["Crack"])
+    pd.testing.assert_frame_equal(shim.drop(columns="substance"),
+                                  t[t.substance == "Crack"].drop(columns="substance").reset_index(drop=True))
     assert set(t.substance) == {"Crack", "Heroin", "Coke", "Ketamine", "LegalHigh"}
     assert (t.weighting == "unweighted (convenience sample)").all()
     assert set(t.characteristic) >= {"Age", "Gender", "Education", "Nscore", "Impulsiveness",
