@@ -105,6 +105,12 @@ def france_high_risk(prev: pd.DataFrame) -> pd.DataFrame:
     return d.reindex(columns=keep)
 
 
+def _source(T: i18n.Translator, source: object) -> str:
+    """A published source name in the report language (as published when the catalogue lacks it)."""
+    key = f"high_risk.source_name.{i18n.slug(source)}"
+    return T(key) if T.has(key) else str(source)
+
+
 def _range(T: i18n.Translator, row: pd.Series) -> str:
     if pd.isna(row["per_1000_low"]) or pd.isna(row["per_1000_high"]):
         return T("high_risk.rate_no_range")
@@ -131,12 +137,12 @@ def key_sentence(rows: pd.DataFrame, lang: str = "en") -> str:
         return T("high_risk.none")
     last = py.iloc[-1]
     text = T("high_risk.key", rate=T.num(last["per_1000"], 1), range=_range(T, last), year=str(last["year"]), ages=str(last["age_group"]),
-             source=str(last["source"]))
+             source=_source(T, last["source"]))
     same = py[(py["comparability_group"] == last["comparability_group"]) & (py["year"] < last["year"])]
     if len(same):
         p = same.iloc[-1]
         text += " " + T("high_risk.previous", rate=T.num(p["per_1000"], 1), year=str(p["year"]),
-                        source=str(p["source"]))
+                        source=_source(T, p["source"]))
     return text
 
 
@@ -169,7 +175,7 @@ def france_table(rows: pd.DataFrame, lang: str = "en"):
         T("high_risk.col_rate"): [T.num(v, 1) for v in rows["per_1000"]],
         T("high_risk.col_range"): [T.ci(lo, hi) if not (pd.isna(lo) or pd.isna(hi)) else T("common.na")
                                    for lo, hi in zip(rows["per_1000_low"], rows["per_1000_high"])],
-        T("common.source"): rows["source"].astype(str),
+        T("common.source"): [_source(T, x) for x in rows["source"]],
         T("high_risk.col_note"): [_break_text(T, c) for c in rows["break_code"]],
     })
     return simple_table(out, title=T("high_risk.table_title"), notes=[T("high_risk.table_note")],

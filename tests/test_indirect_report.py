@@ -88,7 +88,8 @@ def test_key_sentence_and_table(prev, lang, rate, prev_rate, rng):
     # no survey prevalence word next to these numbers
     assert not re.search(r"prevalence of|past-year use among", txt)
     if lang == "fr":
-        for english in ("Problem opioid use", "Past year", "Illustration with", "Treatment", "range "):
+        for english in ("Problem opioid use", "Past year", "Illustration with", "Treatment", "range ",
+                        "UNODC Estimate", "EMCDDA", "Annual reports", "per 1,000"):
             assert english not in txt, english
     note_col = table.data.columns[-1]
     notes = table.data[note_col].tolist()
