@@ -562,3 +562,25 @@ def test_alt_text_and_caption_from_display_metadata(tmp_path):
     page = out[0].read_text(encoding="utf-8")
     assert 'alt="Rising line from 1 to 2"' in page and "static alt" not in page
     assert re.search(r"<figcaption[^>]*>Figure(&nbsp;|\xa0)1: Run-time caption</figcaption>", page)
+
+
+def test_page_title_in_the_page_language(tmp_path):
+    """drugtrends: title_key is looked up in the catalogue for lang; a cell may set the title at run time."""
+    from drugtrends import i18n
+
+    qmd = tmp_path / "t.qmd"
+    qmd.write_text("---\ntitle: Fallback\nparams: {lang: en}\ndrugtrends: {title_key: profiles.title}\n---\nText.\n",
+                   encoding="utf-8")
+    out = render.render_file(qmd, to="html", params=["lang=fr"], engine="builtin", output_dir=tmp_path / "o",
+                             quiet=True)
+    page = out[0].read_text(encoding="utf-8")
+    fr = i18n.t("profiles.title", lang="fr")
+    assert out[0].name == "t-fr.html" and 'lang="fr"' in page
+    assert f"<title>{fr}</title>" in page and f'<h1 class="title">{fr}</h1>' in page and "Fallback" not in page
+    qmd.write_text("---\ntitle: Fallback\n---\n```{python}\nfrom IPython.display import publish_display_data\n"
+                   "publish_display_data({'text/plain': ''}, metadata={'drugtrends': {'title': 'Fiche : cocaïne'}})\n"
+                   "```\nText.\n", encoding="utf-8")
+    page = render.render_file(qmd, to="html", engine="builtin", output_dir=tmp_path / "o",
+                              quiet=True)[0].read_text(encoding="utf-8")
+    assert '<h1 class="title">Fiche : cocaïne</h1>' in page and "Fallback" not in page
+    assert "cell-output" not in page  # the metadata-only output shows nothing

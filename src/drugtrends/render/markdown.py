@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from drugtrends.errors import RenderError
+from drugtrends.errors import DrugtrendsError, RenderError
 from drugtrends.render.config import LABELS, Config, resolve_config
 from drugtrends.render.execute import ANSI, INLINE_MIME
 from drugtrends.render.qmd import INLINE, SHORTCODE, Cell, Document, Markdown
@@ -141,10 +141,12 @@ class _Converter:
         self.refs = _collect_refs(doc)
         self.outputs: dict[int, list] = {}
         self.inline: dict[tuple[int, int], str] = {}
+        #: page title/subtitle set at run time: display metadata {"drugtrends": {"title": ..., "subtitle": ...}}
+        self.runtime: dict[str, str] = {}
         for cell in nb.cells:
             info = cell.metadata.get("drugtrends", {})
             if info.get("role") == "cell":
-                self.outputs[info["chunk"]] = cell.get("outputs", [])
+                self.outputs[info["chunk"]] = [o for o in cell.get("outputs", []) if not self._page_meta(o)]
             elif info.get("role") == "inline":
                 val = ""
                 for out in cell.get("outputs", []):
@@ -169,6 +171,13 @@ class _Converter:
                     if n == 0 and (chunk.label or "").startswith("fig-"):
                         self.refs.numbers[chunk.label] = self.fig_numbers[(chunk.index, n)]
                 n += 1
+
+    def _page_meta(self, out: Mapping[str, Any]) -> bool:
+        """Record a run-time page title/subtitle; ``True`` for such an output (it shows nothing)."""
+        meta = _run_meta(out)
+        found = {k: str(meta[k]) for k in ("title", "subtitle") if meta.get(k)}
+        self.runtime.update(found)
+        return bool(found)
 
     def _image_mime(self, out: Mapping[str, Any]) -> str | None:
         if out.get("output_type") not in {"display_data", "execute_result"}:
@@ -407,11 +416,33 @@ def _doc_date(value: Any, path: Path | None) -> str | None:
     return str(value)
 
 
-def _metadata_block(doc: Document, cfg: Config, target: str) -> str:
+def _localised(doc: Document, key: str, lang: str, params: Mapping[str, Any]) -> str | None:
+    """``drugtrends: {key}_key`` looked up in the message catalogue for ``lang`` (report parameters fill it)."""
+    ext = doc.meta.get("drugtrends") or {}
+    cat_key = ext.get(f"{key}_key") if isinstance(ext, Mapping) else None
+    if not cat_key:
+        return None
+    from drugtrends import i18n
+
+    values = {k: v for k, v in params.items() if k != "lang"}
+    try:
+        return i18n.t(str(cat_key), lang=lang.split("-")[0], **values)
+    except (DrugtrendsError, KeyError, IndexError, ValueError) as exc:
+        raise RenderError(f"report '{doc.name}': 'drugtrends: {key}_key: {cat_key}' cannot be looked up in the "
+                          f"message catalogue for lang={lang!r}: {exc}") from None
+
+
+def _metadata_block(doc: Document, cfg: Config, target: str, params: Mapping[str, Any] | None = None,
+                    runtime: Mapping[str, str] | None = None) -> str:
     meta: dict[str, Any] = {}
     for key in ("title", "subtitle", "abstract", "keywords", "description"):
         if doc.meta.get(key) is not None:
             meta[key] = doc.meta[key]
+    # the page's title in its language: set at run time by a cell, else a catalogue key, else the front matter
+    for key in ("title", "subtitle"):
+        value = (runtime or {}).get(key) or _localised(doc, key, cfg.lang, params or {})
+        if value:
+            meta[key] = value
     authors = _authors(doc.meta.get("author"))
     if authors:
         meta["author"] = authors
@@ -423,7 +454,7 @@ def _metadata_block(doc: Document, cfg: Config, target: str) -> str:
     labels = LABELS.get(cfg.lang.split("-")[0], LABELS["en"])
     meta["toc-title"] = opts.get("toc-title", labels["toc"])
     if target == "html":
-        meta["pagetitle"] = str(doc.meta.get("pagetitle") or doc.meta.get("title") or doc.name)
+        meta["pagetitle"] = str(doc.meta.get("pagetitle") or meta.get("title") or doc.name)
     else:
         meta["papersize"] = str(opts.get("papersize", "a4"))
         meta["margin"] = opts.get("margin", {"x": "2.5cm", "y": "2.5cm"})
@@ -441,9 +472,16 @@ def to_markdown(doc: Document, nb, target: str, figdir: Path, project: Mapping[s
     ``params`` are the resolved report parameters: a ``lang`` parameter sets
     the page language (table-of-contents title, caption prefixes, footer).
 
+    The page title (and subtitle) in the page's language comes from, in order:
+    a cell's display metadata (``publish_display_data({"text/plain": ""},
+    metadata={"drugtrends": {"title": ...}})``, shown nowhere else), the front
+    matter's ``drugtrends: title_key`` looked up in :mod:`drugtrends.i18n` with
+    the report parameters as placeholders, the front matter's ``title``.
+
     Examples
     --------
     >>> import nbformat, tempfile, pathlib
+    >>> from drugtrends.render import parse_qmd
     >>> doc = parse_qmd("---\\ntitle: T\\n---\\nSome *text*.\\n")
     >>> md = to_markdown(doc, nbformat.v4.new_notebook(), "html", pathlib.Path(tempfile.mkdtemp()) / "f")
     >>> md.splitlines()[-1]
@@ -451,7 +489,7 @@ def to_markdown(doc: Document, nb, target: str, figdir: Path, project: Mapping[s
     """
     cfg = resolve_config(doc, project if project is not None else {}, params)
     conv = _Converter(doc, cfg, nb, target, figdir)
-    parts = [_metadata_block(doc, cfg, target)]
+    parts = [_metadata_block(doc, cfg, target, params, conv.runtime)]
     for ci, chunk in enumerate(doc.chunks):
         part = conv.markdown(ci, chunk) if isinstance(chunk, Markdown) else conv.cell(ci, chunk)
         if part:
