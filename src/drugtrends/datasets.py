@@ -23,9 +23,10 @@ from typing import Any
 
 import pandas as pd
 
-from drugtrends.errors import DataNotFoundError, DrugtrendsError, UnknownDatasetError
+from drugtrends.errors import DataNotFoundError, DrugtrendsError, IntegrityError, UnknownDatasetError
 
-__all__ = ["Entry", "REGISTRY", "load", "list_datasets", "resolve_reader"]
+__all__ = ["DESIGNS", "DesignSpec", "Entry", "REGISTRY", "analysis_frame", "availability", "design_spec", "id_map",
+           "load", "list_datasets", "manifest_id", "resolve_reader"]
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ def _ensure(entry: Entry, names: list[str] | None, year: int | None = None) -> l
 
     try:
         return [Path(p) for p in fetch.ensure(entry.manifest_id, names=names)]
-    except UnknownDatasetError:
+    except (UnknownDatasetError, IntegrityError):
         raise
     except DrugtrendsError as exc:
         if entry.fetch_only:
@@ -277,3 +278,250 @@ def list_datasets() -> pd.DataFrame:
         for k, e in REGISTRY.items()
     ]
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- ids
+
+
+def manifest_id(dataset_id: str) -> str:
+    """The manifest (fetch) id of a load id; a manifest id is returned unchanged.
+
+    Parameters
+    ----------
+    dataset_id : str
+        A load id of :data:`REGISTRY` or a manifest id.
+
+    Returns
+    -------
+    str
+        What ``drugtrends fetch`` takes.
+
+    Raises
+    ------
+    UnknownDatasetError
+        Neither a load id nor a manifest id (the message lists both).
+
+    Examples
+    --------
+    >>> manifest_id("unodc_seizures"), manifest_id("unodc_wdr2025"), manifest_id("cdc_vsrr")
+    ('unodc_wdr2025', 'unodc_wdr2025', 'cdc_vsrr')
+    """
+    if dataset_id in REGISTRY:
+        return REGISTRY[dataset_id].manifest_id
+    if dataset_id in {e.manifest_id for e in REGISTRY.values()}:
+        return dataset_id
+    _entry(dataset_id)  # raises with the valid ids
+    raise AssertionError  # pragma: no cover
+
+
+def id_map() -> pd.DataFrame:
+    """The one id scheme shown to users: each ``dt.load`` id and the ``drugtrends fetch`` id it reads.
+
+    ``drugtrends fetch`` accepts either id; :func:`manifest_id` resolves one.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``load_id``, ``fetch_id``, ``fetch_only``.
+
+    Examples
+    --------
+    >>> m = id_map()
+    >>> m.loc[m.load_id == "unodc_prevalence", "fetch_id"].item()
+    'unodc_wdr2025'
+    """
+    return pd.DataFrame([{"load_id": k, "fetch_id": e.manifest_id, "fetch_only": e.fetch_only}
+                         for k, e in REGISTRY.items()])
+
+
+def availability(dataset_id: str) -> str | None:
+    """Whether ``dt.load(dataset_id)`` can run, without reading the data.
+
+    Parameters
+    ----------
+    dataset_id : str
+        A load id.
+
+    Returns
+    -------
+    str or None
+        None when every file is present and verified, or can be copied from
+        the mirror; else one sentence saying what is missing and the
+        ``drugtrends fetch`` command (no path, no traceback). Fetch-only
+        datasets are available when at least one year's file is present.
+
+    Examples
+    --------
+    >>> availability("no_such_data")
+    "unknown dataset id 'no_such_data'; valid ids: unodc_prevalence, unodc_youth, ..."
+    """
+    if dataset_id not in REGISTRY:
+        return f"unknown dataset id {dataset_id!r}; valid ids: {', '.join(list(REGISTRY)[:2])}, ..."
+    from drugtrends import fetch, paths
+    from drugtrends.integrity import check_file
+    from drugtrends.manifest import load_manifest
+
+    e = REGISTRY[dataset_id]
+    ds = load_manifest().get(e.manifest_id)
+    files = [ds.file(n) for n in e.files] if e.files else list(ds.files)
+    mirror = None
+    try:
+        mirror = fetch.resolve_mirror(None)
+    except DrugtrendsError:
+        pass
+    ok = []
+    for f in files:
+        target = paths.data_dir() / ds.id / f.name
+        present = target.is_file()
+        try:
+            if present:
+                check_file(ds.id, f, target)
+        except IntegrityError:
+            return (f"The {dataset_id} data file {f.name} changed since it was fetched; run "
+                    f"`drugtrends fetch {ds.id} --force`.")
+        ok.append(present or (mirror is not None and f.mirror_path is not None
+                              and (mirror / f.mirror_path).is_file()))
+    if (any(ok) if e.fetch_only else all(ok)):
+        return None
+    return (f"The {dataset_id} data are not available here; run `drugtrends fetch {ds.id}`"
+            + (" (fetch-only: not in the project mirror)." if e.fetch_only else "."))
+
+
+# --------------------------------------------------------------------------- designs (issue 12)
+
+
+@dataclass(frozen=True)
+class DesignSpec:
+    """The survey design a dataset declares (what ``SurveyDesign.from_spec`` takes).
+
+    Attributes
+    ----------
+    weight, strata, psu : str or None
+        Column names in :attr:`frame`.
+    fpc : str or None
+        Finite population correction column (None: with replacement).
+    nest : bool
+        PSU codes are nested in strata (numbered within stratum).
+    lonely_psu : str or None
+        Lonely-PSU rule (None = the engine's default, ``"fail"``).
+    frame : str
+        Which frame the names refer to (e.g. ``"readers.nhanes.analysis_frame"``,
+        reached through :func:`analysis_frame`).
+    pooled_weight : str
+        How the weight is derived when cycles/years are pooled.
+    breaks : tuple of (int, str)
+        Known comparability breaks (year, reason) of the survey.
+    notes : str
+        Anything else a user must know.
+
+    Examples
+    --------
+    >>> s = design_spec("nhanes_2009_2012")
+    >>> s.weight, s.strata, s.psu, s.nest, s.fpc
+    ('wt', 'SDMVSTRA', 'SDMVPSU', True, None)
+    """
+
+    weight: str
+    strata: str | None
+    psu: str | None
+    fpc: str | None = None
+    nest: bool = True
+    lonely_psu: str | None = None
+    frame: str = ""
+    pooled_weight: str = ""
+    breaks: tuple[tuple[int, str], ...] = ()
+    notes: str = ""
+
+
+def _nsduh_breaks() -> tuple[tuple[int, str], ...]:
+    from drugtrends.comparability import NSDUH_BREAKS
+
+    return tuple((b.at, b.reason) for b in NSDUH_BREAKS)
+
+
+#: The design each survey dataset declares (load id -> DesignSpec).
+DESIGNS: dict[str, DesignSpec] = {
+    "nhanes_2009_2012": DesignSpec(
+        "wt", "SDMVSTRA", "SDMVPSU", frame="analysis_frame('nhanes_2009_2012')",
+        pooled_weight="wt = WTINT2YR / 2: two pooled two-year cycles (NCHS analytic guidelines); derived once in "
+                      "readers.nhanes.analysis_frame",
+        notes="Drug questions asked at ages 18-59 (marijuana) and 18-69 (HardDrugs): restrict to those ages. "
+              "Interview weight (questionnaire variables); WTMEC2YR only for examination variables."),
+    "nhanes2_validation": DesignSpec("finalwgt", "stratid", "psuid", frame="load('nhanes2_validation')",
+                                     notes="NHANES II extract of the Stata manuals (31 strata, 2 PSUs each)."),
+    "nsduh": DesignSpec(
+        "weight", "strata", "psu", frame="load('nsduh', year=...)",
+        pooled_weight="divide 'weight' (ANALWT_C / ANALWTQ1Q4_C / ANALWT2_C) by the number of years pooled; never "
+                      "pool across a break",
+        notes="Variance strata VESTR and replicates VEREP (PSUs nested in strata)."),
+}
+
+
+def design_spec(dataset_id: str) -> DesignSpec:
+    """The frozen design spec a dataset declares (for ``SurveyDesign.from_spec(df, spec)``).
+
+    Parameters
+    ----------
+    dataset_id : str
+        A load id with a survey design: ``nhanes_2009_2012``,
+        ``nhanes2_validation``, ``nsduh``.
+
+    Returns
+    -------
+    DesignSpec
+
+    Raises
+    ------
+    UnknownDatasetError
+        Unknown id, or a dataset without a survey design (the message lists
+        those that have one).
+
+    Examples
+    --------
+    >>> design_spec("nsduh").breaks[1][0]
+    2015
+    >>> design_spec("cdc_vsrr")
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.UnknownDatasetError: dataset 'cdc_vsrr' has no survey design; datasets with one: nhanes_2009_2012, nhanes2_validation, nsduh.
+    """
+    _entry(dataset_id)
+    spec = DESIGNS.get(dataset_id)
+    if spec is None:
+        raise UnknownDatasetError(f"dataset {dataset_id!r} has no survey design; datasets with one: "
+                                  f"{', '.join(DESIGNS)}.")
+    if dataset_id == "nsduh" and not spec.breaks:
+        import dataclasses
+
+        spec = dataclasses.replace(spec, breaks=_nsduh_breaks())
+    return spec
+
+
+def analysis_frame(dataset_id: str = "nhanes_2009_2012", **kwargs: Any) -> pd.DataFrame:
+    """The analysis frame a dataset's :class:`DesignSpec` refers to (so reports never import readers).
+
+    Parameters
+    ----------
+    dataset_id : str
+        ``nhanes_2009_2012`` (the only dataset with a derived analysis frame).
+    **kwargs
+        Passed to :func:`load`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``drugtrends.readers.nhanes.analysis_frame`` of the loaded data: the
+        weight ``wt``, ``SDMVSTRA``, ``SDMVPSU``, outcomes ``mj``, ``regmj``,
+        ``hd`` and the profile variables.
+
+    Raises
+    ------
+    UnknownDatasetError
+        Another id.
+    """
+    if dataset_id != "nhanes_2009_2012":
+        raise UnknownDatasetError(f"analysis_frame(): no analysis frame for {dataset_id!r}; use "
+                                  "'nhanes_2009_2012', or load() for the other datasets.")
+    from drugtrends.readers.nhanes import analysis_frame as _frame
+
+    return _frame(load(dataset_id, **kwargs))

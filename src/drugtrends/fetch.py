@@ -34,7 +34,6 @@ Examples
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -51,7 +50,8 @@ import pooch
 
 from drugtrends import paths
 from drugtrends._io import atomic_path, write_text_atomic
-from drugtrends.errors import ChecksumError, DrugtrendsError, FetchError
+from drugtrends.errors import ChecksumError, DrugtrendsError, FetchError, IntegrityError, NotWritableError
+from drugtrends.integrity import PROVENANCE_SUFFIX, check_file, provenance_path, read_provenance, sha256_file
 from drugtrends.manifest import DataFile, Dataset, Manifest, load_manifest
 
 __all__ = [
@@ -63,11 +63,11 @@ __all__ = [
     "print_status",
     "provenance_path",
     "read_provenance",
+    "resolve_mirror",
     "sha256_file",
     "status",
 ]
 
-PROVENANCE_SUFFIX = ".provenance.json"
 _MIRROR_OFF = {"none", "off", "no", "false", "0", "-"}
 _MIRROR_HINT = "copy it from a mirror instead: `drugtrends fetch {id} --mirror PATH` (or set DRUGTRENDS_MIRROR=PATH)"
 _TIMEOUT = 60  # seconds without data before a download gives up
@@ -85,30 +85,6 @@ class UnverifiedDataWarning(UserWarning):
 
 
 # --------------------------------------------------------------------------- small helpers
-
-
-def sha256_file(path: str | os.PathLike[str], chunk_size: int = 1 << 20) -> str:
-    """Return the hex SHA-256 of a file, read in chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(chunk_size), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def provenance_path(target: str | os.PathLike[str]) -> Path:
-    """Return the provenance file that sits beside ``target``."""
-    t = Path(target)
-    return t.with_name(t.name + PROVENANCE_SUFFIX)
-
-
-def read_provenance(target: str | os.PathLike[str]) -> dict[str, Any] | None:
-    """Return the provenance record of ``target``, or ``None`` if missing or unreadable."""
-    try:
-        data = json.loads(provenance_path(target).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def _write_provenance(target: Path, record: dict[str, Any]) -> None:
@@ -156,8 +132,14 @@ def _version() -> str:
     return __version__
 
 
-def _resolve_mirror(mirror: str | os.PathLike[str] | None) -> Path | None:
-    """Mirror root to read from: argument > $DRUGTRENDS_MIRROR > ../shared/data; ``none`` turns it off."""
+def resolve_mirror(mirror: str | os.PathLike[str] | None) -> Path | None:
+    """Mirror root to read from: argument > $DRUGTRENDS_MIRROR > ../shared/data; ``none`` turns it off.
+
+    Raises
+    ------
+    FetchError
+        An explicitly given mirror folder does not exist.
+    """
     explicit = os.fspath(mirror) if mirror is not None and os.fspath(mirror) != "" else None
     env = os.environ.get("DRUGTRENDS_MIRROR") or None
     given, origin = (explicit, "--mirror") if explicit else (env, "DRUGTRENDS_MIRROR") if env else (None, None)
@@ -168,6 +150,8 @@ def _resolve_mirror(mirror: str | os.PathLike[str] | None) -> Path | None:
         raise FetchError(f"mirror folder {root or given} (from {origin}) does not exist or is not a folder.")
     return root
 
+
+_resolve_mirror = resolve_mirror
 
 # --------------------------------------------------------------------------- progress bar
 
@@ -222,9 +206,11 @@ class _RichBar:
 class _Session:
     """One fetch run: mirror, options, console and the temporary download folders."""
 
-    def __init__(self, manifest: Manifest, mirror: Path | None, force: bool, quiet: bool) -> None:
+    def __init__(self, manifest: Manifest, mirror: Path | None, force: bool, quiet: bool,
+                 verify: bool = False) -> None:
         from rich.console import Console
 
+        self.verify = verify
         self.manifest = manifest
         self.mirror = mirror
         self.force = force
@@ -268,9 +254,19 @@ class _Session:
         return self.data_dir / ds.id / f.name
 
     def fetch_file(self, ds: Dataset, f: DataFile) -> Path:
+        try:
+            return self._fetch_file(ds, f)
+        except PermissionError as exc:
+            raise NotWritableError(
+                f"{ds.id}/{f.name}: cannot write to the data directory {self.data_dir} ({exc.strerror}: "
+                f"{exc.filename}). Nothing was changed. Make it writable, or set DRUGTRENDS_DATA to a writable "
+                f"folder and run `drugtrends fetch {ds.id}` again."
+            ) from None
+
+    def _fetch_file(self, ds: Dataset, f: DataFile) -> Path:
         target = self.target(ds, f)
         label = f"{ds.id}/{f.name}"
-        if not self.force and _is_current(ds, f, target, adopt=True):
+        if not self.force and _is_current(ds, f, target, adopt=True, rehash=self.verify):
             self.counts["present"] += 1
             self.console.print(f"  [green]present[/]    {label}")
             return target
@@ -318,6 +314,7 @@ class _Session:
             "drugtrends_version": _version(),
         }
         record.update(extra or {})
+        record["mtime_ns"] = target.stat().st_mtime_ns
         _write_provenance(target, record)
         if f.sha256 is None:
             _warn_unverified(ds, f, sha, source)
@@ -497,44 +494,41 @@ def _warn_unverified(ds: Dataset, f: DataFile, sha: str, source: str) -> None:
     )
 
 
-def _is_current(ds: Dataset, f: DataFile, target: Path, *, adopt: bool = False) -> bool:
-    """Cheap check that ``target`` is the manifest's file: size + provenance SHA-256.
+def _is_current(ds: Dataset, f: DataFile, target: Path, *, adopt: bool = False, rehash: bool = False) -> bool:
+    """True when ``target`` is the manifest's file (:func:`drugtrends.integrity.check_file`).
 
-    Without a usable provenance record the file is hashed once; with ``adopt``
-    a correct file is then given a provenance record (``method: local``).
+    A changed file gives False (the caller fetches it again). When no SHA-256
+    is known anywhere (manifest null, no provenance), ``adopt`` hashes the
+    file once and gives it a provenance record (``method: local``).
     """
+    if not target.is_file():
+        return False
     try:
-        size = target.stat().st_size
-    except OSError:
+        verified = check_file(ds.id, f, target, rehash=rehash)
+    except IntegrityError:
         return False
-    if not target.is_file() or size == 0 or (f.size is not None and size != f.size):
-        return False
-    prov = read_provenance(target)
-    if prov is not None and prov.get("size") == size and (f.sha256 is None or prov.get("sha256") == f.sha256):
-        return True
-    if f.sha256 is not None:
-        sha = sha256_file(target)
-        if sha != f.sha256:
-            return False
-    else:
-        if not adopt:
-            return False
-        sha = sha256_file(target)
-    if adopt:
-        record = {
-            "dataset": ds.id, "file": f.name, "source": str(target), "method": "local",
-            "fetched_at": _now(), "sha256": sha, "size": size, "verified": f.sha256 is not None,
-            "expected_sha256": f.sha256, "url": f.url, "drugtrends_version": _version(),
-        }
+    if read_provenance(target) is not None:
+        return verified
+    if not adopt:
+        return verified
+    st = target.stat()
+    sha = f.sha256 if verified else sha256_file(target)
+    record = {
+        "dataset": ds.id, "file": f.name, "source": str(target), "method": "local",
+        "fetched_at": _now(), "sha256": sha, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+        "verified": verified, "expected_sha256": f.sha256, "url": f.url, "drugtrends_version": _version(),
+    }
+    with contextlib.suppress(OSError):
         _write_provenance(target, record)
-        if f.sha256 is None:
-            _warn_unverified(ds, f, sha, str(target))
+    if not verified:
+        _warn_unverified(ds, f, sha, str(target))
     return True
 
 
 @contextlib.contextmanager
-def _session(manifest: Manifest, mirror: str | os.PathLike[str] | None, force: bool, quiet: bool) -> Iterator[_Session]:
-    s = _Session(manifest, _resolve_mirror(mirror), force, quiet)
+def _session(manifest: Manifest, mirror: str | os.PathLike[str] | None, force: bool, quiet: bool,
+             verify: bool = False) -> Iterator[_Session]:
+    s = _Session(manifest, _resolve_mirror(mirror), force, quiet, verify)
     try:
         yield s
     finally:
@@ -554,14 +548,16 @@ def _raise_failures(failures: list[tuple[str, DrugtrendsError]]) -> None:
 
 
 def fetch(ids: Iterable[str] | str | None = None, mirror: str | os.PathLike[str] | None = None,
-          force: bool = False, quiet: bool = False) -> dict[str, list[Path]]:
+          force: bool = False, quiet: bool = False, verify: bool = False) -> dict[str, list[Path]]:
     """Copy or download datasets into the data directory and verify them.
 
     Parameters
     ----------
     ids
-        Dataset ids; ``None`` = every mirrored dataset (fetch-only datasets such
-        as ``nsduh`` are fetched only when named).
+        Dataset ids: manifest ids, or the load ids of ``dt.load`` (resolved
+        through the manifest's ``load_ids``, e.g. ``unodc_prevalence`` ->
+        ``unodc_wdr2025``); ``None`` = every mirrored dataset (fetch-only
+        datasets such as ``nsduh`` are fetched only when named).
     mirror
         Mirror folder to copy from; default ``$DRUGTRENDS_MIRROR``, else
         ``../shared/data`` when it exists; ``"none"`` downloads only.
@@ -570,6 +566,10 @@ def fetch(ids: Iterable[str] | str | None = None, mirror: str | os.PathLike[str]
         kept if the new one fails verification).
     quiet
         Print nothing but warnings (no progress bars).
+    verify
+        Re-hash every present file, whatever its size (``drugtrends fetch
+        --verify``); a file that changed since it was fetched is fetched again
+        (the changed copy is replaced only by a verified one).
 
     Returns
     -------
@@ -591,10 +591,10 @@ def fetch(ids: Iterable[str] | str | None = None, mirror: str | os.PathLike[str]
     if isinstance(ids, str):
         ids = [ids]
     wanted = manifest.mirrored_ids if ids is None else list(dict.fromkeys(ids))
-    datasets = [manifest.get(i) for i in wanted]  # unknown ids fail before anything happens
+    datasets = list({d.id: d for d in (manifest.get(i) for i in wanted)}.values())  # unknown ids fail first
     result: dict[str, list[Path]] = {}
     failures: list[tuple[str, DrugtrendsError]] = []
-    with _session(manifest, mirror, force, quiet) as s:
+    with _session(manifest, mirror, force, quiet, verify) as s:
         where = f"mirror {s.mirror}" if s.mirror is not None else "no mirror: downloads only"
         s.console.print(f"Fetching {len(datasets)} dataset(s) into {s.data_dir} ({where})")
         for ds in datasets:
@@ -618,8 +618,9 @@ def ensure(dataset_id: str, mirror: str | os.PathLike[str] | None = None, *,
            names: Iterable[str] | None = None, force: bool = False) -> list[Path]:
     """Return the verified local paths of a dataset's files, fetching what is missing.
 
-    Cheap when the files are present: size and the provenance SHA-256 are
-    trusted (no re-hashing) unless ``force``.
+    Present files are checked first (:func:`drugtrends.integrity.check_file`:
+    small files re-hashed, large ones by size + mtime + recorded hash); a file
+    changed since it was fetched is refused, never silently replaced.
 
     Parameters
     ----------
@@ -631,17 +632,27 @@ def ensure(dataset_id: str, mirror: str | os.PathLike[str] | None = None, *,
         Only these files of the dataset (e.g. one NSDUH year); default all.
     force
         Fetch again even if present.
+
+    Raises
+    ------
+    IntegrityError
+        A present file differs from the manifest (edited, truncated): the
+        message names it and the ``drugtrends fetch <id> --force`` command.
     """
     manifest = load_manifest()
     ds = manifest.get(dataset_id)
     files = list(ds.files) if names is None else [ds.file(n) for n in names]
     root = paths.data_dir()
     targets = [root / ds.id / f.name for f in files]
-    if not force and all(_is_current(ds, f, t) for f, t in zip(files, targets)):
+    todo = []
+    for f, t in zip(files, targets):
+        if force or not t.is_file() or not check_file(ds.id, f, t):  # IntegrityError when changed
+            todo.append(f)
+    if not todo:
         return targets
     failures: list[tuple[str, DrugtrendsError]] = []
     with _session(manifest, mirror, force, quiet=True) as s:
-        for f in files:
+        for f in todo:
             try:
                 s.fetch_file(ds, f)
             except DrugtrendsError as exc:
@@ -656,7 +667,9 @@ def status(verify: bool = False) -> pd.DataFrame:
     Parameters
     ----------
     verify
-        Re-hash present files instead of trusting their provenance records.
+        Re-hash every present file; otherwise small files are re-hashed and
+        large ones checked by size + modification time against their
+        provenance records (:func:`drugtrends.integrity.check_file`).
 
     Returns
     -------
@@ -675,11 +688,11 @@ def status(verify: bool = False) -> pd.DataFrame:
             prov = read_provenance(target) if present else None
             size = target.stat().st_size if present else None
             verified = False
-            if present and f.sha256 is not None and (f.size is None or size == f.size):
-                if verify:
-                    verified = sha256_file(target) == f.sha256
-                else:
-                    verified = bool(prov and prov.get("sha256") == f.sha256 and prov.get("size") == size)
+            if present and f.sha256 is not None:
+                try:
+                    verified = check_file(ds.id, f, target, rehash=verify)
+                except IntegrityError:
+                    verified = False
             rows.append({
                 "id": ds.id,
                 "file": f.name,
@@ -696,12 +709,18 @@ def status(verify: bool = False) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def print_status() -> None:
-    """Print :func:`status` as a table (``drugtrends fetch --list``)."""
+def print_status(verify: bool = False) -> None:
+    """Print :func:`status` as a table (``drugtrends fetch --list [--verify]``).
+
+    Parameters
+    ----------
+    verify
+        Re-hash every present file (see :func:`status`).
+    """
     from rich.console import Console
     from rich.table import Table
 
-    df = status()
+    df = status(verify=verify)
     manifest = load_manifest()
     try:
         mirror = _resolve_mirror(None)

@@ -64,6 +64,22 @@ def check_codes(series: pd.Series, allowed: Iterable[object], path: str | os.Pat
         )
 
 
+def not_utf8(path: str | os.PathLike[str], exc: UnicodeDecodeError, dataset: str | None = None) -> SchemaError:
+    """The SchemaError for a text file that is not UTF-8 (e.g. saved as UTF-16 by a spreadsheet program)."""
+    bom = ""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(2)
+        bom = " (it starts with a UTF-16 byte-order mark)" if head in (b"\xff\xfe", b"\xfe\xff") else ""
+    except OSError:
+        pass
+    fix = f"`drugtrends fetch {dataset} --force`" if dataset else "`drugtrends fetch --force`"
+    return SchemaError(
+        f"{path}: not UTF-8 text{bom}: byte {exc.start} cannot be decoded. Was it re-saved by another program? "
+        f"Restore the original with {fix}, or save it as UTF-8 CSV."
+    )
+
+
 def import_pandera():
     """Import and return ``pandera.pandas``, silencing pyspark's pandas-3 warning.
 

@@ -38,7 +38,7 @@ import pandas as pd
 
 from drugtrends import taxonomy
 from drugtrends.errors import SchemaError, UnknownVariableError
-from drugtrends.readers._checks import check_codes, require_columns, require_file, validate
+from drugtrends.readers._checks import check_codes, not_utf8, require_columns, require_file, validate
 
 __all__ = ["read_overdose_rates", "COLUMNS", "GROUP_TYPES", "KEY"]
 
@@ -72,8 +72,7 @@ def _read_csv(p) -> pd.DataFrame:
     try:
         return pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise SchemaError(f"{p}: not UTF-8 text ({exc.reason} at byte {exc.start}); is it the NCHS CSV? "
-                          f"{_REFETCH}") from None
+        raise not_utf8(p, exc, DATASET) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise SchemaError(f"{p}: not a readable CSV ({exc}). {_REFETCH}") from None
 

@@ -57,7 +57,7 @@ import numpy as np
 import pandas as pd
 
 from drugtrends.errors import SchemaError
-from drugtrends.readers._checks import require_file, validate
+from drugtrends.readers._checks import not_utf8, require_file, validate
 
 __all__ = [
     "EDUCATION_LEVELS",
@@ -192,6 +192,8 @@ def read_nhanes_harmonised(path: str | os.PathLike[str]) -> pd.DataFrame:
     p = require_file(path, "nhanes_2009_2012")
     try:
         raw = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
+    except UnicodeDecodeError as exc:
+        raise not_utf8(p, exc, "nhanes_2009_2012") from None
     except pd.errors.ParserError as exc:
         raise SchemaError(f"{p}: cannot parse as CSV ({exc}). Is the file truncated? Fetch it again.") from None
     except pd.errors.EmptyDataError:

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from drugtrends.errors import SchemaError
-from drugtrends.readers._checks import require_file, validate
+from drugtrends.readers._checks import not_utf8, require_file, validate
 
 __all__ = ["read_teds_codebook", "read_teds", "teds_to_parquet", "teds_label_group", "MISSING_CODE"]
 
@@ -141,6 +141,8 @@ def read_teds_codebook(path_a: str | os.PathLike[str] | None = None,
 def _read_labels_csv(p: Path, needed: Sequence[str]) -> pd.DataFrame:
     try:
         t = pd.read_csv(p, dtype=str, keep_default_na=False)
+    except UnicodeDecodeError as exc:
+        raise not_utf8(p, exc, "teds_codebook") from None
     except pd.errors.EmptyDataError:
         raise SchemaError(f"{p}: no header or rows. Fetch it again with `drugtrends fetch --force`.") from None
     except pd.errors.ParserError as exc:

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from drugtrends.errors import SchemaError
-from drugtrends.readers._checks import require_file, validate
+from drugtrends.readers._checks import not_utf8, require_file, validate
 
 __all__ = [
     "DEMOGRAPHICS",
@@ -116,6 +116,13 @@ def usage_scale() -> pd.CategoricalDtype:
 
 
 def _read_raw(p: Path) -> pd.DataFrame:
+    try:
+        return _read_raw_text(p)
+    except UnicodeDecodeError as exc:
+        raise not_utf8(p, exc, "uci_drug_consumption") from None
+
+
+def _read_raw_text(p: Path) -> pd.DataFrame:
     with open(p, newline="", encoding="utf-8") as fh:
         first = fh.readline()
     has_header = first[:1].isalpha()

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from drugtrends.errors import SchemaError
-from drugtrends.readers._checks import require_columns, require_file, validate
+from drugtrends.readers._checks import not_utf8, require_columns, require_file, validate
 
 __all__ = ["read_nhanes2", "read_nhanes2_replicates"]
 
@@ -31,6 +31,8 @@ _PREFIX = {"brr": "brr_", "jk": "jkw_"}
 def _read(p, dataset: str) -> pd.DataFrame:
     try:
         return pd.read_csv(p)
+    except UnicodeDecodeError as exc:
+        raise not_utf8(p, exc, dataset) from None
     except pd.errors.EmptyDataError:
         raise SchemaError(f"{p}: no header or rows. Fetch it again with `drugtrends fetch --force`.") from None
     except pd.errors.ParserError as exc:
@@ -70,7 +72,7 @@ def read_nhanes2(path: str | os.PathLike[str]) -> pd.DataFrame:
     (['White', 'S'], 8995.0)
     """
     p = require_file(path, "validation")
-    raw = _read(p, "validation")
+    raw = _read(p, "nhanes2_validation")
     require_columns(raw, _NHANES2, p, "NHANES II extract")
     if raw.empty:
         raise SchemaError(f"{p}: header but no rows.")
@@ -144,7 +146,7 @@ def read_nhanes2_replicates(path: str | os.PathLike[str], kind: str = "brr") -> 
     if k not in _PREFIX:
         raise ValueError(f"kind must be 'brr' or 'jk', not {kind!r}")
     p = require_file(path, "validation")
-    raw = _read(p, "validation")
+    raw = _read(p, "nhanes2_validation")
     require_columns(raw, ["height", "weight", "finalwgt"], p, f"NHANES II {k} subset")
     pat = re.compile(rf"^{_PREFIX[k]}(\d+)$")
     reps = sorted((int(m.group(1)), c) for c in raw.columns if (m := pat.match(c)))

@@ -1,0 +1,176 @@
+"""Data integrity at load (issue 16): edited, truncated, unreadable or unwritable data give clear errors.
+
+Real files are copied from the mirror into a temporary data directory (never the
+shared originals, never the project's data/raw); each test asserts the error
+class, the message, and that nothing on disk changed.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from _data import no_data
+
+import drugtrends as dt
+from drugtrends import datasets, fetch, integrity, paths
+from drugtrends.errors import IntegrityError, NotWritableError, SchemaError, UnknownDatasetError
+
+NHANES = "nhanes_2009_2012/NHANESraw.csv"
+UCI = "uci_drug_consumption/drug_consumption.data"
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture()
+def data(tmp_path, monkeypatch) -> Path:
+    mirror = paths.default_mirror()
+    if mirror is None or not (mirror / NHANES).is_file():
+        no_data("the data mirror (../shared/data) is not here")
+    d = tmp_path / "data"
+    monkeypatch.setenv("DRUGTRENDS_DATA", str(d))
+    monkeypatch.setenv("DRUGTRENDS_MIRROR", str(mirror))
+    return d
+
+
+def _edit_same_size(p: Path, old: bytes, new: bytes) -> None:
+    b = p.read_bytes()
+    assert len(old) == len(new) and old in b
+    p.chmod(0o644)
+    p.write_bytes(b.replace(old, new, 1))
+
+
+def _cut_rows(p: Path, keep: int) -> None:
+    lines = p.read_bytes().splitlines(keepends=True)
+    p.chmod(0o644)
+    p.write_bytes(b"".join(lines[: keep + 1]))
+
+
+def test_value_edited_in_place_is_refused(data):
+    fetch.fetch(["uci_drug_consumption"], quiet=True)
+    p = data / UCI
+    _edit_same_size(p, b"CL6", b"CL5")
+    before = snapshot(data)
+    with pytest.raises(IntegrityError) as info:
+        dt.load("uci_drug_consumption")
+    msg = str(info.value)
+    assert "drug_consumption.data" in msg and "changed since it was fetched" in msg
+    assert "drugtrends fetch uci_drug_consumption --force" in msg
+    assert snapshot(data) == before  # refused, not silently repaired
+    assert not fetch.status().set_index("file").loc["drug_consumption.data", "verified"]
+    assert datasets.availability("uci_drug_consumption").startswith("The uci_drug_consumption data file")
+    # the fetch command named in the message restores it
+    fetch.fetch(["uci_drug_consumption"], force=True, quiet=True)
+    assert len(dt.load("uci_drug_consumption")) == 1885
+
+
+@pytest.mark.parametrize("rel,dataset,keep,expected", [
+    (NHANES, "nhanes_2009_2012", 4999, "20,293"),
+    (UCI, "uci_drug_consumption", 899, "1,885"),
+])
+def test_truncated_at_a_line_boundary_is_refused(data, rel, dataset, keep, expected):
+    fetch.fetch([dataset], quiet=True)
+    p = data / rel
+    _cut_rows(p, keep)
+    before = snapshot(data)
+    with pytest.raises(IntegrityError) as info:
+        dt.load(dataset)
+    msg = str(info.value)
+    assert f"{keep:,} data rows where the manifest expects {expected} (truncated)" in msg
+    assert f"drugtrends fetch {dataset} --force" in msg and p.name in msg
+    assert snapshot(data) == before
+
+
+def test_large_files_use_size_mtime_and_verify_rehashes(data, monkeypatch):
+    monkeypatch.setattr(integrity, "LARGE_FILE", 0)  # treat every file as large
+    fetch.fetch(["uci_drug_consumption"], quiet=True)
+    p = data / UCI
+    assert "mtime_ns" in fetch.read_provenance(p)
+    st = p.stat()
+    _edit_same_size(p, b"CL6", b"CL5")
+    with pytest.raises(IntegrityError):  # mtime moved: re-hashed at load
+        dt.load("uci_drug_consumption")
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))  # an edit that hides its mtime ...
+    assert fetch.ensure("uci_drug_consumption")  # ... passes the cheap check (documented)
+    assert not fetch.status(verify=True).set_index("file").loc["drug_consumption.data", "verified"]
+    fetch.fetch(["uci_drug_consumption"], verify=True, quiet=True)  # --verify re-hashes and restores
+    assert fetch.sha256_file(p) == fetch.read_provenance(p)["sha256"]
+
+
+def test_read_only_data_directory(data):
+    data.mkdir(parents=True)
+    data.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        if os.access(data, os.W_OK):
+            pytest.skip("running as a user who can write anywhere (root)")
+        with pytest.raises(NotWritableError) as info:
+            dt.load("uci_drug_consumption")
+        msg = str(info.value)
+        assert "cannot write to the data directory" in msg and "DRUGTRENDS_DATA" in msg
+        assert "Traceback" not in msg
+        assert list(data.iterdir()) == []
+    finally:
+        data.chmod(0o755)
+
+
+def test_read_only_data_directory_simulated(data, monkeypatch):
+    # root ignores permission bits: simulate the refusal the OS gives a normal user
+    import drugtrends._io as io
+
+    def deny(*a, **k):
+        raise PermissionError(13, "Permission denied", str(data / "uci_drug_consumption"))
+
+    monkeypatch.setattr(fetch, "atomic_path", deny)
+    with pytest.raises(NotWritableError, match="cannot write to the data directory .*Permission denied"):
+        dt.load("uci_drug_consumption")
+    assert io.atomic_path is not deny
+    assert not (data / UCI).exists() and not list(data.rglob("*.part"))
+
+
+def test_unknown_dataset_id_everywhere():
+    with pytest.raises(UnknownDatasetError, match="unknown dataset id 'nhanes'.*Valid ids"):
+        dt.load("nhanes")
+    with pytest.raises(UnknownDatasetError, match="unknown dataset 'nope'"):
+        fetch.fetch(["nope"], quiet=True)
+    assert "unknown dataset id" in datasets.availability("nope")
+    assert datasets.manifest_id("unodc_youth") == "unodc_wdr2025"
+    with pytest.raises(UnknownDatasetError):
+        datasets.manifest_id("nope")
+
+
+# --------------------------------------------------------------------------- unreadable files, every reader
+
+
+def _utf16(tmp_path, text: str, name: str) -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-16")
+    return p
+
+
+@pytest.mark.parametrize("reader,header,name", [
+    ("drugtrends.readers.uci:read_uci", "ID,Age,Gender\n1,0.5,0.4\n", "drug_consumption.data"),
+    ("drugtrends.readers.vsrr:read_vsrr", "State,Year,Month\nUS,2017,December\n", "vsrr.csv"),
+    ("drugtrends.readers.nhanes:read_nhanes_harmonised", "ID,SurveyYr\n1,2009_10\n", "NHANESraw.csv"),
+    ("drugtrends.readers.nchs:read_overdose_rates", "INDICATOR,PANEL\nx,y\n", "rates.csv"),
+    ("drugtrends.readers.validation:read_nhanes2", "stratid,psuid\n1,1\n", "nhanes2.csv"),
+])
+def test_utf16_file_gives_schema_error(tmp_path, reader, header, name):
+    p = _utf16(tmp_path, header, name)
+    before = p.read_bytes()
+    with pytest.raises(SchemaError) as info:
+        datasets.resolve_reader(reader)(p)
+    assert str(p) in str(info.value)
+    assert p.read_bytes() == before
+
+
+def test_corrupt_xlsx_gives_schema_error(tmp_path):
+    from drugtrends.readers import unodc
+
+    p = tmp_path / "1.2.xlsx"
+    p.write_bytes(b"PK\x03\x04 this is not a workbook")
+    with pytest.raises(SchemaError, match="not a readable .xlsx workbook.*drugtrends fetch unodc_wdr2025"):
+        unodc.read_prevalence(p)
