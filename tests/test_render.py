@@ -583,4 +583,4 @@ def test_page_title_in_the_page_language(tmp_path):
     page = render.render_file(qmd, to="html", engine="builtin", output_dir=tmp_path / "o",
                               quiet=True)[0].read_text(encoding="utf-8")
     assert '<h1 class="title">Fiche : cocaïne</h1>' in page and "Fallback" not in page
-    assert "cell-output" not in page  # the metadata-only output shows nothing
+    assert "class=\"cell-output" not in page  # the metadata-only output shows nothing
