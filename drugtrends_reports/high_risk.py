@@ -176,7 +176,8 @@ def france_table(rows: pd.DataFrame, lang: str = "en"):
         T("high_risk.col_range"): [T.ci(lo, hi) if not (pd.isna(lo) or pd.isna(hi)) else T("common.na")
                                    for lo, hi in zip(rows["per_1000_low"], rows["per_1000_high"])],
         T("common.source"): [_source(T, x) for x in rows["source"]],
-        T("high_risk.col_note"): [_break_text(T, c) for c in rows["break_code"]],
+        T("high_risk.col_note"): [T("high_risk.other_period") if p != "past_year" else _break_text(T, c)
+                                  for p, c in zip(rows["period"], rows["break_code"])],
     })
     return simple_table(out, title=T("high_risk.table_title"), notes=[T("high_risk.table_note")],
                         source=T("high_risk.source"), lang=lang,

@@ -93,4 +93,5 @@ def test_key_sentence_and_table(prev, lang, rate, prev_rate, rng):
             assert english not in txt, english
     note_col = table.data.columns[-1]
     notes = table.data[note_col].tolist()
-    assert sum(bool(n) for n in notes) == 1 and notes[1]  # 2015: new series (definition changed)
+    assert [bool(n) for n in notes] == [False, True, False, False, True, False, False, False]
+    assert notes[1] != notes[4]  # 2015: new series (definition changed); 2020: last 30 days
