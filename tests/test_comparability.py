@@ -209,3 +209,15 @@ def test_seizure_totals_skip_plant_material_and_use_reported_totals(seizures):
     assert got.empty or got.item() == pytest.approx(items)
     assert "crack" in set(seizures["substance"].astype(str))
     assert taxonomy.get("crack").parent == "cocaine"
+
+
+def test_trend_perception_marks_group_level_answers():
+    t = unodc.read_trend_perception(real_file("unodc_wdr2025",
+                                              "2.1_Expert_perception_of_trend_changes_in_use_of_drugs_all_drugs.xlsx"))
+    fr = t[(t.country == "France") & (t.year == 2023) & (t.age_group == "overall")]
+    g = fr[fr.drug_group.astype(str).str.contains("Ecstasy")]
+    assert g["is_group"].sum() == 1 and (~g["is_group"]).sum() == 1  # the group answer and MDMA
+    assert set(g["substance_group"].astype(str)) == {"ecstasy"}
+    crack = fr[fr.substance == "crack"]
+    assert len(crack) == 1 and not crack["is_group"].item() and crack["substance_group"].item() == "cocaine"
+    assert t["perception"].cat.ordered and t["score"].between(-2, 2).all()

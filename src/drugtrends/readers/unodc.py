@@ -95,8 +95,8 @@ PREVALENCE_COLUMNS = [
 ]
 #: Columns of the tidy expert-perception table (2.1).
 TREND_COLUMNS = [
-    "region", "subregion", "country", "iso3", "year", "drug_group", "drug", "substance",
-    "age_group", "perception", "score", "row",
+    "region", "subregion", "country", "iso3", "year", "drug_group", "drug", "substance", "substance_group",
+    "is_group", "age_group", "perception", "score", "row",
 ]
 #: Columns of the tidy seizures table (7.1).
 SEIZURE_COLUMNS = [
@@ -676,8 +676,10 @@ def read_trend_perception(path: str | os.PathLike[str]) -> pd.DataFrame:
         published answer; columns :data:`TREND_COLUMNS`. ``perception`` is an
         ordered categorical of :data:`PERCEPTION_LEVELS` (NaN when experts
         answered "Not known"); ``score`` is -2 (large decrease) .. +2 (large
-        increase); ``drug`` is NaN for group-level answers; ``substance`` is
-        the taxonomy id of the drug, else of the drug group.
+        increase); ``drug`` is NaN or repeats the group for group-level
+        answers, which ``is_group`` marks (never add them to the drug-level
+        answers); ``substance`` is the taxonomy id of the drug, else of the
+        drug group; ``substance_group`` that of the drug group.
 
     Raises
     ------
@@ -708,7 +710,8 @@ def read_trend_perception(path: str | os.PathLike[str]) -> pd.DataFrame:
             continue
         year, _label, _note = parse_year(_cell(r, c["year"]))
         group, drug = _text(_cell(r, c["drug_group"])), _text(_cell(r, c["drug"]))
-        sub = _substance_of(drug, group)
+        sub, sub_group = _substance_of(drug, group), _substance_of(group)
+        is_group = drug is None or _norm_header(drug) == _norm_header(group)
         for a in ages:
             ans = _text(_cell(r, c[a]))
             if ans is None:
@@ -722,7 +725,8 @@ def read_trend_perception(path: str | os.PathLike[str]) -> pd.DataFrame:
             recs.append({
                 "region": _text(_cell(r, c["region"])), "subregion": _text(_cell(r, c["subregion"])),
                 "country": country, "iso3": _text(_cell(r, c.get("iso3"))), "year": year,
-                "drug_group": group, "drug": drug, "substance": sub, "age_group": a,
+                "drug_group": group, "drug": drug, "substance": sub, "substance_group": sub_group,
+                "is_group": is_group, "age_group": a,
                 "perception": lvl, "score": score.get(lvl, np.nan), "row": i + 1,
             })
     df = pd.DataFrame.from_records(recs, columns=TREND_COLUMNS)
@@ -731,7 +735,9 @@ def read_trend_perception(path: str | os.PathLike[str]) -> pd.DataFrame:
     df["row"] = df["row"].astype("Int64")
     df["perception"] = pd.Categorical(df["perception"], categories=PERCEPTION_LEVELS, ordered=True)
     df["age_group"] = pd.Categorical(df["age_group"], categories=["overall", "0-17", "18-24", "25+"])
-    df["substance"] = pd.Categorical(df["substance"], categories=taxonomy.ids())
+    for col in ("substance", "substance_group"):
+        df[col] = pd.Categorical(df[col], categories=taxonomy.ids())
+    df["is_group"] = df["is_group"].astype(bool)
     for col in ("region", "subregion", "country", "iso3", "drug_group", "drug"):
         df[col] = df[col].astype("category")
     from drugtrends.readers._checks import import_pandera
