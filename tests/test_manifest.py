@@ -323,3 +323,21 @@ def test_sheets_parse(tmp_path):
     data["datasets"]["demo"]["files"][0]["sheets"] = [{"rows": 3}]
     with pytest.raises(SchemaError, match="'name'"):
         _load(tmp_path, data)
+
+
+def test_text_shapes_in_the_manifest_match_the_mirror(manifest):
+    """The shape check at load (drugtrends.integrity) must never flag a good file."""
+    from drugtrends import integrity, paths
+
+    mirror = paths.default_mirror()
+    if mirror is None:
+        pytest.skip("no mirror")
+    checked = 0
+    for ds in manifest:
+        for f in ds.files:
+            sep = integrity.TEXT_SUFFIXES.get(Path(f.name).suffix.lower())
+            if not ds.mirrored or sep is None or f.rows is None or not (mirror / f.mirror_path).is_file():
+                continue
+            assert integrity.text_shape(mirror / f.mirror_path, sep) == (f.rows, f.columns), f.name
+            checked += 1
+    assert checked >= 8
