@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from drugtrends.errors import BreakError, DesignError, UnknownVariableError
+from drugtrends.errors import BreakError, DesignError, InputError, UnknownVariableError
 from drugtrends.trends.breaks import Break, _as_breaks, check_no_breaks
 
 if TYPE_CHECKING:
@@ -188,6 +188,7 @@ def change_between(design: SurveyDesign, outcome: str, year_col: str, years: tup
     --------
     >>> d = pd.DataFrame({"yr": [1] * 4 + [2] * 4, "use": [0, 1, 0, 0, 1, 1, 0, 1],
     ...                   "wt": 1.0, "st": [1, 1, 2, 2, 3, 3, 4, 4], "psu": [1, 2] * 4})
+    >>> from drugtrends.survey import SurveyDesign
     >>> des = SurveyDesign(d, weight="wt", strata="st", psu="psu")
     >>> r = change_between(des, "use", "yr", (1, 2))
     >>> r[["estimate_from", "estimate_to", "difference", "se", "df"]].round(3).iloc[0].tolist()
@@ -314,6 +315,7 @@ def significance_vs_latest(design: SurveyDesign, outcome: str, year_col: str, by
     --------
     >>> d = pd.DataFrame({"yr": [1] * 4 + [2] * 4, "use": [0, 1, 0, 0, 1, 1, 0, 1],
     ...                   "wt": 1.0, "st": [1, 1, 2, 2, 3, 3, 4, 4], "psu": [1, 2] * 4})
+    >>> from drugtrends.survey import SurveyDesign
     >>> des = SurveyDesign(d, weight="wt", strata="st", psu="psu")
     >>> significance_vs_latest(des, "use", "yr")[["year", "estimate", "p", "marker"]].round(3).values.tolist()
     [[1, 0.25, 0.23, ''], [2, 0.75, nan, '']]
@@ -467,6 +469,60 @@ def _with_scores(design: SurveyDesign, cols: dict[str, pd.Series]) -> SurveyDesi
     return new.subset(design.mask)
 
 
+def _domain_masks(design: SurveyDesign, by: list[str]) -> list[tuple[dict, np.ndarray | None]]:
+    """(domain key, row mask) for each domain of ``by`` (one unmasked domain without ``by``)."""
+    if not by:
+        return [({}, None)]
+    data = design.data
+    idx = data.loc[design.mask, by].groupby(by, sort=True, dropna=True).indices
+    pos = np.flatnonzero(design.mask)
+    groups = []
+    for key, ii in idx.items():
+        m = np.zeros(len(data), bool)
+        m[pos[ii]] = True
+        groups.append((dict(zip(by, key if isinstance(key, tuple) else (key,))), m))
+    return groups
+
+
+def _trend_rows(scored: SurveyDesign, data: pd.DataFrame, m: np.ndarray | None, key: dict, inside: np.ndarray,
+                Xp: pd.DataFrame, P: pd.DataFrame, names: dict, formula: str, outcome: str, year_col: str,
+                degree: int) -> list[dict]:
+    """Coefficient rows of the trend test in one domain (NaN rows when too few years)."""
+    rows: list[dict] = []
+    dom = scored if m is None else scored.subset(m)
+    used = dom.mask & inside & ~Xp.isna().any(axis=1).to_numpy()
+    n_years = int(data.loc[used, year_col].nunique())
+    if n_years <= degree:  # the scores are collinear with the intercept: no test
+        for term in ["(Intercept)", *P.columns]:
+            rows.append({**key, "variable": outcome, "term": term, "coef": np.nan, "se": np.nan,
+                         "t": np.nan, "df": np.nan, "p": np.nan, "n_years": n_years, "direction": ""})
+        return rows
+    why = ""
+    try:
+        fit = _survey().svyglm(dom, formula, family="binomial", epsilon=_GLM_EPSILON, maxiter=100)
+        b = fit.coef["estimate"].to_numpy()
+        eta = b[0] + P.loc[data.loc[used, year_col].unique()].to_numpy() @ b[1:]
+        if np.abs(eta).max() > 20:  # fitted P < 2e-9 or > 1 - 2e-9: no finite MLE
+            why = "fitted probabilities numerically 0 or 1"
+    except (np.linalg.LinAlgError, DesignError) as exc:
+        why = str(exc)
+    if why:
+        where = f" in domain {key}" if key else ""
+        raise DesignError(
+            f"survey_trend_test(): the logistic regression of {outcome!r} on the year scores{where} "
+            f"has no finite estimate ({why}): {outcome!r} is 0 (or 1) for every respondent of some "
+            "year (separation). Test that domain with change_between(), or pool years.")
+    for _, c in fit.coef.iterrows():
+        term = names.get(c["term"], c["term"])
+        direction = ""
+        if term == "linear" and c["p"] < 0.05:
+            direction = "increase" if c["estimate"] > 0 else "decrease"
+        rows.append({**key, "variable": outcome, "term": term, "coef": c["estimate"], "se": c["se"],
+                     "t": c["t"], "df": fit.df_resid, "p": c["p"], "n_years": n_years,
+                     "direction": direction})
+    return rows
+
+
 def survey_trend_test(design: SurveyDesign, outcome: str, year_col: str, by: Sequence[str] | str | None = None,
                       degree: int = 1, scores: Sequence[float] | str | None = None,
                       breaks: Iterable[Break | float] | None = None, allow_breaks: bool = False) -> pd.DataFrame:
@@ -519,6 +575,7 @@ def survey_trend_test(design: SurveyDesign, outcome: str, year_col: str, by: Seq
     >>> d = pd.DataFrame({"yr": np.repeat([1, 2, 3], 8), "use": [0, 0, 0, 1, 0, 0, 0, 0,
     ...                   0, 1, 0, 1, 0, 0, 1, 0, 1, 1, 0, 1, 1, 0, 1, 1], "wt": 1.0,
     ...                   "st": np.repeat(np.arange(12), 2), "psu": [1, 2] * 12})
+    >>> from drugtrends.survey import SurveyDesign
     >>> des = SurveyDesign(d, weight="wt", strata="st", psu="psu")
     >>> r = survey_trend_test(des, "use", "yr")
     >>> r.loc[r.term == "linear", ["coef", "p", "df"]].round(3).values.tolist()
@@ -531,7 +588,7 @@ def survey_trend_test(design: SurveyDesign, outcome: str, year_col: str, by: Seq
                           "(SurveyDesign(df, weight=, strata=, psu=)) rather than replicate weights.")
     by = _as_by(by)
     if degree not in (1, 2, 3):
-        raise ValueError("survey_trend_test(): degree must be 1 or 2 (or 3).")
+        raise InputError(f"survey_trend_test(): degree={degree!r} must be 1, 2 or 3.")
     _check_columns(design, outcome, year_col, by, "survey_trend_test")
     data = design.data
     y = data[outcome].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
@@ -544,7 +601,7 @@ def survey_trend_test(design: SurveyDesign, outcome: str, year_col: str, by: Seq
         check_no_breaks(nums, breaks, what=f"survey_trend_test({outcome})", allow_breaks=allow_breaks)
     if isinstance(scores, str):
         if scores != "years" or any(v is None for v in nums):
-            raise ValueError("survey_trend_test(): scores='years' needs numeric years.")
+            raise InputError("survey_trend_test(): scores='years' needs numeric years.")
         scores = nums  # type: ignore[assignment]
     P = orthogonal_poly(years, degree=degree, scores=scores)  # type: ignore[arg-type]
     names = {f"_dt_{c}": c for c in P.columns}
@@ -552,47 +609,8 @@ def survey_trend_test(design: SurveyDesign, outcome: str, year_col: str, by: Seq
     cols = {"_dt_y": y} | {k: Xp[c].to_numpy() for k, c in names.items()}
     scored = _with_scores(design, cols)
     formula = "_dt_y ~ " + " + ".join(names)
-    groups: list[tuple[dict, np.ndarray | None]] = [({}, None)]
-    if by:
-        idx = data.loc[design.mask, by].groupby(by, sort=True, dropna=True).indices
-        pos = np.flatnonzero(design.mask)
-        groups = []
-        for key, ii in idx.items():
-            m = np.zeros(len(data), bool)
-            m[pos[ii]] = True
-            groups.append((dict(zip(by, key if isinstance(key, tuple) else (key,))), m))
     rows = []
-    for key, m in groups:
-        dom = scored if m is None else scored.subset(m)
-        used = dom.mask & inside & ~Xp.isna().any(axis=1).to_numpy()
-        n_years = int(data.loc[used, year_col].nunique())
-        if n_years <= degree:  # the scores are collinear with the intercept: no test
-            for term in ["(Intercept)", *P.columns]:
-                rows.append({**key, "variable": outcome, "term": term, "coef": np.nan, "se": np.nan,
-                             "t": np.nan, "df": np.nan, "p": np.nan, "n_years": n_years, "direction": ""})
-            continue
-        why = ""
-        try:
-            fit = _survey().svyglm(dom, formula, family="binomial", epsilon=_GLM_EPSILON, maxiter=100)
-            b = fit.coef["estimate"].to_numpy()
-            eta = b[0] + P.loc[data.loc[used, year_col].unique()].to_numpy() @ b[1:]
-            if np.abs(eta).max() > 20:  # fitted P < 2e-9 or > 1 - 2e-9: no finite MLE
-                why = "fitted probabilities numerically 0 or 1"
-        except (np.linalg.LinAlgError, DesignError) as exc:
-            why = str(exc)
-        if why:
-            where = f" in domain {key}" if key else ""
-            raise DesignError(
-                f"survey_trend_test(): the logistic regression of {outcome!r} on the year scores{where} "
-                f"has no finite estimate ({why}): {outcome!r} is 0 (or 1) for every respondent of some "
-                "year (separation). Test that domain with change_between(), or pool years.")
-        for _, c in fit.coef.iterrows():
-            term = names.get(c["term"], c["term"])
-            direction = ""
-            if term == "linear" and c["p"] < 0.05:
-                direction = "increase" if c["estimate"] > 0 else "decrease"
-            rows.append({**key, "variable": outcome, "term": term, "coef": c["estimate"], "se": c["se"],
-                         "t": c["t"], "df": fit.df_resid, "p": c["p"], "n_years": n_years,
-                         "direction": direction})
+    for key, m in _domain_masks(design, by):
+        rows += _trend_rows(scored, data, m, key, inside, Xp, P, names, formula, outcome, year_col, degree)
     return pd.DataFrame(rows, columns=[*by, "variable", "term", "coef", "se", "t", "df", "p", "n_years",
                                        "direction"])

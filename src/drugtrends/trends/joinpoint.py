@@ -20,6 +20,44 @@ Engine modules: :mod:`~drugtrends.trends.jp_grid` (grid search),
 :mod:`~drugtrends.trends.jp_result` (result objects),
 :mod:`~drugtrends.trends.jp_compare` (comparison of two series).
 
+Details
+-------
+* Joinpoints are searched on a grid (observed x values, optionally with
+  ``n_grid_between`` points between them), as NCI's grid search does. R
+  ``segmented`` estimates breakpoints as continuous parameters, so the two
+  agree up to the grid resolution. A joinpoint needs ``min_obs_end``
+  observations strictly before the first and after the last joinpoint and
+  ``min_obs_between`` strictly between two, a joinpoint on an observation not
+  counting it (defaults 2 and 2, NCI's command-line session options).
+* Weighted fits (``se=``): weight ``1/var`` with ``var(ln y) = (se/y)^2``
+  (delta method) on the log scale; the residual variance is still estimated
+  (weights are relative).
+* Selection: sequential permutation tests H0: k = ka vs H1: k = kb, each at
+  ``alpha / (max_joinpoints - ka)``, statistic the relative SSE reduction,
+  ``p = (1 + #{T* >= T}) / (N + 1)``, the null model's (weighted) residuals
+  permuted (a null fitting to rounding error is kept without a test);
+  ``BIC = ln(SSE/n) + (2k + 2) ln(n)/n``; ``BIC3`` with ``3k + 2``; the
+  weighted BIC ``WBIC(k) = ln(SSE(k)/n) + ((2 + R2_max) k + 2) ln(n)/n``
+  with ``R2_max`` the largest partial R^2 of a joinpoint's hinge over the
+  data between its neighbouring joinpoints (Kim et al. 2023, J Appl Stat
+  50:1992-2013; NCI help "Weighted BIC (WBIC)"). A jump model adds its ``m``
+  level shifts to every penalty.
+* Parametric SEs treat the joinpoints as fixed; the residual variance uses
+  ``n - (2k + 2) - m`` df (NCI counts each joinpoint as a parameter); APC
+  CIs use the t distribution, AAPC CIs the full slope covariance with t if
+  the period lies in one segment, else normal (NCI).
+* Empirical quantile intervals (``ci="empirical_quantile"``, Joinpoint 4.8+
+  default; Kim et al. 2017, Stat Med 36:3059-3074): see
+  :mod:`~drugtrends.trends.jp_ci`.
+* Jump model (``jump_at``, Chen et al. 2020): one level shift per value,
+  ``D = 1{x >= jump}``; ``comparability_ratio`` is ``exp(jump)`` with a t
+  interval on the log scale, and on the linear scale the ratio of the new to
+  the old regime at the drawn jump location (half-way from the last x
+  before, as NCI places it), with a delta-method interval.
+* Batch fits (``by=``) share the grid bases between series with equal x.
+* The Poisson / autocorrelated-error options of NCI are not implemented;
+  for counts with a population offset use :func:`drugtrends.trends.rate_trend`.
+
 References
 ----------
 * Kim HJ, Fay MP, Feuer EJ, Midthune DN (2000). Permutation tests for joinpoint
@@ -392,135 +430,76 @@ def joinpoint(df: pd.DataFrame, x: str = "year", y: str = "rate", se: str | None
               by: str | Sequence[str] | None = None) -> JoinpointResult | JoinpointBatchResult:
     """Fit a joinpoint regression (NCI Joinpoint style) to an aggregate series, or to each of many.
 
+    Methods, formulas and references: see the module docstring.
+
     Parameters
     ----------
     df : DataFrame
         One row per value of ``x`` (per group when ``by`` is given).
     x, y : str
-        Columns: time (numeric, e.g. year, or ``year + (month-1)/12``) and the
-        response (a rate, count or proportion; > 0 for the log-linear model).
+        Time (numeric: year, or ``year + (month-1)/12``) and response (> 0 for the log-linear model).
     se : str, optional
-        Column with the standard error of ``y``. When given, weighted least
-        squares with weight ``1/var``: on the log scale ``var(ln y)`` is taken
-        as ``(se/y)^2`` (delta method). The residual variance is still
-        estimated from the data (weights are relative).
+        Standard error of ``y``: weighted least squares, weight ``1/var`` (``var(ln y) = (se/y)^2``).
     model : {"loglinear", "linear"}
         ``ln(y)`` (APC reported) or ``y`` (slope in y units per unit x).
-    max_joinpoints : int
-        Largest number of joinpoints tried, >= 0 (capped, with a note, at the
-        largest number the data and the ``min_obs_*`` rules allow).
+    max_joinpoints, min_joinpoints : int
+        Range of the number of joinpoints (the maximum is lowered, with a note, to what the data allow).
     method : {"permutation", "bic", "bic3", "wbic"}
-        Model selection: Kim et al. sequential permutation tests (each at
-        ``alpha/(max_joinpoints - k_null)``); BIC = ln(SSE/n) + (2k+2) ln(n)/n;
-        NCI's BIC3 with penalty 3k+2; or NCI's weighted BIC (Joinpoint 5
-        default; Kim et al. 2023, J Appl Stat 50:1992-2013):
-        ``WBIC(k) = ln(SSE(k)/n) + ((2 + R2_max) k + 2) ln(n)/n`` with
-        ``R2_max`` the largest partial R^2 of a joinpoint's hinge term over
-        the data between its neighbouring joinpoints (NCI help "Weighted BIC
-        (WBIC)"). A jump model adds its level shifts to every penalty.
+        Kim et al. sequential permutation tests, BIC, BIC3, or NCI's weighted BIC (Joinpoint 5 default).
     n_permutations : int
-        Permutations per test (NCI default 4499). Seeded by ``seed``.
+        Permutations per test (NCI default 4499).
     alpha : float
-        Overall significance level of the selection, and 1 - confidence of
-        the intervals.
+        Overall level of the selection; intervals are ``1 - alpha``.
     min_obs_end, min_obs_between : int
-        Minimum observations from a joinpoint to either end of the data, and
-        between two joinpoints, a joinpoint falling on an observation not
-        counting it (NCI help "Minimum Number of Observations Required";
-        defaults 2 and 2 as in NCI's command-line session options).
+        NCI's minimum observations from a joinpoint to either end, and between joinpoints.
     aapc_range : (start, end) or list of them, optional
-        Period(s) for the AAPC; default the whole range of ``x``.
+        Period(s) of the AAPC; default the whole range of ``x``.
     seed : int
         Seed of the permutations and of the resampling.
-    breaks : iterable of Break or float, optional
-        Comparability breaks of the series (:mod:`drugtrends.trends.breaks`).
-    allow_breaks : bool
-        If False (default), a break falling inside the data raises
-        :class:`~drugtrends.errors.BreakError` (unless a jump is fitted at
-        it); if True, fit across it (the result still carries the breaks).
-    min_joinpoints : int
-        Smallest number of joinpoints (NCI "MIN"; default 0).
+    breaks, allow_breaks
+        Comparability breaks (:mod:`drugtrends.trends.breaks`): a break inside the data raises
+        :class:`~drugtrends.errors.BreakError` unless ``allow_breaks`` or a jump is fitted there.
     n_grid_between : int
-        Extra candidate locations between consecutive observations; 0 =
-        joinpoints only at observed x values.
+        Extra candidate locations between consecutive observations (0: observed x only).
     joinpoint_ci : bool
-        Compute Lerman (1980) profile confidence intervals for the locations.
+        Lerman (1980) profile intervals for the joinpoint locations.
     jump_at : float or list of float, optional
-        Jump model: a level shift at each value, the first ``x`` of the new
-        regime (e.g. ``2015`` for a redesign effective in 2015; NCI's
-        "last data point before the change" is the previous x). One trend is
-        estimated across the shift (the APCs) and the shift is reported as
-        ``comparability_ratio``: ``exp(jump)`` on the log scale, the ratio of
-        the new to the old regime at the jump on the linear scale (delta-
-        method CI). A break declared at a jump location is not refused.
-        At least 2 observations are needed on each side.
+        Jump model: a level shift from each value on (first ``x`` of the new regime; at least 2
+        observations on each side); the APCs are estimated across it and the shift is reported in
+        ``comparability_ratio`` (``exp(jump)`` on the log scale).
     ci : {"parametric", "empirical_quantile"}
-        Intervals of the APCs and AAPCs: t / normal intervals from the
-        covariance of the slopes (joinpoints treated as fixed), or NCI's
-        empirical quantile method (Joinpoint 4.8+ default; Kim et al. 2017,
-        Stat Med 36:3059-3074): ``n_resamples`` residual-resampled data sets
-        refitted joinpoint locations included, interval = the ``alpha/2`` and
-        ``1 - alpha/2`` quantiles (see :mod:`drugtrends.trends.jp_ci`).
-        Reproducible with ``seed``.
+        APC / AAPC intervals: t / normal from the slope covariance, or NCI's empirical quantile method
+        (``n_resamples`` residual-resampled refits, joinpoint locations included).
     n_resamples : int
-        Resampled data sets for ``ci="empirical_quantile"`` (default 1000).
+        Resampled data sets of the empirical quantile method (default 1000).
     by : str or list of str, optional
-        Fit every group of these columns with the same settings and return a
-        :class:`~drugtrends.trends.jp_result.JoinpointBatchResult` whose
-        tables carry the group columns first (NCI's batch mode). Series with
-        the same x values share the grid bases, so a table of a hundred
-        series runs in seconds.
+        Fit every group with the same settings (NCI batch mode); tables carry the group columns first.
 
     Returns
     -------
     JoinpointResult or JoinpointBatchResult
-        Column names: :mod:`drugtrends.trends.columns`.
+        Frozen results; column names in :mod:`drugtrends.trends.columns`.
 
     Raises
     ------
     UnknownVariableError
         A named column is missing.
     BreakError
-        The series crosses a break, ``allow_breaks`` is False and no jump is
-        fitted there.
+        The series crosses a break (see ``breaks``).
     InputError
-        Settings out of range (``max_joinpoints=-1``, ``method="aic"``...),
-        missing / infinite / duplicated / non-positive values (naming the x
-        values and, with ``by``, the group), too few observations, a jump with
-        fewer than 2 observations on a side.
-
-    Notes
-    -----
-    * Joinpoints are searched on a grid (observed x values, optionally with
-      ``n_grid_between`` points between them), as NCI's grid search does.
-      R ``segmented`` estimates breakpoints as continuous parameters, so the
-      two agree up to the grid resolution.
-    * Parametric standard errors treat the joinpoint locations as fixed; the
-      residual variance uses ``n - (2k + 2) - m`` degrees of freedom (NCI
-      counts each joinpoint as a parameter; ``m`` level shifts). AAPC CIs use
-      the full covariance of the segment slopes, with the t distribution if
-      the period lies within one segment and the normal otherwise (NCI).
-    * Permutation p-values are ``(1 + #{T* >= T}) / (N + 1)`` with ``T`` the
-      relative SSE reduction; in weighted fits the weighted residuals are
-      permuted. If the null model already fits to rounding error, no test is
-      done and the null is kept.
-    * The Poisson / autocorrelated-error options of NCI are not implemented;
-      for counts with a population offset use
-      :func:`drugtrends.trends.rate_trend`.
+        Settings out of range (``max_joinpoints=-1``...), missing, infinite, duplicated or
+        non-positive values (naming the x values and, with ``by``, the group), too few observations.
 
     Examples
     --------
     >>> yrs = np.arange(2005, 2021)
     >>> rate = np.where(yrs <= 2013, 2 * 1.2 ** (yrs - 2005), 2 * 1.2 ** 8 * 0.98 ** (yrs - 2013))
     >>> r = joinpoint(pd.DataFrame({"year": yrs, "rate": rate}), n_permutations=199)
-    >>> r.n_joinpoints, float(r.joinpoints["x"].iloc[0])
-    (1, 2013.0)
-    >>> r.segments["apc"].round(6).tolist()
-    [20.0, -2.0]
+    >>> r.n_joinpoints, float(r.joinpoints["x"].iloc[0]), r.segments["apc"].round(6).tolist()
+    (1, 2013.0, [20.0, -2.0])
 
     A level shift of 25 % in 2015 on a series growing 5 % a year:
 
-    >>> yrs = np.arange(2005, 2021)
     >>> rate = 3 * 1.05 ** (yrs - 2005) * np.where(yrs >= 2015, 1.25, 1.0)
     >>> j = joinpoint(pd.DataFrame({"year": yrs, "rate": rate}), jump_at=2015, method="bic")
     >>> round(float(j.segments["apc"].iloc[0]), 6), round(float(j.comparability_ratio["estimate"].iloc[0]), 6)

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from drugtrends.errors import UnknownVariableError
+from drugtrends.errors import InputError
+from drugtrends.validate import check_choice, check_in_range, require_columns
 from drugtrends.trends.breaks import Break, _as_breaks, _fmt_x, check_no_breaks
 
 __all__ = ["RateTrendResult", "rate_trend"]
@@ -105,6 +106,68 @@ class RateTrendResult:
         return f"did not change significantly ({r['apc']:+.{digits}f}% a year, {ci}, {pv}) {span}"
 
 
+def _rate_inputs(df: pd.DataFrame, x: str, count: str, population: str) -> tuple[np.ndarray, ...]:
+    """Sorted x, counts, populations; bad values raise InputError naming the x values."""
+    cols = [x, count, population]
+    require_columns(df, cols)
+    d = df[cols].apply(pd.to_numeric, errors="coerce")
+    bad = d[d.isna().any(axis=1)]
+    if len(bad):
+        raise InputError(f"rate_trend(): missing or non-numeric values in {cols} at {x} = {bad[x].tolist()[:10]}.")
+    d = d.sort_values(x).reset_index(drop=True)
+    if not np.isfinite(d.to_numpy(float)).all():
+        raise InputError(f"rate_trend(): infinite values in {cols}; drop those rows.")
+    if (d[count] < 0).any() or (d[population] <= 0).any():
+        raise InputError(f"rate_trend(): {count!r} must be >= 0 and {population!r} > 0.")
+    if d[x].duplicated().any():
+        raise InputError(f"rate_trend(): duplicated {x} values {d.loc[d[x].duplicated(), x].tolist()[:10]}; "
+                         "one row per x value is needed.")
+    if len(d) < 3:
+        raise InputError(f"rate_trend(): {len(d)} rows; at least 3 are needed.")
+    return d[x].to_numpy(float), d[count].to_numpy(float), d[population].to_numpy(float)
+
+
+def _fit_family(yv: np.ndarray, X: np.ndarray, off: np.ndarray, family: str) -> tuple:
+    """Coefficients, covariance, t df (None: normal), NB alpha, dispersion check and notes."""
+    import warnings
+
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
+
+    n = len(yv)
+    with warnings.catch_warnings():
+        # an exactly log-linear series is a perfect fit, not a separation problem
+        warnings.simplefilter("ignore", PerfectSeparationWarning)
+        pois = sm.GLM(yv, X, family=sm.families.Poisson(), offset=off).fit()
+    mu = pois.fittedvalues
+    pearson = float(np.sum((yv - mu) ** 2 / mu))
+    disp = pearson / (n - 2)
+    disp_p = float(stats.chi2.sf(pearson, n - 2))
+    over = bool(disp > 1 and disp_p < 0.05)
+    notes = []
+    alpha_nb = float("nan")
+    dist_df = None
+    if family == "poisson":
+        params, cov = np.asarray(pois.params), np.asarray(pois.cov_params())
+        if over:
+            notes.append(f"overdispersion: Pearson X2/df = {disp:.2f} (p = {disp_p:.2g}); Poisson CIs are too "
+                         "narrow, use family='negbin' or 'quasipoisson'.")
+    elif family == "quasipoisson":
+        res = sm.GLM(yv, X, family=sm.families.Poisson(), offset=off).fit(scale="X2")
+        params, cov = np.asarray(res.params), np.asarray(res.cov_params())
+        dist_df = n - 2
+    else:
+        from statsmodels.discrete.discrete_model import NegativeBinomial
+
+        res = NegativeBinomial(yv, X, loglike_method="nb2", offset=off).fit(disp=0, maxiter=200)
+        params_all, cov_all = np.asarray(res.params), np.asarray(res.cov_params())
+        params, cov = params_all[:2], cov_all[:2, :2]
+        alpha_nb = float(params_all[2])
+        if not res.mle_retvals.get("converged", True):
+            notes.append("negative binomial fit did not converge; check the counts.")
+    return params, cov, dist_df, alpha_nb, disp, disp_p, over, notes
+
+
 def rate_trend(df: pd.DataFrame, x: str, count: str, population: str, family: str = "poisson",
                per: float = 100_000, alpha: float = 0.05, breaks: Iterable[Break | float] | None = None,
                allow_breaks: bool = False) -> RateTrendResult:
@@ -150,71 +213,15 @@ def rate_trend(df: pd.DataFrame, x: str, count: str, population: str, family: st
     >>> r.fitted["rate"].iloc[0]
     np.float64(10.0)
     """
-    import warnings
-
-    import statsmodels.api as sm
-    from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
-
-    if family not in ("poisson", "quasipoisson", "negbin"):
-        raise ValueError(f"rate_trend(): family must be 'poisson', 'quasipoisson' or 'negbin', not {family!r}.")
-    cols = [x, count, population]
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise UnknownVariableError(f"rate_trend(): column(s) {missing} not in the data; columns: {list(df.columns)}")
-    d = df[cols].apply(pd.to_numeric, errors="coerce")
-    bad = d[d.isna().any(axis=1)]
-    if len(bad):
-        raise ValueError(f"rate_trend(): missing or non-numeric values in {cols} at {x} = {bad[x].tolist()[:10]}.")
-    d = d.sort_values(x).reset_index(drop=True)
-    if (d[count] < 0).any() or (d[population] <= 0).any():
-        raise ValueError(f"rate_trend(): {count!r} must be >= 0 and {population!r} > 0.")
-    if len(d) < 3:
-        raise ValueError(f"rate_trend(): {len(d)} rows; at least 3 are needed.")
-    xv = d[x].to_numpy(float)
+    check_choice(family, "family", ("poisson", "quasipoisson", "negbin"))
+    alpha = check_in_range(alpha, "alpha", 0, 1, low_open=True, high_open=True)
+    xv, yv, pop = _rate_inputs(df, x, count, population)
     blist = tuple(_as_breaks(breaks))
     check_no_breaks(xv, blist, what=f"rate_trend({count}/{population} by {x})", allow_breaks=allow_breaks)
-    yv = d[count].to_numpy(float)
-    pop = d[population].to_numpy(float)
     xc = xv - xv.mean()
     X = np.column_stack([np.ones_like(xc), xc])
-    off = np.log(pop)
-    n = len(d)
-
-    with warnings.catch_warnings():
-        # an exactly log-linear series is a perfect fit, not a separation problem
-        warnings.simplefilter("ignore", PerfectSeparationWarning)
-        pois = sm.GLM(yv, X, family=sm.families.Poisson(), offset=off).fit()
-    mu = pois.fittedvalues
-    pearson = float(np.sum((yv - mu) ** 2 / mu))
-    disp = pearson / (n - 2)
-    disp_p = float(stats.chi2.sf(pearson, n - 2))
-    over = bool(disp > 1 and disp_p < 0.05)
-    notes = []
-    alpha_nb = float("nan")
-    q = stats.norm.ppf(1 - alpha / 2)
-    if family == "poisson":
-        res = pois
-        params, cov = np.asarray(res.params), np.asarray(res.cov_params())
-        dist_df = None
-        if over:
-            notes.append(f"overdispersion: Pearson X2/df = {disp:.2f} (p = {disp_p:.2g}); Poisson CIs are too "
-                         "narrow, use family='negbin' or 'quasipoisson'.")
-    elif family == "quasipoisson":
-        res = sm.GLM(yv, X, family=sm.families.Poisson(), offset=off).fit(scale="X2")
-        params, cov = np.asarray(res.params), np.asarray(res.cov_params())
-        dist_df = n - 2
-        q = stats.t.ppf(1 - alpha / 2, dist_df)
-    else:
-        from statsmodels.discrete.discrete_model import NegativeBinomial
-
-        res = NegativeBinomial(yv, X, loglike_method="nb2", offset=off).fit(disp=0, maxiter=200)
-        params_all = np.asarray(res.params)
-        cov_all = np.asarray(res.cov_params())
-        params, cov = params_all[:2], cov_all[:2, :2]
-        alpha_nb = float(params_all[2])
-        dist_df = None
-        if not res.mle_retvals.get("converged", True):
-            notes.append("negative binomial fit did not converge; check the counts.")
+    params, cov, dist_df, alpha_nb, disp, disp_p, over, notes = _fit_family(yv, X, np.log(pop), family)
+    q = stats.t.ppf(1 - alpha / 2, dist_df) if dist_df else stats.norm.ppf(1 - alpha / 2)
     b, se = float(params[1]), float(math.sqrt(cov[1, 1]))
     p = 2 * (stats.t.sf(abs(b / se), dist_df) if dist_df else stats.norm.sf(abs(b / se)))
     tab = pd.DataFrame([{
