@@ -25,7 +25,7 @@ from reference.reference import load_reference, ref_value  # noqa: E402
 
 from drugtrends.errors import DataNotFoundError, DesignError, UnknownVariableError  # noqa: E402
 from drugtrends.survey import SurveyDesign  # noqa: E402
-from drugtrends.survey import _aggregate as agg  # noqa: E402
+from drugtrends.survey import aggregate as agg  # noqa: E402
 from drugtrends.survey.backends import BY_SET_COLUMN, fast_domain_codes  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,8 +12,8 @@ import pytest
 from scipy import linalg, stats
 
 from drugtrends.survey import SurveyDesign, proportion_ci
-from drugtrends.survey._aggregate import psu_totals
-from drugtrends.survey._variance import stratified_variance
+from drugtrends.survey.aggregate import psu_totals
+from drugtrends.survey.variance import stratified_variance
 
 SEEDS = [1, 2, 3, 4, 5]
 

@@ -338,45 +338,6 @@ class SurveyDesign(DesignBase):
         """
         return self._mask.copy()
 
-    # -- deprecated private names, kept while glm.py / chisq.py move to the public ones
-    @property
-    def _w(self):
-        return self._structure.weights
-
-    @property
-    def _psu(self):
-        return self._structure.psu
-
-    @property
-    def _n_psu(self):
-        return self._structure.n_psu
-
-    @property
-    def _n_strata(self):
-        return self._structure.n_strata
-
-    @property
-    def _stratum_of_psu(self):
-        return self._structure.stratum_of_psu
-
-    @property
-    def _n_h(self):
-        return self._structure.n_h
-
-    @property
-    def _f_h(self):
-        return self._structure.f_h
-
-    @property
-    def _is_replicate(self):
-        return self.is_replicate
-
-    def _degf(self, rows):
-        return self._structure.degf(rows)
-
-    def _linearise(self, outcomes, by, kind, *, df_rule="domain", full_cov=False, den=None):
-        return self.linearise(outcomes, by, kind, df_rule, full_cov, den)
-
     # ------------------------------------------------------------------ subsets
     def subset(self, mask_or_query) -> "SurveyDesign":
         """Restrict estimation to a domain, keeping the whole design (R ``subset()``).
@@ -774,7 +735,11 @@ def _replicate_scale(method, R, rho, scale, rscales) -> float:
         sc = 1.0
     else:
         sc = 1.0 / (R - 1)
-    if scale is not None:   # R svrepdesign: a given scale overrides the method's
+    if scale is not None:
+        if method in ("BRR", "Fay"):
+            raise DesignError(f"scale= is not used with method={method!r} (its multiplier is fixed: "
+                              "1/R for BRR, 1/(R (1-rho)^2) for Fay; R svrepdesign ignores it too). "
+                              "Drop scale=, or use method='JK1' / 'bootstrap' with your own scale.")
         sc = scale
     return float(sc)
 
@@ -877,20 +842,7 @@ class ReplicateDesign(SurveyDesign):
         """R ``degf()`` of a replicate design: rank of the replicate weights minus 1."""
         return int(self._structure.df)
 
-    @property
-    def _W(self):
-        return self._structure.rep_weights
-
     def __repr__(self) -> str:
         return (f"ReplicateDesign(n={len(self.data)}, method={self.method!r}, "
                 f"replicates={self._structure.rep_weights.shape[1]}, df={self.df})")
 
-
-# --------------------------------------------------------------------------- deprecated names
-# chisq.py / glm.py (helper survey-gaps) still import these; they go once those modules use
-# Outcome (drugtrends.survey.kernel) and drugtrends.validate.require_columns.
-def _check_columns(data, cols, what="column"):
-    require_columns(data, cols, what)
-
-
-from .kernel import Outcome as _Outcome  # noqa: E402,F401

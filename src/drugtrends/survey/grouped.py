@@ -30,7 +30,7 @@ from . import aggregate as agg
 from .kernel import Outcome, ReplicateTotals, Totals
 
 __all__ = ["outcome_columns", "fast_domain_codes", "normalise_sets", "domain_keys",
-           "inmemory_totals", "replicate_totals", "IntOutcome"]
+           "inmemory_totals", "replicate_totals", "replicate_rank", "IntOutcome"]
 
 
 # --------------------------------------------------------------------------- outcomes
@@ -448,11 +448,14 @@ def inmemory_totals(structure, data: pd.DataFrame, mask: np.ndarray, outcomes: l
 
 # --------------------------------------------------------------------------- replicate designs
 def replicate_totals(structure, data: pd.DataFrame, mask: np.ndarray, outcomes: list[Outcome],
-                     by, den: list[Outcome] | None = None, moments: bool = True) -> ReplicateTotals:
+                     by, den: list[Outcome] | None = None, moments: bool = True,
+                     domain_df: bool = True) -> ReplicateTotals:
     """Full-sample and replicate domain sums of a replicate design, one pass.
 
     The replicate weights are extra weight columns: rows sorted by domain once,
-    then one product ``[w, W_1..W_R]^T X`` per domain.
+    then one product ``[w, W_1..W_R]^T X`` per domain. With ``domain_df``,
+    each domain's df is R's ``degf()`` of the domain's subset design: the rank
+    of its rows' replicate weights minus 1 (rows with the outcome observed).
 
     Examples
     --------
@@ -476,13 +479,47 @@ def replicate_totals(structure, data: pd.DataFrame, mask: np.ndarray, outcomes: 
     A, B, N, P = (np.zeros((D, m)) for _ in range(4))
     Q = np.zeros((D, m)) if moments else None
     Ar, Br = np.zeros((R, D, m)), np.zeros((R, D, m))
+    DF = np.zeros((D, m)) if domain_df else None
     with agg.one_blas_thread():
-        _replicate_domains(cols, w, W, idx, bounds, m, (A, B, N, P, Q, Ar, Br))
-    return ReplicateTotals(keys, A, B, Ar, Br, N, P, Q)
+        _replicate_domains(cols, w, W, idx, bounds, m, (A, B, N, P, Q, Ar, Br, DF))
+    return ReplicateTotals(keys, A, B, Ar, Br, N, P, Q, DF)
+
+
+def replicate_rank(W: np.ndarray) -> int:
+    """Rank of replicate weights (rows x R), as R ``qr(weights)$rank`` for ``degf()``.
+
+    Rows that are proportional (the rows of one PSU: full weight times the
+    PSU's replicate factors) are merged first, so the decomposition works on
+    one row per distinct pattern, not on every respondent.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> replicate_rank(np.array([[2.0, 0, 1], [4.0, 0, 2], [0, 2.0, 1]]))
+    2
+    """
+    W = np.asarray(W, dtype=float)
+    scale = np.abs(W).max(axis=1) if W.size else np.zeros(0)
+    keep = scale > 0
+    if not keep.any():
+        return 0
+    F = np.unique(np.round(W[keep] / scale[keep, None], 9), axis=0)
+    return int(np.linalg.matrix_rank(F))
+
+
+def _domain_df(Wd, ok_all):
+    """Per outcome: rank of the replicate weights of the domain's rows with the outcome observed, - 1."""
+    full = ok_all.all(axis=0)
+    out = np.empty(ok_all.shape[1])
+    if full.any():
+        out[full] = replicate_rank(Wd) - 1
+    for j in np.flatnonzero(~full):
+        out[j] = replicate_rank(Wd[ok_all[:, j]]) - 1
+    return out
 
 
 def _replicate_domains(cols, w, W, idx, bounds, m, out):
-    A, B, N, P, Q, Ar, Br = out
+    A, B, N, P, Q, Ar, Br, DF = out
     for d in range(len(bounds) - 1):   # one domain's rows at a time: memory O(domain rows x outcomes)
         rows = idx[bounds[d]:bounds[d + 1]]
         X, ok_all = _domain_block(cols, rows, m)
@@ -495,6 +532,8 @@ def _replicate_domains(cols, w, W, idx, bounds, m, out):
         P[d] = (ok_all & (wd > 0)[:, None]).sum(axis=0)
         if Q is not None:
             Q[d] = wd @ (X[:, :m] ** 2)
+        if DF is not None:
+            DF[d] = _domain_df(Wd, ok_all)
 
 
 def _domain_block(cols: _Columns, rows, m):

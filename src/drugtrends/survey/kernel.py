@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .ci import logit_replicate_se
 from .variance import replicate_variance, stratified_variance
 
 __all__ = ["DesignStructure", "Outcome", "Totals", "ReplicateTotals", "Estimates", "linearise",
@@ -276,7 +277,8 @@ class Totals:
 class ReplicateTotals:
     """Domain sums of a replicate design: full-sample ``A``, ``B`` ``(D, m)``,
     replicate ``Ar``, ``Br`` ``(R, D, m)``, counts ``N``, ``P`` ``(D, m)``, and
-    ``Q`` (sum of ``w a^2``, ``(D, m)``, None when not needed)."""
+    ``Q`` (sum of ``w a^2``, ``(D, m)``, None when not needed), ``df``
+    (``(D, m)`` R ``degf()`` of each domain's subset design, None = the design's)."""
     keys: pd.DataFrame
     A: np.ndarray
     B: np.ndarray
@@ -285,6 +287,7 @@ class ReplicateTotals:
     N: np.ndarray
     P: np.ndarray
     Q: np.ndarray | None
+    df: np.ndarray | None = None
 
 
 @dataclass
@@ -296,7 +299,9 @@ class Estimates:
     the design effect and ``n_eff``): ``(D, m)``; ``cov``: ``(D*m, D*m)``
     (domain-major) when asked; ``sw``: domain sums of ``b`` (weights, or the
     ratio's denominator); ``keys``: one row per domain; ``outcomes``: the
-    :class:`Outcome` list (set by the caller).
+    :class:`Outcome` list (set by the caller); ``se_logit``: for means on
+    replicate designs, the replicate SE of ``logit(est)`` (R ``svyciprop``
+    ``method="logit"``), None otherwise.
     """
     keys: pd.DataFrame
     outcomes: list | None
@@ -309,6 +314,7 @@ class Estimates:
     deff: np.ndarray
     s2: np.ndarray
     sw: np.ndarray | None = None
+    se_logit: np.ndarray | None = None
 
 
 def _segsum(X: np.ndarray, starts: np.ndarray, n_seg: int, total: int) -> np.ndarray:
@@ -494,7 +500,10 @@ def _linearise_replicate(t: ReplicateTotals, s: DesignStructure, kind, df_rule, 
     V = replicate_variance(est_r.reshape(R, D * m), est.ravel(), s.scale, s.rscales, s.mse,
                            full=full_cov)
     var = (np.diag(V) if full_cov else V).reshape(D, m)
-    df = np.full((D, m), float(s.df if df_rule in ("domain", "design") else df_rule))
+    if df_rule == "domain" and t.df is not None:
+        df = np.array(t.df, dtype=float)
+    else:
+        df = np.full((D, m), float(s.df if df_rule in ("domain", "design") else df_rule))
     n, npos = t.N, t.P
     var = np.where(n > 0, var, np.nan)
     est = np.where(n > 0, est, np.nan)
@@ -502,5 +511,11 @@ def _linearise_replicate(t: ReplicateTotals, s: DesignStructure, kind, df_rule, 
         s2 = deff = np.full((D, m), np.nan)
     else:   # R svymean.svyrep.design: n = rows of the domain
         s2, deff = _design_effect(t.A, t.B, t.Q, n, var, kind)
-    return Estimates(t.keys, None, est, var, V if full_cov else None, n, npos, df, deff, s2, t.B)
+    se_logit = None
+    if kind == "mean":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            se_logit = logit_replicate_se(est_r.reshape(R, D * m), est.ravel(), s.scale, s.rscales,
+                                          s.mse).reshape(D, m)
+    return Estimates(t.keys, None, est, var, V if full_cov else None, n, npos, df, deff, s2, t.B,
+                     se_logit)
 

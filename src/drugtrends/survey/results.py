@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..errors import DesignError
 from ..validate import check_level
-from .ci import PROPORTION_METHODS, mean_ci, proportion_ci
+from .ci import PROPORTION_METHODS, is_boundary, mean_ci, proportion_ci
 from .kernel import Estimates
 from .reliability import apply_rule
 
@@ -89,7 +89,7 @@ def edge_flags(est, se, n, df, sw, kind, is_prop, rule):
     with np.errstate(invalid="ignore"):
         tiny = live & ~bad & (se <= 1e-12 * np.maximum(np.abs(est), 1.0)) & (n > 1)
     if rule is not None and kind == "mean":   # proportions at 0 or 1: the rule decides
-        tiny &= ~(is_prop & ((est == 0.0) | (est == 1.0)))
+        tiny &= ~(is_prop & is_boundary(est))
     reasons = {
         "one row in domain": live & (n == 1),
         "zero denominator": bad & (sw == 0) & (kind == "ratio"),
@@ -108,7 +108,7 @@ def edge_flags(est, se, n, df, sw, kind, is_prop, rule):
     return sup, flags, bad
 
 
-def _intervals(est, se, df, n, ci, level, kind, outcomes):
+def _intervals(est, se, df, n, ci, level, kind, outcomes, se_logit=None):
     if ci in PROPORTION_METHODS:
         if kind != "mean" or not all(o.is_prop for o in outcomes):
             bad = [o.variable for o in outcomes if not o.is_prop]
@@ -116,7 +116,8 @@ def _intervals(est, se, df, n, ci, level, kind, outcomes):
                 f"ci={ci!r} is a proportion interval but outcome(s) {sorted(set(bad)) or '(ratio/total)'} "
                 "are not 0/1 proportions; recode them to 0/1 or use ci='t'.")
         with np.errstate(invalid="ignore", divide="ignore"):
-            return proportion_ci(est, se, df, n, method=ci, level=level)
+            return proportion_ci(est, se, df, n, method=ci, level=level,
+                                 se_logit=se_logit if ci == "logit" else None)
     return mean_ci(est, se, np.inf if ci == "normal" else df, level)
 
 
@@ -160,7 +161,8 @@ def estimate_table(est: Estimates, *, ci: str, level: float, reliability, by_col
     sw = None if est.sw is None else np.asarray(est.sw).ravel()
     edge_sup, edge, bad = edge_flags(e, se, n, df, sw, kind, is_prop, reliability)
     se[bad] = np.nan
-    lo, hi = _intervals(e, se, df, n, ci, level, kind, outcomes)
+    se_logit = None if est.se_logit is None else est.se_logit.ravel()
+    lo, hi = _intervals(e, se, df, n, ci, level, kind, outcomes, se_logit)
     with np.errstate(divide="ignore", invalid="ignore"):
         cv = se / e
         s2 = np.where(is_prop, e * (1 - e), est.s2.ravel())
