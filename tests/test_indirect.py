@@ -315,6 +315,7 @@ def test_bad_arguments(kwargs, err, msg):
     (lambda t: t.assign(n=[10, 2.5, 30]), "non-negative whole numbers"),
     (lambda t: t.assign(n=["10", "x", "3"]), "non-negative whole numbers"),
     (lambda t: pd.concat([t, pd.DataFrame({"A": [0], "B": [0], "n": [5]})]), "all-zero history"),
+    (lambda t: t.assign(n=[0, 0, 30]), r"nobody is on list\(s\) \['A'\]"),
 ])
 def test_bad_histories(edit, msg):
     t = pd.DataFrame({"A": [1, 1, 0], "B": [1, 0, 1], "n": [10, 20, 30]})

@@ -116,6 +116,10 @@ def _histories(df: pd.DataFrame, lists: list, count: str | None, where: str) -> 
     ycell = ycell[cells @ (2 ** np.arange(k)[::-1])]
     if ycell.sum() <= 0:
         raise EmptyDomainError(f"{where}: every count is 0: nobody was observed.")
+    empty = [c for c, tot in zip(lists, cells.T @ ycell) if tot == 0]
+    if empty:
+        raise InputError(f"{where}: nobody is on list(s) {empty}: an empty list carries no information on the "
+                         "overlap; drop it from lists.")
     return cells, ycell
 
 
