@@ -54,7 +54,8 @@ import pandas as pd
 from scipy import stats
 
 from drugtrends.errors import BreakError, DesignError, InputError, UnknownVariableError
-from drugtrends.trends.breaks import Break, _as_breaks, check_no_breaks
+from drugtrends.trends.breaks import Break, as_breaks, check_no_breaks
+from drugtrends.validate import require_unique
 
 if TYPE_CHECKING:
     from drugtrends.survey import ReplicateDesign, SurveyDesign  # noqa: F401
@@ -102,10 +103,6 @@ def _check_columns(design: SurveyDesign, outcome: str, year_col: str, by: list[s
             or isinstance(col.dtype, pd.CategoricalDtype):
         raise DesignError(f"{fn}(): outcome {outcome!r} is {col.dtype}, not numeric; code it 0/1 "
                           "(NaN for missing) first.")
-
-
-def _as_by(by: Sequence[str] | str | None) -> list[str]:
-    return [by] if isinstance(by, str) else list(by or [])
 
 
 def _year_num(v: Any) -> float | None:
@@ -195,7 +192,7 @@ def change_between(design: SurveyDesign, outcome: str, year_col: str, years: tup
     [0.25, 0.75, 0.5, 0.354, 4.0]
     """
     design = _check_design(design, "change_between")
-    by = _as_by(by)
+    by = require_unique(by, "by")
     _check_columns(design, outcome, year_col, by, "change_between")
     a, b = years
     ya, yb = _year_num(a), _year_num(b)
@@ -321,7 +318,7 @@ def significance_vs_latest(design: SurveyDesign, outcome: str, year_col: str, by
     [[1, 0.25, 0.23, ''], [2, 0.75, nan, '']]
     """
     design = _check_design(design, "significance_vs_latest")
-    by = _as_by(by)
+    by = require_unique(by, "by")
     _check_columns(design, outcome, year_col, by, "significance_vs_latest")
     years = _years_present(design, year_col)
     latest = years[-1] if latest is None else latest
@@ -329,7 +326,7 @@ def significance_vs_latest(design: SurveyDesign, outcome: str, year_col: str, by
         raise ValueError(f"significance_vs_latest(): latest={latest!r} not in {year_col!r} ({years}).")
     tab = design.mean(outcome, by=[*by, year_col], reliability=None)
     tab = tab[tab["n"] > 0]
-    bl = _as_breaks(breaks)
+    bl = as_breaks(breaks)
     ln = _year_num(latest)
     tests = {}
     for yv in years:
@@ -586,7 +583,7 @@ def survey_trend_test(design: SurveyDesign, outcome: str, year_col: str, by: Seq
         raise DesignError("survey_trend_test(): the survey GLM (svyglm) is implemented for Taylor-"
                           "linearisation designs only; build the design with strata and PSUs "
                           "(SurveyDesign(df, weight=, strata=, psu=)) rather than replicate weights.")
-    by = _as_by(by)
+    by = require_unique(by, "by")
     if degree not in (1, 2, 3):
         raise InputError(f"survey_trend_test(): degree={degree!r} must be 1, 2 or 3.")
     _check_columns(design, outcome, year_col, by, "survey_trend_test")

@@ -89,7 +89,7 @@ from scipy import stats
 
 from drugtrends.errors import InputError
 from drugtrends.trends import columns as C
-from drugtrends.trends.breaks import Break, check_no_breaks
+from drugtrends.trends.breaks import Break, as_breaks, check_no_breaks
 from drugtrends.trends.jp_ci import quantile_ci, resample_slopes
 from drugtrends.trends.jp_fit import Fit, design, exact_fit, lerman_ci, slope_matrix
 from drugtrends.trends.jp_grid import Grid, candidates
@@ -147,15 +147,6 @@ def one_blas_thread():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def _break_list(breaks: Iterable[Break | float] | Break | float | None) -> tuple[Break, ...]:
-    if breaks is None:
-        return ()
-    if isinstance(breaks, (Break, int, float)):
-        breaks = [breaks]
-    return tuple(b if isinstance(b, Break) else Break("series", float(b), "user-declared break", "other")
-                 for b in breaks)
-
-
 def make_options(model, max_joinpoints, min_joinpoints, method, n_permutations, alpha, min_obs_end, min_obs_between,
              aapc_range, seed, breaks, allow_breaks, n_grid_between, joinpoint_ci, jump_at, ci,
              n_resamples) -> Options:
@@ -179,7 +170,7 @@ def make_options(model, max_joinpoints, min_joinpoints, method, n_permutations, 
     if len(set(jumps)) != len(jumps):
         raise InputError(f"jump_at lists a location twice ({jumps}): give each level shift once.")
     return Options(model, kmax, kmin, method, int(n_permutations), alpha, me, mb, aapc_range, int(seed),
-                    _break_list(breaks), bool(allow_breaks), ng, bool(joinpoint_ci), tuple(sorted(jumps)), ci,
+                    tuple(as_breaks(breaks)), bool(allow_breaks), ng, bool(joinpoint_ci), tuple(sorted(jumps)), ci,
                     int(n_resamples))
 
 

@@ -25,7 +25,7 @@ from scipy import stats
 
 from drugtrends.errors import InputError
 from drugtrends.validate import check_choice, check_in_range, require_columns
-from drugtrends.trends.breaks import Break, _as_breaks, _fmt_x, check_no_breaks
+from drugtrends.trends.breaks import Break, as_breaks, check_no_breaks, fmt_x
 
 __all__ = ["RateTrendResult", "rate_trend"]
 
@@ -98,7 +98,7 @@ class RateTrendResult:
         conf = int(round(100 * (1 - self.alpha)))
         sig = r["p"] < self.alpha
         ci = f"{conf}% CI {r['apc_ci_low']:.{digits}f} to {r['apc_ci_high']:.{digits}f}"
-        span = f"from {_fmt_x(r['x_start'])} to {_fmt_x(r['x_end'])}"
+        span = f"from {fmt_x(r['x_start'])} to {fmt_x(r['x_end'])}"
         if sig:
             verb = "rose" if r["apc"] > 0 else "fell"
             return f"{verb} {abs(r['apc']):.{digits}f}% a year ({ci}) {span}"
@@ -216,7 +216,7 @@ def rate_trend(df: pd.DataFrame, x: str, count: str, population: str, family: st
     check_choice(family, "family", ("poisson", "quasipoisson", "negbin"))
     alpha = check_in_range(alpha, "alpha", 0, 1, low_open=True, high_open=True)
     xv, yv, pop = _rate_inputs(df, x, count, population)
-    blist = tuple(_as_breaks(breaks))
+    blist = tuple(as_breaks(breaks))
     check_no_breaks(xv, blist, what=f"rate_trend({count}/{population} by {x})", allow_breaks=allow_breaks)
     xc = xv - xv.mean()
     X = np.column_stack([np.ones_like(xc), xc])
