@@ -140,6 +140,31 @@ def _yesno_float(s: pd.Series) -> pd.Series:
     return out.astype("float64")
 
 
+def _typed(p, col: str, s: pd.Series):
+    """One NHANESraw column, typed: Yes/No -> boolean, levels -> categorical, else numbers (checked)."""
+    if col in _YESNO:
+        _bad_value(p, col, s, ["Yes", "No"])
+        return s.map({"Yes": True, "No": False}).astype("boolean")
+    if col in _ORDERED or col in _UNORDERED:
+        levels = _ORDERED.get(col) or _UNORDERED[col]
+        _bad_value(p, col, s, levels)
+        return pd.Categorical(s, categories=levels, ordered=col in _ORDERED)
+    num = pd.to_numeric(s, errors="coerce")
+    bad = num.isna() & s.notna()
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise SchemaError(f"{p}: column {col!r}, line {i + 2}: {s.iloc[i]!r} is not a number.")
+    if col not in _INTS:
+        return num.astype("float64")
+    if num.isna().any():
+        i = int(np.flatnonzero(num.isna().to_numpy())[0])
+        raise SchemaError(
+            f"{p}: column {col!r}, line {i + 2}: empty, but every respondent has one. "
+            "Is the file truncated? Fetch it again."
+        )
+    return num.astype("int64")
+
+
 def read_nhanes_harmonised(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read ``NHANESraw.csv`` with typed columns and the harmonised variables.
 
@@ -207,33 +232,7 @@ def read_nhanes_harmonised(path: str | os.PathLike[str]) -> pd.DataFrame:
     if raw.empty:
         raise SchemaError(f"{p}: header but no data rows. Fetch it again with `drugtrends fetch --force`.")
 
-    out = {}
-    for col in raw.columns:
-        s = raw[col]
-        if col in _YESNO:
-            _bad_value(p, col, s, ["Yes", "No"])
-            out[col] = s.map({"Yes": True, "No": False}).astype("boolean")
-        elif col in _ORDERED or col in _UNORDERED:
-            levels = _ORDERED.get(col) or _UNORDERED[col]
-            _bad_value(p, col, s, levels)
-            out[col] = pd.Categorical(s, categories=levels, ordered=col in _ORDERED)
-        else:
-            num = pd.to_numeric(s, errors="coerce")
-            bad = num.isna() & s.notna()
-            if bad.any():
-                i = int(np.flatnonzero(bad.to_numpy())[0])
-                raise SchemaError(f"{p}: column {col!r}, line {i + 2}: {s.iloc[i]!r} is not a number.")
-            if col in _INTS:
-                if num.isna().any():
-                    i = int(np.flatnonzero(num.isna().to_numpy())[0])
-                    raise SchemaError(
-                        f"{p}: column {col!r}, line {i + 2}: empty, but every respondent has one. "
-                        "Is the file truncated? Fetch it again."
-                    )
-                out[col] = num.astype("int64")
-            else:
-                out[col] = num.astype("float64")
-    df = pd.DataFrame(out, index=raw.index)
+    df = pd.DataFrame({col: _typed(p, col, raw[col]) for col in raw.columns}, index=raw.index)
 
     h = pd.DataFrame(index=df.index)
     h["cycle"] = df["SurveyYr"]
@@ -339,6 +338,46 @@ def _codes(p: Path, df: pd.DataFrame, col: str, mapping: dict, what: str) -> pd.
     return s.map(mapping)
 
 
+def _demo_harmonised(demo: pd.DataFrame, first) -> pd.DataFrame:
+    """Harmonised design and demographic variables of the stacked DEMO files."""
+    h = pd.DataFrame({"SEQN": demo["SEQN"].astype("int64")})
+    bad_cycle = ~demo["SDDSRVYR"].between(1, 50)
+    if bad_cycle.any():
+        raise SchemaError(f"{first}: SDDSRVYR {demo['SDDSRVYR'][bad_cycle].iloc[0]} is not a release cycle number.")
+    h["cycle"] = pd.Categorical(demo["SDDSRVYR"].map(_cycle_label))
+    for col, name in (("SDMVSTRA", "strata"), ("SDMVPSU", "psu"), ("RIDAGEYR", "age")):
+        if demo[col].isna().any():
+            i = int(np.flatnonzero(demo[col].isna().to_numpy())[0])
+            raise SchemaError(f"{demo['_file'].iloc[i]}: {col} is missing for SEQN {demo['SEQN'].iloc[i]:.0f}.")
+        h[name] = demo[col].astype("int64")
+    h["wt_int"] = demo["WTINT2YR"].astype("float64")
+    h["wt_mec"] = demo["WTMEC2YR"].astype("float64")
+    sex = _codes(first, demo, "RIAGENDR", {1: 0, 2: 1}, "RIAGENDR (1 male, 2 female)")
+    h["sex"] = pd.Categorical.from_codes(sex.fillna(-1).astype(int), categories=["male", "female"])
+    race = _codes(first, demo, "RIDRETH1", {k: k - 1 for k in range(1, 6)}, "RIDRETH1")
+    h["race_ethnicity"] = pd.Categorical.from_codes(race.fillna(-1).astype(int), categories=RACE_LEVELS)
+    educ = _codes(first, demo, "DMDEDUC2", _EDUC_CODES, "DMDEDUC2 (1-5, 7 refused, 9 don't know)")
+    h["education"] = pd.Categorical.from_codes(educ.fillna(-1).astype(int), categories=EDUCATION_LEVELS,
+                                               ordered=True)
+    h["income_to_poverty"] = demo["INDFMPIR"].astype("float64")
+    return h
+
+
+def _duq_outcomes(p, d: pd.DataFrame) -> pd.DataFrame:
+    """Drug-use outcomes (0/1 floats, NaN missing) of one DUQ file, with its skip pattern applied."""
+    r = pd.DataFrame({"SEQN": d["SEQN"].astype("int64")})
+    r["ever_marijuana"] = _codes(p, d, "DUQ200", _YN_CODES, "DUQ200 (1 yes, 2 no, 7, 9)")
+    r["regular_marijuana"] = (_codes(p, d, "DUQ211", _YN_CODES, "DUQ211 (1 yes, 2 no, 7, 9)")
+                              if "DUQ211" in d.columns else np.nan)
+    r["ever_hard_drugs"] = _codes(p, d, "DUQ240", _YN_CODES, "DUQ240 (1 yes, 2 no, 7, 9)")
+    for col, name in (("DUQ250", "ever_cocaine"), ("DUQ290", "ever_heroin"), ("DUQ330", "ever_methamphetamine")):
+        if col in d.columns:
+            v = _codes(p, d, col, _YN_CODES, f"{col} (1 yes, 2 no, 7, 9)")
+            # skip pattern: DUQ240 = 2 (no hard drug ever) skips the drug-specific items
+            r[name] = v.mask(d["DUQ240"].eq(2) & v.isna(), 0.0)
+    return r
+
+
 def read_nhanes_official(demo_paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
                          duq_paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> pd.DataFrame:
     """Read official CDC DEMO + DUQ transport files into the harmonised variables.
@@ -418,42 +457,9 @@ def read_nhanes_official(demo_paths: str | os.PathLike[str] | Sequence[str | os.
         s = demo.loc[demo["SEQN"].duplicated(), "SEQN"].iloc[0]
         raise SchemaError(f"{demos}: SEQN {s:.0f} appears twice across the DEMO files. Was a cycle given twice?")
 
-    h = pd.DataFrame({"SEQN": demo["SEQN"].astype("int64")})
-    first = demos[0]
-    bad_cycle = ~demo["SDDSRVYR"].between(1, 50)
-    if bad_cycle.any():
-        raise SchemaError(f"{first}: SDDSRVYR {demo['SDDSRVYR'][bad_cycle].iloc[0]} is not a release cycle number.")
-    h["cycle"] = pd.Categorical(demo["SDDSRVYR"].map(_cycle_label))
-    for col, name in (("SDMVSTRA", "strata"), ("SDMVPSU", "psu"), ("RIDAGEYR", "age")):
-        if demo[col].isna().any():
-            i = int(np.flatnonzero(demo[col].isna().to_numpy())[0])
-            raise SchemaError(f"{demo['_file'].iloc[i]}: {col} is missing for SEQN {demo['SEQN'].iloc[i]:.0f}.")
-        h[name] = demo[col].astype("int64")
-    h["wt_int"] = demo["WTINT2YR"].astype("float64")
-    h["wt_mec"] = demo["WTMEC2YR"].astype("float64")
-    sex = _codes(first, demo, "RIAGENDR", {1: 0, 2: 1}, "RIAGENDR (1 male, 2 female)")
-    h["sex"] = pd.Categorical.from_codes(sex.fillna(-1).astype(int), categories=["male", "female"])
-    race = _codes(first, demo, "RIDRETH1", {k: k - 1 for k in range(1, 6)}, "RIDRETH1")
-    h["race_ethnicity"] = pd.Categorical.from_codes(race.fillna(-1).astype(int), categories=RACE_LEVELS)
-    educ = _codes(first, demo, "DMDEDUC2", _EDUC_CODES, "DMDEDUC2 (1-5, 7 refused, 9 don't know)")
-    h["education"] = pd.Categorical.from_codes(educ.fillna(-1).astype(int), categories=EDUCATION_LEVELS,
-                                               ordered=True)
-    h["income_to_poverty"] = demo["INDFMPIR"].astype("float64")
+    h = _demo_harmonised(demo, demos[0])
 
-    duq = []
-    for p, d in duq_frames:
-        r = pd.DataFrame({"SEQN": d["SEQN"].astype("int64")})
-        r["ever_marijuana"] = _codes(p, d, "DUQ200", _YN_CODES, "DUQ200 (1 yes, 2 no, 7, 9)")
-        r["regular_marijuana"] = (_codes(p, d, "DUQ211", _YN_CODES, "DUQ211 (1 yes, 2 no, 7, 9)")
-                                  if "DUQ211" in d.columns else np.nan)
-        r["ever_hard_drugs"] = _codes(p, d, "DUQ240", _YN_CODES, "DUQ240 (1 yes, 2 no, 7, 9)")
-        for col, name in (("DUQ250", "ever_cocaine"), ("DUQ290", "ever_heroin"), ("DUQ330", "ever_methamphetamine")):
-            if col in d.columns:
-                v = _codes(p, d, col, _YN_CODES, f"{col} (1 yes, 2 no, 7, 9)")
-                # skip pattern: DUQ240 = 2 (no hard drug ever) skips the drug-specific items
-                r[name] = v.mask(d["DUQ240"].eq(2) & v.isna(), 0.0)
-        duq.append(r)
-    duq = pd.concat(duq, ignore_index=True)
+    duq = pd.concat([_duq_outcomes(p, d) for p, d in duq_frames], ignore_index=True)
     if duq["SEQN"].duplicated().any():
         s = duq.loc[duq["SEQN"].duplicated(), "SEQN"].iloc[0]
         raise SchemaError(f"{duqs}: SEQN {s} appears twice across the DUQ files.")

@@ -240,6 +240,57 @@ def _read_table(p: Path, columns: Sequence[str] | None):
     return tbl, upper
 
 
+def _blank_special_codes(df: pd.DataFrame, protected: set[str]) -> dict[str, dict[int, int]]:
+    """Set NSDUH special codes (985, 994, 997...) to NA in place; return {column: {code: count}}."""
+    replaced: dict[str, dict[int, int]] = {}
+    codes = _special_table()
+    for c in df.columns:
+        if c in protected or not pd.api.types.is_numeric_dtype(df[c]):
+            continue
+        width = _special_width(df[c])
+        if width is None:
+            continue
+        sp = codes.code[codes.width == width].to_numpy()
+        mask = df[c].isin(sp)
+        if mask.any():
+            vc = df.loc[mask, c].value_counts()
+            replaced[c] = {int(k): int(v) for k, v in vc.items()}
+            df[c] = df[c].astype("Int64").mask(mask)
+    return replaced
+
+
+def _design_columns(p, df: pd.DataFrame, dcols: dict[str, str]) -> dict[str, np.ndarray]:
+    """``weight`` (float) and integer ``strata``/``psu`` arrays; SchemaError on a non-integer code."""
+    out = {"weight": pd.to_numeric(df[dcols["weight"]], errors="coerce").astype("float64").to_numpy()}
+    for k in ("strata", "psu"):
+        s = pd.to_numeric(df[dcols[k]], errors="coerce")
+        if s.isna().any() or not np.all(s == np.round(s)):
+            i = int(np.flatnonzero((s.isna() | (s != np.round(s))).to_numpy())[0])
+            raise SchemaError(f"{p}: column {dcols[k]!r}, line {i + 2}: {df[dcols[k]].iloc[i]} is not an "
+                              f"integer {k} code.")
+        out[k] = s.astype("int64").to_numpy()
+    return out
+
+
+def _recency_flags(p, df: pd.DataFrame, recodes: dict[str, str]) -> dict[str, np.ndarray]:
+    """``<substance>_lifetime/_past_year/_past_month`` 0/1 floats from the recency recodes."""
+    out: dict[str, np.ndarray] = {}
+    for sub, name in recodes.items():
+        r = pd.to_numeric(df[name], errors="coerce")
+        bad = ~r.isin(_RECENCY_CODES)
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise SchemaError(
+                f"{p}: column {name!r}, line {i + 2}: recency code {df[name].iloc[i]} is not one of 1 (past 30 "
+                "days), 2 (past 12 months), 3 (more than 12 months), 9 (never). Is the year right?"
+            )
+        r = r.to_numpy()
+        out[f"{sub}_lifetime"] = (r != 9).astype("float64")
+        out[f"{sub}_past_year"] = ((r == 1) | (r == 2)).astype("float64")
+        out[f"{sub}_past_month"] = (r == 1).astype("float64")
+    return out
+
+
 def read_nsduh(path: str | os.PathLike[str], year: int, columns: Sequence[str] | None = None,
                special_codes: str = "nan") -> pd.DataFrame:
     """Read an NSDUH public-use tab-delimited file with a harmonised design.
@@ -326,49 +377,15 @@ def read_nsduh(path: str | os.PathLike[str], year: int, columns: Sequence[str] |
                 break
     protected = set(dcols.values()) | set(recodes.values()) | {"QUESTID2"}
 
-    replaced: dict[str, dict[int, int]] = {}
-    if special_codes == "nan":
-        codes = _special_table()
-        for c in df.columns:
-            if c in protected or not pd.api.types.is_numeric_dtype(df[c]):
-                continue
-            width = _special_width(df[c])
-            if width is None:
-                continue
-            sp = codes.code[codes.width == width].to_numpy()
-            mask = df[c].isin(sp)
-            if mask.any():
-                vc = df.loc[mask, c].value_counts()
-                replaced[c] = {int(k): int(v) for k, v in vc.items()}
-                df[c] = df[c].astype("Int64").mask(mask)
+    replaced = _blank_special_codes(df, protected) if special_codes == "nan" else {}
 
     n = len(df)
     out = {
         "year": np.full(n, int(year), dtype="int64"),
         "comparability_group": pd.Categorical([str(row["comparability_group"])] * n),
     }
-    w = pd.to_numeric(df[dcols["weight"]], errors="coerce").astype("float64")
-    out["weight"] = w.to_numpy()
-    for k in ("strata", "psu"):
-        s = pd.to_numeric(df[dcols[k]], errors="coerce")
-        if s.isna().any() or not np.all(s == np.round(s)):
-            i = int(np.flatnonzero((s.isna() | (s != np.round(s))).to_numpy())[0])
-            raise SchemaError(f"{p}: column {dcols[k]!r}, line {i + 2}: {df[dcols[k]].iloc[i]} is not an "
-                              f"integer {k} code.")
-        out[k] = s.astype("int64").to_numpy()
-    for sub, name in recodes.items():
-        r = pd.to_numeric(df[name], errors="coerce")
-        bad = ~r.isin(_RECENCY_CODES)
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise SchemaError(
-                f"{p}: column {name!r}, line {i + 2}: recency code {df[name].iloc[i]} is not one of 1 (past 30 "
-                "days), 2 (past 12 months), 3 (more than 12 months), 9 (never). Is the year right?"
-            )
-        r = r.to_numpy()
-        out[f"{sub}_lifetime"] = (r != 9).astype("float64")
-        out[f"{sub}_past_year"] = ((r == 1) | (r == 2)).astype("float64")
-        out[f"{sub}_past_month"] = (r == 1).astype("float64")
+    out.update(_design_columns(p, df, dcols))
+    out.update(_recency_flags(p, df, recodes))
     res = pd.concat([df, pd.DataFrame(out, index=df.index)], axis=1)
     res.attrs["special_codes"] = replaced
     res.attrs["design"] = dcols

@@ -158,6 +158,31 @@ def _to_float(raw: pd.Series, p: Path, col: str, line0: int) -> pd.Series:
     return out.astype("float64")
 
 
+def _demographics(raw: pd.DataFrame, p: Path, line0: int) -> dict[str, pd.Series]:
+    """Demographic categories decoded from their quantified scores (and the scores themselves)."""
+    out: dict[str, pd.Series] = {}
+    table = quantified_scores()
+    for col in DEMOGRAPHICS:
+        score = _to_float(raw[col], p, col, line0)
+        t = table[table.variable == col].sort_values("order")
+        ref = t["score"].to_numpy()
+        dist = np.abs(score.to_numpy()[:, None] - ref[None, :])
+        idx = dist.argmin(axis=1)
+        ok = dist[np.arange(len(idx)), idx] <= _TOLERANCE
+        if not ok.all():
+            i = int(np.flatnonzero(~ok)[0])
+            raise SchemaError(
+                f"{p}: column {col!r}, line {i + line0}: score {raw[col].iloc[i]!r} is not in the documented "
+                f"table ({', '.join(f'{s:g}' for s in ref)}; tolerance {_TOLERANCE:g}). "
+                "The file may be corrupted or a different version: fetch it again."
+            )
+        cats = t["category"].tolist()
+        dtype = pd.CategoricalDtype(cats, ordered=col in ("Age", "Education"))
+        out[col] = pd.Series(pd.Categorical.from_codes(idx, dtype=dtype), index=raw.index)
+        out[f"{col}_score"] = score
+    return out
+
+
 def read_uci(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read the UCI drug consumption file, decode its scores and derive use flags.
 
@@ -222,25 +247,7 @@ def read_uci(path: str | os.PathLike[str]) -> pd.DataFrame:
     ids = _to_float(raw["ID"], p, "ID", line0)
     out["ID"] = ids.astype("int64")
 
-    table = quantified_scores()
-    for col in DEMOGRAPHICS:
-        score = _to_float(raw[col], p, col, line0)
-        t = table[table.variable == col].sort_values("order")
-        ref = t["score"].to_numpy()
-        dist = np.abs(score.to_numpy()[:, None] - ref[None, :])
-        idx = dist.argmin(axis=1)
-        ok = dist[np.arange(len(idx)), idx] <= _TOLERANCE
-        if not ok.all():
-            i = int(np.flatnonzero(~ok)[0])
-            raise SchemaError(
-                f"{p}: column {col!r}, line {i + line0}: score {raw[col].iloc[i]!r} is not in the documented "
-                f"table ({', '.join(f'{s:g}' for s in ref)}; tolerance {_TOLERANCE:g}). "
-                "The file may be corrupted or a different version: fetch it again."
-            )
-        cats = t["category"].tolist()
-        dtype = pd.CategoricalDtype(cats, ordered=col in ("Age", "Education"))
-        out[col] = pd.Series(pd.Categorical.from_codes(idx, dtype=dtype), index=raw.index)
-        out[f"{col}_score"] = score
+    out.update(_demographics(raw, p, line0))
 
     for col in PERSONALITY:
         out[col] = _to_float(raw[col], p, col, line0)

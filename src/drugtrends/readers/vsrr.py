@@ -84,6 +84,34 @@ def _to_float(s: pd.Series) -> pd.Series:
     return out.astype("float64")
 
 
+def _indicator_lookup(p, indicators: pd.Series) -> dict[str, tuple[object, str, object]]:
+    """{indicator: (substance id or NA, measure, ICD-10 codes or NA)}; SchemaError on an unknown one."""
+    lookup: dict[str, tuple[object, str, object]] = {}
+    for ind in indicators.unique():
+        try:
+            sub = taxonomy.from_source("vsrr", ind)
+        except UnknownVariableError:
+            raise SchemaError(
+                f"{p}: column 'Indicator' has the unknown indicator {ind!r}. Known: "
+                f"{taxonomy.mapping('vsrr')['code'].tolist()}. Add it to drugtrends.taxonomy."
+            ) from None
+        measure = MEASURES.get(ind, "deaths")
+        lookup[ind] = (sub if sub is not None else pd.NA, measure, ", ".join(taxonomy.icd10_codes(ind)) or pd.NA)
+    return lookup
+
+
+def _refuse_duplicates(p, df: pd.DataFrame) -> None:
+    dup = df.duplicated(["state", "date", "indicator"], keep=False)
+    if dup.any():
+        lines = (np.flatnonzero(dup.to_numpy())[:4] + 2).tolist()
+        r = df[dup].iloc[0]
+        raise SchemaError(
+            f"{p}: {int(dup.sum())} rows repeat the same (state, month, indicator), e.g. "
+            f"({r['state']}, {r['date']:%Y-%m}, {r['indicator']!r}) at lines {lines}. "
+            f"Re-fetch the file with `drugtrends fetch {DATASET} --force`."
+        )
+
+
 def read_vsrr(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read the VSRR provisional drug overdose death counts into a tidy table.
 
@@ -144,17 +172,7 @@ def read_vsrr(path: str | os.PathLike[str]) -> pd.DataFrame:
         raise SchemaError(f"{p}: column 'Year' has a non-numeric value {raw['Year'].iloc[i]!r} at line {i + 2}.")
 
     indicators = raw["Indicator"].str.strip()
-    lookup: dict[str, tuple[object, str, str]] = {}
-    for ind in indicators.unique():
-        try:
-            sub = taxonomy.from_source("vsrr", ind)
-        except UnknownVariableError:
-            raise SchemaError(
-                f"{p}: column 'Indicator' has the unknown indicator {ind!r}. Known: "
-                f"{taxonomy.mapping('vsrr')['code'].tolist()}. Add it to drugtrends.taxonomy."
-            ) from None
-        measure = MEASURES.get(ind, "deaths")
-        lookup[ind] = (sub if sub is not None else pd.NA, measure, ", ".join(taxonomy.icd10_codes(ind)) or pd.NA)
+    lookup = _indicator_lookup(p, indicators)
 
     try:
         reported = _to_float(raw["Data Value"])
@@ -189,15 +207,7 @@ def read_vsrr(path: str | os.PathLike[str]) -> pd.DataFrame:
         "underreported": (symbol == "*") | footnote.str.casefold().str.contains("underreported", regex=False),
         "suppressed": reported.isna(),
     }, columns=COLUMNS)
-    dup = df.duplicated(["state", "date", "indicator"], keep=False)
-    if dup.any():
-        lines = (np.flatnonzero(dup.to_numpy())[:4] + 2).tolist()
-        r = df[dup].iloc[0]
-        raise SchemaError(
-            f"{p}: {int(dup.sum())} rows repeat the same (state, month, indicator), e.g. "
-            f"({r['state']}, {r['date']:%Y-%m}, {r['indicator']!r}) at lines {lines}. "
-            f"Re-fetch the file with `drugtrends fetch {DATASET} --force`."
-        )
+    _refuse_duplicates(p, df)
     df["substance"] = pd.Categorical(df["substance"], categories=taxonomy.ids())
     df["icd10"] = df["icd10"].astype("string")
     for col in ("state", "state_name", "period", "indicator", "measure", "footnote", "footnote_symbol"):
