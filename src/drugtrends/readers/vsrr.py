@@ -100,6 +100,15 @@ def _indicator_lookup(p, indicators: pd.Series) -> dict[str, tuple[object, str, 
     return lookup
 
 
+def _values(p, raw: pd.DataFrame) -> list[pd.Series]:
+    """Data Value, Predicted Value, Percent Complete and Percent Pending Investigation as floats."""
+    try:
+        return [_to_float(raw[c]) for c in ("Data Value", "Predicted Value", "Percent Complete",
+                                             "Percent Pending Investigation")]
+    except SchemaError as exc:
+        raise SchemaError(f"{p}: {exc}") from None
+
+
 def _refuse_duplicates(p, df: pd.DataFrame) -> None:
     dup = df.duplicated(["state", "date", "indicator"], keep=False)
     if dup.any():
@@ -174,13 +183,7 @@ def read_vsrr(path: str | os.PathLike[str]) -> pd.DataFrame:
     indicators = raw["Indicator"].str.strip()
     lookup = _indicator_lookup(p, indicators)
 
-    try:
-        reported = _to_float(raw["Data Value"])
-        predicted = _to_float(raw["Predicted Value"])
-        pct_complete = _to_float(raw["Percent Complete"])
-        pct_pending = _to_float(raw["Percent Pending Investigation"])
-    except SchemaError as exc:
-        raise SchemaError(f"{p}: {exc}") from None
+    reported, predicted, pct_complete, pct_pending = _values(p, raw)
 
     y = year.astype("int64")
     m = month.astype("int64")
