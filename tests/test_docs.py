@@ -97,7 +97,7 @@ def test_site_has_index_guides_tutorials(site):
         assert (site / page).is_file()
         assert f'href="{page}"' in index
     tutorials = sorted(DOCS.glob("[0-9]*.ipynb"))
-    assert len(tutorials) == 3
+    assert len(tutorials) >= 3
     for nb in tutorials:
         assert (site / f"{nb.stem}.html").is_file(), nb.name
         assert f'href="{nb.stem}.html"' in index, f"{nb.name} is not linked from the home page"

@@ -339,8 +339,8 @@ def report_datasets(doc: Document) -> list[str]:
 def dataset_problems(ids: Sequence[str]) -> dict[str, str]:
     """Why each unavailable dataset cannot be loaded (available ones are left out).
 
-    A dataset is available when its files are present and verified, or can be
-    copied from the mirror (this may copy them, as ``dt.load`` would).
+    :func:`drugtrends.datasets.availability` decides: files present and
+    verified, or copyable from the mirror (nothing is read or copied).
 
     Parameters
     ----------
@@ -357,23 +357,16 @@ def dataset_problems(ids: Sequence[str]) -> dict[str, str]:
     >>> dataset_problems(["no_such_dataset"])["no_such_dataset"][:18]
     'unknown dataset id'
     """
-    from drugtrends import datasets, fetch
+    from drugtrends import datasets
 
     problems: dict[str, str] = {}
     for i in ids:
-        entry = datasets.REGISTRY.get(i)
-        if entry is None:
-            problems[i] = f"unknown dataset id (known: {', '.join(datasets.REGISTRY)})"
-            continue
         try:
-            if entry.files is None:  # fetch-only, one file per year: any year present will do
-                st = fetch.status()
-                if not (st["present"] & (st["id"] == entry.manifest_id)).any():
-                    problems[i] = f"no year fetched (`drugtrends fetch {entry.manifest_id}`)"
-            else:
-                fetch.ensure(entry.manifest_id, names=entry.files)
+            why = datasets.availability(i)
         except DrugtrendsError as exc:
-            problems[i] = str(exc).splitlines()[0]
+            why = str(exc).splitlines()[0]
+        if why is not None:
+            problems[i] = why
     return problems
 
 
