@@ -302,19 +302,24 @@ class _Columns:
 def _bincount_totals(cols: _Columns, w, wpos, psu, U, codes, D, keys) -> Totals:
     """One domain set: every sum by ``bincount`` over the key domain x PSU (rows in no
     domain go to an extra bin that is dropped)."""
-    size = D * U
-    key = np.where(codes >= 0, codes * U + psu, size)
-    nrow = np.bincount(key, minlength=size + 1)[:size]
-    members = nrow > 0
-    pair = np.flatnonzero(members)
+    full = np.where(codes >= 0, codes * U + psu, D * U)
+    nrow = np.bincount(full, minlength=D * U + 1)[:D * U]
+    pair = np.flatnonzero(nrow > 0)
     d, u = pair // U, pair % U
+    # compact key: the pair's rank (rows in no domain -> one last bin), so every
+    # bincount below writes to a small, cache-resident array
+    rank = np.full(D * U + 1, len(pair), dtype=np.int64)
+    rank[pair] = np.arange(len(pair))
+    key = rank[full]
+    size = len(pair)
+    nrow = nrow[pair]
     m = len(cols.outcomes)
 
     def bc(x):
-        return np.bincount(key, weights=x, minlength=size + 1)[pair]
+        return np.bincount(key, weights=x, minlength=size + 1)[:size]
 
     all_pos = bool(wpos.all())
-    sw, cnt = bc(w), nrow[pair].astype(float)
+    sw, cnt = bc(w), nrow.astype(float)
     cpos = cnt if all_pos else bc(wpos.astype(float))
     A = np.empty((len(pair), m))
     miss = cols.miss.any()
@@ -323,8 +328,17 @@ def _bincount_totals(cols: _Columns, w, wpos, psu, U, codes, D, keys) -> Totals:
     P = np.repeat(cpos[:, None], m, axis=1) if miss else cpos[:, None]
     nonbin = [j for j, o in enumerate(cols.outcomes) if not o.is_prop]
     Q = np.empty((len(pair), m)) if nonbin and cols.den is None else None
+    b = _pack_width(size)
+    packed = _packable(cols) if b > 1 else []
+    for block in [packed[i:i + b] for i in range(0, len(packed), b)]:
+        A[:, block] = _packed_sums(key, size, w, [cols.outcomes[j].values for j in block])[:size]
+    done = set(packed)
     buf = np.empty(len(w))
     for j in range(m):
+        if j in done:
+            if Q is not None:
+                Q[:, j] = A[:, j]
+            continue
         a, ok = cols.ab(j)
         np.multiply(w, a, out=buf)
         A[:, j] = bc(buf)
@@ -335,6 +349,48 @@ def _bincount_totals(cols: _Columns, w, wpos, psu, U, codes, D, keys) -> Totals:
         if Q is not None:
             Q[:, j] = bc(buf * a) if j in nonbin else A[:, j]
     return Totals(keys, d, u, A, B, N, P, Q)
+
+
+def _pack_width(n_pairs: int) -> int:
+    """How many 0/1 outcomes share one ``bincount``: ``2^b`` bins per (domain, PSU) pair,
+    at most about 64k bins (half a megabyte: the counts stay in cache), ``b`` in 1..5."""
+    b = int(np.floor(np.log2(max(65536 / (n_pairs + 1), 1.0))))
+    return max(1, min(5, b))
+
+
+def _packable(cols: _Columns) -> list[int]:
+    """Outcomes that are plain 0/1 integer columns without missing values."""
+    return [j for j, o in enumerate(cols.outcomes)
+            if isinstance(o, IntOutcome) and o.is_prop and not cols.miss[j] and cols.den is None]
+
+
+def _packed_sums(key, size, w, columns) -> np.ndarray:
+    """Weighted sums of up to ``_PACK`` 0/1 columns per key with ONE ``bincount``.
+
+    Row ``i`` goes to bin ``key_i * 2^b + code_i`` with ``code_i`` the bits of
+    its ``b`` outcomes; the sum of ``w`` over the bins whose bit ``j`` is set is
+    the sum of ``w y_j``: ``b`` columns for the price of one pass.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> k, w = np.array([0, 0, 1]), np.array([1.0, 2.0, 4.0])
+    >>> _packed_sums(k, 1, w, [np.array([1, 0, 1]), np.array([1, 1, 0])]).tolist()
+    [[1.0, 3.0], [4.0, 0.0]]
+    """
+    b = len(columns)
+    code = np.zeros(len(key), dtype=np.uint8)
+    tmp = np.empty(len(key), dtype=np.uint8)
+    for j, y in enumerate(columns):   # 0/1 values: their low bit is the value
+        y = np.asarray(y)
+        yb = y.view(np.uint8) if y.dtype.itemsize == 1 else y.astype(np.uint8)
+        np.left_shift(yb, np.uint8(j), out=tmp)
+        code |= tmp
+    k2 = np.left_shift(key, b)
+    k2 += code
+    sums = np.bincount(k2, weights=w, minlength=(size + 1) << b).reshape(size + 1, 1 << b)
+    bits = (np.arange(1 << b)[:, None] >> np.arange(b)[None, :]) & 1
+    return sums @ bits.astype(float)
 
 
 def _block_totals(cols: _Columns, w, wpos, psu, U, sets) -> list[Totals]:

@@ -122,11 +122,10 @@ def _intervals(est, se, df, n, ci, level, kind, outcomes, se_logit=None):
 
 
 def _merge_flags(rule_sup, rule_flags, edge_sup, edge, empty):
-    out = []
-    for i, f in enumerate(rule_flags):
-        parts = [x for x in f.split(";") if x] if f else []
-        extra = [x for x in edge[i] if x not in parts]
-        out.append(";".join(extra + parts) if not empty[i] else f)
+    out = list(rule_flags)
+    for i in np.flatnonzero([bool(e) for e in edge] & ~np.asarray(empty, dtype=bool)):
+        parts = [x for x in out[i].split(";") if x]
+        out[i] = ";".join([x for x in edge[i] if x not in parts] + parts)
     return rule_sup | edge_sup, out
 
 
