@@ -318,10 +318,6 @@ def test_nchs_p0_and_p1_by_hand():
 
 
 # --------------------------------------------------------------------------- proportion CIs, replicate
-def _awaiting(msg):
-    pytest.xfail(f"awaiting survey-kernel: {msg}")
-
-
 @pytest.mark.parametrize("kind", ["brr", "fay", "jkn"])
 @pytest.mark.parametrize("method", ["xlogit", "beta", "mean", "logit"])
 def test_ciprop_on_replicate_designs(reps, gref, kind, method):
@@ -333,8 +329,6 @@ def test_ciprop_on_replicate_designs(reps, gref, kind, method):
     assert r.df[0] == ref_value(gref, an, "df", "highbp")
     if method == "logit":
         x = d.prop_ci("highbp", method="xlogit")
-        if x.ci_low[0] == r.ci_low[0]:
-            _awaiting("se_logit (replicate logit variance) not passed to proportion_ci yet")
         assert abs(x.ci_low[0] / r.ci_low[0] - 1) > 1e-6       # the two differ here, as in R
     close(r.ci_low[0], ref_value(gref, an, "ci_low", "highbp"), SE)
     close(r.ci_high[0], ref_value(gref, an, "ci_high", "highbp"), SE)
@@ -346,11 +340,7 @@ def test_ciprop_logit_by_domain_replicate(reps, gref, kind):
     r = d.prop_ci("highbp", by="race", method="logit")
     an = f"{kind}_ciprop_logit_by_race"
     want_df = [ref_value(gref, an, "df", "highbp", f"race={x}") for x in r.race]
-    if r.df.tolist() != want_df:
-        _awaiting("domain df of replicate designs (rank of the domain's replicate weights - 1)")
-    x = d.prop_ci("highbp", by="race", method="xlogit")
-    if (x.ci_low == r.ci_low).all():
-        _awaiting("se_logit (replicate logit variance) not passed to proportion_ci yet")
+    assert r.df.tolist() == want_df        # rank of the domain's replicate weights - 1, as R
     for _, row in r.iterrows():
         dom = f"race={row.race}"
         close(row.ci_low, ref_value(gref, an, "ci_low", "highbp", dom), SE)
@@ -365,8 +355,6 @@ def test_ciprop_logit_brr_file(gref):
     close(x.ci_low[0], ref_value(gref, "brrfile_ciprop_xlogit", "ci_low", "tall"), SE)
     close(x.ci_high[0], ref_value(gref, "brrfile_ciprop_xlogit", "ci_high", "tall"), SE)
     r = d.prop_ci("tall", method="logit")
-    if r.ci_low[0] == x.ci_low[0]:
-        _awaiting("se_logit (replicate logit variance) not passed to proportion_ci yet")
     close(r.ci_low[0], ref_value(gref, "brrfile_ciprop_logit", "ci_low", "tall"), SE)
     close(r.ci_high[0], ref_value(gref, "brrfile_ciprop_logit", "ci_high", "tall"), SE)
 
