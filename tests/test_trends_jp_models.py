@@ -232,6 +232,11 @@ def test_empirical_quantile_one_segment_matches_residual_bootstrap_by_hand():
     ({"jump_at": [2003, 2003]}, "twice"),
     ({"jump_at": 2001}, "jump_at=2001 leaves 1 observation"),
     ({"jump_at": "x"}, "jump_at='x' is not a number"),
+    ({"aapc_range": 5}, "aapc_range=5 must be \\(start, end\\)"),
+    ({"aapc_range": [(2001,)]}, "aapc_range"),
+    ({"aapc_range": (2005, 2001)}, "AAPC period \\[2005, 2001\\]"),
+    ({"seed": "a"}, "seed='a' must be a non-negative integer"),
+    ({"x": "rate"}, "must be different columns"),
 ])
 def test_bad_settings_raise_input_error(kwargs, match):
     d = _jump_series(np.arange(2000, 2010))
@@ -260,6 +265,19 @@ def test_bad_values_raise_input_error_naming_the_rows():
         joinpoint(d, y="rte")
     with pytest.raises(InputError, match="DataFrame"):
         joinpoint(d.to_dict())
+    with pytest.raises(InputError, match="dtype datetime64.*year \\+ \\(month - 1\\) / 12"):
+        joinpoint(d.assign(year=pd.to_datetime(d["year"].astype(int).astype(str))))
+
+
+def test_exact_fit_is_flagged_not_shown_as_reliable():
+    """A constant (or exactly log-linear) series: SE 0, zero-width CI -> ReliabilityWarning and a note."""
+    from drugtrends.errors import ReliabilityWarning
+
+    d = pd.DataFrame({"year": np.arange(2000, 2010.0), "rate": 3.0})
+    with pytest.warns(ReliabilityWarning, match="fits the data exactly"):
+        r = joinpoint(d, method="bic")
+    assert abs(r.segments["apc"].iloc[0]) < 1e-12 and r.segments["slope_se"].iloc[0] < 1e-12
+    assert any("zero residual variance" in n for n in r.notes)
 
 
 def test_grid_prefix_path_equals_blockwise_path(monkeypatch):

@@ -169,7 +169,7 @@ def test_compare_bad_input():
     d = _pair(0.05, 1.0, 1)
     with pytest.raises(InputError, match="exactly two"):
         compare_joinpoint(pd.concat([d, d.assign(sex="Other")]), group="sex")
-    with pytest.raises(InputError, match="\\['X'\\] not found"):
+    with pytest.raises(InputError, match="\\['X'\\] not two distinct levels"):
         compare_joinpoint(d, group="sex", groups=("Female", "X"))
     with pytest.raises(InputError, match="max_joinpoints=-1"):
         compare_joinpoint(d, group="sex", max_joinpoints=-1)

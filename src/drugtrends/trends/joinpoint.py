@@ -79,6 +79,7 @@ References
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -87,7 +88,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from drugtrends.errors import InputError
+from drugtrends.errors import InputError, ReliabilityWarning
 from drugtrends.trends import columns as C
 from drugtrends.trends.breaks import Break, as_breaks, check_no_breaks
 from drugtrends.trends.jp_ci import quantile_ci, resample_slopes
@@ -164,14 +165,29 @@ def make_options(model, max_joinpoints, min_joinpoints, method, n_permutations, 
     me = check_in_range(min_obs_end, "min_obs_end", 1, 10**6, integer=True)
     mb = check_in_range(min_obs_between, "min_obs_between", 0, 10**6, integer=True)
     ng = check_in_range(n_grid_between, "n_grid_between", 0, 1000, integer=True)
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise InputError(f"seed={seed!r} must be a non-negative integer.")
     jumps = []
     for j in as_list(jump_at):
         jumps.append(check_in_range(j, "jump_at", -np.inf, np.inf))
     if len(set(jumps)) != len(jumps):
         raise InputError(f"jump_at lists a location twice ({jumps}): give each level shift once.")
-    return Options(model, kmax, kmin, method, int(n_permutations), alpha, me, mb, aapc_range, int(seed),
+    return Options(model, kmax, kmin, method, int(n_permutations), alpha, me, mb, _aapc_ranges(aapc_range), int(seed),
                     tuple(as_breaks(breaks)), bool(allow_breaks), ng, bool(joinpoint_ci), tuple(sorted(jumps)), ci,
                     int(n_resamples))
+
+
+def _aapc_ranges(r: Any) -> tuple[tuple[float, float], ...] | None:
+    """``None``, one ``(start, end)`` or a list of them, as float pairs (InputError otherwise)."""
+    if r is None:
+        return None
+    try:
+        pairs = [r] if len(r) == 2 and np.isscalar(r[0]) else list(r)
+        out = tuple((float(a), float(b)) for a, b in pairs)
+    except (TypeError, ValueError):
+        raise InputError(f"aapc_range={r!r} must be (start, end) or a list of (start, end) pairs of x values, "
+                         "e.g. (2010, 2018).") from None
+    return out
 
 
 def _bad_rows(mask: np.ndarray, x: np.ndarray) -> list:
@@ -182,6 +198,11 @@ def prepare_series(d: pd.DataFrame, x: str, y: str, se: str | None, model: str, 
     """Checked, sorted arrays of one series; every bad value gets an InputError naming the x values."""
     where = f" ({label})" if label else ""
     cols = [x, y] + ([se] if se else [])
+    if len(set(cols)) < len(cols):
+        raise InputError(f"joinpoint(){where}: x, y (and se) must be different columns, got {cols}.")
+    if not (pd.api.types.is_numeric_dtype(d[x]) or d[x].dtype == object) or pd.api.types.is_bool_dtype(d[x]):
+        raise InputError(f"joinpoint(){where}: {x!r} has dtype {d[x].dtype}; x must be numbers such as years "
+                         "(dates: use year + (month - 1) / 12).")
     d = d[cols].copy()
     for c in cols:
         d[c] = pd.to_numeric(d[c], errors="coerce")
@@ -291,15 +312,8 @@ def _segments(fit: Fit, s: Series, o: Options, boot: dict | None) -> tuple[pd.Da
 
 def _aapc(seg: pd.DataFrame, scov: np.ndarray, s: Series, o: Options, df_res: int,
           boot: dict | None) -> pd.DataFrame:
-    r = o.aapc_range
-    if r is None:
-        ranges = [(s.x[0], s.x[-1])]
-    elif len(r) == 2 and np.isscalar(r[0]):
-        ranges = [tuple(r)]
-    else:
-        ranges = list(r)
     rows = []
-    for a, b in ranges:
+    for a, b in o.aapc_range or [(s.x[0], s.x[-1])]:
         row = aapc_row(seg, scov, float(a), float(b), df_res, o.alpha, o.model)
         rows.append(empirical_aapc(row, boot, o.alpha, o.model) if boot is not None else row)
     return pd.DataFrame(rows, columns=list(C.AAPC))
@@ -380,6 +394,11 @@ def fit_series(s: Series, o: Options, cache: dict | None = None) -> JoinpointRes
     else:
         k, selection = information_select(fits, s.x, s.z, s.sw, kmin, kmax, o.method, scale)
     fit = fits[k]
+    if fit.sse <= 1e-20 * scale:
+        notes.append("the model fits the data exactly (zero residual variance): standard errors are 0 and "
+                     "intervals have no width; they are not a measure of uncertainty.")
+        warnings.warn(f"joinpoint({s.y_name}{', ' + s.label if s.label else ''}): {notes[-1]}", ReliabilityWarning,
+                      stacklevel=3)
     boot = None
     if o.ci == "empirical_quantile":
         boot = resample_slopes(grid, fit, s.x, s.sw, o.n_resamples, np.random.default_rng([o.seed, 1]))

@@ -128,9 +128,9 @@ def _pair(df: pd.DataFrame, x: str, y: str, group: str, se: str | None, model: s
     levels = list(pd.unique(df[group].dropna()))
     if groups is not None:
         missing = [g for g in groups if g not in levels]
-        if len(groups) != 2 or missing:
+        if len(groups) != 2 or missing or groups[0] == groups[1]:
             raise InputError(f"compare_joinpoint(): groups must be two levels of {group!r}; "
-                             f"{missing or groups} not found among {levels[:10]}.")
+                             f"{missing or groups} not two distinct levels among {levels[:10]}.")
         levels = list(groups)
     if len(levels) != 2:
         raise InputError(f"compare_joinpoint(): {group!r} has {len(levels)} level(s) {levels[:10]}; exactly two "

@@ -51,11 +51,11 @@ def aapc_row(segments: pd.DataFrame, cov: np.ndarray, a: float, b: float, df: in
     sb = float(w @ slopes / w.sum())
     se = float(np.sqrt(w @ cov @ w) / w.sum())
     one_seg = int((w > 0).sum()) == 1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if one_seg and df > 0:
-            q, pval, dist = stats.t.ppf(1 - alpha / 2, df), 2 * stats.t.sf(abs(sb / se), df), "t"
-        else:
-            q, pval, dist = stats.norm.ppf(1 - alpha / 2), 2 * stats.norm.sf(abs(sb / se)), "normal"
+    tstat = abs(sb) / se if se > 0 else (0.0 if sb == 0 else np.inf)  # exact fit: zero variance
+    if one_seg and df > 0:
+        q, pval, dist = stats.t.ppf(1 - alpha / 2, df), 2 * stats.t.sf(tstat, df), "t"
+    else:
+        q, pval, dist = stats.norm.ppf(1 - alpha / 2), 2 * stats.norm.sf(tstat), "normal"
     tr = (lambda v: 100 * math.expm1(v)) if model == "loglinear" else (lambda v: v)
     return pd.Series({C.X_START: a, C.X_END: b, "aapc": tr(sb), C.CI_LOW: tr(sb - q * se),
                       C.CI_HIGH: tr(sb + q * se), "p": pval, C.SLOPE: sb, "slope_se": se, "dist": dist,
