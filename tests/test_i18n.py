@@ -89,6 +89,7 @@ def test_rounding_and_missing():
     assert i18n.fmt_ci(None, 3) == ""
     assert i18n.fmt_ci(-1.21, 3.4, 1, "en") == "-1.2 to 3.4"
     assert i18n.fmt_signed(0.0) == "±0.0"
+    assert i18n.fmt_ci(-3.5e-18, 0.0464, 1, "en", scale=100) == "0.0–4.6"  # a rounding-noise bound is not negative
     assert i18n.fmt_signed(2.04, 1, "fr") == "+2,0"
 
 
@@ -139,3 +140,13 @@ def test_bound_translator():
     assert T("common.year") == "Année"
     assert T.pct(0.027, scale=100) == f"2,7{NNBSP}%"
     assert T.join(["a", "b", "c"]) == "a, b et c"
+
+
+def test_no_key_mangled_by_yaml():
+    # YAML 1.1 reads 18_29 as the integer 1829 and yes/no as booleans: keys must survive as written
+    for lang in i18n.LANGS:
+        for k in i18n.keys(lang):
+            last = k.split(".")[-1]
+            assert last not in ("True", "False"), k
+    assert i18n.level("age_band", "30-39", "en") == "30-39"
+    assert i18n.level("age_band", "60-69", "fr") == "60-69"

@@ -268,7 +268,9 @@ def _parse_pipe(md: str) -> list[list[str]]:
 def test_markdown_twin_has_same_content():
     t = tables.estimate_table(_est(), "sex", source="NHANES", title="Ever hard drugs")
     md = t.as_markdown()
-    assert md.startswith("```{=typst}\n#block(sticky: true") and '#strong("Ever hard drugs")' in md
+    # PDF: a short table is one unbreakable block with its title (never split from it)
+    assert md.startswith("```{=typst}\n#block(breakable: false") and md.rstrip().endswith("]\n```")
+    assert '#block(sticky: true, below: 0.65em)[#strong("Ever hard drugs")]' in md
     assert _parse_pipe(md) == t.data.astype(str).values.tolist()
     assert "\\* Estimate suppressed" in md and "Source: NHANES" in md
     bundle = t._repr_mimebundle_()
@@ -327,7 +329,7 @@ def test_suppression_footnote_follows_the_rule():
 def test_markdown_widths_and_breakable_ids():
     d = pd.DataFrame({"Dataset": ["nhanes_2009_2012"], "Title": ["word " * 15]})
     md = tables.as_markdown(d)
-    sep = md.splitlines()[1]
+    sep = [ln for ln in md.splitlines() if ln.startswith("|")][1]
     widths = [len(c) for c in sep.strip("|").split("|")]
     assert widths[0] >= len("nhanes_2009_2012") and widths[1] <= 25  # long text capped, ids kept
     assert "nhanes\\_\u200b2009" in md  # may wrap after underscores in PDF
@@ -388,6 +390,15 @@ def test_french_ticks_use_decimal_commas():
     assert xs and all(x.isdigit() and len(x) == 4 for x in xs)  # years: no separators, no decimals
 
 
+def test_long_titles_wrap_inside_the_figure(tmp_path):
+    title = "Personality scores of past-year crack, ketamine and cocaine users (UCI, unweighted), a long title"
+    d = pd.DataFrame({"c": ["a", "b"], "e": [0.1, -0.2], "lo": [0.0, -0.3], "hi": [0.2, -0.1]})
+    fig = plots.bar_ci(d, "c", "e", "lo", "hi", title=title, source="UCI")
+    p = plots.save(fig, tmp_path / "f.svg")
+    width_pt = float(re.search(r'<svg[^>]*width="([\d.]+)pt"', p.read_text()).group(1))
+    assert width_pt / 72 <= style.FIGURE_WIDTH_IN + 0.2  # the saved image is not widened by its title
+
+
 def test_every_figure_has_alt_text_that_says_what_it_shows():
     d = _series()
     figs = [
@@ -408,7 +419,7 @@ def test_every_figure_has_alt_text_that_says_what_it_shows():
 def test_number_figure_and_numbered_table_in_french():
     fig = plots.trend_plot(_series(), "year", "best", title="Cocaïne", source="s", lang="fr")
     plots.number_figure(fig, 2, "fr")
-    assert fig.axes[0].get_title(loc="left") == "Figure 2. Cocaïne"
+    assert fig._suptitle.get_text() == "Figure 2. Cocaïne"
     t = tables.estimate_table(_est(), "sex", source="NHANES", title="Drogues", lang="fr").numbered(3, "fr")
     assert t.title == "Tableau 3. Drogues" and "Tableau 3. Drogues" in t.as_html()
     assert '#strong("Tableau 3. Drogues")' in t.as_markdown()

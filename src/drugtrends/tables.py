@@ -39,7 +39,7 @@ from drugtrends.validate import require_columns
 
 __all__ = [
     "PubTable", "estimate_table", "profile_table_gt", "segments_table", "as_markdown",
-    "show", "fmt_num", "fmt_ci", "simple_table", "SUPPRESSION_RULE", "SUPPRESSION_RULES",
+    "show", "fmt_num", "fmt_ci", "simple_table", "SUPPRESSION_RULE", "SUPPRESSION_RULES", "KEEP_TOGETHER_ROWS",
 ]
 
 #: Default footnote for suppressed estimates: the NCHS Data Presentation
@@ -52,6 +52,10 @@ SUPPRESSION_RULES: dict[str, dict[str, str]] = {
     "nchs": SUPPRESSION_RULE,
     "nsduh": {lang: i18n.t("tables.suppressed_nsduh", lang) for lang in i18n.LANGS},
 }
+
+
+#: Tables with at most this many rows are never split across PDF pages.
+KEEP_TOGETHER_ROWS = 30
 
 
 # --------------------------------------------------------------------------- formatting
@@ -157,6 +161,10 @@ def as_markdown(df_display: pd.DataFrame, *, title: str | None = None,
     >>> d = pd.DataFrame({"Sex": ["Men", "Women"], "Estimate (%)": ["3.9", "*"]})
     >>> print(as_markdown(d, title="Cocaine", notes=["* Suppressed."]))
     ```{=typst}
+    #block(breakable: false, width: 100%)[
+    ```
+    <BLANKLINE>
+    ```{=typst}
     #block(sticky: true, below: 0.65em)[#strong("Cocaine")]
     ```
     <BLANKLINE>
@@ -170,6 +178,10 @@ def as_markdown(df_display: pd.DataFrame, *, title: str | None = None,
     | Women | \\* |
     <BLANKLINE>
     \\* Suppressed.
+    <BLANKLINE>
+    ```{=typst}
+    ]
+    ```
     <BLANKLINE>
     """
     d = df_display.copy()
@@ -192,8 +204,12 @@ def as_markdown(df_display: pd.DataFrame, *, title: str | None = None,
         return dashes + ":" if numeric else ":" + dashes
 
     lines = []
+    # typst (PDF): a table of up to KEEP_TOGETHER_ROWS rows is one unbreakable block with its title
+    # and notes; a longer one may break, but its title is "sticky" (never alone at a page bottom)
+    keep = len(d) <= KEEP_TOGETHER_ROWS
+    if keep:
+        lines += ["```{=typst}", "#block(breakable: false, width: 100%)[", "```", ""]
     if title:
-        # typst (PDF): the title is a "sticky" block, never left alone at the bottom of a page
         quoted = str(title).replace("\\", "\\\\").replace('"', '\\"')
         lines += ["```{=typst}", f'#block(sticky: true, below: 0.65em)[#strong("{quoted}")]', "```", "",
                   "```{=html}", f"<p><strong>{_html_escape(title)}</strong></p>", "```", ""]
@@ -205,6 +221,8 @@ def as_markdown(df_display: pd.DataFrame, *, title: str | None = None,
     for n in notes:
         if n:
             lines += [_md_escape(n), ""]
+    if keep:
+        lines += ["```{=typst}", "]", "```", ""]
     return "\n".join(lines)
 
 

@@ -172,7 +172,7 @@ def fmt_ci(low: Any, high: Any, digits: int = 1, lang: str = DEFAULT_LANG, *, sc
     """
     if _missing(low) or _missing(high):
         return ""
-    lo, hi = float(low) * scale, float(high) * scale
+    lo, hi = round(float(low) * scale, digits) + 0.0, round(float(high) * scale, digits) + 0.0
     neg = lo < 0 or hi < 0
     f = (lambda v: fmt_number(v, digits, lang))
     sep = t("common.ci_to", lang) if neg else "–"

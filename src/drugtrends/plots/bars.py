@@ -94,8 +94,9 @@ def bar_ci(
     groups = list(dict.fromkeys(df[group].tolist())) if group else [None]
     cols = style.colours_for(groups) if group else {"_": colour or style.OKABE_ITO["blue"]}
     if ax is None:
+        per_bar = 0.34 if len(groups) == 1 else 0.19
         fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN,
-                                        max(2.2, 0.34 * len(cats) * max(1, len(groups)) + 1.5)))
+                                        min(8.5, max(2.2, per_bar * len(cats) * max(1, len(groups)) + 1.6))))
     else:
         fig = ax.figure
     h = 0.8 / len(groups)
@@ -132,7 +133,7 @@ def bar_ci(
     if group:
         handles, labs = ax.get_legend_handles_labels()
         uniq = dict(zip(labs, handles))
-        ax.legend(uniq.values(), uniq.keys(), loc="best")
+        fig.legend(uniq.values(), uniq.keys(), loc="outside upper center", ncols=min(4, len(uniq)))
     has_ci = bool(ci_low and ci_high and df[[ci_low, ci_high]].notna().all(axis=1).any())
     notes = [i18n.t("plots.whiskers", lang) if has_ci else "",
              i18n.t("plots.suppressed_note", lang) + "." if supp.any() else ""]
@@ -277,7 +278,7 @@ def forest(
     require(df, [label, estimate, ci_low, ci_high], "forest")
     n = len(df)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, max(2.2, 0.34 * n + 1.5)))
+        fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, min(8.5, max(2.2, 0.27 * n + 1.5))))
     else:
         fig = ax.figure
     ys = np.arange(n)[::-1]
@@ -295,8 +296,11 @@ def forest(
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
     lo_x, hi_x = ax.get_xlim()
-    nice = [v for v in (0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10, 20, 50, 100)
-            if lo_x <= v <= hi_x]
+    nice = []
+    for v in (0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10, 20, 50, 100):
+        # ticks at least a factor 1.45 apart on the log axis, so their labels never collide
+        if lo_x <= v <= hi_x and (not nice or v / nice[-1] >= 1.45):
+            nice.append(v)
     ax.xaxis.set_major_locator(FixedLocator(nice))
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.xaxis.set_major_formatter(FuncFormatter(

@@ -45,7 +45,7 @@ __all__ = [
     "finish",
     "check_text_args",
     "few",
-    "set_alt_text",
+    "set_alt_text", "place_title", "wrap_to_figure",
     "alt_text",
     "figure_title",
     "number_figure",
@@ -252,9 +252,27 @@ def axes_format(ax: Axes, lang: str, *, x_is_year: bool, y: bool = True, x_numer
         style.number_axis(ax, axis="y", lang=lang)
 
 
+def wrap_to_figure(text: str, fig: Figure, fontsize: float, share: float = 0.97) -> str:
+    """Wrap a text to the figure's width (a title wider than the figure would widen the saved image)."""
+    import textwrap
+
+    chars = max(30, int(fig.get_figwidth() * 72 * share / (fontsize * 0.58)))
+    return "\n".join(textwrap.fill(line, chars) for line in str(text).split("\n"))
+
+
+def place_title(ax: Axes, title: str) -> None:
+    """The figure title: a left-aligned suptitle wrapped to the figure width (axes title when several axes)."""
+    fig = ax.figure
+    size = matplotlib.rcParams["font.size"] + 1.5
+    if len([a for a in fig.axes if a.get_visible()]) == 1:
+        fig.suptitle(wrap_to_figure(title, fig, size), x=0.01, ha="left", fontweight="bold", fontsize=size)
+    else:
+        ax.set_title(wrap_to_figure(title, fig, size, 0.6), loc="left")
+
+
 def finish(ax: Axes, title: str, xlabel: str, ylabel: str, source: str, lang: str,
             extra_note: str = "", legend: bool = True) -> None:
-    ax.set_title(title, loc="left")
+    place_title(ax, title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if legend and ax.get_legend_handles_labels()[0]:
@@ -369,7 +387,7 @@ def number_figure(fig: Figure, number: int, lang: str = "en") -> Figure:
     --------
     >>> from drugtrends.plots import trend_plot
     >>> fig = trend_plot(pd.DataFrame({"year": [1, 2], "v": [1.0, 2.0]}), "year", "v", title="T", source="S")
-    >>> number_figure(fig, 3).axes[0].get_title(loc="left")
+    >>> number_figure(fig, 3)._suptitle.get_text()
     'Figure 3. T'
     >>> plt.close(fig)
     """
@@ -378,9 +396,9 @@ def number_figure(fig: Figure, number: int, lang: str = "en") -> Figure:
         return fig
     text = f"{i18n.t('common.figure', lang)} {number}. {title}"
     if fig._suptitle is not None and fig._suptitle.get_text():
-        fig._suptitle.set_text(text)
+        fig._suptitle.set_text(wrap_to_figure(text, fig, fig._suptitle.get_fontsize()))
     elif fig.axes:
-        fig.axes[0].set_title(text, loc="left")
+        place_title(fig.axes[0], text)
     return fig
 
 

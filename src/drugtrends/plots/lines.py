@@ -101,7 +101,7 @@ def trend_plot(
     ...                   "low": [1.6, None], "high": [1.8, None]})
     >>> fig = trend_plot(d, "year", "best", "low", "high", title="Cocaine, France",
     ...                  source="UNODC")
-    >>> fig.axes[0].get_title(loc="left"), fig.axes[0].get_ylabel()
+    >>> fig._suptitle.get_text(), fig.axes[0].get_ylabel()
     ('Cocaine, France', 'Prevalence (%)')
     >>> plt.close(fig)
     """
