@@ -24,12 +24,13 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
-from .errors import DataNotFoundError, SchemaError, UnknownVariableError
+from drugtrends.errors import DataNotFoundError, InputError, SchemaError, UnknownVariableError
+from drugtrends.validate import as_list
 
 __all__ = ["admissions_profile", "DEFAULT_CHARACTERISTICS", "PRIMARY_SUBSTANCE_GROUPS", "MISSING_CODES",
            "BASIS"]
@@ -52,14 +53,6 @@ BASIS = "census of reported admissions (TEDS-A): shares of admissions, no sampli
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _as_list(x) -> list:
-    if x is None:
-        return []
-    if isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
-        return [x]
-    return list(x)
-
-
 def _quote_ident(name: str) -> str:
     return '"' + str(name).replace('"', '""') + '"'
 
@@ -74,8 +67,8 @@ def _source_sql(con, source) -> tuple[str, str]:
         con.register("teds_source_df", source)
         return "teds_source_df", "DataFrame"
     if not isinstance(source, (str, os.PathLike)):
-        raise TypeError(f"source must be a Parquet/CSV path or glob, or a pandas DataFrame; got "
-                        f"{type(source).__name__}")
+        raise InputError(f"source must be a Parquet/CSV path or glob, or a pandas DataFrame; got "
+                         f"{type(source).__name__}")
     s = os.fspath(source)
     p = Path(s)
     if p.is_dir():
@@ -221,18 +214,66 @@ def admissions_profile(source, by=("ADMYR", "SUB1"), characteristics=DEFAULT_CHA
     >>> r[["SUB1", "code", "n", "n_valid", "n_missing", "estimate"]].values.tolist()
     [[5, 1, 1, 2, 1, 0.5], [5, 3, 1, 2, 1, 0.5], [10, 4, 2, 2, 0, 1.0]]
     """
-    import duckdb
+    by, chars = _check_args(by, characteristics, group_column)
+    counts = _count(source, by, chars, groups, group_column, where, missing_codes, connection)
+    keys = by + ["characteristic"]
+    out = _shares(counts, keys)
+    _add_labels(out, codebook, by, year_column)
+    out["basis"] = BASIS
+    lab_cols = [f"{c}_label" for c in by if f"{c}_label" in out.columns]
+    order = by + lab_cols + ["characteristic", "code", "label", "n", "n_valid", "n_missing", "n_total",
+                             "estimate", "basis"]
+    return out[order]
 
-    by = _as_list(by)
-    chars = _as_list(characteristics)
+
+def _check_args(by, characteristics, group_column: str) -> tuple[list[str], list[str]]:
+    by, chars = as_list(by), as_list(characteristics)
     if not chars:
-        raise ValueError("give at least one characteristic")
+        raise InputError("give at least one characteristic")
     for c in by + chars + [group_column]:
         if not _IDENT.match(str(c)):
-            raise ValueError(f"column name {c!r} is not a plain identifier")
+            raise InputError(f"column name {c!r} is not a plain identifier")
     overlap = set(by) & set(chars)
     if overlap:
-        raise ValueError(f"{sorted(overlap)} are both by columns and characteristics")
+        raise InputError(f"{sorted(overlap)} are both by columns and characteristics")
+    return by, chars
+
+
+def _count_sql(src: str, cols: list[str], desc: str, by: list[str], chars: list[str], groups, group_column: str,
+               where: str | None, missing_codes) -> str:
+    """One UNPIVOT + GROUP BY query: admissions per by cell x characteristic x code (NULL = missing)."""
+    derived = [group_column] if groups else []
+    need = [c for c in by if c not in derived] + chars
+    missing = [c for c in need if c not in cols]
+    if missing:
+        raise UnknownVariableError(f"TEDS-A source {desc} has no column(s) {missing}; columns: {cols[:40]}"
+                                   + (" ..." if len(cols) > 40 else ""))
+    if group_column in by and not groups and group_column not in cols:
+        raise UnknownVariableError(f"by names {group_column!r}: pass groups= to derive it")
+    sel = [_quote_ident(c) for c in by if c not in derived]
+    if groups:
+        case = " ".join(f"WHEN ({cond}) THEN {_quote_str(lab)}" for lab, cond in groups.items())
+        sel.append(f"CASE {case} END AS {_quote_ident(group_column)}")
+    miss = ", ".join(str(int(m)) for m in missing_codes) or "NULL"
+    for c in chars:
+        q = _quote_ident(c)
+        sel.append(f"CASE WHEN {q} IN ({miss}) THEN NULL ELSE CAST({q} AS BIGINT) END AS {q}")
+    filt = [f"({where})"] if where else []
+    if groups:
+        filt.append(f"{_quote_ident(group_column)} IS NOT NULL")
+    inner = f"SELECT {', '.join(sel)} FROM {src}" + (f" WHERE {' AND '.join(filt)}" if filt else "")
+    by_sql = ", ".join(_quote_ident(c) for c in by)
+    in_list = ", ".join(_quote_ident(c) for c in chars)
+    return (f"WITH teds_rows AS ({inner}) "
+            f"SELECT {by_sql + ', ' if by else ''}characteristic, code, count(*) AS n "
+            f"FROM teds_rows UNPIVOT INCLUDE NULLS (code FOR characteristic IN ({in_list})) "
+            f"GROUP BY ALL")
+
+
+def _count(source, by, chars, groups, group_column, where, missing_codes, connection) -> pd.DataFrame:
+    """Run the counting query in DuckDB; only the small table of counts comes back."""
+    import duckdb
+
     con = connection or duckdb.connect()
     try:
         src, desc = _source_sql(con, source)
@@ -240,44 +281,19 @@ def admissions_profile(source, by=("ADMYR", "SUB1"), characteristics=DEFAULT_CHA
             cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
         except duckdb.Error as exc:
             raise SchemaError(f"could not read TEDS-A source {desc}: {exc}") from exc
-        derived = [group_column] if groups else []
-        need = [c for c in by if c not in derived] + chars
-        missing = [c for c in need if c not in cols]
-        if missing:
-            raise UnknownVariableError(f"TEDS-A source {desc} has no column(s) {missing}; columns: {cols[:40]}"
-                                       + (" ..." if len(cols) > 40 else ""))
-        if group_column in by and not groups:
-            if group_column not in cols:
-                raise UnknownVariableError(f"by names {group_column!r}: pass groups= to derive it")
-        sel = [_quote_ident(c) for c in by if c not in derived]
-        if groups:
-            case = " ".join(f"WHEN ({cond}) THEN {_quote_str(lab)}" for lab, cond in groups.items())
-            sel.append(f"CASE {case} END AS {_quote_ident(group_column)}")
-        miss = ", ".join(str(int(m)) for m in missing_codes) or "NULL"
-        for c in chars:
-            q = _quote_ident(c)
-            sel.append(f"CASE WHEN {q} IN ({miss}) THEN NULL ELSE CAST({q} AS BIGINT) END AS {q}")
-        filt = []
-        if where:
-            filt.append(f"({where})")
-        if groups:
-            filt.append(f"{_quote_ident(group_column)} IS NOT NULL")
-        inner = f"SELECT {', '.join(sel)} FROM {src}" + (f" WHERE {' AND '.join(filt)}" if filt else "")
-        by_sql = ", ".join(_quote_ident(c) for c in by)
-        in_list = ", ".join(_quote_ident(c) for c in chars)
-        sql = (f"WITH teds_rows AS ({inner}) "
-               f"SELECT {by_sql + ', ' if by else ''}characteristic, code, count(*) AS n "
-               f"FROM teds_rows UNPIVOT INCLUDE NULLS (code FOR characteristic IN ({in_list})) "
-               f"GROUP BY ALL")
+        sql = _count_sql(src, cols, desc, by, chars, groups, group_column, where, missing_codes)
         try:
-            counts = con.execute(sql).df()
+            return con.execute(sql).df()
         except duckdb.Error as exc:
             raise SchemaError(f"TEDS-A profile query failed on {desc} (are the characteristics integer "
                               f"codes? is the groups/where SQL valid?): {exc}") from exc
     finally:
         if connection is None:
             con.close()
-    keys = by + ["characteristic"]
+
+
+def _shares(counts: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Totals, missing and valid counts per cell; shares among valid values."""
     counts["n"] = counts["n"].astype("int64")
     isna = counts["code"].isna()
     tot = counts.groupby(keys, dropna=False, sort=False)["n"].transform("sum")
@@ -293,7 +309,11 @@ def admissions_profile(source, by=("ADMYR", "SUB1"), characteristics=DEFAULT_CHA
     out["code"] = out["code"].astype("Int64")
     with np.errstate(divide="ignore", invalid="ignore"):
         out["estimate"] = np.where(out["n_valid"] > 0, out["n"] / out["n_valid"].where(out["n_valid"] > 0), np.nan)
-    out = out.sort_values(keys + ["code"], kind="stable", na_position="last").reset_index(drop=True)
+    return out.sort_values(keys + ["code"], kind="stable", na_position="last").reset_index(drop=True)
+
+
+def _add_labels(out: pd.DataFrame, codebook: pd.DataFrame | None, by: list[str], year_column: str) -> None:
+    """Code labels (from the row's year label group) for the characteristics and coded by columns."""
     ycol = year_column if year_column in by else None
     out["label"] = _labels(out, codebook, "characteristic", "code", ycol)
     if codebook is not None:
@@ -301,8 +321,3 @@ def admissions_profile(source, by=("ADMYR", "SUB1"), characteristics=DEFAULT_CHA
             if c in set(codebook["variable"]) and c != year_column:
                 tmp = out[[c] + ([ycol] if ycol else [])].assign(_v=c)
                 out[f"{c}_label"] = _labels(tmp, codebook, "_v", c, ycol).to_numpy()
-    out["basis"] = BASIS
-    lab_cols = [f"{c}_label" for c in by if f"{c}_label" in out.columns]
-    order = by + lab_cols + ["characteristic", "code", "label", "n", "n_valid", "n_missing", "n_total",
-                             "estimate", "basis"]
-    return out[order]
