@@ -377,3 +377,94 @@ def test_ratio_deff_matches_r(des, nh, gref):
     plain = cc.ratio("hd", "mj")
     if np.isfinite(plain.deff[0]):       # once SurveyDesign.ratio fills deff itself
         close(plain.deff[0], ref_value(gref, "ratio_deff", "deff", "hd/mj"), SE)
+
+
+# --------------------------------------------------------------------------- kernel-side options
+def _needs(feature, call):
+    """Run ``call``; xfail (naming the survey-kernel request) while the option does not exist."""
+    try:
+        return call()
+    except TypeError as exc:
+        if "unexpected keyword" in str(exc) or "positional argument" in str(exc):
+            pytest.xfail(f"awaiting survey-kernel: {feature} ({exc})")
+        raise
+    except DesignError as exc:
+        if "to_replicate(method=" in str(exc):
+            pytest.xfail(f"awaiting survey-kernel: {feature} ({exc})")
+        raise
+
+
+@pytest.mark.parametrize("kind", ["brr", "fay"])
+def test_to_replicate_brr_fay_as_r(n2, gref, kind):
+    t = SurveyDesign(n2, "finalwgt", "stratid", "psuid")
+    rep = _needs("to_replicate BRR/Fay via replicates.replicate_factors",
+                 lambda: t.to_replicate("BRR") if kind == "brr" else t.to_replicate("Fay", rho=RHO))
+    an = f"{kind}_design"
+    for v in ("highbp", "zinc"):
+        m = rep.mean(v)
+        close(m.se[0], ref_value(gref, an, "se", v), SE)
+    assert rep.df == ref_value(gref, an, "df")
+
+
+def test_to_replicate_bootstrap_seeded(n2):
+    t = SurveyDesign(n2, "finalwgt", "stratid", "psuid")
+    a = _needs("to_replicate bootstrap", lambda: t.to_replicate("bootstrap", replicates=30, seed=3))
+    b = t.to_replicate("bootstrap", replicates=30, seed=3)
+    c = t.to_replicate("bootstrap", replicates=30, seed=4)
+    assert a.mean("highbp").se[0] == b.mean("highbp").se[0] != c.mean("highbp").se[0]
+
+
+@pytest.mark.parametrize("rule", ["remove", "certainty", "adjust", "average"])
+def test_adjust_domain_lonely_per_design(nh, gref, rule):
+    def make(adj):
+        return SurveyDesign(nh, "wt", "SDMVSTRA", "SDMVPSU", lonely_psu=rule, adjust_domain_lonely=adj)
+    on = _needs("SurveyDesign(adjust_domain_lonely=)", lambda: make(True))
+    off = make(False)
+    for flag, d in (("on", on), ("off", off)):
+        an = f"domain_lonely_{flag}_{rule}"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            mex = d.subset((nh.Race1 == "Mexican").to_numpy()).mean("hd")
+            b = d.mean("hd", by="Race1")
+        close(mex.se[0], ref_value(gref, an, "se", "hd", "Race1=Mexican"), SE)
+        for _, row in b.iterrows():
+            close(row.se, ref_value(gref, an, "se", "hd", f"by:Race1={row.Race1}"), SE)
+    # per design, not global: a design built without the option is unaffected
+    assert SurveyDesign(nh, "wt", "SDMVSTRA", "SDMVPSU", lonely_psu=rule).subset(
+        (nh.Race1 == "Mexican").to_numpy()).mean("hd").se[0] == off.subset(
+        (nh.Race1 == "Mexican").to_numpy()).mean("hd").se[0]
+
+
+def test_replicate_scale_not_silently_ignored(n2):
+    d, W = _rep_design(n2, "brr")
+    cols = [c for c in d.data.columns if str(c).startswith("__r")]
+    try:
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            x = SurveyDesign.replicate(d.data, "finalwgt", cols, method="BRR", scale=0.5)
+    except DesignError as exc:
+        assert "scale" in str(exc)
+        return
+    honoured = x.mean("highbp").se[0] != d.mean("highbp").se[0]
+    if not (rec or honoured):
+        pytest.xfail("awaiting survey-kernel: replicate(scale=) for BRR/Fay silently ignored")
+    assert rec or honoured
+
+
+# --------------------------------------------------------------------------- issue 16 synthetic
+def test_complete_separation_synthetic_warns():
+    df = pd.DataFrame({"psu": range(40), "w": [1.0] * 40, "x": np.r_[np.zeros(20), np.ones(20)],
+                       "z": np.tile([0.0, 1.0], 20)})
+    df["y"] = df.x                                   # y = x: complete separation
+    with pytest.warns(ModelWarning, match="separation"):
+        fit = SurveyDesign(df, "w", psu="psu").glm("y ~ x + z", family="binomial")
+    assert fit.separation and fit.coef.set_index("term").loc["x", "flag"] == "separation"
+
+
+def test_collinear_gaussian_no_linalg_error():
+    df = pd.DataFrame({"psu": range(10), "w": [1.0] * 10, "a": np.arange(10.0),
+                       "y": np.arange(10.0) * 2 + np.r_[0.1, -0.1] .repeat(5)})
+    df["b"] = 3 * df.a + 1
+    with pytest.warns(ModelWarning, match=r"\['b'\] are aliased"):
+        fit = SurveyDesign(df, "w", psu="psu").glm("y ~ a + b")
+    assert fit.coef.aliased.tolist() == [False, False, True] and fit.df_resid == 10 - 1 + 1 - 2
