@@ -468,3 +468,14 @@ def test_collinear_gaussian_no_linalg_error():
     with pytest.warns(ModelWarning, match=r"\['b'\] are aliased"):
         fit = SurveyDesign(df, "w", psu="psu").glm("y ~ a + b")
     assert fit.coef.aliased.tolist() == [False, False, True] and fit.df_resid == 10 - 1 + 1 - 2
+
+
+# --------------------------------------------------------------------------- reference files
+@pytest.mark.parametrize("name", ["survey_r2_gaps", "crosscheck_survey"])
+def test_reference_tables_follow_the_contract(name):
+    """Same contract as tests/test_reference_files.py (format + plausibility)."""
+    import test_reference_files as trf
+    root = Path(__file__).parent / "reference"
+    assert (root / f"{name}.R").is_file() and (root / f"{name}.Rout").is_file()
+    trf.test_format(name)
+    trf.test_plausible(name)
