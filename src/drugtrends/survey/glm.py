@@ -301,6 +301,20 @@ def _replicate_cov(design, X, y, rows, beta0, family, epsilon, maxit, notes):
     return scale * dev.T @ dev
 
 
+def _sandwich(design, X, y, w, wn, rows, fit, family):
+    """R ``svy.varcoef``: influence values -> PSU totals -> stratified variance; residual df."""
+    inv, dmu, _ = glmfit.family_functions(family)
+    w_all = np.asarray(design.weights, dtype=float)
+    eta = X @ fit.beta
+    ww = fit.w_last * w / wn
+    Ainv = np.linalg.inv((X.T * ww) @ X)
+    infl = np.zeros((len(w_all), X.shape[1]))
+    infl[rows] = (ww * (y - inv(eta)) / dmu(eta))[:, None] * X @ Ainv
+    used = np.zeros(len(w_all), dtype=bool)
+    used[rows] = True
+    return _taylor_cov(design, infl, used), design.degf(used & (w_all > 0)) + 1 - X.shape[1]
+
+
 def _check_fit(family, X, y, wn, fit, names, notes) -> list[int]:
     """Warnings for non-convergence and separation; returns separated columns."""
     if not fit.converged:
@@ -414,16 +428,7 @@ def svyglm(design, formula: str, family: str = "gaussian", level: float | None =
         V = _replicate_cov(design, Xe, y, rows, fit.beta, family, epsilon, maxit, notes)
         df_resid = int(design.df) + 1 - len(est_idx)
     else:
-        inv, dmu, _ = glmfit.family_functions(family)
-        eta = Xe @ fit.beta
-        ww = fit.w_last * w / wn
-        Ainv = np.linalg.inv((Xe.T * ww) @ Xe)
-        infl = np.zeros((len(w_all), len(est_idx)))
-        infl[rows] = (ww * (y - inv(eta)) / dmu(eta))[:, None] * Xe @ Ainv
-        used = np.zeros(len(w_all), dtype=bool)
-        used[rows] = True
-        V = _taylor_cov(design, infl, used)
-        df_resid = design.degf(used & (w_all > 0)) + 1 - len(est_idx)
+        V, df_resid = _sandwich(design, Xe, y, w, wn, rows, fit, family)
     for msg in notes:
         warnings.warn(msg, ModelWarning, stacklevel=2)
     coef = _coef_table(names, est_idx, fit.beta, V, df_resid, level, family, aliased, sep)
