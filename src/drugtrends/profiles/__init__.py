@@ -54,6 +54,9 @@ with cell proportions estimated from survey data. *Annals of Statistics* 12:46-6
 
 from __future__ import annotations
 
+from drugtrends.profiles.applied import (  # deprecated, not in __all__
+    UCI_PERSONALITY, UCI_SUBSTANCES, nhanes_composition_shift, nhanes_design, nhanes_profiles, uci_profiles,
+)
 from drugtrends.profiles.common import MAX_CATEGORICAL_LEVELS, UNWEIGHTED, WEIGHTED, standardized_difference
 from drugtrends.profiles.decompose import decompose_change
 from drugtrends.profiles.models import adjusted_profile
@@ -65,12 +68,3 @@ __all__ = [
     "decompose_change", "adjusted_profile", "standardized_difference",
 ]
 
-
-def __getattr__(name: str):
-    # deprecated NHANES/UCI helpers (dataset knowledge does not belong here): see .applied
-    if name in {"nhanes_design", "nhanes_profiles", "nhanes_composition_shift", "uci_profiles",
-                "UCI_SUBSTANCES", "UCI_PERSONALITY"}:
-        from drugtrends.profiles import applied
-
-        return getattr(applied, name)
-    raise AttributeError(f"module 'drugtrends.profiles' has no attribute {name!r}")
