@@ -27,8 +27,8 @@ from drugtrends_reports.trends import (
 )
 
 __all__ = ["FACTSHEETS", "UnknownSubstanceError", "Spec", "check_substance", "substances_with_data",
-           "title", "prevalence_key", "europe_key", "uci_profile", "uci_sex_sentence", "uci_profile_figure",
-           "uci_alt", "trend_countries", "no_prevalence_sentence", "sources_list", "note", "heading", "page", "uci_key", "perception_key",
+           "title", "prevalence_key", "europe_sentence", "uci_profile", "uci_sex_sentence", "uci_profile_figure",
+           "uci_alt", "trend_countries", "no_prevalence_sentence", "sources_list", "note", "heading", "page", "uci_key",
            "DATASETS"]
 
 
@@ -171,8 +171,16 @@ def title(substance: str, lang: str = "en") -> str:
     return i18n.t("factsheet.title", lang, name=sub_fields(substance, lang)["sub"])
 
 
-def prevalence_key(sel: pd.DataFrame, substance: str, country: str = "France", lang: str = "en") -> dict | None:
+def _direction(diff: float) -> str:
+    return "up" if diff > 0 else ("down" if diff < 0 else "stable")
+
+
+def prevalence_key(sel: pd.DataFrame, substance: str, country: str = "France", lang: str = "en"):
     """Key figure: a country's latest past-year prevalence against its last comparable estimate.
+
+    The change is against the latest earlier estimate of the same
+    comparability group; UNODC publishes no standard errors, so its
+    significance is not tested (said in the figure's note).
 
     Parameters
     ----------
@@ -187,32 +195,27 @@ def prevalence_key(sel: pd.DataFrame, substance: str, country: str = "France", l
 
     Returns
     -------
-    dict or None
-        Key-figure fields (``label``, ``value``, ``interval``, ``year``,
-        ``population``, ``change``, ``source``); ``None`` without an estimate.
+    drugtrends.keyfigures.KeyFigure or None
+        ``None`` without an estimate.
     """
+    from drugtrends.keyfigures import KeyFigure
+
     kf = key_figure(sel, country, substance)
     if kf is None:
         return None
     p = previous_comparable(sel, kf)
-    if p is None:
-        change = i18n.t("trends.change_none", lang)
-    else:
-        diff = round(kf.best - float(p["best"]), 1)
-        d = "up" if diff > 0 else ("down" if diff < 0 else "same")
-        change = (i18n.t(f"trends.change_{d}", lang, prev=i18n.fmt_percent(p["best"], 1, lang), year=int(p["year"]))
-                  + i18n.t("trends.sep", lang) + i18n.t("trends.sig_untestable", lang))
-    interval = (i18n.t("trends.key.range", lang, ci=i18n.fmt_ci(kf.low, kf.high, 1, lang))
-                if kf.low is not None and kf.high is not None else "")
-    return {"label": i18n.t("trends.kf.prev", lang, country=country_label(country, lang),
-                            **sub_fields(substance, lang)),
-            "value": i18n.fmt_percent(kf.best, 1, lang), "interval": interval, "year": str(kf.year),
-            "population": i18n.t("trends.population_ages", lang, ages=kf.age_group), "change": change,
-            "source": source("unodc12", lang)}
+    diff = None if p is None else round(kf.best - float(p["best"]), 1)
+    return KeyFigure(
+        i18n.t("trends.kf.prev", lang, country=country_label(country, lang), **sub_fields(substance, lang)),
+        kf.best, unit="percent", digits=1, low=kf.low, high=kf.high, interval="range", year=kf.year,
+        population=i18n.t("trends.population_ages", lang, ages=kf.age_group),
+        previous=None if p is None else float(p["best"]), previous_year=None if p is None else int(p["year"]),
+        change=diff, direction=None if p is None else _direction(diff), significant=None,
+        note=i18n.t("trends.sig_untestable", lang) if p is not None else None)
 
 
-def europe_key(sel: pd.DataFrame, substance: str, lang: str = "en") -> dict | None:
-    """Key figure: lowest and highest latest estimates across the compared European countries.
+def europe_sentence(sel: pd.DataFrame, substance: str, lang: str = "en") -> str:
+    """Lowest and highest latest estimates across the compared European countries (a level, not a trend).
 
     Parameters
     ----------
@@ -225,23 +228,21 @@ def europe_key(sel: pd.DataFrame, substance: str, lang: str = "en") -> dict | No
 
     Returns
     -------
-    dict or None
-        ``None`` with fewer than two European countries.
+    str
+        Empty with fewer than two European countries.
     """
     d = sel[(sel["substance"] == substance) & (sel["country"] != "United States")]
     d = d.sort_values("year").groupby("country").tail(1)
     if len(d) < 2:
-        return None
+        return ""
     lo, hi = d.loc[d["best"].idxmin()], d.loc[d["best"].idxmax()]
-    return {"label": i18n.t("factsheet.kf.europe", lang, n=len(d), **sub_fields(substance, lang)),
-            "value": f"{i18n.fmt_percent(lo['best'], 1, lang)} – {i18n.fmt_percent(hi['best'], 1, lang)}",
-            "interval": "", "year": f"{int(d['year'].min())}–{int(d['year'].max())}",
-            "population": i18n.t("factsheet.kf.europe_pop", lang, low=country_label(lo["country"], lang),
-                                 high=country_label(hi["country"], lang)),
-            "change": i18n.t("factsheet.kf.not_comparable", lang), "source": source("unodc12", lang)}
+    return i18n.t("factsheet.europe", lang, n=len(d), low=i18n.fmt_percent(lo["best"], 1, lang),
+                  low_country=country_label(lo["country"], lang), low_year=int(lo["year"]),
+                  high=i18n.fmt_percent(hi["best"], 1, lang), high_country=country_label(hi["country"], lang),
+                  high_year=int(hi["year"]), **sub_fields(substance, lang))
 
 
-def uci_key(uci: pd.DataFrame, spec: Spec, substance: str, lang: str = "en") -> dict | None:
+def uci_key(uci: pd.DataFrame, spec: Spec, substance: str, lang: str = "en"):
     """Key figure: share of UCI respondents reporting past-year use, with its 95% CI (unweighted).
 
     Parameters
@@ -257,48 +258,20 @@ def uci_key(uci: pd.DataFrame, spec: Spec, substance: str, lang: str = "en") -> 
 
     Returns
     -------
-    dict or None
+    drugtrends.keyfigures.KeyFigure or None
     """
     if spec.uci is None:
         return None
+    from drugtrends.keyfigures import KeyFigure
     from drugtrends.survey import SurveyDesign
 
     d = pd.DataFrame({"used": uci[f"{spec.uci}_year"].astype(float), "w": 1.0})
     r = SurveyDesign(d, weight="w").mean("used", ci="logit").iloc[0]
-    return {"label": i18n.t("factsheet.kf.uci", lang, **sub_fields(substance, lang)),
-            "value": i18n.fmt_percent(r["estimate"], 1, lang, scale=100),
-            "interval": i18n.t("common.ci95", lang) + " " + i18n.fmt_ci(r["ci_low"], r["ci_high"], 1, lang, scale=100),
-            "year": "2011-2012", "population": i18n.t("factsheet.kf.uci_pop", lang, n=i18n.fmt_number(len(uci), 0, lang)),
-            "change": i18n.t("factsheet.kf.uci_change", lang), "source": source("uci", lang)}
-
-
-def perception_key(pf: pd.DataFrame, substance: str, lang: str = "en") -> dict | None:
-    """Key figure: French experts' latest perception of the trend, against their previous answer.
-
-    Parameters
-    ----------
-    pf
-        :func:`drugtrends_reports.supply.perception_frame` for France.
-    substance
-        Substance id of UNODC 2.1.
-    lang
-        ``"en"`` or ``"fr"``.
-
-    Returns
-    -------
-    dict or None
-    """
-    d = pf[(pf["substance"] == substance) & pf["score"].notna()]
-    d = d.sort_values(["year", "group_level"], ascending=[True, False]).drop_duplicates("year")
-    if d.empty:
-        return None
-    lab = lambda r: i18n.t(f"trends.perception.s{int(r['score']) + 2}", lang)  # noqa: E731
-    last = d.iloc[-1]
-    change = (i18n.t("factsheet.kf.perception_prev", lang, perception=lab(d.iloc[-2]).lower(), year=int(d.iloc[-2]["year"]))
-              if len(d) > 1 else i18n.t("factsheet.kf.perception_none", lang))
-    return {"label": i18n.t("factsheet.kf.perception", lang, **sub_fields(substance, lang)), "value": lab(last),
-            "interval": "", "year": str(int(last["year"])), "population": i18n.t("factsheet.kf.perception_pop", lang),
-            "change": change, "source": source("unodc21", lang)}
+    return KeyFigure(i18n.t("factsheet.kf.uci", lang, **sub_fields(substance, lang)), 100 * float(r["estimate"]),
+                     unit="percent", low=100 * float(r["ci_low"]), high=100 * float(r["ci_high"]), interval="ci",
+                     year="2011-2012", population=i18n.t("factsheet.kf.uci_pop", lang,
+                                                         n=i18n.fmt_number(len(uci), 0, lang)),
+                     note=i18n.t("factsheet.kf.uci_change", lang))
 
 
 def trend_countries(sel: pd.DataFrame, substance: str, n: int = 6) -> list[str]:
@@ -545,7 +518,7 @@ def page(substance: str, lang: str = "en", data: dict | None = None) -> list:
         Markdown strings, figures with alt text and tables, in display order.
     """
     from drugtrends_reports import common, overdose, supply
-    from drugtrends_reports.keyfigures import box
+    from drugtrends.keyfigures import KeyFigures
     from drugtrends_reports.trends_report import Fig, missing
 
     spec = check_substance(substance)
@@ -562,32 +535,33 @@ def page(substance: str, lang: str = "en", data: dict | None = None) -> list:
     pf = supply.perception_frame(perc) if (perc is not None and spec.perception) else None
     rows = []
     if sel is not None:
-        rows += [prevalence_key(sel, spec.unodc, "France", lang), europe_key(sel, spec.unodc, lang),
+        rows += [prevalence_key(sel, spec.unodc, "France", lang),
                  prevalence_key(sel, spec.unodc, "United States", lang)]
     if sf is not None:
         rows.append(supply.seizure_key(sf, spec.seizure, "France", lang))
-    if pf is not None:
-        rows.append(perception_key(pf, spec.perception, lang))
     if uci is not None and (sel is None or not (sel["country"] == "France").any()):
         rows.append(uci_key(uci, spec, substance, lang))
     nchs = None
     if spec.nchs and data["nchs_overdose_rates"] is not None:
         nchs = overdose.nchs_series(data["nchs_overdose_rates"], (spec.nchs,), ("All persons",))
         rows.append(overdose.nchs_key(nchs, overdose.nchs_joinpoint(nchs), spec.nchs, lang))
-    items: list = ["## " + i18n.t("common.key_figures", lang), box([r for r in rows if r], lang)]
+    rows = [r for r in rows if r is not None]
+    items: list = ["## " + i18n.t("common.key_figures", lang), KeyFigures(rows, lang, title="") if rows else None]
     if prev is None:
         items.append(missing("unodc_prevalence", lang))
     elif spec.unodc is None or not (sel["country"] == "France").any():
         items.append(no_prevalence_sentence(substance, lang))
+    else:
+        items.append(europe_sentence(sel, spec.unodc, lang))
+    if pf is not None:
+        items.append(supply.perception_sentence(pf, spec.perception, lang))
     items.append(note(spec, lang))
     items.append("## " + i18n.t("factsheet.trend", lang))
     if sel is not None and len(sel):
-        from drugtrends_reports.trends import break_notes, comparability_breaks, prevalence_alt, prevalence_figure
+        from drugtrends_reports.trends import prevalence_alt, prevalence_figure
 
         keep = sel[sel["country"].isin(trend_countries(sel, spec.unodc))]
-        brks = comparability_breaks(keep, lang)
-        items += [Fig(prevalence_figure(keep, spec.unodc, lang, brks, ncols=3), prevalence_alt(keep, spec.unodc, lang)),
-                  break_notes(brks, spec.unodc, lang)]
+        items.append(Fig(prevalence_figure(keep, spec.unodc, lang, ncols=3), prevalence_alt(keep, spec.unodc, lang)))
     else:
         items.append(i18n.t("factsheet.no_trend", lang))
     if nchs is not None:

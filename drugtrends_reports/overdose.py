@@ -372,15 +372,15 @@ def sex_sentence(cmp: dict, series: pd.DataFrame, lang: str = "en") -> str:
                   p_coin=i18n.fmt_number(cmp["coincident_p"], 3, lang))
 
 
-def nchs_key(series: pd.DataFrame, res, drug: str = "all_drugs", lang: str = "en") -> dict | None:
-    """Key figure: the latest age-adjusted rate, change from the year before and the last segment's APC.
+def nchs_key(series: pd.DataFrame, res, drug: str = "all_drugs", lang: str = "en"):
+    """Key figure: the latest age-adjusted rate, the change from the year before and the last segment's APC.
 
     Parameters
     ----------
     series
         Output of :func:`nchs_series`.
     res
-        Output of :func:`nchs_joinpoint` (``None``: no significance statement).
+        Output of :func:`nchs_joinpoint` (``None``: no trend statement).
     drug
         Taxonomy id.
     lang
@@ -388,25 +388,28 @@ def nchs_key(series: pd.DataFrame, res, drug: str = "all_drugs", lang: str = "en
 
     Returns
     -------
-    dict or None
-        Key-figure fields.
+    drugtrends.keyfigures.KeyFigure or None
+        The significance is that of the latest joinpoint segment's APC (its 95% CI
+        excludes 0), given in the note; the one-year change itself is not tested.
     """
+    from drugtrends.keyfigures import KeyFigure
+
     g = series[(series["drug"] == drug) & (series["sex"] == "All persons")].dropna(subset=["rate"]).sort_values("year")
-    if g.empty:
+    if len(g) < 2:
         return None
     last, prev = g.iloc[-1], g.iloc[-2]
-    key = "up" if last["rate"] > prev["rate"] else ("down" if last["rate"] < prev["rate"] else "same")
-    change = i18n.t(f"trends.change_{key}", lang, prev=i18n.fmt_number(prev["rate"], 1, lang), year=int(prev["year"]))
+    change = round(float(last["rate"]) - float(prev["rate"]), 1)
+    note = None
     if res is not None:
         s = _segments(res, drug).iloc[-1]
         sig = s["apc_ci_low"] > 0 or s["apc_ci_high"] < 0
-        change += "; " + i18n.t("trends.sig_jp_sig" if sig else "trends.sig_jp_ns", lang,
-                                start=int(s["x_start"]), end=int(s["x_end"]),
-                                apc=i18n.fmt_percent(s["apc"], 1, lang), ci=_apc_ci(s["apc_ci_low"], s["apc_ci_high"], lang))
-    label = "trends.kf.nchs" if drug == "all_drugs" else "trends.kf.nchs_syn"
-    return {"label": i18n.t(label, lang), "value": i18n.fmt_number(last["rate"], 1, lang),
-            "unit": i18n.t("trends.unit_rate", lang), "year": str(int(last["year"])),
-            "population": i18n.t("trends.us_population", lang), "change": change, "source": source("nchs", lang)}
+        note = i18n.t("trends.sig_jp_sig" if sig else "trends.sig_jp_ns", lang, start=int(s["x_start"]),
+                      end=int(s["x_end"]), apc=i18n.fmt_percent(s["apc"], 1, lang),
+                      ci=_apc_ci(s["apc_ci_low"], s["apc_ci_high"], lang))
+    return KeyFigure(i18n.t("trends.kf.nchs_drug", lang, drug=drug_label(drug, lang).lower()), float(last["rate"]),
+                     unit="rate", year=int(last["year"]), population=i18n.t("trends.us_population", lang),
+                     previous=float(prev["rate"]), previous_year=int(prev["year"]), change=change,
+                     direction="up" if change > 0 else "down" if change < 0 else "stable", significant=None, note=note)
 
 
 # --------------------------------------------------------------------------- VSRR provisional counts

@@ -197,7 +197,7 @@ def seizure_alt(sf: pd.DataFrame, lang: str = "en") -> str:
     return i18n.t("trends.seizures.fig_alt", lang, series=series)
 
 
-def seizure_key(sf: pd.DataFrame, drug: str = "cocaine", country: str = "France", lang: str = "en") -> dict | None:
+def seizure_key(sf: pd.DataFrame, drug: str = "cocaine", country: str = "France", lang: str = "en"):
     """Key figure: the latest quantity seized and the change from the year before.
 
     Parameters
@@ -213,24 +213,24 @@ def seizure_key(sf: pd.DataFrame, drug: str = "cocaine", country: str = "France"
 
     Returns
     -------
-    dict or None
-        Key-figure fields (see :func:`drugtrends_reports.keyfigures.row`).
+    drugtrends.keyfigures.KeyFigure or None
+        Seizures are administrative counts: no significance (said in the note).
     """
+    from drugtrends.keyfigures import KeyFigure
+
     g = sf[(sf["country"] == country) & (sf["drug"] == drug)].sort_values("year")
     if g.empty:
         return None
     last = g.iloc[-1]
     prev = g.iloc[-2] if len(g) > 1 else None
-    change = i18n.t("trends.change_none", lang)
-    if prev is not None:
-        key = "up" if last["tonnes"] > prev["tonnes"] else ("down" if last["tonnes"] < prev["tonnes"] else "same")
-        change = i18n.t(f"trends.change_{key}", lang, prev=f"{_tonnes(prev['tonnes'], lang)} t",
-                        year=int(prev["year"]))
-    return {"label": i18n.t("trends.kf.seizures", lang, drug=drug_label(drug, lang),
-                            country=country_label(country, lang)),
-            "value": f"{_tonnes(last['tonnes'], lang)} t", "year": str(int(last["year"])),
-            "population": i18n.t("trends.seizure_population", lang),
-            "change": f"{change} ({i18n.t('trends.sig_admin', lang)})", "source": source("unodc71", lang)}
+    change = None if prev is None else round(float(last["tonnes"]) - float(prev["tonnes"]), 1)
+    direction = None if prev is None else ("up" if change > 0 else "down" if change < 0 else "stable")
+    return KeyFigure(i18n.t("trends.kf.seizures", lang, drug=drug_label(drug, lang), country=country_label(country, lang)),
+                     round(float(last["tonnes"]), 1), unit="tonnes", year=int(last["year"]),
+                     population=i18n.t("trends.seizure_population", lang),
+                     previous=None if prev is None else round(float(prev["tonnes"]), 1),
+                     previous_year=None if prev is None else int(prev["year"]), change=change, direction=direction,
+                     significant=None, note=i18n.t("trends.sig_admin", lang))
 
 
 def perception_frame(perc: pd.DataFrame, country: str = "France", age_group: str = "overall") -> pd.DataFrame:

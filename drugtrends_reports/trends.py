@@ -226,8 +226,10 @@ def select_prevalence(df: pd.DataFrame, countries: dict[str, tuple[str, ...]] | 
         ``country`` (report id), ``unodc_country``, ``substance``,
         ``indicator``, ``period``, ``year`` (int), ``age_group``, ``best``,
         ``low``, ``high``, ``male``, ``female`` (percent), ``source``,
-        ``method``, ``comparability_group``, ``break_reason``, ``break_code``;
-        sorted by country order, substance, year.
+        ``method``, ``comparability_group``, ``break_reason``, ``break_code``
+        (on the first row of a new group: why it is not comparable with the
+        previous row kept, in English, and its codes); sorted by country order,
+        substance, year.
 
     Examples
     --------
@@ -274,7 +276,27 @@ def select_prevalence(df: pd.DataFrame, countries: dict[str, tuple[str, ...]] | 
     sorder = {s: i for i, s in enumerate(substances)}
     out = out.assign(_c=out["country"].map(corder), _s=out["substance"].map(sorder))
     out = out.sort_values(["_c", "_s", "year"]).drop(columns=["_c", "_s", "_order", "_pref", "_latest"])
-    return out.reset_index(drop=True)[_SELECT_COLS]
+    return _pairwise_reasons(out.reset_index(drop=True)[_SELECT_COLS])
+
+
+def _pairwise_reasons(sel: pd.DataFrame) -> pd.DataFrame:
+    """Re-derive ``break_reason``/``break_code`` against the previous row *kept* in each series.
+
+    The data layer's reason compares a group with the previous group of the full
+    table; after one row per year is kept, the previous point shown may belong to
+    another group, so the reason shown must compare the two groups drawn.
+    """
+    sel = sel.copy()
+    reason = pd.Series(pd.NA, index=sel.index, dtype="string")
+    code = pd.Series(pd.NA, index=sel.index, dtype="string")
+    for _, g in sel.groupby(["country", "substance"], sort=False):
+        grp = g["comparability_group"].tolist()
+        for i in range(1, len(g)):
+            if grp[i] != grp[i - 1]:
+                c, r = break_reasons(grp[i - 1], grp[i], "en")
+                code.loc[g.index[i]], reason.loc[g.index[i]] = c, r
+    sel["break_reason"], sel["break_code"] = reason, code
+    return sel
 
 
 def select_youth(df: pd.DataFrame, substances: tuple[str, ...] = YOUTH_SUBSTANCES,
@@ -574,7 +596,7 @@ def change_sentence(sel: pd.DataFrame, kf: KeyFigure | None, lang: str = "en") -
     key = "trends.point" if abs(diff) == 1 else "trends.points"
     d = i18n.t(key, lang, diff=i18n.fmt_signed(diff, 1, lang).replace("\u2212", "-"))
     return i18n.t("trends.key.change", lang, prev=i18n.fmt_percent(p["best"], 1, lang), year=int(p["year"]),
-                  diff=d + i18n.t("trends.sep", lang) + i18n.t("trends.sig_untestable", lang))
+                  diff=d + i18n.t("trends.sep", lang) + i18n.t("trends.sig_not_assessable", lang))
 
 
 def prevalence_alt(sel: pd.DataFrame, substance: str, lang: str = "en") -> str:
@@ -613,8 +635,8 @@ def prevalence_figure(sel: pd.DataFrame, substance: str, lang: str = "en", brks:
     lang
         ``"en"`` or ``"fr"``.
     brks
-        Output of :func:`comparability_breaks` (computed if ``None``): the
-        plot splits every series at these positions.
+        Unused (kept for callers): the plot cuts every series where its
+        ``comparability_group`` changes and numbers the breaks itself.
     ncols
         Panels per row.
     source_key
@@ -630,12 +652,9 @@ def prevalence_figure(sel: pd.DataFrame, substance: str, lang: str = "en", brks:
     d = sel[sel["substance"] == substance].copy()
     if d.empty:
         return None
-    if brks is None:
-        brks = comparability_breaks(d, lang)
-    b = brks[brks["substance"] == substance][["country", "x", "label"]]
     labels = {c: country_label(c, lang) for c in d["country"].unique()}
     fig = plots.small_multiples(
-        d, "country", "year", "best", "low", "high", breaks=b,
+        d, "country", "year", "best", "low", "high", comparability="comparability_group",
         title=i18n.t("trends.prev.fig_title", lang, of_sub=sub_fields(substance, lang)["of_sub"]),
         ylabel=i18n.t("trends.prev.ylabel", lang), source=source(source_key, lang), lang=lang,
         ncols=min(ncols, d["country"].nunique()), band_label=i18n.t("common.range", lang), facet_labels=labels)

@@ -20,7 +20,6 @@ import pandas as pd
 from drugtrends import i18n
 from drugtrends_reports import common, overdose, supply
 from drugtrends_reports import trends as T
-from drugtrends_reports.keyfigures import box
 
 __all__ = ["DATASETS", "Fig", "Context", "context", "missing", "emit", "key_figures", "prevalence_section",
            "youth_section", "high_risk_section", "supply_section", "overdose_section", "comparability_section",
@@ -171,7 +170,10 @@ def key_figures(ctx: Context) -> list:
         rows.append(supply.seizure_key(ctx.seizures, "cocaine", "France", lang))
     if ctx.nchs is not None:
         rows += [overdose.nchs_key(ctx.nchs, ctx.jp, d, lang) for d in ("all_drugs", "synthetic_opioids")]
-    items: list = [_h(2, "common.key_figures", lang), box([r for r in rows if r], lang)]
+    from drugtrends.keyfigures import KeyFigures
+
+    rows = [r for r in rows if r is not None]
+    items: list = [_h(2, "common.key_figures", lang), KeyFigures(rows, lang, title="") if rows else None]
     if ctx.sel is None:
         items.append(missing("unodc_prevalence", lang))
     else:
@@ -207,8 +209,8 @@ def prevalence_section(ctx: Context, substances: tuple[str, ...] = T.SUBSTANCES)
             items.append(i18n.t("trends.opioids.note", lang))
         elif not (ctx.sel["substance"].eq(s) & ctx.sel["country"].eq("France")).any():
             items.append(i18n.t("trends.prev.no_france", lang, **T.sub_fields(s, lang)))
-        items += [Fig(T.prevalence_figure(ctx.sel, s, lang, ctx.brks), T.prevalence_alt(ctx.sel, s, lang)),
-                  T.break_notes(ctx.brks, s, lang), T.latest_table(ctx.sel, s, lang)]
+        items += [Fig(T.prevalence_figure(ctx.sel, s, lang), T.prevalence_alt(ctx.sel, s, lang)),
+                  T.latest_table(ctx.sel, s, lang)]
     return items
 
 
@@ -235,14 +237,12 @@ def youth_section(ctx: Context, substance: str = "cannabis") -> list:
     ys = ys[ys["country"] != "United States"]
     if ys.empty:
         return items
-    brks = T.comparability_breaks(ys, lang)
-    fig = T.prevalence_figure(ys, substance, lang, brks, source_key="unodc14")
+    fig = T.prevalence_figure(ys, substance, lang, source_key="unodc14")
     if fig is not None:
         fig.suptitle(i18n.t("trends.youth.fig_title", lang, **T.sub_fields(substance, lang)), x=0.01, ha="left",
                      fontweight="bold")
     return items + [i18n.t("trends.youth.intro", lang),
-                    Fig(fig, i18n.t("trends.youth.fig_alt", lang, **T.sub_fields(substance, lang))),
-                    T.break_notes(brks, substance, lang)]
+                    Fig(fig, i18n.t("trends.youth.fig_alt", lang, **T.sub_fields(substance, lang)))]
 
 
 def high_risk_section(ctx: Context) -> list:

@@ -1,0 +1,254 @@
+"""The trends report's steps on the real mirrored data (issue 14), checked against independent references.
+
+References: values read by hand from the published files -- UNODC 7.1 (France, cocaine hydrochloride,
+kilograms: 2019 14,599; 2022 27,700; 2023 23,200), UNODC 1.2 (France cocaine 2017 1.7 and 2023 2.7,
+ages 18-64; 2014 1.1, ages 15-64), the NCHS CSV read directly with pandas (age-adjusted, all persons,
+all drugs: 6.1 in 1999, 21.7 in 2017, 20.7 in 2018).
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from drugtrends_reports import common, overdose, supply  # noqa: E402
+from drugtrends_reports import trends as T  # noqa: E402
+from drugtrends_reports import trends_report as R  # noqa: E402
+
+pytestmark = pytest.mark.realdata
+
+NCHS_CSV = "Drug_overdose_death_rates_by_drug_type_sex_age_race_hispanic_origin_US_1999_2018.csv"
+
+
+def _load(name):
+    df, msg = common.try_load(name)
+    assert df is not None, msg
+    return df
+
+
+@pytest.fixture(scope="module")
+def data(data_dir):
+    """Every dataset the report reads, loaded once for the module."""
+    return {name: _load(name) for name in R.DATASETS}
+
+
+@pytest.fixture(scope="module")
+def prev(data):
+    return data["unodc_prevalence"]
+
+
+@pytest.fixture(scope="module")
+def sel(prev):
+    return T.select_prevalence(prev)
+
+
+@pytest.fixture(scope="module")
+def nchs(data):
+    return overdose.nchs_series(data["nchs_overdose_rates"])
+
+
+@pytest.fixture(scope="module")
+def ctx(data):
+    """The report context without the (slow) joinpoint fits."""
+    return R.context("en", data=data, fit=False)
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def _text(items) -> str:
+    return "\n".join(i for i in items if isinstance(i, str))
+
+
+# ------------------------------------------------------------------ prevalence and comparability
+
+
+def test_selection_is_survey_prevalence_with_ketamine_as_ketamine(sel):
+    assert set(sel["indicator"]) == {"prevalence"} and set(sel["period"]) == {"past_year"}
+    fr_ket = sel[(sel["country"] == "France") & (sel["substance"] == "ketamine") & (sel["year"] == 2023)]
+    assert fr_ket["best"].tolist() == [0.6]
+    assert "nps" not in set(sel["substance"])
+    # France's opioid rows are high-risk use (indirect): never among prevalence
+    assert not ((sel["country"] == "France") & (sel["substance"] == "opioids")).any()
+
+
+def test_key_figure_compares_with_last_estimate_of_same_group(sel):
+    kf = T.key_figure(sel, "France", "cocaine")
+    prev = T.previous_comparable(sel, kf)
+    # 2014 (15-64) is another group: the comparison is with 2017 (18-64)
+    assert (kf.year, kf.best, int(prev["year"])) == (2023, 2.7, 2017)
+    assert float(prev["best"]) == pytest.approx(1.7)
+    assert "+1.0 percentage point" in T.change_sentence(sel, kf)
+    from drugtrends_reports.factsheet import prevalence_key
+
+    k = prevalence_key(sel, "cocaine", "France", "en")
+    assert (k.value, k.previous_year, k.direction, k.significant) == (2.7, 2017, "up", None)
+    assert k.previous == pytest.approx(1.7)
+    assert k.change == pytest.approx(1.0)
+    # no earlier estimate of France's 2023 ketamine group (2003 has no stated age range)
+    assert prevalence_key(sel, "ketamine", "France", "en").previous is None
+
+
+def test_breaks_carry_reasons_from_the_groups_they_separate(sel):
+    b = T.comparability_breaks(sel)
+    fr = b[(b["country"] == "France") & (b["substance"] == "cocaine")]
+    assert fr[["year", "code", "reason"]].values.tolist() == [[2017, "age_range", "age range changed (15-64 to 18-64)"]]
+    us = b[(b["country"] == "United States") & (b["substance"] == "amphetamines")].set_index("year")
+    assert "nsduh_2021_method" in us.loc[2021, "code"] and "definition" in us.loc[2021, "code"]
+    assert "nsduh_2015_redesign" in us.loc[2015, "code"]
+    # every break is between two different groups, and its reason is in French on a French page
+    bfr = T.comparability_breaks(sel, "fr")
+    assert bfr.loc[(bfr["country"] == "France") & (bfr["substance"] == "cocaine"), "reason"].iloc[0] == \
+        "tranche d'âge modifiée (15-64 → 18-64)"
+    assert not bfr["reason"].str.contains("changed|survey|method", regex=True).any()
+
+
+@pytest.mark.parametrize("substance", T.SUBSTANCES)
+def test_no_line_crosses_a_comparability_group(sel, substance):
+    """Each drawn line holds points of one comparability group only (checked on the figure's artists)."""
+    fig = T.prevalence_figure(sel, substance, "en")
+    d = sel[sel["substance"] == substance]
+    labels = {T.country_label(c): c for c in d["country"].unique()}
+    n_lines = 0
+    for ax in fig.axes:
+        country = labels.get(ax.get_title(loc="left"))
+        if country is None:
+            continue
+        g = d[d["country"] == country].set_index("year")
+        for ln in ax.lines:
+            if ln.get_gid() in ("break", "ci_cap") or ln.get_linestyle() in ("None", "none", "") or len(ln.get_xdata()) < 2:
+                continue
+            years = [int(round(x)) for x in ln.get_xdata()]
+            if not set(years) <= set(g.index):
+                continue
+            groups = set(g.loc[years, "comparability_group"])
+            assert len(groups) == 1, (substance, country, years, groups)
+            n_lines += 1
+    assert n_lines > 0
+    # and the data passed to the plot has the group column the plot cuts on
+    assert d["comparability_group"].notna().all()
+
+
+def test_french_comparison_sentence_has_no_english(sel):
+    kf = T.key_figure(sel, "France", "cocaine")
+    s = T.key_sentence(kf, "fr") + " " + T.change_sentence(sel, kf, "fr")
+    assert "2,7\u202f%" in s and "1,7\u202f%" in s
+    for w in ("past-year", "percentage", "significance", "UNODC"):
+        assert w not in s
+
+
+# ------------------------------------------------------------------ supply
+
+
+def test_seizures_france_cocaine_in_tonnes(data_dir, ctx):
+    sf = ctx.seizures
+    f = sf[(sf["country"] == "France") & (sf["drug"] == "cocaine")].set_index("year")["tonnes"]
+    assert f.loc[[2019, 2022, 2023]].tolist() == pytest.approx([14.599, 27.7, 23.2])
+    t = supply.france_seizures_table(sf, "en")
+    row = t.data[t.data["Drug"] == "Cocaine"].iloc[0]
+    assert (row["2019"], row["2022"], row["2023"]) == ("14.6", "27.7", "23.2")
+    items = R.supply_section(ctx)
+    assert "27.7" in "".join(str(v) for it in items if hasattr(it, "data") for v in it.data.to_numpy().ravel())
+    k = supply.seizure_key(sf, "cocaine", "France", "fr")
+    assert (k.value, k.previous, k.previous_year, k.direction) == (23.2, 27.7, 2022, "down")
+    assert k.value_text("fr") == "23,2 t"
+
+
+def test_coca_leaf_is_not_cocaine(data):
+    seiz = data["unodc_seizures"]
+    sf = supply.seizure_frame(seiz, countries={"Spain": "Spain"}, drugs={"cocaine": ("cocaine", None)})
+    raw = seiz[(seiz["country"].astype(str) == "Spain") & (seiz["year"] == 2019)]
+    hcl = raw.loc[raw["drug_name"].astype(str) == "Cocaine hydrochloride", "kilograms"].sum()
+    got = float(sf.loc[sf["year"] == 2019, "kilograms"].iloc[0])
+    leaf = raw.loc[raw["drug_name"].astype(str) == "Coca leaf", "kilograms"].sum()
+    assert leaf > 0 and hcl <= got < hcl + leaf
+
+
+def test_perception_table_france(data):
+    pf = supply.perception_frame(data["unodc_trend_perception"])
+    t = supply.perception_table(pf, "en").data.set_index("Substance")
+    assert t.loc["Cocaine", "2020"] == "Large increase (>10%)" and t.loc["Cocaine", "2023"] == "Small increase (5-10%)"
+    assert "stable" in supply.perception_sentence(pf, "crack", "en").lower()
+
+
+# ------------------------------------------------------------------ NCHS / VSRR
+
+
+def test_nchs_rates_1999_2018_match_the_csv(data_dir, nchs):
+    raw = pd.read_csv(data_dir / "nchs_overdose_rates" / NCHS_CSV)
+    raw = raw[raw["UNIT"].str.contains("age-adjusted") & (raw["STUB_LABEL"] == "All persons")
+              & (raw["PANEL"] == "All drug overdose deaths")].set_index("YEAR")["ESTIMATE"]
+    got = nchs[(nchs["drug"] == "all_drugs") & (nchs["sex"] == "All persons")].set_index("year")["rate"]
+    assert list(got.index) == list(range(1999, 2019))
+    assert got.loc[[1999, 2017, 2018]].tolist() == [6.1, 21.7, 20.7]
+    assert got.to_dict() == raw.to_dict()
+    # every drug x sex series is complete, one row per year
+    assert (nchs.groupby(["drug", "sex"]).size() == 20).all()
+    fig = overdose.nchs_figure(nchs, "en")
+    ys = {tuple(np.round(ln.get_ydata(), 1)) for ln in fig.axes[0].lines}
+    assert tuple(got.round(1)) in ys
+
+
+def test_nchs_joinpoint_all_drugs_segments(nchs):
+    """Joinpoint on 1999-2017 (the NCHS Data Brief 329 period) finds 2006 and 2014 with APCs 10, 3, 16."""
+    d = nchs[(nchs["drug"] == "all_drugs") & (nchs["year"] <= 2017) & (nchs["sex"] == "All persons")]
+    res = overdose.nchs_joinpoint(d)
+    seg = res.segments
+    assert seg["x_start"].tolist() == [1999, 2006, 2014]
+    assert np.round(seg["apc"]).tolist() == [10, 3, 16]
+
+
+def test_key_figure_nchs_and_sentence(nchs):
+    d = nchs[nchs["drug"] == "synthetic_opioids"]
+    res = overdose.nchs_joinpoint(d, method="bic")
+    k = overdose.nchs_key(d, res, "synthetic_opioids", "en")
+    assert (k.value, k.previous, k.year, k.direction) == (9.9, 9.0, 2018, "up")
+    s = res.segments[res.segments["sex"] == "All persons"].iloc[-1]
+    assert ("a significant trend" in k.note) == bool(s["apc_ci_low"] > 0 or s["apc_ci_high"] < 0)
+    txt = overdose.nchs_sentence(d, res, "synthetic_opioids", "fr")
+    assert "0,3 pour 100\u202f000 en 1999" in txt and "9,9 en 2018" in txt
+
+
+def test_overdose_section_without_fits_shows_rates_and_vsrr(ctx):
+    items = R.overdose_section(ctx)
+    txt = _text(items)
+    assert "1999-2018" in txt and "69,894" in txt and "48,549" in txt
+    figs = [i for i in items if isinstance(i, R.Fig)]
+    assert len(figs) == 3 and all(len(f.alt) > 60 for f in figs)
+    assert "6.1 in 1999 to 20.7 in 2018" in figs[0].alt
+
+
+# ------------------------------------------------------------------ missing data, French
+
+
+def test_missing_dataset_is_one_sentence(prev):
+    ctx = R.context("en", data={"unodc_prevalence": prev, "unodc_seizures": None, "nchs_overdose_rates": None,
+                                "unodc_trend_perception": None, "cdc_vsrr": None, "unodc_youth": None})
+    for section in (R.supply_section, R.overdose_section, R.youth_section):
+        txt = _text(section(ctx))
+        assert "drugtrends fetch" in txt
+        for bad in ("Traceback", "Error", "/work", "/tmp", ".xlsx", ".csv", "http"):
+            assert bad not in txt, (section.__name__, bad)
+    assert "drugtrends fetch unodc_wdr2025" in _text(R.supply_section(ctx))
+    assert "drugtrends fetch nchs_overdose_rates" in _text(R.overdose_section(ctx))
+
+
+def test_french_sections_have_no_english_labels(data):
+    ctx = R.context("fr", data=data, fit=False)
+    items = (R.key_figures(ctx) + R.prevalence_section(ctx, ("cocaine", "ketamine")) + R.supply_section(ctx)
+             + R.overdose_section(ctx))
+    txt = _text(items)
+    tables = " ".join(" ".join(map(str, it.data.columns)) + " " + str(it.title) for it in items if hasattr(it, "data"))
+    alts = " ".join(i.alt for i in items if isinstance(i, R.Fig))
+    for w in ("Past-year", "Key figures", "Government source", "Country", "seized", "Source:", " and ", "Year"):
+        assert w not in txt + tables + alts, w
+    assert "Chiffres clés" in txt and "usage de cocaïne dans l'année" in alts
