@@ -298,3 +298,24 @@ def test_grid_prefix_path_equals_blockwise_path(monkeypatch):
     for (a, ia), (b, ib) in zip(res[True], res[False]):
         assert np.allclose(a, b, rtol=1e-10, atol=1e-12)
         assert (ia == ib).mean() > 0.999  # identical up to exact ties
+
+
+def test_weighted_jump_model_matches_statsmodels_wls():
+    """se= with a jump: WLS with weights y^2/se^2 on ln(y) at the selected joinpoint (statsmodels)."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(12)
+    yrs = np.arange(1999, 2019).astype(float)
+    ly = 1 + 0.08 * (yrs - 1999) - 0.1 * np.maximum(yrs - 2009, 0) + 0.2 * (yrs >= 2014)
+    se = np.exp(ly) * rng.uniform(0.01, 0.05, len(yrs))
+    d = pd.DataFrame({"year": yrs, "rate": np.exp(ly + rng.normal(0, 0.02, len(yrs))), "se": se})
+    r = joinpoint(d, se="se", jump_at=2014, max_joinpoints=1, min_joinpoints=1, method="bic")
+    tau = r.joinpoints["x"].iloc[0]
+    X = np.column_stack([np.ones_like(yrs), yrs - yrs.mean(), np.maximum(yrs - tau, 0), (yrs >= 2014) * 1.0])
+    w = (d["rate"] / d["se"]) ** 2
+    fit = sm.WLS(np.log(d["rate"]).to_numpy(), X, weights=w.to_numpy()).fit()
+    scale = math.sqrt(fit.df_resid / r.df_resid)  # NCI counts the joinpoint as a parameter
+    assert r.segments["slope"].tolist() == pytest.approx([fit.params[1], fit.params[1] + fit.params[2]], rel=1e-9)
+    assert r.comparability_ratio["jump"].iloc[0] == pytest.approx(fit.params[3], rel=1e-9)
+    assert r.comparability_ratio["jump_se"].iloc[0] == pytest.approx(fit.bse[3] * scale, rel=1e-8)
+    assert r.segments["slope_se"].iloc[0] == pytest.approx(fit.bse[1] * scale, rel=1e-8)
