@@ -42,7 +42,7 @@ LAYERS = {
     "drugtrends.validate": "utility", "drugtrends.taxonomy": "utility", "drugtrends.comparability": "utility",
     "drugtrends.i18n": "utility", "drugtrends.locales": "utility",
     "drugtrends.readers": "data", "drugtrends.datasets": "data", "drugtrends.fetch": "data",
-    "drugtrends.manifest": "data",
+    "drugtrends.manifest": "data", "drugtrends.integrity": "data",
     "drugtrends.survey": "statistics", "drugtrends.trends": "statistics", "drugtrends.profiles": "statistics",
     "drugtrends.indirect": "statistics", "drugtrends.admissions": "statistics",
     "drugtrends.style": "presentation", "drugtrends.tables": "presentation", "drugtrends.plots": "presentation",
