@@ -206,6 +206,14 @@ def load(dataset_id: str, **kwargs: Any) -> Any:
     DataNotFoundError
         A fetch-only file is missing and cannot be fetched (the message gives
         the ``drugtrends fetch`` command).
+    IntegrityError
+        A file in the data directory changed since it was fetched (edited,
+        truncated): see :mod:`drugtrends.integrity`.
+    NotWritableError
+        A missing file cannot be fetched because the data directory is not
+        writable.
+    SchemaError
+        The reader cannot read the file (not UTF-8, corrupt workbook, ...).
 
     Examples
     --------
