@@ -107,3 +107,15 @@ def test_fetch_takes_load_ids_and_verify(monkeypatch, tmp_path):
     r = invoke("fetch", "unodc_seizures", "--verify", "--force", "-q")
     assert r.exit_code == 0, r.output
     assert calls == [(["unodc_wdr2025"], True, True)]
+
+
+def test_render_without_any_data_exits_2(monkeypatch, tmp_path):
+    """Issue 14: a report with no data at all does not exit 0; the message says what to fetch."""
+    monkeypatch.setenv("DRUGTRENDS_DATA", str(tmp_path / "empty"))
+    monkeypatch.setenv("DRUGTRENDS_MIRROR", "none")
+    r = invoke("render", "trends", "--to", "html", "--output-dir", str(tmp_path / "out"))
+    assert r.exit_code == 2, r.output
+    out = " ".join(r.output.split())
+    assert "report 'trends' has no data" in out and "drugtrends fetch unodc_wdr2025" in out
+    assert "Traceback" not in r.output and "/" + "work" not in out.replace(str(tmp_path), "")
+    assert not list((tmp_path / "out").glob("trends*"))

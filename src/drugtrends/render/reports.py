@@ -12,6 +12,7 @@ needs::
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -399,9 +400,18 @@ def check_datasets(doc: Document) -> dict[str, str]:
     ids = report_datasets(doc)
     problems = dataset_problems(ids) if ids else {}
     if ids and len(problems) == len(ids):
-        detail = "; ".join(f"{i}: {why}" for i, why in problems.items())
+        from drugtrends import datasets
+
+        fetch_ids: list[str] = []
+        for i in ids:
+            with contextlib.suppress(DrugtrendsError):
+                fid = datasets.manifest_id(i)
+                fetch_ids += [] if fid in fetch_ids else [fid]
+        unknown = {i: why for i, why in problems.items() if why.startswith("unknown dataset id")}
+        detail = "; ".join(f"{i}: {why}" for i, why in unknown.items()) or ", ".join(ids)
         raise DataNotFoundError(
             f"report '{doc.name}' has no data: none of the datasets it needs is available ({detail}). "
-            f"Fetch them with `drugtrends fetch` (or `drugtrends fetch --mirror PATH`), then render again."
+            f"Fetch them with `drugtrends fetch {' '.join(fetch_ids)}`".rstrip() +
+            " (add --mirror PATH to copy from a mirror), then render again."
         )
     return problems
