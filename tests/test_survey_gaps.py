@@ -108,13 +108,13 @@ def test_bootstrap_properties_and_seed(n2):
     per = pd.DataFrame(F1).groupby([n2.stratid, n2.psuid]).first().groupby(level=0).sum()
     assert (per.to_numpy() == 2).all()
     # the bootstrap SE of a mean is close to the Taylor SE (many replicates)
-    Fb, sc, _ = replicate_factors(n2.stratid, n2.psuid, "bootstrap", replicates=400, seed=1)
+    Fb, sc, _ = replicate_factors(n2.stratid, n2.psuid, "bootstrap", replicates=150, seed=1)
     W = Fb * n2.finalwgt.to_numpy()[:, None]
     cols = [f"b{i}" for i in range(W.shape[1])]
     data = pd.concat([n2, pd.DataFrame(W, columns=cols, index=n2.index)], axis=1)
     rep = SurveyDesign.replicate(data, "finalwgt", cols, method="bootstrap", scale=sc)
     taylor = SurveyDesign(n2, "finalwgt", "stratid", "psuid").mean("highbp").se[0]
-    assert rep.mean("highbp").se[0] == pytest.approx(taylor, rel=0.15)
+    assert rep.mean("highbp").se[0] == pytest.approx(taylor, rel=0.2)   # SE of an SE: ~6 %
 
 
 # --------------------------------------------------------------------------- GLM, replicate

@@ -21,7 +21,10 @@ Proportion methods (``method=``), all vectorised over arrays:
     R ``svyciprop(method="beta")`` (Korn and Graubard 1998, without capping):
     ``n* = p(1-p)/Var * (t_{n-1} / t_df)^2``,
     ``low = qbeta(a/2, n* p, n*(1-p) + 1)``, ``high = qbeta(1-a/2, n* p + 1, n*(1-p))``,
-    with ``n`` the unweighted domain size.
+    with ``n`` the unweighted domain size. Convention: ``n`` counts rows
+    with a non-missing outcome (R's ``nrow(design)`` is that only when the
+    design was subset to non-missing rows first, as ``svyby`` / NCHS do;
+    ``svyciprop`` on a design holding NA rows would count them too).
 ``"korn_graubard"``
     The NCHS version (Parker et al. 2017, Vital Health Stat 2(175); NCHS's R
     code ``svyciprop_adjusted()`` in CDCgov/surveytable and the SAS macro by

@@ -131,8 +131,9 @@ def _bootstrap(strata, psu, replicates, seed):
     for lab in labels:
         members = np.flatnonzero(sunq == lab)
         draws = rng.integers(0, len(members), size=(replicates, len(members)))
-        for r in range(replicates):
-            F_psu[members, r] = np.bincount(draws[r], minlength=len(members))
+        counts = np.zeros((replicates, len(members)))
+        np.add.at(counts, (np.arange(replicates)[:, None], draws), 1.0)
+        F_psu[members, :] = counts.T
     m = 1.0 / np.mean(1.0 / ssize)
     if m <= 1:
         raise DesignError("bootstrap replicates need strata with at least 2 PSUs on average.")
