@@ -6,14 +6,15 @@ STAMP   := $(VENV)/.installed
 REPORT  ?=
 TO      ?= all
 
-.PHONY: report test install fetch bench docs clean-output help
+.PHONY: report test install fetch bench docs lab clean-output help
 
 help:
 	@echo "make report   install, fetch/mirror data, render the reports (HTML + PDF) into _output/"
 	@echo "make test     install and run the test suite"
 	@echo "make fetch    copy/download and verify every dataset in data/manifest.yaml"
 	@echo "make bench    run the benchmarks (prints ratios; writes bench/latest.json)"
-	@echo "make docs     build the API reference and getting-started pages into _output/docs/"
+	@echo "make docs     build the API reference, guides and tutorials into _output/docs/ (docs/build.py)"
+	@echo "make lab      install JupyterLab (the notebook extra) and open the tutorials"
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -43,6 +44,10 @@ bench: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[docs]"
 	$(BIN)/python docs/build.py
+
+lab: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[notebook]"
+	$(BIN)/jupyter lab docs/
 
 clean-output:
 	rm -rf _output
