@@ -584,3 +584,23 @@ def test_page_title_in_the_page_language(tmp_path):
                               quiet=True)[0].read_text(encoding="utf-8")
     assert '<h1 class="title">Fiche : cocaïne</h1>' in page and "Fallback" not in page
     assert "class=\"cell-output" not in page  # the metadata-only output shows nothing
+
+
+def test_parallel_renders_of_one_report_do_not_collide(tmp_path):
+    """Each parameter set has its own name and its own work folder: renders at the same time stay apart."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    d = tmp_path / "reports"
+    d.mkdir()
+    (d / "sheet.qmd").write_text("---\ntitle: S\nparams: {substance: a, lang: en}\n"
+                                 "drugtrends: {variants: {substance: [a, b, c]}}\n---\n"
+                                 "Substance {{< meta params.substance >}}.\n", encoding="utf-8")
+    out = tmp_path / "o"
+    jobs = [["substance=a"], ["substance=b"], ["substance=c"], ["substance=a", "lang=fr"]]
+    with ThreadPoolExecutor(4) as pool:
+        files = list(pool.map(lambda p: render.render_file(d / "sheet.qmd", to="html", params=p, engine="builtin",
+                                                           output_dir=out, quiet=True)[0], jobs))
+    assert [f.name for f in files] == ["sheet-a.html", "sheet-b.html", "sheet-c.html", "sheet-a-fr.html"]
+    assert sorted(p.name for p in out.glob("*.html")) == sorted(f.name for f in files)
+    assert not [p for p in (out / ".cache").iterdir() if p.is_dir()], "a work folder was left behind"
+    assert not list(out.glob(".*.part")), "a partial output was left behind"
