@@ -135,7 +135,22 @@ class SvyGLMResult:
     _work: dict = field(default_factory=dict, repr=False, compare=False)
 
     def to_frame(self) -> pd.DataFrame:
-        """The coefficient table (a copy of :attr:`coef`)."""
+        """The coefficient table.
+
+        Returns
+        -------
+        DataFrame
+            A copy of :attr:`coef` (one row per coefficient).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from drugtrends.survey import SurveyDesign
+        >>> df = pd.DataFrame({"psu": range(4), "w": [1.0] * 4, "y": [1.0, 2, 3, 4]})
+        >>> SurveyDesign(df, "w", psu="psu").glm("y ~ 1").to_frame()[["term", "estimate"]]
+                  term  estimate
+        0  (Intercept)       2.5
+        """
         return self.coef.copy()
 
     def _columns(self, terms) -> list[str]:

@@ -94,24 +94,62 @@ class TestResult:
         return True
 
     def get(self, key: str, default: Any = None) -> Any:
-        """``r[key]``, or ``default`` when the key does not apply."""
+        """``r[key]``, or ``default`` when the key does not apply.
+
+        Parameters
+        ----------
+        key : str
+        default : object
+
+        Returns
+        -------
+        object
+
+        Examples
+        --------
+        >>> TestResult("Wald", "F", 2.0, 0.2, ndf=1, ddf=9).get("df", "n/a")
+        'n/a'
+        """
         try:
             return self._lookup(key)
         except KeyError:
             return default
 
     def keys(self) -> list[str]:
-        """Keys available through ``r[key]``."""
+        """Keys available through ``r[key]``.
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> TestResult("Wald", "F", 2.0, 0.2, ndf=1, ddf=9).keys()
+        ['test', 'statistic', 'value', 'p', 'ndf', 'ddf', 'terms']
+        """
         base = [f.name for f in fields(self) if f.name != "details"]
         return [k for k in base if getattr(self, k) is not None] + list(self.details)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row: ``test``, ``statistic``, ``value``, ``ndf``, ``ddf``, ``df``, ``p``, ``terms``."""
+        """The test as a one-row table.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``test``, ``statistic``, ``value``, ``ndf``, ``ddf``, ``df``,
+            ``p``, ``terms`` (NaN where a field does not apply).
+
+        Examples
+        --------
+        >>> TestResult("Rao-Scott", "Chisq", 3.1, 0.08, df=1).to_frame()[["statistic", "df", "p"]]
+          statistic   df     p
+        0     Chisq  1.0  0.08
+        """
         return pd.DataFrame([{
             "test": self.test, "statistic": self.statistic, "value": self.value,
-            "ndf": np.nan if self.ndf is None else self.ndf,
-            "ddf": np.nan if self.ddf is None else self.ddf,
-            "df": np.nan if self.df is None else self.df,
+            "ndf": np.nan if self.ndf is None else float(self.ndf),
+            "ddf": np.nan if self.ddf is None else float(self.ddf),
+            "df": np.nan if self.df is None else float(self.df),
             "p": self.p, "terms": " + ".join(self.terms)}])
 
 

@@ -164,6 +164,12 @@ def replicate_factors(strata, psu, method: str, *, rho: float = 0.0, replicates:
         Multiply the full-sample weights by these to get replicate weights.
     scale : float
     rscales : ndarray (R,)
+
+    Examples
+    --------
+    >>> F, scale, _ = replicate_factors([1, 1, 2, 2], [1, 2, 1, 2], "Fay", rho=0.5)
+    >>> F[:, 0].tolist(), round(scale, 6)   # replicate 1: first PSUs x 1.5, second x 0.5
+    ([1.5, 0.5, 1.5, 0.5], 1.0)
     """
     if method not in REPLICATE_BUILDERS:
         raise DesignError(f"method={method!r}: replicate_factors builds {REPLICATE_BUILDERS}")
