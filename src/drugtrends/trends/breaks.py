@@ -107,7 +107,7 @@ class Break:
         >>> Break("unodc", 2016.0, "new definition", "definition", (("country", "France"),)).label()
         'unodc [country=France] 2016: new definition'
         """
-        where = "" if self.at is None else f" {_fmt_x(self.at)}"
+        where = "" if self.at is None else f" {fmt_x(self.at)}"
         dom = ""
         if self.domain:
             dom = " [" + ", ".join(f"{k}={v}" for k, v in self.domain) + "]"
@@ -166,8 +166,6 @@ def fmt_x(v: float) -> str:
     v = float(v)
     return str(int(v)) if v.is_integer() else f"{v:g}"
 
-
-_fmt_x = fmt_x
 
 
 #: Breaks known from the data producers' documentation.
@@ -236,8 +234,6 @@ def as_breaks(breaks: Iterable[Break | float] | Break | float | None, series: st
     return out
 
 
-_as_breaks = as_breaks
-
 
 def _crossing(xmin: float, xmax: float, breaks: Sequence[Break]) -> list[Break]:
     """Breaks with data on both sides in [xmin, xmax]."""
@@ -276,14 +272,14 @@ def check_no_breaks(x: Iterable[float], breaks: Iterable[Break | float] | None,
     drugtrends.errors.BreakError: trend: the x values 2014 to 2016 cross a comparability break: nsduh 2015: 2015 NSDUH questionnaire redesign: prescription drug misuse, methamphetamine, hallucinogens and inhalants are not comparable with 2014 and earlier. Estimate each side separately (drugtrends.trends.split_at_breaks), or pass allow_breaks=True to override if you know the measure is unaffected.
     """
     xs = pd.to_numeric(pd.Series(list(x)), errors="coerce").dropna()
-    bl = _as_breaks(breaks)
+    bl = as_breaks(breaks)
     if xs.empty:
         return []
     crossed = _crossing(float(xs.min()), float(xs.max()), bl)
     if crossed and not allow_breaks:
         names = "; ".join(b.label() for b in crossed)
         raise BreakError(
-            f"{what}: the x values {_fmt_x(xs.min())} to {_fmt_x(xs.max())} cross a comparability "
+            f"{what}: the x values {fmt_x(xs.min())} to {fmt_x(xs.max())} cross a comparability "
             f"break: {names}. Estimate each side separately (drugtrends.trends.split_at_breaks), "
             "or pass allow_breaks=True to override if you know the measure is unaffected."
         )
@@ -318,7 +314,7 @@ def split_at_breaks(df: pd.DataFrame, breaks: Iterable[Break | float] | None, x:
     """
     if x not in df.columns:
         raise UnknownVariableError(f"split_at_breaks(): column {x!r} not in the data; columns: {list(df.columns)}")
-    cuts = sorted({float(b.at) for b in _as_breaks(breaks) if b.at is not None})
+    cuts = sorted({float(b.at) for b in as_breaks(breaks) if b.at is not None})
     xv = pd.to_numeric(df[x], errors="coerce")
     edges = [-float("inf"), *cuts, float("inf")]
     out = []
@@ -326,7 +322,7 @@ def split_at_breaks(df: pd.DataFrame, breaks: Iterable[Break | float] | None, x:
         piece = df.loc[(xv >= lo) & (xv < hi)]
         if piece.empty:
             continue
-        a, b = _fmt_x(pd.to_numeric(piece[x]).min()), _fmt_x(pd.to_numeric(piece[x]).max())
+        a, b = fmt_x(pd.to_numeric(piece[x]).min()), fmt_x(pd.to_numeric(piece[x]).max())
         out.append((a if a == b else f"{a}-{b}", piece))
     return out
 
