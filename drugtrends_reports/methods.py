@@ -20,7 +20,7 @@ from drugtrends import i18n
 __all__ = [
     "sources", "sources_table", "citations_markdown", "files_status", "files_table",
     "software_versions", "software_table", "estimators_markdown", "known_breaks_table",
-    "summary_sentence", "PACKAGES",
+    "summary_sentence", "key_figures", "PACKAGES",
 ]
 
 #: Packages whose versions the appendix lists (distribution names).
@@ -315,3 +315,32 @@ def summary_sentence(lang: str = "en") -> str:
     return i18n.t("methods.summary", lang, n_sets=len(sources()), n_files=len(files),
                   n_present=int(files["present"].fillna(False).astype(bool).sum()),
                   n_verified=int(files["verified"].fillna(False).astype(bool).sum()))
+
+
+def key_figures(lang: str = "en") -> list:
+    """The appendix's key figures: datasets in the manifest, files present and verified here.
+
+    Parameters
+    ----------
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    list of drugtrends.keyfigures.KeyFigure
+
+    Examples
+    --------
+    >>> [k.unit for k in key_figures()]
+    ['number', 'number']
+    """
+    from drugtrends.keyfigures import KeyFigure
+
+    files = files_status()
+    n_ver = int(files["verified"].fillna(False).astype(bool).sum())
+    return [
+        KeyFigure(i18n.t("methods.kf_datasets", lang), len(sources()), unit="number", digits=0, compare=False,
+                  population=i18n.t("methods.kf_manifest", lang)),
+        KeyFigure(i18n.t("methods.kf_verified", lang), n_ver, unit="number", digits=0, compare=False,
+                  population=i18n.t("methods.kf_of_files", lang, n=i18n.fmt_number(len(files), lang=lang))),
+    ]

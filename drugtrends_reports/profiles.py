@@ -100,14 +100,22 @@ def nhanes_frame(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def age_column(a: pd.DataFrame, outcome: str) -> str:
-    """The age-band column covering every age the outcome was asked at (``age_band_full`` when present).
+    """The age-band column covering every age the outcome was asked at, and no other.
+
+    ``age_band_full`` (18-29 ... 60-69) when the outcome was asked beyond 59,
+    else ``age_band`` (18-29 ... 50-59): an empty 60-69 band would read as
+    "no user aged 60-69" where nobody of that age was asked.
 
     Examples
     --------
-    >>> age_column(pd.DataFrame({"age_band": [], "age_band_full": []}), "hd")
-    'age_band_full'
+    >>> f = pd.DataFrame({"Age": [20, 65], "hd": [1.0, 0.0], "mj": [1.0, None], "age_band": ["18-29", None],
+    ...                   "age_band_full": ["18-29", "60-69"]})
+    >>> age_column(f, "hd"), age_column(f, "mj")
+    ('age_band_full', 'age_band')
     """
-    return "age_band_full" if "age_band_full" in a.columns else "age_band"
+    if "age_band_full" in a.columns and age_range(a, outcome)[1] >= 60:
+        return "age_band_full"
+    return "age_band"
 
 
 def age_range(a: pd.DataFrame, outcome: str, extra: tuple[str, ...] = ()) -> tuple[int, int]:

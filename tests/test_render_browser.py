@@ -61,7 +61,7 @@ def check_html_in_browser(path: str | os.PathLike[str], screenshot: str | os.Pat
     -------
     dict
         ``console_errors``: browser log entries of level SEVERE;
-        ``images``: one dict per ``<img>`` (``src`` prefix, ``natural_width``, ``complete``);
+        ``images``: one dict per ``<img>`` (``src`` prefix, ``natural_width``, ``complete``, ``alt``);
         ``broken_images``: those not loaded (``naturalWidth == 0``);
         ``resources``: every resource URL the page loaded (performance entries);
         ``external``: resource or element URLs that are not ``data:``/``about:``/in-page;
@@ -87,7 +87,7 @@ def check_html_in_browser(path: str | os.PathLike[str], screenshot: str | os.Pat
         driver.execute_script("return document.readyState")
         images = driver.execute_script(
             "return Array.from(document.images).map(i => ({src: i.currentSrc.slice(0, 40),"
-            " natural_width: i.naturalWidth, complete: i.complete}));"
+            " natural_width: i.naturalWidth, complete: i.complete, alt: i.getAttribute('alt')}));"
         )
         resources = driver.execute_script(
             "return performance.getEntriesByType('resource').map(e => e.name);"
@@ -179,6 +179,7 @@ def test_html_in_headless_chromium(rendered):
     assert all(i["natural_width"] > 100 for i in res["images"])
     assert res["external"] == [], res["external"]
     assert res["title"] == "Demo report"
+    assert all(i["alt"] for i in res["images"])  # every image has an alt text
     assert "In 2011 the prevalence in group all was 14.25 per cent" in res["text"]
     # the screenshot is not blank: some dark pixels (text) and some blue pixels (the line of the figure)
     from PIL import Image

@@ -8,6 +8,9 @@
   2.7% in 2023, read by hand from UNODC annex 1.2);
 * ``lang=fr`` gives French labels; rendering twice gives identical HTML apart
   from the build time;
+* issue 14: every page has its key figures, every ``<img>`` a meaningful alt
+  text, no page a traceback or a machine path; French pages have a French
+  title and no English label; tables are numbered; the profiles cover 60-69;
 * a missing dataset gives a note naming it and the fetch command, no traceback;
 * the fact sheet's declared variants equal the substances with data, and an
   unknown substance fails on the command line with the valid list.
@@ -38,6 +41,16 @@ pytestmark = pytest.mark.realdata
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "reports"
 NAMES = ["trends", "profiles", "factsheet", "methods"]
+#: French renders checked (issue 14): the two reports and the cocaine fact sheet.
+FRENCH = ["trends-fr", "profiles-fr", "factsheet-cocaine-fr"]
+ALL = NAMES + FRENCH
+#: English words or labels that must not appear on a French page (issue 14 list + house labels).
+ENGLISH_ON_FRENCH_PAGE = [r"Government source", r"College Grad", r"High School", r"\bfemale\b", r"\bmale\b",
+                          r"Past-year", r"\bKey figures\b", r"\bSource: ", r"95% CI", r"Estimate \(%\)",
+                          r"\bSuppressed\b", r"\bYear\b", r"\bWomen\b", r"\bMen\b", r"lifetime use",
+                          r"Consumer profiles", r"Figure \d+: ", r"\bTable \d+\."]
+#: Signs of a leak of the machine into a page.
+LEAKS = [r"Traceback", r"/work/", r"/tmp/", r"/root/", r"/home/", r"site-packages", r'File "', r"Error:"]
 _BUILD = re.compile(r'<time class="build-time"[^>]*>.*?</time>', re.S)
 
 
@@ -52,7 +65,10 @@ def rendered(tmp_path_factory, data_dir):
     """Every report with its default parameters (HTML + PDF) and trends with lang=fr, rendered once."""
     out = tmp_path_factory.mktemp("reports")
     res = {name: _render(name, out) for name in NAMES}
-    res["trends-fr"] = _render("trends", out, {"lang": "fr"})
+    for name in FRENCH:
+        base, _, sub = name.removesuffix("-fr").partition("-")
+        params = {"lang": "fr"} | ({"substance": sub} if sub else {})
+        res[name] = _render(base, out, params)
     res["_out"] = out
     return res
 
@@ -69,7 +85,7 @@ def _text(html: Path) -> str:
 # ------------------------------------------------------------------ what a reader sees
 
 
-@pytest.mark.parametrize("name", NAMES + ["trends-fr"])
+@pytest.mark.parametrize("name", ALL)
 def test_html_in_browser(rendered, name):
     require_tools("chromium", "chromedriver")
     res = check_html_in_browser(rendered[name][".html"])
@@ -79,13 +95,53 @@ def test_html_in_browser(rendered, name):
     assert "Traceback" not in res["text"]
     if name not in ("methods",):
         assert len(res["images"]) >= 1  # every report but the appendix has figures
+    for img in res["images"]:  # meaningful alt text: what the figure shows, not only a title
+        assert img["alt"] and len(img["alt"].split()) >= 8, img
+    key = "Chiffres clés" if name.endswith("-fr") else "Key figures"
+    assert key in res["text"], name
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", ALL)
 def test_pdf_pages_inked(rendered, name, tmp_path):
     require_tools("pdftoppm", "pdfinfo")
     r = check_pdf_pages(rendered[name][".pdf"], outdir=tmp_path)
     assert r["pages"] >= 1 and r["blank"] == [], r
+    if r["pages"] > 1:  # no near-empty last page (a stray bullet or the build line alone)
+        assert r["ink"][-1] >= 0.12 * max(r["ink"]), r["ink"]
+
+
+def test_pages_have_no_traceback_or_machine_path(rendered):
+    for name in ALL:
+        t = _text(rendered[name][".html"])
+        for pat in LEAKS:
+            assert not re.search(pat, t), (name, pat, re.search(f".{{0,80}}{pat}.{{0,80}}", t).group(0))
+
+
+def test_french_pages_have_french_titles_and_no_english_labels(rendered):
+    for name in FRENCH:
+        raw = rendered[name][".html"].read_text(encoding="utf-8")
+        title = re.search(r"<title>(.*?)</title>", raw, re.S).group(1)
+        assert "/" not in title and not re.search(r"\b(Trends|profiles|fact sheet|Methods)\b", title, re.I), title
+        t = _text(rendered[name][".html"])
+        assert "Chiffres clés" in t
+        for pat in ENGLISH_ON_FRENCH_PAGE:
+            m = re.search(pat, t)
+            assert m is None, (name, pat, t[max(0, m.start() - 80):m.end() + 80])
+        for texts in _figure_texts(raw):  # figure texts (titles, axes, notes) are French too
+            joined = " ".join(texts)
+            for pat in (r"\bYear\b", r"\bSource: ", r"95% CI", r"Prevalence", r"\bbreaks? in series"):
+                assert not re.search(pat, joined), (name, pat, joined[:200])
+
+
+def test_profiles_cover_every_age_asked_and_state_the_model_population(rendered):
+    t = _text(rendered["profiles"][".html"])
+    assert "60-69" in t  # hard drugs were asked up to 69: the age bands include 60-69
+    assert "aged 18-59 only" in t  # marijuana asked 18-59: the restriction is said where the numbers are
+    assert re.search(r"complete cases, n = [\d,]+", t) and "aged 20-69" in t
+    assert "convenience sample" in t and "crack" in t and "ketamine" in t
+    assert "shifted toward older age groups" in t
+    fr = _text(rendered["profiles-fr"][".html"])
+    assert "60-69" in fr and "Expérimentation" in fr and "échantillon de convenance" in fr
 
 
 def test_pdf_page_count_stable_without_cache(rendered, tmp_path):
@@ -146,7 +202,7 @@ def _tables(html: str) -> list[str]:
 
 
 def test_figures_have_title_axis_labels_and_source(rendered):
-    for name in NAMES + ["trends-fr"]:
+    for name in ALL:
         figs = _figure_texts(rendered[name][".html"].read_text(encoding="utf-8"))
         if name != "methods":
             assert figs, name
@@ -159,10 +215,14 @@ def test_figures_have_title_axis_labels_and_source(rendered):
 
 def test_estimate_tables_have_n_estimate_ci_and_explain_suppression(rendered):
     tabs = _tables(rendered["profiles"][".html"].read_text(encoding="utf-8"))
-    est = [t for t in tabs if t.strip().startswith("Ever used")]
-    assert est and all("n (unweighted)" in t and "Estimate (%)" in t and "95% CI" in t for t in est)
-    prof = [t for t in tabs if "column %" in t]
+    assert all(re.match(r"\s*Table \d+\. ", t) for t in tabs), [t[:60] for t in tabs]  # numbered, captioned
+    est = [t for t in tabs if "by cycle and sex" in t]
+    assert len(est) == 2 and all("n (unweighted)" in t and "Estimate (%)" in t and "95% CI" in t for t in est)
+    prof = [t for t in tabs if re.search(r"Table \d+\. Profile of", t)]
     assert len(prof) == 2
+    order = prof[0]  # categories labelled and ordered: sex capitalised, education by level
+    assert order.index("Less than 9th grade") < order.index("High school graduate") < order.index("College graduate")
+    assert "Men" in order and "female" not in order and "College Grad " not in order
     for t in prof:
         assert "(n = " in t and "95% CI" in t, t[:200]
     for t in est + prof:
@@ -232,8 +292,12 @@ def test_teds_profile_on_generated_data(tmp_path, monkeypatch):
     got_n = prof[(prof["substance_group"] == "Crack (cocaine, smoked)") & (prof["characteristic"] == "EDUC")]
     assert int(got_n["n_total"].iloc[0]) == len(crack)
     wide = P.teds_profile_table(prof)
-    assert set(P.TEDS_CHARACTERISTICS[c][0] for c in P.TEDS_CHARACTERISTICS) == set(wide["characteristic"])
+    from drugtrends import i18n
+
+    assert {i18n.t(f"profiles.teds.{c}") for c in P.TEDS_CHARACTERISTICS} == set(wide["characteristic"])
     assert isinstance(wide, pd.DataFrame)
+    fr = P.teds_profile_table(prof, "fr")
+    assert "Emploi" in set(fr["characteristic"]) and not any(v.isdigit() for v in fr["level"])
 
 
 def test_profiles_report_renders_teds_section_with_generated_data(tmp_path, monkeypatch, data_dir):
@@ -246,13 +310,8 @@ def test_profiles_report_renders_teds_section_with_generated_data(tmp_path, monk
     out = _render("profiles", tmp_path / "out", to="html")
     t = _text(out[".html"])
     assert "Profile of admissions by primary substance" in t
-    assert "Admissions: " in t and "Heroin " in t and "Methamphetamine " in t and "Crack (cocaine, smoked) " in t
-    for texts in _figure_texts(out[".html"].read_text(encoding="utf-8")):
-        if "Employment at admission, by primary substance (TEDS-A)" in texts:
-            break
-    else:
-        raise AssertionError("no TEDS-A employment figure")
-    assert "needs the TEDS-A public-use file" not in t
+    assert "Admissions: " in t and "Heroin " in t and "Methamphetamine " in t and "Crack (smoked cocaine) " in t
+    assert "Full-time" in t and "too large for the project mirror" not in t
 
 
 # ------------------------------------------------------------------ fact sheet variants
@@ -292,7 +351,7 @@ def test_unknown_substance_on_the_command_line():
     from drugtrends.cli import app
 
     r = CliRunner().invoke(app, ["render", "factsheet", "-P", "substance=tea", "--to", "html"])
-    assert r.exit_code == 1
+    assert r.exit_code == 2  # every DrugtrendsError on the CLI exits 2 (platform)
     out = re.sub(r"\s+", " ", r.output)
     assert "substance='tea'" in out and "cocaine, cannabis, amphetamines" in out and "nps" in out
     assert "Traceback" not in r.output

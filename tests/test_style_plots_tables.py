@@ -390,6 +390,15 @@ def test_french_ticks_use_decimal_commas():
     assert xs and all(x.isdigit() and len(x) == 4 for x in xs)  # years: no separators, no decimals
 
 
+def test_long_category_labels_do_not_widen_the_figure(tmp_path):
+    d = pd.DataFrame({"t": [f"Education: a rather long category label number {i}" for i in range(5)],
+                      "o": [1.2, 0.8, 1.5, 2.0, 0.6], "l": [1.0, 0.6, 1.2, 1.5, 0.4], "h": [1.4, 1.1, 1.9, 2.6, 0.9]})
+    fig = plots.forest(d, "t", "o", "l", "h", title="ORs", source="A long source line " * 8)
+    p = plots.save(fig, tmp_path / "f.svg")
+    width_pt = float(re.search(r'<svg[^>]*width="([\d.]+)pt"', p.read_text()).group(1))
+    assert width_pt / 72 <= style.FIGURE_WIDTH_IN + 0.2
+
+
 def test_long_titles_wrap_inside_the_figure(tmp_path):
     title = "Personality scores of past-year crack, ketamine and cocaine users (UCI, unweighted), a long title"
     d = pd.DataFrame({"c": ["a", "b"], "e": [0.1, -0.2], "lo": [0.0, -0.3], "hi": [0.2, -0.1]})
@@ -478,3 +487,11 @@ def test_segments_table_for_a_batch_result():
     assert t.data.iloc[:, 0].tolist() == ["Héroïne", "Héroïne", "Opioïdes"]
     assert t.data.iloc[:, 1].tolist() == ["1", "2", "1"]
     assert t.notes[0] == "Héroïne : VAMP : 12,3\u202f% (IC à 95 % : 11,0–13,5)."
+
+
+def test_only_short_tables_are_kept_in_one_pdf_block():
+    short = tables.simple_table(pd.DataFrame({"a": [str(i) for i in range(10)]}), title="Short")
+    assert "#block(breakable: false" in short.as_markdown()
+    tall = tables.simple_table(pd.DataFrame({"a": ["a long wrapped text cell " * 6] * 12}), title="Tall")
+    md = tall.as_markdown()  # 12 rows of 7 printed lines: taller than a page, so it may break
+    assert "#block(breakable: false" not in md and '#block(sticky: true, below: 0.65em)[#strong("Tall")]' in md

@@ -80,6 +80,9 @@ class KeyFigure:
         Text replacing the change line built from ``previous``/``change``/
         ``direction``/``significant`` (already translated), e.g. for a
         joinpoint trend.
+    compare
+        ``False`` for a figure that has no earlier value by nature (a count
+        of files): no change line.
     """
 
     label: str
@@ -98,6 +101,7 @@ class KeyFigure:
     significant: bool | None = None
     note: str | None = None
     change_sentence: str | None = None
+    compare: bool = True
 
     def __post_init__(self):
         if self.unit not in UNITS:
@@ -196,6 +200,8 @@ class KeyFigure:
         ...           significant=True).change_text("fr")
         'en hausse par rapport à 1,6\\u202f% en 2017 (+1,1 pt ; évolution statistiquement significative)'
         """
+        if not self.compare:
+            return ""
         if self.change_sentence:
             return self.change_sentence
         if self.previous is None or self.direction is None:
@@ -297,8 +303,9 @@ class KeyFigures:
             parts.append(f'<div class="kf-label">{e(k.label)}</div>')
             if k.context_text(self.lang):
                 parts.append(f'<div class="kf-context">{e(k.context_text(self.lang))}</div>')
-            parts.append(f'<div class="kf-change">{e((k.arrow() + " ") if k.arrow() else "")}'
-                         f'{e(k.change_text(self.lang))}</div>')
+            if k.change_text(self.lang):
+                parts.append(f'<div class="kf-change">{e((k.arrow() + " ") if k.arrow() else "")}'
+                             f'{e(k.change_text(self.lang))}</div>')
             if k.note:
                 parts.append(f'<div class="kf-note">{e(k.note)}</div>')
             cards.append('<div class="kf-card">' + "".join(parts) + "</div>")
@@ -323,7 +330,8 @@ class KeyFigures:
             if k.context_text(self.lang):
                 lines.append(f'text(size: 8.5pt, fill: luma(70), {_typst_str(k.context_text(self.lang))})')
             arrow = (k.arrow() + " ") if k.arrow() else ""
-            lines.append(f"text(size: 8.5pt, {_typst_str(arrow + k.change_text(self.lang))})")
+            if k.change_text(self.lang):
+                lines.append(f"text(size: 8.5pt, {_typst_str(arrow + k.change_text(self.lang))})")
             if k.note:
                 lines.append(f'text(size: 8pt, style: "italic", {_typst_str(k.note)})')
             cells.append("stack(spacing: 3pt, " + ", ".join(lines) + ")")

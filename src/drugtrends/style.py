@@ -397,8 +397,10 @@ def source_note(ax_or_fig: Axes | Figure, note: str, *, lang: str = "en") -> Tex
     body = "\n".join(textwrap.fill(line, width_chars) if line else line for line in body.split("\n"))
     if isinstance(ax_or_fig, Axes):
         ax = ax_or_fig
+        # anchored at the figure's left edge (not the axes'): long category labels push the axes
+        # right, and a note starting there would overflow the figure and widen the saved image
         t = ax.annotate(
-            body, xy=(0.0, 0.0), xycoords=("axes fraction", ax.xaxis.label),
+            body, xy=(0.01, 0.0), xycoords=("figure fraction", ax.xaxis.label),
             xytext=(0, -6), textcoords="offset points", ha="left", va="top",
             fontsize=mpl.rcParams["font.size"] - 2, color="#555555", wrap=False,
             annotation_clip=False,

@@ -39,7 +39,7 @@ from drugtrends.validate import require_columns
 
 __all__ = [
     "PubTable", "estimate_table", "profile_table_gt", "segments_table", "as_markdown",
-    "show", "fmt_num", "fmt_ci", "simple_table", "SUPPRESSION_RULE", "SUPPRESSION_RULES", "KEEP_TOGETHER_ROWS",
+    "show", "fmt_num", "fmt_ci", "simple_table", "SUPPRESSION_RULE", "SUPPRESSION_RULES", "KEEP_TOGETHER_LINES",
 ]
 
 #: Default footnote for suppressed estimates: the NCHS Data Presentation
@@ -54,8 +54,18 @@ SUPPRESSION_RULES: dict[str, dict[str, str]] = {
 }
 
 
-#: Tables with at most this many rows are never split across PDF pages.
-KEEP_TOGETHER_ROWS = 30
+#: Tables of at most this many printed lines (rows, counting the lines a long cell wraps to)
+#: are never split across PDF pages; a longer table breaks (an unbreakable block taller than
+#: a page would overflow it), its title staying with its first rows.
+KEEP_TOGETHER_LINES = 32
+
+
+def _printed_lines(d: pd.DataFrame, width: int = 24) -> int:
+    """Rough number of printed lines of a table: each row takes its longest cell's wrapped lines."""
+    if d.empty:
+        return 1
+    cells = d.astype(str).map(len).to_numpy()
+    return 1 + int(np.ceil(np.maximum(cells, 1) / width).max(axis=1).sum())
 
 
 # --------------------------------------------------------------------------- formatting
@@ -204,9 +214,9 @@ def as_markdown(df_display: pd.DataFrame, *, title: str | None = None,
         return dashes + ":" if numeric else ":" + dashes
 
     lines = []
-    # typst (PDF): a table of up to KEEP_TOGETHER_ROWS rows is one unbreakable block with its title
-    # and notes; a longer one may break, but its title is "sticky" (never alone at a page bottom)
-    keep = len(d) <= KEEP_TOGETHER_ROWS
+    # typst (PDF): a short table (KEEP_TOGETHER_LINES) is one unbreakable block with its title and
+    # notes; a longer one may break, but its title is "sticky" (never alone at a page bottom)
+    keep = _printed_lines(d) <= KEEP_TOGETHER_LINES
     if keep:
         lines += ["```{=typst}", "#block(breakable: false, width: 100%)[", "```", ""]
     if title:

@@ -133,7 +133,7 @@ def bar_ci(
     if group:
         handles, labs = ax.get_legend_handles_labels()
         uniq = dict(zip(labs, handles))
-        fig.legend(uniq.values(), uniq.keys(), loc="outside upper center", ncols=min(4, len(uniq)))
+        fig.legend(uniq.values(), uniq.keys(), loc="outside lower center", ncols=min(4, len(uniq)))
     has_ci = bool(ci_low and ci_high and df[[ci_low, ci_high]].notna().all(axis=1).any())
     notes = [i18n.t("plots.whiskers", lang) if has_ci else "",
              i18n.t("plots.suppressed_note", lang) + "." if supp.any() else ""]
@@ -297,9 +297,9 @@ def forest(
 
     lo_x, hi_x = ax.get_xlim()
     nice = []
-    for v in (0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10, 20, 50, 100):
-        # ticks at least a factor 1.45 apart on the log axis, so their labels never collide
-        if lo_x <= v <= hi_x and (not nice or v / nice[-1] >= 1.45):
+    for v in (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100):
+        # ticks a factor 2 or more apart on the log axis, so their labels never collide
+        if lo_x <= v <= hi_x:
             nice.append(v)
     ax.xaxis.set_major_locator(FixedLocator(nice))
     ax.xaxis.set_minor_formatter(NullFormatter())
