@@ -161,3 +161,40 @@ def test_nhanes2_bad_inputs(vdir, tmp_path):
     (tmp_path / "c.csv").write_text("\n".join(lines[:3] + [lines[3].replace(",", ",9", 3)]) + "\n")
     with pytest.raises(SchemaError):
         read_nhanes2(tmp_path / "c.csv")
+
+
+def test_one_id_scheme_between_load_and_fetch():
+    from drugtrends.manifest import load_manifest
+
+    m = load_manifest()
+    for load_id, e in datasets.REGISTRY.items():
+        assert m.resolve(load_id) == e.manifest_id == datasets.manifest_id(load_id)
+        assert m.get(load_id).id == e.manifest_id
+    assert set(m.get("unodc_wdr2025").load_ids) == {k for k, e in datasets.REGISTRY.items()
+                                                     if e.manifest_id == "unodc_wdr2025"}
+    ids = datasets.id_map()
+    assert list(ids.columns) == ["load_id", "fetch_id", "fetch_only"] and len(ids) == len(datasets.REGISTRY)
+
+
+def test_design_specs_live_with_the_datasets():
+    s = datasets.design_spec("nhanes_2009_2012")
+    assert (s.weight, s.strata, s.psu, s.fpc, s.nest, s.lonely_psu) == ("wt", "SDMVSTRA", "SDMVPSU", None, True, None)
+    assert "WTINT2YR / 2" in s.pooled_weight
+    with pytest.raises(AttributeError):
+        s.weight = "x"  # frozen
+    assert [y for y, _ in datasets.design_spec("nsduh").breaks] == [2002, 2015, 2020, 2021]
+    assert datasets.design_spec("nhanes2_validation").weight == "finalwgt"
+    with pytest.raises(UnknownDatasetError, match="no survey design"):
+        datasets.design_spec("unodc_prevalence")
+
+
+def test_design_spec_builds_the_nhanes_design():
+    survey = pytest.importorskip("drugtrends.survey")
+    frame = datasets.analysis_frame("nhanes_2009_2012")
+    des = survey.SurveyDesign.from_spec(frame, datasets.design_spec("nhanes_2009_2012"))
+    direct = survey.SurveyDesign(frame, weight="wt", strata="SDMVSTRA", psu="SDMVPSU", nest=True)
+    a, b = des.mean("hd"), direct.mean("hd")
+    assert abs(float(a.estimate[0]) - float(b.estimate[0])) < 1e-12 and abs(float(a.se[0]) - float(b.se[0])) < 1e-12
+    # the weighted prevalence by hand
+    ok = frame.hd.notna()
+    assert abs(float(a.estimate[0]) - (frame.wt[ok] * frame.hd[ok]).sum() / frame.wt[ok].sum()) < 1e-12

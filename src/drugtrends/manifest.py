@@ -56,7 +56,7 @@ _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 
 _DATASET_REQUIRED = ("title", "publisher", "landing_page", "licence", "citation", "notes", "mirrored", "files")
-_DATASET_OPTIONAL: tuple[str, ...] = ()
+_DATASET_OPTIONAL: tuple[str, ...] = ("load_ids",)
 _FILE_REQUIRED = ("name", "url", "mirror_path", "sha256", "size", "rows", "columns")
 _FILE_OPTIONAL = (
     "download_url", "alt_urls", "download_sha256", "archive_member", "convert",
@@ -162,6 +162,7 @@ class Dataset:
     notes: str
     mirrored: bool
     files: tuple[DataFile, ...]
+    load_ids: tuple[str, ...] = ()
 
     @property
     def names(self) -> list[str]:
@@ -221,8 +222,21 @@ class Manifest:
         """Ids of the datasets in the project mirror (fetched by default)."""
         return [i for i, d in self.datasets.items() if d.mirrored]
 
+    def resolve(self, dataset_id: str) -> str:
+        """The manifest id of ``dataset_id``: itself, or the dataset whose ``load_ids`` list it.
+
+        ``dt.load`` ids (``unodc_prevalence``) name the manifest dataset that
+        holds their files (``unodc_wdr2025``); unknown ids are returned as given.
+        """
+        if dataset_id in self.datasets:
+            return dataset_id
+        for d in self.datasets.values():
+            if dataset_id in d.load_ids:
+                return d.id
+        return dataset_id
+
     def get(self, dataset_id: str) -> Dataset:
-        """Return the dataset ``dataset_id``.
+        """Return the dataset ``dataset_id`` (a manifest id, or a load id listed in ``load_ids``).
 
         Raises
         ------
@@ -230,7 +244,7 @@ class Manifest:
             The id is not in the manifest; the message lists the valid ids.
         """
         try:
-            return self.datasets[dataset_id]
+            return self.datasets[self.resolve(dataset_id)]
         except KeyError:
             pass
         hint = difflib.get_close_matches(str(dataset_id), self.ids, n=1)
@@ -388,7 +402,16 @@ def _parse_dataset(ds_id: str, entry: Any, path: Path) -> Dataset:
         notes=(_str(notes, "notes", where, nullable=True) or ""),
         mirrored=mirrored,
         files=files,
+        load_ids=_load_ids(entry.get("load_ids"), where),
     )
+
+
+def _load_ids(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and _ID_RE.match(v) for v in value):
+        raise SchemaError(f"{where}: 'load_ids' must be a list of dataset ids (found {value!r}).")
+    return tuple(value)
 
 
 def _parse_file(ds_id: str, index: int, entry: Any, mirrored: bool, path: Path) -> DataFile:
