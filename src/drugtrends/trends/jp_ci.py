@@ -29,11 +29,32 @@ def resample_slopes(grid: Grid, fit: Fit, x: np.ndarray, sw: np.ndarray, n_resam
                     rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Refit the k-joinpoint model to ``n_resamples`` residual-resampled data sets.
 
+    Parameters
+    ----------
+    grid : Grid
+        The grid the model was selected on.
+    fit : Fit
+        The selected model.
+    x, sw : ndarray
+    n_resamples : int
+    rng : numpy.random.Generator
+
     Returns
     -------
     dict
         ``bounds`` (B, k+2): x_min, the re-estimated joinpoints, x_max;
         ``slopes`` (B, k+1): the segment slopes on the model scale.
+
+    Examples
+    --------
+    >>> from drugtrends.trends.jp_fit import exact_fit
+    >>> from drugtrends.trends.jp_grid import Grid
+    >>> x = np.arange(12.0)
+    >>> z = 0.05 * x + np.tile([0.02, -0.02, 0.0], 4)
+    >>> g = Grid(x, np.ones(12), np.column_stack([np.ones(12), x]), x, x, 2, 2)
+    >>> b = resample_slopes(g, exact_fit(x, z, np.ones(12), []), x, np.ones(12), 50, np.random.default_rng(1))
+    >>> b["slopes"].shape, bool(abs(b["slopes"].mean() - 0.05) < 0.01)
+    ((50, 1), True)
     """
     n, k = len(x), len(fit.taus)
     infl = np.sqrt(n / fit.df) if fit.df > 0 else 1.0
@@ -57,6 +78,25 @@ def quantile_ci(slopes: np.ndarray, estimate: np.ndarray, alpha: float) -> tuple
     """Per-column empirical quantile interval and a two-sided resampling p-value of slope = 0.
 
     ``p = min(1, 2 (1 + #{resampled slopes on the other side of 0}) / (B + 1))``.
+
+    Parameters
+    ----------
+    slopes : ndarray (B, J)
+        Resampled estimates.
+    estimate : ndarray (J,)
+        Point estimates.
+    alpha : float
+
+    Returns
+    -------
+    (ndarray, ndarray, ndarray)
+        Lower, upper bounds and p-values.
+
+    Examples
+    --------
+    >>> lo, hi, p = quantile_ci(np.arange(1.0, 101.0)[:, None], np.array([50.0]), 0.1)
+    >>> float(lo[0]), float(hi[0]), float(p[0])
+    (5.95, 95.05, 0.019801980198019802)
     """
     lo, hi = np.quantile(slopes, [alpha / 2, 1 - alpha / 2], axis=0)
     b = slopes.shape[0]

@@ -94,6 +94,11 @@ class JoinpointComparison:
     def to_frame(self) -> pd.DataFrame:
         """One row: :data:`drugtrends.trends.columns.COMPARISON` plus ``alpha``, ``coincident``, ``parallel``.
 
+        Returns
+        -------
+        pandas.DataFrame
+            One row per comparison (here one).
+
         Examples
         --------
         >>> yrs = np.arange(2000, 2016)

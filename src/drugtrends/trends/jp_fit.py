@@ -18,7 +18,25 @@ __all__ = ["Fit", "design", "exact_fit", "lerman_ci", "slope_matrix", "slopes_at
 
 
 def design(x: np.ndarray, taus: Sequence[float], jumps: Sequence[float] = ()) -> np.ndarray:
-    """Columns ``1, x, (x - tau)+ ..., 1{x >= jump} ...`` (x already centred if wanted)."""
+    """Columns ``1, x, (x - tau)+ ..., 1{x >= jump} ...`` (x already centred if wanted).
+
+    Parameters
+    ----------
+    x : ndarray
+    taus : sequence of float
+        Joinpoint locations.
+    jumps : sequence of float
+        Level-shift locations (first x of each new regime).
+
+    Returns
+    -------
+    ndarray (n, 2 + k + m)
+
+    Examples
+    --------
+    >>> design(np.array([0.0, 1.0, 2.0]), [1.0], [2.0]).tolist()
+    [[1.0, 0.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0], [1.0, 2.0, 1.0, 1.0]]
+    """
     cols = [np.ones_like(x), x] + [np.maximum(x - t, 0.0) for t in taus]
     cols += [(x >= j).astype(float) for j in jumps]
     return np.column_stack(cols)
@@ -26,7 +44,20 @@ def design(x: np.ndarray, taus: Sequence[float], jumps: Sequence[float] = ()) ->
 
 @dataclass
 class Fit:
-    """One fitted model: locations, coefficients (x centred at ``center``), covariance, SSE."""
+    """One fitted model: locations, coefficients (x centred at ``center``), covariance, SSE.
+
+    Attributes
+    ----------
+    taus, beta, cov : ndarray
+        Joinpoints; coefficients of :func:`design` on ``x - center``; their covariance.
+    sse : float
+    df : int
+        NCI's residual df ``n - (2k + 2) - m``.
+    fitted_lin, resid_w : ndarray
+        Fitted values on the model scale; weighted residuals.
+    center : float
+    jumps : ndarray
+    """
 
     taus: np.ndarray
     beta: np.ndarray
@@ -41,7 +72,26 @@ class Fit:
 
 def exact_fit(x: np.ndarray, z: np.ndarray, sw: np.ndarray, taus: Sequence[float],
               jumps: Sequence[float] = ()) -> Fit:
-    """Weighted least squares at fixed joinpoints; NCI's df ``n - (2k + 2) - m``."""
+    """Weighted least squares at fixed joinpoints; NCI's df ``n - (2k + 2) - m``.
+
+    Parameters
+    ----------
+    x, z, sw : ndarray
+        x, response on the model scale, square roots of the relative weights.
+    taus, jumps : sequence of float
+        Joinpoints and level shifts.
+
+    Returns
+    -------
+    Fit
+
+    Examples
+    --------
+    >>> x = np.arange(10.0)
+    >>> f = exact_fit(x, 1 + 0.5 * x - 0.3 * np.maximum(x - 4, 0), np.ones(10), [4.0])
+    >>> np.round(f.beta[1:3], 12).tolist(), f.df
+    ([0.5, -0.3], 6)
+    """
     # centre x (years ~ 2000 make X'X ill-conditioned); slopes and jumps do not depend on it
     c = float(np.mean(x))
     jumps = np.asarray(jumps, float)
@@ -61,7 +111,22 @@ def exact_fit(x: np.ndarray, z: np.ndarray, sw: np.ndarray, taus: Sequence[float
 
 
 def slope_matrix(k: int, m: int = 0) -> np.ndarray:
-    """Rows map the coefficients to the k + 1 segment slopes (jump coefficients get 0)."""
+    """Rows map the coefficients to the k + 1 segment slopes (jump coefficients get 0).
+
+    Parameters
+    ----------
+    k, m : int
+        Joinpoints and level shifts.
+
+    Returns
+    -------
+    ndarray (k + 1, k + 2 + m)
+
+    Examples
+    --------
+    >>> slope_matrix(1).tolist()
+    [[0.0, 1.0, 0.0], [0.0, 1.0, 1.0]]
+    """
     L = np.zeros((k + 1, k + 2 + m))
     for i in range(k + 1):
         L[i, 1] = 1.0
@@ -71,7 +136,28 @@ def slope_matrix(k: int, m: int = 0) -> np.ndarray:
 
 def slopes_at(x: np.ndarray, zw: np.ndarray, sw: np.ndarray, taus: np.ndarray,
               jumps: Sequence[float] = ()) -> np.ndarray:
-    """Segment slopes for many weighted responses ``zw`` (n, P) at one location set -> (k+1, P)."""
+    """Segment slopes for many weighted responses at one location set.
+
+    Parameters
+    ----------
+    x, sw : ndarray
+        x and square roots of the relative weights.
+    zw : ndarray (n, P)
+        Weighted responses.
+    taus, jumps
+        Joinpoints and level shifts.
+
+    Returns
+    -------
+    ndarray (k + 1, P)
+
+    Examples
+    --------
+    >>> x = np.arange(8.0)
+    >>> z = np.column_stack([2 * x, -x])
+    >>> slopes_at(x, z, np.ones(8), np.zeros(0)).round(12).tolist()
+    [[2.0, -1.0]]
+    """
     c = float(np.mean(x))
     X = design(x - c, np.asarray(taus, float) - c, np.asarray(jumps, float) - c) * sw[:, None]
     beta, *_ = np.linalg.lstsq(X, zw, rcond=None)
@@ -80,7 +166,35 @@ def slopes_at(x: np.ndarray, zw: np.ndarray, sw: np.ndarray, taus: np.ndarray,
 
 def lerman_ci(x: np.ndarray, z: np.ndarray, sw: np.ndarray, taus: np.ndarray, j: int, lo: float, hi: float,
               df: int, alpha: float, jumps: Sequence[float] = (), n_grid: int = 400) -> tuple[float, float]:
-    """Lerman (1980) profile interval for joinpoint j: {tau : SSE(tau) <= SSE_min (1 + F(1, df) / df)}."""
+    """Lerman (1980) profile interval for joinpoint j: {tau : SSE(tau) <= SSE_min (1 + F(1, df) / df)}.
+
+    Parameters
+    ----------
+    x, z, sw : ndarray
+        Data on the model scale and square roots of the weights.
+    taus : ndarray
+        Fitted joinpoints; ``taus[j]`` is profiled over ``(lo, hi)``, the others fixed.
+    j : int
+    lo, hi : float
+        Neighbouring joinpoints (or the data ends).
+    df : int
+    alpha : float
+    jumps : sequence of float
+    n_grid : int
+        Grid points of the profile.
+
+    Returns
+    -------
+    (float, float)
+
+    Examples
+    --------
+    >>> x = np.arange(20.0)
+    >>> z = 0.1 * x - 0.2 * np.maximum(x - 9, 0) + np.where(x % 2, 0.01, -0.01)
+    >>> lo, hi = lerman_ci(x, z, np.ones(20), np.array([9.0]), 0, 0.0, 19.0, 16, 0.05)
+    >>> lo < 9 < hi
+    True
+    """
     grid = np.linspace(lo, hi, n_grid + 2)[1:-1]
     grid = np.union1d(grid, [taus[j]])
     zw = z * sw

@@ -24,7 +24,24 @@ COL_BLOCK = 256          # responses per block (keeps the projections in cache)
 
 
 def candidates(x: np.ndarray, n_grid_between: int) -> np.ndarray:
-    """Candidate joinpoint locations: the sorted unique x, plus points between them."""
+    """Candidate joinpoint locations: the sorted unique x, plus points between them.
+
+    Parameters
+    ----------
+    x : ndarray
+        Sorted distinct x values.
+    n_grid_between : int
+        Points added between consecutive x values (0: the x values only).
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> candidates(np.array([1.0, 2.0, 3.0]), 1).tolist()
+    [1.0, 1.5, 2.0, 2.5, 3.0]
+    """
     if n_grid_between <= 0:
         return x.copy()
     frac = np.arange(n_grid_between + 1) / (n_grid_between + 1)
@@ -44,8 +61,29 @@ def location_sets(x: np.ndarray, cand: np.ndarray, k: int, min_end: int, min_bet
     A joinpoint at tau needs >= ``min_end`` observations strictly before the
     first and strictly after the last joinpoint, and >= ``min_between``
     observations strictly between consecutive joinpoints (NCI's rule: a
-    joinpoint on an observation does not count that observation). ``x`` is
-    the sorted vector of distinct x values.
+    joinpoint on an observation does not count that observation).
+
+    Parameters
+    ----------
+    x : ndarray
+        Sorted distinct x values.
+    cand : ndarray
+        Candidate locations (:func:`candidates`).
+    k : int
+        Number of joinpoints.
+    min_end, min_between : int
+        The minimum-observation rules.
+
+    Returns
+    -------
+    ndarray of int, shape (S, k)
+        Indices into ``cand``, one admissible set per row.
+
+    Examples
+    --------
+    >>> x = np.arange(6.0)
+    >>> location_sets(x, x, 1, 2, 2).ravel().tolist()  # 2 observations on each side
+    [2, 3]
     """
     n = len(x)
     if k == 0:
@@ -94,11 +132,43 @@ class Grid:
         self._levels: dict[int, tuple[list, np.ndarray]] = {}
 
     def reduce(self, yw: np.ndarray) -> np.ndarray:
-        """Project the base columns out of weighted responses ``yw`` (n,) or (n, P)."""
+        """Project the base columns out of weighted responses.
+
+        Parameters
+        ----------
+        yw : ndarray (n,) or (n, P)
+
+        Returns
+        -------
+        ndarray
+            Residuals of ``yw`` on the weighted base columns.
+
+        Examples
+        --------
+        >>> x = np.arange(5.0)
+        >>> g = Grid(x, np.ones(5), np.column_stack([np.ones(5), x]), x, x, 1, 1)
+        >>> bool(np.allclose(g.reduce(3 + 2 * x), 0))
+        True
+        """
         return yw - self.q0 @ (self.q0.T @ yw)
 
     def sets(self, k: int) -> np.ndarray:
-        """Admissible location sets for ``k`` joinpoints (cached), as candidate indices."""
+        """Admissible location sets for ``k`` joinpoints (cached), as candidate indices.
+
+        Parameters
+        ----------
+        k : int
+
+        Returns
+        -------
+        ndarray of int, shape (S, k)
+
+        Examples
+        --------
+        >>> x = np.arange(6.0)
+        >>> Grid(x, np.ones(6), np.ones((6, 1)), x, x, 2, 2).sets(1).ravel().tolist()
+        [2, 3]
+        """
         if k not in self._sets:
             combos = location_sets(self.xu, self.cand, k, self.min_end, self.min_between)
             if len(combos) > MAX_SETS:
@@ -170,6 +240,30 @@ class Grid:
         small), and responses are taken in blocks of columns that fit in cache,
         so memory stays bounded whatever the number of sets or permutations.
         Ties go to the first location set, as in a plain ``argmin``.
+
+        Parameters
+        ----------
+        k : int
+            Number of joinpoints.
+        yred : ndarray (n, P)
+            Responses already reduced by :meth:`reduce`.
+        need_arg : bool
+            Also return the index of the best set (skip it for permutations).
+
+        Returns
+        -------
+        sse : ndarray (P,)
+        arg : ndarray of int (P,)
+            Row of :meth:`sets` achieving ``sse`` (zeros when not asked).
+
+        Examples
+        --------
+        >>> x = np.arange(10.0)
+        >>> g = Grid(x, np.ones(10), np.column_stack([np.ones(10), x]), x, x, 2, 2)
+        >>> y = np.maximum(x - 4, 0)[:, None]  # a hinge at x = 4: exact with one joinpoint
+        >>> sse, arg = g.min_sse(1, g.reduce(y))
+        >>> float(sse[0]) < 1e-12, float(x[g.sets(1)[arg[0], 0]])
+        (True, 4.0)
         """
         tot = np.einsum("np,np->p", yred, yred)
         if k == 0:

@@ -21,7 +21,21 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 
 def fmt_time(v: float) -> str:
-    """Years as integers, ``year + (month-1)/12`` as "Mon YYYY", anything else to 2 decimals."""
+    """Years as integers, ``year + (month-1)/12`` as "Mon YYYY", anything else to 2 decimals.
+
+    Parameters
+    ----------
+    v : float
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> fmt_time(2016), fmt_time(2016 + 1 / 12), fmt_time(2016.3)
+    ('2016', 'Feb 2016', '2016.30')
+    """
     v = float(v)
     if v.is_integer():
         return str(int(v))
@@ -44,7 +58,31 @@ def _overlap(starts: np.ndarray, ends: np.ndarray, a: float, b: float) -> np.nda
 
 def aapc_row(segments: pd.DataFrame, cov: np.ndarray, a: float, b: float, df: int, alpha: float,
              model: str) -> pd.Series:
-    """AAPC over ``[a, b]`` with the parametric interval (t within one segment, else normal, as NCI)."""
+    """AAPC over ``[a, b]`` with the parametric interval (t within one segment, else normal, as NCI).
+
+    Parameters
+    ----------
+    segments : DataFrame
+        Segments table (``x_start``, ``x_end``, ``slope``).
+    cov : ndarray
+        Covariance of the segment slopes.
+    a, b : float
+        Period.
+    df : int
+    alpha : float
+    model : {"loglinear", "linear"}
+
+    Returns
+    -------
+    pandas.Series
+        Columns :data:`drugtrends.trends.columns.AAPC`.
+
+    Examples
+    --------
+    >>> segs = pd.DataFrame({"x_start": [0.0, 4.0], "x_end": [4.0, 10.0], "slope": [0.1, 0.0]})
+    >>> round(float(aapc_row(segs, np.eye(2) * 1e-4, 0, 10, 8, 0.05, "linear")["aapc"]), 12)
+    0.04
+    """
     _check_period(segments, a, b)
     w = _overlap(segments[C.X_START].to_numpy(float), segments[C.X_END].to_numpy(float), a, b)
     slopes = segments[C.SLOPE].to_numpy(float)
@@ -67,6 +105,27 @@ def empirical_aapc(row: pd.Series, boot: Mapping[str, np.ndarray], alpha: float,
 
     ``boot`` holds ``bounds`` (B, k+2) segment bounds and ``slopes`` (B, k+1)
     of every resampled fit (Kim et al. 2017's empirical quantile method).
+
+    Parameters
+    ----------
+    row : pandas.Series
+        From :func:`aapc_row`.
+    boot : mapping
+        ``bounds`` and ``slopes`` from :func:`drugtrends.trends.jp_ci.resample_slopes`.
+    alpha : float
+    model : {"loglinear", "linear"}
+
+    Returns
+    -------
+    pandas.Series
+
+    Examples
+    --------
+    >>> segs = pd.DataFrame({"x_start": [0.0], "x_end": [10.0], "slope": [0.1]})
+    >>> row = aapc_row(segs, np.eye(1) * 1e-4, 0, 10, 8, 0.05, "linear")
+    >>> boot = {"bounds": np.tile([0.0, 10.0], (99, 1)), "slopes": np.linspace(0.08, 0.12, 99)[:, None]}
+    >>> round(float(empirical_aapc(row, boot, 0.1, "linear")["ci_low"]), 6)
+    0.082
     """
     a, b = float(row[C.X_START]), float(row[C.X_END])
     bounds, slopes = boot["bounds"], boot["slopes"]
@@ -157,6 +216,11 @@ class JoinpointResult:
 
     def to_frame(self) -> pd.DataFrame:
         """The segments table (a copy): one row per segment with APCs and CIs.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns :data:`drugtrends.trends.columns.SEGMENTS`.
 
         Examples
         --------
@@ -370,7 +434,30 @@ class JoinpointBatchResult:
     seconds: float = 0.0
 
     def to_frame(self) -> pd.DataFrame:
-        """The segments table of every group (a copy)."""
+        """The segments table of every group (a copy).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The group columns, :data:`drugtrends.trends.columns.SEGMENTS` and ``n_joinpoints``.
+
+        Examples
+        --------
+        >>> from drugtrends.trends import joinpoint
+        >>> yrs = np.arange(2000, 2012)
+        >>> d = pd.DataFrame({"sex": np.repeat(["F", "M"], 12), "year": np.tile(yrs, 2),
+        ...                   "rate": np.r_[1.05 ** (yrs - 2000), 2 * 1.10 ** (yrs - 2000)]})
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")  # exact fits are flagged
+        ...     res = joinpoint(d, by="sex", max_joinpoints=0)
+        >>> res.to_frame()[["sex", "x_start", "x_end", "apc"]].round(6)
+          sex  x_start   x_end   apc
+        0   F   2000.0  2011.0   5.0
+        1   M   2000.0  2011.0  10.0
+        >>> round(float(res["M"].segments["apc"].iloc[0]), 6)  # one group's JoinpointResult
+        10.0
+        """
         return self.segments.copy()
 
     def __getitem__(self, key: Any) -> JoinpointResult:
@@ -387,7 +474,29 @@ class JoinpointBatchResult:
     @classmethod
     def combine(cls, by: tuple[str, ...], results: Mapping[tuple, JoinpointResult],
                 seconds: float = 0.0) -> JoinpointBatchResult:
-        """Stack the per-group tables, group columns first."""
+        """Stack the per-group tables, group columns first.
+
+        Parameters
+        ----------
+        by : tuple of str
+            Group column names.
+        results : mapping
+            Group key (tuple of values, in the order of ``by``) -> :class:`JoinpointResult`.
+        seconds : float
+            Wall-clock time to record.
+
+        Returns
+        -------
+        JoinpointBatchResult
+
+        Examples
+        --------
+        >>> from drugtrends.trends import joinpoint
+        >>> d = pd.DataFrame({"year": range(2000, 2010), "rate": np.exp(0.1 * np.arange(10)) + [0, .01] * 5})
+        >>> b = JoinpointBatchResult.combine(("area",), {("north",): joinpoint(d, max_joinpoints=0)})
+        >>> b.segments[["area", "segment"]].values.tolist()
+        [['north', 1]]
+        """
         keys = list(results)
         index = pd.DataFrame(keys, columns=list(by))
 

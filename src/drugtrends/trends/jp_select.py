@@ -38,6 +38,35 @@ def permutation_select(grid: Grid, fits: dict[int, Fit], sw: np.ndarray, kmin: i
     fit; ``p = (1 + #{T* >= T}) / (N + 1)``; each test at level
     ``alpha / (kmax - ka)``. A null model fitting to rounding error is kept
     without a test (noted); ``scale`` is ``||z w||^2``.
+
+    Parameters
+    ----------
+    grid : Grid
+    fits : dict
+        k -> best :class:`~drugtrends.trends.jp_fit.Fit` with k joinpoints.
+    sw : ndarray
+    kmin, kmax : int
+    alpha : float
+    n_permutations : int
+    rng : numpy.random.Generator
+    notes : list of str
+        Appended to.
+    scale : float
+
+    Returns
+    -------
+    (int, DataFrame)
+        Selected k and the table of tests (:data:`PERMUTATION_COLUMNS`).
+
+    Examples
+    --------
+    >>> from drugtrends.trends import joinpoint
+    >>> import pandas as pd
+    >>> x = np.arange(2000, 2016.0)
+    >>> z = 0.1 * (x - 2000) - 0.15 * np.maximum(x - 2008, 0) + np.tile([0.01, -0.01], 8)
+    >>> joinpoint(pd.DataFrame({"year": x, "rate": np.exp(z)}), max_joinpoints=1,
+    ...           n_permutations=99).selection[["null", "alternative", "reject"]].values.tolist()
+    [[0, 1, True]]
     """
     n = len(sw)
     rows = []
@@ -79,6 +108,24 @@ def partial_r2_max(x: np.ndarray, z: np.ndarray, sw: np.ndarray, taus: np.ndarra
     straight line (plus any level shift inside that window) and ``z`` the
     hinge ``(x - tau_i)+`` (NCI Joinpoint help, "Weighted BIC"). Weighted
     fits use the weighted values.
+
+    Parameters
+    ----------
+    x, z, sw : ndarray
+        Data on the model scale and square roots of the weights.
+    taus, jumps : ndarray
+        Joinpoints and level shifts of the model.
+
+    Returns
+    -------
+    float
+        0 for a model without joinpoints.
+
+    Examples
+    --------
+    >>> x = np.arange(12.0)
+    >>> round(partial_r2_max(x, np.maximum(x - 5, 0), np.ones(12), np.array([5.0])), 12)
+    1.0
     """
     k = len(taus)
     if k == 0:
@@ -107,6 +154,31 @@ def information_select(fits: dict[int, Fit], x: np.ndarray, z: np.ndarray, sw: n
     ``BIC(k) = ln(SSE/n) + (2k + 2 + m) ln(n)/n``, ``BIC3(k)`` with
     ``3k + 2 + m``, and ``WBIC(k) = ln(SSE/n) + ((2 + R2_max) k + 2 + m)
     ln(n)/n`` (NCI; ``m`` level shifts of a jump model, 0 otherwise).
+
+    Parameters
+    ----------
+    fits : dict
+        k -> best Fit with k joinpoints.
+    x, z, sw : ndarray
+    kmin, kmax : int
+    method : {"bic", "bic3", "wbic"}
+    scale : float
+        ``||z w||^2`` (SSEs below ``1e-20 scale`` count as 0).
+
+    Returns
+    -------
+    (int, DataFrame)
+        Selected k and the table ``k, sse, bic, bic3, r2_max, wbic, selected``.
+
+    Examples
+    --------
+    >>> from drugtrends.trends import joinpoint
+    >>> import pandas as pd
+    >>> x = np.arange(2000, 2016.0)
+    >>> z = 0.1 * (x - 2000) - 0.15 * np.maximum(x - 2008, 0) + np.tile([0.01, -0.01], 8)
+    >>> joinpoint(pd.DataFrame({"year": x, "rate": np.exp(z)}), method="wbic",
+    ...           max_joinpoints=2).selection["selected"].tolist()
+    [False, True, False]
     """
     n = len(x)
     rows = []
