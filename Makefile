@@ -6,10 +6,11 @@ STAMP   := $(VENV)/.installed
 REPORT  ?=
 TO      ?= all
 
-.PHONY: report test install fetch bench docs lab clean-output help
+.PHONY: report report-fr test install fetch bench docs lab clean-output help
 
 help:
 	@echo "make report   install, fetch/mirror data, render the reports (HTML + PDF) into _output/"
+	@echo "make report-fr  the same reports in French (*-fr.html / *-fr.pdf)"
 	@echo "make test     install and run the test suite"
 	@echo "make fetch    copy/download and verify every dataset in data/manifest.yaml"
 	@echo "make bench    run the benchmarks (prints ratios; writes bench/latest.json)"
@@ -33,6 +34,10 @@ fetch: $(STAMP)
 report: $(STAMP)
 	$(BIN)/drugtrends fetch --quiet
 	$(BIN)/drugtrends render $(REPORT) --to $(TO)
+
+report-fr: $(STAMP)
+	$(BIN)/drugtrends fetch --quiet
+	$(BIN)/drugtrends render $(REPORT) --to $(TO) -P lang=fr
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
