@@ -538,7 +538,7 @@ def test_quarto_engine_command_line(work, tmp_path, monkeypatch):
     calls = log.read_text().splitlines()
     assert len(calls) == 2
     # each parameter set renders its own copy of the source (Quarto's intermediates never collide)
-    assert re.search(r"render \S+/_render-demo-2013-\d+\.qmd --to html --output-dir \S+ -P year:2013$", calls[0])
+    assert re.search(r"render \S+/_render-demo-2013-\d+\.qmd --to html --output-dir \S+ -P year:2013 -M lang:en$", calls[0])
     assert " --to typst " in calls[1]
     assert not list(work["reports"].glob("_render-*")), "the copy of the source was left behind"
 

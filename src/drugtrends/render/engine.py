@@ -28,8 +28,8 @@ from drugtrends.render.output import footer_markdown, write_html, write_pdf
 from drugtrends.render.qmd import INLINE, Document, Markdown, parse_param_values, parse_qmd, raw_param_values
 from drugtrends.render.quarto import FORMATS, quarto_available, render_with_quarto
 from drugtrends.render.reports import (
-    available_reports, canonical_params, check_datasets, check_params, default_reports_dir, output_stem,
-    report_variants, resolve_report, variant_keys,
+    available_reports, canonical_params, check_datasets, check_params, default_reports_dir, localised_titles,
+    output_stem, report_variants, resolve_report, variant_keys,
 )
 
 __all__ = ["render_file", "render_reports", "RenderStats", "stats", "formats_for"]
@@ -227,7 +227,11 @@ def render_file(
     if engine == "quarto":
         if job.console:
             job.console.print(f"[bold]{job.stem}[/]: quarto render --to {', '.join(formats)}")
-        written = render_with_quarto(path, formats, job.overrides, raw_param_values(params), job.stem, job.outdir)
+        resolved = {**job.doc.params, **job.overrides}
+        lang = resolve_config(job.doc, project_config(path.parent), resolved).lang
+        meta = {"lang": lang, **localised_titles(job.doc, lang, resolved)}
+        written = render_with_quarto(path, formats, job.overrides, raw_param_values(params), job.stem, job.outdir,
+                                     meta)
         for p in written if job.console else []:
             job.console.print(f"  [green]wrote[/] {p}")
         return written

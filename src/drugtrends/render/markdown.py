@@ -20,10 +20,11 @@ from typing import Any
 
 import yaml
 
-from drugtrends.errors import DrugtrendsError, RenderError
+from drugtrends.errors import RenderError
 from drugtrends.render.config import LABELS, Config, resolve_config
 from drugtrends.render.execute import ANSI, INLINE_MIME
 from drugtrends.render.qmd import INLINE, SHORTCODE, Cell, Document, Markdown
+from drugtrends.render.reports import localised_titles
 
 __all__ = ["to_markdown", "as_text", "fence"]
 
@@ -416,22 +417,6 @@ def _doc_date(value: Any, path: Path | None) -> str | None:
     return str(value)
 
 
-def _localised(doc: Document, key: str, lang: str, params: Mapping[str, Any]) -> str | None:
-    """``drugtrends: {key}_key`` looked up in the message catalogue for ``lang`` (report parameters fill it)."""
-    ext = doc.meta.get("drugtrends") or {}
-    cat_key = ext.get(f"{key}_key") if isinstance(ext, Mapping) else None
-    if not cat_key:
-        return None
-    from drugtrends import i18n
-
-    values = {k: v for k, v in params.items() if k != "lang"}
-    try:
-        return i18n.t(str(cat_key), lang=lang.split("-")[0], **values)
-    except (DrugtrendsError, KeyError, IndexError, ValueError) as exc:
-        raise RenderError(f"report '{doc.name}': 'drugtrends: {key}_key: {cat_key}' cannot be looked up in the "
-                          f"message catalogue for lang={lang!r}: {exc}") from None
-
-
 def _metadata_block(doc: Document, cfg: Config, target: str, params: Mapping[str, Any] | None = None,
                     runtime: Mapping[str, str] | None = None) -> str:
     meta: dict[str, Any] = {}
@@ -439,10 +424,8 @@ def _metadata_block(doc: Document, cfg: Config, target: str, params: Mapping[str
         if doc.meta.get(key) is not None:
             meta[key] = doc.meta[key]
     # the page's title in its language: set at run time by a cell, else a catalogue key, else the front matter
-    for key in ("title", "subtitle"):
-        value = (runtime or {}).get(key) or _localised(doc, key, cfg.lang, params or {})
-        if value:
-            meta[key] = value
+    meta.update(localised_titles(doc, cfg.lang, params or {}))
+    meta.update({k: v for k, v in (runtime or {}).items() if k in ("title", "subtitle") and v})
     authors = _authors(doc.meta.get("author"))
     if authors:
         meta["author"] = authors

@@ -53,7 +53,7 @@ def _quarto_params(overrides: Mapping[str, Any], raw: Mapping[str, str]) -> list
 
 
 def render_with_quarto(path: Path, formats: list[str], overrides: Mapping[str, Any], raw: Mapping[str, str],
-                       stem: str, outdir: Path) -> list[Path]:
+                       stem: str, outdir: Path, metadata: Mapping[str, str] | None = None) -> list[Path]:
     """Render ``path`` with the Quarto CLI and copy the results to ``<outdir>/<stem>.<ext>`` atomically.
 
     Parameters
@@ -68,6 +68,9 @@ def render_with_quarto(path: Path, formats: list[str], overrides: Mapping[str, A
         Output file name without extension.
     outdir
         Output folder.
+    metadata
+        Front-matter values to override (``-M key:value``): the page's
+        title in its language, ``lang``.
 
     Returns
     -------
@@ -92,6 +95,8 @@ def render_with_quarto(path: Path, formats: list[str], overrides: Mapping[str, A
             with tempfile.TemporaryDirectory(prefix=f".{stem}-", dir=outdir) as tmp:
                 cmd = [exe, "render", str(source), "--to", "html" if fmt == "html" else "typst", "--output-dir", tmp,
                        *_quarto_params(overrides, raw)]
+                for k, v in (metadata or {}).items():
+                    cmd += ["-M", f"{k}:{v}"]
                 proc = subprocess.run(cmd, capture_output=True, text=True, cwd=path.parent)
                 what = f"quarto render {path.name} --to {fmt}"
                 if proc.returncode != 0:

@@ -28,7 +28,7 @@ from drugtrends.render.qmd import Document
 __all__ = [
     "available_reports", "resolve_report", "output_stem", "check_params", "report_variants",
     "variant_keys", "canonical_params", "report_datasets", "dataset_problems", "check_datasets",
-    "default_reports_dir",
+    "default_reports_dir", "localised_titles",
 ]
 
 
@@ -415,3 +415,51 @@ def check_datasets(doc: Document) -> dict[str, str]:
             " (add --mirror PATH to copy from a mirror), then render again."
         )
     return problems
+
+
+def localised_titles(doc: Document, lang: str, params: Mapping[str, Any]) -> dict[str, str]:
+    """Title and subtitle in the page's language from ``drugtrends: title_key / subtitle_key``.
+
+    The keys are looked up in the message catalogue (:mod:`drugtrends.i18n`)
+    for ``lang``; the report parameters (but ``lang``) fill their placeholders.
+
+    Parameters
+    ----------
+    doc
+        From :func:`~drugtrends.render.parse_qmd`.
+    lang
+        Page language (``"fr"``, ``"en-GB"``...).
+    params
+        Resolved report parameters.
+
+    Returns
+    -------
+    dict
+        ``title`` and/or ``subtitle``; empty when the report declares no key.
+
+    Raises
+    ------
+    RenderError
+        A key is not in the catalogue (or a placeholder is missing).
+
+    Examples
+    --------
+    >>> from drugtrends.render import parse_qmd
+    >>> localised_titles(parse_qmd("---\\ntitle: T\\n---\\n"), "fr", {})
+    {}
+    """
+    out: dict[str, str] = {}
+    ext = _extension(doc)
+    for key in ("title", "subtitle"):
+        cat_key = ext.get(f"{key}_key")
+        if not cat_key:
+            continue
+        from drugtrends import i18n
+
+        values = {k: v for k, v in params.items() if k != "lang"}
+        try:
+            out[key] = i18n.t(str(cat_key), lang=lang.split("-")[0], **values)
+        except (DrugtrendsError, KeyError, IndexError, ValueError) as exc:
+            raise RenderError(f"report '{doc.name}': 'drugtrends: {key}_key: {cat_key}' cannot be looked up in "
+                              f"the message catalogue for lang={lang!r}: {exc}") from None
+    return out
