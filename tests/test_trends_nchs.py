@@ -213,3 +213,16 @@ def test_compare_type_one_error_near_nominal():
                                    seed=s).coincident_p < 0.05
     assert rej_p <= 12 and rej_c <= 12
     assert rej_p + rej_c >= 2  # the tests do reject sometimes under H0 (not degenerate)
+
+
+def test_compare_constant_weights_and_unequal_years():
+    """se= with a constant relative SE changes nothing; series with different years still compare."""
+    d = _pair(0.05, 1.4, 5, jp=True)
+    a = compare_joinpoint(d, group="sex", max_joinpoints=1, n_permutations=99)
+    b = compare_joinpoint(d.assign(se=0.02 * d["rate"]), group="sex", se="se", max_joinpoints=1, n_permutations=99)
+    for col in ("coincident_stat", "parallel_stat", "coincident_p", "parallel_p", "k"):
+        assert getattr(a, col) == pytest.approx(getattr(b, col), rel=1e-9)
+    gap = d[~((d["sex"] == "Male") & d["year"].isin([2003, 2004, 2012]))]
+    c = compare_joinpoint(gap, group="sex", max_joinpoints=1, n_permutations=99)
+    assert c.parallel and not c.coincident
+    assert c.sse.set_index("model").loc["separate", "df"] == 37 - 2 * (2 * c.k + 2)
