@@ -479,3 +479,31 @@ def test_reference_tables_follow_the_contract(name):
     assert (root / f"{name}.R").is_file() and (root / f"{name}.Rout").is_file()
     trf.test_format(name)
     trf.test_plausible(name)
+
+
+def test_glm_on_replicate_domain(reps, n2, gref):
+    d = reps["brr"][0].subset((n2.race == "2").to_numpy())
+    fit = d.glm("zinc ~ region + highbp")   # df: rank of the domain's replicate weights - 1 (30)
+    an = "brr_glm_zinc_race2"
+    assert fit.df_resid == ref_value(gref, an, "df_residual")
+    for _, row in fit.coef.iterrows():
+        term = row.term.replace("region", "factor(region)")
+        close(row.estimate, ref_value(gref, an, "coef", term), EST)
+        close(row.se, ref_value(gref, an, "se", term), SE)
+        close(row.p, ref_value(gref, an, "p", term), SE)
+
+
+def test_bad_inputs_give_drugtrends_errors(des):
+    from drugtrends.errors import DrugtrendsError
+    with pytest.raises(DesignError, match="names no column"):
+        des.glm("nonexistent ~ alsonot")
+    with pytest.raises(DesignError, match="family="):
+        des.glm("hd ~ Gender", family="gamma")
+    with pytest.raises(DesignError, match="response in \\[0, 1\\]"):
+        des.glm("Age ~ Gender", family="binomial")
+    with pytest.raises(DrugtrendsError, match="no_such"):
+        des.chisq("hd", "no_such")
+    with pytest.raises(DesignError, match="at least 2 levels"):
+        des.subset((des.data.Gender == "male").to_numpy()).chisq("hd", "Gender")
+    with pytest.raises(DesignError, match="not in the model"):
+        des.glm("hd ~ Gender", family="quasibinomial").wald_test("Race1")

@@ -89,6 +89,12 @@ for (nm in names(reps)) {
   }
 }
 
+# ---- svyglm on a domain of a replicate design: subset() drops rows and recomputes
+# degf = rank of the domain's replicate weights - 1 (30 for race 2 under BRR)
+g <- svyglm(zinc ~ factor(region) + highbp, design = subset(reps$brr, race == 2))
+emit_coefs("brr_glm_zinc_race2", g)
+emit("brr_glm_zinc_race2", "degf", degf(subset(reps$brr, race == 2)))
+
 # ---- BRR subset with 0/2 replicate columns: logit CI of a derived 0/1 outcome ------
 brr <- read.csv(data_file("nhanes2_validation", "nhanes2brr_subset.csv", "validation/nhanes2brr_subset.csv"))
 brr$tall <- as.numeric(brr$height > 170)
