@@ -8,6 +8,7 @@ benchmark of a whole table in the slow-marked test.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -226,3 +227,30 @@ def test_compare_constant_weights_and_unequal_years():
     c = compare_joinpoint(gap, group="sex", max_joinpoints=1, n_permutations=99)
     assert c.parallel and not c.coincident
     assert c.sse.set_index("model").loc["separate", "df"] == 37 - 2 * (2 * c.k + 2)
+
+
+@pytest.mark.realdata
+def test_data_brief_329_against_r_segmented(nchs):
+    """R segmented (continuous breakpoints) on the same series: 2006.0 and 2013.56.
+
+    NCI's grid (observed years, as in the Data Brief) puts the second joinpoint at 2014; a fine
+    grid (0.02 year) converges to segmented's optimum: locations within the grid step, SSE within
+    1e-4 relative (never below the continuous optimum), slopes within 5e-4.
+    """
+    raw = pd.read_csv(Path(__file__).parent / "reference" / "trends_jp_nchs_segmented.csv",
+                      dtype={"level": str}, keep_default_na=False)
+    ref = {f"{v}{lv}": float(x) for v, lv, x in zip(raw["variable"], raw["level"], raw["value"])}
+    s = nchs[(nchs["drug"] == "all_drugs") & (nchs["rate_type"] == "age_adjusted")
+             & (nchs["group"] == "All persons") & (nchs["year"] <= 2017)]
+    z = np.log(s["rate"].to_numpy())
+
+    def fit(grid):
+        r = joinpoint(s, method="bic", min_joinpoints=2, max_joinpoints=2, n_grid_between=grid, joinpoint_ci=False)
+        return r, float(((z - np.log(r.fitted["fitted"].to_numpy())) ** 2).sum())
+
+    coarse, sse0 = fit(0)
+    fine, sse = fit(49)
+    assert coarse.joinpoints["x"].tolist() == [2006, 2014] and sse0 > ref["rss"] * 1.1
+    assert fine.joinpoints["x"].to_numpy() == pytest.approx([ref["psi1"], ref["psi2"]], abs=0.02)
+    assert ref["rss"] * (1 - 1e-9) <= sse <= ref["rss"] * (1 + 1e-4)
+    assert fine.segments["slope"].to_numpy() == pytest.approx([ref["slope1"], ref["slope2"], ref["slope3"]], abs=5e-4)
