@@ -19,11 +19,14 @@ sufficient statistics; :mod:`.kernel` linearises them (one variance routine,
 from .chisq import svychisq
 from .ci import PROPORTION_METHODS, mean_ci, proportion_ci
 from .contrast import contrast, difference, independent_difference
+from .deff import ratio_deff
 from .design import REPLICATE_METHODS, ReplicateDesign, SurveyDesign
 from .glm import SvyGLMResult, svyglm
+from .htest import TestResult
 from .kernel import DesignStructure, Estimates, Outcome, linearise
 from .relation import RelationDesign, from_arrow, from_duckdb, from_parquet
 from .reliability import apply_rule, nchs_standard, nsduh_rule
+from .replicates import replicate_factors
 from .results import BY_SET_COLUMN, ESTIMATE_COLUMNS
 
 # Constructors of database-backed designs, reachable from the core class as before
@@ -38,5 +41,5 @@ __all__ = [
     "from_parquet", "from_arrow", "from_duckdb",
     "mean_ci", "proportion_ci", "svychisq", "contrast", "difference",
     "independent_difference", "svyglm", "SvyGLMResult", "apply_rule", "nchs_standard",
-    "nsduh_rule",
+    "nsduh_rule", "replicate_factors", "ratio_deff", "TestResult",
 ]

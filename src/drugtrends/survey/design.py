@@ -151,7 +151,7 @@ def _fpc_factor(data, fpc, s_codes, s_uni, n_h) -> np.ndarray:
     return (val - n_h) / val
 
 
-def _structure(data, w, strata, psu, fpc, nest, lonely_psu) -> DesignStructure:
+def _structure(data, w, strata, psu, fpc, nest, lonely_psu, adjust_domain_lonely=False) -> DesignStructure:
     n = len(data)
     if strata is not None:
         s_codes, s_uni = _codes(data, strata, "strata")
@@ -175,7 +175,8 @@ def _structure(data, w, strata, psu, fpc, nest, lonely_psu) -> DesignStructure:
     pos = w > 0
     psus = np.unique(psu_codes[pos])
     df = float(len(psus) - len(np.unique(stratum_of_psu[psus]))) if pos.any() else 0.0
-    return DesignStructure(stratum_of_psu, n_h, f_h, lonely_psu, df, s_uni, psu=psu_codes, weights=w)
+    return DesignStructure(stratum_of_psu, n_h, f_h, lonely_psu, df, s_uni, psu=psu_codes, weights=w,
+                           adjust_domain_lonely=adjust_domain_lonely)
 
 
 def _check_frame(data, cols):
@@ -216,6 +217,10 @@ class SurveyDesign(DesignBase):
         :mod:`drugtrends.survey.reliability`); ``None`` suppresses nothing.
     level : float, default 0.95
         Default confidence level.
+    adjust_domain_lonely : bool, default False
+        Also apply ``lonely_psu`` ("adjust" or "average") to strata where a
+        single PSU holds the domain being estimated (R
+        ``options(survey.adjust.domain.lonely=TRUE)``).
 
     Examples
     --------
@@ -234,7 +239,7 @@ class SurveyDesign(DesignBase):
     def __init__(self, data: pd.DataFrame, weight: str, strata: str | None = None,
                  psu: str | None = None, fpc: str | None = None, nest: bool = True,
                  lonely_psu: str = "fail", reliability: str | None = None,
-                 level: float = 0.95):
+                 level: float = 0.95, adjust_domain_lonely: bool = False):
         if lonely_psu not in LONELY_PSU_RULES:
             raise DesignError(f"lonely_psu={lonely_psu!r} is not one of {LONELY_PSU_RULES}")
         if reliability not in RELIABILITY_RULES:
@@ -247,7 +252,7 @@ class SurveyDesign(DesignBase):
         self.weight, self.strata, self.psu, self.fpc = weight, strata, psu, fpc
         self.nest, self.lonely_psu, self.reliability, self.level = nest, lonely_psu, reliability, level
         w = check_weights(data, weight)
-        self._structure = _structure(data, w, strata, psu, fpc, nest, lonely_psu)
+        self._structure = _structure(data, w, strata, psu, fpc, nest, lonely_psu, bool(adjust_domain_lonely))
         self._mask = np.ones(len(data), dtype=bool)
 
     @classmethod
@@ -259,8 +264,8 @@ class SurveyDesign(DesignBase):
         data : DataFrame
         spec : object
             Any object with attributes ``weight``, ``strata``, ``psu`` and
-            optionally ``fpc`` (default None), ``nest`` (True) and ``lonely_psu``
-            (None = ``"fail"``).
+            optionally ``fpc`` (default None), ``nest`` (True), ``lonely_psu``
+            (None = ``"fail"``) and ``adjust_domain_lonely`` (False).
         **kw
             Other :class:`SurveyDesign` arguments (``reliability``, ``level``),
             or overrides of the spec's.
@@ -284,7 +289,8 @@ class SurveyDesign(DesignBase):
         args = {"weight": spec.weight, "strata": getattr(spec, "strata", None),
                 "psu": getattr(spec, "psu", None), "fpc": getattr(spec, "fpc", None),
                 "nest": getattr(spec, "nest", True),
-                "lonely_psu": getattr(spec, "lonely_psu", None) or "fail"}
+                "lonely_psu": getattr(spec, "lonely_psu", None) or "fail",
+                "adjust_domain_lonely": bool(getattr(spec, "adjust_domain_lonely", False))}
         args.update(kw)
         return cls(data, **args)
 
@@ -629,29 +635,38 @@ class SurveyDesign(DesignBase):
         return difference(self, variable, between, by, **kw)
 
     # ------------------------------------------------------------------ replicate designs
-    def to_replicate(self, method: str = "JKn", mse: bool = False) -> "ReplicateDesign":
-        """Jackknife replicate weights built from this design (R ``as.svrepdesign``).
+    def to_replicate(self, method: str = "JKn", mse: bool = False, *, rho: float | None = None,
+                     replicates: int = 50, seed=None, hadamard_matrix=None) -> "ReplicateDesign":
+        """Replicate weights built from this design (R ``as.svrepdesign``).
 
         ``"JKn"``: one replicate per PSU; the PSU's weights are set to 0, the
         other PSUs of its stratum are multiplied by ``n_h/(n_h-1)``;
         ``rscales = (n_h-1)/n_h`` (times the FPC factor), ``scale = 1``.
         ``"JK1"`` (no strata): delete one PSU at a time, others times
-        ``n/(n-1)``, ``scale = (n-1)/n``.
+        ``n/(n-1)``, ``scale = (n-1)/n``. ``"BRR"``, ``"Fay"`` (``rho``) and
+        ``"bootstrap"`` (``replicates``, ``seed``): built by
+        :func:`drugtrends.survey.replicates.replicate_factors`.
 
         Parameters
         ----------
-        method : {"JKn", "JK1"}, default "JKn"
-            Jackknife type; ``"JK1"`` only for designs without strata. Every
-            stratum needs at least two PSUs.
+        method : {"JKn", "JK1", "BRR", "Fay", "bootstrap"}, default "JKn"
+            Replicate type; ``"JK1"`` only for designs without strata; BRR and
+            Fay need two PSUs per stratum.
         mse : bool, default False
             Centre the replicate variance at the full-sample estimate (True)
             or at the mean of the replicates (False, R's default).
+        rho : float, optional
+            Fay coefficient (``method="Fay"``).
+        replicates, seed :
+            Number of bootstrap replicates and their random seed.
+        hadamard_matrix : array_like, optional
+            Hadamard matrix for BRR / Fay (default: R's choice of size).
 
         Returns
         -------
         ReplicateDesign
-            One replicate weight column per PSU (``__rep0``, ...); the data,
-            domain mask, reliability rule and level of this design carried over.
+            One replicate weight column per replicate (``__rep0``, ...); the
+            data, domain mask, reliability rule and level of this design carried over.
 
         Examples
         --------
@@ -662,13 +677,25 @@ class SurveyDesign(DesignBase):
         >>> round(float(rep.mean("y").se[0]), 4)
         0.559
         """
-        from .jackknife import jackknife_weights
-        W, scale, rscales = jackknife_weights(self._structure, method)
+        s = self._structure
+        if method in ("JKn", "JK1"):
+            from .jackknife import jackknife_weights
+            W, scale, rscales = jackknife_weights(s, method)
+        elif method in ("BRR", "Fay", "bootstrap"):
+            from .replicates import replicate_factors
+            # stratum labels, not codes: R's brrweights orders strata by their labels
+            F, scale, rscales = replicate_factors(np.asarray(s.strata_labels)[s.stratum_of_psu[s.psu]],
+                                                  s.psu, method,
+                                                  rho=0.0 if rho is None else rho, replicates=replicates,
+                                                  seed=seed, hadamard_matrix=hadamard_matrix)
+            W = F * s.weights[:, None]
+        else:
+            raise DesignError(f"to_replicate(method={method!r}): use 'JKn', 'JK1', 'BRR', 'Fay' or 'bootstrap'")
         cols = [f"__rep{u}" for u in range(W.shape[1])]
         data = pd.concat([self.data[[self.weight]].reset_index(drop=True),
                           pd.DataFrame(W, columns=cols)], axis=1)
-        rep = ReplicateDesign(data, self.weight, cols, method, scale=scale, rscales=rscales, mse=mse,
-                              reliability=self.reliability, level=self.level)
+        rep = ReplicateDesign(data, self.weight, cols, method, rho=rho, scale=scale, rscales=rscales,
+                              mse=mse, reliability=self.reliability, level=self.level)
         rep.data = self.data
         rep._mask = self._mask.copy()
         return rep
@@ -735,7 +762,7 @@ def _replicate_scale(method, R, rho, scale, rscales) -> float:
         sc = 1.0
     else:
         sc = 1.0 / (R - 1)
-    if scale is not None:
+    if scale is not None and not np.isclose(scale, sc, rtol=1e-12, atol=0):
         if method in ("BRR", "Fay"):
             raise DesignError(f"scale= is not used with method={method!r} (its multiplier is fixed: "
                               "1/R for BRR, 1/(R (1-rho)^2) for Fay; R svrepdesign ignores it too). "

@@ -381,10 +381,12 @@ def _packed_sums(key, size, w, columns) -> np.ndarray:
     b = len(columns)
     code = np.zeros(len(key), dtype=np.uint8)
     tmp = np.empty(len(key), dtype=np.uint8)
-    for j, y in enumerate(columns):   # 0/1 values: their low bit is the value
-        y = np.asarray(y)
-        yb = y.view(np.uint8) if y.dtype.itemsize == 1 else y.astype(np.uint8)
-        np.left_shift(yb, np.uint8(j), out=tmp)
+    nz = np.empty(len(key), dtype=bool)
+    for j, y in enumerate(columns):
+        # y != 0, not y itself: rows outside the (subset) design may hold other codes and
+        # must not spill into another pair's bins (they go to the dropped last bin)
+        np.not_equal(y, 0, out=nz)
+        np.left_shift(nz.view(np.uint8), np.uint8(j), out=tmp)
         code |= tmp
     k2 = np.left_shift(key, b)
     k2 += code
@@ -555,12 +557,20 @@ def replicate_rank(W: np.ndarray) -> int:
     2
     """
     W = np.asarray(W, dtype=float)
-    scale = np.abs(W).max(axis=1) if W.size else np.zeros(0)
-    keep = scale > 0
-    if not keep.any():
+    if W.size == 0:
         return 0
-    F = np.unique(np.round(W[keep] / scale[keep, None], 9), axis=0)
-    return int(np.linalg.matrix_rank(F))
+    # proportional rows have the same ratio of two random projections: one
+    # representative row per ratio (rounding may keep a few apart: same rank)
+    v = np.random.default_rng(20261130).random((W.shape[1], 2))
+    p = W @ v
+    keep = (p != 0).any(axis=1)              # all-zero rows add nothing to the rank
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = np.where(p[:, 1] != 0, p[:, 0] / p[:, 1], p[:, 0])
+    _, first = np.unique(np.round(h[keep], 10), return_index=True)
+    R = W[np.flatnonzero(keep)[first]]
+    R = R / np.abs(R).max(axis=1)[:, None]
+    sv = np.linalg.svd(R, compute_uv=False) if R.size else np.zeros(0)
+    return int((sv > 1e-5 * sv.max(initial=0.0)).sum())   # R: qr(weights, tol = 1e-5)
 
 
 def _domain_df(Wd, ok_all):

@@ -90,6 +90,9 @@ class DesignStructure:
         Replicate weights (replicate designs only).
     scale, rscales, mse :
         Replicate variance multipliers and centring (R ``svrepdesign``).
+    adjust_domain_lonely : bool
+        Apply the lonely-PSU rule to strata where a single PSU holds the
+        domain (R ``options(survey.adjust.domain.lonely=TRUE)``).
 
     Examples
     --------
@@ -113,6 +116,7 @@ class DesignStructure:
     scale: float = 1.0
     rscales: np.ndarray | None = None
     mse: bool = False
+    adjust_domain_lonely: bool = False
 
     def __post_init__(self):
         for name in ("stratum_of_psu", "n_h", "f_h", "psu", "weights", "rep_weights", "rscales"):
@@ -192,7 +196,7 @@ class DesignStructure:
         psus = np.unique(self.psu[rows])
         return int(len(psus) - len(np.unique(self.stratum_of_psu[psus])))
 
-    def variance(self, Z, present=None, full: bool = False) -> np.ndarray:
+    def variance(self, Z, present=None, full: bool = False, domain_lonely=None) -> np.ndarray:
         """Stratified with-replacement variance of PSU totals ``Z`` (``(n_psu, m)``).
 
         See :func:`drugtrends.survey.variance.stratified_variance`; ``present``
@@ -215,7 +219,7 @@ class DesignStructure:
             if present.ndim == 1:
                 present = np.repeat(present[:, None], Z.shape[1], axis=1)
         return stratified_variance(Z, self.stratum_of_psu, self.n_h, self.f_h, self.lonely_psu,
-                                   present, full=full)
+                                   present, full=full, domain_lonely=domain_lonely)
 
 
 @dataclass
@@ -414,10 +418,14 @@ def _linearise_taylor(tot: Totals, s: DesignStructure, kind, df_rule, full_cov) 
     g_d, g_h = d[gstarts], h[gstarts]
     g_dstarts = np.searchsorted(g_d, np.arange(D))
     present = np.broadcast_to(_segsum(N, gstarts, G, npairs) > 0, (G, m))
+    dlonely = None
+    if s.adjust_domain_lonely and s.lonely_psu in ("adjust", "average"):
+        k_obs = _segsum(np.broadcast_to(N > 0, (npairs, m)).astype(float), gstarts, G, npairs)
+        dlonely = (k_obs == 1) & (n_h[g_h] > 1)[:, None]
     if full_cov:
-        var, cov = _taylor_cov(Z, d, u, D, m, s, present, g_d, g_h)
+        var, cov = _taylor_cov(Z, d, u, D, m, s, present, g_d, g_h, dlonely)
     else:
-        var, cov = _taylor_var(Z, h, gstarts, G, npairs, g_h, g_dstarts, D, n_h, s, present), None
+        var, cov = _taylor_var(Z, gstarts, G, npairs, g_h, g_dstarts, D, n_h, s, present, dlonely), None
     n = np.array(np.broadcast_to(_segsum(N, dstarts, D, npairs), (D, m)))
     npos = np.array(np.broadcast_to(_segsum(P, dstarts, D, npairs), (D, m)))
     if df_rule == "domain":
@@ -437,7 +445,7 @@ def _linearise_taylor(tot: Totals, s: DesignStructure, kind, df_rule, full_cov) 
     return Estimates(tot.keys, None, est, var, cov, n, npos, df, deff, s2, np.array(Sb))
 
 
-def _taylor_var(Z, h, gstarts, G, npairs, g_h, g_dstarts, D, n_h, s, present):
+def _taylor_var(Z, gstarts, G, npairs, g_h, g_dstarts, D, n_h, s, present, dlonely):
     nh_g = n_h[g_h]
     k_g = np.diff(np.append(gstarts, npairs)).astype(float)
     g_of_pair = np.repeat(np.arange(G), np.diff(np.append(gstarts, npairs)))
@@ -451,27 +459,38 @@ def _taylor_var(Z, h, gstarts, G, npairs, g_h, g_dstarts, D, n_h, s, present):
             ss[lonely_g] = _segsum(Z * Z, gstarts, G, npairs)[lonely_g]
         else:
             ss[lonely_g] = 0.0
+    bad = np.broadcast_to(lonely_g[:, None], ss.shape)
+    if dlonely is not None and dlonely.any():   # R survey.adjust.domain.lonely
+        if s.lonely_psu == "adjust":
+            ss = np.where(dlonely, _segsum(Z * Z, gstarts, G, npairs), ss)
+        else:
+            ss = np.where(dlonely, 0.0, ss)
+            bad = bad | dlonely
     with np.errstate(divide="ignore", invalid="ignore"):
         scale_h = np.where(n_h > 1, s.f_h * n_h / np.maximum(n_h - 1, 1), s.f_h)
     var = _segsum(ss * scale_h[g_h][:, None], g_dstarts, D, G)
-    if s.lonely_psu == "average" and (n_h == 1).any():
+    if s.lonely_psu == "average" and bad.any():
         nstrat = _segsum(present.astype(float), g_dstarts, D, G)
-        nok = _segsum((present & ~lonely_g[:, None]).astype(float), g_dstarts, D, G)
+        nok = _segsum((present & ~bad).astype(float), g_dstarts, D, G)
         with np.errstate(divide="ignore", invalid="ignore"):
             var = var * np.where(nok > 0, nstrat / nok, np.nan)
     return var
 
 
-def _taylor_cov(Z, d, u, D, m, s, present, g_d, g_h):
+def _taylor_cov(Z, d, u, D, m, s, present, g_d, g_h, dlonely):
     """Full covariance: the influence totals laid out densely ``(n_psu, D*m)``."""
     Zd = np.zeros((s.n_psu, D, m))
     Zd[u, d] = Z
-    pres = None
+    pres = dl = None
     if s.lonely_psu == "average":
         pres = np.zeros((s.n_strata, D, m), dtype=bool)
         pres[g_h, g_d] = present
         pres = pres.reshape(s.n_strata, D * m)
-    V = s.variance(Zd.reshape(s.n_psu, D * m), pres, full=True)
+    if dlonely is not None:
+        dl = np.zeros((s.n_strata, D, m), dtype=bool)
+        dl[g_h, g_d] = dlonely
+        dl = dl.reshape(s.n_strata, D * m)
+    V = s.variance(Zd.reshape(s.n_psu, D * m), pres, full=True, domain_lonely=dl)
     return np.diag(V).reshape(D, m), V
 
 

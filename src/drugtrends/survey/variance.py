@@ -35,7 +35,7 @@ LONELY_PSU_RULES = ("fail", "remove", "certainty", "adjust", "average")
 def stratified_variance(Z: np.ndarray, stratum: np.ndarray, n_h: np.ndarray,
                         f_h: np.ndarray, lonely_psu: str = "fail",
                         present: np.ndarray | None = None,
-                        full: bool = False) -> np.ndarray:
+                        full: bool = False, domain_lonely: np.ndarray | None = None) -> np.ndarray:
     """With-replacement stratified variance of PSU totals.
 
     Parameters
@@ -55,6 +55,11 @@ def stratified_variance(Z: np.ndarray, stratum: np.ndarray, n_h: np.ndarray,
         ``"average"`` rule only); default all strata.
     full : bool
         Return the ``(m, m)`` covariance matrix instead of the ``m`` variances.
+    domain_lonely : ndarray of bool (H, m), optional
+        Strata with several PSUs in the design but one holding the domain of
+        estimate ``j`` (R ``options(survey.adjust.domain.lonely=TRUE)``): with
+        ``"adjust"`` that PSU total is not centred, with ``"average"`` the
+        stratum is left out and replaced by the average of the others.
 
     Returns
     -------
@@ -88,17 +93,23 @@ def stratified_variance(Z: np.ndarray, stratum: np.ndarray, n_h: np.ndarray,
         elif lonely_psu in ("remove", "certainty", "average", "fail"):
             # centred at its own mean: exactly 0 (R); "average" drops it below
             centred[lonely_u] = 0.0
+    bad = np.broadcast_to(lonely[:, None], (H, Z.shape[1]))
+    if domain_lonely is not None and domain_lonely.any() and lonely_psu in ("adjust", "average"):
+        dl_u = domain_lonely[stratum]                     # (n_psu, m)
+        centred = np.where(dl_u, Z if lonely_psu == "adjust" else 0.0, centred)
+        if lonely_psu == "average":
+            bad = bad | domain_lonely
     scale_u = scale_h[stratum]
     if full:
         S = centred * np.sqrt(scale_u)[:, None]
         V = S.T @ S
     else:
         V = (centred * centred * scale_u[:, None]).sum(axis=0)
-    if lonely_psu == "average" and lonely.any():
+    if lonely_psu == "average" and bad.any():
         if present is None:
             present = np.ones((H, Z.shape[1]), dtype=bool)
         nstrat = present.sum(axis=0).astype(float)
-        nok = (present & ~lonely[:, None]).sum(axis=0).astype(float)
+        nok = (present & ~bad).sum(axis=0).astype(float)
         with np.errstate(divide="ignore", invalid="ignore"):
             factor = np.where(nok > 0, nstrat / nok, np.nan)
         if full:
