@@ -507,3 +507,13 @@ def test_bad_inputs_give_drugtrends_errors(des):
         des.subset((des.data.Gender == "male").to_numpy()).chisq("hd", "Gender")
     with pytest.raises(DesignError, match="not in the model"):
         des.glm("hd ~ Gender", family="quasibinomial").wald_test("Race1")
+
+
+@pytest.mark.parametrize("st", ["F", "adjWald"])
+def test_chisq_on_replicate_domain(reps, n2, gref, st):
+    d = reps["brr"][0].subset((n2.race == "2").to_numpy())
+    r = d.chisq("region", "highbp", statistic=st)
+    an = f"brr_chisq_race2_{st}"
+    close(r.value, ref_value(gref, an, "statistic"), EST)
+    close(r.ddf, ref_value(gref, an, "ddf"), SE)        # nu = 30, the domain's degf
+    close(r.p, ref_value(gref, an, "p"), SE)

@@ -94,6 +94,12 @@ for (nm in names(reps)) {
 g <- svyglm(zinc ~ factor(region) + highbp, design = subset(reps$brr, race == 2))
 emit_coefs("brr_glm_zinc_race2", g)
 emit("brr_glm_zinc_race2", "degf", degf(subset(reps$brr, race == 2)))
+for (st in c("F", "adjWald")) {
+  x <- svychisq(~region + highbp, subset(reps$brr, race == 2), statistic = st)
+  emit(paste0("brr_chisq_race2_", st), "statistic", x$statistic)
+  for (k in names(x$parameter)) emit(paste0("brr_chisq_race2_", st), k, x$parameter[[k]])
+  emit(paste0("brr_chisq_race2_", st), "p", x$p.value)
+}
 
 # ---- BRR subset with 0/2 replicate columns: logit CI of a derived 0/1 outcome ------
 brr <- read.csv(data_file("nhanes2_validation", "nhanes2brr_subset.csv", "validation/nhanes2brr_subset.csv"))

@@ -33,6 +33,7 @@ from ..errors import DesignError
 from ..validate import require_columns
 from .htest import TestResult
 from .kernel import Outcome
+from .replicates import replicate_degf
 
 __all__ = ["svychisq", "STATISTICS"]
 
@@ -50,7 +51,7 @@ def _linearise(design, outs, kind):
 
 def _nu(design, mask) -> float:
     """R: degf(design) for replicate designs, PSUs - strata of the subset's rows otherwise."""
-    return float(design.df) if design.is_replicate else float(design.degf(mask))
+    return float(replicate_degf(design)) if design.is_replicate else float(design.degf(mask))
 
 
 # --------------------------------------------------------------------------- pieces

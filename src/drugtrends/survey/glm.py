@@ -57,6 +57,7 @@ from . import glmfit
 from .ci import t_quantile
 from .glmfit import FAMILIES
 from .htest import TestResult, pfsum
+from .replicates import replicate_degf
 
 __all__ = ["svyglm", "SvyGLMResult", "FAMILIES"]
 
@@ -316,15 +317,6 @@ def _replicate_cov(design, X, y, rows, beta0, family, epsilon, maxit, notes):
     return scale * dev.T @ dev
 
 
-def _replicate_degf(design) -> int:
-    """R ``degf()`` of a (subset) replicate design: rank of its rows' replicate weights - 1."""
-    mask = np.asarray(design.mask, dtype=bool)
-    if mask.all():
-        return int(design.df)
-    W = np.asarray(design.structure.rep_weights, dtype=float)[mask]
-    return int(np.linalg.matrix_rank(W)) - 1 if len(W) else 0
-
-
 def _sandwich(design, X, y, w, wn, rows, fit, family):
     """R ``svy.varcoef``: influence values -> PSU totals -> stratified variance; residual df."""
     inv, dmu, _ = glmfit.family_functions(family)
@@ -450,7 +442,7 @@ def svyglm(design, formula: str, family: str = "gaussian", level: float | None =
     sep = _check_fit(family, Xe, y, wn, fit, [names[j] for j in est_idx], notes)
     if design.is_replicate:
         V = _replicate_cov(design, Xe, y, rows, fit.beta, family, epsilon, maxit, notes)
-        df_resid = _replicate_degf(design) + 1 - len(est_idx)
+        df_resid = replicate_degf(design) + 1 - len(est_idx)
     else:
         V, df_resid = _sandwich(design, Xe, y, w, wn, rows, fit, family)
     for msg in notes:

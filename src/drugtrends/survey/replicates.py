@@ -35,7 +35,7 @@ import pandas as pd
 
 from ..errors import DesignError
 
-__all__ = ["hadamard", "replicate_factors", "REPLICATE_BUILDERS"]
+__all__ = ["hadamard", "replicate_factors", "replicate_degf", "REPLICATE_BUILDERS"]
 
 REPLICATE_BUILDERS = ("BRR", "Fay", "bootstrap")
 
@@ -180,3 +180,35 @@ def replicate_factors(strata, psu, method: str, *, rho: float = 0.0, replicates:
             raise DesignError(f"replicates={replicates!r}: the bootstrap needs at least 2 replicates.")
         return _bootstrap(strata, psu, int(replicates), seed)
     return _brr(strata, psu, rho if method == "Fay" else 0.0, hadamard_matrix)
+
+
+def replicate_degf(design) -> int:
+    """R ``degf()`` of a (subset) replicate design: rank of its rows' replicate weights - 1.
+
+    R's ``subset()`` of a ``svrepdesign`` drops the other rows and recomputes
+    ``degf`` from the remaining replicate weights (e.g. NHANES II BRR, race 2: 30
+    instead of 31).
+
+    Parameters
+    ----------
+    design : ReplicateDesign
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from drugtrends.survey import SurveyDesign
+    >>> df = pd.DataFrame({"w": [1.0] * 4, "r1": [2.0, 0, 1, 1], "r2": [0.0, 2, 1, 1],
+    ...                    "r3": [1.0, 1, 2, 0]})
+    >>> d = SurveyDesign.replicate(df, "w", "r", method="JK1")
+    >>> replicate_degf(d), replicate_degf(d.subset([True, True, False, False]))
+    (2, 1)
+    """
+    mask = np.asarray(design.mask, dtype=bool)
+    if mask.all():
+        return int(design.df)
+    W = np.asarray(design.structure.rep_weights, dtype=float)[mask]
+    return int(np.linalg.matrix_rank(W)) - 1 if len(W) else 0
