@@ -311,7 +311,8 @@ def _compare(df, x, y, group, se, model, max_joinpoints, k, method, n_permutatio
     m = _Models(p, o.min_obs_end, o.min_obs_between, o.n_grid_between)
     kcap = m.k_allowed()
     fits = {g1: fit_series(p.s1, o), g2: fit_series(p.s2, o)}
-    ksel = {g1: fits[g1].n_joinpoints, g2: fits[g2].n_joinpoints, "parallel": _k_parallel(m, min(kcap, o.max_joinpoints))}
+    ksel = {g1: fits[g1].n_joinpoints, g2: fits[g2].n_joinpoints,
+            "parallel": _k_parallel(m, min(kcap, o.max_joinpoints))}
     if k is None:
         kk = min(max(ksel.values()), kcap)
     else:
