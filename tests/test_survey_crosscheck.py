@@ -26,7 +26,6 @@ from reference.reference import load_reference  # noqa: E402
 from test_survey_reference import _find  # noqa: E402
 
 from drugtrends.survey import SurveyDesign  # noqa: E402
-from drugtrends.survey.replicates import replicate_factors  # noqa: E402
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]   # ~30-60 s: one pass computes all
 
@@ -62,14 +61,6 @@ def _frames():
     return nh, n2
 
 
-def _replicate(n2, method, rho=0.0):
-    F, _, _ = replicate_factors(n2.stratid, n2.psuid, method, rho=rho)
-    W = F * n2.finalwgt.to_numpy()[:, None]
-    cols = [f"__r{i}" for i in range(W.shape[1])]
-    data = pd.concat([n2, pd.DataFrame(W, columns=cols, index=n2.index)], axis=1)
-    return SurveyDesign.replicate(data, "finalwgt", cols, method=method, rho=rho or None)
-
-
 @lru_cache(maxsize=None)
 def design(key: str):
     nh, n2 = _frames()
@@ -80,8 +71,8 @@ def design(key: str):
         dl = nh[~((nh.SDMVSTRA == s0) & (nh.SDMVPSU == 2))].reset_index(drop=True)
         return SurveyDesign(dl, "wt", "SDMVSTRA", "SDMVPSU", lonely_psu=key[4:])
     t2 = SurveyDesign(n2, "finalwgt", "stratid", "psuid")
-    return {"n2": lambda: t2, "n2brr": lambda: _replicate(n2, "BRR"),
-            "n2fay": lambda: _replicate(n2, "Fay", 0.3),
+    return {"n2": lambda: t2, "n2brr": lambda: t2.to_replicate("BRR"),
+            "n2fay": lambda: t2.to_replicate("Fay", rho=0.3),
             "n2jkn": lambda: t2.to_replicate("JKn")}[key]()
 
 
