@@ -197,17 +197,8 @@ def test_statistics_take_no_dataset_defaults():
         params = inspect.signature(getattr(P, fn)).parameters
         for n in names:
             assert params[n].default is inspect.Parameter.empty, f"{fn}({n}=...) has a default"
-    assert "nhanes_design" not in P.__all__ and "uci_profiles" not in P.__all__
-
-
-def test_deprecated_applied_helpers_warn_and_agree(frame, des):
-    with pytest.warns(DeprecationWarning, match="design_spec"):
-        old = P.nhanes_design(frame)
-    assert old.df == des.df
-    with pytest.warns(DeprecationWarning):
-        t = P.nhanes_composition_shift(frame, ["hd"], ["female"])
-    new = P.profile_shift(des, "hd", ["female"], "SurveyYr", ("2009_10", "2011_12"))
-    assert abs(t.difference.iloc[0] - new[new.level == "1"].difference.iloc[0]) < 1e-15
+    for gone in ("nhanes_design", "nhanes_profiles", "nhanes_composition_shift", "uci_profiles"):
+        assert not hasattr(P, gone), f"profiles.{gone} knows a dataset: it belongs to the data layer / the reports"
 
 
 # --------------------------------------------------------------------------- profile table properties
@@ -403,10 +394,6 @@ def test_uci_profiles_real_data(data_dir):
     t = pd.concat([P.profile_table(df, f"{s.lower()}_decade", ["Age", "Gender", "Education"], continuous=traits,
                                    group_values=[True, False], labels={True: "users", False: "non-users"})
                    .assign(substance=s) for s in subs], ignore_index=True)
-    with pytest.warns(DeprecationWarning):
-        shim = P.uci_profiles(df, ["Crack"])
-    pd.testing.assert_frame_equal(shim.drop(columns="substance"),
-                                  t[t.substance == "Crack"].drop(columns="substance").reset_index(drop=True))
     assert set(t.substance) == {"Crack", "Heroin", "Coke", "Ketamine", "LegalHigh"}
     assert (t.weighting == "unweighted (convenience sample)").all()
     assert set(t.characteristic) >= {"Age", "Gender", "Education", "Nscore", "Impulsiveness",

@@ -24,9 +24,9 @@ Every function takes the group, characteristics, outcome and period columns as
 required arguments: nothing here knows a dataset. A dataset's design comes
 from the data layer (``SurveyDesign.from_spec(df, dt.datasets.design_spec(id))``).
 The former NHANES/UCI helpers (``nhanes_design``, ``nhanes_profiles``,
-``nhanes_composition_shift``, ``uci_profiles``) remain as deprecated shims in
-:mod:`drugtrends.profiles.applied`; the reports build their own in
-``drugtrends_reports.profiles``.
+``nhanes_composition_shift``, ``uci_profiles``) are gone: build the design
+with ``SurveyDesign.from_spec`` and name the columns (the reports do this in
+``drugtrends_reports.profiles``).
 
 Conventions
 -----------
@@ -54,9 +54,6 @@ with cell proportions estimated from survey data. *Annals of Statistics* 12:46-6
 
 from __future__ import annotations
 
-from drugtrends.profiles.applied import (  # deprecated, not in __all__
-    UCI_PERSONALITY, UCI_SUBSTANCES, nhanes_composition_shift, nhanes_design, nhanes_profiles, uci_profiles,
-)
 from drugtrends.profiles.common import MAX_CATEGORICAL_LEVELS, UNWEIGHTED, WEIGHTED, standardized_difference
 from drugtrends.profiles.decompose import decompose_change
 from drugtrends.profiles.models import adjusted_profile
