@@ -380,25 +380,10 @@ def test_ratio_deff_matches_r(des, nh, gref):
 
 
 # --------------------------------------------------------------------------- kernel-side options
-def _needs(feature, call):
-    """Run ``call``; xfail (naming the survey-kernel request) while the option does not exist."""
-    try:
-        return call()
-    except TypeError as exc:
-        if "unexpected keyword" in str(exc) or "positional argument" in str(exc):
-            pytest.xfail(f"awaiting survey-kernel: {feature} ({exc})")
-        raise
-    except DesignError as exc:
-        if "to_replicate(method=" in str(exc):
-            pytest.xfail(f"awaiting survey-kernel: {feature} ({exc})")
-        raise
-
-
 @pytest.mark.parametrize("kind", ["brr", "fay"])
 def test_to_replicate_brr_fay_as_r(n2, gref, kind):
     t = SurveyDesign(n2, "finalwgt", "stratid", "psuid")
-    rep = _needs("to_replicate BRR/Fay via replicates.replicate_factors",
-                 lambda: t.to_replicate("BRR") if kind == "brr" else t.to_replicate("Fay", rho=RHO))
+    rep = t.to_replicate("BRR") if kind == "brr" else t.to_replicate("Fay", rho=RHO)
     an = f"{kind}_design"
     for v in ("highbp", "zinc"):
         m = rep.mean(v)
@@ -408,7 +393,7 @@ def test_to_replicate_brr_fay_as_r(n2, gref, kind):
 
 def test_to_replicate_bootstrap_seeded(n2):
     t = SurveyDesign(n2, "finalwgt", "stratid", "psuid")
-    a = _needs("to_replicate bootstrap", lambda: t.to_replicate("bootstrap", replicates=30, seed=3))
+    a = t.to_replicate("bootstrap", replicates=30, seed=3)
     b = t.to_replicate("bootstrap", replicates=30, seed=3)
     c = t.to_replicate("bootstrap", replicates=30, seed=4)
     assert a.mean("highbp").se[0] == b.mean("highbp").se[0] != c.mean("highbp").se[0]
@@ -418,7 +403,7 @@ def test_to_replicate_bootstrap_seeded(n2):
 def test_adjust_domain_lonely_per_design(nh, gref, rule):
     def make(adj):
         return SurveyDesign(nh, "wt", "SDMVSTRA", "SDMVPSU", lonely_psu=rule, adjust_domain_lonely=adj)
-    on = _needs("SurveyDesign(adjust_domain_lonely=)", lambda: make(True))
+    on = make(True)
     off = make(False)
     for flag, d in (("on", on), ("off", off)):
         an = f"domain_lonely_{flag}_{rule}"
@@ -446,9 +431,7 @@ def test_replicate_scale_not_silently_ignored(n2):
         assert "scale" in str(exc)
         return
     honoured = x.mean("highbp").se[0] != d.mean("highbp").se[0]
-    if not (rec or honoured):
-        pytest.xfail("awaiting survey-kernel: replicate(scale=) for BRR/Fay silently ignored")
-    assert rec or honoured
+    assert rec or honoured        # an error, a warning, or the given scale used: never ignored
 
 
 # --------------------------------------------------------------------------- issue 16 synthetic
