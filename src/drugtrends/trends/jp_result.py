@@ -380,9 +380,15 @@ class JoinpointResult:
         f = self.fitted
         ax.plot(f[C.X], f[C.Y], "o", color="0.35", label="observed")
         conf = int(round(100 * (1 - self.alpha)))
+        cr = self.comparability_ratio.reset_index(drop=True)
         for r, piece in f.groupby(C.REGIME, sort=True):
             first = r == f[C.REGIME].min()
-            ax.plot(piece[C.X], piece[C.FITTED], "-", color="C0", lw=2, label="joinpoint fit" if first else None)
+            xs, ys = list(piece[C.X]), list(piece[C.FITTED])
+            if 0 < r <= len(cr):  # the line starts at the jump it follows...
+                xs, ys = [cr.loc[r - 1, "x_jump"]] + xs, [cr.loc[r - 1, "fitted_after"]] + ys
+            if r < len(cr):  # ...and runs to the next jump
+                xs, ys = xs + [cr.loc[r, "x_jump"]], ys + [cr.loc[r, "fitted_before"]]
+            ax.plot(xs, ys, "-", color="C0", lw=2, label="joinpoint fit" if first else None)
             ax.fill_between(piece[C.X], piece[C.FITTED_CI_LOW], piece[C.FITTED_CI_HIGH], color="C0", alpha=0.2,
                             label=f"{conf}% CI of the fit" if first else None)
         for i, j in enumerate(self.comparability_ratio.itertuples(index=False)):
