@@ -35,9 +35,12 @@ from .htest import TestResult
 from .kernel import Outcome
 from .replicates import replicate_degf
 
-__all__ = ["svychisq", "STATISTICS"]
+__all__ = ["svychisq", "STATISTICS", "ChisqResult"]
 
 STATISTICS = ("F", "Chisq", "adjWald", "Wald")
+
+#: The result type of :func:`svychisq` (a :class:`~drugtrends.survey.htest.TestResult`).
+ChisqResult = TestResult
 
 
 # --------------------------------------------------------------------------- design access
