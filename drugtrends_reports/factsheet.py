@@ -166,9 +166,9 @@ def title(substance: str, lang: str = "en") -> str:
     Examples
     --------
     >>> title("crack", "fr")
-    'Fiche produit : crack'
+    'Crack : fiche produit'
     """
-    return i18n.t("factsheet.title", lang, name=sub_fields(substance, lang)["sub"])
+    return i18n.t("factsheet.title", lang, name=heading(substance, lang))
 
 
 def _direction(diff: float) -> str:
@@ -274,7 +274,7 @@ def uci_key(uci: pd.DataFrame, spec: Spec, substance: str, lang: str = "en"):
                      note=i18n.t("factsheet.kf.uci_change", lang))
 
 
-def trend_countries(sel: pd.DataFrame, substance: str, n: int = 6) -> list[str]:
+def trend_countries(sel: pd.DataFrame, substance: str, n: int = 4) -> list[str]:
     """France, the United States and the European countries with the longest series (at most ``n``).
 
     Parameters
@@ -408,7 +408,7 @@ def uci_profile_figure(res: pd.DataFrame, substance: str, lang: str = "en", by: 
                        title=i18n.t("factsheet.uci.fig_title", lang, **sub_fields(substance, lang)),
                        xlabel=i18n.t("factsheet.uci.xlabel", lang), ylabel=i18n.t("common.age", lang),
                        source=source("uci", lang), lang=lang, colour=style.colour(substance))
-    fig.set_size_inches(6.5, 2.6)
+    fig.set_size_inches(6.3, 2.2)
     return fig
 
 
@@ -435,25 +435,29 @@ def uci_alt(res: pd.DataFrame, substance: str, lang: str = "en", by: str = "Age"
     return i18n.t("factsheet.uci.fig_alt", lang, items="; ".join(items), **sub_fields(substance, lang))
 
 
-def sources_list(spec: Spec, lang: str = "en") -> str:
-    """Markdown bullet list of the sources the fact sheet used.
+def sources_list(keys: list[str], lang: str = "en") -> str:
+    """Markdown bullet list of the sources a fact sheet actually used.
 
     Parameters
     ----------
-    spec
-        From :func:`check_substance`.
+    keys
+        Source keys (see :func:`drugtrends_reports.trends.source`), in order.
     lang
         ``"en"`` or ``"fr"``.
 
     Returns
     -------
     str
+
+    Examples
+    --------
+    >>> print(sources_list(["unodc71"]))
+    - UNODC, World Drug Report 2025, statistical annex, table 7.1
+    <BLANKLINE>
+    Licences, checksums and methods: see the Methods and data appendix.
     """
-    keys = (["unodc12"] if spec.unodc else []) + (["unodc71"] if spec.seizure else []) + \
-           (["unodc21"] if spec.perception else []) + (["nchs"] if spec.nchs else []) + \
-           (["vsrr"] if spec.vsrr else []) + (["uci"] if spec.uci else [])
-    lines = [f"- {source(k, lang)}" for k in keys]
-    return "\n".join(lines) + "\n\n" + i18n.t("trends.src.appendix", lang)
+    lines = [f"- {source(k, lang)}" for k in dict.fromkeys(keys)]
+    return "\n".join(lines) + "\n\n" + i18n.t("trends.appendix", lang)
 
 
 def note(spec: Spec, lang: str = "en") -> str:
@@ -519,7 +523,7 @@ def page(substance: str, lang: str = "en", data: dict | None = None) -> list:
     """
     from drugtrends_reports import common, overdose, supply
     from drugtrends.keyfigures import KeyFigures
-    from drugtrends_reports.trends_report import Fig, missing
+    from drugtrends_reports.trends_report import Fig, Title, missing
 
     spec = check_substance(substance)
     substance = str(substance).strip().lower()
@@ -534,19 +538,27 @@ def page(substance: str, lang: str = "en", data: dict | None = None) -> list:
         if (seiz is not None and spec.seizure) else None
     pf = supply.perception_frame(perc) if (perc is not None and spec.perception) else None
     rows = []
-    if sel is not None:
+    used: list[str] = []
+    if sel is not None and len(sel):
         rows += [prevalence_key(sel, spec.unodc, "France", lang),
                  prevalence_key(sel, spec.unodc, "United States", lang)]
-    if sf is not None:
+        used.append("unodc12")
+    if sf is not None and (sf["country"] == "France").any():
         rows.append(supply.seizure_key(sf, spec.seizure, "France", lang))
-    if uci is not None and (sel is None or not (sel["country"] == "France").any()):
+        used.append("unodc71")
+    if uci is not None and spec.uci and (sel is None or not (sel["country"] == "France").any()):
         rows.append(uci_key(uci, spec, substance, lang))
     nchs = None
     if spec.nchs and data["nchs_overdose_rates"] is not None:
         nchs = overdose.nchs_series(data["nchs_overdose_rates"], (spec.nchs,), ("All persons",))
         rows.append(overdose.nchs_key(nchs, overdose.nchs_joinpoint(nchs), spec.nchs, lang))
+        used.append("nchs")
+    if spec.vsrr and data["cdc_vsrr"] is not None:
+        rows.append(overdose.vsrr_key(overdose.vsrr_us_series(data["cdc_vsrr"], (spec.vsrr,)), spec.vsrr, lang))
+        used.append("vsrr")
     rows = [r for r in rows if r is not None]
-    items: list = ["## " + i18n.t("common.key_figures", lang), KeyFigures(rows, lang, title="") if rows else None]
+    items: list = [Title(title(substance, lang)), "## " + i18n.t("common.key_figures", lang),
+                   KeyFigures(rows, lang, title="") if rows else None]
     if prev is None:
         items.append(missing("unodc_prevalence", lang))
     elif spec.unodc is None or not (sel["country"] == "France").any():
@@ -555,15 +567,15 @@ def page(substance: str, lang: str = "en", data: dict | None = None) -> list:
         items.append(europe_sentence(sel, spec.unodc, lang))
     if pf is not None:
         items.append(supply.perception_sentence(pf, spec.perception, lang))
+        used.append("unodc21")
     items.append(note(spec, lang))
-    items.append("## " + i18n.t("factsheet.trend", lang))
+    if (sel is not None and len(sel)) or nchs is not None:
+        items.append("## " + i18n.t("factsheet.trend", lang))
     if sel is not None and len(sel):
         from drugtrends_reports.trends import prevalence_alt, prevalence_figure
 
         keep = sel[sel["country"].isin(trend_countries(sel, spec.unodc))]
-        items.append(Fig(prevalence_figure(keep, spec.unodc, lang, ncols=3), prevalence_alt(keep, spec.unodc, lang)))
-    else:
-        items.append(i18n.t("factsheet.no_trend", lang))
+        items.append(Fig(prevalence_figure(keep, spec.unodc, lang, ncols=4), prevalence_alt(keep, spec.unodc, lang)))
     if nchs is not None:
         items.append(overdose.nchs_sentence(nchs, overdose.nchs_joinpoint(nchs), spec.nchs, lang))
     items.append("## " + i18n.t("factsheet.who", lang))
@@ -573,11 +585,12 @@ def page(substance: str, lang: str = "en", data: dict | None = None) -> list:
         items.append(missing("uci_drug_consumption", lang))
     else:
         res = uci_profile(uci, spec)
+        used.append("uci")
         items += [i18n.t("factsheet.uci.intro", lang, n=i18n.fmt_number(len(uci), 0, lang)),
                   uci_sex_sentence(uci, spec, substance, lang),
                   Fig(uci_profile_figure(res, substance, lang), uci_alt(res, substance, lang))]
     table = supply.france_seizures_table(sf, lang) if sf is not None else None
     if table is not None:
         items += ["## " + i18n.t("factsheet.supply", lang), table]
-    items += ["## " + i18n.t("trends.sources", lang), sources_list(spec, lang)]
+    items += ["## " + i18n.t("trends.sources", lang), sources_list(used, lang)]
     return items

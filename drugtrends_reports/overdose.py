@@ -30,7 +30,7 @@ __all__ = [
     "NCHS_DRUGS", "SEXES", "nchs_series", "nchs_joinpoint", "nchs_compare_sexes", "nchs_figure",
     "nchs_alt", "nchs_sex_figure", "nchs_table", "nchs_sentence", "sex_sentence", "nchs_key",
     "VSRR_CLASSES", "vsrr_us_series", "vsrr_latest", "vsrr_sentence", "vsrr_figure", "vsrr_alt",
-    "decimal_year_label", "synthetic_vs_france", "nchs_sex_alt",
+    "decimal_year_label", "synthetic_vs_france", "nchs_sex_alt", "vsrr_key",
 ]
 
 #: NCHS drug types shown, in display order (taxonomy ids).
@@ -274,7 +274,7 @@ def _apc_ci(lo: float, hi: float, lang: str) -> str:
 
 
 def nchs_table(res, lang: str = "en", sex: str = "All persons"):
-    """Joinpoint segments (APC, 95% CI) and AAPC of every drug type, one table.
+    """Joinpoint segments (APC, 95% CI) of every drug type, AAPCs in the notes: one table.
 
     Parameters
     ----------
@@ -289,27 +289,19 @@ def nchs_table(res, lang: str = "en", sex: str = "All persons"):
     -------
     drugtrends.tables.PubTable
     """
+    from types import SimpleNamespace
+
     from drugtrends import tables
 
     seg = res.segments[res.segments["sex"] == sex]
     aapc = res.aapc[res.aapc["sex"] == sex]
-    h = {k: i18n.t(f"trends.jp.{k}", lang) for k in ("drug", "period", "apc", "ci")}
-    rows = []
-    for drug in [d for d in NCHS_DRUGS if d in set(seg["drug"])]:
-        for r in seg[seg["drug"] == drug].sort_values("x_start").itertuples():
-            rows.append({h["drug"]: drug_label(drug, lang), h["period"]: f"{int(r.x_start)}–{int(r.x_end)}",
-                         h["apc"]: i18n.fmt_number(r.apc, 1, lang),
-                         h["ci"]: _apc_ci(r.apc_ci_low, r.apc_ci_high, lang)})
-        a = aapc[aapc["drug"] == drug]
-        if len(a):
-            a = a.iloc[0]
-            rows.append({h["drug"]: drug_label(drug, lang),
-                         h["period"]: i18n.t("trends.jp.aapc_row", lang, y0=int(a["x_start"]), y1=int(a["x_end"])),
-                         h["apc"]: i18n.fmt_number(a["aapc"], 1, lang), h["ci"]: _apc_ci(a["ci_low"], a["ci_high"], lang)})
-    out = pd.DataFrame(rows)
-    return tables.simple_table(out, source=source("nchs", lang), title=i18n.t("trends.jp.table_title", lang),
-                               notes=[i18n.t("trends.jp.note", lang)], lang=lang, group=h["drug"],
-                               align_right=[h["apc"], h["ci"]])
+    order = {d: i for i, d in enumerate(NCHS_DRUGS)}
+    seg = seg.assign(_o=seg["drug"].map(order)).sort_values(["_o", "x_start"]).drop(columns="_o")
+    aapc = aapc.assign(_o=aapc["drug"].map(order)).sort_values("_o").drop(columns="_o")
+    return tables.segments_table(SimpleNamespace(segments=seg, aapc=aapc), source=source("nchs", lang),
+                                 title=i18n.t("trends.jp.table_title", lang), lang=lang,
+                                 notes=[i18n.t("trends.jp.note", lang)], group="drug",
+                                 group_labels={d: drug_label(d, lang) for d in seg["drug"].unique()})
 
 
 def _segments(res, drug: str, sex: str = "All persons") -> pd.DataFrame:
@@ -653,3 +645,43 @@ def nchs_sex_alt(series: pd.DataFrame, lang: str = "en",
     items = [f"{drug_label(k, lang)}: {sex_label('Male', lang).lower()} {i18n.fmt_number(last.get((k, 'Male')), 1, lang)}, "
              f"{sex_label('Female', lang).lower()} {i18n.fmt_number(last.get((k, 'Female')), 1, lang)}" for k in drugs]
     return i18n.t("trends.nchs.sex_fig_alt", lang, year=year, items="; ".join(items))
+
+
+def vsrr_key(series: pd.DataFrame, substance: str, lang: str = "en"):
+    """Key figure: US deaths of one drug class in the latest 12 months, against the 12 months before.
+
+    The two 12-month windows do not overlap (the latest month and the same month
+    a year earlier), so they count different deaths; provisional counts carry no
+    sampling error and may be revised, so no significance is given.
+
+    Parameters
+    ----------
+    series
+        Output of :func:`vsrr_us_series`.
+    substance
+        Taxonomy id of the VSRR class.
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    drugtrends.keyfigures.KeyFigure or None
+    """
+    from drugtrends.keyfigures import KeyFigure
+
+    g = series[series["substance"] == substance].sort_values("date")
+    if g.empty:
+        return None
+    last = g.iloc[-1]
+    prior = g[g["date"] == last["date"] - pd.DateOffset(years=1)]
+    prior = g[(g["date"].dt.year == last["date"].year - 1) & (g["date"].dt.month == last["date"].month)] \
+        if prior.empty else prior
+    p = prior.iloc[0] if len(prior) else None
+    change = None if p is None else float(last["deaths"] - p["deaths"])
+    return KeyFigure(i18n.t("trends.kf.vsrr", lang, drug=drug_label(substance, lang).lower()), float(last["deaths"]),
+                     unit="number", digits=0, year=i18n.t("trends.kf.vsrr_period", lang, end=i18n.fmt_date(last["date"], lang)),
+                     population=i18n.t("trends.us_population", lang),
+                     previous=None if p is None else float(p["deaths"]),
+                     previous_year=None if p is None else i18n.fmt_date(p["date"], lang), change=change,
+                     direction=None if p is None else ("up" if change > 0 else "down" if change < 0 else "stable"),
+                     significant=None, note=i18n.t("trends.kf.vsrr_note", lang))

@@ -26,7 +26,7 @@ __all__ = [
     "COUNTRIES", "SUBSTANCES", "YOUTH_SUBSTANCES", "country_label", "in_country", "sub_lower", "sub_fields",
     "annotate", "select_prevalence", "select_youth", "comparability_breaks", "break_reasons",
     "KeyFigure", "key_figure", "previous_comparable", "key_sentence", "change_sentence",
-    "prevalence_figure", "prevalence_alt", "latest_table", "break_notes", "breaks_table",
+    "prevalence_figure", "prevalence_alt", "latest_table", "breaks_frame",
     "intro_sentence", "usual_age_group", "source",
 ]
 
@@ -54,8 +54,13 @@ _SELECT_COLS = ["country", "unodc_country", "substance", "indicator", "period", 
                 "break_code"]
 
 
+#: Report source keys -> ``common.sources`` keys (one place for source strings).
+_SOURCES = {"unodc12": "unodc_prevalence", "unodc14": "unodc_youth", "unodc21": "unodc_perception",
+            "unodc71": "unodc_seizures", "vsrr": "vsrr", "nchs": "nchs_overdose", "uci": "uci"}
+
+
 def source(table: str, lang: str = "en") -> str:
-    """Citation of a UNODC annex table or another source of these reports.
+    """Citation of a source of these reports (from :func:`drugtrends_reports.common.source`).
 
     Parameters
     ----------
@@ -72,9 +77,11 @@ def source(table: str, lang: str = "en") -> str:
     Examples
     --------
     >>> source("unodc71")
-    'UNODC, World Drug Report 2025, statistical annex table 7.1 (drug seizures)'
+    'UNODC, World Drug Report 2025, statistical annex, table 7.1'
     """
-    return i18n.t(f"trends.src.{table}", lang)
+    from drugtrends_reports import common
+
+    return common.source(_SOURCES[table], lang)
 
 
 def country_label(country: str, lang: str = "en") -> str:
@@ -96,8 +103,10 @@ def country_label(country: str, lang: str = "en") -> str:
     >>> country_label("Germany", "fr")
     'Allemagne'
     """
-    key = f"trends.country.{i18n.slug(country)}"
-    return i18n.t(key, lang) if i18n.has(key, lang) else country
+    for key in (f"common.countries.{i18n.slug(country)}", f"trends.country.{i18n.slug(country)}"):
+        if i18n.has(key, lang):
+            return i18n.t(key, lang)
+    return country
 
 
 def in_country(country: str, lang: str = "en") -> str:
@@ -708,66 +717,6 @@ def latest_table(sel: pd.DataFrame, substance: str, lang: str = "en"):
                                align_right=list(out.columns[3:7]))
 
 
-def break_notes(brks: pd.DataFrame, substance: str, lang: str = "en") -> str:
-    """One sentence listing the breaks of a substance's country series with their reasons.
-
-    Parameters
-    ----------
-    brks
-        Output of :func:`comparability_breaks`.
-    substance
-        Taxonomy id.
-    lang
-        ``"en"`` or ``"fr"``.
-
-    Returns
-    -------
-    str
-        Empty when there is no break.
-
-    Examples
-    --------
-    >>> b = pd.DataFrame({"country": ["France"], "substance": ["cocaine"], "year": [2017],
-    ...                   "reason": ["age range changed (15-64 to 18-64)"]})
-    >>> break_notes(b, "cocaine")
-    'Breaks in series (dashed lines; values on either side are not comparable): France 2017: age range changed (15-64 to 18-64).'
-    """
-    b = brks[brks["substance"] == substance]
-    if b.empty:
-        return ""
-    items = [i18n.t("trends.breaks.item", lang, country=country_label(r.country, lang), year=r.year,
-                    reason=r.reason) for r in b.itertuples()]
-    return i18n.t("trends.breaks.lead", lang) + i18n.t("trends.sep", lang).join(items) + "."
-
-
-def breaks_table(brks: pd.DataFrame, lang: str = "en"):
-    """Every break of the selection with its reason, as a table.
-
-    Parameters
-    ----------
-    brks
-        Output of :func:`comparability_breaks`.
-    lang
-        ``"en"`` or ``"fr"``.
-
-    Returns
-    -------
-    drugtrends.tables.PubTable or None
-    """
-    from drugtrends import tables
-
-    if brks is None or brks.empty:
-        return None
-    out = pd.DataFrame({
-        i18n.t("common.country", lang): [country_label(c, lang) for c in brks["country"]],
-        i18n.t("common.substance", lang): [capitalise(style.substance_label(s, lang)) for s in brks["substance"]],
-        i18n.t("trends.breaks.first_year", lang): brks["year"].astype(str).tolist(),
-        i18n.t("trends.breaks.reason", lang): brks["reason"].tolist(),
-    })
-    return tables.simple_table(out, source=source("unodc12", lang), title=i18n.t("trends.breaks.table_title", lang),
-                               lang=lang)
-
-
 def intro_sentence(sel: pd.DataFrame, lang: str = "en") -> str:
     """Describe what the selection holds (counts and years, from the data).
 
@@ -810,3 +759,25 @@ def usual_age_group(sel: pd.DataFrame) -> str:
     '15-64'
     """
     return str(sel["age_group"].value_counts().index[0]) if len(sel) else ""
+
+
+def breaks_frame(sel: pd.DataFrame) -> pd.DataFrame:
+    """The breaks of a selection in :func:`drugtrends.comparability.break_table`'s layout.
+
+    For :func:`drugtrends_reports.common.breaks_table`; reasons compare the two
+    groups drawn (see :func:`comparability_breaks`).
+
+    Parameters
+    ----------
+    sel
+        Output of :func:`select_prevalence`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``country``, ``substance``, ``indicator``, ``period``, ``year``,
+        ``comparability_group``, ``break_code``, ``break_reason``.
+    """
+    b = sel[sel["break_code"].notna()]
+    return b[["country", "substance", "indicator", "period", "year", "comparability_group", "break_code",
+              "break_reason"]].reset_index(drop=True)

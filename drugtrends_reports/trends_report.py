@@ -21,7 +21,7 @@ from drugtrends import i18n
 from drugtrends_reports import common, overdose, supply
 from drugtrends_reports import trends as T
 
-__all__ = ["DATASETS", "Fig", "Context", "context", "missing", "emit", "key_figures", "prevalence_section",
+__all__ = ["DATASETS", "Fig", "Title", "Context", "context", "missing", "emit", "key_figures", "prevalence_section",
            "youth_section", "high_risk_section", "supply_section", "overdose_section", "comparability_section",
            "sources_section"]
 
@@ -36,6 +36,13 @@ class Fig:
 
     figure: Any
     alt: str
+
+
+@dataclass
+class Title:
+    """The page title, set at run time (the renderer reads it from the display metadata)."""
+
+    text: str
 
 
 @dataclass
@@ -121,7 +128,8 @@ def emit(items: list) -> None:
     Parameters
     ----------
     items
-        Strings (Markdown), :class:`Fig`, PubTables or anything IPython displays; ``None`` is skipped.
+        Strings (Markdown), :class:`Fig`, :class:`Title`, PubTables, key-figure boxes or anything
+        IPython displays; ``None`` and empty strings are skipped.
 
     Returns
     -------
@@ -132,7 +140,11 @@ def emit(items: list) -> None:
     for it in items:
         if it is None or (isinstance(it, str) and not it.strip()):
             continue
-        if isinstance(it, str):
+        if isinstance(it, Title):
+            from IPython.display import publish_display_data
+
+            publish_display_data({"text/plain": ""}, metadata={"drugtrends": {"title": it.text}})
+        elif isinstance(it, str):
             display(Markdown(it))
         elif isinstance(it, Fig):
             if it.figure is not None:
@@ -339,10 +351,10 @@ def comparability_section(ctx: Context) -> list:
     -------
     list
     """
-    if ctx.brks is None or ctx.brks.empty:
+    if ctx.sel is None or ctx.brks is None or ctx.brks.empty:
         return []
     return [_h(2, "trends.comparability", ctx.lang), i18n.t("trends.comparability_intro", ctx.lang),
-            T.breaks_table(ctx.brks, ctx.lang)]
+            common.breaks_table(T.breaks_frame(ctx.sel), ctx.lang)]
 
 
 def sources_section(ctx: Context) -> list:
@@ -360,5 +372,5 @@ def sources_section(ctx: Context) -> list:
     lang = ctx.lang
     keys = ["unodc12", "unodc14", "unodc21", "unodc71", "nchs", "vsrr"]
     lines = "\n".join(f"- {T.source(k, lang)}" for k in keys)
-    return [_h(2, "trends.sources", lang), lines, i18n.t("trends.src.as_published", lang) + " "
-            + i18n.t("trends.src.appendix", lang)]
+    return [_h(2, "trends.sources", lang), lines, i18n.t("trends.as_published", lang) + " "
+            + i18n.t("trends.appendix", lang)]
