@@ -122,7 +122,7 @@ def test_every_public_object_has_a_reference_page(site):
             words = re.sub(r"[`*:~]", "", summary)[:40]
             if not any(words.split(" ")[0] in re.sub(r"<[^>]+>", "", t) for _, t in hits):
                 wrong.append(f"{modname}.{name} (page does not show {words!r})")
-    assert not missing, "no reference entry (add them to the quartodoc: section of _quarto.yml): " + ", ".join(missing)
+    assert not missing, "no reference entry (add them to the quartodoc: section of docs/_quarto.yml): " + ", ".join(missing)
     assert not wrong, "reference page shows another object: " + ", ".join(wrong)
 
 
