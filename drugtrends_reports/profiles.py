@@ -70,25 +70,23 @@ class Context:
 # --------------------------------------------------------------------------- NHANES
 
 
-def nhanes_frame(raw: pd.DataFrame) -> pd.DataFrame:
+def nhanes_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """NHANES analysis variables with a cycle label and ordered categories.
 
     Parameters
     ----------
-    raw
-        ``drugtrends.datasets.load("nhanes_2009_2012")``.
+    frame
+        ``drugtrends.datasets.analysis_frame("nhanes_2009_2012")``.
 
     Returns
     -------
     pandas.DataFrame
-        ``drugtrends.readers.nhanes.analysis_frame`` plus ``cycle``,
-        ``regmj_all`` (regular marijuana use among all respondents asked about
-        marijuana: never-users, who are not asked RegularMarij, count as 0) and
-        the profile characteristics as categoricals in display order.
+        A copy plus ``cycle``, ``regmj_all`` (regular marijuana use among all
+        respondents asked about marijuana: never-users, who are not asked
+        RegularMarij, count as 0) and the profile characteristics as
+        categoricals in display order.
     """
-    from drugtrends.readers.nhanes import analysis_frame
-
-    a = analysis_frame(raw)
+    a = frame.copy()
     a["cycle"] = a["SurveyYr"].astype(str).map(CYCLES)
     a["regmj_all"] = a["regmj"].where(a["mj"] != 0, 0.0).where(a["mj"].notna())
     for col, var in LEVEL_VARS.items():
@@ -134,7 +132,7 @@ def age_range(a: pd.DataFrame, outcome: str, extra: tuple[str, ...] = ()) -> tup
 
 
 def nhanes_design(a: pd.DataFrame):
-    """The NHANES design with the NCHS reliability rule (:func:`drugtrends.profiles.nhanes_design`).
+    """The NHANES design the dataset declares (``datasets.design_spec``), with the NCHS reliability rule.
 
     Examples
     --------
@@ -142,9 +140,10 @@ def nhanes_design(a: pd.DataFrame):
     >>> nhanes_design(f).df
     2
     """
-    from drugtrends.profiles import nhanes_design as design
+    from drugtrends import datasets
+    from drugtrends.survey import SurveyDesign
 
-    return design(a, reliability="nchs")
+    return SurveyDesign.from_spec(a, datasets.design_spec("nhanes_2009_2012"), reliability="nchs")
 
 
 def prevalence_by_cycle(des, outcome: str) -> pd.DataFrame:
@@ -338,10 +337,15 @@ def build(lang: str = "en", teds_year: int = 2023) -> Context:
     -------
     Context
     """
+    from drugtrends import datasets
+
     ctx = Context(lang=lang, teds_year=teds_year)
-    raw, ctx.nhanes_msg = common.try_load("nhanes_2009_2012", lang=lang)
-    if raw is not None:
-        a = ctx.nhanes = nhanes_frame(raw)
+    try:
+        frame = datasets.analysis_frame("nhanes_2009_2012")
+    except common.MISSING_ERRORS:
+        frame, ctx.nhanes_msg = None, common.missing_dataset("nhanes_2009_2012", lang)
+    if frame is not None:
+        a = ctx.nhanes = nhanes_frame(frame)
         ctx.design = des = nhanes_design(a)
         for outcome in OUTCOMES:
             age = age_column(a, outcome)
@@ -433,17 +437,25 @@ def nhanes_section(ctx: Context) -> list:
     return items
 
 
+def _uci_profiles(uci: pd.DataFrame, substances, characteristics: list, continuous: list) -> pd.DataFrame:
+    """Unweighted profiles of past-year users vs non-users (:func:`drugtrends.profiles.profile_table`)."""
+    from drugtrends.profiles import profile_table
+
+    out = [profile_table(uci, f"{s.lower()}_year", characteristics, continuous=continuous, weights=None,
+                         group_values=[True, False], labels={True: "users", False: "non-users"}).assign(substance=s)
+           for s in substances]
+    return pd.concat(out, ignore_index=True)
+
+
 def uci_users(uci: pd.DataFrame, substances=UCI_SUBSTANCES) -> pd.DataFrame:
     """Age and sex of past-year users of each substance, and of all respondents (unweighted shares).
 
-    :func:`drugtrends.profiles.uci_profiles` (Wilson intervals); ``substance``
+    :func:`drugtrends.profiles.profile_table` without weights (Wilson intervals); ``substance``
     is ``"all"`` for all respondents.
     """
-    from drugtrends.profiles import uci_profiles
-
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*have no respondent.*")
-        t = uci_profiles(uci, list(substances), recency="year", characteristics=["Age", "Gender"], continuous=[])
+        t = _uci_profiles(uci, substances, ["Age", "Gender"], [])
     users = t[t["group_value"] == "users"]
     everyone = t[(t["group_value"] == "all") & (t["substance"] == substances[0])].assign(substance="all")
     return pd.concat([users, everyone], ignore_index=True)
@@ -451,9 +463,7 @@ def uci_users(uci: pd.DataFrame, substances=UCI_SUBSTANCES) -> pd.DataFrame:
 
 def uci_traits(uci: pd.DataFrame, substances=UCI_SUBSTANCES) -> pd.DataFrame:
     """Mean personality scores of past-year users of each substance (unweighted; 0 = all respondents)."""
-    from drugtrends.profiles import uci_profiles
-
-    t = uci_profiles(uci, list(substances), recency="year", characteristics=[], continuous=list(TRAITS))
+    t = _uci_profiles(uci, substances, [], list(TRAITS))
     # all respondents are the reference: their standardised mean is 0 by construction, not drawn
     return t[(t["level"] == "mean") & (t["group_value"] == "users")].reset_index(drop=True)
 

@@ -420,7 +420,8 @@ def source_note(ax_or_fig: Axes | Figure, note: str, *, lang: str = "en") -> Tex
             except TypeError:  # an engine without a rect setting: leave the layout alone
                 pass
         t.set_gid("source_note")
-        t.set_in_layout(False)
+        # outside the layout engine (its band is reserved above), inside the saved bounding box
+        t.set_in_layout(True)
         return t
     t.set_gid("source_note")
     t.set_in_layout(True)  # so constrained layout and bbox_inches="tight" keep it in the image

@@ -328,6 +328,26 @@ def _gt(data: pd.DataFrame, *, title: str | None, subtitle: str | None, notes: S
     return t
 
 
+def _flag_column(df: pd.DataFrame, col: str | None) -> pd.Series:
+    """A boolean column (``suppressed``...), all False when absent."""
+    if col and col in df.columns:
+        return df[col].fillna(False).astype(bool)
+    return pd.Series(False, index=df.index)
+
+
+def _est_ci_cell(r: pd.Series, estimate: str, ci_low: str | None, ci_high: str | None, scale: float, digits: int,
+                 lang: str) -> str:
+    """ "12.3 (10.0–15.0)" for a profile cell."""
+    e = fmt_num(r[estimate] * scale if pd.notna(r[estimate]) else np.nan, digits, lang)
+    ci = fmt_ci(r[ci_low] * scale, r[ci_high] * scale, digits, lang) if ci_low and ci_high else ""
+    return f"{e} ({ci})" if ci else e
+
+
+def _table_notes(lang: str, source: str, notes: Sequence[str], *first: Any) -> list[str]:
+    """Footnotes in display order: rule/flag notes given first (falsy skipped), extra notes, the source."""
+    return [f for f in first if f] + [x for x in notes if x] + [_source_line(source, lang)]
+
+
 def _rule_text(rule: str, lang: str) -> str:
     try:
         return SUPPRESSION_RULES[rule][lang]
@@ -379,29 +399,18 @@ def estimate_table(
     source
         Source note (required).
     estimate, ci_low, ci_high, n, suppressed, flags
-        Column names; ``None`` (or a missing column for ``n``, ``suppressed``,
-        ``flags``) leaves that part out.
+        Column names; ``None`` (or a missing ``n``/``suppressed``/``flags`` column) leaves that part out.
     group
         Column to group rows by (great_tables row groups).
-    scale
-        Multiply estimates and bounds by this (``100``: proportions -> %).
-    digits
-        Decimals.
-    title, subtitle
-        Header.
-    lang
-        ``"en"`` or ``"fr"``.
-    column_labels
-        Display names for the ``labels``/``group`` columns.
-    estimate_label, ci_label
-        Headers for the estimate and interval columns (defaults "Estimate (%)",
-        "95% CI").
-    suppression_rule
-        Footnote text for ``*``; default: the text of ``rule``. Shown only
-        when a row is suppressed.
-    rule
-        Reliability rule the estimates were checked with (``"nchs"`` or
-        ``"nsduh"``, as in :mod:`drugtrends.survey.reliability`).
+    scale, digits
+        Multiplier of estimates and bounds (``100``: proportions -> %); decimals.
+    title, subtitle, lang
+        Header; ``"en"`` or ``"fr"``.
+    column_labels, estimate_label, ci_label
+        Display names of the ``labels``/``group`` columns; headers of the estimate and interval columns.
+    suppression_rule, rule
+        Footnote for ``*`` (shown when a row is suppressed), default the text of ``rule``
+        (``"nchs"`` or ``"nsduh"``, :mod:`drugtrends.survey.reliability`).
     notes
         Extra footnotes.
 
@@ -421,14 +430,12 @@ def estimate_table(
     >>> t.notes[0].startswith("* Estimate suppressed")
     True
     """
-    style.check_lang(lang)
-    if not source:
-        raise ValueError("estimate_table: 'source' is required.")
+    if not i18n.check_lang(lang) or not source:
+        raise InputError("estimate_table: 'source' is required.")
     labels = [labels] if isinstance(labels, str) else list(labels)
     require_columns(df, [c for c in labels + [estimate, ci_low, ci_high, group] if c], what="estimate_table: column")
     names = dict(column_labels or {})
-    supp = (df[suppressed].fillna(False).astype(bool) if suppressed and suppressed in df.columns
-            else pd.Series(False, index=df.index))
+    supp = _flag_column(df, suppressed)
     flg = (df[flags].fillna("").astype(str) if flags and flags in df.columns
            else pd.Series("", index=df.index))
     est_h = estimate_label or i18n.t("tables.estimate_pct", lang)
@@ -445,18 +452,12 @@ def estimate_table(
     flagged = (~supp) & (flg.str.len() > 0)
     out[est_h] = ["*" if s else (e + "\u2020" if f else e) for e, s, f in zip(est, supp, flagged)]
     if ci_low and ci_high:
-        out[ci_h] = ["" if s else fmt_ci(lo * scale if pd.notna(lo) else lo,
-                                         hi * scale if pd.notna(hi) else hi, digits, lang)
-                     for lo, hi, s in zip(df[ci_low], df[ci_high], supp)]
+        out[ci_h] = ["" if s else fmt_ci(lo * scale, hi * scale, digits, lang)
+                     for lo, hi, s in zip(df[ci_low].astype(float), df[ci_high].astype(float), supp)]
     out = out.reset_index(drop=True)
-    all_notes = []
-    if supp.any():
-        all_notes.append(suppression_rule or _rule_text(rule, lang))
-    if flagged.any():
-        reasons = sorted({r.strip() for f in flg[flagged] for r in f.split(";") if r.strip()})
-        all_notes.append(i18n.t("tables.flag_note", lang, reasons=", ".join(reasons)))
-    all_notes += [x for x in notes if x]
-    all_notes.append(_source_line(source, lang))
+    reasons = sorted({r.strip() for f in flg[flagged] for r in f.split(";") if r.strip()})
+    all_notes = _table_notes(lang, source, notes, supp.any() and (suppression_rule or _rule_text(rule, lang)),
+                             reasons and i18n.t("tables.flag_note", lang, reasons=", ".join(reasons)))
     gcol = names.get(group, group) if group else None
     right = [n_h, est_h, ci_h]
     return PubTable(_gt(out, title=title, subtitle=subtitle, notes=all_notes, group=gcol,
@@ -503,22 +504,14 @@ def profile_table_gt(
         Column names.
     scale, digits
         Display scale (``100`` for proportions) and decimals.
-    title, subtitle
-        Header.
-    lang
-        ``"en"`` or ``"fr"``.
-    variable_labels
-        Display name per variable (row groups).
-    column_labels
-        Display name per column value.
+    title, subtitle, lang
+        Header; ``"en"`` or ``"fr"``.
+    variable_labels, column_labels
+        Display name per variable (row groups); per column value.
     column_n
         Unweighted n per column value, shown in the header as ``(n = ...)``.
-    suppression_rule
-        Footnote for ``*`` (default: the text of ``rule``).
-    rule
-        ``"nchs"`` or ``"nsduh"``.
-    notes
-        Extra footnotes.
+    suppression_rule, rule, notes
+        Footnote for ``*`` (default: the text of ``rule``, ``"nchs"`` or ``"nsduh"``); extra footnotes.
 
     Returns
     -------
@@ -540,18 +533,10 @@ def profile_table_gt(
         raise ValueError("profile_table_gt: 'source' is required.")
     require_columns(df, [c for c in (columns, variable, level, estimate, ci_low, ci_high) if c],
                     what="profile_table_gt: column")
-    supp = (df[suppressed].fillna(False).astype(bool) if suppressed and suppressed in df.columns
-            else pd.Series(False, index=df.index))
-    cell = []
-    for i, r in df.iterrows():
-        if supp.loc[i]:
-            cell.append("*")
-            continue
-        e = fmt_num(r[estimate] * scale if pd.notna(r[estimate]) else np.nan, digits, lang)
-        ci = fmt_ci(r[ci_low] * scale, r[ci_high] * scale, digits, lang) if ci_low and ci_high else ""
-        cell.append(f"{e} ({ci})" if ci else e)
+    supp = _flag_column(df, suppressed)
     long = df[[columns, variable, level]].copy()
-    long["_cell"] = cell
+    long["_cell"] = ["*" if supp.loc[i] else _est_ci_cell(r, estimate, ci_low, ci_high, scale, digits, lang)
+                     for i, r in df.iterrows()]
     vlab = dict(variable_labels or {})
     clab = dict(column_labels or {})
     col_order = list(dict.fromkeys(df[columns].tolist()))
@@ -571,11 +556,8 @@ def profile_table_gt(
         if column_n and c in column_n:
             h += " (" + i18n.t("tables.n_eq", lang, n=fmt_num(column_n[c], 0, lang, thousands=True)) + ")"
         out[h] = wide[c].fillna("").to_numpy()
-    all_notes = [i18n.t("tables.cells_note", lang)]
-    if supp.any():
-        all_notes.append(suppression_rule or _rule_text(rule, lang))
-    all_notes += [x for x in notes if x]
-    all_notes.append(_source_line(source, lang))
+    all_notes = [i18n.t("tables.cells_note", lang)] + _table_notes(
+        lang, source, notes, supp.any() and (suppression_rule or _rule_text(rule, lang)))
     right = [c for c in out.columns if c not in (head_var, head_lev)]
     return PubTable(_gt(out, title=title, subtitle=subtitle, notes=all_notes, group=head_var,
                         align_right=right),
@@ -609,20 +591,14 @@ def segments_table(
         a segments DataFrame itself.
     source
         Source note (required).
-    title, subtitle
-        Header.
-    lang
-        ``"en"`` or ``"fr"``.
-    digits
-        Decimals.
+    title, subtitle, lang, digits
+        Header; ``"en"`` or ``"fr"``; decimals.
     x_format
         Callable formatting segment ends (e.g. decimal year -> "2016-07").
     notes
         Extra footnotes.
-    group
-        Group column of a batch result (``by=``), shown as row groups.
-    group_labels
-        Display label per group value.
+    group, group_labels
+        Group column of a batch result (``by=``), shown as row groups; display label per group value.
 
     Returns
     -------
@@ -680,9 +656,7 @@ def segments_table(
             if group and group in aapc.columns:
                 line = f"{glab.get(r[group], r[group])}{i18n.t('common.colon', lang)}{line}"
             all_notes.append(line)
-    all_notes.append(i18n.t("tables.apc_note", lang))
-    all_notes += [x for x in notes if x]
-    all_notes.append(_source_line(source, lang))
+    all_notes = _table_notes(lang, source, notes, *all_notes, i18n.t("tables.apc_note", lang))
     gcol = h_group if group else None
     return PubTable(_gt(out, title=title, subtitle=subtitle, notes=all_notes, group=gcol,
                         align_right=[h_apc, h_ci]),

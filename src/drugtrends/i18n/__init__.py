@@ -49,7 +49,6 @@ from drugtrends.i18n.catalogue import (
     section,
     slug,
     t,
-    tn,
     untranslated,
 )
 from drugtrends.i18n.formatting import (
@@ -64,6 +63,7 @@ from drugtrends.i18n.formatting import (
     fmt_signed,
     join_words,
     tick_formatter,
+    tn,
 )
 
 __all__ = [

@@ -15,7 +15,7 @@ from typing import Any
 from drugtrends.errors import InputError, UnknownVariableError
 
 __all__ = [
-    "LANGS", "DEFAULT_LANG", "LOCALES_DIR", "BABEL_LOCALES", "check_lang", "t", "tn", "has", "keys",
+    "LANGS", "DEFAULT_LANG", "LOCALES_DIR", "BABEL_LOCALES", "check_lang", "t", "has", "keys",
     "section", "catalogue", "reload", "identical_allowed", "missing_keys", "untranslated",
     "placeholder_mismatches", "level", "level_order", "levels", "slug",
 ]
@@ -247,41 +247,6 @@ def t(key: str, lang: str = DEFAULT_LANG, **values: Any) -> str:
     except KeyError as exc:
         raise InputError(f"message {key!r} ({lang}) needs a value for placeholder {exc}; "
                          f"pass it as t({key!r}, lang, {exc.args[0]}=...).") from None
-
-
-def tn(key: str, count: float, lang: str = DEFAULT_LANG, **values: Any) -> str:
-    """Plural-aware message: ``key.one`` or ``key.other`` by ``count`` (French: 0 and 1 are singular).
-
-    ``count`` is available to the message as ``{count}`` (formatted for the locale).
-
-    Parameters
-    ----------
-    key
-        Dotted key of a mapping with ``one`` and ``other``.
-    count
-        The number deciding the form.
-    lang
-        ``"en"`` or ``"fr"``.
-    **values
-        Other placeholders.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> tn("plots.n_suppressed", 1, "en")
-    '1 estimate suppressed (unreliable), not shown'
-    >>> tn("plots.n_suppressed", 2, "fr")
-    '2 estimations non diffusées (non fiables), non représentées'
-    """
-    from drugtrends.i18n.formatting import fmt_number
-
-    check_lang(lang)
-    one = abs(count) < 2 if lang == "fr" else count == 1
-    values.setdefault("count", fmt_number(count, lang=lang))
-    return t(f"{key}.{'one' if one else 'other'}", lang, **values)
 
 
 # --------------------------------------------------------------------------- checks

@@ -10,11 +10,11 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from drugtrends.i18n.catalogue import BABEL_LOCALES, DEFAULT_LANG, check_lang, has, level, t, tn
+from drugtrends.i18n.catalogue import BABEL_LOCALES, DEFAULT_LANG, check_lang, has, level, t
 
 __all__ = [
     "fmt_number", "fmt_percent", "fmt_ci", "fmt_estimate", "fmt_date", "fmt_signed", "join_words",
-    "tick_formatter", "LocaleFormatter", "bind", "Translator",
+    "tick_formatter", "LocaleFormatter", "bind", "Translator", "tn",
 ]
 
 
@@ -76,7 +76,7 @@ def fmt_number(value: Any, digits: int = 0, lang: str = DEFAULT_LANG, *, groupin
 
 
 def fmt_percent(value: Any, digits: int = 1, lang: str = DEFAULT_LANG, *, scale: float = 1.0,
-                na: str | None = None) -> str:
+                na: str | None = None, signed: bool = False) -> str:
     """A percentage for the locale: ``2.7%`` / ``2,7 %`` (value on the 0-100 scale, or 0-1 with ``scale=100``).
 
     Parameters
@@ -91,6 +91,8 @@ def fmt_percent(value: Any, digits: int = 1, lang: str = DEFAULT_LANG, *, scale:
         Multiplier applied first (``100`` for proportions).
     na
         Text for a missing value.
+    signed
+        Write the sign (``+5.0%``, ``−3.0%``), for changes.
 
     Returns
     -------
@@ -100,7 +102,12 @@ def fmt_percent(value: Any, digits: int = 1, lang: str = DEFAULT_LANG, *, scale:
     --------
     >>> fmt_percent(2.7), fmt_percent(0.027, lang="fr", scale=100) == "2,7\\u202f%"
     ('2.7%', True)
+    >>> fmt_percent(-3.04, signed=True)
+    '−3.0%'
     """
+    if signed and not _missing(value):
+        v = round(float(value) * scale, digits)
+        return fmt_signed(v, digits, lang)[0] + fmt_percent(abs(v), digits, lang)
     from babel.numbers import format_percent
 
     check_lang(lang)
@@ -259,6 +266,39 @@ def fmt_date(value: Any, lang: str = DEFAULT_LANG, fmt: str = "month_year") -> s
         return d.isoformat()
     pattern = {"month_year": "MMMM y"}.get(fmt, fmt)
     return format_date(d, format=pattern, locale=BABEL_LOCALES[lang])
+
+
+def tn(key: str, count: float, lang: str = DEFAULT_LANG, **values: Any) -> str:
+    """Plural-aware message: ``key.one`` or ``key.other`` by ``count`` (French: 0 and 1 are singular).
+
+    ``count`` is available to the message as ``{count}`` (formatted for the locale).
+
+    Parameters
+    ----------
+    key
+        Dotted key of a mapping with ``one`` and ``other``.
+    count
+        The number deciding the form.
+    lang
+        ``"en"`` or ``"fr"``.
+    **values
+        Other placeholders.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> tn("plots.n_suppressed", 1, "en")
+    '1 estimate suppressed (unreliable), not shown'
+    >>> tn("plots.n_suppressed", 2, "fr")
+    '2 estimations non diffusées (non fiables), non représentées'
+    """
+    check_lang(lang)
+    one = abs(count) < 2 if lang == "fr" else count == 1
+    values.setdefault("count", fmt_number(count, lang=lang))
+    return t(f"{key}.{'one' if one else 'other'}", lang, **values)
 
 
 def join_words(items: Iterable[Any], lang: str = DEFAULT_LANG) -> str:

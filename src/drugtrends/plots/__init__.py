@@ -32,6 +32,7 @@ from __future__ import annotations
 from drugtrends.plots.bars import bar_ci, dumbbell, forest
 from drugtrends.plots.base import (
     BREAK_CODE,
+    BREAK_NOTE,
     BREAK_REASON,
     COMPARABILITY,
     alt_text,
@@ -45,5 +46,5 @@ from drugtrends.plots.lines import joinpoint_plot, small_multiples, trend_plot
 __all__ = [
     "trend_plot", "joinpoint_plot", "bar_ci", "dumbbell", "forest",
     "small_multiples", "save", "alt_text", "set_alt_text", "number_figure", "figure_title",
-    "COMPARABILITY", "BREAK_REASON", "BREAK_CODE",
+    "COMPARABILITY", "BREAK_REASON", "BREAK_CODE", "BREAK_NOTE",
 ]

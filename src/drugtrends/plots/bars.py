@@ -99,27 +99,7 @@ def bar_ci(
                                         min(8.5, max(2.2, per_bar * len(cats) * max(1, len(groups)) + 1.6))))
     else:
         fig = ax.figure
-    h = 0.8 / len(groups)
-    pos = {c: len(cats) - 1 - i for i, c in enumerate(cats)}
-    for gi, g in enumerate(groups):
-        d = df if g is None else df[df[group] == g]
-        for idx, r in d.iterrows():
-            yv = pos[r[label]] + (len(groups) - 1) / 2 * h - gi * h
-            colr = style.colour(str(r[colour_by])) if colour_by else cols[g if group else "_"]
-            if supp.loc[idx] or pd.isna(r[estimate]):
-                t = ax.text(0, yv, "  * " + i18n.t("plots.suppressed", lang), va="center", ha="left",
-                            color="#555555", fontsize=small_font(1))
-                t.set_gid("suppressed_mark")
-                continue
-            ax.barh(yv, float(r[estimate]) * scale, height=h * 0.9, color=colr, alpha=0.85,
-                    label=(str(g) if g is not None else None))
-            if ci_low and ci_high and pd.notna(r[ci_low]) and pd.notna(r[ci_high]):
-                lo, hi = float(r[ci_low]) * scale, float(r[ci_high]) * scale
-                ln, = ax.plot([lo, hi], [yv, yv], color="black", linewidth=1.1)
-                ln.set_gid("ci_whisker")
-                for e in (lo, hi):
-                    cap, = ax.plot([e, e], [yv - h * 0.2, yv + h * 0.2], color="black", linewidth=1.1)
-                    cap.set_gid("ci_whisker")
+    _draw_bars(ax, df, (label, estimate, ci_low, ci_high, group, colour_by), cats, groups, cols, supp, scale, lang)
     ax.set_yticks([len(cats) - 1 - i for i in range(len(cats))], [str(c) for c in cats])
     ax.set_ylim(-0.6, len(cats) - 0.4)
     ax.grid(axis="y", visible=False)
@@ -142,6 +122,34 @@ def bar_ci(
         i18n.t("plots.alt_bar", lang, title=title, x=xlabel, ncats=len(cats), cats=few(cats)),
         i18n.t("plots.alt_with_ci", lang) if has_ci else ""])))
     return fig
+
+
+
+def _draw_bars(ax: Axes, df: pd.DataFrame, names: tuple, cats: list, groups: list, cols: dict, supp: pd.Series,
+               scale: float, lang: str) -> None:
+    """Bars (dodged by group) with CI whiskers; a suppressed row gets a "* Suppressed" mark instead."""
+    label, estimate, ci_low, ci_high, group, colour_by = names
+    h = 0.8 / len(groups)
+    pos = {c: len(cats) - 1 - i for i, c in enumerate(cats)}
+    for gi, g in enumerate(groups):
+        d = df if g is None else df[df[group] == g]
+        for idx, r in d.iterrows():
+            yv = pos[r[label]] + (len(groups) - 1) / 2 * h - gi * h
+            colr = style.colour(str(r[colour_by])) if colour_by else cols[g if group else "_"]
+            if supp.loc[idx] or pd.isna(r[estimate]):
+                t = ax.text(0, yv, "  * " + i18n.t("plots.suppressed", lang), va="center", ha="left",
+                            color="#555555", fontsize=small_font(1))
+                t.set_gid("suppressed_mark")
+                continue
+            ax.barh(yv, float(r[estimate]) * scale, height=h * 0.9, color=colr, alpha=0.85,
+                    label=(str(g) if g is not None else None))
+            if ci_low and ci_high and pd.notna(r[ci_low]) and pd.notna(r[ci_high]):
+                lo, hi = float(r[ci_low]) * scale, float(r[ci_high]) * scale
+                ln, = ax.plot([lo, hi], [yv, yv], color="black", linewidth=1.1)
+                ln.set_gid("ci_whisker")
+                for e in (lo, hi):
+                    cap, = ax.plot([e, e], [yv - h * 0.2, yv + h * 0.2], color="black", linewidth=1.1)
+                    cap.set_gid("ci_whisker")
 
 
 def dumbbell(

@@ -25,6 +25,7 @@ __all__ = [
     "COMPARABILITY",
     "BREAK_REASON",
     "BREAK_CODE",
+    "BREAK_NOTE",
     "ALT_ATTR",
     "TITLE_ATTR",
     "require",
@@ -59,6 +60,8 @@ COMPARABILITY = "comparability_group"
 BREAK_REASON = "break_reason"
 #: ``+``-joined short codes of the reason (translated with ``common.break_code.*``).
 BREAK_CODE = "break_code"
+#: Optional reason text already in the report's language (wins over the two above).
+BREAK_NOTE = "break_note"
 
 ALT_ATTR = "drugtrends_alt"
 TITLE_ATTR = "drugtrends_title"
@@ -116,6 +119,9 @@ def normalise_breaks(breaks: Any, facet_col: str | None = None) -> pd.DataFrame:
 
 def reason_text(row: pd.Series, lang: str) -> str:
     """Why a new comparability group starts: the catalogue text of its codes (French) or the published reason."""
+    note = row.get(BREAK_NOTE)
+    if isinstance(note, str) and note.strip():  # already in the page's language: used verbatim
+        return note.strip()
     code = row.get(BREAK_CODE)
     reason = row.get(BREAK_REASON)
     if lang == "en" and isinstance(reason, str) and reason.strip():

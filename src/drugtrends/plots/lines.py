@@ -18,7 +18,7 @@ from drugtrends.errors import InputError
 from drugtrends.plots.base import (
     BREAK_CODE, BREAK_REASON, COMPARABILITY, TITLE_ATTR, BreakNumbers, axes_format, check_text_args,
     draw_break_line, draw_breaks, draw_series, few, finish, fmt_x, group_cuts, is_time,
-    normalise_breaks, require, set_alt_text, small_font, supp_note, suppressed_mask,
+    normalise_breaks, require, set_alt_text, small_font, supp_note, suppressed_mask, wrap_to_figure,
 )
 
 __all__ = ["trend_plot", "joinpoint_plot", "small_multiples"]
@@ -66,25 +66,17 @@ def trend_plot(
         a list of x values, of ``(x, label)`` tuples, of dicts with ``x`` and
         ``label``, or a DataFrame with ``x`` and ``label``.
     title, ylabel, xlabel, source
-        Texts; ``ylabel`` defaults to "Prevalence (%)", ``xlabel`` to "Year"
-        in the chosen language. ``source`` is required.
+        Texts (``source`` required); default labels "Prevalence (%)" and "Year" in ``lang``.
     lang
         ``"en"`` or ``"fr"``.
     suppressed
-        Boolean column marking suppressed estimates (not plotted, listed in
-        the note).
+        Boolean column of suppressed estimates (not plotted, listed in the note).
     scale
         Multiply ``y`` and the bounds by this (``100`` for 0-1 proportions).
-    band_label
-        Legend text for the interval (default "95% CI").
-    group_labels
-        Mapping group value -> display label.
-    colours
-        Mapping group value -> colour (overrides the house colours).
-    ax
-        Draw into this axes instead of a new figure.
-    ylim_zero
-        Start the y axis at 0.
+    band_label, group_labels, colours
+        Legend text of the interval ("95% CI"); group value -> label; group value -> colour.
+    ax, ylim_zero
+        Draw into this axes; start the y axis at 0.
     comparability
         Column whose value changes where a series stops being comparable
         (default ``comparability_group``, used when present): the line is cut
@@ -110,33 +102,13 @@ def trend_plot(
     require(df, [x, y, ci_low, ci_high, group], "trend_plot")
     ylabel = ylabel or i18n.t("plots.prevalence", lang)
     xlabel = xlabel or i18n.t("common.year", lang)
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, 3.9))
-    else:
-        fig = ax.figure
-    supp = suppressed_mask(df, suppressed)
-    labels = dict(group_labels or {})
-    bnorm = normalise_breaks(breaks)
-    numbered = BreakNumbers(lang)
+    fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, 3.9)) if ax is None else (ax.figure, ax)
+    supp, labels, bnorm = suppressed_mask(df, suppressed), dict(group_labels or {}), normalise_breaks(breaks)
     keys = list(dict.fromkeys(df[group].tolist())) if group else [None]
-    cols = style.colours_for(keys) if group else {None: style.OKABE_ITO["blue"]}
-    cols.update(colours or {})
-    for k in keys:
-        d = df if k is None else df[df[group] == k]
-        gcuts = group_cuts(d, x, comparability, lang)
-        for xpos, reason in gcuts:
-            draw_break_line(ax, xpos, str(numbered.number(reason)), cols[k] if group else style.GREY)
-        cuts = list(bnorm["x"]) + [c for c, _ in gcuts]
-        draw_series(ax, d, x, y, ci_low, ci_high, cols[k], None if k is None else str(labels.get(k, k)),
-                     scale, supp, cuts=cuts)
-    has_ci = bool(ci_low and ci_high and fig.findobj(lambda a: a.get_gid() in ("ci_band", "ci_whisker")))
-    if has_ci:
-        from matplotlib.patches import Patch
-
-        handles, labs = ax.get_legend_handles_labels()
-        handles.append(Patch(facecolor=style.GREY, alpha=0.3))
-        labs.append(band_label or i18n.t("common.ci95", lang))
-        ax.legend(handles, labs, loc="best")
+    cols = (style.colours_for(keys) if group else {None: style.OKABE_ITO["blue"]}) | dict(colours or {})
+    numbered = _draw_groups(ax, df, (x, y, ci_low, ci_high), group, keys, cols, labels, scale, supp, bnorm,
+                            comparability, lang)
+    has_ci = _ci_legend(ax, ci_low, ci_high, band_label, lang)
     draw_breaks(ax, bnorm, lang)
     if ylim_zero:
         ax.set_ylim(bottom=0)
@@ -144,15 +116,44 @@ def trend_plot(
     axes_format(ax, lang, x_is_year=x_time and df[x].dropna().between(1800, 2200).all(), x_numeric=x_time)
     note = "\n".join(n for n in (supp_note(df, supp, x, group, lang, labels), numbered.note()) if n)
     finish(ax, title, xlabel, ylabel, source, lang, note, legend=not has_ci)
-    names = [str(labels.get(k, k)) for k in keys] if group else [title]
     xs = df[x].dropna()
     set_alt_text(fig, " ".join(filter(None, [
         i18n.t("plots.alt_trend", lang, title=title, y=ylabel, x=xlabel, ngroups=len(keys),
-               groups=few(names), first=fmt_x(xs.min(), lang) if len(xs) else "",
-               last=fmt_x(xs.max(), lang) if len(xs) else ""),
+               groups=few([str(labels.get(k, k)) for k in keys] if group else [title]),
+               first=fmt_x(xs.min(), lang) if len(xs) else "", last=fmt_x(xs.max(), lang) if len(xs) else ""),
         i18n.t("plots.alt_with_ci", lang) if has_ci else "",
         i18n.t("plots.alt_with_breaks", lang) if (len(bnorm) or numbered.reasons) else ""])))
     return fig
+
+
+def _draw_groups(ax: Axes, df: pd.DataFrame, cols_xy: tuple, group: str | None, keys: list, colours: Mapping,
+                 labels: Mapping, scale: float, supp: pd.Series, bnorm: pd.DataFrame, comparability: str | None,
+                 lang: str, numbered: BreakNumbers | None = None) -> BreakNumbers:
+    """One line per group, cut at explicit breaks and where its comparability group changes."""
+    x, y, ci_low, ci_high = cols_xy
+    numbered = numbered or BreakNumbers(lang)
+    for k in keys:
+        d = df if k is None else df[df[group] == k]
+        if not len(d):
+            continue
+        gcuts = group_cuts(d, x, comparability, lang)
+        for xpos, reason in gcuts:
+            draw_break_line(ax, xpos, str(numbered.number(reason)), colours[k] if group else style.GREY)
+        draw_series(ax, d, x, y, ci_low, ci_high, colours[k], None if k is None else str(labels.get(k, k)),
+                    scale, supp, cuts=list(bnorm["x"]) + [c for c, _ in gcuts])
+    return numbered
+
+
+def _ci_legend(ax: Axes, ci_low: str | None, ci_high: str | None, band_label: str | None, lang: str) -> bool:
+    """Add the interval's legend entry when an interval was drawn; return whether one was."""
+    from matplotlib.patches import Patch
+
+    if not (ci_low and ci_high and ax.figure.findobj(lambda a: a.get_gid() in ("ci_band", "ci_whisker"))):
+        return False
+    handles, labs = ax.get_legend_handles_labels()
+    ax.legend(handles + [Patch(facecolor=style.GREY, alpha=0.3)],
+              labs + [band_label or i18n.t("common.ci95", lang)], loc="best")
+    return True
 
 
 def joinpoint_plot(
@@ -216,32 +217,17 @@ def joinpoint_plot(
 
     i18n.check_lang(lang)
     check_text_args("joinpoint_plot", title=title, ylabel=ylabel, source=source)
-    f = getattr(result, "fitted", None)
-    segs = getattr(result, "segments", None)
+    f, segs = getattr(result, "fitted", None), getattr(result, "segments", None)
     if not isinstance(f, pd.DataFrame) or not isinstance(segs, pd.DataFrame):
         raise InputError("joinpoint_plot: pass a drugtrends.trends.joinpoint result (with .fitted and "
                          f".segments DataFrames); got {type(result).__name__}.")
     require(f, [C.X, C.Y, C.FITTED], "joinpoint_plot fitted")
     require(segs, [C.X_START, C.X_END, C.APC], "joinpoint_plot segments")
     c = colour or style.OKABE_ITO["blue"]
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, 3.9))
-    else:
-        fig = ax.figure
+    fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, 3.9)) if ax is None else (ax.figure, ax)
     f = f.sort_values(C.X)
-    ax.plot(f[C.X], f[C.Y], linestyle="none", marker="o", color=c, alpha=0.55,
-            label=i18n.t("plots.observed", lang), markersize=3.5)
-    regimes = f.groupby(C.REGIME, sort=True) if C.REGIME in f.columns else [(0, f)]
-    has_band = {C.FITTED_CI_LOW, C.FITTED_CI_HIGH} <= set(f.columns) and f[C.FITTED_CI_LOW].notna().any()
-    for i, (_, piece) in enumerate(regimes):
-        ax.plot(piece[C.X], piece[C.FITTED], color=c, linewidth=2.2,
-                label=i18n.t("plots.fitted", lang) if i == 0 else None)
-        if has_band:
-            band = ax.fill_between(piece[C.X].to_numpy(float), piece[C.FITTED_CI_LOW].to_numpy(float),
-                                   piece[C.FITTED_CI_HIGH].to_numpy(float), color=c, alpha=0.15, linewidth=0)
-            band.set_gid("ci_band")
-    xs = f[C.X].to_numpy(dtype=float)
-    fv = f[C.FITTED].to_numpy(dtype=float)
+    has_band = _jp_fit(ax, f, c, lang)
+    xs, fv = f[C.X].to_numpy(dtype=float), f[C.FITTED].to_numpy(dtype=float)
     jps = getattr(result, "joinpoints", None)
     jx = (jps[C.X].tolist() if isinstance(jps, pd.DataFrame) and C.X in jps.columns
           else segs.sort_values(C.X_START)[C.X_START].iloc[1:].tolist())
@@ -250,33 +236,78 @@ def joinpoint_plot(
                      linestyle="none", zorder=4)
         m.set_gid("joinpoint")
     if label_apc:
-        for _, r in segs.sort_values(C.X_START).iterrows():
-            if pd.isna(r[C.APC]):
-                continue
-            mid_x = r[C.X_START] + (r[C.X_END] - r[C.X_START]) / 2
-            txt = f"{i18n.t('plots.apc', lang)} {i18n.fmt_signed(r[C.APC], 1, lang)}" + (
-                "\u202f%" if lang == "fr" else "%")
-            ci = i18n.fmt_ci(r.get(C.APC_CI_LOW), r.get(C.APC_CI_HIGH), 1, lang)
-            if ci:
-                txt += f"\n({ci})"
-            t = ax.annotate(txt, (mid_x, float(np.interp(mid_x, xs, fv))), xytext=(0, 10),
-                            textcoords="offset points", ha="center", va="bottom", fontsize=small_font(),
-                            bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.8))
-            t.set_gid("apc_label")
-    cr = getattr(result, "comparability_ratio", None)
-    n_jumps = 0
-    if isinstance(cr, pd.DataFrame) and len(cr) and {"x_jump", "fitted_before", "fitted_after"} <= set(cr.columns):
-        for _, j in cr.iterrows():
-            ln, = ax.plot([j["x_jump"]] * 2, [j["fitted_before"], j["fitted_after"]], linestyle="--",
-                          color=style.OKABE_ITO["vermillion"], linewidth=1.6, zorder=4)
-            ln.set_gid("jump")
-            lab = f"{i18n.t('plots.jump', lang)} {i18n.fmt_number(j[C.ESTIMATE], 2, lang)}"
-            ci = i18n.fmt_ci(j.get(C.CI_LOW), j.get(C.CI_HIGH), 2, lang)
-            t = ax.annotate(lab + (f" ({ci})" if ci else ""), (j["x_jump"], max(j["fitted_before"], j["fitted_after"])),
-                            xytext=(4, 4), textcoords="offset points", fontsize=small_font(),
-                            color=style.OKABE_ITO["vermillion"])
-            t.set_gid("jump_label")
-            n_jumps += 1
+        _jp_apc_labels(ax, segs, xs, fv, lang)
+    n_jumps = _jp_jumps(ax, getattr(result, "comparability_ratio", None), lang)
+    numbered = _jp_breaks(ax, result, xs, lang)
+    if log_scale:
+        ax.set_yscale("log")
+    else:
+        ax.set_ylim(bottom=0)
+    axes_format(ax, lang, x_is_year=bool(len(xs)) and bool(((xs >= 1800) & (xs <= 2200)).all()),
+                y=not log_scale, x_numeric=True)
+    _jp_legend(ax, bool(jx), has_band, c, lang)
+    finish(ax, title, xlabel or i18n.t("common.year", lang), ylabel, source, lang, numbered.note(),
+           legend=False)
+    set_alt_text(fig, i18n.t("plots.alt_joinpoint", lang, title=title, y=ylabel, first=fmt_x(xs.min()),
+                             last=fmt_x(xs.max()), nseg=len(segs)) + (
+        " " + i18n.t("plots.alt_with_breaks", lang) if numbered.reasons or n_jumps else ""))
+    return fig
+
+
+def _jp_fit(ax: Axes, f: pd.DataFrame, c: str, lang: str) -> bool:
+    """Observed points and the fit, regime by regime (never across a jump), with its CI band."""
+    from drugtrends.trends import columns as C
+
+    ax.plot(f[C.X], f[C.Y], linestyle="none", marker="o", color=c, alpha=0.55,
+            label=i18n.t("plots.observed", lang), markersize=3.5)
+    regimes = f.groupby(C.REGIME, sort=True) if C.REGIME in f.columns else [(0, f)]
+    has_band = {C.FITTED_CI_LOW, C.FITTED_CI_HIGH} <= set(f.columns) and bool(f[C.FITTED_CI_LOW].notna().any())
+    for i, (_, piece) in enumerate(regimes):
+        ax.plot(piece[C.X], piece[C.FITTED], color=c, linewidth=2.2,
+                label=i18n.t("plots.fitted", lang) if i == 0 else None)
+        if has_band:
+            band = ax.fill_between(piece[C.X].to_numpy(float), piece[C.FITTED_CI_LOW].to_numpy(float),
+                                   piece[C.FITTED_CI_HIGH].to_numpy(float), color=c, alpha=0.15, linewidth=0)
+            band.set_gid("ci_band")
+    return has_band
+
+
+def _jp_apc_labels(ax: Axes, segs: pd.DataFrame, xs: np.ndarray, fv: np.ndarray, lang: str) -> None:
+    """ "APC +x.x%" and its CI at the middle of each segment."""
+    from drugtrends.trends import columns as C
+
+    for _, r in segs.sort_values(C.X_START).iterrows():
+        if pd.isna(r[C.APC]):
+            continue
+        mid_x = r[C.X_START] + (r[C.X_END] - r[C.X_START]) / 2
+        txt = f"{i18n.t('plots.apc', lang)} {i18n.fmt_percent(r[C.APC], 1, lang, signed=True)}"
+        ci = i18n.fmt_ci(r.get(C.APC_CI_LOW), r.get(C.APC_CI_HIGH), 1, lang)
+        t = ax.annotate(txt + (f"\n({ci})" if ci else ""), (mid_x, float(np.interp(mid_x, xs, fv))),
+                        xytext=(0, 10), textcoords="offset points", ha="center", va="bottom",
+                        fontsize=small_font(), bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.8))
+        t.set_gid("apc_label")
+
+
+def _jp_jumps(ax: Axes, cr: Any, lang: str) -> int:
+    """Level shifts of a jump model: a dashed vertical segment labelled with the comparability ratio."""
+    from drugtrends.trends import columns as C
+
+    if not (isinstance(cr, pd.DataFrame) and len(cr) and {"x_jump", "fitted_before", "fitted_after"} <= set(cr)):
+        return 0
+    for _, j in cr.iterrows():
+        ln, = ax.plot([j["x_jump"]] * 2, [j["fitted_before"], j["fitted_after"]], linestyle="--",
+                      color=style.OKABE_ITO["vermillion"], linewidth=1.6, zorder=4)
+        ln.set_gid("jump")
+        ci = i18n.fmt_ci(j.get(C.CI_LOW), j.get(C.CI_HIGH), 2, lang)
+        lab = f"{i18n.t('plots.jump', lang)} {i18n.fmt_number(j[C.ESTIMATE], 2, lang)}" + (f" ({ci})" if ci else "")
+        t = ax.annotate(lab, (j["x_jump"], max(j["fitted_before"], j["fitted_after"])), xytext=(4, 4),
+                        textcoords="offset points", fontsize=small_font(), color=style.OKABE_ITO["vermillion"])
+        t.set_gid("jump_label")
+    return len(cr)
+
+
+def _jp_breaks(ax: Axes, result: Any, xs: np.ndarray, lang: str) -> BreakNumbers:
+    """Declared breaks not handled by a jump: numbered dashed lines midway before the break."""
     numbered = BreakNumbers(lang)
     jumps = {float(v) for v in getattr(result, "jumps", ()) or ()}
     for b in getattr(result, "breaks", ()) or ():
@@ -285,32 +316,23 @@ def joinpoint_plot(
             continue
         before = xs[xs < float(at)]
         pos = (float(before.max()) + float(at)) / 2 if len(before) else float(at)
-        draw_break_line(ax, pos, str(numbered.number(str(getattr(b, "reason", "")) or
-                                                      i18n.t("common.break_code.unknown", lang))))
-    if log_scale:
-        ax.set_yscale("log")
-    else:
-        ax.set_ylim(bottom=0)
-    axes_format(ax, lang, x_is_year=bool(len(xs)) and bool(((xs >= 1800) & (xs <= 2200)).all()),
-                 y=not log_scale, x_numeric=True)
+        reason = str(getattr(b, "reason", "")) or i18n.t("common.break_code.unknown", lang)
+        draw_break_line(ax, pos, str(numbered.number(reason)))
+    return numbered
+
+
+def _jp_legend(ax: Axes, has_joinpoints: bool, has_band: bool, c: str, lang: str) -> None:
     from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     handles, labs = ax.get_legend_handles_labels()
-    if jx:
+    if has_joinpoints:
         handles.append(Line2D([], [], marker="D", color="black", linestyle="none"))
         labs.append(i18n.t("plots.joinpoint", lang))
     if has_band:
-        from matplotlib.patches import Patch
-
         handles.append(Patch(facecolor=c, alpha=0.15))
         labs.append(i18n.t("common.ci95", lang))
     ax.legend(handles, labs, loc="upper left")
-    finish(ax, title, xlabel or i18n.t("common.year", lang), ylabel, source, lang, numbered.note(),
-            legend=False)
-    set_alt_text(fig, i18n.t("plots.alt_joinpoint", lang, title=title, y=ylabel, first=fmt_x(xs.min()),
-                             last=fmt_x(xs.max()), nseg=len(segs)) + (
-        " " + i18n.t("plots.alt_with_breaks", lang) if numbered.reasons or n_jumps else ""))
-    return fig
 
 
 def small_multiples(
@@ -353,14 +375,10 @@ def small_multiples(
         name as ``facet``) puts each break in its own panel.
     title, ylabel, xlabel, source, lang, suppressed, scale, band_label, group_labels, comparability
         As in :func:`trend_plot`.
-    ncols
-        Panels per row (at most 4: tick labels stay readable).
-    sharey
-        Same y scale in every panel (recommended for comparisons).
-    facet_labels
-        Mapping facet value -> panel title.
-    facet_name
-        What a panel is, for the alt text ("country"); default the column name.
+    ncols, sharey
+        Panels per row (at most 4: tick labels stay readable); same y scale in every panel.
+    facet_labels, facet_name
+        Facet value -> panel title; what a panel is, for the alt text ("country").
 
     Returns
     -------
@@ -385,71 +403,30 @@ def small_multiples(
     nrows = int(np.ceil(len(facets) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(style.FIGURE_WIDTH_IN, 1.85 * nrows + 1.6),
                              sharex=True, sharey=sharey, squeeze=False)
-    supp = suppressed_mask(df, suppressed)
-    b = normalise_breaks(breaks, facet_col=facet)
-    numbered = BreakNumbers(lang)
+    supp, b, numbered = suppressed_mask(df, suppressed), normalise_breaks(breaks, facet_col=facet), BreakNumbers(lang)
     labels = dict(group_labels or {})
     gkeys = list(dict.fromkeys(df[group].tolist())) if group else [None]
     cols = style.colours_for(gkeys) if group else {None: style.OKABE_ITO["blue"]}
     small = small_font(1.5)
     for i, fv in enumerate(facets):
         ax = axes.flat[i]
-        d = df[df[facet] == fv]
         bb = b[(b["facet"].isna()) | (b["facet"] == fv)] if len(b) else b
-        for k in gkeys:
-            dd = d if k is None else d[d[group] == k]
-            if not len(dd):
-                continue
-            gcuts = group_cuts(dd, x, comparability, lang)
-            for xpos, reason in gcuts:
-                draw_break_line(ax, xpos, str(numbered.number(reason)), cols[k] if group else style.GREY)
-            draw_series(ax, dd, x, y, ci_low, ci_high, cols[k], None if k is None else str(labels.get(k, k)),
-                         scale, supp, cuts=list(bb["x"]) + [c for c, _ in gcuts])
+        _draw_groups(ax, df[df[facet] == fv], (x, y, ci_low, ci_high), group, gkeys, cols, labels, scale, supp,
+                     bb, comparability, lang, numbered)
         draw_breaks(ax, bb, lang)
-        ax.set_title((facet_labels or {}).get(fv, str(fv)), loc="left", fontsize=small + 0.5,
-                     fontweight="normal")
+        ax.set_title((facet_labels or {}).get(fv, str(fv)), loc="left", fontsize=small + 0.5, fontweight="normal")
         ax.tick_params(axis="both", labelsize=small)
         ax.tick_params(axis="x", labelrotation=45)
         axes_format(ax, lang, x_is_year=is_time(df[x]), x_numeric=False)
-    top_all = None
-    for i, fv in enumerate(facets):
-        ax = axes.flat[i]
-        d = df if sharey else df[df[facet] == fv]
-        keep = ~supp.loc[d.index]
-        vals = np.r_[d.loc[keep, y].astype(float).to_numpy() * scale,
-                     (d.loc[keep, ci_high].astype(float).to_numpy() * scale) if ci_high else [], [0.0]]
-        top = np.nanmax(vals)
-        top_all = top if top_all is None else max(top_all, top)
-        ax.set_ylim(0, top * 1.08 if top > 0 else 1)
-    for j in range(len(facets), nrows * ncols):
-        axes.flat[j].set_visible(False)
-    for j in range(len(facets)):
-        if j + ncols >= len(facets):  # nothing visible below: show the x axis here
-            axes.flat[j].xaxis.set_tick_params(labelbottom=True)
-            axes.flat[j].set_xlabel(xlabel, fontsize=small)
-    fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=matplotlib.rcParams["font.size"] + 1)
+    _sm_frame(fig, axes, df, facets, ncols, (facet, y, ci_high), supp, scale, sharey, xlabel, small)
+    fig.suptitle(wrap_to_figure(title, fig, matplotlib.rcParams["font.size"] + 1), x=0.01, ha="left",
+                 fontweight="bold", fontsize=matplotlib.rcParams["font.size"] + 1)
     fig.supylabel(ylabel, fontsize=small + 0.5)
-    handles, labs = axes.flat[0].get_legend_handles_labels()
-    for ax in axes.flat[1:len(facets)]:
-        for h_, l_ in zip(*ax.get_legend_handles_labels()):
-            if l_ not in labs:
-                handles.append(h_)
-                labs.append(l_)
     has_ci = bool(ci_low and ci_high and fig.findobj(lambda a: a.get_gid() in ("ci_band", "ci_whisker")))
-    if has_ci:
-        from matplotlib.patches import Patch
-
-        handles.append(Patch(facecolor=style.GREY, alpha=0.3))
-        labs.append(band_label or i18n.t("common.ci95", lang))
-    if len(b) or numbered.reasons:
-        from matplotlib.lines import Line2D
-
-        handles.append(Line2D([], [], color=style.GREY, linestyle="--"))
-        labs.append(i18n.t("plots.break", lang))
-    if handles:
-        fig.legend(handles, labs, loc="outside lower center", ncols=min(4, len(handles)), fontsize=small)
     note = "\n".join(n for n in (source, supp_note(df, supp, x, facet, lang, facet_labels), numbered.note()) if n)
     style.source_note(fig, note, lang=lang)
+    _sm_legend(fig, axes.flat[:len(facets)], has_ci and (band_label or i18n.t("common.ci95", lang)),
+               bool(len(b) or numbered.reasons), small, lang)
     setattr(fig, TITLE_ATTR, title)
     names = [str((facet_labels or {}).get(f, f)) for f in facets]
     set_alt_text(fig, " ".join(filter(None, [
@@ -458,4 +435,51 @@ def small_multiples(
         i18n.t("plots.alt_with_ci", lang) if has_ci else "",
         i18n.t("plots.alt_with_breaks", lang) if (len(b) or numbered.reasons) else ""])))
     return fig
+
+
+def _sm_frame(fig: Figure, axes: np.ndarray, df: pd.DataFrame, facets: list, ncols: int, cols: tuple,
+              supp: pd.Series, scale: float, sharey: bool, xlabel: str, small: float) -> None:
+    """Y from 0 to the largest value drawn (shared or per panel); x labels on the lowest panels; spares hidden."""
+    facet, y, ci_high = cols
+    for i, fv in enumerate(facets):
+        d = df if sharey else df[df[facet] == fv]
+        keep = ~supp.loc[d.index]
+        top = np.nanmax(np.r_[d.loc[keep, y].astype(float).to_numpy() * scale,
+                              (d.loc[keep, ci_high].astype(float).to_numpy() * scale) if ci_high else [], [0.0]])
+        axes.flat[i].set_ylim(0, top * 1.08 if top > 0 else 1)
+    for j in range(len(facets), axes.size):
+        axes.flat[j].set_visible(False)
+    for j in range(len(facets)):
+        if j + ncols >= len(facets):  # nothing visible below: show the x axis here
+            axes.flat[j].xaxis.set_tick_params(labelbottom=True)
+            axes.flat[j].set_xlabel(xlabel, fontsize=small)
+
+
+def _sm_legend(fig: Figure, axes, band_label: str | bool, breaks: bool, small: float, lang: str) -> None:
+    """One legend for all panels, between the panels and the source note (whose band is reserved)."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles, labs = [], []
+    for ax in axes:
+        for h_, l_ in zip(*ax.get_legend_handles_labels()):
+            if l_ not in labs:
+                handles.append(h_)
+                labs.append(l_)
+    if band_label:
+        handles.append(Patch(facecolor=style.GREY, alpha=0.3))
+        labs.append(str(band_label))
+    if breaks:
+        handles.append(Line2D([], [], color=style.GREY, linestyle="--"))
+        labs.append(i18n.t("plots.break", lang))
+    if not handles:
+        return
+    ncol = min(4, len(handles))
+    eng = fig.get_layout_engine()
+    bottom = float(eng.get()["rect"][1]) if eng is not None and eng.get().get("rect") else 0.0
+    frac = (int(np.ceil(len(handles) / ncol)) * 1.5 * small + 6) / 72 / fig.get_figheight()
+    if eng is not None:
+        eng.set(rect=(0, bottom + frac, 1, 1 - bottom - frac))
+    fig.legend(handles, labs, loc="lower center", bbox_to_anchor=(0.5, bottom), ncols=ncol, fontsize=small,
+               frameon=False)
 
