@@ -392,3 +392,27 @@ def test_statistics_importing_data_is_caught():
     viol = layer_violations({}, graph)
     assert viol and "statistics never import readers" in viol[0]
     assert re.search(r"line 12", viol[0])
+
+
+# --------------------------------------------------------------------------- the package surface
+
+
+def test_every_public_submodule_is_an_attribute_of_the_package():
+    import drugtrends
+
+    on_disk = {p.stem if p.suffix == ".py" else p.name for p in (SRC / "drugtrends").iterdir()
+               if (p.suffix == ".py" or (p / "__init__.py").is_file()) and not p.name.startswith("_")}
+    on_disk.discard("cli")
+    assert on_disk <= set(drugtrends.__all__), f"not reachable as dt.<name>: {sorted(on_disk - set(drugtrends.__all__))}"
+    assert {"admissions", "indirect", "validate", "comparability", "i18n"} <= set(drugtrends.__all__)
+    assert "harmonise" not in drugtrends.__all__
+
+
+@pytest.mark.slow
+def test_star_import_works():
+    import subprocess
+
+    code = "from drugtrends import *; print(SurveyDesign.__name__, admissions.__name__, load.__name__)"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.split() == ["SurveyDesign", "drugtrends.admissions", "load"]
