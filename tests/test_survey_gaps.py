@@ -87,7 +87,7 @@ def test_hadamard_sizes_and_errors(n2):
     assert H.shape == (32, 32)
     S = 2 * H - 1
     assert np.allclose(S @ S.T, 32 * np.eye(32))
-    with pytest.raises(DesignError, match="hadamard="):
+    with pytest.raises(DesignError, match="hadamard_matrix="):
         hadamard(25)          # R uses its stored 28 x 28 matrix
     odd = n2.copy()
     odd.loc[odd.stratid == 1, "psuid"] = np.arange((odd.stratid == 1).sum()) % 3 + 1
@@ -500,3 +500,12 @@ def test_chisq_on_replicate_domain(reps, n2, gref, st):
     close(r.value, ref_value(gref, an, "statistic"), EST)
     close(r.ddf, ref_value(gref, an, "ddf"), SE)        # nu = 30, the domain's degf
     close(r.p, ref_value(gref, an, "p"), SE)
+
+
+def test_hadamard_matrices_are_rs(gref):
+    for n in (1, 3, 5, 8, 12, 14, 20, 30, 31, 40, 45, 60, 100, 200):
+        H = hadamard(n)
+        k = H.shape[0]
+        assert k == ref_value(gref, "hadamard", "size", level=str(n))
+        i, j = np.meshgrid(np.arange(1, k + 1), np.arange(1, k + 1), indexing="ij")
+        assert (H * ((131 * i + 7 * j) % 1009)).sum() == ref_value(gref, "hadamard", "checksum", level=str(n))

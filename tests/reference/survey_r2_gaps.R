@@ -101,6 +101,15 @@ for (st in c("F", "adjWald")) {
   emit(paste0("brr_chisq_race2_", st), "p", x$p.value)
 }
 
+# ---- survey::hadamard(n): the matrix brrweights uses for n (pseudo-)strata --------
+# size and a position-weighted checksum sum(H[i, j] * ((131 i + 7 j) %% 1009))
+for (n in c(1, 3, 5, 8, 12, 14, 20, 30, 31, 40, 45, 60, 100, 200)) {
+  H <- hadamard(n); k <- nrow(H)
+  emit("hadamard", "size", k, level = as.character(n))
+  emit("hadamard", "checksum", sum(H * outer(1:k, 1:k, function(i, j) (131 * i + 7 * j) %% 1009)),
+       level = as.character(n))
+}
+
 # ---- BRR subset with 0/2 replicate columns: logit CI of a derived 0/1 outcome ------
 brr <- read.csv(data_file("nhanes2_validation", "nhanes2brr_subset.csv", "validation/nhanes2brr_subset.csv"))
 brr$tall <- as.numeric(brr$height > 170)

@@ -9,8 +9,8 @@
     replicate ``r`` multiplies the first PSU of pseudo-stratum ``s`` by
     ``2 - rho`` when ``H[s + 1, r] = 1`` and by ``rho`` otherwise (the second
     PSU the opposite), ``H`` the 0/1 Hadamard matrix of R ``survey::hadamard``
-    (Sylvester type; sizes where R uses a Paley or stored 28/36 matrix need
-    ``hadamard=``). ``scale = 1 / (R (1 - rho)^2)``, ``rscales = 1``. Any FPC is
+    (Sylvester and Paley types; the sizes where R uses its stored 28 x 28 or
+    36 x 36 matrix need ``hadamard_matrix=``). ``scale = 1 / (R (1 - rho)^2)``, ``rscales = 1``. Any FPC is
     dropped (R warns and does the same). ``"BRR"`` is ``rho = 0``.
 ``"bootstrap"``
     R ``survey::bootweights`` (Rao-Wu with ``n_h`` draws): in each stratum
@@ -47,34 +47,86 @@ def _sylvester(k: int) -> np.ndarray:
     return H
 
 
+def _primes_3mod4(limit: int = 7919) -> np.ndarray:
+    sieve = np.ones(limit + 1, dtype=bool)
+    sieve[:2] = False
+    for i in range(2, int(limit**0.5) + 1):
+        if sieve[i]:
+            sieve[i * i::i] = False
+    pr = np.flatnonzero(sieve)
+    return pr[pr % 4 == 3]
+
+
+_SMALL_PRIMES = _primes_3mod4()
+
+
+def _paley_prime(p: int) -> np.ndarray:
+    """Paley construction of order ``p + 1`` (``p`` prime, ``p = 3 mod 4``), 0/1 coded as R."""
+    i = np.arange(p)
+    m = (i[:, None] + i[None, :]) % p
+    residues = {0, 1} | {(k * k) % p for k in range(2, (p - 1) // 2 + 1)}
+    m = np.where(np.isin(m, list(residues)), 0.0, 1.0)
+    out = np.ones((p + 1, p + 1))
+    out[1:, 1:] = m
+    return out
+
+
+def _paley(n: int, nmax: int) -> np.ndarray | None:
+    """R ``survey:::paley(n, nmax)`` (prime chosen from ``n``), or None."""
+    nceil = nn = n + 4 - (n % 4)
+    if (n % 4) + 4 == (n % 8):
+        while nn % 8 == 0:
+            nn //= 2
+        if nn - 1 in _SMALL_PRIMES:
+            m = _paley_prime(nn - 1)
+            while nn < nceil:
+                m = np.block([[m, m], [m, 1 - m]])
+                nn *= 2
+            return m
+    if n > _SMALL_PRIMES.max():
+        return None
+    p = int(_SMALL_PRIMES[_SMALL_PRIMES >= n].min())
+    if p + 1 > nceil + 4 and nceil + 4 < nmax:
+        return _paley(nceil + 3, 2 * (nceil + 3))
+    if p > nmax:
+        return None
+    return _paley_prime(p)
+
+
 def hadamard(n: int) -> np.ndarray:
     """0/1 Hadamard matrix with more than ``n`` rows, as R ``survey::hadamard(n)``.
 
-    Implemented for the sizes where R's choice is a Sylvester matrix (its stored
-    4 x 4 and 16 x 16 matrices are Sylvester ones, doubled as needed); other
-    sizes raise :class:`~drugtrends.errors.DesignError`.
+    R's choice reproduced: its stored 4 x 4 and 16 x 16 matrices (Sylvester
+    ones), Sylvester doubling, and Paley's construction; the sizes where R uses
+    its stored 28 x 28 or 36 x 36 matrices raise
+    :class:`~drugtrends.errors.DesignError` (pass ``hadamard_matrix=``).
 
     Examples
     --------
-    >>> hadamard(31).shape, hadamard(3).shape, hadamard(14).shape
-    ((32, 32), (4, 4), (16, 16))
+    >>> hadamard(31).shape, hadamard(3).shape, hadamard(8).shape, hadamard(40).shape
+    ((32, 32), (4, 4), (12, 12), (44, 44))
     """
     sizes = np.array([4, 16, 28, 36])
     m = n - n % 4
     pre = np.flatnonzero((m < sizes) & (m + 4 >= sizes))
+    base = None
     if pre.size:
-        k = int(sizes[pre.min()])
+        base, doubles = int(sizes[pre.min()]), 0
     elif (m < sizes).all():
-        k = 4
+        base, doubles = 4, 0
     else:
         big = sizes * 2.0 ** np.maximum(0, np.ceil(np.log2((n + 1) / sizes)))
         best = int(np.argmin(big - n))
-        k = int(big[best]) if big[best] - n <= 4 and sizes[best] in (4, 16) else -1
-    if k not in (4, 16) and not (k > 0 and (k & (k - 1)) == 0):
-        raise DesignError(f"BRR with {n} (pseudo-)strata: R uses a Paley or stored Hadamard matrix "
-                          "here, which drugtrends does not reproduce; pass hadamard= (a 0/1 or "
-                          f"-1/1 Hadamard matrix with more than {n} rows).")
-    return _sylvester(k)
+        if big[best] - n > 4:
+            H = _paley(n, int(big[best]))
+            if H is not None:
+                return H
+        base, doubles = int(sizes[best]), int(np.ceil(np.log2(big[best] / sizes[best])))
+    if base not in (4, 16):
+        raise DesignError(f"BRR with {n} (pseudo-)strata: R uses its stored {base} x {base} Hadamard "
+                          "matrix here, which drugtrends does not reproduce; pass hadamard_matrix= "
+                          f"(a 0/1 or -1/1 Hadamard matrix with more than {n} rows).")
+    return _sylvester(base * 2**doubles)
 
 
 def _psu_table(strata, psu):
