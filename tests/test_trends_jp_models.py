@@ -71,6 +71,7 @@ def test_jump_at_a_declared_break_is_not_refused():
         joinpoint(d, breaks=brk, method="bic")
     r = joinpoint(d, breaks=brk, jump_at=2015, method="bic")
     assert r.breaks[0].at == 2015 and r.jumps == (2015.0,)
+    assert r.summary().endswith("; level shift from 2015: comparability ratio 1.25 (95% CI 1.25 to 1.25)")
 
 
 def _ref(model: str) -> dict:

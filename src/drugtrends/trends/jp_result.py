@@ -291,7 +291,8 @@ class JoinpointResult:
         str
             One clause per segment joined by commas: direction and APC
             (``%`` a year; slope in ``y`` units for the linear model), its
-            ``(1 - alpha)`` CI, and the x range of the segment.
+            ``(1 - alpha)`` CI, and the x range of the segment; for a jump
+            model, then the comparability ratio of each level shift.
 
         Examples
         --------
@@ -330,7 +331,11 @@ class JoinpointResult:
                 txt = f"then {txt}"
             parts.append(txt)
             prev_sig = sig
-        return ", ".join(parts)
+        text = ", ".join(parts)
+        for j in self.comparability_ratio.itertuples(index=False):
+            text += (f"; level shift from {fx(j.x)}: comparability ratio {j.estimate:.{digits + 1}f} "
+                     f"({conf}% CI {j.ci_low:.{digits + 1}f} to {j.ci_high:.{digits + 1}f})")
+        return text
 
     def __str__(self) -> str:  # pragma: no cover - convenience
         return f"Joinpoint ({self.model}, {self.n_joinpoints} joinpoint(s)): {self.summary()}"
