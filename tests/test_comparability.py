@@ -221,3 +221,32 @@ def test_trend_perception_marks_group_level_answers():
     crack = fr[fr.substance == "crack"]
     assert len(crack) == 1 and not crack["is_group"].item() and crack["substance_group"].item() == "cocaine"
     assert t["perception"].cat.ordered and t["score"].between(-2, 2).all()
+
+
+def test_youth_rows_named_by_their_notes():
+    y = unodc.read_youth(real_file("unodc_wdr2025", F14))
+    fr = y[(y.country == "France") & (y.substance_group == "cocaine") & (y.year == 2017) & (y.period == "lifetime")]
+    assert sorted(zip(fr["substance"].astype(str), fr["best"])) == [("cocaine", 2.8), ("crack", 0.6)]
+    assert fr["comparability_group"].nunique() == 2
+    op = y[y.substance_group == "opioids"]
+    assert {"heroin", "methadone", "opium"} <= set(op["substance_detail"].astype(str))
+    assert (op["substance"] == "opioids").all()  # the sheet's substance, the narrower one in substance_detail
+    # a methadone row never shares a group with a heroin row
+    g = op.groupby("comparability_group", observed=True)["substance_detail"].nunique()
+    assert (g == 1).all()
+    assert "coca_paste" in set(y["substance"].astype(str)) and taxonomy.get("coca_paste").parent == "cocaine"
+
+
+def test_sex_specific_rows_are_their_own_groups():
+    d = cmp.annotate_prevalence(_frame(year=[2012, 2012], notes=["Heroin. Male.", "Heroin"], substance="opioids"))
+    assert "males_only" in d["scope"].tolist()[0] and d["comparability_group"].nunique() == 2
+
+
+def test_cocaine_forms_split_only_where_both_are_published():
+    both = cmp.annotate_prevalence(_frame(substance="cocaine", year=[2012, 2012, 2014],
+                                          notes=["Cocaine salts", None, "Cocaine salts"]))
+    g = both["comparability_group"].tolist()
+    assert g[0] != g[1] and g[0] == g[2]
+    one = cmp.annotate_prevalence(_frame(substance="cocaine", year=[2012, 2014],
+                                         notes=['Cocaine salts and "crack" cocaine', "Cocaine hydrochloride"]))
+    assert one["comparability_group"].nunique() == 1

@@ -82,7 +82,7 @@ def test_hierarchy_facts():
     d = taxonomy.descendants("opioids")
     assert d[0] == "opioids" and {"heroin", "opium", "fentanyl", "methadone", "prescription_opioids"} <= set(d)
     assert "cocaine" not in d
-    assert taxonomy.descendants("cocaine", include_self=False) == ["crack"]
+    assert taxonomy.descendants("cocaine", include_self=False) == ["crack", "coca_paste"]
     assert taxonomy.descendants("benzodiazepines", include_self=False) == []
 
 

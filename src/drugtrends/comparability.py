@@ -10,6 +10,11 @@ Rules for the UNODC prevalence tables (annex 1.2 and 1.4)
 :func:`annotate_prevalence` adds, from the published ``method``, ``notes``,
 ``adjustment`` and ``drug_detail``:
 
+* ``substance_detail``: the most specific substance the row measures, from
+  the first words of its notes (youth rows "Heroin", "Methadone", "GHB"...;
+  :func:`substance_detail`); ``substance``: the sheet's, except crack and
+  coca-paste rows of the Cocaine sheet, which become ``crack`` and
+  ``coca_paste`` (:func:`substance_from_notes`);
 * ``indicator``: ``high_risk_use`` for problem / high-risk use estimates
   (indirect method ``I`` alone, registries ``R``, or notes naming problem,
   high-risk, dependent or injecting users, capture-recapture, use disorders,
@@ -32,8 +37,10 @@ Rules for the UNODC prevalence tables (annex 1.2 and 1.4)
   its series anywhere;
 * ``comparability_group``: a readable key; two rows share it only when they
   have the same country, substance, indicator, period, age range
-  (``age_group``), definition-changing scope flags
-  (:data:`DEFINITION_FLAGS`), method class and design era;
+  (``age_group``), definition (changing scope flags of
+  :data:`DEFINITION_FLAGS` and :data:`GLOBAL_DEFINITION_FLAGS`, the
+  ``substance_detail`` when narrower, and :data:`FORM_FLAGS` in series that
+  publish both forms for one year), method class and design era;
 * ``break_reason`` / ``break_code``: on the first row of each group whose
   series (country x substance x indicator x period) had an earlier group,
   why it is not comparable with that group (text for footnotes; ``+``-joined
@@ -67,12 +74,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from drugtrends import taxonomy
 from drugtrends.errors import UnknownVariableError
 
 __all__ = [
     "ADJUSTMENT_FLAGS",
     "BREAK_CODES",
     "DEFINITION_FLAGS",
+    "FORM_FLAGS",
+    "GLOBAL_DEFINITION_FLAGS",
     "KnownBreak",
     "NSDUH_BREAKS",
     "NSDUH_2015_SUBSTANCES",
@@ -90,6 +100,8 @@ __all__ = [
     "scope_flags",
     "seizure_totals",
     "series_pieces",
+    "substance_detail",
+    "substance_from_notes",
 ]
 
 #: Scope flags parsed from the notes: flag -> what it means.
@@ -111,7 +123,16 @@ SCOPE_FLAGS: dict[str, str] = {
     "includes_other_stimulant_nps": "includes other stimulant NPS",
     "includes_other_stimulants": "may include other non-ATS stimulants (UNODC adjustment z)",
     "prescription_stimulants_only": "prescription stimulants only (UNODC adjustment z**)",
+    "other_forms": "other forms or types only (the source's 'other ...' row)",
+    "males_only": "males only",
+    "females_only": "females only",
 }
+
+#: Flags that change what any estimate measures.
+GLOBAL_DEFINITION_FLAGS = frozenset({"other_forms", "males_only", "females_only"})
+#: Flags that split groups only in series where the source publishes both forms for one year
+#: (e.g. 'cocaine salts' beside 'any cocaine'); elsewhere they describe the usual measure.
+FORM_FLAGS = frozenset({"cocaine_salts_only"})
 
 #: UNODC adjustment codes (annex 1.2 footnotes) that are scope flags.
 ADJUSTMENT_FLAGS: dict[str, str] = {
@@ -152,22 +173,27 @@ _SCOPE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("includes_methamphetamine", r"includes?\b[^.;]*methamphetamine|amphetamine (and|or|&) methamphetamine|"
                                  r"methamphetamine (and|or|&) amphetamine"),
     ("includes_prescription_stimulants", r"prescription stimulants|pharmaceutical amphetamine|methylphenidate"),
-    ("cannabis_herb_only", r"^(cannabis herb|herb|marihuana \(cannabis herb\)|cannabis herb \(marijuana\))\.?$"),
-    ("cannabis_resin_only", r"^(cannabis resin|hashish)\.?$"),
+    ("cannabis_herb_only", r"^(cannabis herb|herb|herb only|marihuana \(cannabis herb\)|cannabis herb \(marijuana\))\.?$"),
+    ("cannabis_resin_only", r"^(cannabis resin|hashish|resin)\.?$"),
     ("includes_crack", r"(?<!not include )(\"?crack\"?|freebase)"),
     ("excludes_crack", r"(does not|not) include crack"),
-    ("cocaine_salts_only", r"^(only )?(cocaine )?(salts?|hydrochl?or[io]de?|hydrochrolide)\.?$|^only cocaine salts"),
+    ("cocaine_salts_only", r"^(only )?(cocaine )?(salts?|hydrochl?or[io]de?|hydrochrolide|hcl)\.?$|^only cocaine salts|"
+                           r"^powder cocaine$|^\(non-crack form\)$"),
     ("includes_coca_paste", r"pasta base|\bpaco\b|basuco|coca paste|smokable forms"),
     ("includes_prescription_opioids", r"prescription opioids|pharmaceutical opioids|prescription/other opioids"),
     ("excludes_heroin", r"does not include heroin"),
     ("heroin_only", r"^heroin( only)?\.?$"),
     ("includes_medical_use", r"includes medical and non-medical use"),
     ("includes_other_stimulant_nps", r"other stimulant nps"),
+    ("other_forms", r"^other\b"),
+    ("males_only", r"(?:^|[.;,] )males?(?:[.;,]|$)"),
+    ("females_only", r"(?:^|[.;,] )females?(?:[.;,]|$)"),
 )
 _METH_ONLY = re.compile(r"^(methamphet\w*|methamphetmine|crystal meth|methamphetamine tablets and crystal methamphetamine|"
                         r"\"?yaba\"?)\.?$")
 _AMPH_ONLY = re.compile(r"^amphetamine( sulphate)?\.?$")
 
+_CRACK_ONLY = re.compile(r'^(mainly )?"?crack"?( cocaine)?$')
 _HIGH_RISK = re.compile(
     r"problem\b|problem/high|high[- ]risk|capture[- ]recapture|inject|daily (heroin|opioid|opiate)|"
     r"dependen|use disorder|in treatment|multiplier|main substance of use")
@@ -273,6 +299,103 @@ def scope_flags(text: object, substance: str | None = None) -> list[str]:
         elif _AMPH_ONLY.match(first):
             flags.add("amphetamine_only")
     return sorted(flags)
+
+
+_PASTE = re.compile(r"^(base paste|pasta basica|pasta base( de cocaina)?|coca paste ?/ ?coca base( \(basuco\))?|"
+                    r"coca paste ?/ ?cocaine base|coca paste|cocaine paste( \(paco\))?|coca base \(basuco\)|"
+                    r"basuco|bazuco|paco)$")
+_DETAIL_SYNONYMS = {
+    "powder cocaine": "cocaine", "cocaine hcl": "cocaine", "ghb": "ghb", "gbl": "ghb", "ghb/gbl": "ghb",
+    "morphine": "opiates", "opium/morphine": "opiates", "methaqualone": "sedatives",
+    "tranquillizers": "tranquillizers", "tranquilizers": "tranquillizers", "sedatives": "sedatives",
+    "methamphetamines": "methamphetamine", "methamphetamine (crystal)": "methamphetamine",
+    "crystal meth": "methamphetamine", "speed": "amphetamines", "subutex": "prescription_opioids",
+    "buprenorphine": "prescription_opioids", "polish heroin": "heroin", "kompot": "opiates",
+    "heroin with needle": "heroin", "spice": "synthetic_cannabinoids", "ecstasy": "ecstasy", "mdma": "ecstasy",
+    "lsd": "lsd", "ketamine": "ketamine",
+}
+
+
+def _first_sentence(notes: object) -> str:
+    if notes is None or notes is pd.NA or (isinstance(notes, float) and np.isnan(notes)):
+        return ""
+    low = re.sub(r"\s+", " ", str(notes).casefold()).strip()
+    return re.split(r"\.\s|;\s*|\.$|,\s", low)[0].strip()
+
+
+def substance_detail(substance: str, notes: object) -> str:
+    """The most specific substance a row measures: the sheet's, or the one its notes name.
+
+    Youth tables (1.4) publish several rows per survey on one sheet, told apart
+    by the first words of the notes ("Heroin", "Methadone", "Crack", "GHB",
+    "Base paste"...); annex 1.2 does it now and then ("Methamphetamine").
+
+    Parameters
+    ----------
+    substance : str
+        Taxonomy id of the sheet.
+    notes : str or None
+        Published notes.
+
+    Returns
+    -------
+    str
+        A taxonomy id: the substance the first words of the notes name
+        exactly (``any``/``all`` ignored), else ``substance``.
+
+    Examples
+    --------
+    >>> substance_detail("opioids", "Methadone"), substance_detail("cocaine", "Crack. Urban areas")
+    ('methadone', 'crack')
+    >>> substance_detail("cocaine", "Base paste"), substance_detail("cocaine", "Cocaine salts and crack")
+    ('coca_paste', 'cocaine')
+    """
+    first = _first_sentence(notes)
+    first = re.sub(r"^(any|all|only) ", "", first)
+    if not first:
+        return substance
+    if _CRACK_ONLY.match(first):
+        return "crack"
+    if _PASTE.match(first):
+        return "coca_paste"
+    if first in _DETAIL_SYNONYMS:
+        return _DETAIL_SYNONYMS[first]
+    try:
+        found = taxonomy.from_source("unodc", first)
+    except UnknownVariableError:
+        return substance
+    return found or substance
+
+
+def substance_from_notes(substance: str, notes: object) -> str:
+    """The ``substance`` of a prevalence row: the sheet's, except cocaine forms the source separates.
+
+    Crack (``crack``) and coca paste (``coca_paste``) rows of the Cocaine sheet
+    are substances of their own (children of ``cocaine``), never pooled with
+    cocaine rows; other narrower rows keep the sheet's substance and carry
+    the narrower one in ``substance_detail``.
+
+    Parameters
+    ----------
+    substance : str
+        Taxonomy id of the sheet.
+    notes : str or None
+        Published notes.
+
+    Returns
+    -------
+    str
+        Taxonomy id.
+
+    Examples
+    --------
+    >>> substance_from_notes("cocaine", "Crack. Urban areas"), substance_from_notes("cocaine", "Cocaine salts")
+    ('crack', 'cocaine')
+    >>> substance_from_notes("cocaine", "Powder and/or crack"), substance_from_notes("opioids", "Heroin")
+    ('cocaine', 'opioids')
+    """
+    d = substance_detail(substance, notes)
+    return d if substance == "cocaine" and d in ("crack", "coca_paste") else substance
 
 
 def adjustment_flags(adjustment: object) -> list[str]:
@@ -504,10 +627,23 @@ _SERIES = ["country", "substance", "indicator", "period"]
 _KEY_PARTS = ["age_group", "definition", "method_class", "design_era"]
 
 
-def _definition(substance: str, scope: str) -> str:
-    keep = DEFINITION_FLAGS.get(substance, frozenset())
+def _definition(substance: str, scope: str, detail: str, forms: bool) -> str:
+    keep = DEFINITION_FLAGS.get(substance, frozenset()) | GLOBAL_DEFINITION_FLAGS | (FORM_FLAGS if forms else frozenset())
     flags = [f for f in scope.split("|") if f and f in keep]
+    if detail != substance:
+        flags.append(f"only={detail}")
     return "+".join(flags) or "-"
+
+
+def _form_series(d: pd.DataFrame, ages: list[str]) -> set[tuple]:
+    """Series (country, substance, indicator, period, age) that publish a form flag beside its absence in one year."""
+    key = d[_SERIES].astype(object).astype(str).assign(_age=ages, _y=d["year"].astype(object).astype(str))
+    out: set[tuple] = set()
+    for flag in FORM_FLAGS:
+        has = d["scope"].astype(str).str.split("|").apply(lambda fl, f=flag: f in fl)
+        both = key.assign(_h=has.to_numpy()).groupby([*_SERIES, "_age", "_y"])["_h"].nunique()
+        out |= {k[:-1] for k in both[both > 1].index}
+    return out
 
 
 def annotate_prevalence(df: pd.DataFrame) -> pd.DataFrame:
@@ -548,6 +684,11 @@ def annotate_prevalence(df: pd.DataFrame) -> pd.DataFrame:
         raise UnknownVariableError(f"annotate_prevalence(): column(s) {missing} not in the data; "
                                    f"columns: {list(df.columns)}")
     d = df.copy()
+    sheet_sub = [str(x) for x in d["substance"].astype(object)]
+    d["substance_detail"] = [substance_detail(x, n) for x, n in zip(sheet_sub, d["notes"].astype(object))]
+    subs = [substance_from_notes(x, n) for x, n in zip(sheet_sub, d["notes"].astype(object))]
+    cats = list(d["substance"].cat.categories) if isinstance(d["substance"].dtype, pd.CategoricalDtype) else None
+    d["substance"] = pd.Categorical(subs, categories=cats) if cats and set(subs) <= set(cats) else subs
     obj = {c: d[c].astype(object).where(d[c].notna(), None) for c in need}
     detail = d["drug_detail"].astype(object).where(d["drug_detail"].notna(), None) if "drug_detail" in d else None
     text = [" ".join(str(x) for x in (n, dd) if x) or None
@@ -564,8 +705,11 @@ def annotate_prevalence(df: pd.DataFrame) -> pd.DataFrame:
     d["design_era"] = [e for e, _ in eras]
     k = _note_eras(d, _SERIES)
     d["design_era"] = [e if n == 0 else f"{e}/note{n}" for e, n in zip(d["design_era"], k)]
-    definition = [_definition(str(s), sc) for s, sc in zip(obj["substance"], d["scope"])]
     ages = ["?" if a is None else str(a) for a in obj["age_group"]]
+    forms = _form_series(d, ages)
+    keys = zip(*(d[c].astype(object).astype(str) for c in _SERIES), ages)
+    definition = [_definition(str(s), sc, dt_, k in forms) for s, sc, dt_, k in
+                  zip(obj["substance"], d["scope"], d["substance_detail"], keys)]
     basis = _method_basis(d, ages)
     d["comparability_group"] = [
         "|".join([str(c), str(s), i, str(p), a, df_, m, e]) for c, s, i, p, a, df_, m, e in
@@ -614,7 +758,9 @@ def _describe_change(a: dict, b: dict, brk: KnownBreak | None, b_note: str | Non
         codes.append("age_range")
     if a["definition"] != b["definition"]:
         def words(x: str) -> str:
-            return ", ".join(SCOPE_FLAGS[f] for f in x.split("+")) if x != "-" else "no scope restriction stated"
+            if x == "-":
+                return "no scope restriction stated"
+            return ", ".join(SCOPE_FLAGS.get(f) or f"{taxonomy.label(f[5:])} only" for f in x.split("+"))
         reasons.append(f"definition changed: {words(b['definition'])} (was: {words(a['definition'])})")
         codes.append("definition")
     if a["method_class"] != b["method_class"]:

@@ -16,7 +16,8 @@ Hierarchy (each substance has at most one parent)::
     cannabis
     stimulants
     ├── cocaine
-    │   └── crack
+    │   ├── crack
+    │   └── coca_paste
     └── psychostimulants                    (ICD-10 T43.6)
         ├── amphetamines
         │   └── methamphetamine
@@ -38,8 +39,9 @@ Hierarchy (each substance has at most one parent)::
     tranquillizers_sedatives
     ├── tranquillizers
     │   └── benzodiazepines
-    └── sedatives
-        └── barbiturates
+    ├── sedatives
+    │   └── barbiturates
+    └── ghb
     inhalants
     └── poppers
     nps                                     (UNODC's NPS sheets)
@@ -135,6 +137,8 @@ _SUBSTANCES: tuple[Substance, ...] = (
     _S("cocaine", "Cocaine", "cocaïne", "stimulants", "T40.5", None,
        "All forms: cocaine salt (powder), crack, coca paste, cocaine base."),
     _S("crack", "Crack cocaine", "crack", "cocaine", None, None, "Smokable cocaine base (crack, freebase)."),
+    _S("coca_paste", "Coca paste (cocaine base paste)", "pâte de coca (pasta base)", "cocaine", None, None,
+       "Coca paste / cocaine base paste: pasta básica, paco, basuco (South America)."),
     _S("psychostimulants", "Psychostimulants with abuse potential", "psychostimulants", "stimulants", "T43.6", None,
        "Amphetamine-type stimulants including ecstasy and prescription stimulants (ICD-10 T43.6)."),
     _S("amphetamines", "Amphetamines", "amphétamines", "psychostimulants", None, None,
@@ -176,6 +180,8 @@ _SUBSTANCES: tuple[Substance, ...] = (
     _S("benzodiazepines", "Benzodiazepines", "benzodiazépines", "tranquillizers", "T42.4", "N05BA"),
     _S("sedatives", "Sedatives and hypnotics", "sédatifs et hypnotiques", "tranquillizers_sedatives", None, "N05C"),
     _S("barbiturates", "Barbiturates", "barbituriques", "sedatives", "T42.3", "N05CA"),
+    _S("ghb", "GHB/GBL", "GHB/GBL", "tranquillizers_sedatives", None, "N07XX04",
+       "Gamma-hydroxybutyrate and its precursor GBL; UNODC reports it with sedatives and tranquillizers."),
     # inhalants
     _S("inhalants", "Inhalants and solvents", "solvants et inhalants", None, None, None, "Volatile substances."),
     _S("poppers", "Poppers (alkyl nitrites)", "poppers", "inhalants", None, None, "Amyl and other alkyl nitrites."),
@@ -623,7 +629,7 @@ def descendants(id: str, include_self: bool = True) -> list[str]:
     --------
     >>> from drugtrends import taxonomy
     >>> taxonomy.descendants("cocaine")
-    ['cocaine', 'crack']
+    ['cocaine', 'crack', 'coca_paste']
     >>> taxonomy.descendants("amphetamines", include_self=False)
     ['methamphetamine']
     """

@@ -88,7 +88,8 @@ _REFETCH = f"Re-fetch it with `drugtrends fetch {DATASET} --force`."
 
 #: Columns of the tidy prevalence tables (1.2 and 1.4), in order.
 PREVALENCE_COLUMNS = [
-    "region", "subregion", "country", "substance", "substance_group", "drug_detail", "indicator", "period",
+    "region", "subregion", "country", "substance", "substance_group", "substance_detail", "drug_detail", "indicator",
+    "period",
     "year", "year_label", "age_group", "age_min", "age_max", "best", "low", "high", "male", "female",
     "source", "method", "method_class", "adjustment", "scope", "notes", "design_era", "comparability_group",
     "break_code", "break_reason", "sheet", "row",
@@ -493,7 +494,7 @@ def _prevalence_frame(records: list[dict]) -> pd.DataFrame:
     for col in ("region", "subregion", "country", "drug_detail", "age_group", "source", "method", "sheet"):
         df[col] = df[col].astype("category")
     df = annotate_prevalence(df)
-    for col in ("substance", "substance_group"):
+    for col in ("substance", "substance_group", "substance_detail"):
         df[col] = pd.Categorical(df[col].astype(object), categories=taxonomy.ids())
     df["indicator"] = pd.Categorical(df["indicator"].astype(object), categories=["prevalence", "high_risk_use"])
     return df[PREVALENCE_COLUMNS]
@@ -549,7 +550,8 @@ def read_prevalence(path: str | os.PathLike[str]) -> pd.DataFrame:
         Long form, one row per published estimate and period, columns
         :data:`PREVALENCE_COLUMNS`: ``region``, ``subregion``, ``country``,
         ``substance`` (taxonomy id of the substance as published),
-        ``substance_group`` (of the sheet), ``drug_detail`` (NPS sheet),
+        ``substance_group`` (of the sheet), ``substance_detail`` (the most
+        specific substance the notes name), ``drug_detail`` (NPS sheet),
         ``indicator`` (``prevalence``/``high_risk_use``), ``period``
         (``past_year``, or ``past_month`` when the notes say so; NPS sheet:
         ``lifetime``/``past_year``/``past_month``), ``year`` (Int64), ``year_label``, ``age_group``,
