@@ -606,3 +606,21 @@ def test_parallel_renders_of_one_report_do_not_collide(tmp_path):
     assert sorted(p.name for p in out.glob("*.html")) == sorted(f.name for f in files)
     assert not [p for p in (out / ".cache").iterdir() if p.is_dir()], "a work folder was left behind"
     assert not list(out.glob(".*.part")), "a partial output was left behind"
+
+
+def test_drugtrends_error_in_a_cell_is_a_message_without_traceback(tmp_path):
+    qmd = tmp_path / "e.qmd"
+    qmd.write_text("---\ntitle: E\n---\n```{python}\n#| label: load\nimport drugtrends as dt\n"
+                   "dt.load('no_such_dataset')\n```\n", encoding="utf-8")
+    with pytest.raises(RenderError) as exc:
+        render.render_file(qmd, to="html", engine="builtin", output_dir=tmp_path / "o", quiet=True)
+    msg = str(exc.value)
+    assert "cell 'load' (line 4) failed with UnknownDatasetError" in msg
+    assert "Traceback" not in msg and "File " not in msg and len(msg.splitlines()) == 1
+
+
+def test_unknown_language_is_refused_before_running(tmp_path):
+    qmd = tmp_path / "l.qmd"
+    qmd.write_text("---\ntitle: L\nparams: {lang: en}\n---\nText.\n", encoding="utf-8")
+    with pytest.raises(DrugtrendsError, match="lang='de' is not supported; use one of en, fr"):
+        render.render_file(qmd, to="html", params=["lang=de"], engine="builtin", output_dir=tmp_path / "o", quiet=True)

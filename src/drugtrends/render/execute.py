@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from drugtrends import paths
+from drugtrends import errors, paths
 from drugtrends.errors import DrugtrendsError, RenderError
 from drugtrends.render.config import Config
 from drugtrends.render.qmd import INLINE, Cell, Document, Markdown
@@ -40,6 +40,8 @@ STARTUP_TIMEOUT = 180
 INLINE_MIME = "application/x-drugtrends-inline+json"
 #: ANSI colour codes in tracebacks
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+#: names of the drugtrends error classes (a cell failing with one shows its message, not a traceback)
+_DRUGTRENDS_ERRORS = frozenset(n for n, c in vars(errors).items() if isinstance(c, type) and issubclass(c, DrugtrendsError))
 #: pandera imports pyspark when installed, which warns about pandas >= 3 on import: noise
 _PYSPARK_WARNING = "ignore:PySpark does not yet fully support pandas:FutureWarning"
 
@@ -258,6 +260,8 @@ def _run_cells(client: Any, nb: Any, name: str, timeout: int, describe: Callable
         try:
             client.execute_cell(cell, i)
         except CellExecutionError as exc:
+            if exc.ename in _DRUGTRENDS_ERRORS:  # a drugtrends error says what to do: no traceback
+                raise RenderError(f"{name}: {describe(cell)} failed with {exc.ename}: {exc.evalue}") from None
             tail = "\n".join(ANSI.sub("", str(exc)).strip().splitlines()[-25:])
             raise RenderError(f"{name}: {describe(cell)} failed with {exc.ename}: {exc.evalue}\n{tail}") from None
         except CellTimeoutError:

@@ -141,7 +141,11 @@ def output_stem(report: str, defaults: Mapping[str, Any], overrides: Mapping[str
 
 
 def check_params(doc: Document, overrides: Mapping[str, Any]) -> None:
-    """Refuse parameters the report does not declare (the message lists those it has)."""
+    """Refuse parameters the report does not declare (the message lists those it has) and unknown languages."""
+    if "lang" in overrides:
+        from drugtrends import i18n
+
+        i18n.check_lang(str(overrides["lang"]))  # InputError listing the catalogue's languages
     unknown = [k for k in overrides if k not in doc.params]
     if not unknown:
         return
