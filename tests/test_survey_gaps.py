@@ -509,3 +509,17 @@ def test_hadamard_matrices_are_rs(gref):
         assert k == ref_value(gref, "hadamard", "size", level=str(n))
         i, j = np.meshgrid(np.arange(1, k + 1), np.arange(1, k + 1), indexing="ij")
         assert (H * ((131 * i + 7 * j) % 1009)).sum() == ref_value(gref, "hadamard", "checksum", level=str(n))
+
+
+def test_brr_splits_strata_of_four_psus_as_r(n2, gref):
+    m = n2.assign(st2=np.ceil(n2.stratid / 2), psu2=n2.psuid + 2 * ((n2.stratid + 1) % 2))
+    rep = SurveyDesign(m, "finalwgt", "st2", "psu2").to_replicate("BRR")
+    F, _, _ = replicate_factors(m.st2, m.psu2, "BRR")
+    an = "brr_split_design"
+    assert F.shape[1] == ref_value(gref, an, "replicates")
+    y = m.highbp.to_numpy(dtype=float)
+    W = F * m.finalwgt.to_numpy()[:, None]
+    for r in range(W.shape[1]):
+        close((W[:, r] * y).sum() / W[:, r].sum(),
+              ref_value(gref, an, "replicate_mean", "highbp", level=str(r + 1)), EST)
+    close(rep.mean("highbp").se[0], ref_value(gref, an, "se", "highbp"), SE)

@@ -101,6 +101,19 @@ for (st in c("F", "adjWald")) {
   emit(paste0("brr_chisq_race2_", st), "p", x$p.value)
 }
 
+# ---- BRR with strata of 4 PSUs (brrweights large = "split"): NHANES II strata merged
+# in pairs (1+2, 3+4, ...; 31 stays alone), PSUs renumbered 1-4 within the new stratum
+n2m <- n2
+n2m$st2 <- ceiling(n2m$stratid / 2)
+n2m$psu2 <- n2m$psuid + 2 * ((n2m$stratid + 1) %% 2)
+dm <- svydesign(id = ~psu2, strata = ~st2, weights = ~finalwgt, nest = TRUE, data = n2m)
+rm4 <- as.svrepdesign(dm, type = "BRR")
+m <- svymean(~highbp, rm4, return.replicates = TRUE)
+emit("brr_split_design", "replicates", ncol(rm4$repweights$weights))
+emit("brr_split_design", "se", SE(m), "highbp")
+rr <- as.matrix(m$replicates)
+for (r in seq_len(nrow(rr))) emit("brr_split_design", "replicate_mean", rr[r, 1], "highbp", level = as.character(r))
+
 # ---- survey::hadamard(n): the matrix brrweights uses for n (pseudo-)strata --------
 # size and a position-weighted checksum sum(H[i, j] * ((131 i + 7 j) %% 1009))
 for (n in c(1, 3, 5, 8, 12, 14, 20, 30, 31, 40, 45, 60, 100, 200)) {

@@ -131,7 +131,10 @@ def hadamard(n: int) -> np.ndarray:
 
 def _psu_table(strata, psu):
     """Per PSU (first-appearance order): row index, stratum label (str), row -> PSU."""
-    s = pd.Series(np.asarray(strata)).astype(str).to_numpy()
+    st = pd.Series(np.asarray(strata))
+    if pd.api.types.is_float_dtype(st) and np.isfinite(st).all() and (st == np.round(st)).all():
+        st = st.astype(np.int64)            # R's as.character(2) is "2", not "2.0"
+    s = st.astype(str).to_numpy()
     key = pd.Series(list(zip(s, np.asarray(psu))))
     codes, uniques = pd.factorize(key)
     first = np.array([np.flatnonzero(codes == c)[0] for c in range(len(uniques))]) \
