@@ -523,3 +523,14 @@ def test_brr_splits_strata_of_four_psus_as_r(n2, gref):
         close((W[:, r] * y).sum() / W[:, r].sum(),
               ref_value(gref, an, "replicate_mean", "highbp", level=str(r + 1)), EST)
     close(rep.mean("highbp").se[0], ref_value(gref, an, "se", "highbp"), SE)
+
+
+@pytest.mark.parametrize("kind", ["brr", "fay", "jkn"])
+def test_regterm_on_replicate_designs(reps, gref, kind):
+    fit = reps[kind][0].glm("highbp ~ race + region", family="quasibinomial")
+    w = fit.wald_test("region")
+    close(w["F"], ref_value(gref, f"{kind}_regterm_Wald_region", "F"), SE)
+    close(w.p, ref_value(gref, f"{kind}_regterm_Wald_region", "p"), SE)
+    lrt = fit.wald_test("region", method="LRT")
+    close(lrt.value, ref_value(gref, f"{kind}_regterm_LRT_region", "chisq"), EST)
+    close(lrt.p, ref_value(gref, f"{kind}_regterm_LRT_region", "p"), SE)

@@ -76,6 +76,12 @@ for (nm in names(reps)) {
   g <- svyglm(highbp ~ factor(race) + factor(region), design = rd, family = quasibinomial())
   print(summary(g))
   emit_coefs(paste0(nm, "_glm_highbp"), g)
+  for (meth in c("Wald", "LRT")) {
+    x <- regTermTest(g, ~factor(region), method = meth)
+    an2 <- paste0(nm, "_regterm_", meth, "_region")
+    if (meth == "Wald") emit(an2, "F", x$Ftest) else emit(an2, "chisq", x$chisq)
+    emit(an2, "p", x$p)
+  }
   g <- svyglm(zinc ~ factor(race) + highbp, design = rd)
   emit_coefs(paste0(nm, "_glm_zinc"), g)
   # Rao-Scott and Wald tests on the replicate design
