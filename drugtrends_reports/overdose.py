@@ -338,6 +338,12 @@ def nchs_sentence(series: pd.DataFrame, res, drug: str = "all_drugs", lang: str 
                   segments="; ".join(segs))
 
 
+def _p(p: float, lang: str) -> str:
+    """A p-value for prose: ``0.012``, ``< 0.001``."""
+    return i18n.t("trends.p_below", lang, v=i18n.fmt_number(0.001, 3, lang)) if p < 0.001 else \
+        i18n.t("trends.p_equal", lang, v=i18n.fmt_number(p, 3, lang))
+
+
 def sex_sentence(cmp: dict, series: pd.DataFrame, lang: str = "en") -> str:
     """Men vs women for one drug type: the 2018 rates and the parallelism / coincidence tests.
 
@@ -360,8 +366,7 @@ def sex_sentence(cmp: dict, series: pd.DataFrame, lang: str = "en") -> str:
     return i18n.t(f"trends.sex.{verdict}", lang, drug=drug_label(cmp["drug"], lang).lower(),
                   year=int(g["year"].max()), men=i18n.fmt_number(last.get("Male", np.nan), 1, lang),
                   women=i18n.fmt_number(last.get("Female", np.nan), 1, lang),
-                  p_par=i18n.fmt_number(cmp["parallel_p"], 3, lang),
-                  p_coin=i18n.fmt_number(cmp["coincident_p"], 3, lang))
+                  p_par=_p(cmp["parallel_p"], lang), p_coin=_p(cmp["coincident_p"], lang))
 
 
 def nchs_key(series: pd.DataFrame, res, drug: str = "all_drugs", lang: str = "en"):

@@ -295,7 +295,9 @@ def perception_table(pf: pd.DataFrame, lang: str = "en", country: str = "France"
         return None
     years = sorted(d["year"].unique())
     subs = [s for s in _PERCEPTION_SUBSTANCES if s in set(d["substance"])]
-    out = pd.DataFrame({i18n.t("common.substance", lang): [style.substance_label(s, lang) for s in subs]})
+    from drugtrends_reports.common import capitalise
+
+    out = pd.DataFrame({i18n.t("common.substance", lang): [capitalise(style.substance_label(s, lang)) for s in subs]})
     for y in years:
         m = d[d["year"] == y].set_index("substance")["score"]
         out[str(y)] = [i18n.t(f"trends.perception.s{int(m[s]) + 2}", lang) if s in m.index else "" for s in subs]

@@ -347,6 +347,11 @@ def _definition_text(definition: str, lang: str) -> str:
                      for f in definition.split("+"))
 
 
+def _method_text(method: str, lang: str) -> str:
+    key = f"trends.method.{i18n.slug(method)}"
+    return i18n.t(key, lang) if i18n.has(key, lang) else method
+
+
 def _age_text(age: str, lang: str) -> str:
     return age if age and age != "?" else i18n.t("trends.age_unknown", lang)
 
@@ -400,7 +405,8 @@ def break_reasons(old_group: str, new_group: str, lang: str = "en") -> tuple[str
                             old=_definition_text(a["definition"], lang)))
     if a["method"] != b["method"]:
         codes.append("method")
-        texts.append(i18n.t("trends.break_code.method", lang, old=a["method"], new=b["method"]))
+        texts.append(i18n.t("trends.break_code.method", lang, old=_method_text(a["method"], lang),
+                            new=_method_text(b["method"], lang)))
     if not codes:
         return "unknown", i18n.t("trends.break_code.unknown", lang)
     return "+".join(codes), i18n.t("trends.sep", lang).join(texts)
@@ -632,7 +638,7 @@ def prevalence_alt(sel: pd.DataFrame, substance: str, lang: str = "en") -> str:
 
 
 def prevalence_figure(sel: pd.DataFrame, substance: str, lang: str = "en", brks: pd.DataFrame | None = None,
-                      ncols: int = 4, source_key: str = "unodc12"):
+                      ncols: int = 4, source_key: str = "unodc12", title_key: str = "trends.prev.fig_title"):
     """Small multiples of one substance's prevalence by country; no line crosses a break.
 
     Parameters
@@ -650,6 +656,8 @@ def prevalence_figure(sel: pd.DataFrame, substance: str, lang: str = "en", brks:
         Panels per row.
     source_key
         Source of the data (see :func:`source`).
+    title_key
+        Catalogue key of the title (``{of_sub}`` placeholder).
 
     Returns
     -------
@@ -664,7 +672,7 @@ def prevalence_figure(sel: pd.DataFrame, substance: str, lang: str = "en", brks:
     labels = {c: country_label(c, lang) for c in d["country"].unique()}
     fig = plots.small_multiples(
         d, "country", "year", "best", "low", "high", comparability="comparability_group",
-        title=i18n.t("trends.prev.fig_title", lang, of_sub=sub_fields(substance, lang)["of_sub"]),
+        title=i18n.t(title_key, lang, of_sub=sub_fields(substance, lang)["of_sub"]),
         ylabel=i18n.t("trends.prev.ylabel", lang), source=source(source_key, lang), lang=lang,
         ncols=min(ncols, d["country"].nunique()), band_label=i18n.t("common.range", lang), facet_labels=labels)
     return fig
@@ -761,7 +769,7 @@ def usual_age_group(sel: pd.DataFrame) -> str:
     return str(sel["age_group"].value_counts().index[0]) if len(sel) else ""
 
 
-def breaks_frame(sel: pd.DataFrame) -> pd.DataFrame:
+def breaks_frame(sel: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """The breaks of a selection in :func:`drugtrends.comparability.break_table`'s layout.
 
     For :func:`drugtrends_reports.common.breaks_table`; reasons compare the two
@@ -771,6 +779,8 @@ def breaks_frame(sel: pd.DataFrame) -> pd.DataFrame:
     ----------
     sel
         Output of :func:`select_prevalence`.
+    lang
+        Language of the country names (given already translated, as in the figures).
 
     Returns
     -------
@@ -779,5 +789,6 @@ def breaks_frame(sel: pd.DataFrame) -> pd.DataFrame:
         ``comparability_group``, ``break_code``, ``break_reason``.
     """
     b = sel[sel["break_code"].notna()]
-    return b[["country", "substance", "indicator", "period", "year", "comparability_group", "break_code",
-              "break_reason"]].reset_index(drop=True)
+    b = b[["country", "substance", "indicator", "period", "year", "comparability_group", "break_code",
+           "break_reason"]].reset_index(drop=True)
+    return b.assign(country=[country_label(c, lang) for c in b["country"]])

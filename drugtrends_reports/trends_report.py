@@ -249,10 +249,7 @@ def youth_section(ctx: Context, substance: str = "cannabis") -> list:
     ys = ys[ys["country"] != "United States"]
     if ys.empty:
         return items
-    fig = T.prevalence_figure(ys, substance, lang, source_key="unodc14")
-    if fig is not None:
-        fig.suptitle(i18n.t("trends.youth.fig_title", lang, **T.sub_fields(substance, lang)), x=0.01, ha="left",
-                     fontweight="bold")
+    fig = T.prevalence_figure(ys, substance, lang, source_key="unodc14", title_key="trends.youth.fig_title")
     return items + [i18n.t("trends.youth.intro", lang),
                     Fig(fig, i18n.t("trends.youth.fig_alt", lang, **T.sub_fields(substance, lang)))]
 
@@ -354,7 +351,7 @@ def comparability_section(ctx: Context) -> list:
     if ctx.sel is None or ctx.brks is None or ctx.brks.empty:
         return []
     return [_h(2, "trends.comparability", ctx.lang), i18n.t("trends.comparability_intro", ctx.lang),
-            common.breaks_table(T.breaks_frame(ctx.sel), ctx.lang)]
+            common.breaks_table(T.breaks_frame(ctx.sel, ctx.lang), ctx.lang)]
 
 
 def sources_section(ctx: Context) -> list:

@@ -1,4 +1,6 @@
-"""Analysis steps behind the reports, on the real mirrored data.
+"""Analysis steps behind the trends report and the fact sheets, on the real mirrored data.
+
+(The profiles report's steps are tested by their owner's tests.)
 
 References are independent of the code under test: values read by hand from
 the published files (UNODC annex 1.2 row for France, cocaine, 2023: best 2.7,
@@ -182,88 +184,3 @@ def test_methods_tables_come_from_manifest(data_dir):
     assert v["pandas"] == pd.__version__ and v["matplotlib"] == matplotlib.__version__
     txt = methods.estimators_markdown()
     assert "Korn-Graubard" in txt and "effective sample size below 30" in txt
-
-
-# ------------------------------------------------------------------ NHANES profiles
-
-
-def test_nhanes_profiles_match_hand_computation(data_dir):
-    pytest.importorskip("drugtrends.survey")
-    from drugtrends_reports import profiles
-
-    raw, msg = common.try_load("nhanes_2009_2012")
-    assert raw is not None, msg
-    a = profiles.nhanes_frame(raw)
-    des = profiles.nhanes_design(a)
-    prev = profiles.prevalence_by_cycle(des, "hd")
-    # weighted prevalence = sum(w * y) / sum(w) over respondents who answered, per cycle
-    for cyc, g in a[a["hd"].notna()].groupby("cycle"):
-        ref = float((g["wt"] * g["hd"]).sum() / g["wt"].sum())
-        got = prev[(prev["cycle"] == cyc) & (prev["group"] == "Total")]
-        assert float(got["estimate"].iloc[0]) == pytest.approx(ref, rel=1e-12)
-        assert int(got["n"].iloc[0]) == len(g)
-    prof = profiles.user_profile(des, "hd")
-    u = a[(a["hd"] == 1) & (a["cycle"] == "2011-2012")]
-    ref = float(u.loc[u["Gender"] == "female", "wt"].sum() / u.loc[u["Gender"].notna(), "wt"].sum())
-    got = prof[(prof["cycle"] == "2011-2012") & (prof["characteristic"] == "Gender") & (prof["level"] == "female")]
-    assert float(got["estimate"].iloc[0]) == pytest.approx(ref, rel=1e-12)
-    assert int(got["n"].iloc[0]) == int((u["Gender"] == "female").sum())
-    # the library's profile_table gives the numbers the report printed before it was used:
-    # a Korn-Graubard proportion on the users' domain, computed directly with the survey engine
-    users = des.subset(des.data["hd"] == 1)
-    for v in profiles.PROFILE_VARS:
-        direct = users.proportion(v, by="cycle", ci="korn_graubard")
-        m = direct.merge(prof[prof["characteristic"] == v], on=["cycle", "level"], suffixes=("", "_lib"))
-        assert len(m) == len(direct)
-        for c in ("estimate", "ci_low", "ci_high"):
-            assert m[c].to_numpy() == pytest.approx(m[c + "_lib"].to_numpy(), rel=1e-10, nan_ok=True), (v, c)
-        assert (m["n"] == m["n_total"]).all() and (m["suppressed"] == m["suppressed_lib"]).all()
-    # dumbbell data: the shares of the two cycles are those of the profile
-    sh = profiles.shift_frame(des, "hd", ["Gender"]).set_index("label")
-    assert sh.loc["Sex: female", "2011-2012"] == pytest.approx(ref, rel=1e-12)
-    # regular marijuana: never-users count as not regular (they are not asked RegularMarij)
-    assert a.loc[a["mj"] == 0, "regmj_all"].eq(0).all()
-    assert a.loc[a["mj"] == 1, "regmj_all"].equals(a.loc[a["mj"] == 1, "regmj"])
-    assert profiles.age_range(a, "hd") == "18-69" and profiles.age_range(a, "regmj") == "18-59"
-    txt = profiles.prevalence_sentence(prev, "hd", ages="18-69")
-    est = prev[(prev["group"] == "Total")]["estimate"].tolist()
-    assert txt.startswith(f"Among adults aged 18-69, {100 * est[0]:.1f}%")
-
-
-def test_adjusted_odds_ratios_feed_a_forest_plot(data_dir):
-    pytest.importorskip("drugtrends.profiles")
-    from drugtrends_reports import profiles
-    from drugtrends import plots
-
-    raw, msg = common.try_load("nhanes_2009_2012")
-    assert raw is not None, msg
-    des = profiles.nhanes_design(profiles.nhanes_frame(raw))
-    ors = profiles.adjusted_ors(des, "hd")
-    refs = ors[ors["reference"]]
-    assert len(refs) == len(profiles.PROFILE_VARS)
-    assert (refs["odds_ratio"] == 1).all() and refs["label"].str.endswith("(ref.)").all()
-    est = ors[~ors["reference"]]
-    assert ((est["or_ci_low"] < est["odds_ratio"]) & (est["odds_ratio"] < est["or_ci_high"])).all()
-    fig = plots.forest(ors, "label", "odds_ratio", "or_ci_low", "or_ci_high", title="t",
-                       source=profiles.NHANES_SOURCE)
-    ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ors["label"].tolist()
-    assert ax.get_xscale() == "log"
-
-
-def test_uci_traits_are_plain_means(data_dir):
-    from drugtrends_reports import profiles
-
-    uci, msg = common.try_load("uci_drug_consumption")
-    assert uci is not None, msg
-    t = profiles.uci_traits(uci, "Coke", "year").set_index(["user", "variable"])
-    users = uci[uci["coke_year"].astype(bool)]
-    assert t.loc[("Users", "Nscore"), "estimate"] == pytest.approx(users["Nscore"].mean(), rel=1e-12)
-    assert int(t.loc[("Users", "Nscore"), "n"]) == len(users)
-    assert (t["weighting"] == "unweighted (convenience sample)").all()
-    # 95% t interval of a mean, by hand
-    from scipy import stats
-
-    x = users["Oscore"].to_numpy(dtype=float)
-    half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
-    assert t.loc[("Users", "Oscore"), "ci_high"] == pytest.approx(x.mean() + half, rel=1e-10)
