@@ -526,6 +526,16 @@ def analysis_frame(dataset_id: str = "nhanes_2009_2012", **kwargs: Any) -> pd.Da
     ------
     UnknownDatasetError
         Another id.
+
+    Examples
+    --------
+    >>> f = analysis_frame("nhanes_2009_2012")  # doctest: +SKIP
+    >>> f[["wt", "SDMVSTRA", "SDMVPSU", "hd"]].notna().all().tolist()  # doctest: +SKIP
+    [True, True, True, False]
+    >>> analysis_frame("uci_drug_consumption")
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.UnknownDatasetError: analysis_frame(): no analysis frame for 'uci_drug_consumption'; use 'nhanes_2009_2012', or load() for the other datasets.
     """
     if dataset_id != "nhanes_2009_2012":
         raise UnknownDatasetError(f"analysis_frame(): no analysis frame for {dataset_id!r}; use "
