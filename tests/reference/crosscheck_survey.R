@@ -188,6 +188,8 @@ for (opt in c("remove", "certainty", "adjust", "average")) {
   designs[[paste0("nhl_", opt)]] <- nhanes_design(dl)
   run_est(paste0("nhl_", opt), svymean, "mean", c("BMI", "hd", "TotChol"),
           list(character(0), "Gender", "Race1"), deff = FALSE)
+  run_glm(paste0("nhl_", opt), "hd ~ Gender + SurveyYr", quasibinomial(), "quasibinomial")
+  run_chisq(paste0("nhl_", opt), "hd", "Gender")
 }
 options(survey.lonely.psu = "fail")
 
