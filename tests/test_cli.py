@@ -34,6 +34,7 @@ def test_help_lists_reports_parameters_and_dataset_ids():
     for name in ["factsheet", "trends", "profiles", "methods"]:
         assert re.search(rf"^\s+{name}\s", out, re.M), f"render --help does not list {name}"
     assert "substance=cocaine*" in out and "lang=en" in out and "cannabis" in out
+    assert "Languages (-P lang=...): en, fr" in out
     out = invoke("fetch", "--help").output
     assert re.search(r"unodc_prevalence\s+-> unodc_wdr2025", out) and "nhanes_2009_2012" in out
 

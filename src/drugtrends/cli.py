@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from typer.core import TyperCommand
 
 from drugtrends.errors import DrugtrendsError
 
@@ -32,6 +33,20 @@ def _version_callback(value: bool) -> None:
 
         typer.echo(f"drugtrends {__version__}")
         raise typer.Exit()
+
+
+class _LazyEpilogCommand(TyperCommand):
+    """A command whose epilog (reports, dataset ids) is computed only when its help is shown."""
+
+    epilog_source: Callable[[], str] = staticmethod(lambda: "")
+
+    def format_epilog(self, ctx, formatter) -> None:
+        self.epilog = type(self).epilog_source()
+        super().format_epilog(ctx, formatter)
+
+
+def _lazy_epilog(source: Callable[[], str]) -> type[TyperCommand]:
+    return type("LazyEpilogCommand", (_LazyEpilogCommand,), {"epilog_source": staticmethod(source)})
 
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -127,7 +142,7 @@ def _print_status(verify: bool) -> None:
                         + ", ".join(f"{load} -> {fid}" for load, fid in rows), soft_wrap=True)
 
 
-@app.command("fetch", epilog=_ids_help())
+@app.command("fetch", cls=_lazy_epilog(lambda: _ids_help()))
 def fetch_cmd(
     ids: Annotated[Optional[list[str]], typer.Argument(
         help="Dataset ids, fetch or dt.load ids (default: every mirrored dataset).", metavar="ID")] = None,
@@ -170,12 +185,16 @@ def _reports_help() -> str:
                 lines.append(f"  {'':10}   datasets: {', '.join(report_datasets(doc))}")
     except Exception:  # noqa: BLE001 - help must never fail
         return ""
+    with contextlib.suppress(Exception):
+        from drugtrends import i18n
+
+        lines += ["", f"Languages (-P lang=...): {', '.join(i18n.LANGS)}; French outputs end in -fr."]
     lines += ["", "\b", "Examples:", "  drugtrends render", "  drugtrends render factsheet -P substance=cocaine -P lang=fr",
               "  drugtrends render trends --to html -P lang=fr"]
     return "\n".join(lines)
 
 
-@app.command("render", epilog=_reports_help())
+@app.command("render", cls=_lazy_epilog(lambda: _reports_help()))
 def render_cmd(
     reports: Annotated[Optional[list[str]], typer.Argument(help="Report names or .qmd paths (default: all).", metavar="REPORT")] = None,
     to: Annotated[str, typer.Option(help="html, pdf or all.", metavar="FORMAT")] = "all",
