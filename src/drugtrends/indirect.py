@@ -292,6 +292,20 @@ def _stratum_total(rows: pd.DataFrame, level: float) -> dict:
             "notes": "sum over strata; CI log-normal from the summed Poisson variances"}
 
 
+def _model_specs(models: str | Sequence[str], lists: list) -> list:
+    """``models`` argument -> unique list of (name, terms)."""
+    if isinstance(models, str) and models == "all":
+        if len(lists) > 5:
+            raise InputError(f"capture_recapture(): models='all' with {len(lists)} lists means "
+                             f"{2 ** (len(lists) * (len(lists) - 1) // 2):,} models; give the formulas to fit.")
+        specs = all_two_way_models(lists)
+    else:
+        specs = as_list(models)
+        if not specs:
+            raise InputError("capture_recapture(): models is empty; give 'independence', 'all' or formulas.")
+    return list(dict.fromkeys(_parse_model(s, lists) for s in specs))
+
+
 def _fit_strata(df: pd.DataFrame, lists: list, count: str | None, covs: list, parsed: list, level: float,
                 ci: bool) -> pd.DataFrame:
     """Fit every parsed model in every stratum; add the Total rows and ``delta_aic``."""
@@ -403,16 +417,7 @@ def capture_recapture(df: pd.DataFrame, lists: Sequence[str], count: str | None 
     if len(lists) > 6:
         raise InputError(f"capture_recapture(): {len(lists)} lists; at most 6 are supported (2^k cells).")
     require_columns(df, [*lists, *covs] + ([count] if count is not None else []), what="column")
-    if isinstance(models, str) and models == "all":
-        if len(lists) > 5:
-            raise InputError(f"capture_recapture(): models='all' with {len(lists)} lists means "
-                             f"{2 ** (len(lists) * (len(lists) - 1) // 2):,} models; give the formulas to fit.")
-        specs = all_two_way_models(lists)
-    else:
-        specs = as_list(models)
-        if not specs:
-            raise InputError("capture_recapture(): models is empty; give 'independence', 'all' or formulas.")
-    parsed = list(dict.fromkeys(_parse_model(s, lists) for s in specs))
+    parsed = _model_specs(models, lists)
     res = _fit_strata(df, lists, count, covs, parsed, level, ci)
     if res["boundary"].any():
         bad = res.loc[res["boundary"], "model"].unique().tolist()
