@@ -319,6 +319,15 @@ class SurveyDesign(DesignBase):
     def degf(self, rows=None) -> int:
         """R ``degf()`` of ``rows`` (bool; default the subset design's rows with positive weight).
 
+        Parameters
+        ----------
+        rows : array_like of bool, optional
+
+        Returns
+        -------
+        int
+            PSUs minus strata among the rows.
+
         Examples
         --------
         >>> import pandas as pd
@@ -395,6 +404,16 @@ class SurveyDesign(DesignBase):
     def outcome_list(self, variables, categorical: bool = False) -> list:
         """The outcomes' row values (:func:`drugtrends.survey.grouped.outcome_columns`).
 
+        Parameters
+        ----------
+        variables : str or list of str
+        categorical : bool, default False
+            One 0/1 outcome per level, also for numeric columns.
+
+        Returns
+        -------
+        list of drugtrends.survey.kernel.Outcome
+
         Examples
         --------
         >>> import pandas as pd
@@ -407,7 +426,28 @@ class SurveyDesign(DesignBase):
         return fast_outcomes(self.data, variables, self._mask)
 
     def grouped_totals(self, outcomes, by_sets, den=None, engine: str = "auto") -> list:
-        """Sufficient statistics of each domain set: one grouped pass over the rows."""
+        """Sufficient statistics of each domain set: one grouped pass over the rows.
+
+        Parameters
+        ----------
+        outcomes : list of Outcome
+        by_sets : list of tuple of str
+        den : list of Outcome, optional
+            Ratio denominators.
+        engine : {"auto", "numpy", "duckdb"}
+
+        Returns
+        -------
+        list of Totals or ReplicateTotals
+            One per domain set.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> des = SurveyDesign(pd.DataFrame({"p": range(3), "w": [1.0] * 3, "y": [0, 1, 1]}), "w", psu="p")
+        >>> des.grouped_totals(des.outcome_list("y"), [()])[0].A.ravel().tolist()
+        [0.0, 1.0, 1.0]
+        """
         if self.is_replicate:
             return [replicate_totals(self._structure, self.data, self._mask, outcomes, list(s), den,
                                      moments=den is None) for s in by_sets]
@@ -866,8 +906,12 @@ class ReplicateDesign(SurveyDesign):
 
     @property
     def df(self) -> int:
-        """R ``degf()`` of a replicate design: rank of the replicate weights minus 1."""
-        return int(self._structure.df)
+        """R ``degf()`` of a replicate design: rank of the replicate weights minus 1
+        (of the subset's rows for a subset design, as R ``degf(subset(design, ...))``)."""
+        if self._mask.all():
+            return int(self._structure.df)
+        from .grouped import replicate_rank
+        return int(replicate_rank(self._structure.rep_weights[self._mask]) - 1)
 
     def __repr__(self) -> str:
         return (f"ReplicateDesign(n={len(self.data)}, method={self.method!r}, "

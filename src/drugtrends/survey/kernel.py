@@ -147,6 +147,10 @@ class DesignStructure:
         rows : ndarray of bool (n_rows,), optional
             Rows that contribute (default all).
 
+        Returns
+        -------
+        ndarray (n_psu, k)
+
         Examples
         --------
         >>> import numpy as np
@@ -167,6 +171,14 @@ class DesignStructure:
     def strata_present(self, rows) -> np.ndarray:
         """Bool per stratum: does it hold a PSU with one of ``rows``?
 
+        Parameters
+        ----------
+        rows : ndarray of bool (n_rows,)
+
+        Returns
+        -------
+        ndarray of bool (n_strata,)
+
         Examples
         --------
         >>> import numpy as np
@@ -181,6 +193,14 @@ class DesignStructure:
 
     def degf(self, rows) -> int:
         """R ``degf()`` of the rows given (bool): PSUs minus strata among them.
+
+        Parameters
+        ----------
+        rows : ndarray of bool (n_rows,)
+
+        Returns
+        -------
+        int
 
         Examples
         --------
@@ -202,6 +222,20 @@ class DesignStructure:
         See :func:`drugtrends.survey.variance.stratified_variance`; ``present``
         (bool, per stratum or ``(H, m)``) lists the strata holding the domain
         (``lonely_psu="average"`` only).
+
+        Parameters
+        ----------
+        Z : ndarray (n_psu,) or (n_psu, m)
+            PSU totals of influence values (0 for PSUs without domain members).
+        present : ndarray of bool, optional
+        full : bool, default False
+            Return the ``(m, m)`` covariance instead of the ``m`` variances.
+        domain_lonely : ndarray of bool (H, m), optional
+            Strata where one PSU holds the domain (``adjust_domain_lonely``).
+
+        Returns
+        -------
+        ndarray (m,) or (m, m)
 
         Examples
         --------
@@ -226,8 +260,16 @@ class DesignStructure:
 class Outcome:
     """One estimated quantity's row values: ``y`` (float, NaN = missing).
 
-    ``variable`` names the column, ``level`` the category (None for numeric
-    outcomes), ``is_prop`` whether ``y`` is 0/1 (a proportion).
+    Parameters
+    ----------
+    variable : str
+        The column.
+    level : object
+        The category (None for numeric outcomes).
+    y : ndarray (n_rows,)
+        Row values, NaN where missing.
+    is_prop : bool
+        Whether ``y`` is 0/1 (a proportion).
 
     Examples
     --------
@@ -297,6 +339,16 @@ class ReplicateTotals:
 @dataclass
 class Estimates:
     """Point estimates and their linearisation for ``D`` domains x ``m`` outcomes.
+
+    Attributes
+    ----------
+    keys : DataFrame
+        One row per domain (the ``by`` columns).
+    outcomes : list of Outcome
+    est, var, n, npos, df, deff, s2 : ndarray (D, m)
+    cov : ndarray (D*m, D*m) or None
+    sw : ndarray (D, m) or None
+    se_logit : ndarray (D, m) or None
 
     ``est``, ``var``, ``n`` (rows with the outcome observed), ``npos`` (of which
     with a positive weight), ``df``, ``deff``, ``s2`` (element variance used by

@@ -257,7 +257,25 @@ class RelationDesign(DesignBase):
 
     # ------------------------------------------------------------------ the grouped pass, in SQL
     def outcome_list(self, variables, categorical: bool = False) -> list:
-        """Probe the outcome columns in the engine (numeric; missing values; 0/1)."""
+        """Probe the outcome columns in the engine (numeric; missing values; 0/1).
+
+        Parameters
+        ----------
+        variables : str or list of str
+        categorical : bool
+            Not supported out of core (DesignError).
+
+        Returns
+        -------
+        list of SQLOutcome
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> des = from_arrow(pd.DataFrame({"p": [1, 2], "w": [1.0, 1.0], "y": [0, None]}), "w", psu="p")
+        >>> [(o.variable, o.is_prop, o.missing) for o in des.outcome_list("y")]
+        [('y', True, True)]
+        """
         if categorical:
             raise DesignError("proportion() of categories needs the rows in memory; use "
                               "design.to_pandas([columns]).proportion(...), or 0/1 indicators with mean().")
@@ -291,7 +309,28 @@ class RelationDesign(DesignBase):
         return out
 
     def grouped_totals(self, outcomes, by_sets, den=None, engine: str = "auto") -> list:
-        """One ``GROUP BY GROUPING SETS`` query for every domain set."""
+        """One ``GROUP BY GROUPING SETS`` query for every domain set.
+
+        Parameters
+        ----------
+        outcomes : list of SQLOutcome
+        by_sets : list of tuple of str
+        den : None
+            Ratios need the rows in memory (DesignError).
+        engine : str
+            Ignored (the design's engine runs the query).
+
+        Returns
+        -------
+        list of Totals
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> des = from_arrow(pd.DataFrame({"p": [1, 2], "w": [1.0, 1.0], "y": [0, 1]}), "w", psu="p")
+        >>> des.grouped_totals(des.outcome_list("y"), [()])[0].A.ravel().tolist()
+        [0.0, 1.0]
+        """
         if den is not None:
             raise DesignError("ratio() needs the rows in memory; use design.to_pandas([columns]).ratio(...).")
         for s in by_sets:
@@ -307,6 +346,15 @@ class RelationDesign(DesignBase):
 
     def to_pandas(self, columns=None) -> SurveyDesign:
         """Load the design columns and ``columns`` into pandas: a regular :class:`SurveyDesign`.
+
+        Parameters
+        ----------
+        columns : list of str, optional
+            Columns to load besides the design's (default: all).
+
+        Returns
+        -------
+        SurveyDesign
 
         Examples
         --------
