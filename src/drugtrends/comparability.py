@@ -238,15 +238,25 @@ def nsduh_era(year: int, substance: str) -> tuple[str, KnownBreak | None]:
     return "nsduh_2002_2019", NSDUH_BREAKS[0]
 
 
-def _is_nsduh(country: object, source: object, mclass: str) -> bool:
+def _missing(v: object) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
+
+
+def _is_nsduh(country: object, source: object, mclass: str, ages: tuple[object, object] = (None, None)) -> bool:
+    """US household-survey rows: not Monitoring the Future, not a school survey, ages NSDUH covers (12+)."""
     if str(country) != "United States of America":
         return False
-    src = "" if source is None or source is pd.NA else str(source).casefold()
-    return "monitoring the future" not in src and "mtf" not in src and mclass not in ("SS", "HHS+SS")
+    src = "" if _missing(source) else str(source).casefold()
+    if "monitoring the future" in src or "mtf" in src or "youth risk" in src or mclass in ("SS", "HHS+SS"):
+        return False
+    lo, hi = ages
+    if _missing(lo) and _missing(hi):
+        return False  # school grades, or no age range: not identifiable as NSDUH
+    return (not _missing(lo) and int(lo) <= 12) or (not _missing(hi) and int(hi) >= 25)
 
 
-def design_era(country: object, source: object, method: object, substance: str, year: object
-               ) -> tuple[str, KnownBreak | None]:
+def design_era(country: object, source: object, method: object, substance: str, year: object,
+               ages: tuple[object, object] = (None, None)) -> tuple[str, KnownBreak | None]:
     """Design era of one row: the NSDUH registry for US NSDUH rows, ``all`` otherwise.
 
     Parameters
@@ -257,6 +267,9 @@ def design_era(country: object, source: object, method: object, substance: str, 
         Taxonomy id of the row.
     year : int
         Year of the estimate.
+    ages : tuple of (int or None, int or None)
+        ``(age_min, age_max)``: NSDUH rows cover ages from 12 (or up to 25+);
+        a school-age range (15-16, grades) is a school survey, not NSDUH.
 
     Returns
     -------
@@ -265,14 +278,14 @@ def design_era(country: object, source: object, method: object, substance: str, 
 
     Examples
     --------
-    >>> design_era("United States of America", "ARQ", "HHS", "prescription_stimulants", 2015)[0]
+    >>> design_era("United States of America", "ARQ", "HHS", "prescription_stimulants", 2015, (15, 64))[0]
     'nsduh_2015_2019'
     >>> design_era("France", "ARQ", "HHS", "cocaine", 2023)[0]
     'all'
     """
     if year is None or year is pd.NA or (isinstance(year, float) and np.isnan(year)):
         return "all", None
-    if _is_nsduh(country, source, method_class(method)):
+    if _is_nsduh(country, source, method_class(method), ages):
         return nsduh_era(int(year), substance)
     return "all", None
 
@@ -374,8 +387,10 @@ def annotate_prevalence(df: pd.DataFrame) -> pd.DataFrame:
     d["period"] = pd.Categorical(periods, categories=cats, ordered=True) if cats else periods
     d["scope"] = ["|".join(sorted(set(scope_flags(t, str(s))) | set(adjustment_flags(a))))
                   for t, s, a in zip(text, obj["substance"], obj["adjustment"])]
-    eras = [design_era(c, src, m, str(s), y) for c, src, m, s, y in
-            zip(obj["country"], obj["source"], obj["method"], obj["substance"], obj["year"])]
+    lims = (zip(d["age_min"].astype(object), d["age_max"].astype(object)) if {"age_min", "age_max"} <= set(d.columns)
+            else [(None, None)] * len(d))
+    eras = [design_era(c, src, m, str(s), y, a) for c, src, m, s, y, a in
+            zip(obj["country"], obj["source"], obj["method"], obj["substance"], obj["year"], lims)]
     d["design_era"] = [e for e, _ in eras]
     k = _note_eras(d, _SERIES)
     d["design_era"] = [e if n == 0 else f"{e}/note{n}" for e, n in zip(d["design_era"], k)]
