@@ -26,7 +26,7 @@ __all__ = [
     "COUNTRIES", "SUBSTANCES", "YOUTH_SUBSTANCES", "country_label", "in_country", "sub_lower", "sub_fields",
     "annotate", "select_prevalence", "select_youth", "comparability_breaks", "break_reasons",
     "KeyFigure", "key_figure", "previous_comparable", "key_sentence", "change_sentence",
-    "prevalence_figure", "prevalence_alt", "latest_table", "breaks_frame",
+    "prevalence_figure", "prevalence_alt", "latest_table", "breaks_frame", "jump_model", "jump_sentence",
     "intro_sentence", "usual_age_group", "source",
 ]
 
@@ -792,3 +792,60 @@ def breaks_frame(sel: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     b = b[["country", "substance", "indicator", "period", "year", "comparability_group", "break_code",
            "break_reason"]].reset_index(drop=True)
     return b.assign(country=[country_label(c, lang) for c in b["country"]])
+
+
+def jump_model(sel: pd.DataFrame, country: str, substance: str, at: int):
+    """One log-linear trend across a known break, with a level shift there (Joinpoint's jump model).
+
+    Only the two comparability groups on either side of the break at ``at``
+    are used, so the fit crosses that one break and no other.
+
+    Parameters
+    ----------
+    sel
+        Output of :func:`select_prevalence`.
+    country, substance
+        The series.
+    at
+        First year of the new group (a break of :func:`comparability_breaks`).
+
+    Returns
+    -------
+    drugtrends.trends.JoinpointResult
+        ``segments`` (APC across the break) and ``comparability_ratio``
+        (level after / level before, with its 95% CI).
+    """
+    from drugtrends.trends import joinpoint
+
+    g = sel[(sel["country"] == country) & (sel["substance"] == substance)].sort_values("year")
+    after = g.loc[g["year"] == at, "comparability_group"].iloc[0]
+    before = g.loc[g["year"] < at, "comparability_group"].iloc[-1]
+    d = g[g["comparability_group"].isin([before, after])]
+    return joinpoint(d, x="year", y="best", max_joinpoints=0, jump_at=[at], method="bic")
+
+
+def jump_sentence(res, country: str, substance: str, lang: str = "en") -> str:
+    """Describe a jump-model fit: the APC across the break and the comparability ratio.
+
+    Parameters
+    ----------
+    res
+        Output of :func:`jump_model`.
+    country, substance
+        The series.
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    str
+    """
+    s = res.segments.iloc[0]
+    cr = res.comparability_ratio.iloc[0]
+    inside = cr["ci_low"] <= 1 <= cr["ci_high"]
+    return i18n.t("trends.jump.sentence_ns" if inside else "trends.jump.sentence_sig", lang,
+                  in_country=in_country(country, lang), y0=int(s["x_start"]), y1=int(s["x_end"]),
+                  at=int(cr["x"]), apc=i18n.fmt_signed(s["apc"], 1, lang) + i18n.t("trends.percent_sign", lang),
+                  ci=i18n.fmt_ci(s["apc_ci_low"], s["apc_ci_high"], 1, lang),
+                  ratio=i18n.fmt_number(cr["estimate"], 2, lang), rci=i18n.fmt_ci(cr["ci_low"], cr["ci_high"], 2, lang),
+                  **sub_fields(substance, lang))

@@ -350,8 +350,17 @@ def comparability_section(ctx: Context) -> list:
     """
     if ctx.sel is None or ctx.brks is None or ctx.brks.empty:
         return []
-    return [_h(2, "trends.comparability", ctx.lang), i18n.t("trends.comparability_intro", ctx.lang),
-            common.breaks_table(T.breaks_frame(ctx.sel, ctx.lang), ctx.lang)]
+    from drugtrends import plots
+
+    lang = ctx.lang
+    items = [_h(2, "trends.comparability", lang), i18n.t("trends.comparability_intro", lang),
+             common.breaks_table(T.breaks_frame(ctx.sel, lang), lang), _h(3, "trends.jump.heading", lang),
+             i18n.t("trends.jump.intro", lang)]
+    res = T.jump_model(ctx.sel, "United States", "cannabis", 2015)
+    sentence = T.jump_sentence(res, "United States", "cannabis", lang)
+    fig = plots.joinpoint_plot(res, title=i18n.t("trends.jump.fig_title", lang), ylabel=i18n.t("trends.prev.ylabel", lang),
+                               source=T.source("unodc12", lang), lang=lang)
+    return items + [sentence, Fig(fig, i18n.t("trends.jump.fig_alt", lang, sentence=sentence))]
 
 
 def sources_section(ctx: Context) -> list:

@@ -252,3 +252,19 @@ def test_french_sections_have_no_english_labels(data):
     for w in ("Past-year", "Key figures", "Government source", "Country", "seized", "Source:", " and ", "Year"):
         assert w not in txt + tables + alts, w
     assert "Chiffres clés" in txt and "usage de cocaïne dans l'année" in alts
+
+
+def test_jump_model_across_the_2015_definition_change(sel):
+    """US cannabis 2010-2018: one log-linear trend with a level shift at 2015, against statsmodels OLS."""
+    import statsmodels.api as sm
+
+    res = T.jump_model(sel, "United States", "cannabis", 2015)
+    d = sel[(sel["country"] == "United States") & (sel["substance"] == "cannabis") & (sel["year"] <= 2018)]
+    assert d["year"].tolist() == list(range(2010, 2019))  # the 2020/2021 design changes are not crossed
+    X = sm.add_constant(np.column_stack([d["year"] - 2010, (d["year"] >= 2015).astype(float)]))
+    ols = sm.OLS(np.log(d["best"].to_numpy()), X).fit()
+    assert res.segments["apc"].iloc[0] == pytest.approx(100 * np.expm1(ols.params[1]), rel=1e-8)
+    cr = res.comparability_ratio.iloc[0]
+    assert cr["estimate"] == pytest.approx(np.exp(ols.params[2]), rel=1e-8)
+    assert cr["ci_low"] < 1 < cr["ci_high"]
+    assert "does not differ from 1" in T.jump_sentence(res, "United States", "cannabis", "en")
