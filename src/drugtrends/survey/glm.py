@@ -32,7 +32,9 @@ Edge cases (issue 16), never a raw numpy error:
   numerically 0 or 1 occurred") gives a ``ModelWarning`` and the result is marked:
   ``separation=True``, ``coef.flag == "separation"`` on the terms involved;
   their estimates, SEs and p-values are not interpretable (the design-based SE
-  of a diverging coefficient can be small);
+  of a diverging coefficient can be small). The linear programme runs when a
+  fitted probability is within 1e-5 of 0 or 1 or IRLS did not converge (a
+  separated model always gets there);
 * IRLS **not converging** in ``maxit`` iterations warns (``converged=False``), as R.
 
 Families: ``"gaussian"`` (identity), ``"binomial"`` / ``"quasibinomial"``
@@ -338,8 +340,11 @@ def _check_fit(family, X, y, wn, fit, names, notes) -> list[int]:
                      "algorithm did not converge'); increase maxit= or check the model")
     sep: list[int] = []
     if family in ("binomial", "quasibinomial"):
-        sep = glmfit.separation_columns(X, y, wn)
         mu = glmfit.family_functions(family)[0](X @ fit.beta)
+        # separation drives fitted probabilities of the separated rows towards 0 or 1:
+        # the (linear-programming) check runs only then, so large data stay fast
+        if not fit.converged or mu.min() < 1e-5 or mu.max() > 1 - 1e-5:
+            sep = glmfit.separation_columns(X, y, wn)
         eps = 10 * np.finfo(float).eps
         if sep or (mu < eps).any() or (mu > 1 - eps).any():
             which = [names[j] for j in sep] or ["(fitted probabilities numerically 0 or 1)"]
