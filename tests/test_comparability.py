@@ -250,3 +250,10 @@ def test_cocaine_forms_split_only_where_both_are_published():
     one = cmp.annotate_prevalence(_frame(substance="cocaine", year=[2012, 2014],
                                          notes=['Cocaine salts and "crack" cocaine', "Cocaine hydrochloride"]))
     assert one["comparability_group"].nunique() == 1
+
+
+def test_nsduh_registry_skips_school_surveys():
+    assert cmp.design_era(US, "ARQ", None, "cocaine", 2016, (15, 16))[0] == "all"
+    assert cmp.design_era(US, "Govt.", None, "amphetamines", 2012, (None, None))[0] == "all"
+    assert cmp.design_era(US, "Monitoring the Future 2019", None, "ketamine", 2019, (19, 28))[0] == "all"
+    assert cmp.design_era(US, "ARQ", "HHS", "cocaine", 2016, (12, 17))[0] == "nsduh_2002_2019"
