@@ -174,3 +174,25 @@ def test_corrupt_xlsx_gives_schema_error(tmp_path):
     p.write_bytes(b"PK\x03\x04 this is not a workbook")
     with pytest.raises(SchemaError, match="not a readable .xlsx workbook.*drugtrends fetch unodc_wdr2025"):
         unodc.read_prevalence(p)
+
+
+def test_unreadable_file_and_folder_in_the_way(data):
+    fetch.fetch(["uci_drug_consumption"], quiet=True)
+    p = data / UCI
+    if os.geteuid() != 0:
+        p.chmod(0)
+        try:
+            with pytest.raises(IntegrityError, match="cannot be read .*permissions"):
+                dt.load("uci_drug_consumption")
+        finally:
+            p.chmod(0o644)
+    p.unlink()
+    p.mkdir()  # a folder where the file should be
+    before = snapshot(data)
+    with pytest.raises(IntegrityError, match="cannot be read"):
+        integrity.check_file("uci_drug_consumption", fetch.load_manifest().get("uci_drug_consumption").file(), p)
+    from drugtrends.errors import FetchError
+
+    with pytest.raises(FetchError, match="cannot write .*Remove what is in the way"):
+        dt.load("uci_drug_consumption")
+    assert snapshot(data) == before and not list(data.rglob("*.part"))

@@ -262,6 +262,11 @@ class _Session:
                 f"{exc.filename}). Nothing was changed. Make it writable, or set DRUGTRENDS_DATA to a writable "
                 f"folder and run `drugtrends fetch {ds.id}` again."
             ) from None
+        except OSError as exc:  # a folder where the file should be, disk full, ...
+            raise FetchError(
+                f"{ds.id}/{f.name}: cannot write {self.target(ds, f)} ({exc.strerror or exc}). Nothing was "
+                f"changed. Remove what is in the way (or free space) and run `drugtrends fetch {ds.id}` again."
+            ) from None
 
     def _fetch_file(self, ds: Dataset, f: DataFile) -> Path:
         target = self.target(ds, f)

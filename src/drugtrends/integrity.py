@@ -169,6 +169,18 @@ def check_file(dataset_id: str, f: DataFile, path: str | os.PathLike[str], *, re
         the provenance record for files the manifest has no hash for).
     """
     p = Path(path)
+    try:
+        return _check(dataset_id, f, p, rehash)
+    except (PermissionError, IsADirectoryError) as exc:
+        raise IntegrityError(
+            f"{p}: cannot be read ({exc.strerror}). Check its permissions (it must be a readable file), or run "
+            f"`drugtrends fetch {dataset_id} --force` to fetch it again."
+        ) from None
+
+
+def _check(dataset_id: str, f: DataFile, p: Path, rehash: bool) -> bool:
+    if p.exists() and not p.is_file():
+        raise IsADirectoryError(21, "not a regular file", str(p))
     st = p.stat()
     label = f"{dataset_id}/{f.name}"
     if st.st_size == 0:
