@@ -176,7 +176,7 @@ class RelationDesign(DesignBase):
     Parameters
     ----------
     engine : DuckDBEngine or drugtrends.survey.spark.SparkEngine
-    weight, strata, psu, fpc, lonely_psu, reliability, level :
+    weight, strata, psu, fpc, lonely_psu, reliability, level, adjust_domain_lonely :
         As :class:`~drugtrends.survey.SurveyDesign` (``psu`` is required).
 
     Examples
@@ -190,7 +190,7 @@ class RelationDesign(DesignBase):
 
     def __init__(self, engine, weight: str, strata: str | None = None, psu: str | None = None,
                  fpc: str | None = None, lonely_psu: str = "fail", reliability: str | None = None,
-                 level: float = 0.95):
+                 level: float = 0.95, adjust_domain_lonely: bool = False):
         if lonely_psu not in LONELY_PSU_RULES:
             raise DesignError(f"lonely_psu={lonely_psu!r} is not one of {LONELY_PSU_RULES}")
         if reliability not in RELIABILITY_RULES:
@@ -226,7 +226,8 @@ class RelationDesign(DesignBase):
         self._n_rows = int(info["__n"].sum())
         pos = info["__np"].to_numpy() > 0
         df = int(pos.sum() - len(np.unique(s_codes[pos])))
-        self._structure = DesignStructure(s_codes, n_h, f_h, lonely_psu, float(df), s_uni)
+        self._structure = DesignStructure(s_codes, n_h, f_h, lonely_psu, float(df), s_uni,
+                                          adjust_domain_lonely=bool(adjust_domain_lonely))
 
     # ------------------------------------------------------------------ basics
     @property
