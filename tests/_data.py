@@ -33,3 +33,20 @@ def real_file(dataset: str, name: str | None = None) -> Path:
     except DrugtrendsError as exc:
         no_data(f"{dataset}: {exc}")
     return fetch.dataset_file(dataset, name)
+
+
+def temp_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, need: str = "nhanes_2009_2012/NHANESraw.csv") -> Path:
+    """An empty data directory under ``tmp_path`` fed from the real mirror (for tests that edit fetched files).
+
+    The project's data/raw and the shared mirror are never touched: fetches copy
+    from the mirror into this directory, and tests may then edit the copies.
+    """
+    from drugtrends import paths
+
+    mirror = paths.default_mirror()
+    if mirror is None or not (mirror / need).is_file():
+        no_data("the data mirror (../shared/data) is not here")
+    d = tmp_path / "data"
+    monkeypatch.setenv("DRUGTRENDS_DATA", str(d))
+    monkeypatch.setenv("DRUGTRENDS_MIRROR", str(mirror))
+    return d

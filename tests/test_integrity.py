@@ -12,10 +12,10 @@ import stat
 from pathlib import Path
 
 import pytest
-from _data import no_data
+from _data import temp_data_dir
 
 import drugtrends as dt
-from drugtrends import datasets, fetch, integrity, paths
+from drugtrends import datasets, fetch, integrity
 from drugtrends.errors import IntegrityError, NotWritableError, SchemaError, UnknownDatasetError
 
 NHANES = "nhanes_2009_2012/NHANESraw.csv"
@@ -28,13 +28,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 @pytest.fixture()
 def data(tmp_path, monkeypatch) -> Path:
-    mirror = paths.default_mirror()
-    if mirror is None or not (mirror / NHANES).is_file():
-        no_data("the data mirror (../shared/data) is not here")
-    d = tmp_path / "data"
-    monkeypatch.setenv("DRUGTRENDS_DATA", str(d))
-    monkeypatch.setenv("DRUGTRENDS_MIRROR", str(mirror))
-    return d
+    return temp_data_dir(tmp_path, monkeypatch, NHANES)
 
 
 def _edit_same_size(p: Path, old: bytes, new: bytes) -> None:
