@@ -564,7 +564,9 @@ def page(substance: str, lang: str = "en", data: dict | None = None) -> list:
     elif spec.unodc is None or not (sel["country"] == "France").any():
         items.append(no_prevalence_sentence(substance, lang))
     else:
-        items.append(europe_sentence(sel, spec.unodc, lang))
+        from drugtrends_reports.trends import key_sentence
+
+        items += [key_sentence(key_figure(sel, "France", spec.unodc), lang), europe_sentence(sel, spec.unodc, lang)]
     if pf is not None:
         items.append(supply.perception_sentence(pf, spec.perception, lang))
         used.append("unodc21")
