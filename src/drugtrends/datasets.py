@@ -10,7 +10,15 @@ manifest dataset ``unodc_wdr2025``).
 checksums) and calls the reader. Fetch-only datasets (``nsduh``, ``teds_a``,
 ``teds_d``: too large for the mirror) take ``year=`` or ``path=`` (your own
 copy); when the file is neither present nor fetchable the error says which
-``drugtrends fetch`` command to run.
+``drugtrends fetch`` command to run. Every file is checked against the
+manifest before it is read (:mod:`drugtrends.integrity`).
+
+Datasets also declare what statistics need to know about them, so the
+statistics layer never hard-codes a dataset: :func:`design_spec` gives the
+survey design (:class:`DesignSpec`: weight, strata, PSU, pooled-weight rule,
+known breaks) for ``SurveyDesign.from_spec``, :func:`analysis_frame` the frame
+it refers to. :func:`id_map`, :func:`manifest_id` and :func:`availability`
+tie load ids to ``drugtrends fetch`` ids.
 """
 
 from __future__ import annotations
