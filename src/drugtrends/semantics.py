@@ -98,7 +98,7 @@ _AMPH_ONLY = re.compile(r"^amphetamine( sulphate)?\.?$")
 _CRACK_ONLY = re.compile(r'^(mainly )?"?crack"?( cocaine)?$')
 _HIGH_RISK = re.compile(
     r"problem\b|problem/high|high[- ]risk|capture[- ]recapture|inject|daily (heroin|opioid|opiate)|"
-    r"dependen|use disorder|in treatment|multiplier|main substance of use")
+    r"dependen|use disorder|in treatment|multiplier|main substance of use|registered (drug )?users|central registry")
 _PAST_MONTH = re.compile(r"last 30 days|past 30 days|past month use|last month|30-day")
 
 
@@ -337,6 +337,8 @@ def indicator_of(method: object, notes: object) -> str:
     ('prevalence', 'high_risk_use')
     >>> indicator_of("HHS/I", "Opiates and prescription opioids")
     'prevalence'
+    >>> indicator_of(None, "Registered users")
+    'high_risk_use'
     """
     if method_class(method) in ("I", "R"):
         return "high_risk_use"
