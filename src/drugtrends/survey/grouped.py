@@ -434,6 +434,7 @@ def _block_totals(cols: _Columns, w, wpos, psu, U, sets) -> list[Totals]:
         return Xu
 
     dsets = [(c, D) for c, D, _ in sets]
+    all_pos = bool(wpos.all())
     res = agg.grouped_psu_totals(columns, w, psu, U, dsets, unweighted if len(miss_idx) else None,
                                  dense=False)
     out = []
@@ -442,7 +443,8 @@ def _block_totals(cols: _Columns, w, wpos, psu, U, sets) -> list[Totals]:
         key = codes[keep] * U + psu[keep]
         pair = d * U + u
         n_shared = np.bincount(key, minlength=D * U)[pair].astype(float)
-        p_shared = np.bincount(key, weights=wpos[keep].astype(float), minlength=D * U)[pair]
+        p_shared = n_shared if all_pos else \
+            np.bincount(key, weights=wpos[keep].astype(float), minlength=D * U)[pair]
         B, N, P = T[:, k - 1][:, None], n_shared[:, None], p_shared[:, None]
         if len(miss_idx):
             B, N, P = (np.repeat(x, m, axis=1) for x in (B, N, P))
@@ -588,12 +590,12 @@ def _replicate_domains(cols, w, W, idx, bounds, m, out):
     A, B, N, P, Q, Ar, Br, DF = out
     for d in range(len(bounds) - 1):   # one domain's rows at a time: memory O(domain rows x outcomes)
         rows = idx[bounds[d]:bounds[d + 1]]
-        X, ok_all = _domain_block(cols, rows, m)
+        X, ok_all, bmap = _domain_block(cols, rows, m)
         wd, Wd = w[rows], W[rows]
         S = wd @ X
-        A[d], B[d] = S[:m], S[m:]
+        A[d], B[d] = S[:m], S[bmap]
         Sr = Wd.T @ X
-        Ar[:, d], Br[:, d] = Sr[:, :m], Sr[:, m:]
+        Ar[:, d], Br[:, d] = Sr[:, :m], Sr[:, bmap]
         N[d] = ok_all.sum(axis=0)
         P[d] = (ok_all & (wd > 0)[:, None]).sum(axis=0)
         if Q is not None:
@@ -603,19 +605,29 @@ def _replicate_domains(cols, w, W, idx, bounds, m, out):
 
 
 def _domain_block(cols: _Columns, rows, m):
-    """``([a_1..a_m, b_1..b_m], observed)`` for the rows of one domain."""
-    X = np.empty((len(rows), 2 * m))
+    """``(X, observed, bmap)`` for the rows of one domain: ``X`` holds ``a_1..a_m``, then
+    the ``b`` columns of outcomes with missing values (or ratio denominators), then one
+    column of ones shared by every complete outcome; ``X[:, bmap[j]]`` is ``b_j``."""
+    own = [j for j in range(m) if cols.miss[j]]
+    X = np.empty((len(rows), m + len(own) + 1))
     ok_all = np.ones((len(rows), m), dtype=bool)
+    bmap = np.full(m, m + len(own), dtype=np.int64)
+    X[:, -1] = 1.0
     for j in range(m):
         o = cols.outcomes[j]
-        a = (o.values if isinstance(o, IntOutcome) else o.y)[rows].astype(float)
+        a = (o.values if isinstance(o, IntOutcome) else o.y)[rows]
+        if not cols.miss[j]:
+            X[:, j] = a
+            continue
         ok = ~np.isnan(a)
+        k = m + own.index(j)
         if cols.den is not None:
             dv = cols.den[j].y[rows]
             ok &= ~np.isnan(dv)
-            X[:, m + j] = np.where(ok, dv, 0.0)
+            X[:, k] = np.where(ok, dv, 0.0)
         else:
-            X[:, m + j] = ok
+            X[:, k] = ok
         X[:, j] = np.where(ok, a, 0.0)
         ok_all[:, j] = ok
-    return X, ok_all
+        bmap[j] = k
+    return X, ok_all, bmap
