@@ -288,6 +288,17 @@ def select_prevalence(df: pd.DataFrame, countries: dict[str, tuple[str, ...]] | 
     return _pairwise_reasons(out.reset_index(drop=True)[_SELECT_COLS])
 
 
+def _break_notes(sel: pd.DataFrame, lang: str) -> pd.Series:
+    """The reason of each break in the page language (the plots print it verbatim), NA elsewhere."""
+    out = pd.Series(pd.NA, index=sel.index, dtype="string")
+    for _, g in sel.sort_values("year").groupby(["country", "substance"], sort=False):
+        grp = g["comparability_group"].tolist()
+        for i in range(1, len(g)):
+            if grp[i] != grp[i - 1]:
+                out.loc[g.index[i]] = break_reasons(grp[i - 1], grp[i], lang)[1]
+    return out
+
+
 def _pairwise_reasons(sel: pd.DataFrame) -> pd.DataFrame:
     """Re-derive ``break_reason``/``break_code`` against the previous row *kept* in each series.
 
@@ -669,6 +680,7 @@ def prevalence_figure(sel: pd.DataFrame, substance: str, lang: str = "en", brks:
     d = sel[sel["substance"] == substance].copy()
     if d.empty:
         return None
+    d["break_note"] = _break_notes(d, lang)
     labels = {c: country_label(c, lang) for c in d["country"].unique()}
     fig = plots.small_multiples(
         d, "country", "year", "best", "low", "high", comparability="comparability_group",
