@@ -307,7 +307,11 @@ def key_figures(items: Sequence[Any], lang: str | None = None, *, heading_level:
 
     lang = lang or current_lang()
     display(Markdown(heading(heading_level, "common.key_figures", lang)))
-    display(KeyFigures([i for i in items if i is not None], lang=lang, title=""))
+    items = [i for i in items if i is not None]
+    if items:
+        display(KeyFigures(items, lang=lang, title=""))
+    else:  # every dataset behind them is missing: the sections below say which
+        display(Markdown(i18n.t("common.no_key_figures", lang)))
 
 
 def source(dataset: str, lang: str | None = None, **values: Any) -> str:

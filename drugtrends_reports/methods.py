@@ -76,7 +76,7 @@ def sources_table(lang: str = "en"):
         t("methods.col_availability"): avail,
     })
     return tables.simple_table(out, source=t("common.sources.manifest"), title=t("methods.sources_title"),
-                               lang=lang, notes=[t("methods.titles_note")] if lang != "en" else ())
+                               lang=lang, notes=[t("methods.titles_note")])
 
 
 def citations_markdown(lang: str = "en") -> str:

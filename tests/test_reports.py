@@ -136,7 +136,7 @@ def test_french_pages_have_french_titles_and_no_english_labels(rendered):
 def test_profiles_cover_every_age_asked_and_state_the_model_population(rendered):
     t = _text(rendered["profiles"][".html"])
     assert "60-69" in t  # hard drugs were asked up to 69: the age bands include 60-69
-    assert "aged 18-59 only" in t  # marijuana asked 18-59: the restriction is said where the numbers are
+    assert "ages 18-59 only" in t  # marijuana asked 18-59: the restriction is said where the numbers are
     assert re.search(r"complete cases, n = [\d,]+", t) and "aged 20-69" in t
     assert "convenience sample" in t and "crack" in t and "ketamine" in t
     assert "shifted toward older age groups" in t
@@ -167,8 +167,9 @@ def test_numbers_in_prose_equal_analysis(rendered):
     assert (kf.year, kf.best) == (2023, 2.7)  # read by hand from annex 1.2
     sentence = T.key_sentence(kf)
     assert "2.7% in 2023" in sentence
-    for name in ("trends", "factsheet"):
-        assert sentence in _text(rendered[name][".html"]), name
+    assert sentence in _text(rendered["trends"][".html"])
+    sheet = _text(rendered["factsheet"][".html"])  # the fact sheet's key-figures box
+    assert re.search(r"Key figures 2\.7% Past-year cocaine use, France 2023", sheet), sheet[:300]
     fr = T.key_sentence(kf, "fr")
     assert fr in _text(rendered["trends-fr"][".html"])
 
@@ -241,18 +242,31 @@ def test_render_twice_identical_but_build_time(rendered, tmp_path):
 # ------------------------------------------------------------------ missing data
 
 
-def test_missing_dataset_gives_notes_not_tracebacks(tmp_path, monkeypatch):
+def test_missing_dataset_gives_notes_not_tracebacks(tmp_path, monkeypatch, data_dir):
     empty = tmp_path / "empty-data"
     mirror = tmp_path / "empty-mirror"
     empty.mkdir()
     mirror.mkdir()
     monkeypatch.setenv("DRUGTRENDS_DATA", str(empty))
     monkeypatch.setenv("DRUGTRENDS_MIRROR", str(mirror))
-    out = _render("factsheet", tmp_path / "out", to="html", cache=False)
+    from drugtrends.errors import DataNotFoundError
+
+    # no dataset at all: the render stops with one clear message (and the CLI exits non-zero)
+    with pytest.raises(DataNotFoundError, match="drugtrends fetch unodc_wdr2025") as e:
+        _render("factsheet", tmp_path / "out", to="html", cache=False)
+    assert "Traceback" not in str(e.value)
+    # some datasets missing: each section says so in one sentence, with the fetch command
+    only = tmp_path / "only-uci"
+    only.mkdir()
+    (only / "uci_drug_consumption").symlink_to(data_dir / "uci_drug_consumption", target_is_directory=True)
+    monkeypatch.setenv("DRUGTRENDS_DATA", str(only))
+    out = _render("profiles", tmp_path / "out2", to="html", cache=False)
     t = _text(out[".html"])
-    assert "Traceback" not in t
-    assert "unodc_prevalence" in t and "drugtrends fetch unodc_wdr2025" in t
-    assert "drugtrends fetch uci_drug_consumption" in t
+    for pat in LEAKS:
+        assert not re.search(pat, t), pat
+    assert ("needs the dataset nhanes_2009_2012, which is not available here; fetch it with "
+            "drugtrends fetch nhanes_2009_2012 , then render") in t
+    assert "Key figures No key figure" in t  # the box says why it is empty
 
 
 # ------------------------------------------------------------------ TEDS-A (generated data)
@@ -353,5 +367,5 @@ def test_unknown_substance_on_the_command_line():
     r = CliRunner().invoke(app, ["render", "factsheet", "-P", "substance=tea", "--to", "html"])
     assert r.exit_code == 2  # every DrugtrendsError on the CLI exits 2 (platform)
     out = re.sub(r"\s+", " ", r.output)
-    assert "substance='tea'" in out and "cocaine, cannabis, amphetamines" in out and "nps" in out
+    assert "substance='tea'" in out and "cocaine, crack, cannabis" in out and "nps" in out
     assert "Traceback" not in r.output

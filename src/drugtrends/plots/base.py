@@ -26,6 +26,7 @@ __all__ = [
     "BREAK_REASON",
     "BREAK_CODE",
     "BREAK_NOTE",
+    "SOURCE_LANG",
     "ALT_ATTR",
     "TITLE_ATTR",
     "require",
@@ -62,6 +63,8 @@ BREAK_REASON = "break_reason"
 BREAK_CODE = "break_code"
 #: Optional reason text already in the report's language (wins over the two above).
 BREAK_NOTE = "break_note"
+#: Language in which the data producers word ``break_reason`` (used verbatim in that language).
+SOURCE_LANG = "en"
 
 ALT_ATTR = "drugtrends_alt"
 TITLE_ATTR = "drugtrends_title"
@@ -124,13 +127,13 @@ def reason_text(row: pd.Series, lang: str) -> str:
         return note.strip()
     code = row.get(BREAK_CODE)
     reason = row.get(BREAK_REASON)
-    if lang == "en" and isinstance(reason, str) and reason.strip():
+    if lang == SOURCE_LANG and isinstance(reason, str) and reason.strip():
         return reason.strip()
     if isinstance(code, str) and code.strip():
         parts = [i18n.t(f"common.break_code.{c}", lang) if i18n.has(f"common.break_code.{c}", lang)
                  else i18n.t("common.break_code.unknown", lang) for c in code.split("+") if c]
         return "; ".join(dict.fromkeys(parts))
-    if isinstance(reason, str) and reason.strip() and lang == "en":
+    if isinstance(reason, str) and reason.strip() and lang == SOURCE_LANG:
         return reason.strip()
     return i18n.t("common.break_code.unknown", lang)
 
