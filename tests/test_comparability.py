@@ -257,3 +257,11 @@ def test_nsduh_registry_skips_school_surveys():
     assert cmp.design_era(US, "Govt.", None, "amphetamines", 2012, (None, None))[0] == "all"
     assert cmp.design_era(US, "Monitoring the Future 2019", None, "ketamine", 2019, (19, 28))[0] == "all"
     assert cmp.design_era(US, "ARQ", "HHS", "cocaine", 2016, (12, 17))[0] == "nsduh_2002_2019"
+
+
+def test_break_reason_compares_with_the_row_just_before():
+    d = cmp.annotate_prevalence(_frame(substance="amphetamines", year=[2010, 2013, 2016, 2023],
+                                       notes=[None, "Methamphetamine", None, "Drug category was changed in 2022"]))
+    codes = d["break_code"].tolist()
+    assert pd.isna(codes[0]) and codes[1] == "definition" and pd.isna(codes[2])
+    assert codes[3] == "source_note"  # against 2016 (same definition), not against the 2013 group

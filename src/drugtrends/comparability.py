@@ -449,7 +449,8 @@ def _describe_change(a: dict, b: dict, brk: KnownBreak | None, b_note: str | Non
         def words(x: str) -> str:
             if x == "-":
                 return "no scope restriction stated"
-            return ", ".join(SCOPE_FLAGS.get(f) or f"{taxonomy.label(f[5:])} only" for f in x.split("+"))
+            said = [SCOPE_FLAGS.get(f) or f"{taxonomy.label(f[5:])} only" for f in x.split("+")]
+            return ", ".join(dict.fromkeys(w[0].lower() + w[1:] for w in said))
         reasons.append(f"definition changed: {words(b['definition'])} (was: {words(a['definition'])})")
         codes.append("definition")
     if a["method_class"] != b["method_class"]:
@@ -470,14 +471,20 @@ def _break_reasons(d: pd.DataFrame, eras: list[tuple[str, KnownBreak | None]]) -
     keys = d[_SERIES].astype(object).astype(str)
     order = parts.assign(**{c: keys[c] for c in _SERIES}).sort_values([*_SERIES, "_y"], kind="stable")
     for _, g in order.groupby(_SERIES, sort=False):
-        firsts = g.drop_duplicates("group")
-        prev = None
-        for ix, row in firsts.iterrows():
-            if prev is not None:
+        seen: set[str] = set()
+        earlier = last = None  # last row of an earlier year; last row seen
+        year = None
+        for ix, row in g.iterrows():
+            if row["_y"] != year:
+                earlier, year = last, row["_y"]
+            cur = row.to_dict()
+            prev = earlier if earlier is not None else last
+            if cur["group"] not in seen and prev is not None:
                 note = d.at[ix, "notes"]
-                note = None if note is None or note is pd.NA or (isinstance(note, float) and np.isnan(note)) else note
-                out[pos[ix]] = _describe_change(prev, row.to_dict(), eras[pos[ix]][1], note)
-            prev = row.to_dict()
+                note = None if _missing(note) else note
+                out[pos[ix]] = _describe_change(prev, cur, eras[pos[ix]][1], note)
+            seen.add(cur["group"])
+            last = cur
     return out
 
 
