@@ -60,6 +60,9 @@ def test_spark_grid_equals_pandas(spark, tmp_path):
         sd.mean("nosuch")
     with pytest.raises(DesignError, match="to_pandas"):
         sd.glm("y0 ~ x")
+    # categorical proportions and ratios also run in Spark (issue 15)
+    assert_same(sd.proportion("age", by="yr"), des.proportion("age", by="yr"), ["yr", "level"], rtol=1e-11)
+    assert_same(sd.ratio("x", "w", by="sex"), des.ratio("x", "w", by="sex"), ["sex"], rtol=1e-11)
 
 
 @pytest.mark.realdata

@@ -209,3 +209,23 @@ def test_packed_sums_ignore_other_codes_outside_the_subset():
     want = SurveyDesign(df, "w", "st", "psu").subset(df.sex == "f").mean(["y8", "b0", "b1"], by="yr")
     np.testing.assert_allclose(got.estimate, want.estimate, rtol=1e-12)
     np.testing.assert_allclose(got.se, want.se, rtol=1e-12)
+
+
+def test_proportion_and_ratio_run_in_the_engine():
+    """Issue 15: categorical proportions and ratios on DuckDB designs equal the in-memory ones."""
+    df = synthetic(1500)
+    df["cat"] = np.random.default_rng(1).choice(["lo", "mid", "o'k", None], len(df))
+    des = SurveyDesign(df, "w", "st", "psu")
+    rel = SurveyDesign.from_arrow(df, "w", "st", "psu")
+    pairs = [(des.proportion("cat", by="sex"), rel.proportion("cat", by="sex")),
+             (des.proportion(["cat", "yr"]), rel.proportion(["cat", "yr"])),
+             (des.ratio(["x", "y8"], "w", by="yr"), rel.ratio(["x", "y8"], "w", by="yr"))]
+    for a, b in pairs:
+        assert list(a.columns) == list(b.columns)
+        assert a["level" if "level" in a else "variable"].astype(str).tolist() == \
+            b["level" if "level" in b else "variable"].astype(str).tolist()
+        for c in ("estimate", "se", "ci_low", "deff", "n", "df"):
+            np.testing.assert_allclose(a[c].to_numpy(float), b[c].to_numpy(float), rtol=1e-10)
+    a, ca = des.ratio("x", "b3", by="sex", return_cov=True)
+    b, cb = rel.ratio("x", "b3", by="sex", return_cov=True)
+    np.testing.assert_allclose(cb.to_numpy(), ca.to_numpy(), rtol=1e-10)

@@ -4,9 +4,10 @@ As R ``survey``'s DBI designs: a :class:`RelationDesign` keeps one row per PSU
 in Python, sends the grouped sufficient-statistics query of
 :mod:`drugtrends.survey.sql` to the engine, and hands the sums to the same
 kernel as every other design (:func:`drugtrends.survey.kernel.linearise`).
-``mean``, ``total``, ``prop_ci`` and ``grid`` (with ``return_cov``) run in the
-engine; for the other analyses :meth:`RelationDesign.to_pandas` loads the
-columns needed into a regular :class:`~drugtrends.survey.SurveyDesign`.
+``mean``, ``proportion``, ``prop_ci``, ``total``, ``ratio`` and ``grid`` (with
+``return_cov``) run in the engine; for the other analyses (quantiles, models,
+tests, subsets) :meth:`RelationDesign.to_pandas` loads the columns needed into
+a regular :class:`~drugtrends.survey.SurveyDesign`.
 The Spark engine is :mod:`drugtrends.survey.spark`.
 
 Constructors: :func:`from_parquet`, :func:`from_arrow`, :func:`from_duckdb`
@@ -44,14 +45,33 @@ from .variance import LONELY_PSU_RULES
 __all__ = ["RelationDesign", "DuckDBEngine", "SQLOutcome", "from_parquet", "from_arrow", "from_duckdb"]
 
 #: Analyses that need the rows in memory (``to_pandas()`` first).
-IN_MEMORY_ONLY = ("subset", "ratio", "proportion", "quantile", "glm", "chisq", "contrast",
-                  "difference", "to_replicate")
+IN_MEMORY_ONLY = ("subset", "quantile", "glm", "chisq", "contrast", "difference", "to_replicate")
 
 
 @dataclass
 class SQLOutcome(Outcome):
-    """An outcome column of a database design (``y`` is None: the rows stay in the engine)."""
+    """An outcome of a database design (``y`` is None: the rows stay in the engine).
+
+    Parameters
+    ----------
+    variable, level, y, is_prop :
+        As :class:`~drugtrends.survey.kernel.Outcome`.
+    missing : bool
+        The column has NULL values.
+    expr : str, optional
+        SQL expression of the value (a category's 0/1 indicator); default the column.
+    """
     missing: bool = False
+    expr: str | None = None
+
+
+def _literal(value) -> str:
+    """A SQL literal for a category value."""
+    if isinstance(value, (bool, np.bool_)):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return repr(value.item() if isinstance(value, np.generic) else value)
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 class DuckDBEngine:
@@ -253,7 +273,7 @@ class RelationDesign(DesignBase):
     def __getattr__(self, name):
         if name in IN_MEMORY_ONLY:
             raise DesignError(f"{name}() needs the rows in memory; use design.to_pandas([columns]).{name}(...) "
-                              "(out-of-core designs compute mean, total, prop_ci and grid).")
+                              "(out-of-core designs compute mean, proportion, prop_ci, total, ratio and grid).")
         raise AttributeError(name)
 
     # ------------------------------------------------------------------ the grouped pass, in SQL
@@ -277,10 +297,9 @@ class RelationDesign(DesignBase):
         >>> [(o.variable, o.is_prop, o.missing) for o in des.outcome_list("y")]
         [('y', True, True)]
         """
-        if categorical:
-            raise DesignError("proportion() of categories needs the rows in memory; use "
-                              "design.to_pandas([columns]).proportion(...), or 0/1 indicators with mean().")
         variables = require_unique(as_list(variables), "the outcome list")
+        if categorical:
+            return self._category_outcomes(variables)
         if not variables:
             raise DesignError("give at least one outcome variable")
         for v in variables:
@@ -309,6 +328,68 @@ class RelationDesign(DesignBase):
             out.append(SQLOutcome(v, None, None, c > 0 and b == c, missing=c < n))
         return out
 
+    def _category_outcomes(self, variables) -> list:
+        """One 0/1 indicator per level of each column, levels in sorted order (as in memory
+        for text columns; the engine does not know a pandas categorical's own order)."""
+        q = lambda c: quote(c, self.engine.dialect)  # noqa: E731
+        out = []
+        for v in variables:
+            if v not in self._columns:
+                raise UnknownVariableError(f"outcome {v!r} is not in {self.engine.describe}."
+                                           + suggest(v, self._columns))
+            lev = self.engine.query(f"SELECT DISTINCT {q(v)} AS v FROM {self.engine.source} "
+                                    f"WHERE {q(v)} IS NOT NULL")["v"].tolist()
+            try:
+                levels = sorted(x.item() if isinstance(x, np.generic) else x for x in lev)
+            except TypeError:
+                raise InputError(f"outcome {v!r} has values of several types that cannot be ordered.") from None
+            nulls = float(self.engine.query(f"SELECT COUNT(*) - COUNT({q(v)}) AS k FROM {self.engine.source}")
+                          ["k"].iloc[0]) > 0
+            for x in levels:
+                expr = f"CASE WHEN {q(v)} IS NULL THEN NULL WHEN {q(v)} = {_literal(x)} THEN 1 ELSE 0 END"
+                out.append(SQLOutcome(v, x, None, True, missing=nulls, expr=expr))
+            if not levels:
+                out.append(SQLOutcome(v, None, None, True, missing=True, expr="CAST(NULL AS DOUBLE)"))
+        return out
+
+    def ratio(self, numerator, denominator, by=None, *, ci: str = "t", level: float | None = None,
+              df="domain", return_cov: bool = False):
+        """Ratio(s) of totals in the engine (see :meth:`SurveyDesign.ratio`).
+
+        Parameters
+        ----------
+        numerator, denominator : str or list of str
+            Numeric columns; one denominator for all numerators, or one each.
+        by, ci, level, df, return_cov :
+            As :meth:`SurveyDesign.ratio`.
+
+        Returns
+        -------
+        DataFrame or (DataFrame, DataFrame)
+            As :meth:`SurveyDesign.ratio`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"p": range(4), "w": [1.0] * 4, "a": [1, 2, 3, 4], "b": [2, 2, 2, 2]})
+        >>> float(from_arrow(df, "w", psu="p").ratio("a", "b").estimate[0])
+        1.25
+        """
+        nums = self.outcome_list(numerator)
+        dens = self.outcome_list(denominator)
+        if len(dens) == 1 and len(nums) > 1:
+            dens = dens * len(nums)
+        if len(dens) != len(nums):
+            raise DesignError("give one denominator, or one per numerator")
+        for o in nums:
+            o.is_prop = False
+        frames, ests, _ = self._run(None, [tuple(as_list(by))], kind="ratio", ci=ci, level=level, df=df,
+                                    reliability=None, return_cov=return_cov, den=dens, outcomes=nums)
+        out = frames[0]
+        out.insert(out.columns.get_loc("variable") + 1, "denominator",
+                   [d.variable for d in dens] * len(ests[0].keys))
+        return self._with_cov(out, ests[0], return_cov)
+
     def grouped_totals(self, outcomes, by_sets, den=None, engine: str = "auto") -> list:
         """One ``GROUP BY GROUPING SETS`` query for every domain set.
 
@@ -316,8 +397,8 @@ class RelationDesign(DesignBase):
         ----------
         outcomes : list of SQLOutcome
         by_sets : list of tuple of str
-        den : None
-            Ratios need the rows in memory (DesignError).
+        den : list of SQLOutcome, optional
+            Ratio denominators, one per outcome.
         engine : str
             Ignored (the design's engine runs the query).
 
@@ -332,14 +413,15 @@ class RelationDesign(DesignBase):
         >>> des.grouped_totals(des.outcome_list("y"), [()])[0].A.ravel().tolist()
         [0.0, 1.0]
         """
-        if den is not None:
-            raise DesignError("ratio() needs the rows in memory; use design.to_pandas([columns]).ratio(...).")
         for s in by_sets:
             for c in s:
                 if c not in self._columns:
                     raise UnknownVariableError(f"by variable {c!r} is not in {self.engine.describe}."
                                                + suggest(c, self._columns))
-        specs = [OutSpec(o.variable, o.missing, o.is_prop) for o in outcomes]
+        q = lambda c: quote(c, self.engine.dialect)  # noqa: E731
+        specs = [OutSpec(o.variable, o.missing, o.is_prop, o.expr,
+                         None if den is None else (den[j].expr or q(den[j].variable)))
+                 for j, o in enumerate(outcomes)]
         sql, by_union = aggregate_sql(self.engine.source, self.weight, self._psu_keys, specs, by_sets,
                                       self.engine.dialect)
         res = self.engine.query(sql)

@@ -41,10 +41,18 @@ def quote(name: str, dialect: str) -> str:
 
 @dataclass
 class OutSpec:
-    """An outcome column of a SQL design: ``name``, has ``missing`` values, is ``binary`` (0/1)."""
+    """An outcome of a SQL design: ``name``, has ``missing`` values, is ``binary`` (0/1).
+
+    ``expr``: SQL expression of the value (default: the quoted column ``name``),
+    e.g. a ``CASE`` giving the 0/1 indicator of a category; ``den``: SQL
+    expression of a ratio's denominator (rows where either is NULL leave the
+    domain; ``B`` is then the weighted denominator).
+    """
     name: str
     missing: bool
     binary: bool
+    expr: str | None = None
+    den: str | None = None
 
 
 def aggregate_sql(source: str, weight: str, psu_keys: list[str], outcomes: list[OutSpec],
@@ -96,17 +104,29 @@ def aggregate_sql(source: str, weight: str, psu_keys: list[str], outcomes: list[
     sel += [q(c) for c in psu_keys]
     sel += [f"SUM({w}) AS __sw", "COUNT(*) AS __n", f"COUNT(CASE WHEN {w} > 0 THEN 1 END) AS __np"]
     for j, o in enumerate(outcomes):
-        y = f"CAST({q(o.name)} AS DOUBLE)"
-        sel.append(f"SUM({w} * {y}) AS __a{j}")
-        if o.missing:
-            sel.append(f"SUM(CASE WHEN {q(o.name)} IS NOT NULL THEN {w} ELSE 0 END) AS __b{j}")
-            sel.append(f"COUNT({q(o.name)}) AS __c{j}")
-            sel.append(f"COUNT(CASE WHEN {q(o.name)} IS NOT NULL AND {w} > 0 THEN 1 END) AS __p{j}")
-        if not o.binary:
-            sel.append(f"SUM({w} * {y} * {y}) AS __q{j}")
+        sel += _outcome_sums(j, o.expr if o.expr is not None else q(o.name), o, w)
     sets = ", ".join("(" + ", ".join(q(c) for c in (*psu_keys, *s)) + ")" for s in by_sets)
     sql = (f"SELECT {', '.join(sel)}\nFROM {source}\nGROUP BY GROUPING SETS ({sets})")
     return sql, by_union
+
+
+def _outcome_sums(j: int, yraw: str, o: OutSpec, w: str) -> list[str]:
+    """The SUM / COUNT columns of outcome ``j`` (value expression ``yraw``)."""
+    y = f"CAST({yraw} AS DOUBLE)"
+    if o.den is not None:   # ratio: rows with both values observed
+        both = f"{yraw} IS NOT NULL AND {o.den} IS NOT NULL"
+        return [f"SUM(CASE WHEN {both} THEN {w} * {y} ELSE 0 END) AS __a{j}",
+                f"SUM(CASE WHEN {both} THEN {w} * CAST({o.den} AS DOUBLE) ELSE 0 END) AS __b{j}",
+                f"COUNT(CASE WHEN {both} THEN 1 END) AS __c{j}",
+                f"COUNT(CASE WHEN {both} AND {w} > 0 THEN 1 END) AS __p{j}"]
+    out = [f"SUM({w} * {y}) AS __a{j}"]
+    if o.missing:
+        out += [f"SUM(CASE WHEN {yraw} IS NOT NULL THEN {w} ELSE 0 END) AS __b{j}",
+                f"COUNT({yraw}) AS __c{j}",
+                f"COUNT(CASE WHEN {yraw} IS NOT NULL AND {w} > 0 THEN 1 END) AS __p{j}"]
+    if not o.binary:
+        out.append(f"SUM({w} * {y} * {y}) AS __q{j}")
+    return out
 
 
 def _gid(by_union: list[str], s: tuple) -> int:
@@ -169,15 +189,17 @@ def totals_from_result(res: pd.DataFrame, psu_table: pd.DataFrame, psu_keys: lis
 
         A = block(lambda j: arr(f"__a{j}"))
         sw, nn, npos = arr("__sw"), arr("__n"), arr("__np")
-        if any(o.missing for o in outcomes):
-            B = block(lambda j: arr(f"__b{j}") if outcomes[j].missing else sw)
-            N = block(lambda j: arr(f"__c{j}") if outcomes[j].missing else nn)
-            P = block(lambda j: arr(f"__p{j}") if outcomes[j].missing else npos)
+        own = [o.missing or o.den is not None for o in outcomes]
+        if any(own):
+            B = block(lambda j: arr(f"__b{j}") if own[j] else sw)
+            N = block(lambda j: arr(f"__c{j}") if own[j] else nn)
+            P = block(lambda j: arr(f"__p{j}") if own[j] else npos)
         else:
             B, N, P = sw[:, None], nn[:, None], npos[:, None]
         Q = None
-        if any(not o.binary for o in outcomes):
-            Q = block(lambda j: arr(f"__q{j}") if not outcomes[j].binary else arr(f"__a{j}"))
+        if any(not o.binary and o.den is None for o in outcomes):
+            Q = block(lambda j: arr(f"__q{j}") if not outcomes[j].binary and outcomes[j].den is None
+                      else arr(f"__a{j}"))
         if D == 0:
             keys = pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
         out.append(Totals(keys.reset_index(drop=True), dcode, u, A, B, N, P, Q))
