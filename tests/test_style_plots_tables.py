@@ -448,7 +448,10 @@ def test_joinpoint_plot_draws_jumps_regime_by_regime():
     fig = plots.joinpoint_plot(res, title="Jump", ylabel="Rate", source="s", lang="fr")
     ax = fig.axes[0]
     fits = [ln for ln in ax.lines if ln.get_linewidth() == 2.2]
-    assert [(min(ln.get_xdata()), max(ln.get_xdata())) for ln in fits] == [(2010, 2014), (2015, 2020)]
+    # one line per regime, each running to the jump at 2014.5 (never one line through it)
+    assert [(min(ln.get_xdata()), max(ln.get_xdata())) for ln in fits] == [(2010, 2014.5), (2014.5, 2020)]
+    assert fits[0].get_ydata()[-1] == pytest.approx(10 * 1.05 ** 4.5)
+    assert fits[1].get_ydata()[0] == pytest.approx(12.5 * 1.05 ** 4.5)
     jump = [ln for ln in ax.lines if ln.get_gid() == "jump"]
     assert len(jump) == 1 and jump[0].get_xdata()[0] == 2014.5
     lab = [t.get_text() for t in ax.texts if t.get_gid() == "jump_label"][0]

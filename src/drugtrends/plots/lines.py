@@ -226,7 +226,7 @@ def joinpoint_plot(
     c = colour or style.OKABE_ITO["blue"]
     fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, 3.9)) if ax is None else (ax.figure, ax)
     f = f.sort_values(C.X)
-    has_band = _jp_fit(ax, f, c, lang)
+    has_band = _jp_fit(ax, f, c, lang, getattr(result, "comparability_ratio", None))
     xs, fv = f[C.X].to_numpy(dtype=float), f[C.FITTED].to_numpy(dtype=float)
     jps = getattr(result, "joinpoints", None)
     jx = (jps[C.X].tolist() if isinstance(jps, pd.DataFrame) and C.X in jps.columns
@@ -254,17 +254,28 @@ def joinpoint_plot(
     return fig
 
 
-def _jp_fit(ax: Axes, f: pd.DataFrame, c: str, lang: str) -> bool:
-    """Observed points and the fit, regime by regime (never across a jump), with its CI band."""
+def _jp_fit(ax: Axes, f: pd.DataFrame, c: str, lang: str, cr: Any = None) -> bool:
+    """Observed points and the fit, regime by regime (never across a jump), with its CI band.
+
+    Each regime's line runs to the jump (``x_jump``: its fitted value there before and
+    after the shift), so the two pieces meet the vertical jump segment.
+    """
     from drugtrends.trends import columns as C
 
     ax.plot(f[C.X], f[C.Y], linestyle="none", marker="o", color=c, alpha=0.55,
             label=i18n.t("plots.observed", lang), markersize=3.5)
-    regimes = f.groupby(C.REGIME, sort=True) if C.REGIME in f.columns else [(0, f)]
+    regimes = list(f.groupby(C.REGIME, sort=True)) if C.REGIME in f.columns else [(0, f)]
+    jumps = (cr.sort_values("x_jump").reset_index(drop=True) if isinstance(cr, pd.DataFrame) and len(cr)
+             and {"x_jump", "fitted_before", "fitted_after"} <= set(cr) else None)
     has_band = {C.FITTED_CI_LOW, C.FITTED_CI_HIGH} <= set(f.columns) and bool(f[C.FITTED_CI_LOW].notna().any())
     for i, (_, piece) in enumerate(regimes):
-        ax.plot(piece[C.X], piece[C.FITTED], color=c, linewidth=2.2,
-                label=i18n.t("plots.fitted", lang) if i == 0 else None)
+        px, py = piece[C.X].tolist(), piece[C.FITTED].tolist()
+        if jumps is not None and len(regimes) == len(jumps) + 1:
+            if i > 0:
+                px, py = [jumps["x_jump"][i - 1]] + px, [jumps["fitted_after"][i - 1]] + py
+            if i < len(jumps):
+                px, py = px + [jumps["x_jump"][i]], py + [jumps["fitted_before"][i]]
+        ax.plot(px, py, color=c, linewidth=2.2, label=i18n.t("plots.fitted", lang) if i == 0 else None)
         if has_band:
             band = ax.fill_between(piece[C.X].to_numpy(float), piece[C.FITTED_CI_LOW].to_numpy(float),
                                    piece[C.FITTED_CI_HIGH].to_numpy(float), color=c, alpha=0.15, linewidth=0)
