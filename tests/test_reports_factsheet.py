@@ -131,3 +131,12 @@ def test_factsheet_pdf_at_most_two_pages(tmp_path, data_dir, substance, lang):
     for img in re.findall(r"<img[^>]*>", html):
         alt = re.search(r'alt="([^"]*)"', img)
         assert alt and len(alt.group(1)) > 40, img[:200]
+
+
+def test_factsheet_without_data_says_which_dataset_to_fetch():
+    items = F.page("cocaine", "en", data={k: None for k in F.DATASETS})
+    txt = _text(items)
+    assert "drugtrends fetch unodc_wdr2025" in txt and "drugtrends fetch uci_drug_consumption" in txt
+    for bad in ("Traceback", "Error", "/work", "/tmp", ".xlsx", "http"):
+        assert bad not in txt
+    assert not [i for i in items if isinstance(i, R.Fig)]
