@@ -265,3 +265,11 @@ def test_break_reason_compares_with_the_row_just_before():
     codes = d["break_code"].tolist()
     assert pd.isna(codes[0]) and codes[1] == "definition" and pd.isna(codes[2])
     assert codes[3] == "source_note"  # against 2016 (same definition), not against the 2013 group
+
+
+def test_france_high_risk_opioid_series(prev):
+    # 2015-2019 one series (problem opioid users, indirect); 2013 included some prescription opioids; 2020 is 30 days
+    fr = prev[(prev.country == "France") & (prev.substance == "opioids") & (prev.period == "past_year")]
+    g = dict(zip(fr["year"], fr["comparability_group"]))
+    assert g[2015] == g[2018] == g[2019] != g[2013]
+    assert (fr["substance_detail"] == "opioids").all()

@@ -166,13 +166,30 @@ def first_sentence(notes: object) -> str:
 
     Examples
     --------
-    >>> first_sentence("Crack. Urban areas"), first_sentence(None)
-    ('crack', '')
+    >>> first_sentence("Crack. Urban areas"), first_sentence("Heroin, methadone, other opioids."), first_sentence(None)
+    ('crack', 'heroin, methadone, other opioids', '')
     """
     if notes is None or notes is pd.NA or (isinstance(notes, float) and np.isnan(notes)):
         return ""
     low = re.sub(r"\s+", " ", str(notes).casefold()).strip()
-    return re.split(r"\.\s|;\s*|\.$|,\s", low)[0].strip()
+    return re.split(r"\.\s|;\s*|\.$", low)[0].strip()
+
+
+def _named(text: str) -> str | None:
+    """Taxonomy id a short text names exactly (crack, coca paste, synonyms, the UNODC labels), else None."""
+    text = re.sub(r"^(any|all|only) ", "", text.strip())
+    if not text:
+        return None
+    if _CRACK_ONLY.match(text):
+        return "crack"
+    if _PASTE.match(text):
+        return "coca_paste"
+    if text in _DETAIL_SYNONYMS:
+        return _DETAIL_SYNONYMS[text]
+    try:
+        return taxonomy.from_source("unodc", text)
+    except UnknownVariableError:
+        return None
 
 
 def substance_detail(substance: str, notes: object) -> str:
@@ -201,22 +218,13 @@ def substance_detail(substance: str, notes: object) -> str:
     ('methadone', 'crack')
     >>> substance_detail("cocaine", "Base paste"), substance_detail("cocaine", "Cocaine salts and crack")
     ('coca_paste', 'cocaine')
+    >>> substance_detail("opioids", "Heroin, methadone, buprenorphine"), substance_detail("opioids", "Heroin, male")
+    ('opioids', 'heroin')
     """
-    first = first_sentence(notes)
-    first = re.sub(r"^(any|all|only) ", "", first)
-    if not first:
-        return substance
-    if _CRACK_ONLY.match(first):
-        return "crack"
-    if _PASTE.match(first):
-        return "coca_paste"
-    if first in _DETAIL_SYNONYMS:
-        return _DETAIL_SYNONYMS[first]
-    try:
-        found = taxonomy.from_source("unodc", first)
-    except UnknownVariableError:
-        return substance
-    return found or substance
+    parts = first_sentence(notes).split(", ")
+    if len(parts) > 1 and _named(parts[1]) is not None:
+        return substance  # a list of substances ("Heroin, methadone, ..."): not a narrower measure
+    return _named(parts[0]) or substance
 
 
 def substance_from_notes(substance: str, notes: object) -> str:
