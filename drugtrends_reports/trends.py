@@ -400,7 +400,9 @@ def break_reasons(old_group: str, new_group: str, lang: str = "en") -> tuple[str
     if a["era"] != b["era"]:
         ea, eb = a["era"].split("/"), b["era"].split("/")
         if ea[0] != eb[0] and eb[0] in _ERA_CODES:
-            code = _ERA_CODES[eb[0]]
+            # from another survey into NSDUH (e.g. Monitoring the Future -> NSDUH): a change of survey,
+            # not the NSDUH redesign itself
+            code = _ERA_CODES[eb[0]] if ea[0] in _ERA_CODES else "survey_change"
             codes.append(code)
             texts.append(i18n.t(f"trends.break_code.{code}", lang))
         if ea[1:] != eb[1:]:
