@@ -37,7 +37,8 @@ import pandas as pd
 from ..errors import DataNotFoundError, DesignError, InputError, UnknownVariableError
 from ..validate import as_list, require_unique, suggest
 from .base import RELIABILITY_RULES, DesignBase
-from .design import SurveyDesign, lonely_psu_error
+from .design import SurveyDesign
+from .structure import lonely_psu_error
 from .kernel import DesignStructure, Outcome
 from .sql import OutSpec, aggregate_sql, quote, totals_from_result
 from .variance import LONELY_PSU_RULES
