@@ -410,9 +410,12 @@ def source_note(ax_or_fig: Axes | Figure, note: str, *, lang: str = "en") -> Tex
         fig = ax_or_fig
         t = fig.text(0.01, 0.01, body, ha="left", va="bottom",
                      fontsize=mpl.rcParams["font.size"] - 2, color="#555555")
-        # reserve the note's height (plus a margin) at the bottom of the layout
+        # the figure grows by the note's height (plus a margin), reserved at the bottom of the
+        # layout: a long note never squeezes or covers the panels
         lines = body.count("\n") + 1
-        frac = (lines * 1.35 * (mpl.rcParams["font.size"] - 2) + 8) / 72 / fig.get_figheight()
+        note_in = (lines * 1.35 * (mpl.rcParams["font.size"] - 2) + 8) / 72
+        fig.set_figheight(fig.get_figheight() + note_in)
+        frac = note_in / fig.get_figheight()
         eng = fig.get_layout_engine()
         if eng is not None and hasattr(eng, "set"):
             try:

@@ -487,10 +487,13 @@ def _sm_legend(fig: Figure, axes, band_label: str | bool, breaks: bool, small: f
         return
     ncol = min(4, len(handles))
     eng = fig.get_layout_engine()
-    bottom = float(eng.get()["rect"][1]) if eng is not None and eng.get().get("rect") else 0.0
-    frac = (int(np.ceil(len(handles) / ncol)) * 1.5 * small + 6) / 72 / fig.get_figheight()
+    height = fig.get_figheight()
+    bottom_in = (float(eng.get()["rect"][1]) if eng is not None and eng.get().get("rect") else 0.0) * height
+    legend_in = (int(np.ceil(len(handles) / ncol)) * 1.5 * small + 6) / 72
+    fig.set_figheight(height + legend_in)  # grows by the legend's rows: the panels keep their size
+    height += legend_in
     if eng is not None:
-        eng.set(rect=(0, bottom + frac, 1, 1 - bottom - frac))
-    fig.legend(handles, labs, loc="lower center", bbox_to_anchor=(0.5, bottom), ncols=ncol, fontsize=small,
-               frameon=False)
+        eng.set(rect=(0, (bottom_in + legend_in) / height, 1, 1 - (bottom_in + legend_in) / height))
+    fig.legend(handles, labs, loc="lower center", bbox_to_anchor=(0.5, bottom_in / height), ncols=ncol,
+               fontsize=small, frameon=False)
 
