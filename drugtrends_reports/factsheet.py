@@ -504,6 +504,46 @@ DATASETS: tuple[str, ...] = ("unodc_prevalence", "unodc_seizures", "unodc_trend_
                              "cdc_vsrr", "uci_drug_consumption")
 
 
+def _key_rows(spec: Spec, substance: str, data: dict, sel, sf, lang: str) -> tuple[list, list, object, object]:
+    """Key figures of a fact sheet, the sources they use, and the NCHS series and fit (reused below)."""
+    from drugtrends_reports import overdose, supply
+
+    rows, used, nchs, jp = [], [], None, None
+    if sel is not None and len(sel):
+        rows += [prevalence_key(sel, spec.unodc, "France", lang), prevalence_key(sel, spec.unodc, "United States", lang)]
+        used.append("unodc12")
+    if sf is not None and (sf["country"] == "France").any():
+        rows.append(supply.seizure_key(sf, spec.seizure, "France", lang))
+        used.append("unodc71")
+    uci = data["uci_drug_consumption"]
+    if uci is not None and spec.uci and (sel is None or not (sel["country"] == "France").any()):
+        rows.append(uci_key(uci, spec, substance, lang))
+    if spec.nchs and data["nchs_overdose_rates"] is not None:
+        nchs = overdose.nchs_series(data["nchs_overdose_rates"], (spec.nchs,), ("All persons",))
+        jp = overdose.nchs_joinpoint(nchs)
+        rows.append(overdose.nchs_key(nchs, jp, spec.nchs, lang))
+        used.append("nchs")
+    if spec.vsrr and data["cdc_vsrr"] is not None:
+        rows.append(overdose.vsrr_key(overdose.vsrr_us_series(data["cdc_vsrr"], (spec.vsrr,)), spec.vsrr, lang))
+        used.append("vsrr")
+    return [r for r in rows if r is not None], used, nchs, jp
+
+
+def _who(spec: Spec, substance: str, uci, lang: str) -> list:
+    """The "who uses it" section (UCI convenience sample)."""
+    from drugtrends_reports.trends_report import Fig, missing
+
+    items: list = ["## " + i18n.t("factsheet.who", lang)]
+    if spec.uci is None:
+        return items + [i18n.t("factsheet.uci.no_item", lang)]
+    if uci is None:
+        return items + [missing("uci_drug_consumption", lang)]
+    res = uci_profile(uci, spec)
+    return items + [i18n.t("factsheet.uci.intro", lang, n=i18n.fmt_number(len(uci), 0, lang)),
+                    uci_sex_sentence(uci, spec, substance, lang),
+                    Fig(uci_profile_figure(res, substance, lang), uci_alt(res, substance, lang))]
+
+
 def page(substance: str, lang: str = "en", data: dict | None = None) -> list:
     """The whole fact sheet as display items (see :func:`drugtrends_reports.trends_report.emit`).
 
@@ -521,8 +561,9 @@ def page(substance: str, lang: str = "en", data: dict | None = None) -> list:
     list
         Markdown strings, figures with alt text and tables, in display order.
     """
-    from drugtrends_reports import common, overdose, supply
     from drugtrends.keyfigures import KeyFigures
+    from drugtrends_reports import common, overdose, supply
+    from drugtrends_reports.trends import key_sentence, prevalence_alt, prevalence_figure
     from drugtrends_reports.trends_report import Fig, Title, missing
 
     spec = check_substance(substance)
@@ -531,32 +572,12 @@ def page(substance: str, lang: str = "en", data: dict | None = None) -> list:
     for ds in DATASETS:
         if ds not in data:
             data[ds] = common.try_load(ds, lang=lang)[0]
-    prev, seiz, perc, uci = (data["unodc_prevalence"], data["unodc_seizures"], data["unodc_trend_perception"],
-                             data["uci_drug_consumption"])
+    prev, seiz, perc = data["unodc_prevalence"], data["unodc_seizures"], data["unodc_trend_perception"]
     sel = select_prevalence(prev, substances=(spec.unodc,)) if (prev is not None and spec.unodc) else None
     sf = supply.seizure_frame(seiz, drugs={spec.seizure: supply.SEIZURE_DRUGS[spec.seizure]}) \
         if (seiz is not None and spec.seizure) else None
     pf = supply.perception_frame(perc) if (perc is not None and spec.perception) else None
-    rows = []
-    used: list[str] = []
-    if sel is not None and len(sel):
-        rows += [prevalence_key(sel, spec.unodc, "France", lang),
-                 prevalence_key(sel, spec.unodc, "United States", lang)]
-        used.append("unodc12")
-    if sf is not None and (sf["country"] == "France").any():
-        rows.append(supply.seizure_key(sf, spec.seizure, "France", lang))
-        used.append("unodc71")
-    if uci is not None and spec.uci and (sel is None or not (sel["country"] == "France").any()):
-        rows.append(uci_key(uci, spec, substance, lang))
-    nchs = None
-    if spec.nchs and data["nchs_overdose_rates"] is not None:
-        nchs = overdose.nchs_series(data["nchs_overdose_rates"], (spec.nchs,), ("All persons",))
-        rows.append(overdose.nchs_key(nchs, overdose.nchs_joinpoint(nchs), spec.nchs, lang))
-        used.append("nchs")
-    if spec.vsrr and data["cdc_vsrr"] is not None:
-        rows.append(overdose.vsrr_key(overdose.vsrr_us_series(data["cdc_vsrr"], (spec.vsrr,)), spec.vsrr, lang))
-        used.append("vsrr")
-    rows = [r for r in rows if r is not None]
+    rows, used, nchs, jp = _key_rows(spec, substance, data, sel, sf, lang)
     items: list = [Title(title(substance, lang)), "## " + i18n.t("common.key_figures", lang),
                    KeyFigures(rows, lang, title="") if rows else None]
     if prev is None:
@@ -564,8 +585,6 @@ def page(substance: str, lang: str = "en", data: dict | None = None) -> list:
     elif spec.unodc is None or not (sel["country"] == "France").any():
         items.append(no_prevalence_sentence(substance, lang))
     else:
-        from drugtrends_reports.trends import key_sentence
-
         items += [key_sentence(key_figure(sel, "France", spec.unodc), lang), europe_sentence(sel, spec.unodc, lang)]
     if pf is not None:
         items.append(supply.perception_sentence(pf, spec.perception, lang))
@@ -574,25 +593,14 @@ def page(substance: str, lang: str = "en", data: dict | None = None) -> list:
     if (sel is not None and len(sel)) or nchs is not None:
         items.append("## " + i18n.t("factsheet.trend", lang))
     if sel is not None and len(sel):
-        from drugtrends_reports.trends import prevalence_alt, prevalence_figure
-
         keep = sel[sel["country"].isin(trend_countries(sel, spec.unodc))]
         items.append(Fig(prevalence_figure(keep, spec.unodc, lang, ncols=4), prevalence_alt(keep, spec.unodc, lang)))
     if nchs is not None:
-        items.append(overdose.nchs_sentence(nchs, overdose.nchs_joinpoint(nchs), spec.nchs, lang))
-    items.append("## " + i18n.t("factsheet.who", lang))
-    if spec.uci is None:
-        items.append(i18n.t("factsheet.uci.no_item", lang))
-    elif uci is None:
-        items.append(missing("uci_drug_consumption", lang))
-    else:
-        res = uci_profile(uci, spec)
+        items.append(overdose.nchs_sentence(nchs, jp, spec.nchs, lang))
+    items += _who(spec, substance, data["uci_drug_consumption"], lang)
+    if spec.uci and data["uci_drug_consumption"] is not None:
         used.append("uci")
-        items += [i18n.t("factsheet.uci.intro", lang, n=i18n.fmt_number(len(uci), 0, lang)),
-                  uci_sex_sentence(uci, spec, substance, lang),
-                  Fig(uci_profile_figure(res, substance, lang), uci_alt(res, substance, lang))]
     table = supply.france_seizures_table(sf, lang) if sf is not None else None
     if table is not None:
         items += ["## " + i18n.t("factsheet.supply", lang), table]
-    items += ["## " + i18n.t("trends.sources", lang), sources_list(used, lang)]
-    return items
+    return items + ["## " + i18n.t("trends.sources", lang), sources_list(used, lang)]
