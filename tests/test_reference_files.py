@@ -24,7 +24,8 @@ from reference.reference import KEY_COLUMNS, available, load_reference, ref_valu
 
 REF_DIR = Path(__file__).parent / "reference"
 EXPECTED = ["survey_nhanes", "survey_nhanes2", "profiles_nhanes", "trends_nhanes",
-            "trends_vsrr_segmented"]
+            "trends_vsrr_segmented", "survey_r2_gaps", "crosscheck_survey", "trends_jp_jump",
+            "trends_jp_nchs_segmented", "indirect_capture_recapture"]
 PRESENT = [n for n in EXPECTED if (REF_DIR / f"{n}.csv").is_file()]
 
 PROPORTION_ANALYSES = re.compile(
@@ -65,7 +66,7 @@ def test_all_expected_tables_present():
 def test_format(name):
     raw = pd.read_csv(REF_DIR / f"{name}.csv", dtype=str, keep_default_na=False)
     assert list(raw.columns) == [*KEY_COLUMNS, "value"]
-    assert len(raw) > 10
+    assert len(raw) >= 5, f"{name}: only {len(raw)} reference numbers"
     assert (raw["analysis"] != "").all() and (raw["statistic"] != "").all()
     vals = pd.to_numeric(raw["value"], errors="coerce")
     bad = raw.loc[vals.isna() | ~np.isfinite(vals.to_numpy(dtype=float)), "value"]
