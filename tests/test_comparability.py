@@ -273,3 +273,9 @@ def test_france_high_risk_opioid_series(prev):
     g = dict(zip(fr["year"], fr["comparability_group"]))
     assert g[2015] == g[2018] == g[2019] != g[2013]
     assert (fr["substance_detail"] == "opioids").all()
+
+
+def test_move_into_nsduh_is_a_change_of_survey(prev):
+    r = _row(prev, US, "ketamine", 2020)
+    assert r["break_code"].split("+")[0] == "survey" and "NSDUH" in r["break_reason"]
+    assert "survey" in cmp.BREAK_CODES

@@ -145,6 +145,7 @@ BREAK_CODES: dict[str, str] = {
     "nsduh_2020_mode": "NSDUH 2020 mode change (2020 comparable with no other year)",
     "nsduh_2021_method": "NSDUH 2021 multimode methodology",
     "source_note": "the source says the data are not comparable",
+    "survey": "the estimates come from another survey",
 }
 
 @dataclass(frozen=True)
@@ -434,8 +435,12 @@ def _describe_change(a: dict, b: dict, brk: KnownBreak | None, b_note: str | Non
     """(reason, codes) for the change from group ``a`` to group ``b``."""
     reasons, codes = [], []
     if a["design_era"] != b["design_era"]:
-        if b["design_era"].startswith(("nsduh", "nhsda")) and brk is not None and \
-                b["design_era"].split("/")[0] != a["design_era"].split("/")[0]:
+        ea, eb = a["design_era"].split("/")[0], b["design_era"].split("/")[0]
+        nsduh_a, nsduh_b = ea.startswith(("nsduh", "nhsda")), eb.startswith(("nsduh", "nhsda"))
+        if nsduh_a != nsduh_b:  # e.g. Monitoring the Future -> NSDUH: another survey, not the NSDUH redesign
+            reasons.append("the estimates come from another survey" + (" (NSDUH)" if nsduh_b else ""))
+            codes.append("survey")
+        elif nsduh_b and brk is not None and ea != eb:
             reasons.append(brk.reason)
             codes.append(brk.code)
         if b["design_era"].split("/")[1:] != a["design_era"].split("/")[1:]:
