@@ -144,13 +144,34 @@ def _generate_reference(section: Mapping[str, Any], config_file: Path, dest: Pat
     try:
         builder = quartodoc.Builder.from_quarto_config({"quartodoc": cfg})
         builder.out_inventory = str(dest / "objects.json")
-        with mock.patch.object(qd_blueprint, "GriffeLoader", _KeepingLoader):
+        with mock.patch.object(qd_blueprint, "GriffeLoader", _KeepingLoader), _warns_sections():
             builder.build()
     except Exception as exc:  # quartodoc / griffe / pydantic raise many kinds
         raise RenderError(
             f"quartodoc could not build the API reference from the 'quartodoc:' section of {config_file}: "
             f"{type(exc).__name__}: {exc}. Check that every name listed under 'contents' exists."
         ) from exc
+
+
+@contextlib.contextmanager
+def _warns_sections():
+    """quartodoc 0.11 cannot render numpydoc "Warns" sections: render them as a table, like "Raises"."""
+    import griffe
+    from quartodoc.renderers import md_renderer
+    from unittest import mock
+
+    renderer = md_renderer.MdRenderer
+    original = renderer.__dict__["render"]
+
+    def render(self, el, *args, **kwargs):
+        if isinstance(el, griffe.DocstringSectionWarns):
+            rows = [md_renderer.ParamRow(None, w.description, annotation=self.render_annotation(w.annotation))
+                    for w in el.value]
+            return self._render_table(rows, ["Name", "Type", "Description"], "returns")
+        return original(self, el, *args, **kwargs)
+
+    with mock.patch.object(renderer, "render", render):
+        yield
 
 
 _LOCAL_LINK = re.compile(r"\]\((?![a-z][a-z0-9+.-]*:|/|#)([^)#\s]+)\.(?:qmd|md|ipynb)(#[^)\s]*)?\)")
