@@ -498,3 +498,20 @@ def test_only_short_tables_are_kept_in_one_pdf_block():
     tall = tables.simple_table(pd.DataFrame({"a": ["a long wrapped text cell " * 6] * 12}), title="Tall")
     md = tall.as_markdown()  # 12 rows of 7 printed lines: taller than a page, so it may break
     assert "#block(breakable: false" not in md and '#block(sticky: true, below: 0.65em)[#strong("Tall")]' in md
+
+
+def test_many_break_reasons_are_condensed_to_their_kind():
+    rows = []
+    for i, c in enumerate(["A", "B", "C", "D"]):
+        for j, y in enumerate(range(2010, 2022, 2)):
+            rows.append({"country": c, "year": y, "best": 1.0 + j, "comparability_group": f"{c}{j // 2}",
+                         "break_note": (f"age range changed ({10 + i}-64 to {12 + j}-64)" if j in (2, 4) else None)})
+    d = pd.DataFrame(rows)
+    fig = plots.small_multiples(d, "country", "year", "best", title="t", source="s")
+    note = " ".join(style.get_source_note(fig).split())
+    assert "1 = age range changed)" in note and "2 =" not in note  # 8 detailed reasons -> one kind
+    labels = {t.get_text().strip() for t in fig.findobj(matplotlib.text.Text) if t.get_gid() == "break_label"}
+    assert labels == {"1"}
+    few = plots.trend_plot(d[d["country"] == "A"], "year", "best", title="t", source="s")
+    assert "1 = age range changed (10-64 to 14-64); 2 = age range changed (10-64 to 16-64)" in \
+        " ".join(style.get_source_note(few).split())

@@ -6,6 +6,7 @@ report code uses :mod:`drugtrends.plots` itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -139,19 +140,50 @@ def reason_text(row: pd.Series, lang: str) -> str:
 
 
 class BreakNumbers:
-    """Numbers the breaks of one figure by reason, for the dashed-line labels and the note."""
+    """Numbers the breaks of one figure by reason, for the dashed-line labels and the note.
+
+    Labels are set when the note is written (:meth:`note`): with few reasons
+    each detailed reason gets its number; with many (the note would crowd the
+    figure) reasons are condensed to their kind (the text before any detail in
+    parentheses or after a colon), so the note stays short; the details belong
+    in the report's breaks table.
+    """
+
+    #: At most this many distinct detailed reasons (and characters) before condensing.
+    MAX_REASONS = 5
+    MAX_CHARS = 450
 
     def __init__(self, lang: str):
         self.lang = lang
+        self.marks: list[tuple[Any, str]] = []
         self.reasons: dict[str, int] = {}
 
-    def number(self, reason: str) -> int:
-        return self.reasons.setdefault(reason, len(self.reasons) + 1)
+    def number(self, reason: str, label: Any = None) -> str:
+        """Register a break (its label artist, if any) and return its provisional number."""
+        self.marks.append((label, reason))
+        return str(self.reasons.setdefault(reason, len(self.reasons) + 1))
+
+    @staticmethod
+    def condensed(reason: str) -> str:
+        """The kind of a reason: "age range changed (15-64 to 18-64)" -> "age range changed"."""
+        return re.split(r" \(| : |: ", reason, maxsplit=1)[0].strip() or reason
 
     def note(self) -> str:
         if not self.reasons:
             return ""
-        items = "; ".join(f"{n} = {r}" for r, n in self.reasons.items())
+        full = list(self.reasons)
+        if len(full) > self.MAX_REASONS or sum(map(len, full)) > self.MAX_CHARS:
+            key = self.condensed
+        else:
+            def key(r: str) -> str:
+                return r
+        numbers: dict[str, int] = {}
+        for r in full:
+            numbers.setdefault(key(r), len(numbers) + 1)
+        for artist, reason in self.marks:
+            if artist is not None:
+                artist.set_text(" " + str(numbers[key(reason)]))
+        items = "; ".join(f"{n} = {r}" for r, n in numbers.items())
         return i18n.t("plots.breaks_note", self.lang, reasons=items)
 
 
@@ -172,13 +204,19 @@ def group_cuts(d: pd.DataFrame, x: str, comparability: str | None, lang: str) ->
     return out
 
 
-def draw_break_line(ax: Axes, xpos: float, label: str, colour: str = style.GREY) -> None:
+def draw_break_line(ax: Axes, xpos: float, label: str, colour: str = style.GREY, numbered: BreakNumbers | None = None,
+                    reason: str = ""):
+    """A dashed vertical break line with a small label; with ``numbered``, the label is the reason's number."""
     line = ax.axvline(xpos, color=colour, linestyle="--", linewidth=1.0, zorder=1)
     line.set_gid("break")
-    if label:
+    t = None
+    if label or numbered is not None:
         t = ax.text(xpos, 0.98, " " + label, transform=ax.get_xaxis_transform(), rotation=90,
                     ha="right", va="top", fontsize=small_font(2.5), color="#555555")
         t.set_gid("break_label")
+    if numbered is not None:
+        t.set_text(" " + numbered.number(reason, t))
+    return t
 
 
 def draw_breaks(ax: Axes, b: pd.DataFrame, lang: str) -> None:

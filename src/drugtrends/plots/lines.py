@@ -138,7 +138,7 @@ def _draw_groups(ax: Axes, df: pd.DataFrame, cols_xy: tuple, group: str | None, 
             continue
         gcuts = group_cuts(d, x, comparability, lang)
         for xpos, reason in gcuts:
-            draw_break_line(ax, xpos, str(numbered.number(reason)), colours[k] if group else style.GREY)
+            draw_break_line(ax, xpos, "", colours[k] if group else style.GREY, numbered, reason)
         draw_series(ax, d, x, y, ci_low, ci_high, colours[k], None if k is None else str(labels.get(k, k)),
                     scale, supp, cuts=list(bnorm["x"]) + [c for c, _ in gcuts])
     return numbered
@@ -328,7 +328,7 @@ def _jp_breaks(ax: Axes, result: Any, xs: np.ndarray, lang: str) -> BreakNumbers
         before = xs[xs < float(at)]
         pos = (float(before.max()) + float(at)) / 2 if len(before) else float(at)
         reason = str(getattr(b, "reason", "")) or i18n.t("common.break_code.unknown", lang)
-        draw_break_line(ax, pos, str(numbered.number(reason)))
+        draw_break_line(ax, pos, "", numbered=numbered, reason=reason)
     return numbered
 
 
