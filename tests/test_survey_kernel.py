@@ -229,3 +229,20 @@ def test_proportion_and_ratio_run_in_the_engine():
     a, ca = des.ratio("x", "b3", by="sex", return_cov=True)
     b, cb = rel.ratio("x", "b3", by="sex", return_cov=True)
     np.testing.assert_allclose(cb.to_numpy(), ca.to_numpy(), rtol=1e-10)
+
+
+def test_ratio_design_effect_equals_r_checked_formula():
+    """ratio().deff = deff.ratio_deff (checked against R svyratio(deff=TRUE) in test_survey_gaps.py),
+    in memory and out of core, overall, by domain and on a subset."""
+    from drugtrends.survey.deff import ratio_deff
+    df = synthetic(1500)
+    des = SurveyDesign(df, "w", "st", "psu")
+    rel = SurveyDesign.from_arrow(df, "w", "st", "psu")
+    for by in (None, "sex"):
+        want = ratio_deff(des, "x", "b3", by=by).deff.to_numpy()
+        np.testing.assert_allclose(des.ratio("x", "b3", by=by).deff, want, rtol=1e-12)
+        np.testing.assert_allclose(rel.ratio("x", "b3", by=by).deff, want, rtol=1e-10)
+        assert des.ratio("x", "b3", by=by).n_eff.isna().all()
+    sub = des.subset(df.yr == 2020)
+    np.testing.assert_allclose(sub.ratio("x", "b3", by="sex").deff,
+                               ratio_deff(sub, "x", "b3", by="sex").deff, rtol=1e-12)

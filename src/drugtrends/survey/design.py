@@ -342,8 +342,11 @@ class SurveyDesign(DesignBase):
         """Ratio(s) of totals ``sum(w num) / sum(w den)`` (R ``svyratio``).
 
         Rows where the numerator or the denominator is missing leave the domain.
-        ``deff`` is NaN for ratios; a domain whose denominator sums to 0 is
-        suppressed with the flag ``"zero denominator"``.
+        ``deff`` is R ``svyratio(deff=TRUE)``'s: ``Var(R) / Vsrs`` with
+        ``Vsrs = s^2 N^2 (N - n)/(N n)``, ``s^2 = n/(n-1) sum w r^2 / N``,
+        ``r = (num - R den) / T_den`` (Taylor designs; NaN on replicate designs,
+        where R fails); ``n_eff`` is NaN. A domain whose denominator sums to 0
+        is suppressed with the flag ``"zero denominator"``.
 
         Parameters
         ----------

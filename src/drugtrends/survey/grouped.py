@@ -328,6 +328,7 @@ def _bincount_totals(cols: _Columns, w, wpos, psu, U, codes, D, keys) -> Totals:
     P = np.repeat(cpos[:, None], m, axis=1) if miss else cpos[:, None]
     nonbin = [j for j, o in enumerate(cols.outcomes) if not o.is_prop]
     Q = np.empty((len(pair), m)) if nonbin and cols.den is None else None
+    R2 = np.empty((len(pair), 4, m)) if cols.den is not None else None
     b = _pack_width(size)
     packed = _packable(cols) if b > 1 else []
     for block in [packed[i:i + b] for i in range(0, len(packed), b)]:
@@ -348,7 +349,10 @@ def _bincount_totals(cols: _Columns, w, wpos, psu, U, codes, D, keys) -> Totals:
             P[:, j] = N[:, j] if all_pos else bc((ok & wpos).astype(float))
         if Q is not None:
             Q[:, j] = bc(buf * a) if j in nonbin else A[:, j]
-    return Totals(keys, d, u, A, B, N, P, Q)
+        if R2 is not None:   # ratio design effect: w, w a^2, w a b, w b^2 (rows with both observed)
+            b = cols.b(j, ok)
+            R2[:, :, j] = np.column_stack([bc(w * ok), bc(buf * a), bc(buf * b), bc(w * b * b)])
+    return Totals(keys, d, u, A, B, N, P, Q, R2)
 
 
 def _pack_width(n_pairs: int) -> int:

@@ -293,6 +293,9 @@ class Totals:
     which with a positive weight), ``Q`` (sum of ``w a^2``; None for 0/1
     outcomes): ``(n_pairs, m)`` arrays (``B``, ``N``, ``P`` may be
     ``(n_pairs, 1)``, shared by all outcomes). ``keys``: one row per domain.
+    ``R2`` (ratios, optional): ``(n_pairs, 4, m)`` sums of ``w``, ``w a^2``,
+    ``w a b`` and ``w b^2`` over the rows with both values observed, for the
+    design effect of a ratio (R ``svyratio(deff=TRUE)``).
 
     Examples
     --------
@@ -309,6 +312,7 @@ class Totals:
     N: np.ndarray
     P: np.ndarray
     Q: np.ndarray | None
+    R2: np.ndarray | None = None
 
     @classmethod
     def from_dense(cls, keys, A, B, N, P, Q=None, members=None) -> "Totals":
@@ -438,16 +442,16 @@ def _sorted_pairs(tot: Totals, stratum):
     h = stratum[u]
     order = np.lexsort((u, h, d))
     if np.array_equal(order, np.arange(len(d))):
-        return d, u, h, tot.A, tot.B, tot.N, tot.P, tot.Q
+        return d, u, h, tot.A, tot.B, tot.N, tot.P, tot.Q, tot.R2
     return (d[order], u[order], h[order], tot.A[order], tot.B[order], tot.N[order], tot.P[order],
-            None if tot.Q is None else tot.Q[order])
+            None if tot.Q is None else tot.Q[order], None if tot.R2 is None else tot.R2[order])
 
 
 def _linearise_taylor(tot: Totals, s: DesignStructure, kind, df_rule, full_cov) -> Estimates:
     D, m = len(tot.keys), tot.A.shape[1]
     n_h = np.asarray(s.n_h, dtype=float)
     H = len(n_h)
-    d, u, h, A, B, N, P, Q = _sorted_pairs(tot, s.stratum_of_psu)
+    d, u, h, A, B, N, P, Q, R2 = _sorted_pairs(tot, s.stratum_of_psu)
     npairs = len(d)
     dstarts = np.searchsorted(d, np.arange(D))
     Sa = _segsum(A, dstarts, D, npairs)
@@ -490,7 +494,8 @@ def _linearise_taylor(tot: Totals, s: DesignStructure, kind, df_rule, full_cov) 
     var = np.where(n > 0, var, np.nan)
     est = np.where(n > 0, est, np.nan)
     if kind == "ratio":
-        s2 = deff = np.full((D, m), np.nan)
+        s2 = np.full((D, m), np.nan)
+        deff = s2 if R2 is None else _ratio_deff(_segsum(R2, dstarts, D, npairs), est, Sb, npos, var)
     else:
         Syy = Sa if Q is None else _segsum(Q, dstarts, D, npairs)
         s2, deff = _design_effect(Sa, Sb, Syy, npos, var, kind)
@@ -544,6 +549,17 @@ def _taylor_cov(Z, d, u, D, m, s, present, g_d, g_h, dlonely):
         dl = dl.reshape(s.n_strata, D * m)
     V = s.variance(Zd.reshape(s.n_psu, D * m), pres, full=True, domain_lonely=dl)
     return np.diag(V).reshape(D, m), V
+
+
+def _ratio_deff(M, est, Sb, npos, var):
+    """R ``svyratio(deff=TRUE)``: ``Var(R) / Vsrs`` with ``r = (y - R x) / T_x`` over the domain,
+    ``s^2 = n/(n-1) sum w r^2 / N``, ``Vsrs = s^2 N^2 (N - n)/(N n)`` (``N`` the weights, ``n``
+    the rows with positive weight, both values observed)."""
+    Nw, Saa, Sab, Sbb = M[:, 0], M[:, 1], M[:, 2], M[:, 3]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ssr = Saa - 2 * est * Sab + est**2 * Sbb
+        s2 = npos / (npos - 1) * ssr / Sb**2 / Nw
+        return var / (s2 * Nw**2 * (Nw - npos) / (Nw * npos))
 
 
 def _design_effect(Sa, Sb, Syy, npos, var, kind):

@@ -115,10 +115,16 @@ def _outcome_sums(j: int, yraw: str, o: OutSpec, w: str) -> list[str]:
     y = f"CAST({yraw} AS DOUBLE)"
     if o.den is not None:   # ratio: rows with both values observed
         both = f"{yraw} IS NOT NULL AND {o.den} IS NOT NULL"
+        x = f"CAST({o.den} AS DOUBLE)"
         return [f"SUM(CASE WHEN {both} THEN {w} * {y} ELSE 0 END) AS __a{j}",
-                f"SUM(CASE WHEN {both} THEN {w} * CAST({o.den} AS DOUBLE) ELSE 0 END) AS __b{j}",
+                f"SUM(CASE WHEN {both} THEN {w} * {x} ELSE 0 END) AS __b{j}",
                 f"COUNT(CASE WHEN {both} THEN 1 END) AS __c{j}",
-                f"COUNT(CASE WHEN {both} AND {w} > 0 THEN 1 END) AS __p{j}"]
+                f"COUNT(CASE WHEN {both} AND {w} > 0 THEN 1 END) AS __p{j}",
+                # design effect of the ratio: w, w y^2, w y x, w x^2 over the same rows
+                f"SUM(CASE WHEN {both} THEN {w} ELSE 0 END) AS __rw{j}",
+                f"SUM(CASE WHEN {both} THEN {w} * {y} * {y} ELSE 0 END) AS __raa{j}",
+                f"SUM(CASE WHEN {both} THEN {w} * {y} * {x} ELSE 0 END) AS __rab{j}",
+                f"SUM(CASE WHEN {both} THEN {w} * {x} * {x} ELSE 0 END) AS __rbb{j}"]
     out = [f"SUM({w} * {y}) AS __a{j}"]
     if o.missing:
         out += [f"SUM(CASE WHEN {yraw} IS NOT NULL THEN {w} ELSE 0 END) AS __b{j}",
@@ -200,9 +206,12 @@ def totals_from_result(res: pd.DataFrame, psu_table: pd.DataFrame, psu_keys: lis
         if any(not o.binary and o.den is None for o in outcomes):
             Q = block(lambda j: arr(f"__q{j}") if not outcomes[j].binary and outcomes[j].den is None
                       else arr(f"__a{j}"))
+        R2 = None
+        if m and all(o.den is not None for o in outcomes):
+            R2 = np.stack([block(lambda j, k=k: arr(f"__r{k}{j}")) for k in ("w", "aa", "ab", "bb")], axis=1)
         if D == 0:
             keys = pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
-        out.append(Totals(keys.reset_index(drop=True), dcode, u, A, B, N, P, Q))
+        out.append(Totals(keys.reset_index(drop=True), dcode, u, A, B, N, P, Q, R2))
     return out
 
 
