@@ -515,3 +515,12 @@ def test_many_break_reasons_are_condensed_to_their_kind():
     few = plots.trend_plot(d[d["country"] == "A"], "year", "best", title="t", source="s")
     assert "1 = age range changed (10-64 to 14-64); 2 = age range changed (10-64 to 16-64)" in \
         " ".join(style.get_source_note(few).split())
+
+
+def test_many_lines_put_the_legend_below_the_plot():
+    d = pd.DataFrame({"g": np.repeat(list("abcdef"), 3), "year": [2015, 2016, 2017] * 6, "v": np.arange(18.0)})
+    fig = plots.trend_plot(d, "year", "v", group="g", title="t", source="s", ylabel="Deaths")
+    assert fig.axes[0].get_legend() is None and len(fig.legends) == 1
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == list("abcdef")
+    two = plots.trend_plot(d[d["g"].isin(["a", "b"])], "year", "v", group="g", title="t", source="s")
+    assert two.axes[0].get_legend() is not None and not two.legends

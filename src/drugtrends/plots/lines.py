@@ -21,7 +21,10 @@ from drugtrends.plots.base import (
     normalise_breaks, require, set_alt_text, small_font, supp_note, suppressed_mask, wrap_to_figure,
 )
 
-__all__ = ["trend_plot", "joinpoint_plot", "small_multiples"]
+__all__ = ["trend_plot", "joinpoint_plot", "small_multiples", "LEGEND_BELOW"]
+
+#: A trend chart with this many lines or more gets its legend below the plot, not over the lines.
+LEGEND_BELOW = 4
 
 
 def trend_plot(
@@ -116,6 +119,12 @@ def trend_plot(
     axes_format(ax, lang, x_is_year=x_time and df[x].dropna().between(1800, 2200).all(), x_numeric=x_time)
     note = "\n".join(n for n in (supp_note(df, supp, x, group, lang, labels), numbered.note()) if n)
     finish(ax, title, xlabel, ylabel, source, lang, note, legend=not has_ci)
+    if len(keys) >= LEGEND_BELOW:  # many lines: a legend inside the axes would cover them
+        handles, labs = ax.get_legend_handles_labels()
+        if ax.get_legend() is not None:
+            handles, labs = ax.get_legend().legend_handles, [t.get_text() for t in ax.get_legend().get_texts()]
+            ax.get_legend().remove()
+        fig.legend(handles, labs, loc="outside lower center", ncols=2, fontsize=small_font(1))
     xs = df[x].dropna()
     set_alt_text(fig, " ".join(filter(None, [
         i18n.t("plots.alt_trend", lang, title=title, y=ylabel, x=xlabel, ngroups=len(keys),
