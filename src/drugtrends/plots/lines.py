@@ -119,12 +119,8 @@ def trend_plot(
     axes_format(ax, lang, x_is_year=x_time and df[x].dropna().between(1800, 2200).all(), x_numeric=x_time)
     note = "\n".join(n for n in (supp_note(df, supp, x, group, lang, labels), numbered.note()) if n)
     finish(ax, title, xlabel, ylabel, source, lang, note, legend=not has_ci)
-    if len(keys) >= LEGEND_BELOW:  # many lines: a legend inside the axes would cover them
-        handles, labs = ax.get_legend_handles_labels()
-        if ax.get_legend() is not None:
-            handles, labs = ax.get_legend().legend_handles, [t.get_text() for t in ax.get_legend().get_texts()]
-            ax.get_legend().remove()
-        fig.legend(handles, labs, loc="outside lower center", ncols=2, fontsize=small_font(1))
+    if len(keys) >= LEGEND_BELOW:
+        _legend_below(fig, ax)
     xs = df[x].dropna()
     set_alt_text(fig, " ".join(filter(None, [
         i18n.t("plots.alt_trend", lang, title=title, y=ylabel, x=xlabel, ngroups=len(keys),
@@ -151,6 +147,15 @@ def _draw_groups(ax: Axes, df: pd.DataFrame, cols_xy: tuple, group: str | None, 
         draw_series(ax, d, x, y, ci_low, ci_high, colours[k], None if k is None else str(labels.get(k, k)),
                     scale, supp, cuts=list(bnorm["x"]) + [c for c, _ in gcuts])
     return numbered
+
+
+def _legend_below(fig: Figure, ax: Axes) -> None:
+    """Move the axes legend below the plot (many lines: inside the axes it would cover them)."""
+    handles, labs = ax.get_legend_handles_labels()
+    if ax.get_legend() is not None:
+        handles, labs = ax.get_legend().legend_handles, [t.get_text() for t in ax.get_legend().get_texts()]
+        ax.get_legend().remove()
+    fig.legend(handles, labs, loc="outside lower center", ncols=2, fontsize=small_font(1))
 
 
 def _ci_legend(ax: Axes, ci_low: str | None, ci_high: str | None, band_label: str | None, lang: str) -> bool:
