@@ -59,15 +59,12 @@ def trend_plot(
     x, y
         Columns with the time axis and the estimate.
     ci_low, ci_high
-        Columns with the interval bounds (drawn as a ribbon; isolated points
-        get whiskers). ``None`` draws no interval.
+        Interval bounds (a ribbon; whiskers on isolated points); ``None``: no interval.
     group
-        Column whose values get one line each (colour fixed per substance/sex
-        id, see :func:`drugtrends.style.colours_for`).
+        One line per value (colour fixed per substance/sex id, :func:`drugtrends.style.colours_for`).
     breaks
-        Explicit comparability breaks drawn as labelled vertical dashed lines:
-        a list of x values, of ``(x, label)`` tuples, of dicts with ``x`` and
-        ``label``, or a DataFrame with ``x`` and ``label``.
+        Explicit breaks (labelled dashed lines): x values, ``(x, label)`` tuples, dicts or a
+        DataFrame with ``x`` and ``label``.
     title, ylabel, xlabel, source
         Texts (``source`` required); default labels "Prevalence (%)" and "Year" in ``lang``.
     lang
