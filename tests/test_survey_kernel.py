@@ -246,3 +246,15 @@ def test_ratio_design_effect_equals_r_checked_formula():
     sub = des.subset(df.yr == 2020)
     np.testing.assert_allclose(sub.ratio("x", "b3", by="sex").deff,
                                ratio_deff(sub, "x", "b3", by="sex").deff, rtol=1e-12)
+
+
+def test_from_spec_takes_the_dataset_design_spec():
+    """drugtrends.datasets.design_spec(id) (the data layer's spec) builds the design."""
+    ds = pytest.importorskip("drugtrends.datasets")
+    if not hasattr(ds, "design_spec"):
+        pytest.skip("datasets.design_spec not available")
+    spec = ds.design_spec("nhanes_2009_2012")
+    df = synthetic(400).rename(columns={"w": spec.weight, "st": spec.strata, "psu": spec.psu})
+    des = SurveyDesign.from_spec(df, spec)
+    assert (des.weight, des.strata, des.psu) == (spec.weight, spec.strata, spec.psu)
+    assert des.mean("x").se[0] == SurveyDesign(df, spec.weight, spec.strata, spec.psu).mean("x").se[0]
