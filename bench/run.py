@@ -25,6 +25,8 @@ Benchmarks (data are seeded, written to ``bench/out/`` and reused):
    and max relative difference to the in-memory results.
 
 Writes ``bench/latest.json`` and appends a dated section to ``bench/RESULTS.md``.
+The everyday call (``des.mean(45 outcomes, by=...)``) and an 80-replicate design
+against R are in :mod:`bench.everyday` (``python -m bench.everyday``).
 """
 
 from __future__ import annotations

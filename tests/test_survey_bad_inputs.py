@@ -120,6 +120,11 @@ def test_quantile_probability_outside_0_1(des, q):
         des.quantile("x", q=q)
 
 
+def test_ratio_of_text(des):
+    with pytest.raises(InputError, match=r"ratio\(\) needs numeric columns; \['g'\] hold text"):
+        des.ratio("x", "g")
+
+
 def test_quantile_of_text(des):
     with pytest.raises(InputError, match="quantile\\(\\) needs a numeric outcome; 'g'"):
         des.quantile("g")

@@ -381,6 +381,10 @@ class SurveyDesign(DesignBase):
         """
         nums = outcome_columns(self.data, numerator, self._mask)
         dens = outcome_columns(self.data, denominator, self._mask)
+        text = sorted({o.variable for o in nums + dens if o.level is not None})
+        if text:
+            raise InputError(f"ratio() needs numeric columns; {text} hold text categories. Recode them "
+                             "to numbers (e.g. 0/1 indicators) first.")
         if len(dens) == 1 and len(nums) > 1:
             dens = dens * len(nums)
         if len(dens) != len(nums):

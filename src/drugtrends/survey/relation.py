@@ -378,6 +378,10 @@ class RelationDesign(DesignBase):
         """
         nums = self.outcome_list(numerator)
         dens = self.outcome_list(denominator)
+        text = sorted({o.variable for o in nums + dens if o.level is not None})
+        if text:
+            raise InputError(f"ratio() needs numeric columns; {text} hold text categories. Recode them "
+                             "to numbers (e.g. 0/1 indicators) first.")
         if len(dens) == 1 and len(nums) > 1:
             dens = dens * len(nums)
         if len(dens) != len(nums):
