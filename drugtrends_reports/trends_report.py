@@ -337,7 +337,7 @@ def overdose_section(ctx: Context) -> list:
 
 
 def comparability_section(ctx: Context) -> list:
-    """Every break in the prevalence series shown, with its reason.
+    """France's breaks in a table (the others are numbered and explained under each figure), and a jump model.
 
     Parameters
     ----------
@@ -353,9 +353,12 @@ def comparability_section(ctx: Context) -> list:
     from drugtrends import plots
 
     lang = ctx.lang
-    items = [_h(2, "trends.comparability", lang), i18n.t("trends.comparability_intro", lang),
-             common.breaks_table(T.breaks_frame(ctx.sel, lang), lang), _h(3, "trends.jump.heading", lang),
-             i18n.t("trends.jump.intro", lang)]
+    france = ctx.sel[ctx.sel["country"] == "France"]
+    n_other = int(ctx.sel.loc[ctx.sel["country"] != "France", "break_code"].notna().sum())
+    items = [_h(2, "trends.comparability", lang),
+             i18n.t("trends.comparability_intro", lang, n=i18n.fmt_number(n_other, 0, lang)),
+             common.breaks_table(T.breaks_frame(france, lang), lang) if france["break_code"].notna().any() else None,
+             _h(3, "trends.jump.heading", lang), i18n.t("trends.jump.intro", lang)]
     res = T.jump_model(ctx.sel, "United States", "cannabis", 2015)
     sentence = T.jump_sentence(res, "United States", "cannabis", lang)
     fig = plots.joinpoint_plot(res, title=i18n.t("trends.jump.fig_title", lang), ylabel=i18n.t("trends.prev.ylabel", lang),
