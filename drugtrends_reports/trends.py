@@ -103,10 +103,8 @@ def country_label(country: str, lang: str = "en") -> str:
     >>> country_label("Germany", "fr")
     'Allemagne'
     """
-    for key in (f"common.countries.{i18n.slug(country)}", f"trends.country.{i18n.slug(country)}"):
-        if i18n.has(key, lang):
-            return i18n.t(key, lang)
-    return country
+    key = f"common.countries.{i18n.slug(country)}"
+    return i18n.t(key, lang) if i18n.has(key, lang) else country
 
 
 def in_country(country: str, lang: str = "en") -> str:
@@ -354,8 +352,13 @@ def _parts(group: str) -> dict[str, str]:
 def _definition_text(definition: str, lang: str) -> str:
     if definition in ("", "-"):
         return i18n.t("trends.scope.none", lang)
-    return ", ".join(i18n.t(f"trends.scope.{f}", lang) if i18n.has(f"trends.scope.{f}", lang) else f
-                     for f in definition.split("+"))
+    def one(flag: str) -> str:
+        if flag.startswith("only="):
+            return i18n.t("trends.scope.only", lang, sub=sub_lower(flag.split("=", 1)[1], lang))
+        key = f"trends.scope.{flag}"
+        return i18n.t(key, lang) if i18n.has(key, lang) else i18n.t("trends.scope.none", lang)
+
+    return ", ".join(one(f) for f in definition.split("+"))
 
 
 def _method_text(method: str, lang: str) -> str:

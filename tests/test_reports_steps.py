@@ -1,6 +1,6 @@
 """Analysis steps behind the trends report and the fact sheets, on the real mirrored data.
 
-(The profiles report's steps are tested by their owner's tests.)
+(The profiles and methods steps are tested in tests/test_reports_profiles.py.)
 
 References are independent of the code under test: values read by hand from
 the published files (UNODC annex 1.2 row for France, cocaine, 2023: best 2.7,
@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from drugtrends_reports import common, factsheet, methods, overdose  # noqa: E402
+from drugtrends_reports import common, factsheet, overdose  # noqa: E402
 from drugtrends_reports import trends as T  # noqa: E402
 from drugtrends import style  # noqa: E402
 
@@ -132,7 +132,7 @@ def test_decimal_year_label():
     assert overdose.decimal_year_label(2018 + 8 / 12) == "2018-09"
 
 
-# ------------------------------------------------------------------ missing data, factsheet, methods
+# ------------------------------------------------------------------ missing data, factsheet
 
 
 def test_missing_dataset_gives_message_not_exception(tmp_path, monkeypatch):
@@ -166,21 +166,3 @@ def test_factsheet_substances(data_dir):
     got = res.set_index("Age")["estimate"]
     assert got.to_dict() == pytest.approx(ref.to_dict())
     assert got["18-24"] == pytest.approx((uci.loc[uci["Age"] == "18-24", "Coke_class"] >= 3).mean())
-
-
-def test_methods_tables_come_from_manifest(data_dir):
-    from drugtrends.manifest import load_manifest
-
-    m = load_manifest()
-    s = methods.sources()
-    assert list(s["id"]) == m.ids
-    f = methods.files_status()
-    ds = m.get("cdc_vsrr")
-    row = f[(f["id"] == "cdc_vsrr")].iloc[0]
-    assert row["sha256"] == ds.files[0].sha256 and bool(row["verified"])
-    t = methods.files_table()
-    assert ds.files[0].sha256[:16] + "…" in t.data["SHA-256"].tolist()
-    v = methods.software_versions().set_index("package")["version"]
-    assert v["pandas"] == pd.__version__ and v["matplotlib"] == matplotlib.__version__
-    txt = methods.estimators_markdown()
-    assert "Korn-Graubard" in txt and "effective sample size below 30" in txt
