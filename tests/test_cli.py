@@ -120,3 +120,21 @@ def test_render_without_any_data_exits_2(monkeypatch, tmp_path):
     assert "report 'trends' has no data" in out and "drugtrends fetch unodc_wdr2025" in out
     assert "Traceback" not in r.output and "/" + "work" not in out.replace(str(tmp_path), "")
     assert not list((tmp_path / "out").glob("trends*"))
+
+
+def test_keep_going_renders_the_others_then_exits_2(tmp_path, monkeypatch):
+    d = tmp_path / "reports"
+    d.mkdir()
+    (d / "a.qmd").write_text("---\ntitle: A\ndrugtrends: {datasets: [no_such_dataset]}\n---\nText.\n")
+    (d / "b.qmd").write_text("---\ntitle: B\n---\nText.\n")
+    from drugtrends import render
+
+    kw = dict(to="html", engine="builtin", reports_dir=d, output_dir=tmp_path / "o", quiet=True)
+    with pytest.raises(Exception, match="has no data"):
+        render.render_reports(None, **kw)
+    assert not (tmp_path / "o" / "b.html").exists()  # stopped at the first failure
+    with pytest.raises(Exception, match=r"1 render\(s\) failed \(1 file\(s\) written\):\n  a: report 'a' has no data"):
+        render.render_reports(None, keep_going=True, **kw)
+    assert (tmp_path / "o" / "b.html").exists()
+    r = invoke("render", "--help")
+    assert "--keep-going" in r.output

@@ -206,13 +206,15 @@ def render_cmd(
         "--output-dir", help="Write here (default: _output/ or $DRUGTRENDS_OUTPUT).", metavar="PATH")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Re-execute even if the report is unchanged.",
                                            metavar="")] = False,
+    keep_going: Annotated[bool, typer.Option("--keep-going", "-k", help="After a failing render, render the "
+                                             "others, then exit 2 listing the failures.", metavar="")] = False,
 ) -> None:
     """Render the Quarto reports to HTML and/or PDF (factsheet-<substance>[-fr].html, trends-fr.pdf, ...)."""
     with handled():
         from drugtrends import render
 
         render.render_reports(reports or None, to=to, params=param or [], engine=engine, cache=not no_cache,
-                              output_dir=output_dir)
+                              output_dir=output_dir, keep_going=keep_going)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from drugtrends import paths
-from drugtrends.errors import RenderError
+from drugtrends.errors import DrugtrendsError, RenderError
 from drugtrends.render.cache import cache_dir, cache_key, load_cached, store_cached
 from drugtrends.render.config import Config, project_config, resolve_config
 from drugtrends.render.execute import CELL_TIMEOUT, build_notebook, describe_cell, run_notebook
@@ -253,6 +253,7 @@ def render_reports(
     output_dir: str | os.PathLike[str] | None = None,
     quiet: bool = False,
     variants: bool = True,
+    keep_going: bool = False,
 ) -> list[Path]:
     """Render reports (default: every ``reports/*.qmd`` not starting with ``_``).
 
@@ -272,6 +273,9 @@ def render_reports(
         Folder to look reports up in (default ``<project>/reports``).
     variants
         Render every variant a report declares (``False``: its defaults only).
+    keep_going
+        After a failing render, go on with the others, then raise one error
+        listing every failure (``make -k`` style); default: stop at the first.
 
     Returns
     -------
@@ -303,9 +307,18 @@ def render_reports(
             raise RenderError(f"no reports to render: no *.qmd (not starting with '_') in {d}")
     overrides = parse_param_values(params)
     written: list[Path] = []
+    failed: list[str] = []
     for f in files:
         doc = parse_qmd(f.read_text(encoding="utf-8"), f)
         for variant in report_variants(doc, overrides) if variants else [{}]:
-            written += render_file(f, to=to, params={**overrides, **variant}, engine=engine, cache=cache,
-                                   output_dir=output_dir, quiet=quiet)
+            try:
+                written += render_file(f, to=to, params={**overrides, **variant}, engine=engine, cache=cache,
+                                       output_dir=output_dir, quiet=quiet)
+            except DrugtrendsError as exc:
+                if not keep_going:
+                    raise
+                failed.append(f"{output_stem(doc.name, doc.params, {**overrides, **variant}, variant_keys(doc))}: "
+                              f"{str(exc).splitlines()[0]}")
+    if failed:
+        raise RenderError(f"{len(failed)} render(s) failed ({len(written)} file(s) written):\n  " + "\n  ".join(failed))
     return written
