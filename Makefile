@@ -33,11 +33,11 @@ fetch: $(STAMP)
 
 report: $(STAMP)
 	$(BIN)/drugtrends fetch --quiet
-	$(BIN)/drugtrends render $(REPORT) --to $(TO)
+	$(BIN)/drugtrends render $(REPORT) --to $(TO) --keep-going
 
 report-fr: $(STAMP)
 	$(BIN)/drugtrends fetch --quiet
-	$(BIN)/drugtrends render $(REPORT) --to $(TO) -P lang=fr
+	$(BIN)/drugtrends render $(REPORT) --to $(TO) -P lang=fr --keep-going
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
