@@ -155,6 +155,7 @@ def test_trend_plot_requires_title_and_source_and_columns():
         plots.trend_plot(d, "year", "nope", title="t", source="x")
 
 
+@pytest.mark.filterwarnings("ignore:.*fits the data exactly")  # a noise-free series, on purpose
 def test_joinpoint_plot_with_real_result():
     trends = pytest.importorskip("drugtrends.trends")
     x = np.arange(2000, 2016)
