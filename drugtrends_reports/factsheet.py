@@ -274,7 +274,7 @@ def uci_key(uci: pd.DataFrame, spec: Spec, substance: str, lang: str = "en"):
                      note=i18n.t("factsheet.kf.uci_change", lang))
 
 
-def trend_countries(sel: pd.DataFrame, substance: str, n: int = 4) -> list[str]:
+def trend_countries(sel: pd.DataFrame, substance: str, n: int = 3) -> list[str]:
     """France, the United States and the European countries with the longest series (at most ``n``).
 
     Parameters
@@ -408,7 +408,7 @@ def uci_profile_figure(res: pd.DataFrame, substance: str, lang: str = "en", by: 
                        title=i18n.t("factsheet.uci.fig_title", lang, **sub_fields(substance, lang)),
                        xlabel=i18n.t("factsheet.uci.xlabel", lang), ylabel=i18n.t("common.age", lang),
                        source=source("uci", lang), lang=lang, colour=style.colour(substance))
-    fig.set_size_inches(6.3, 2.2)
+    fig.set_figheight(min(fig.get_figheight(), 2.8))  # six bars need no more: keeps the sheet within two pages
     return fig
 
 
@@ -582,25 +582,28 @@ def page(substance: str, lang: str = "en", data: dict | None = None) -> list:
                    KeyFigures(rows, lang, title="") if rows else None]
     if prev is None:
         items.append(missing("unodc_prevalence", lang))
-    elif spec.unodc is None or not (sel["country"] == "France").any():
+    elif spec.unodc is None:
+        pass  # the substance's note says which sources cover it
+    elif not (sel["country"] == "France").any():
         items.append(no_prevalence_sentence(substance, lang))
     else:
-        items += [key_sentence(key_figure(sel, "France", spec.unodc), lang), europe_sentence(sel, spec.unodc, lang)]
-    if pf is not None:
-        items.append(supply.perception_sentence(pf, spec.perception, lang))
-        used.append("unodc21")
+        items.append(key_sentence(key_figure(sel, "France", spec.unodc), lang))
     items.append(note(spec, lang))
     if (sel is not None and len(sel)) or nchs is not None:
         items.append("## " + i18n.t("factsheet.trend", lang))
     if sel is not None and len(sel):
         keep = sel[sel["country"].isin(trend_countries(sel, spec.unodc))]
-        items.append(Fig(prevalence_figure(keep, spec.unodc, lang, ncols=4), prevalence_alt(keep, spec.unodc, lang)))
+        items += [Fig(prevalence_figure(keep, spec.unodc, lang, ncols=3), prevalence_alt(keep, spec.unodc, lang)),
+                  europe_sentence(sel, spec.unodc, lang)]
+    if pf is not None:
+        items.append(supply.perception_sentence(pf, spec.perception, lang))
+        used.append("unodc21")
     if nchs is not None:
         items.append(overdose.nchs_sentence(nchs, jp, spec.nchs, lang))
     items += _who(spec, substance, data["uci_drug_consumption"], lang)
     if spec.uci and data["uci_drug_consumption"] is not None:
         used.append("uci")
-    table = supply.france_seizures_table(sf, lang) if sf is not None else None
-    if table is not None:
-        items += ["## " + i18n.t("factsheet.supply", lang), table]
+    sentence = supply.seizure_sentence(sf, spec.seizure, lang) if sf is not None else ""
+    if sentence:
+        items += ["## " + i18n.t("factsheet.supply", lang), sentence]
     return items + ["## " + i18n.t("trends.sources", lang), sources_list(used, lang)]

@@ -15,7 +15,7 @@ import pandas as pd
 from drugtrends import i18n
 from drugtrends_reports.trends import country_label, source
 
-__all__ = ["NEIGHBOURS", "SEIZURE_DRUGS", "seizure_frame", "france_seizures_table", "seizure_figure",
+__all__ = ["NEIGHBOURS", "SEIZURE_DRUGS", "seizure_frame", "france_seizures_table", "seizure_figure", "seizure_sentence",
            "seizure_alt", "seizure_key", "perception_frame", "perception_table", "perception_sentence"]
 
 #: France and its neighbours (UNODC 7.1 names -> report ids), display order.
@@ -147,6 +147,33 @@ def france_seizures_table(sf: pd.DataFrame, lang: str = "en", country: str = "Fr
         out, source=source("unodc71", lang),
         title=i18n.t("trends.seizures.table_title", lang, country=country_label(country, lang)),
         notes=[i18n.t("trends.seizures.note", lang)], lang=lang, align_right=[str(y) for y in w.columns])
+
+
+def seizure_sentence(sf: pd.DataFrame, drug: str, lang: str = "en", country: str = "France") -> str:
+    """One sentence with a country's yearly quantities seized of one drug (fact sheets).
+
+    Parameters
+    ----------
+    sf
+        Output of :func:`seizure_frame`.
+    drug
+        Key of :data:`SEIZURE_DRUGS`.
+    lang
+        ``"en"`` or ``"fr"``.
+    country
+        Report country id.
+
+    Returns
+    -------
+    str
+        Empty when the country reports none.
+    """
+    g = sf[(sf["country"] == country) & (sf["drug"] == drug)].sort_values("year")
+    if g.empty:
+        return ""
+    series = i18n.join_words([f"{_tonnes(r.tonnes, lang)} t ({int(r.year)})" for r in g.itertuples()], lang)
+    return i18n.t("trends.seizures.sentence", lang, drug=drug_label(drug, lang), country=country_label(country, lang),
+                  series=series) + " " + i18n.t("trends.seizures.sentence_note", lang)
 
 
 def seizure_figure(sf: pd.DataFrame, lang: str = "en", drugs: tuple[str, ...] = ("cocaine", "cannabis_resin",

@@ -71,7 +71,7 @@ def test_crack_page_uses_uci_and_says_what_is_missing(data):
     txt = _text(items)
     users = int(data["uci_drug_consumption"]["crack_year"].sum())
     assert users == 79 and "79 of the 1,885 respondents (4.2%)" in txt
-    assert "UNODC publishes no past-year prevalence of crack cocaine use" in txt
+    assert "UNODC publishes no crack-specific general-population estimate" in txt
     # sources list only what the page used: no UNODC 1.2, no seizures (France has none for crack)
     src = items[-1]
     assert "table 1.2" not in src and "table 7.1" not in src and "Fehrman" in src
@@ -126,6 +126,13 @@ def test_factsheet_pdf_at_most_two_pages(tmp_path, data_dir, substance, lang):
     stem = f"factsheet-{substance}" + ("-fr" if lang == "fr" else "")
     assert {f"{stem}.html", f"{stem}.pdf"} <= names
     assert _pages(tmp_path / f"{stem}.pdf") <= 2
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_render_browser import check_pdf_pages
+
+    ink = check_pdf_pages(tmp_path / f"{stem}.pdf", outdir=tmp_path / "png")["ink"]
+    assert len(ink) == 1 or ink[-1] >= 0.12 * max(ink), ink  # no near-empty last page
     html = (tmp_path / f"{stem}.html").read_text(encoding="utf-8")
     assert ("Chiffres clés" if lang == "fr" else "Key figures") in html
     for img in re.findall(r"<img[^>]*>", html):
