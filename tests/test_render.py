@@ -624,3 +624,21 @@ def test_unknown_language_is_refused_before_running(tmp_path):
     qmd.write_text("---\ntitle: L\nparams: {lang: en}\n---\nText.\n", encoding="utf-8")
     with pytest.raises(DrugtrendsError, match="lang='de' is not supported; use one of en, fr"):
         render.render_file(qmd, to="html", params=["lang=de"], engine="builtin", output_dir=tmp_path / "o", quiet=True)
+
+
+def test_cache_sees_imports_static_analysis_cannot(tmp_path):
+    """A module imported dynamically is recorded at run time: editing it invalidates the cached execution."""
+    (tmp_path / "helper_mod.py").write_text("VALUE = 'first value'\n")
+    qmd = tmp_path / "dyn.qmd"
+    qmd.write_text("---\ntitle: D\n---\n```{python}\nimport importlib\n"
+                   "print(importlib.import_module('helper' + '_mod').VALUE)\n```\n", encoding="utf-8")
+    kw = dict(to="html", engine="builtin", output_dir=tmp_path / "o", quiet=True)
+    runs = render.stats.executions
+    assert "first value" in render.render_file(qmd, **kw)[0].read_text()
+    render.render_file(qmd, **kw)
+    assert render.stats.executions == runs + 1, "unchanged report and modules: the cache must be used"
+    (tmp_path / "helper_mod.py").write_text("VALUE = 'second value'\n")
+    assert "second value" in render.render_file(qmd, **kw)[0].read_text()
+    assert render.stats.executions == runs + 2
+    cached = next((tmp_path / "o" / ".cache").glob("dyn--*.ipynb")).read_text()
+    assert "helper_mod.py" in cached  # the recorded imports

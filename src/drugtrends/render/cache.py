@@ -11,7 +11,13 @@ The key (:func:`cache_key`) hashes:
 * the provenance records (``*.provenance.json``) of the datasets the report
   declares under ``drugtrends: datasets`` (of every dataset when it declares
   none), so refetched data invalidate the cache;
-* the renderer's notebook builder (:mod:`drugtrends.render.execute`).
+* the renderer's notebook builder (:mod:`drugtrends.render.execute`) and the
+  package data files (message catalogues ``locales/*.yaml``...).
+
+Static analysis cannot see every import (``importlib.import_module(f"...")``):
+the execution also reports the module files it actually imported, and a
+cached execution is reused only while each of those project files still has
+the hash it had then (:func:`record_imports`, :func:`load_cached`).
 
 Editing a module a report does not import leaves its cache valid.
 """
@@ -33,10 +39,10 @@ from drugtrends._io import atomic_path
 from drugtrends.render.qmd import Document
 
 __all__ = ["RENDERER_VERSION", "cache_key", "dependency_digest", "report_dependencies", "module_imports",
-           "cache_dir", "load_cached", "store_cached"]
+           "cache_dir", "load_cached", "store_cached", "record_imports"]
 
 #: bump to invalidate every cached execution when the renderer changes what it stores
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 #: top-level packages of the project whose sources are followed
 LOCAL_PACKAGES = ("drugtrends", "drugtrends_reports")
 _MODULE_STRING = re.compile(r"^([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?::\w+)?$")
@@ -164,6 +170,65 @@ def report_dependencies(doc: Document) -> list[Path]:
     return sorted(files)
 
 
+_DATA_SUFFIXES = (".yaml", ".yml", ".json", ".csv", ".txt")
+
+
+def _package_data() -> list[Path]:
+    """Data files shipped inside the project packages (message catalogues, codebooks)."""
+    out = []
+    for r in _project_dirs():
+        out += [f for f in r.rglob("*") if f.suffix in _DATA_SUFFIXES and f.is_file() and "__pycache__" not in f.parts]
+    return sorted(out)
+
+
+def _project_dirs() -> list[Path]:
+    dirs = [Path(__file__).resolve().parents[1]]  # src/drugtrends
+    root = paths.project_root()
+    if root is not None and (root / "drugtrends_reports").is_dir():
+        dirs.append(root / "drugtrends_reports")
+    return dirs
+
+
+def _sha(f: Path) -> str | None:
+    try:
+        return hashlib.sha256(f.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def record_imports(nb: Any, doc: Document) -> dict[str, str]:
+    """Project files the execution imported (reported by the notebook's last cell), with their SHA-256.
+
+    Stored in the notebook metadata (``drugtrends.imports``) so that
+    :func:`load_cached` can tell whether any of them changed since.
+
+    Parameters
+    ----------
+    nb
+        The executed notebook.
+    doc
+        The report (its folder counts as project code too).
+
+    Returns
+    -------
+    dict
+        Path -> SHA-256 of every imported file under ``src/drugtrends``,
+        ``drugtrends_reports`` or the report's folder.
+    """
+    from drugtrends.render.execute import DEPS_MIME
+
+    files: list[str] = []
+    for cell in nb.cells:
+        if cell.metadata.get("drugtrends", {}).get("role") == "deps":
+            for out in cell.get("outputs", []):
+                files = (out.get("data", {}).get(DEPS_MIME) or {}).get("files", files)
+    roots = [*_project_dirs(), *([doc.path.parent] if doc.path is not None else [])]
+    kept = {f: _sha(Path(f)) for f in files if any(Path(f).is_relative_to(r) for r in roots)}
+    imports = {f: h for f, h in kept.items() if h is not None}
+    nb.metadata.setdefault("drugtrends", {})["imports"] = imports
+    return imports
+
+
 def _provenance_files(doc: Document) -> list[Path]:
     from drugtrends import datasets
     from drugtrends.render.reports import report_datasets
@@ -200,7 +265,7 @@ def dependency_digest(doc: Document) -> bytes:
     """
     h = hashlib.sha256()
     root = paths.project_root()
-    files = [*report_dependencies(doc), Path(__file__).with_name("execute.py")]
+    files = [*report_dependencies(doc), Path(__file__).with_name("execute.py"), *_package_data()]
     if root is not None and (root / "_quarto.yml").is_file():
         files.append(root / "_quarto.yml")
     for f in [*files, *_provenance_files(doc)]:
@@ -248,14 +313,26 @@ def _cache_file(outdir: Path, stem: str, key: str) -> Path:
 
 
 def load_cached(outdir: Path, stem: str, key: str) -> Any | None:
-    """The cached executed notebook of this report and parameter set, or ``None``."""
+    """The cached executed notebook of this report and parameter set, or ``None``.
+
+    ``None`` too when a project file the execution imported has changed since
+    (the hashes :func:`record_imports` stored).
+    """
     import nbformat
 
     f = _cache_file(outdir, stem, key)
-    if f.is_file():
-        with contextlib.suppress(Exception):
-            return nbformat.read(str(f), as_version=4)
-    return None
+    if not f.is_file():
+        return None
+    try:
+        nb = nbformat.read(str(f), as_version=4)
+    except Exception:  # noqa: BLE001 - a damaged cache file is a cache miss
+        return None
+    imports = nb.metadata.get("drugtrends", {}).get("imports")
+    if imports is None:
+        return None  # written before imports were recorded
+    if any(_sha(Path(p)) != h for p, h in imports.items()):
+        return None  # a module the execution imported has changed since
+    return nb
 
 
 def store_cached(nb: Any, outdir: Path, stem: str, key: str) -> Path:

@@ -20,7 +20,7 @@ from typing import Any
 
 from drugtrends import paths
 from drugtrends.errors import DrugtrendsError, RenderError
-from drugtrends.render.cache import cache_dir, cache_key, load_cached, store_cached
+from drugtrends.render.cache import cache_dir, cache_key, load_cached, record_imports, store_cached
 from drugtrends.render.config import Config, project_config, resolve_config
 from drugtrends.render.execute import CELL_TIMEOUT, build_notebook, describe_cell, run_notebook
 from drugtrends.render.markdown import to_markdown
@@ -129,6 +129,7 @@ def _execute_or_reuse(job: _Job, cfg: Config, project: Mapping[str, Any], resolv
     stats.executions += 1
     if console:
         console.print(f"[bold]{stem}[/]: executed {len(doc.cells)} cells in {time.perf_counter() - t0:.1f} s")
+    record_imports(nb, doc)
     store_cached(nb, job.outdir, stem, key)
     return nb
 

@@ -30,7 +30,7 @@ from drugtrends.render.config import Config
 from drugtrends.render.qmd import INLINE, Cell, Document, Markdown
 
 __all__ = ["build_notebook", "run_notebook", "describe_cell", "kernel_env", "fig_settings",
-           "INLINE_MIME", "ANSI", "CELL_TIMEOUT", "STARTUP_TIMEOUT"]
+           "INLINE_MIME", "DEPS_MIME", "ANSI", "CELL_TIMEOUT", "STARTUP_TIMEOUT"]
 
 #: seconds a single cell may run before the render fails
 CELL_TIMEOUT = 1800
@@ -38,6 +38,15 @@ CELL_TIMEOUT = 1800
 STARTUP_TIMEOUT = 180
 #: mime type of the values of inline expressions (internal)
 INLINE_MIME = "application/x-drugtrends-inline+json"
+#: mime type of the list of module files the kernel imported (internal, read by the cache)
+DEPS_MIME = "application/x-drugtrends-deps+json"
+#: last cell of every report notebook: which module files did the execution import?
+DEPS_CELL = (
+    "import sys as _dt_sys\n"
+    "from IPython.display import publish_display_data as _dt_publish\n"
+    "_dt_publish({%r: {'files': sorted({str(getattr(_m, '__file__', None) or '') "
+    "for _m in list(_dt_sys.modules.values())} - {''})}})" % DEPS_MIME
+)
 #: ANSI colour codes in tracebacks
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 #: names of the drugtrends error classes (a cell failing with one shows its message, not a traceback)
@@ -150,6 +159,7 @@ def build_notebook(doc: Document, cfg: Config, overrides: Mapping[str, Any]):
             add(f"_drugtrends_figsize({w}, {h})", "figsize")
         if chunk is doc.parameters_cell:
             inject()
+    add(DEPS_CELL, "deps")
     return nb
 
 
