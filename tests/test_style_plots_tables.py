@@ -525,3 +525,11 @@ def test_many_lines_put_the_legend_below_the_plot():
     assert [t.get_text() for t in fig.legends[0].get_texts()] == list("abcdef")
     two = plots.trend_plot(d[d["g"].isin(["a", "b"])], "year", "v", group="g", title="t", source="s")
     assert two.axes[0].get_legend() is not None and not two.legends
+
+
+def test_presentation_reads_the_survey_result_columns():
+    from drugtrends.plots.base import SUPPRESSED
+    from drugtrends.survey import ESTIMATE_COLUMNS
+
+    assert {tables.ESTIMATE, tables.CI_LOW, tables.CI_HIGH, tables.N, tables.SUPPRESSED, tables.FLAGS,
+            SUPPRESSED} <= set(ESTIMATE_COLUMNS)

@@ -35,7 +35,13 @@ import pandas as pd
 
 from drugtrends import i18n, style
 from drugtrends.errors import InputError
+from drugtrends.survey.results import ESTIMATE_COLUMNS
 from drugtrends.validate import require_columns
+
+# Column names of survey estimates, read from the statistics layer (a rename there fails here, at import).
+_SURVEY = dict(zip(ESTIMATE_COLUMNS, ESTIMATE_COLUMNS))
+ESTIMATE, CI_LOW, CI_HIGH, N, SUPPRESSED, FLAGS = (
+    _SURVEY[c] for c in ("estimate", "ci_low", "ci_high", "n", "suppressed", "flags"))
 
 __all__ = [
     "PubTable", "estimate_table", "profile_table_gt", "segments_table", "as_markdown",
@@ -369,12 +375,12 @@ def estimate_table(
     labels: str | Sequence[str],
     *,
     source: str,
-    estimate: str = "estimate",
-    ci_low: str | None = "ci_low",
-    ci_high: str | None = "ci_high",
-    n: str | None = "n",
-    suppressed: str | None = "suppressed",
-    flags: str | None = "flags",
+    estimate: str = ESTIMATE,
+    ci_low: str | None = CI_LOW,
+    ci_high: str | None = CI_HIGH,
+    n: str | None = N,
+    suppressed: str | None = SUPPRESSED,
+    flags: str | None = FLAGS,
     group: str | None = None,
     scale: float = 100.0,
     digits: int = 1,
@@ -472,10 +478,10 @@ def profile_table_gt(
     source: str,
     variable: str = "variable",
     level: str = "level",
-    estimate: str = "estimate",
-    ci_low: str | None = "ci_low",
-    ci_high: str | None = "ci_high",
-    suppressed: str | None = "suppressed",
+    estimate: str = ESTIMATE,
+    ci_low: str | None = CI_LOW,
+    ci_high: str | None = CI_HIGH,
+    suppressed: str | None = SUPPRESSED,
     scale: float = 100.0,
     digits: int = 1,
     title: str | None = None,

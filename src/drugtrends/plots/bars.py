@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from drugtrends import i18n, style
 from drugtrends.errors import InputError
 from drugtrends.plots.base import (
+    SUPPRESSED,
     BREAK_CODE, BREAK_REASON, COMPARABILITY, TITLE_ATTR, BreakNumbers, axes_format, check_text_args,
     draw_break_line, draw_breaks, draw_series, few, finish, fmt_x, group_cuts, is_time,
     normalise_breaks, require, set_alt_text, small_font, supp_note, suppressed_mask,
@@ -36,7 +37,7 @@ def bar_ci(
     source: str,
     lang: str = "en",
     group: str | None = None,
-    suppressed: str | None = "suppressed",
+    suppressed: str | None = SUPPRESSED,
     scale: float = 1.0,
     colour_by: str | None = None,
     ylabel: str = "",

@@ -24,6 +24,7 @@ from drugtrends.validate import require_columns
 
 __all__ = [
     "COMPARABILITY",
+    "SUPPRESSED",
     "BREAK_REASON",
     "BREAK_CODE",
     "BREAK_NOTE",
@@ -55,6 +56,8 @@ __all__ = [
     "save",
 ]
 
+#: Boolean column of suppressed estimates (survey results: :data:`drugtrends.survey.ESTIMATE_COLUMNS`).
+SUPPRESSED = "suppressed"
 #: Column of published estimates whose value changes where a series stops being comparable
 #: (:mod:`drugtrends.comparability`).
 COMPARABILITY = "comparability_group"

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from drugtrends import i18n, style
 from drugtrends.errors import InputError
 from drugtrends.plots.base import (
+    SUPPRESSED,
     BREAK_CODE, BREAK_REASON, COMPARABILITY, TITLE_ATTR, BreakNumbers, axes_format, check_text_args,
     draw_break_line, draw_breaks, draw_series, few, finish, fmt_x, group_cuts, is_time,
     normalise_breaks, require, set_alt_text, small_font, supp_note, suppressed_mask, wrap_to_figure,
@@ -41,7 +42,7 @@ def trend_plot(
     xlabel: str | None = None,
     source: str,
     lang: str = "en",
-    suppressed: str | None = "suppressed",
+    suppressed: str | None = SUPPRESSED,
     scale: float = 1.0,
     band_label: str | None = None,
     group_labels: Mapping | None = None,
@@ -374,7 +375,7 @@ def small_multiples(
     lang: str = "en",
     ncols: int = 3,
     sharey: bool = True,
-    suppressed: str | None = "suppressed",
+    suppressed: str | None = SUPPRESSED,
     scale: float = 1.0,
     band_label: str | None = None,
     group_labels: Mapping | None = None,
