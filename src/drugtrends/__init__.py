@@ -32,7 +32,7 @@ import importlib
 import pkgutil
 from typing import Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 #: public submodules (found on disk, so a new module is reachable without editing this file)
 _SUBMODULES = frozenset(
