@@ -5,10 +5,16 @@ published prevalence against its last comparable estimate, the range across
 the compared countries, the United States, seizures in France, the experts'
 perception of the trend), a trend chart, who uses it (the UCI convenience
 sample, unweighted, said so), supply where available, and the sources.
+
+Two pages hold because the trend chart names a break by its kind when the
+detailed reasons would make a long note (:func:`trend_break_notes`), the
+sources of one annex share a line (:func:`sources_list`), and the report's
+PDF has 2 cm top and bottom margins (``reports/factsheet.qmd``).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,6 +24,7 @@ from drugtrends.errors import DrugtrendsError
 from drugtrends_reports.common import capitalise
 from drugtrends_reports.trends import (
     COUNTRIES,
+    break_reasons,
     country_label,
     key_figure,
     previous_comparable,
@@ -28,8 +35,8 @@ from drugtrends_reports.trends import (
 
 __all__ = ["FACTSHEETS", "UnknownSubstanceError", "Spec", "check_substance", "substances_with_data",
            "title", "prevalence_key", "europe_sentence", "uci_profile", "uci_sex_sentence", "uci_profile_figure",
-           "uci_alt", "trend_countries", "no_prevalence_sentence", "sources_list", "note", "heading", "page", "uci_key",
-           "DATASETS"]
+           "uci_alt", "trend_countries", "trend_break_notes", "trend_figure", "no_prevalence_sentence", "sources_list",
+           "note", "heading", "page", "uci_key", "DATASETS", "BREAK_DETAIL_CHARS", "PANEL_HEIGHT_IN"]
 
 
 class UnknownSubstanceError(DrugtrendsError, ValueError):
@@ -299,6 +306,108 @@ def trend_countries(sel: pd.DataFrame, substance: str, n: int = 3) -> list[str]:
     return [c for c in COUNTRIES if c in keep]
 
 
+#: Longest break explanation (characters of the distinct detailed reasons) the fact sheet's trend
+#: chart spells out; above it, each break is named by its kind only ("age range changed"), which
+#: keeps the chart's note to a few lines (the trends report's breaks table gives the details).
+BREAK_DETAIL_CHARS = 100
+
+#: Height (inches) of the trend chart's row of panels: lower than the trends report's (1.85), so the
+#: chart fits under the key figures on the first page.
+PANEL_HEIGHT_IN = 1.5
+
+
+def _break_kind(codes: str, lang: str) -> str:
+    """Short name of each kind of change in a break (``"age_range+method"`` -> "age range changed, ...")."""
+    names = []
+    for c in codes.split("+"):
+        key = next((k for k in (f"common.break_code.{c}", f"trends.break_code.{c}") if i18n.has(k, lang)),
+                   "common.break_code.unknown")
+        names.append(i18n.t(key, lang))
+    return ", ".join(dict.fromkeys(names))
+
+
+def trend_break_notes(sel: pd.DataFrame, lang: str = "en", detail_chars: int = BREAK_DETAIL_CHARS) -> pd.Series:
+    """The reason of each break of the trend chart, in detail when short, else by kind; NA elsewhere.
+
+    A break is where a country's series changes comparability group (rows in
+    year order). With few, short reasons the chart's note gives them in full
+    ("age range changed (15-64 to 18-64)"); when the distinct detailed reasons
+    exceed ``detail_chars`` characters, each break is named by the kinds of
+    change only ("age range changed", "NSDUH 2020 data-collection mode
+    change"), so the note stays short enough for the two-page sheet. Every
+    break stays marked and numbered either way.
+
+    Parameters
+    ----------
+    sel
+        :func:`drugtrends_reports.trends.select_prevalence` rows (one substance).
+    lang
+        ``"en"`` or ``"fr"``.
+    detail_chars
+        Longest total length of the distinct detailed reasons given in full.
+
+    Returns
+    -------
+    pandas.Series
+        Aligned with ``sel`` (string dtype), the reason on the first row after each break.
+
+    Examples
+    --------
+    >>> g = "France|cocaine|prevalence|past_year|{}|-|HHS|all"
+    >>> d = pd.DataFrame({"country": "France", "substance": "cocaine", "year": [2010, 2017],
+    ...                   "comparability_group": [g.format("15-64"), g.format("18-64")]})
+    >>> trend_break_notes(d).tolist()
+    [<NA>, 'age range changed (15-64 to 18-64)']
+    >>> trend_break_notes(d, detail_chars=10).tolist()
+    [<NA>, 'age range changed']
+    """
+    detailed = pd.Series(pd.NA, index=sel.index, dtype="string")
+    kinds = detailed.copy()
+    for _, g in sel.sort_values("year").groupby(["country", "substance"], sort=False):
+        grp = g["comparability_group"].tolist()
+        for i in range(1, len(g)):
+            if grp[i] != grp[i - 1]:
+                codes, reason = break_reasons(grp[i - 1], grp[i], lang)
+                detailed.loc[g.index[i]], kinds.loc[g.index[i]] = reason, _break_kind(codes, lang)
+    return detailed if sum(map(len, detailed.dropna().unique())) <= detail_chars else kinds
+
+
+def trend_figure(sel: pd.DataFrame, substance: str, lang: str = "en"):
+    """Small multiples (one row) of the substance's past-year prevalence by country, for the fact sheet.
+
+    As :func:`drugtrends_reports.trends.prevalence_figure` (no line crosses a
+    break, breaks dashed and numbered, UNODC's low-high range), with the
+    breaks explained by :func:`trend_break_notes` and lower panels
+    (:data:`PANEL_HEIGHT_IN`).
+
+    Parameters
+    ----------
+    sel
+        Selection for the substance, restricted to :func:`trend_countries`.
+    substance
+        Taxonomy id.
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure or None
+        ``None`` when no country has an estimate.
+    """
+    from drugtrends import plots
+
+    d = sel[sel["substance"] == substance].copy()
+    if d.empty:
+        return None
+    d["break_note"] = trend_break_notes(d, lang)
+    return plots.small_multiples(
+        d, "country", "year", "best", "low", "high", comparability="comparability_group",
+        title=i18n.t("trends.prev.fig_title", lang, of_sub=sub_fields(substance, lang)["of_sub"]),
+        ylabel=i18n.t("trends.prev.ylabel", lang), source=source("unodc12", lang), lang=lang,
+        ncols=min(3, d["country"].nunique()), panel_height=PANEL_HEIGHT_IN, band_label=i18n.t("common.range", lang),
+        facet_labels={c: country_label(c, lang) for c in d["country"].unique()})
+
+
 def no_prevalence_sentence(substance: str, lang: str = "en") -> str:
     """Say that UNODC publishes no general-population prevalence for this substance in France.
 
@@ -435,8 +544,11 @@ def uci_alt(res: pd.DataFrame, substance: str, lang: str = "en", by: str = "Age"
     return i18n.t("factsheet.uci.fig_alt", lang, items="; ".join(items), **sub_fields(substance, lang))
 
 
+_TABLE = re.compile(r"^(?P<head>.+), (?:table|tableau) (?P<num>[0-9][0-9.]*)$")
+
+
 def sources_list(keys: list[str], lang: str = "en") -> str:
-    """Markdown bullet list of the sources a fact sheet actually used.
+    """Markdown bullet list of the sources a fact sheet actually used; tables of one annex share a bullet.
 
     Parameters
     ----------
@@ -455,8 +567,27 @@ def sources_list(keys: list[str], lang: str = "en") -> str:
     - UNODC, World Drug Report 2025, statistical annex, table 7.1
     <BLANKLINE>
     Licences, checksums and methods: see the Methods and data appendix.
+    >>> print(sources_list(["unodc12", "uci", "unodc71"], "fr").splitlines()[0])
+    - ONUDC, Rapport mondial sur les drogues 2025, annexe statistique, tableaux 1.2 et 7.1
     """
-    lines = [f"- {source(k, lang)}" for k in dict.fromkeys(keys)]
+    tables: dict[str, list[str]] = {}
+    entries: list = []  # a citation, or the head of an annex whose tables are listed once
+    for k in dict.fromkeys(keys):
+        cite = source(k, lang)
+        m = _TABLE.match(cite)
+        if m is None:
+            entries.append(cite)
+            continue
+        if m["head"] not in tables:
+            tables[m["head"]] = []
+            entries.append((m["head"],))
+        tables[m["head"]].append(m["num"])
+    lines = []
+    for e in entries:
+        if isinstance(e, tuple):
+            nums = tables[e[0]]
+            e = e[0] + ", " + i18n.tn("factsheet.tables", len(nums), lang, nums=i18n.join_words(nums, lang))
+        lines.append(f"- {e}")
     return "\n".join(lines) + "\n\n" + i18n.t("trends.appendix", lang)
 
 
@@ -512,11 +643,14 @@ def _key_rows(spec: Spec, substance: str, data: dict, sel, sf, lang: str) -> tup
     if sel is not None and len(sel):
         rows += [prevalence_key(sel, spec.unodc, "France", lang), prevalence_key(sel, spec.unodc, "United States", lang)]
         used.append("unodc12")
+    has_prevalence = any(r is not None for r in rows)
     if sf is not None and (sf["country"] == "France").any():
         rows.append(supply.seizure_key(sf, spec.seizure, "France", lang))
         used.append("unodc71")
     uci = data["uci_drug_consumption"]
-    if uci is not None and spec.uci and (sel is None or not (sel["country"] == "France").any()):
+    if uci is not None and spec.uci and not has_prevalence:
+        # only when UNODC has no prevalence for France or the United States: otherwise the share
+        # (of a convenience sample) would repeat the "who uses it" section and cost the second page
         rows.append(uci_key(uci, spec, substance, lang))
     if spec.nchs and data["nchs_overdose_rates"] is not None:
         nchs = overdose.nchs_series(data["nchs_overdose_rates"], (spec.nchs,), ("All persons",))
@@ -563,7 +697,7 @@ def page(substance: str, lang: str = "en", data: dict | None = None) -> list:
     """
     from drugtrends.keyfigures import KeyFigures
     from drugtrends_reports import common, overdose, supply
-    from drugtrends_reports.trends import key_sentence, prevalence_alt, prevalence_figure
+    from drugtrends_reports.trends import key_sentence, prevalence_alt
     from drugtrends_reports.trends_report import Fig, Title, missing
 
     spec = check_substance(substance)
@@ -593,7 +727,7 @@ def page(substance: str, lang: str = "en", data: dict | None = None) -> list:
         items.append("## " + i18n.t("factsheet.trend", lang))
     if sel is not None and len(sel):
         keep = sel[sel["country"].isin(trend_countries(sel, spec.unodc))]
-        items += [Fig(prevalence_figure(keep, spec.unodc, lang, ncols=3), prevalence_alt(keep, spec.unodc, lang)),
+        items += [Fig(trend_figure(keep, spec.unodc, lang), prevalence_alt(keep, spec.unodc, lang)),
                   europe_sentence(sel, spec.unodc, lang)]
     if pf is not None:
         items.append(supply.perception_sentence(pf, spec.perception, lang))

@@ -373,7 +373,7 @@ def small_multiples(
     xlabel: str | None = None,
     source: str,
     lang: str = "en",
-    ncols: int = 3,
+    ncols: int = 3, panel_height: float = 1.85,
     sharey: bool = True,
     suppressed: str | None = SUPPRESSED,
     scale: float = 1.0,
@@ -398,8 +398,8 @@ def small_multiples(
         name as ``facet``) puts each break in its own panel.
     title, ylabel, xlabel, source, lang, suppressed, scale, band_label, group_labels, comparability
         As in :func:`trend_plot`.
-    ncols, sharey
-        Panels per row (at most 4: tick labels stay readable); same y scale in every panel.
+    ncols, panel_height, sharey
+        Panels per row (at most 4: tick labels stay readable); height of a row of panels (inches); same y scale.
     facet_labels, facet_name
         Facet value -> panel title; what a panel is, for the alt text ("country").
 
@@ -424,7 +424,7 @@ def small_multiples(
     facets = list(dict.fromkeys(df[facet].tolist()))
     ncols = max(1, min(ncols, 4, len(facets)))
     nrows = int(np.ceil(len(facets) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(style.FIGURE_WIDTH_IN, 1.85 * nrows + 1.6),
+    fig, axes = plt.subplots(nrows, ncols, figsize=(style.FIGURE_WIDTH_IN, panel_height * nrows + 1.6),
                              sharex=True, sharey=sharey, squeeze=False)
     supp, b, numbered = suppressed_mask(df, suppressed), normalise_breaks(breaks, facet_col=facet), BreakNumbers(lang)
     labels = dict(group_labels or {})
