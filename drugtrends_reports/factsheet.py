@@ -312,7 +312,7 @@ def trend_countries(sel: pd.DataFrame, substance: str, n: int = 3) -> list[str]:
 BREAK_DETAIL_CHARS = 100
 
 #: Height (inches) of the trend chart's row of panels: lower than the trends report's (1.85), so the
-#: chart fits under the key figures on the first page.
+#: chart fits under the key figures on the first page (a single country's panel, page-wide: 80% of it).
 PANEL_HEIGHT_IN = 1.5
 
 
@@ -404,7 +404,8 @@ def trend_figure(sel: pd.DataFrame, substance: str, lang: str = "en"):
         d, "country", "year", "best", "low", "high", comparability="comparability_group",
         title=i18n.t("trends.prev.fig_title", lang, of_sub=sub_fields(substance, lang)["of_sub"]),
         ylabel=i18n.t("trends.prev.ylabel", lang), source=source("unodc12", lang), lang=lang,
-        ncols=min(3, d["country"].nunique()), panel_height=PANEL_HEIGHT_IN, band_label=i18n.t("common.range", lang),
+        ncols=min(3, d["country"].nunique()), band_label=i18n.t("common.range", lang),
+        panel_height=PANEL_HEIGHT_IN if d["country"].nunique() > 1 else 0.8 * PANEL_HEIGHT_IN,
         facet_labels={c: country_label(c, lang) for c in d["country"].unique()})
 
 
@@ -667,9 +668,9 @@ def _who(spec: Spec, substance: str, uci, lang: str) -> list:
     """The "who uses it" section (UCI convenience sample)."""
     from drugtrends_reports.trends_report import Fig, missing
 
+    if spec.uci is None:  # one sentence, given with the substance's note at the top (no section of its own)
+        return []
     items: list = ["## " + i18n.t("factsheet.who", lang)]
-    if spec.uci is None:
-        return items + [i18n.t("factsheet.uci.no_item", lang)]
     if uci is None:
         return items + [missing("uci_drug_consumption", lang)]
     res = uci_profile(uci, spec)
@@ -722,7 +723,8 @@ def page(substance: str, lang: str = "en", data: dict | None = None) -> list:
         items.append(no_prevalence_sentence(substance, lang))
     else:
         items.append(key_sentence(key_figure(sel, "France", spec.unodc), lang))
-    items.append(note(spec, lang))
+    no_item = i18n.t("factsheet.uci.no_item", lang) if spec.uci is None else ""
+    items.append(" ".join(filter(None, [note(spec, lang), no_item])))
     if (sel is not None and len(sel)) or nchs is not None:
         items.append("## " + i18n.t("factsheet.trend", lang))
     if sel is not None and len(sel):
