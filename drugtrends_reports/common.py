@@ -375,11 +375,9 @@ def breaks_table(brks: pd.DataFrame, lang: str | None = None, *, title_key: str 
     from drugtrends.plots.base import reason_text
 
     lang = lang or current_lang()
-    period = [i18n.t(f"common.periods.{p}", lang) if i18n.has(f"common.periods.{p}", lang) else str(p)
-              for p in brks["period"]]
+    period = [i18n.t_or(f"common.periods.{p}", str(p), lang) for p in brks["period"]]
     out = pd.DataFrame({
-        i18n.t("common.country", lang): [i18n.t(f"common.countries.{i18n.slug(c)}", lang)
-                                         if i18n.has(f"common.countries.{i18n.slug(c)}", lang) else str(c)
+        i18n.t("common.country", lang): [i18n.t_or(f"common.countries.{i18n.slug(c)}", str(c), lang)
                                          for c in brks["country"]],
         i18n.t("common.substance", lang): [capitalise(style.substance_label(s, lang)) for s in brks["substance"]],
         i18n.t("common.indicator", lang): period,

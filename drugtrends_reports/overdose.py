@@ -75,7 +75,7 @@ def drug_label(drug: str, lang: str = "en") -> str:
     'All drugs'
     """
     key = f"trends.od_drug.{drug}"
-    return i18n.t(key, lang) if i18n.has(key, lang) else capitalise(style.substance_label(drug, lang))
+    return i18n.t_or(key, capitalise(style.substance_label(drug, lang)), lang)
 
 
 def sex_label(sex: str, lang: str = "en") -> str:

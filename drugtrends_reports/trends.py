@@ -104,7 +104,7 @@ def country_label(country: str, lang: str = "en") -> str:
     'Allemagne'
     """
     key = f"common.countries.{i18n.slug(country)}"
-    return i18n.t(key, lang) if i18n.has(key, lang) else country
+    return i18n.t_or(key, country, lang)
 
 
 def in_country(country: str, lang: str = "en") -> str:
@@ -127,7 +127,7 @@ def in_country(country: str, lang: str = "en") -> str:
     'Aux États-Unis'
     """
     key = f"trends.in_country.{i18n.slug(country)}"
-    return i18n.t(key, lang) if i18n.has(key, lang) else country
+    return i18n.t_or(key, country, lang)
 
 
 def sub_lower(substance: str, lang: str = "en") -> str:
@@ -356,14 +356,14 @@ def _definition_text(definition: str, lang: str) -> str:
         if flag.startswith("only="):
             return i18n.t("trends.scope.only", lang, sub=sub_lower(flag.split("=", 1)[1], lang))
         key = f"trends.scope.{flag}"
-        return i18n.t(key, lang) if i18n.has(key, lang) else i18n.t("trends.scope.none", lang)
+        return i18n.t_or(key, i18n.t("trends.scope.none", lang), lang)
 
     return ", ".join(one(f) for f in definition.split("+"))
 
 
 def _method_text(method: str, lang: str) -> str:
     key = f"trends.method.{i18n.slug(method)}"
-    return i18n.t(key, lang) if i18n.has(key, lang) else method
+    return i18n.t_or(key, method, lang)
 
 
 def _age_text(age: str, lang: str) -> str:

@@ -49,6 +49,7 @@ from drugtrends.i18n.catalogue import (
     section,
     slug,
     t,
+    t_or,
     untranslated,
 )
 from drugtrends.i18n.formatting import (
@@ -67,7 +68,7 @@ from drugtrends.i18n.formatting import (
 )
 
 __all__ = [
-    "LANGS", "DEFAULT_LANG", "check_lang", "t", "tn", "has", "keys", "section", "catalogue",
+    "LANGS", "DEFAULT_LANG", "check_lang", "t", "t_or", "tn", "has", "keys", "section", "catalogue",
     "reload", "identical_allowed", "missing_keys", "untranslated", "placeholder_mismatches", "level",
     "level_order", "levels", "slug", "fmt_number", "fmt_percent", "fmt_ci", "fmt_estimate", "fmt_date",
     "fmt_signed", "join_words", "tick_formatter", "LocaleFormatter", "bind", "Translator",

@@ -15,7 +15,7 @@ from typing import Any
 from drugtrends.errors import InputError, UnknownVariableError
 
 __all__ = [
-    "LANGS", "DEFAULT_LANG", "LOCALES_DIR", "BABEL_LOCALES", "check_lang", "t", "has", "keys",
+    "LANGS", "DEFAULT_LANG", "LOCALES_DIR", "BABEL_LOCALES", "check_lang", "t", "t_or", "has", "keys",
     "section", "catalogue", "reload", "identical_allowed", "missing_keys", "untranslated",
     "placeholder_mismatches", "level", "level_order", "levels", "slug",
 ]
@@ -247,6 +247,35 @@ def t(key: str, lang: str = DEFAULT_LANG, **values: Any) -> str:
     except KeyError as exc:
         raise InputError(f"message {key!r} ({lang}) needs a value for placeholder {exc}; "
                          f"pass it as t({key!r}, lang, {exc.args[0]}=...).") from None
+
+
+def t_or(key: str, default: Any, lang: str = DEFAULT_LANG, **values: Any) -> Any:
+    """The message ``key`` in ``lang`` when the catalogue has it, else ``default``.
+
+    For labels with an optional translation (a country, a method code): one
+    call instead of ``t(key) if has(key) else default``.
+
+    Parameters
+    ----------
+    key
+        Dotted key.
+    default
+        Returned when ``key`` is not in the catalogue of ``lang``.
+    lang
+        ``"en"`` or ``"fr"``.
+    **values
+        Placeholder values, as for :func:`t`.
+
+    Returns
+    -------
+    str or object
+
+    Examples
+    --------
+    >>> t_or("common.countries.germany", "Germany", "fr"), t_or("common.countries.atlantis", "Atlantis", "fr")
+    ('Allemagne', 'Atlantis')
+    """
+    return t(key, lang, **values) if has(key, lang) else default
 
 
 # --------------------------------------------------------------------------- checks

@@ -134,8 +134,8 @@ def reason_text(row: pd.Series, lang: str) -> str:
     if lang == SOURCE_LANG and isinstance(reason, str) and reason.strip():
         return reason.strip()
     if isinstance(code, str) and code.strip():
-        parts = [i18n.t(f"common.break_code.{c}", lang) if i18n.has(f"common.break_code.{c}", lang)
-                 else i18n.t("common.break_code.unknown", lang) for c in code.split("+") if c]
+        parts = [i18n.t_or(f"common.break_code.{c}", i18n.t("common.break_code.unknown", lang), lang)
+                 for c in code.split("+") if c]
         return "; ".join(dict.fromkeys(parts))
     if isinstance(reason, str) and reason.strip() and lang == SOURCE_LANG:
         return reason.strip()
