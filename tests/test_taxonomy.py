@@ -268,3 +268,25 @@ def test_icd10_expansion():
     assert taxonomy.icd10_codes("Opioids (T40.0-T40.4,T40.6)") == ["T40.0", "T40.1", "T40.2", "T40.3", "T40.4", "T40.6"]
     assert taxonomy.icd10_codes("(T40.2, T40.3)") == ["T40.2", "T40.3"]
     assert taxonomy.icd10_codes("Number of Deaths") == []
+
+
+def test_mappings_are_read_from_the_codebook_csvs():
+    """The code tables live in data/codebooks/substance_codes_<source>.csv, not in Python."""
+    folder = Path(__file__).resolve().parents[1] / "data" / "codebooks"
+    files = sorted(folder.glob("substance_codes_*.csv"))
+    assert {f.stem.removeprefix("substance_codes_") for f in files} == set(taxonomy.SOURCES)
+    with open(folder / "substance_codes_uci.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(taxonomy.mapping("uci")) == len(rows)
+    meth = next(r for r in rows if r["code"] == "Meth")
+    assert taxonomy.from_source("uci", "Meth") == meth["substance"] == "methadone"
+    # the mapping module holds no literal code table any more
+    src = Path(taxonomy.__file__).read_text(encoding="utf-8")
+    assert "_TEDS = (" not in src and "Cocaine/Crack" not in src
+
+
+def test_label_refuses_unknown_language_with_input_error():
+    from drugtrends.errors import InputError
+
+    with pytest.raises(InputError, match="lang='de'"):
+        taxonomy.label("cocaine", "de")

@@ -63,13 +63,16 @@ all raise :class:`~drugtrends.errors.UnknownVariableError`.
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
-from drugtrends.errors import UnknownVariableError
+from drugtrends.errors import DataNotFoundError, SchemaError, UnknownVariableError
+from drugtrends.validate import check_choice
 
 __all__ = [
     "Substance",
@@ -209,305 +212,48 @@ _SUBSTANCES: tuple[Substance, ...] = (
 
 _BY_ID: dict[str, Substance] = {s.id: s for s in _SUBSTANCES}
 
-#: Sources whose codes :func:`from_source` understands.
-SOURCES = ("teds", "nsduh", "uci", "unodc", "vsrr", "nhanes", "nchs")
 
 # ---------------------------------------------------------------------------
-# Source mappings: (code, label as published, substance id or None, note)
+# Source mappings: data/codebooks/substance_codes_<source>.csv
+# (columns code, label as published, substance id or empty, note)
 # ---------------------------------------------------------------------------
 
-_TEDS = (
-    # SUB1/SUB2/SUB3 codes, TEDS-A codebook 2000-2022 (teds_a_value_labels.csv)
-    ("-9", "Missing/Unknown/Not Collected/Invalid", None, "missing"),
-    ("1", "None", None, "no substance (the codebook CSV leaves this label empty)"),
-    ("2", "Alcohol", "alcohol", ""),
-    ("3", "Cocaine/Crack", "cocaine", "includes crack"),
-    ("4", "Marijuana/Hashish", "cannabis", ""),
-    ("5", "Heroin", "heroin", ""),
-    ("6", "Non-Prescription Methadone", "methadone", "non-prescription methadone only"),
-    ("7", "Other Opiates And Synthetics", "prescription_opioids",
-     "opiates and synthetics other than heroin and methadone (codeine, oxycodone, hydrocodone, fentanyl...)"),
-    ("8", "Pcp", "pcp", ""),
-    ("9", "Hallucinogens", "hallucinogens", ""),
-    ("10", "Methamphetamine/Speed", "methamphetamine", ""),
-    ("11", "Other Amphetamines", "amphetamines", "amphetamines other than methamphetamine"),
-    ("12", "Other Stimulants", "stimulants", "stimulants other than cocaine and amphetamines"),
-    ("13", "Benzodiazepines", "benzodiazepines", ""),
-    ("14", "Other Tranquilizers", "tranquillizers", "tranquilizers other than benzodiazepines"),
-    ("15", "Barbiturates", "barbiturates", ""),
-    ("16", "Other Sedatives Or Hypnotics", "sedatives", "sedatives/hypnotics other than barbiturates"),
-    ("17", "Inhalants", "inhalants", ""),
-    ("18", "Over-The-Counter Medications", "over_the_counter", ""),
-    ("19", "Other Drugs", "other_drugs", ""),
-    ("20", "Other", "other_drugs", "TEDS-D SUB1/2/3 code 20 in some years"),
-    # substance-reported flags (1 = reported at admission as SUB1, SUB2 or SUB3)
-    ("ALCFLG", "Alcohol reported", "alcohol", "flag"),
-    ("COKEFLG", "Cocaine/crack reported", "cocaine", "flag"),
-    ("MARFLG", "Marijuana/hashish reported", "cannabis", "flag"),
-    ("HERFLG", "Heroin reported", "heroin", "flag"),
-    ("METHFLG", "Non-prescription methadone reported", "methadone", "flag"),
-    ("OPSYNFLG", "Other opiates/synthetics reported", "prescription_opioids", "flag"),
-    ("PCPFLG", "PCP reported", "pcp", "flag"),
-    ("HALLFLG", "Hallucinogens reported", "hallucinogens", "flag"),
-    ("MTHAMFLG", "Methamphetamine/speed reported", "methamphetamine", "flag"),
-    ("AMPHFLG", "Other amphetamines reported", "amphetamines", "flag"),
-    ("STIMFLG", "Other stimulants reported", "stimulants", "flag"),
-    ("BENZFLG", "Benzodiazepines reported", "benzodiazepines", "flag"),
-    ("TRNQFLG", "Other tranquilizers reported", "tranquillizers", "flag"),
-    ("BARBFLG", "Barbiturates reported", "barbiturates", "flag"),
-    ("SEDHPFLG", "Other sedatives/hypnotics reported", "sedatives", "flag"),
-    ("INHFLG", "Inhalants reported", "inhalants", "flag"),
-    ("OTCFLG", "Over-the-counter medications reported", "over_the_counter", "flag"),
-    ("OTHERFLG", "Other drugs reported", "other_drugs", "flag"),
-)
+_CODEBOOK_PREFIX = "substance_codes_"
 
-# NSDUH public-use file: variable stems and recency recodes (2015+ PUF names,
-# checked against analysis scripts reading the 2018-2019 PUF codebooks).
-_NSDUH = (
-    ("ALC", "alcohol", "alcohol", "ALCFLAG/ALCYR/ALCMON"),
-    ("IRALCRC", "alcohol recency", "alcohol", "recency recode"),
-    ("CIG", "cigarettes", "tobacco", "CIGFLAG/CIGYR/CIGMON"),
-    ("TOB", "any tobacco", "tobacco", "TOBFLAG/TOBYR/TOBMON"),
-    ("IRCIGRC", "cigarette recency", "tobacco", "recency recode"),
-    ("MRJ", "marijuana", "cannabis", "MRJFLAG/MRJYR/MRJMON"),
-    ("MJ", "marijuana", "cannabis", "MJEVER, MJONLYFLAG..."),
-    ("IRMJRC", "marijuana recency", "cannabis", "recency recode"),
-    ("COC", "cocaine", "cocaine", "includes crack"),
-    ("IRCOCRC", "cocaine recency", "cocaine", "recency recode"),
-    ("CRK", "crack", "crack", ""),
-    ("IRCRKRC", "crack recency", "crack", "recency recode"),
-    ("HER", "heroin", "heroin", ""),
-    ("IRHERRC", "heroin recency", "heroin", "recency recode"),
-    ("HALLUC", "hallucinogens", "hallucinogens", "HALLUCFLAG/HALLUCYR/HALLUCMON"),
-    ("HAL", "hallucinogens", "hallucinogens", "older stem"),
-    ("IRHALLUCREC", "hallucinogen recency", "hallucinogens", "recency recode"),
-    ("LSD", "LSD", "lsd", ""),
-    ("IRLSDRC", "LSD recency", "lsd", "recency recode"),
-    ("PCP", "PCP", "pcp", ""),
-    ("IRPCPRC", "PCP recency", "pcp", "recency recode"),
-    ("ECSTMO", "ecstasy/molly", "ecstasy", ""),
-    ("IRECSTMOREC", "ecstasy recency", "ecstasy", "recency recode"),
-    ("KETMIN", "ketamine", "ketamine", ""),
-    ("IRKETMINREC", "ketamine recency", "ketamine", "recency recode"),
-    ("PSILCY", "psilocybin", "mushrooms", ""),
-    ("INHAL", "inhalants", "inhalants", ""),
-    ("IRINHALREC", "inhalant recency", "inhalants", "recency recode"),
-    ("METHAM", "methamphetamine", "methamphetamine", ""),
-    ("IRMETHAMREC", "methamphetamine recency", "methamphetamine", "recency recode"),
-    ("PNRNM", "pain reliever misuse", "prescription_opioids", "misuse of prescription pain relievers"),
-    ("IRPNRNMREC", "pain reliever misuse recency", "prescription_opioids", "recency recode"),
-    ("PNRANY", "any pain reliever use", "prescription_opioids", "any use, including medical use"),
-    ("OXYCNNM", "OxyContin misuse", "prescription_opioids", ""),
-    ("FENTPDAPYU", "fentanyl products, past-year use", "fentanyl", "prescription fentanyl products"),
-    ("TRQNM", "tranquilizer misuse", "tranquillizers", ""),
-    ("IRTRQNMREC", "tranquilizer misuse recency", "tranquillizers", "recency recode"),
-    ("TRQANY", "any tranquilizer use", "tranquillizers", "any use, including medical use"),
-    ("SEDNM", "sedative misuse", "sedatives", ""),
-    ("IRSEDNMREC", "sedative misuse recency", "sedatives", "recency recode"),
-    ("SEDANY", "any sedative use", "sedatives", "any use, including medical use"),
-    ("TQSDNM", "tranquilizer or sedative misuse", "tranquillizers_sedatives", ""),
-    ("STMNM", "stimulant misuse", "prescription_stimulants", "misuse of prescription stimulants"),
-    ("IRSTMNMREC", "stimulant misuse recency", "prescription_stimulants", "recency recode"),
-    ("STMANY", "any stimulant use", "prescription_stimulants", "any use, including medical use"),
-    ("OPINM", "opioid misuse", "opioids", "heroin use or pain reliever misuse"),
-    ("HERPNR", "heroin or pain reliever misuse", "opioids", ""),
-    ("ILL", "illicit drugs", "illicit_drugs", "ILLFLAG/ILLYR/ILLMON"),
-)
 
-_UCI = (
-    ("Alcohol", "Alcohol", "alcohol", ""),
-    ("Amphet", "Amphetamines", "amphetamines", ""),
-    ("Amyl", "Amyl nitrite", "poppers", ""),
-    ("Benzos", "Benzodiazepine", "benzodiazepines", ""),
-    ("Caff", "Caffeine", "caffeine", ""),
-    ("Cannabis", "Cannabis", "cannabis", ""),
-    ("Chocolate", "Chocolate", "chocolate", "column 'Choc' in the UCI documentation"),
-    ("Coke", "Cocaine", "cocaine", ""),
-    ("Crack", "Crack", "crack", ""),
-    ("Ecstacy", "Ecstasy", "ecstasy", "spelled 'Ecstacy' in the file"),
-    ("Heroin", "Heroin", "heroin", ""),
-    ("Ketamine", "Ketamine", "ketamine", ""),
-    ("LegalHigh", "Legal highs", "nps", ""),
-    ("LSD", "LSD", "lsd", ""),
-    ("Meth", "Methadone", "methadone", "UCI 'Meth' is METHADONE, not methamphetamine (Fehrman et al. 2017)"),
-    ("Mushrooms", "Magic mushrooms", "mushrooms", ""),
-    ("Nicotine", "Nicotine", "tobacco", ""),
-    ("Semer", "Semeron (fictitious)", "semeron", "fictitious drug: over-claiming control"),
-    ("VSA", "Volatile substance abuse", "inhalants", ""),
-)
+def _codebook_dirs() -> list[Path]:
+    """Folders holding the codebooks: the project's ``data/codebooks`` (source
+    checkout), else the copy packaged inside the wheel (``drugtrends/codebooks``)."""
+    here = Path(__file__).resolve()
+    return [here.parents[2] / "data" / "codebooks", here.parent / "codebooks"]
 
-_UNODC = (
-    # sheet names of annex tables 1.2 and 1.4
-    ("Cannabis", "sheet 1.2/1.4", "cannabis", ""),
-    ("Cocaine", "sheet 1.2/1.4", "cocaine", "includes crack, coca paste, cocaine base"),
-    ("Amphetamines", "sheet 1.2/1.4", "amphetamines", "amphetamine and methamphetamine; may include prescription stimulants (flag z*)"),
-    ("Ecstasy", "sheet 1.2/1.4", "ecstasy", ""),
-    ("Prescription Stimulants", "sheet 1.2", "prescription_stimulants", ""),
-    ("Opioids", "sheet 1.2/1.4; group 2.1/7.1", "opioids", "opiates and prescription opioids"),
-    ("Opiates", "sheet 1.2; drug 2.1; subgroup 7.1", "opiates", "may include problem opiate users"),
-    ("Prescription opioids", "sheet 1.2", "prescription_opioids", ""),
-    ("Tranquillizers and sedatives", "sheet 1.2/1.4", "tranquillizers_sedatives", "includes barbiturates and benzodiazepines"),
-    ("NPS", "sheet 1.2/1.4; group 7.1", "nps", "new psychoactive substances, incl. ketamine, khat, kratom, salvia"),
-    # drug groups of 2.1 (expert perception) and 7.1 (seizures)
-    ("Any drug", "group 2.1", "all_drugs", ""),
-    ("ATS", "group 2.1", "psychostimulants", "amphetamine-type stimulants including ecstasy"),
-    ("Amphetamine-type stimulants", "group 2.1", "amphetamines", "excluding ecstasy (reported separately)"),
-    ('Amphetamine-type stimulants (excluding "ecstasy")', "group 7.1", "amphetamines", ""),
-    ("Cannabis-type", "group 2.1", "cannabis", ""),
-    ("Cannabis-type drugs", "group 2.1", "cannabis", ""),
-    ("Cannabis-type drugs (excluding synthetic cannabinoids)", "group 7.1", "cannabis", ""),
-    ("Cocaine-type", "group 2.1/7.1", "cocaine", ""),
-    ("Cocaine-type drugs", "group 2.1", "cocaine", ""),
-    ('"Ecstasy"-type substances', "group 2.1/7.1", "ecstasy", ""),
-    ("Hallucinogens", "group 2.1/7.1", "hallucinogens", ""),
-    ("New psychoactive substances", "group 2.1", "nps", ""),
-    ("Substances not under international control", "group 2.1", "nps", "other NPS and plant-based substances"),
-    ("Non-medical use of pharmaceutical sedatives and tranquillizers", "group 2.1", "tranquillizers_sedatives", ""),
-    ("Sedatives and tranquillizers", "group 2.1/7.1", "tranquillizers_sedatives", ""),
-    ("Opioids, including opiates and synthetic opioids", "group 2.1", "opioids", ""),
-    ("Solvents and inhalants", "group 2.1/7.1", "inhalants", ""),
-    ("Solvents and inhallants", "group 2.1", "inhalants", "typo in the file"),
-    ("Other drugs / psychoactive substances / pharmaceutical products not listed above", "group 2.1", "other_drugs", ""),
-    ("Other miscellaneous", "group 2.1; subgroup 7.1", "other_drugs", ""),
-    ("Any other drugs/substances", "group 7.1", "other_drugs", ""),
-    ("Precursors", "group/subgroup 7.1", None, "chemical precursors: not a drug of use"),
-    ("Non-specified precursors", "subgroup 7.1", None, "chemical precursors: not a drug of use"),
-    # specific drugs (2.1 'Drug', 7.1 'DrugSubGroup' / 'DrugName')
-    ("Amphetamine", "drug 2.1; subgroup 7.1", "amphetamines", "amphetamine proper"),
-    ("Amphetamines (amphetamine/methamphetamine)", "drug 2.1", "amphetamines", ""),
-    ("Methamphetamine", "drug 2.1; subgroup 7.1", "methamphetamine", ""),
-    ("Crystaline Meth", "drug 2.1", "methamphetamine", ""),
-    ("Meth Tablet", "drug 2.1", "methamphetamine", ""),
-    ("Prescription stimulants", "drug 2.1; subgroup 7.1", "prescription_stimulants", ""),
-    ("Non-medical use of pharmaceutical products containing amphetamine-type stimulants", "drug 2.1",
-     "prescription_stimulants", ""),
-    ('Reported total ATS (excluding "ecstasy")', "subgroup 7.1", "amphetamines", "reported total"),
-    ("Ecstasy-type substances", "drug 2.1", "ecstasy", ""),
-    ("MDMA", "drug 2.1", "ecstasy", ""),
-    ('Reported total "ecstasy"-type substances', "subgroup 7.1", "ecstasy", "reported total"),
-    ("Cannabis herb (marijuana)", "drug 2.1; subgroup 7.1", "cannabis", ""),
-    ("Marijuana (herb)", "drug 2.1", "cannabis", ""),
-    ("Cannabis resin (hashish)", "drug 2.1; subgroup 7.1", "cannabis", ""),
-    ("Hashish (resin)", "drug 2.1", "cannabis", ""),
-    ("Cannabis or hashish oil", "drug 2.1", "cannabis", ""),
-    ("Cannabis oil", "subgroup 7.1", "cannabis", ""),
-    ("Cannabis plants", "subgroup 7.1", "cannabis", ""),
-    ("Cannabis seed", "subgroup 7.1", "cannabis", ""),
-    ("Other types of cannabis", "drug 2.1; subgroup 7.1", "cannabis", ""),
-    ("Other types of cannabis products excluding synthetic cannabinoids", "drug 2.1", "cannabis", ""),
-    ("Synthetic cannabinoids under international control", "subgroup 7.1", "synthetic_cannabinoids", ""),
-    ("Synthetic cannabinoids (Spice)", "subgroup 7.1", "synthetic_cannabinoids", ""),
-    ('Synthetic cannabinoid receptor agonists ("synthetic cannabinoids")', "drug 2.1", "synthetic_cannabinoids", ""),
-    ("Synthetic cannabinoids", "NPS type 1.2/1.4", "synthetic_cannabinoids", ""),
-    ("Synthetic cathinones", "drug 2.1; subgroup 7.1", "synthetic_cathinones", ""),
-    ("Crack", "drug 2.1", "crack", ""),
-    ('"Crack" cocaine, freebase cocaine', "drug 2.1", "crack", ""),
-    ('"Crack" cocaine', "drug name 7.1", "crack", ""),
-    ("Cocaine salts", "drug 2.1", "cocaine", ""),
-    ("Cocaine hydrochloride", "drug 2.1; drug name 7.1", "cocaine", ""),
-    ("Coca-type", "subgroup 7.1", "cocaine", "coca leaf and coca bush"),
-    ("LSD", "drug 2.1; subgroup 7.1", "lsd", ""),
-    ("Ketamine", "drug 2.1; NPS substance 1.2/1.4", "ketamine", ""),
-    # NPS sheets of 1.2/1.4: 'NPS type: substance' as published (drug_detail)
-    ("Ketamine: Ketamine", "NPS detail 1.2/1.4", "ketamine", ""),
-    ("Synthetic cannabinoids: Synthetic cannabinoids", "NPS detail 1.2/1.4", "synthetic_cannabinoids", ""),
-    ("Miscellaneous NPS: NPS", "NPS detail 1.2/1.4", "nps", "any NPS"),
-    ("Miscellaneous NPS: Mephedrone", "NPS detail 1.2/1.4", "mephedrone", ""),
-    ("Miscellaneous NPS: Mephedrone (4-methylmethcathinone, 4-MMC)", "NPS detail 1.2/1.4", "mephedrone", ""),
-    ("Miscellaneous NPS: Synthetic cathinones", "NPS detail 1.2/1.4", "synthetic_cathinones", ""),
-    ("Miscellaneous NPS: Synthetic cathinones and other stimulant NPS", "NPS detail 1.2/1.4", "synthetic_cathinones",
-     "includes other stimulant NPS"),
-    ("Miscellaneous NPS: 3-MMC", "NPS detail 1.2/1.4", "synthetic_cathinones", "3-methylmethcathinone"),
-    ("Miscellaneous NPS: MDPV", "NPS detail 1.2/1.4", "synthetic_cathinones", "methylenedioxypyrovalerone"),
-    ("Miscellaneous NPS: Piperazines", "NPS detail 1.2/1.4", "piperazines", ""),
-    ("Miscellaneous NPS: BZP", "NPS detail 1.2/1.4", "piperazines", "benzylpiperazine"),
-    ("Miscellaneous NPS: Kratom", "NPS detail 1.2/1.4", "kratom", ""),
-    ("Miscellaneous NPS: 4-FA", "NPS detail 1.2/1.4", "other_nps", "4-fluoroamphetamine"),
-    ("Miscellaneous NPS: Galaxy", "NPS detail 1.2/1.4", "other_nps", "brand name"),
-    ("Miscellaneous NPS: Pregabalin", "NPS detail 1.2/1.4", "other_nps", "medicine reported on the NPS sheet"),
-    ("Miscellaneous NPS: Other NPS", "NPS detail 1.2/1.4", "other_nps", ""),
-    ("Miscellaneous NPS: Other NPS (except ketamine and SCRA)", "NPS detail 1.2/1.4", "other_nps", ""),
-    ('Miscellaneous NPS: Other NPS (except ketamine and "magic mushrooms")', "NPS detail 1.2/1.4", "other_nps", ""),
-    ("Plant-based substances: Salvia Divinorum", "NPS detail 1.2/1.4", "salvia", ""),
-    ("Plant-based substances: Khat", "NPS detail 1.2/1.4", "khat", ""),
-    ("Plant-based substances: Mitragyna speciosa (kratom)-leaves", "NPS detail 1.2/1.4", "kratom", "leaves"),
-    ("Plant-based substances: Mitragyna speciosa (kratom)-liquid", "NPS detail 1.2/1.4", "kratom", "liquid"),
-    ('Plant-based substances: "magic mushrooms"', "NPS detail 1.2/1.4", "mushrooms", ""),
-    ("Heroin", "drug 2.1; drug name 7.1", "heroin", ""),
-    ("Opium", "drug 2.1; drug name 7.1", "opium", ""),
-    ("Pharmaceutical opioids", "drug 2.1; subgroup 7.1", "prescription_opioids", ""),
-    ("Non-medical use of pharmaceutical opioids", "drug 2.1", "prescription_opioids", ""),
-    ("Other pharmaceutical opioids", "drug 2.1", "prescription_opioids", ""),
-    ("Codeine", "drug 2.1", "prescription_opioids", ""),
-    ("Tramadol", "drug 2.1", "prescription_opioids", "pharmaceutical synthetic opioid (ICD-10 T40.4)"),
-    ("Methadone", "drug name 7.1", "methadone", ""),
-    ("Fentanyl", "drug name 7.1", "fentanyl", ""),
-    ("Nitazenes", "drug 2.1", "synthetic_opioids", "listed by UNODC among NPS"),
-    ("Benzodiazepines", "drug 2.1; subgroup 7.1", "benzodiazepines", ""),
-    ("Barbiturates", "drug 2.1; subgroup 7.1", "barbiturates", ""),
-    ('Reported total sedatives and tranquillizers', "subgroup 7.1", "tranquillizers_sedatives", "reported total"),
-    ("Reported total hallucinogens", "subgroup 7.1", "hallucinogens", "reported total"),
-    ("Khat", "drug name 7.1", "khat", ""),
-    ("Kratom (Mitragyna speciosa)", "drug name 7.1", "kratom", ""),
-    ("Salvia divinorum", "drug name 7.1", "salvia", ""),
-    ("Mushrooms (hallucinogenic)", "drug name 7.1", "mushrooms", ""),
-    ("Mephedrone (4-methylmethcathinone, 4-MMC)", "drug name 7.1", "mephedrone", ""),
-    ("3,4-Methylenedioxypyrovalerone (MDPV)", "drug name 7.1", "synthetic_cathinones", ""),
-    ("Cathinone", "drug name 7.1", "synthetic_cathinones", "khat alkaloid, listed under ATS 'other stimulants'"),
-    ("Methcathinone", "drug name 7.1", "synthetic_cathinones", ""),
-)
 
-_VSRR = (
-    ("Number of Deaths", "deaths from all causes", None, "measure: deaths (all causes), not a substance"),
-    ("Number of Drug Overdose Deaths", "drug overdose deaths", "all_drugs", ""),
-    ("Percent with drugs specified", "percent of overdose deaths with drug(s) specified", None,
-     "measure: data quality (percent), not a substance"),
-    ("Cocaine (T40.5)", "", "cocaine", ""),
-    ("Heroin (T40.1)", "", "heroin", ""),
-    ("Methadone (T40.3)", "", "methadone", ""),
-    ("Natural & semi-synthetic opioids (T40.2)", "", "natural_semisynthetic_opioids", ""),
-    ("Natural & semi-synthetic opioids, incl. methadone (T40.2, T40.3)", "", "natural_semisynthetic_opioids_methadone", ""),
-    ("Natural, semi-synthetic, & synthetic opioids, incl. methadone (T40.2-T40.4)", "",
-     "natural_semisynthetic_synthetic_opioids", ""),
-    ("Opioids (T40.0-T40.4,T40.6)", "", "opioids", ""),
-    ("Psychostimulants with abuse potential (T43.6)", "", "psychostimulants", ""),
-    ("Synthetic opioids, excl. methadone (T40.4)", "", "synthetic_opioids", ""),
-)
+def _read_tables() -> dict[str, tuple[tuple[str, str, str | None, str], ...]]:
+    """Read every ``substance_codes_<source>.csv`` once, at import."""
+    for folder in _codebook_dirs():
+        files = sorted(folder.glob(f"{_CODEBOOK_PREFIX}*.csv"))
+        if files:
+            break
+    else:  # pragma: no cover - broken installation
+        raise DataNotFoundError(
+            f"No {_CODEBOOK_PREFIX}*.csv codebook found in {[str(d) for d in _codebook_dirs()]}; "
+            "reinstall drugtrends (the wheel packages data/codebooks)."
+        )
+    tables = {}
+    for f in files:
+        with f.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        if not rows or set(rows[0]) != {"code", "label", "substance", "note"}:
+            raise SchemaError(f"{f}: a substance codebook needs the columns code, label, substance, note.")
+        tables[f.stem[len(_CODEBOOK_PREFIX):]] = tuple(
+            (r["code"], r["label"], r["substance"] or None, r["note"]) for r in rows
+        )
+    return tables
 
-_NHANES = (
-    ("Marijuana", "ever used marijuana (DUQ200)", "cannabis", "lifetime use"),
-    ("AgeFirstMarij", "age first used marijuana", "cannabis", ""),
-    ("RegularMarij", "ever used marijuana regularly (at least once a month for a year)", "cannabis", "regular use"),
-    ("AgeRegMarij", "age started regular marijuana use", "cannabis", ""),
-    ("HardDrugs", "ever used cocaine, heroin or methamphetamine (DUQ240)", "cocaine_heroin_methamphetamine", ""),
-    ("Alcohol12PlusYr", "12+ drinks in any one year", "alcohol", ""),
-    ("AlcoholDay", "average drinks a day", "alcohol", ""),
-    ("AlcoholYear", "days drank in past year", "alcohol", ""),
-    ("SmokeNow", "smokes cigarettes now", "tobacco", ""),
-    ("Smoke100", "smoked 100+ cigarettes in life", "tobacco", ""),
-    ("Smoke100n", "smoked 100+ cigarettes (labelled)", "tobacco", ""),
-    ("SmokeAge", "age started smoking regularly", "tobacco", ""),
-    # official DUQ questionnaire variables
-    ("DUQ200", "ever used marijuana or hashish", "cannabis", "official DUQ file"),
-    ("DUQ240", "ever used cocaine/heroin/methamphetamine", "cocaine_heroin_methamphetamine", "official DUQ file"),
-    ("DUQ250", "ever used any form of cocaine", "cocaine", "official DUQ file"),
-    ("DUQ290", "ever used heroin", "heroin", "official DUQ file"),
-    ("DUQ330", "ever used methamphetamine", "methamphetamine", "official DUQ file"),
-)
 
-_NCHS = (
-    # PANEL of "Drug overdose death rates, by drug type, sex, age, race, and Hispanic origin" (data.cdc.gov 95ax-ymtc)
-    ("All drug overdose deaths", "panel 0", "all_drugs", ""),
-    ("Drug overdose deaths involving any opioid", "panel 1", "opioids", ""),
-    ("Drug overdose deaths involving natural and semisynthetic opioids", "panel 2", "natural_semisynthetic_opioids", ""),
-    ("Drug overdose deaths involving methadone", "panel 3", "methadone", ""),
-    ("Drug overdose deaths involving other synthetic opioids (other than methadone)", "panel 4",
-     "synthetic_opioids", ""),
-    ("Drug overdose deaths involving heroin", "panel 5", "heroin", ""),
-)
-
-_TABLES = {"nchs": _NCHS, "teds": _TEDS, "nsduh": _NSDUH, "uci": _UCI, "unodc": _UNODC, "vsrr": _VSRR, "nhanes": _NHANES}
-
+_TABLES = _read_tables()
+#: Sources whose codes :func:`from_source` understands (one codebook file each).
+SOURCES = tuple(_TABLES)
 
 # ---------------------------------------------------------------------------
 # Public API
@@ -580,11 +326,8 @@ def label(id: str, lang: str = "en") -> str:
     'héroïne'
     """
     s = get(id)
-    if lang == "en":
-        return s.label_en
-    if lang == "fr":
-        return s.label_fr
-    raise ValueError(f"lang must be 'en' or 'fr', not {lang!r}.")
+    check_choice(lang, "lang", ("en", "fr"))
+    return s.label_en if lang == "en" else s.label_fr
 
 
 def ancestors(id: str) -> list[str]:
@@ -714,7 +457,7 @@ def icd10_codes(text: str) -> list[str]:
 @lru_cache(maxsize=None)
 def _vsrr_by_codes() -> dict[tuple[str, ...], str]:
     out = {}
-    for code, _lab, sub, _note in _VSRR:
+    for code, _lab, sub, _note in _TABLES["vsrr"]:
         t = tuple(icd10_codes(code))
         if t and sub is not None:
             out[t] = sub
@@ -807,7 +550,8 @@ def from_source(source: str, code: object) -> str | None:
     known = [c for c, *_ in _TABLES[source]]
     raise UnknownVariableError(
         f"{source}: code {code!r} is not in the substance mapping. Known codes: {', '.join(map(str, known[:40]))}"
-        f"{' ...' if len(known) > 40 else ''}. Add it to drugtrends.taxonomy if it is a new code of the source."
+        f"{' ...' if len(known) > 40 else ''}. Add it to data/codebooks/{_CODEBOOK_PREFIX}{source}.csv "
+        "if it is a new code of the source."
     )
 
 
