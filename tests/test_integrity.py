@@ -99,8 +99,9 @@ def test_read_only_data_directory(data):
     data.mkdir(parents=True)
     data.chmod(stat.S_IRUSR | stat.S_IXUSR)
     try:
-        if os.access(data, os.W_OK):
-            pytest.skip("running as a user who can write anywhere (root)")
+        if os.access(data, os.W_OK):  # root ignores permission bits: ask as an unprivileged user
+            _read_only_as_nobody()
+            return
         with pytest.raises(NotWritableError) as info:
             dt.load("uci_drug_consumption")
         msg = str(info.value)
@@ -109,6 +110,34 @@ def test_read_only_data_directory(data):
         assert list(data.iterdir()) == []
     finally:
         data.chmod(0o755)
+
+
+def _read_only_as_nobody() -> None:
+    """The same refusal, for real: a child process running as uid 65534 (``setpriv``, util-linux)."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    assert shutil.which("setpriv"), "setpriv (util-linux) is needed to test a read-only directory as root"
+    ro = Path(tempfile.mkdtemp(prefix="drugtrends-ro-", dir="/tmp"))
+    try:
+        ro.chmod(0o555)  # owned by root: uid 65534 can read, not write
+        code = ("import drugtrends as dt\n"
+                "from drugtrends.errors import NotWritableError\n"
+                "try:\n    dt.load('uci_drug_consumption')\n"
+                "except NotWritableError as e:\n    print('REFUSED', e)\n")
+        env = {**os.environ, "DRUGTRENDS_DATA": str(ro), "HOME": str(ro)}
+        out = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                              sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                             timeout=300, cwd=str(ro))
+        assert out.stdout.startswith("REFUSED"), out.stdout + out.stderr
+        assert "cannot write to the data directory" in out.stdout and "DRUGTRENDS_DATA" in out.stdout
+        assert "Traceback" not in out.stdout + out.stderr
+        assert list(ro.iterdir()) == []
+    finally:
+        ro.chmod(0o755)
+        shutil.rmtree(ro, ignore_errors=True)
 
 
 def test_read_only_data_directory_simulated(data, monkeypatch):
