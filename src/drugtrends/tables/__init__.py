@@ -1,0 +1,27 @@
+"""Publication tables: formatted renderings of tidy results (great_tables).
+
+Tables never recompute statistics: the statistics layer computes a tidy frame,
+the builders here format and render it.
+
+* :mod:`drugtrends.tables.core` -- :class:`PubTable` (HTML + Markdown twin),
+  ``estimate_table``, ``profile_table_gt``, ``segments_table``, ``simple_table``;
+* :mod:`drugtrends.tables.summary` -- :func:`summary_table` (as gtsummary's
+  ``tbl_svysummary`` + ``add_p``);
+* :mod:`drugtrends.tables.regression` -- :func:`regression_table` (as
+  gtsummary's ``tbl_regression``).
+
+``dt.tables.<name>`` reaches every public name of these modules.
+"""
+
+from __future__ import annotations
+
+from drugtrends.tables.core import (
+    CI_HIGH, CI_LOW, ESTIMATE, FLAGS, KEEP_TOGETHER_LINES, N, SUPPRESSED, SUPPRESSION_RULE, SUPPRESSION_RULES,
+    PubTable, as_markdown, estimate_table, fmt_ci, fmt_num, profile_table_gt, segments_table, show, simple_table,
+)
+
+__all__ = [
+    "PubTable", "estimate_table", "profile_table_gt", "segments_table", "as_markdown",
+    "show", "fmt_num", "fmt_ci", "simple_table", "SUPPRESSION_RULE", "SUPPRESSION_RULES", "KEEP_TOGETHER_LINES",
+    "ESTIMATE", "CI_LOW", "CI_HIGH", "N", "SUPPRESSED", "FLAGS",
+]
