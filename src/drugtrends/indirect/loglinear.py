@@ -1,0 +1,374 @@
+"""Log-linear capture-recapture models across 2-6 lists (see :mod:`drugtrends.indirect`)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special, stats
+
+from drugtrends.errors import EmptyDomainError, InputError, ModelWarning
+from drugtrends.indirect._common import lognormal_ci
+from drugtrends.validate import as_list, check_choice, check_level, require_columns, require_unique
+
+__all__ = ["CR_COLUMNS", "all_two_way_models", "capture_recapture"]
+
+#: Columns of :func:`capture_recapture` (after any covariate columns), in order.
+CR_COLUMNS = ("model", "N", "n_observed", "n_unobserved", "se", "ci_low", "ci_high", "ci_method",
+              "deviance", "df", "aic", "bic", "delta_aic", "n_params", "identifiable", "sparse",
+              "boundary", "notes")
+
+#: A fitted cell below this count is "sparse" (Cochran's rule of thumb for chi-square tables).
+SPARSE_CELL = 5.0
+_MAX_COEF = 20.0  # |log-linear coefficient| beyond this is a parameter heading to infinity
+
+
+# --------------------------------------------------------------------------- input checks
+
+
+def _histories(df: pd.DataFrame, lists: list, count: str | None, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """Check one frame of capture histories; return (all 2^k - 1 histories, their counts)."""
+    if len(df) == 0:
+        raise EmptyDomainError(f"{where}: no capture histories (0 rows).")
+    k = len(lists)
+    h = df[lists].apply(pd.to_numeric, errors="coerce")
+    for c in lists:
+        bad = df.loc[~h[c].isin([0, 1]), c]
+        if len(bad):
+            raise InputError(f"{where}: list column {c!r} must hold 0 (not on the list) or 1 (on the list); "
+                             f"found {bad.unique()[:5].tolist()} in {len(bad)} row(s).")
+    if count is None:
+        y = np.ones(len(df))
+    else:
+        y = pd.to_numeric(df[count], errors="coerce").to_numpy(float)
+        bad = ~np.isfinite(y) | (y < 0) | (np.abs(y - np.round(y)) > 1e-9)
+        if bad.any():
+            vals = df.loc[bad, count].unique()[:5].tolist()
+            raise InputError(f"{where}: count column {count!r} must hold non-negative whole numbers; "
+                             f"found {vals} in {int(bad.sum())} row(s).")
+    hv = h.to_numpy(int)
+    zero = hv.sum(axis=1) == 0
+    if zero.any():
+        raise InputError(f"{where}: {int(zero.sum())} row(s) have the all-zero history (on no list): nobody "
+                         "can be observed on no list; that cell is what capture_recapture estimates. Drop those "
+                         "rows.")
+    cells = np.array(list(itertools.product([1, 0], repeat=k))[:-1])  # Rcapture's order, 1...1 first
+    code = hv @ (2 ** np.arange(k)[::-1])
+    ycell = np.bincount(code, weights=y, minlength=2 ** k)
+    ycell = ycell[cells @ (2 ** np.arange(k)[::-1])]
+    if ycell.sum() <= 0:
+        raise EmptyDomainError(f"{where}: every count is 0: nobody was observed.")
+    empty = [c for c, tot in zip(lists, cells.T @ ycell) if tot == 0]
+    if empty:
+        raise InputError(f"{where}: nobody is on list(s) {empty}: an empty list carries no information on the "
+                         "overlap; drop it from lists.")
+    return cells, ycell
+
+
+def _parse_model(spec: object, lists: list) -> tuple[str, tuple[tuple[int, ...], ...]]:
+    """``"A:B + B:C"`` -> (canonical name, hierarchical closure of the interaction terms)."""
+    text = str(spec).strip()
+    if text in ("independence", "", "Mt"):
+        return "independence", ()
+    gen = []
+    for term in text.split("+"):
+        names = [t.strip() for t in term.split(":")]
+        unknown = [t for t in names if t not in lists]
+        if unknown or len(names) < 2 or len(set(names)) != len(names):
+            raise InputError(f"model {spec!r}: term {term.strip()!r} is not an interaction of two or more "
+                             f"different lists among {lists} (write e.g. '{lists[0]}:{lists[1]}'), or use "
+                             "'independence'.")
+        gen.append(tuple(sorted(lists.index(t) for t in names)))
+    closure = {sub for g in gen for r in range(2, len(g) + 1) for sub in itertools.combinations(g, r)}
+    terms = tuple(sorted(closure, key=lambda t: (len(t), t)))
+    maximal = [t for t in terms if not any(set(t) < set(u) for u in terms)]
+    name = " + ".join(":".join(lists[i] for i in t) for t in maximal)
+    return name, terms
+
+
+def all_two_way_models(lists: Sequence[str]) -> list[str]:
+    """Every hierarchical log-linear model with main effects and two-way list interactions.
+
+    Parameters
+    ----------
+    lists : sequence of str
+        List (source) names.
+
+    Returns
+    -------
+    list of str
+        ``2^(k(k-1)/2)`` model formulas, from ``"independence"`` to all pairs.
+
+    Examples
+    --------
+    >>> all_two_way_models(["A", "B", "C"])
+    ['independence', 'A:B', 'A:C', 'B:C', 'A:B + A:C', 'A:B + B:C', 'A:C + B:C', 'A:B + A:C + B:C']
+    """
+    pairs = [f"{a}:{b}" for a, b in itertools.combinations(lists, 2)]
+    out = ["independence"]
+    for r in range(1, len(pairs) + 1):
+        out += [" + ".join(c) for c in itertools.combinations(pairs, r)]
+    return out
+
+
+# --------------------------------------------------------------------------- fitting
+
+
+def _design(cells: np.ndarray, terms: tuple[tuple[int, ...], ...]) -> np.ndarray:
+    cols = [np.ones(len(cells)), *cells.T.astype(float)]
+    cols += [np.prod(cells[:, list(t)], axis=1).astype(float) for t in terms]
+    return np.column_stack(cols)
+
+
+def _newton(X: np.ndarray, y: np.ndarray, beta: np.ndarray, tol: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
+    """Poisson log-linear MLE by Newton-Raphson with step halving from ``beta``; returns (beta, fitted)."""
+
+    def ll(b: np.ndarray) -> float:
+        eta = np.clip(X @ b, -700, 700)
+        return float(y @ eta - np.exp(eta).sum())
+
+    cur = ll(beta)
+    for _ in range(200):
+        mu = np.exp(np.clip(X @ beta, -700, 700))
+        step = np.linalg.lstsq(X.T @ (mu[:, None] * X), X.T @ (y - mu), rcond=None)[0]
+        for _ in range(30):
+            new = ll(beta + step)
+            if new >= cur - 1e-12 * abs(cur):
+                break
+            step = step / 2
+        beta, cur = beta + step, new
+        if np.max(np.abs(step)) < tol:
+            break
+    return beta, np.exp(np.clip(X @ beta, -700, 700))
+
+
+def _xlogy_sum(y: np.ndarray, mu: np.ndarray) -> float:
+    return float(np.sum(special.xlogy(y, mu)))
+
+
+def _profile_ci(X: np.ndarray, y: np.ndarray, beta: np.ndarray, level: float) -> tuple[float, float, bool]:
+    """Profile-likelihood interval for N (multinomial likelihood, Cormack 1992); (low, high, upper_found)."""
+    n = float(y.sum())
+    Xc = np.vstack([X, np.eye(1, X.shape[1])])  # the unobserved history: intercept only
+    state = {"beta": beta.copy()}
+
+    def loglik(n0: float) -> float:
+        yc = np.append(y, max(n0, 0.0))
+        b, mu = _newton(Xc, yc, state["beta"])
+        if np.all(np.isfinite(b)):
+            state["beta"] = b
+        big_n = n + n0
+        return float(special.gammaln(big_n + 1) - special.gammaln(n0 + 1) + _xlogy_sum(yc, mu)
+                     - _xlogy_sum(yc, np.full_like(mu, big_n)))
+
+    n0p = float(math.exp(beta[0]))
+    hi0 = max(4.0 * n0p, n0p + 20.0)
+    res = optimize.minimize_scalar(lambda t: -loglik(t), bounds=(0.0, hi0), method="bounded",
+                                   options={"xatol": 1e-6 * max(1.0, n0p)})
+    n0hat, lmax = float(res.x), -float(res.fun)
+    cut = lmax - stats.chi2.ppf(level, 1) / 2
+    f = lambda t: loglik(t) - cut  # noqa: E731
+    state["beta"] = beta.copy()
+    low = n if f(0.0) >= 0 else n + optimize.brentq(f, 0.0, n0hat, xtol=1e-8)
+    hi = max(2.0 * n0hat, n0hat + 10.0)
+    limit = 1e4 * (n + n0hat) + 1e6
+    while f(hi) > 0:
+        if hi > limit:
+            return low, math.inf, False
+        hi *= 2.0
+    high = n + optimize.brentq(f, n0hat, hi, xtol=1e-8)
+    return low, high, True
+
+
+def _fit_one(cells: np.ndarray, y: np.ndarray, name: str, terms: tuple, level: float, ci: bool) -> dict:
+    """Fit one log-linear model to one table; return a result row (see CR_COLUMNS)."""
+    import statsmodels.api as sm
+
+    X = _design(cells, terms)
+    n, m, p = float(y.sum()), len(y), X.shape[1]
+    row = {"model": name, "n_observed": n, "n_params": p, "ci_method": "profile" if ci else "none"}
+    if p > m or np.linalg.matrix_rank(X) < p:
+        return row | {"identifiable": False, "sparse": False, "boundary": False, "notes": f"not identifiable: {p} parameters for {m} observed "
+                      "histories (the interaction of all lists cannot be estimated; drop a term)"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = sm.GLM(y, X, family=sm.families.Poisson()).fit(tol=1e-12, maxiter=200)
+    b = np.asarray(fit.params)
+    vb0 = float(np.asarray(fit.cov_params())[0, 0])
+    mu = np.asarray(fit.fittedvalues)
+    conv = bool(fit.converged)
+    f0 = math.exp(b[0])
+    ll = float(fit.llf)
+    notes = []
+    boundary = (not conv) or bool(np.max(np.abs(b[1:])) > _MAX_COEF) or bool(np.min(mu) < 1e-6)
+    if boundary:
+        notes.append("boundary estimate: a log-linear parameter is at (or heading to) infinity, usually "
+                     "because an observed margin is 0; N is unreliable")
+    sparse = bool(np.mean(mu < SPARSE_CELL) > 0.2 or np.min(mu) < 1.0)
+    if sparse:
+        notes.append(f"sparse table: {int(np.sum(mu < SPARSE_CELL))} of {m} fitted cells below "
+                     f"{SPARSE_CELL:g}; the likelihood-based CI is more reliable than se")
+    low = high = math.nan
+    if ci:
+        low, high, found = _profile_ci(X, y, b, level)
+        if not found:
+            boundary = True
+            notes.append("profile-likelihood upper bound not reached: the data do not bound N from above")
+    return row | {
+        "N": n + f0, "n_unobserved": f0, "se": math.sqrt(f0 + f0 * f0 * vb0), "ci_low": low, "ci_high": high,
+        "deviance": max(float(fit.deviance), 0.0), "df": m - p, "aic": -2 * ll + 2 * p, "bic": -2 * ll + p * math.log(m),
+        "identifiable": True, "sparse": sparse, "boundary": boundary, "notes": "; ".join(notes),
+    }
+
+
+def _stratum_total(rows: pd.DataFrame, level: float) -> dict:
+    """Sum of one model's stratum estimates, log-normal CI on the unobserved part (Chao 1987)."""
+    n, big_n = float(rows["n_observed"].sum()), float(rows["N"].sum())
+    se = float(np.sqrt((rows["se"] ** 2).sum()))
+    low, high = lognormal_ci(n, big_n, se, level)
+    return {"model": rows["model"].iloc[0], "N": big_n, "n_observed": n, "n_unobserved": big_n - n, "se": se,
+            "ci_low": low, "ci_high": high, "ci_method": "lognormal_sum", "deviance": rows["deviance"].sum(),
+            "df": int(rows["df"].sum()), "aic": rows["aic"].sum(), "bic": math.nan,
+            "n_params": int(rows["n_params"].sum()), "identifiable": bool(rows["identifiable"].all()),
+            "sparse": bool(rows["sparse"].any()), "boundary": bool(rows["boundary"].any()),
+            "notes": "sum over strata; CI log-normal from the summed Poisson variances"}
+
+
+def _model_specs(models: str | Sequence[str], lists: list) -> list:
+    """``models`` argument -> unique list of (name, terms)."""
+    if isinstance(models, str) and models == "all":
+        if len(lists) > 5:
+            raise InputError(f"capture_recapture(): models='all' with {len(lists)} lists means "
+                             f"{2 ** (len(lists) * (len(lists) - 1) // 2):,} models; give the formulas to fit.")
+        specs = all_two_way_models(lists)
+    else:
+        specs = as_list(models)
+        if not specs:
+            raise InputError("capture_recapture(): models is empty; give 'independence', 'all' or formulas.")
+    return list(dict.fromkeys(_parse_model(s, lists) for s in specs))
+
+
+def _fit_strata(df: pd.DataFrame, lists: list, count: str | None, covs: list, parsed: list, level: float,
+                ci: bool) -> pd.DataFrame:
+    """Fit every parsed model in every stratum; add the Total rows and ``delta_aic``."""
+    groups = [((), df)] if not covs else list(df.groupby(covs, observed=True, sort=True, dropna=False))
+    out = []
+    for key, g in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        where = "capture_recapture()" + (f" stratum {dict(zip(covs, key))}" if covs else "")
+        cells, y = _histories(g, lists, count, where)
+        rows = pd.DataFrame([_fit_one(cells, y, name, terms, level, ci) for name, terms in parsed])
+        for c, v in zip(covs, key):
+            rows.insert(covs.index(c), c, v)
+        out.append(rows)
+    res = pd.concat(out, ignore_index=True).reindex(columns=[*covs, *CR_COLUMNS])
+    if covs:
+        tot = [_stratum_total(r, level) for _, r in res.groupby("model", sort=False)]
+        tot_df = pd.DataFrame(tot).assign(**{c: "Total" for c in covs})
+        res = pd.concat([res.astype({c: object for c in covs}), tot_df], ignore_index=True)
+        res = res.reindex(columns=[*covs, *CR_COLUMNS])
+    strata = res[covs].astype(str).agg("|".join, axis=1) if covs else pd.Series("", index=res.index)
+    res["delta_aic"] = res["aic"] - res.groupby(strata)["aic"].transform("min")
+    res = res.astype({"identifiable": bool, "sparse": bool, "boundary": bool})
+    res["notes"] = res["notes"].fillna("")
+    return res
+
+
+def capture_recapture(df: pd.DataFrame, lists: Sequence[str], count: str | None = "n",
+                      models: str | Sequence[str] = "independence", covariates: str | Sequence[str] | None = None,
+                      level: float = 0.95, ci: bool = True) -> pd.DataFrame:
+    """Number in a hidden population from 2-5 overlapping lists (log-linear models).
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per observed capture history: a 0/1 column per list (1 = on
+        that list) and a ``count`` column. Rows with the same history (within
+        a stratum) are added, so individual records work too (``count=None``).
+        The all-zero history (on no list) is unobservable and refused.
+    lists : sequence of str
+        The list columns (at least 2).
+    count : str or None, default "n"
+        Number of people with the history; ``None`` counts each row once.
+    models : {"independence", "all"} or sequence of str
+        ``"independence"`` (lists independent: model Mt), ``"all"`` (every
+        hierarchical model with two-way interactions, see
+        :func:`all_two_way_models`) or formulas such as ``"A:B"`` or
+        ``"A:B + B:C"`` (``"A:B:C"`` implies its two-way terms).
+    covariates : str or sequence of str, optional
+        Stratify: fit every model in each stratum (sex, age group, area), and
+        add one ``Total`` row per model (the sum, with a log-normal CI from the
+        summed variances: ``ci_method = "lognormal_sum"``).
+    level : float, default 0.95
+        Confidence level of the profile-likelihood interval.
+    ci : bool, default True
+        Compute the profile-likelihood CI (about 50 small refits per model).
+
+    Returns
+    -------
+    DataFrame
+        One row per (stratum and) model, columns: the covariates, then
+        :data:`CR_COLUMNS`: ``model``, ``N`` (total including the unobserved),
+        ``n_observed``, ``n_unobserved``, ``se`` (Poisson, as Rcapture),
+        ``ci_low``, ``ci_high``, ``ci_method``, ``deviance``, ``df``,
+        ``aic``, ``bic``, ``delta_aic`` (AIC minus the smallest AIC of the
+        stratum), ``n_params``, ``identifiable``, ``sparse`` (more than 20 % of
+        fitted cells below 5, or one below 1), ``boundary`` (a parameter at
+        infinity, no convergence, or no upper CI bound), ``notes``.
+
+    Raises
+    ------
+    InputError
+        Fewer than 2 lists, a list column not 0/1, a negative or fractional
+        count, an all-zero history, an unknown model term.
+    UnknownVariableError
+        A column is not in ``df``.
+
+    Warns
+    -----
+    ModelWarning
+        When a fitted model is a boundary estimate.
+
+    Notes
+    -----
+    The models assume a closed population, no errors in record linkage and,
+    beyond the interactions the model contains, independent lists and
+    homogeneous catchability. The saturated model (interaction of all lists)
+    is not identifiable and is reported with ``identifiable = False``.
+
+    Examples
+    --------
+    Three independent lists, 10,000 people (noise-free counts):
+
+    >>> import itertools
+    >>> p = {"A": 0.5, "B": 0.2, "C": 0.4}
+    >>> rows = [dict(A=a, B=b, C=c, n=10_000 * (0.5 if a else 0.5) * (0.2 if b else 0.8) * (0.4 if c else 0.6))
+    ...         for a, b, c in itertools.product([1, 0], repeat=3) if a + b + c]
+    >>> r = capture_recapture(pd.DataFrame(rows), lists=["A", "B", "C"], models="all")
+    >>> best = r.sort_values("aic").iloc[0]
+    >>> best["model"], round(float(best["N"]), 6), int(best["n_observed"])
+    ('independence', 10000.0, 7600)
+    >>> r.loc[r.model == "independence", ["ci_low", "ci_high"]].round(0).values.tolist()
+    [[9828.0, 10179.0]]
+    """
+    level = check_level(level)
+    lists = require_unique(lists, "lists")
+    covs = require_unique(covariates, "covariates")
+    if len(lists) < 2:
+        raise InputError(f"capture_recapture(): lists={lists}: at least 2 lists are needed.")
+    if len(lists) > 6:
+        raise InputError(f"capture_recapture(): {len(lists)} lists; at most 6 are supported (2^k cells).")
+    require_columns(df, [*lists, *covs] + ([count] if count is not None else []), what="column")
+    parsed = _model_specs(models, lists)
+    res = _fit_strata(df, lists, count, covs, parsed, level, ci)
+    if res["boundary"].any():
+        bad = res.loc[res["boundary"], "model"].unique().tolist()
+        warnings.warn(f"capture_recapture(): boundary estimate(s) for model(s) {bad}: see the notes column.",
+                      ModelWarning, stacklevel=2)
+    return res
+
+
