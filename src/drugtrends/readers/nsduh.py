@@ -33,6 +33,25 @@ and adds, under the same names every year:
   used; being imputation-revised they have no missing values, and any other
   code raises :class:`SchemaError`.
 
+* the harmonised person columns ``sex``, ``age_group`` (AGE3), ``age_samhsa``
+  (12-17 / 18-25 / 26+), ``age_50plus``, ``race_ethnicity``, ``education``,
+  ``income``, ``county_type`` and, from the imputation-revised ages at first use
+  (IRMJAGE, ...), ``ever_<substance>`` and ``age_first_<substance>``, whenever
+  their sources are among the columns read (see
+  :mod:`drugtrends.readers.nsduh_harmonise`); ``ever_<substance>`` also comes
+  from the recency recode when the age variable is not read (it equals
+  ``<substance>_lifetime``).
+
+The 2022 public-use extract
+---------------------------
+:func:`read_nsduh_extract` reads ``NSDUH_2022_final_dataset.Rdata`` (an R save
+file; ``read_nsduh`` dispatches to it for ``.Rdata``/``.rda`` paths): all 59,069
+respondents of the 2022 public-use file but a **subset of its variables**, put
+together by a third party (see :data:`EXTRACT_2022_NOTES`). It gives the same
+design, person and first-use columns as the tab-delimited files, and
+``<substance>_lifetime`` for the substances with a recency recode, but no
+past-year or past-month use.
+
 Special codes
 -------------
 Non-imputed items use reserved codes (``data/codebooks/nsduh_special_codes.csv``):
@@ -61,6 +80,7 @@ import pandas as pd
 
 from drugtrends.errors import SchemaError
 from drugtrends.readers._checks import require_file, validate
+from drugtrends.readers.nsduh_harmonise import first_use_columns, first_use_table, person_columns
 
 __all__ = [
     "RECENCY_RECODES",
@@ -70,6 +90,8 @@ __all__ = [
     "comparability_group",
     "special_code_kinds",
     "read_nsduh",
+    "read_nsduh_extract",
+    "EXTRACT_2022_NOTES",
 ]
 
 #: substance id -> imputation-revised recency recode names, 2015+ name first, then the
@@ -291,6 +313,23 @@ def _recency_flags(p, df: pd.DataFrame, recodes: dict[str, str]) -> dict[str, np
     return out
 
 
+def _check_columns(p, upper: dict[str, str], design: dict[str, str], columns: Sequence[str] | None, year: int,
+                   group: str) -> None:
+    """SchemaError for a missing design variable of the year, or a requested column not in the file."""
+    missing = [v for v in design.values() if v.upper() not in upper]
+    if missing:
+        others = [v for v in ("ANALWT_C", "ANALWTQ1Q4_C", "ANALWT2_C", "VESTR", "VESTRQ1Q4_C", "VESTR_C")
+                  if v in upper]
+        raise SchemaError(
+            f"{p}: missing design variable(s) {missing} expected for NSDUH {year} "
+            f"(comparability group {group}). Found {others or 'none of the known ones'}: is the year right?"
+        )
+    if columns is not None:
+        absent = [c for c in columns if c.upper() not in upper]
+        if absent:
+            raise SchemaError(f"{p}: column(s) {absent} not in this file ({len(upper)} columns).")
+
+
 def read_nsduh(path: str | os.PathLike[str], year: int, columns: Sequence[str] | None = None,
                special_codes: str = "nan") -> pd.DataFrame:
     """Read an NSDUH public-use tab-delimited file with a harmonised design.
@@ -343,6 +382,10 @@ def read_nsduh(path: str | os.PathLike[str], year: int, columns: Sequence[str] |
     """
     if special_codes not in ("nan", "keep"):
         raise ValueError("special_codes must be 'nan' or 'keep'")
+    if Path(path).suffix.lower() in (".rdata", ".rda"):
+        if columns is not None:
+            raise ValueError("columns= is for the tab-delimited files; the .Rdata extract is read whole.")
+        return read_nsduh_extract(path, year)
     row = _year_row(year)
     design = {"weight": row["weight"], "strata": row["strata"], "psu": row["psu"]}
     p = require_file(path, "nsduh")
@@ -350,19 +393,7 @@ def read_nsduh(path: str | os.PathLike[str], year: int, columns: Sequence[str] |
     if columns is not None:
         want = list(dict.fromkeys([*design.values(), "QUESTID2", *columns]))
     tbl, upper = _read_table(p, want)
-    missing = [v for v in design.values() if v.upper() not in upper]
-    if missing:
-        others = [v for v in ("ANALWT_C", "ANALWTQ1Q4_C", "ANALWT2_C", "VESTR", "VESTRQ1Q4_C", "VESTR_C")
-                  if v in upper]
-        raise SchemaError(
-            f"{p}: missing design variable(s) {missing} expected for NSDUH {year} "
-            f"(comparability group {row['comparability_group']}). Found {others or 'none of the known ones'}: "
-            "is the year right?"
-        )
-    if columns is not None:
-        absent = [c for c in columns if c.upper() not in upper]
-        if absent:
-            raise SchemaError(f"{p}: column(s) {absent} not in this file ({len(upper)} columns).")
+    _check_columns(p, upper, design, columns, year, str(row["comparability_group"]))
     if tbl.num_rows == 0:
         raise SchemaError(f"{p}: header but no data rows. Fetch the file again.")
     df = tbl.to_pandas()
@@ -377,6 +408,7 @@ def read_nsduh(path: str | os.PathLike[str], year: int, columns: Sequence[str] |
                 break
     protected = set(dcols.values()) | set(recodes.values()) | {"QUESTID2"}
 
+    harmonised = pd.concat([person_columns(df, p), first_use_columns(df, p)], axis=1)
     replaced = _blank_special_codes(df, protected) if special_codes == "nan" else {}
 
     n = len(df)
@@ -386,7 +418,10 @@ def read_nsduh(path: str | os.PathLike[str], year: int, columns: Sequence[str] |
     }
     out.update(_design_columns(p, df, dcols))
     out.update(_recency_flags(p, df, recodes))
-    res = pd.concat([df, pd.DataFrame(out, index=df.index)], axis=1)
+    for sub in recodes:
+        if f"ever_{sub}" not in harmonised.columns:
+            out[f"ever_{sub}"] = out[f"{sub}_lifetime"]
+    res = pd.concat([df, harmonised, pd.DataFrame(out, index=df.index)], axis=1)
     res.attrs["special_codes"] = replaced
     res.attrs["design"] = dcols
     res.attrs["recency_recodes"] = recodes
@@ -411,5 +446,137 @@ def _schema(subs: list[str]):
                                     <= d[[c.replace("_past_month", "_past_year") for c in d.columns
                                           if c.endswith("_past_month")]].to_numpy()).all(),
                          name="past_month_implies_past_year")],
+        strict=False,
+    )
+
+
+# --------------------------------------------------------------------------- the 2022 public-use extract (issue 21)
+
+#: What the 2022 extract (``nsduh_2022/NSDUH_2022_final_dataset.Rdata``) holds and lacks.
+EXTRACT_2022_NOTES = (
+    "NSDUH 2022 public-use file, all 59,069 respondents but a subset of its variables, saved as an R data frame "
+    "by a third party (public repository sebaugh/nsduh-gateway-drugs) under short names, mapped back here to "
+    "SAMHSA's: design ANALWT2_C, VESTR_C (50 strata), VEREP; IRSEX (GENDER), AGE3 (AGEPRC), INCOME (TOTINC), "
+    "EDUHIGHCAT (EDUCAT), PDEN10 (POPDEN); NEWRACE2 only as the uploader's 4 groups (ETHNIC: White, Black, "
+    "Hispanic, Other non-Hispanic); the imputation-revised ages at first use IRALCAGE (ALC), IRCIGAGE (FSM), "
+    "IRCDUAGE (ESM, first daily smoking), IRNICVAPAGE (VAP), IRMJAGE (MRJ), IRCOCAGE (COC), IRCRKAGE (CRK), "
+    "IRHERAGE (HER), IRHALLUCAGE (HAL), IRMETHAMAGE (MTH) and of first misuse IRPNRNMAGE (PNK), IRTRQNMAGE "
+    "(TRQ), IRSTMNMAGE (STM), IRSEDNMAGE (SED). It holds lifetime use and ages at first use only: no past-year "
+    "or past-month use, no recency recodes, no QUESTID2. The uploader's derived columns are left out of the "
+    "frame: EVER_*, *_IMP (imputation flags recoded 0/1), MED/NMD/HDG (minimum ages over drug groups), "
+    "*_przed_* (gateway-order flags) and RLGINF (religiosity, with missing values filled in by the uploader's "
+    "random-forest imputation, missForest). The public-use file itself is a subsample of the 2022 respondents "
+    "with perturbed values (SAMHSA's disclosure protection): weighted estimates differ slightly from SAMHSA's "
+    "published ones, which use the full restricted file."
+)
+_EXTRACT_RENAME = {"GENDER": "IRSEX", "AGEPRC": "AGE3", "TOTINC": "INCOME", "EDUCAT": "EDUHIGHCAT",
+                   "POPDEN": "PDEN10"}
+_EXTRACT_YEAR = 2022
+
+
+def _read_rdata(p: Path) -> pd.DataFrame:
+    try:
+        import pyreadr
+    except ImportError as exc:  # pragma: no cover - a dependency
+        raise ImportError("reading the NSDUH .Rdata extract needs pyreadr (pip install pyreadr).") from exc
+    try:
+        frames = pyreadr.read_r(str(p))
+    except Exception as exc:  # pyreadr raises its own LibrdataError and others
+        raise SchemaError(f"{p}: cannot read it as an R data file ({type(exc).__name__}: {exc}). "
+                          "Fetch it again: `drugtrends fetch nsduh_2022 --force`.") from None
+    if len(frames) != 1:
+        raise SchemaError(f"{p}: an R data file with one data frame was expected; found {list(frames) or 'none'}.")
+    return next(iter(frames.values()))
+
+
+def read_nsduh_extract(path: str | os.PathLike[str], year: int = _EXTRACT_YEAR) -> pd.DataFrame:
+    """Read the NSDUH 2022 public-use extract (``.Rdata``) into the harmonised NSDUH columns.
+
+    Parameters
+    ----------
+    path
+        ``NSDUH_2022_final_dataset.Rdata`` (see :data:`EXTRACT_2022_NOTES`).
+    year
+        Must be 2022 (the extract's year; it decides the design variables).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per respondent (59,069): the design variables as published
+        (``ANALWT2_C``, ``VESTR_C``, ``VEREP``), the published codes under
+        SAMHSA's names (``IRSEX``, ``AGE3``, ``INCOME``, ``EDUHIGHCAT``,
+        ``PDEN10``, Int64; the ``IR*AGE`` ages with their 991/993/999 codes
+        kept), then ``year``, ``comparability_group`` (``2021+``), ``weight``,
+        ``strata``, ``psu``, the person columns of
+        :func:`~drugtrends.readers.nsduh_harmonise.person_columns`,
+        ``ever_<substance>`` / ``age_first_<substance>`` for alcohol,
+        cigarettes, daily_cigarettes, nicotine_vaping, cannabis, cocaine,
+        crack, heroin, hallucinogens, methamphetamine and the misuse of
+        pain relievers, tranquillizers, stimulants and sedatives, and
+        ``<substance>_lifetime`` (= ``ever_<substance>``) for the substances
+        with a recency recode in other years. ``attrs["notes"]`` says what the
+        extract holds and lacks.
+
+    Raises
+    ------
+    SchemaError
+        Not an R data file with one data frame, a missing column (names it),
+        a code outside the codebook, a non-integer stratum or PSU.
+    ValueError
+        ``year`` is not 2022.
+    DataNotFoundError
+        The file does not exist.
+
+    Examples
+    --------
+    >>> df = read_nsduh_extract("NSDUH_2022_final_dataset.Rdata")  # doctest: +SKIP
+    >>> round(100 * (df.weight * df.ever_cannabis).sum() / df.weight.sum(), 2)  # doctest: +SKIP
+    46.94
+    """
+    if int(year) != _EXTRACT_YEAR:
+        raise ValueError(f"the NSDUH .Rdata extract is the 2022 file; year={year} was given. Pass year=2022.")
+    p = require_file(path, "nsduh_2022")
+    raw = _read_rdata(p)
+    fu = first_use_table()
+    dcols = design_variables(_EXTRACT_YEAR)
+    need = [*dcols.values(), *_EXTRACT_RENAME, "ETHNIC", *fu.extract_name]
+    missing = [c for c in need if c not in raw.columns]
+    if missing:
+        raise SchemaError(f"{p}: column(s) {missing} missing; expected the NSDUH 2022 extract's columns "
+                          f"({', '.join(need)}). Is this NSDUH_2022_final_dataset.Rdata?")
+    if raw.empty:
+        raise SchemaError(f"{p}: the data frame has no rows. Fetch it again.")
+    rename = {**_EXTRACT_RENAME, **dict(zip(fu.extract_name, fu.variable))}
+    df = raw[list(dcols.values()) + list(rename) + ["ETHNIC"]].rename(columns=rename).reset_index(drop=True)
+    person = person_columns(df, p)
+    first = first_use_columns(df, p)
+    for c in [*_EXTRACT_RENAME.values(), *fu.variable]:
+        df[c] = pd.to_numeric(df[c].astype(object), errors="coerce").astype("Int64")
+    df = df.drop(columns="ETHNIC")
+    n = len(df)
+    out = {"year": np.full(n, _EXTRACT_YEAR, dtype="int64"),
+           "comparability_group": pd.Categorical([comparability_group(_EXTRACT_YEAR)] * n)}
+    out.update(_design_columns(p, df, dcols))
+    lifetime = {f"{s}_lifetime": first[f"ever_{s}"].to_numpy() for s in SUBSTANCES if f"ever_{s}" in first}
+    res = pd.concat([df, pd.DataFrame(out, index=df.index), person, first, pd.DataFrame(lifetime, index=df.index)],
+                    axis=1)
+    res.attrs.update(notes=EXTRACT_2022_NOTES, design=dcols, source="NSDUH 2022 public-use extract (.Rdata)")
+    return validate(res, _extract_schema(list(first.columns)), p)
+
+
+def _extract_schema(first: list[str]):
+    from drugtrends.readers._checks import import_pandera
+    pa = import_pandera()
+
+    cols = {c: (pa.Column("float64", pa.Check.isin([0.0, 1.0])) if c.startswith("ever_")
+                else pa.Column("float64", pa.Check.in_range(1, 120), nullable=True)) for c in first}
+    return pa.DataFrameSchema(
+        {"weight": pa.Column("float64", pa.Check.gt(0)), "strata": pa.Column("int64"),
+         "psu": pa.Column("int64", pa.Check.isin([1, 2])), "year": pa.Column("int64", pa.Check.eq(_EXTRACT_YEAR)),
+         "sex": pa.Column(None, nullable=False), "age_group": pa.Column(None, nullable=False), **cols},
+        checks=[pa.Check(lambda d: ((d.filter(like="age_first_").notna().to_numpy())
+                                    <= (d[[c.replace("age_first_", "ever_") for c in d.columns
+                                           if c.startswith("age_first_")]].to_numpy() == 1)).all(),
+                         name="age_first_only_for_users")],
         strict=False,
     )
