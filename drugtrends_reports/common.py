@@ -1,21 +1,31 @@
-"""Shared helpers of every report: one place for loading, notes, sources, breaks, numbering.
+"""Shared helpers of every report, and the one page protocol.
 
-* :func:`setup` applies the house style and starts the figure/table numbering;
-  :func:`show` displays figures (numbered, with their alt text as display
-  metadata), tables (numbered) and key-figure boxes in order.
-* :func:`try_load` never lets a missing dataset become a traceback: it returns
-  ``(None, sentence)``, the sentence naming the dataset and the command that
-  fetches it (:func:`missing_dataset`), never an exception text or a path.
-* :func:`key_figures` prints the "Key figures" / "Chiffres clés" section.
-* :func:`source` gives the source line of each dataset in the report language;
-  :func:`breaks_table` lists the comparability breaks of published estimates.
+**The page protocol** (issue 22). Every report step module exposes
+
+* ``build(params, data=None) -> Context``: load (or take preloaded) data and
+  compute once; the context is a frozen object that holds the language
+  (``ctx.lang``), so nothing is shared between calls;
+* ``sections(ctx) -> list``: the page as display items in order: Markdown
+  strings, :class:`Fig` (a figure and its alt text), :class:`Title`,
+  publication tables, key-figure boxes;
+
+and a report cell only calls ``common.emit(M.sections(M.build(params)), lang)``.
+:func:`emit` is the one renderer: it numbers figures and tables in order and
+returns the :class:`Numbering` reached, so a later cell continues from it
+(``n = emit(items, lang); emit(more, lang, n)``). There is no module state.
+
+Other helpers: :func:`setup` applies the house style; :func:`try_load` never
+lets a missing dataset become a traceback (``(None, sentence)``); the sentence
+(with its fetch command) belongs to the methods appendix, never to a report
+page, where a missing source appears only in the data-years table.
 
 Every text comes from the message catalogue (:mod:`drugtrends.i18n`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -30,19 +40,52 @@ from drugtrends.errors import (
 )
 
 __all__ = [
-    "MISSING_ERRORS", "setup", "try_load", "fetch_command", "missing_dataset", "note", "show",
-    "heading", "key_figures", "source", "breaks_table", "pct", "num", "join_words", "capitalise", "de",
-    "current_lang",
+    "MISSING_ERRORS", "Fig", "Title", "Numbering", "emit", "lang_of", "setup", "try_load", "fetch_command",
+    "missing_dataset", "note", "show", "heading", "key_figures", "source", "breaks_table", "pct", "num",
+    "join_words", "capitalise", "de",
 ]
 
 #: Errors that mean "this dataset is not available here" (not a bug).
 MISSING_ERRORS = (DataNotFoundError, FetchError, ChecksumError, IntegrityError, UnknownDatasetError)
 
-_STATE: dict[str, Any] = {"lang": "en", "figure": 0, "table": 0}
+
+@dataclass(frozen=True)
+class Fig:
+    """A figure to display with its alt text (what it shows, not only its title)."""
+
+    figure: Any
+    alt: str
+
+
+@dataclass(frozen=True)
+class Title:
+    """The page title, set at run time (the renderer reads it from the display metadata)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Numbering:
+    """How many figures and tables a page has numbered so far (what :func:`emit` returns)."""
+
+    figure: int = 0
+    table: int = 0
+
+
+def lang_of(params: Any) -> str:
+    """The checked language of a report's parameters (a mapping with ``lang``, or the language itself).
+
+    Examples
+    --------
+    >>> lang_of({"lang": "fr"}), lang_of("en"), lang_of({})
+    ('fr', 'en', 'en')
+    """
+    lang = params if isinstance(params, str) else dict(params or {}).get("lang", "en")
+    return i18n.check_lang(lang)
 
 
 def setup(lang: str = "en") -> str:
-    """Apply the house style, check the language and restart figure/table numbers.
+    """Apply the house style and check the language.
 
     Parameters
     ----------
@@ -61,23 +104,69 @@ def setup(lang: str = "en") -> str:
     """
     i18n.check_lang(lang)
     style.apply()
-    _STATE.update(lang=lang, figure=0, table=0)
     return lang
 
 
-def current_lang() -> str:
-    """The language given to :func:`setup` (``"en"`` before any call).
+def _emit_one(it: Any, lang: str, n: Numbering, alt: str | None = None) -> Numbering:
+    from IPython.display import Markdown, display, publish_display_data
+    from matplotlib.figure import Figure
+
+    from drugtrends import plots
+    from drugtrends.tables import PubTable
+
+    if isinstance(it, Title):
+        publish_display_data({"text/plain": ""}, metadata={"drugtrends": {"title": it.text}})
+    elif isinstance(it, str):
+        display(Markdown(it))
+    elif isinstance(it, Fig):
+        return _emit_one(it.figure, lang, n, it.alt) if it.figure is not None else n
+    elif isinstance(it, Figure):
+        import matplotlib.pyplot as plt
+
+        num = n.figure + 1
+        plots.number_figure(it, num, lang)
+        text = alt or plots.alt_text(it) or plots.figure_title(it) or ""
+        display(it, metadata={"drugtrends": {"alt": text, "number": num, "kind": "figure"}})
+        plt.close(it)
+        return Numbering(num, n.table)
+    elif isinstance(it, PubTable) and it.title:
+        display(it.numbered(n.table + 1, lang))
+        return Numbering(n.figure, n.table + 1)
+    else:
+        display(it)
+    return n
+
+
+def emit(items: Iterable[Any], lang: str = "en", numbering: Numbering | None = None) -> Numbering:
+    """Display a page's items in order: the one renderer of every report.
+
+    Parameters
+    ----------
+    items
+        Markdown strings, :class:`Fig`, :class:`Title`, matplotlib figures, PubTables (numbered when
+        titled), key-figure boxes or anything IPython displays; ``None`` and blank strings are skipped.
+    lang
+        ``"en"`` or ``"fr"`` (the words "Figure" / "Table").
+    numbering
+        Where numbering starts (what an earlier :func:`emit` of the same page returned).
 
     Returns
     -------
-    str
+    Numbering
+        The last figure and table numbers used.
 
     Examples
     --------
-    >>> _ = setup("en"); current_lang()
-    'en'
+    >>> emit([None, "  "])
+    Numbering(figure=0, table=0)
     """
-    return _STATE["lang"]
+    i18n.check_lang(lang)
+    n = numbering or Numbering()
+    for it in items:
+        if it is None or (isinstance(it, str) and not it.strip()):
+            continue
+        n = _emit_one(it, lang, n)
+    return n
 
 
 def fetch_command(dataset_id: str) -> str:
@@ -195,7 +284,7 @@ def note(message: str, kind: str = "warning"):
     return Markdown(f"::: {{.callout-{kind}}}\n{message}\n:::\n")
 
 
-def heading(level: int, key: str, lang: str | None = None, **values: Any) -> str:
+def heading(level: int, key: str, lang: str = "en", **values: Any) -> str:
     """A Markdown heading from the catalogue (print it from an ``output: asis`` cell).
 
     Parameters
@@ -205,7 +294,7 @@ def heading(level: int, key: str, lang: str | None = None, **values: Any) -> str
     key
         Catalogue key.
     lang
-        ``"en"`` or ``"fr"`` (default: the language given to :func:`setup`).
+        ``"en"`` or ``"fr"``.
     **values
         Placeholders.
 
@@ -218,69 +307,39 @@ def heading(level: int, key: str, lang: str | None = None, **values: Any) -> str
     >>> heading(2, "common.key_figures", "fr")
     '\\n## Chiffres clés\\n'
     """
-    return "\n" + "#" * level + " " + i18n.t(key, lang or current_lang(), **values) + "\n"
+    return "\n" + "#" * level + " " + i18n.t(key, lang, **values) + "\n"
 
 
-def show(*objs: Any, alt: str | None = None, lang: str | None = None) -> None:
-    """Display figures, tables and key-figure boxes in order; figures and tables are numbered.
-
-    A figure is titled "Figure n. ..." and displayed with its alt text (``alt``,
-    else :func:`drugtrends.plots.alt_text`) in the output metadata
-    (``{"drugtrends": {"alt": ..., "number": n, "kind": "figure"}}``), which
-    the renderer writes into the ``<img alt>``; it is closed after display
-    (an open pyplot figure would be shown again at the end of the cell). A
-    :class:`~drugtrends.tables.PubTable` with a title becomes "Table n. ...".
-    Strings are displayed as Markdown.
+def show(*objs: Any, alt: str | None = None, lang: str = "en", numbering: Numbering | None = None) -> Numbering:
+    """Display objects with :func:`emit` (kept for pages not yet on the protocol).
 
     Parameters
     ----------
     *objs
-        Figures, PubTables, :class:`drugtrends.keyfigures.KeyFigures`, Markdown
-        strings, or anything IPython displays; ``None`` is skipped.
+        Items :func:`emit` accepts.
     alt
-        Alt text of the (single) figure among ``objs``, when the report knows better.
+        Alt text of the (single) figure among ``objs``.
     lang
-        Default: the language given to :func:`setup`.
+        ``"en"`` or ``"fr"``.
+    numbering
+        Where numbering starts.
 
     Returns
     -------
-    None
+    Numbering
 
     Examples
     --------
     >>> show(None)
+    Numbering(figure=0, table=0)
     """
-    from IPython.display import Markdown, display
     from matplotlib.figure import Figure
 
-    from drugtrends import plots
-    from drugtrends.tables import PubTable
-
-    lang = lang or current_lang()
-    for o in objs:
-        if o is None:
-            continue
-        if isinstance(o, Figure):
-            import matplotlib.pyplot as plt
-
-            _STATE["figure"] += 1
-            n = _STATE["figure"]
-            plots.number_figure(o, n, lang)
-            text = alt or plots.alt_text(o) or plots.figure_title(o) or ""
-            display(o, metadata={"drugtrends": {"alt": text, "number": n, "kind": "figure"}})
-            plt.close(o)
-        elif isinstance(o, PubTable):
-            if o.title:
-                _STATE["table"] += 1
-                o = o.numbered(_STATE["table"], lang)
-            display(o)
-        elif isinstance(o, str):
-            display(Markdown(o))
-        else:
-            display(o)
+    items = [Fig(o, alt) if alt and isinstance(o, Figure) else o for o in objs]
+    return emit(items, lang, numbering)
 
 
-def key_figures(items: Sequence[Any], lang: str | None = None, *, heading_level: int = 2) -> None:
+def key_figures(items: Sequence[Any], lang: str = "en", *, heading_level: int = 2) -> None:
     """Display the "Key figures" / "Chiffres clés" section: a heading and the box.
 
     Parameters
@@ -288,7 +347,7 @@ def key_figures(items: Sequence[Any], lang: str | None = None, *, heading_level:
     items
         :class:`drugtrends.keyfigures.KeyFigure` objects (``None`` skipped).
     lang
-        Default: the language given to :func:`setup`.
+        ``"en"`` or ``"fr"``.
     heading_level
         Markdown heading level.
 
@@ -305,7 +364,6 @@ def key_figures(items: Sequence[Any], lang: str | None = None, *, heading_level:
 
     from drugtrends.keyfigures import KeyFigures
 
-    lang = lang or current_lang()
     display(Markdown(heading(heading_level, "common.key_figures", lang)))
     items = [i for i in items if i is not None]
     if items:
@@ -314,7 +372,7 @@ def key_figures(items: Sequence[Any], lang: str | None = None, *, heading_level:
         display(Markdown(i18n.t("common.no_key_figures", lang)))
 
 
-def source(dataset: str, lang: str | None = None, **values: Any) -> str:
+def source(dataset: str, lang: str = "en", **values: Any) -> str:
     """The source line of a dataset in the report language (``common.sources.<dataset>``).
 
     Parameters
@@ -323,7 +381,7 @@ def source(dataset: str, lang: str | None = None, **values: Any) -> str:
         ``nhanes``, ``uci``, ``teds``, ``unodc_prevalence``, ``unodc_seizures``,
         ``unodc_perception``, ``vsrr``, ``nchs_overdose``.
     lang
-        Default: the language given to :func:`setup`.
+        ``"en"`` or ``"fr"``.
     **values
         Placeholders (``year`` for TEDS).
 
@@ -336,10 +394,10 @@ def source(dataset: str, lang: str | None = None, **values: Any) -> str:
     >>> source("uci", "fr").startswith("UCI Machine Learning Repository")
     True
     """
-    return i18n.t(f"common.sources.{dataset}", lang or current_lang(), **values)
+    return i18n.t(f"common.sources.{dataset}", lang, **values)
 
 
-def breaks_table(brks: pd.DataFrame, lang: str | None = None, *, title_key: str = "common.breaks_title",
+def breaks_table(brks: pd.DataFrame, lang: str = "en", *, title_key: str = "common.breaks_title",
                  source_text: str | None = None):
     """The comparability breaks of published estimates, as a numbered-ready table.
 
@@ -353,7 +411,7 @@ def breaks_table(brks: pd.DataFrame, lang: str | None = None, *, title_key: str 
     brks
         Break rows.
     lang
-        Default: the language given to :func:`setup`.
+        ``"en"`` or ``"fr"``.
     title_key
         Catalogue key of the title.
     source_text
@@ -374,7 +432,6 @@ def breaks_table(brks: pd.DataFrame, lang: str | None = None, *, title_key: str 
     from drugtrends import tables
     from drugtrends.plots.base import reason_text
 
-    lang = lang or current_lang()
     period = [i18n.t_or(f"common.periods.{p}", str(p), lang) for p in brks["period"]]
     out = pd.DataFrame({
         i18n.t("common.country", lang): [i18n.t_or(f"common.countries.{i18n.slug(c)}", str(c), lang)

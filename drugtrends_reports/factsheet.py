@@ -15,7 +15,10 @@ PDF has 2 cm top and bottom margins (``reports/factsheet.qmd``).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
 
 import pandas as pd
 
@@ -36,7 +39,7 @@ from drugtrends_reports.trends import (
 __all__ = ["FACTSHEETS", "UnknownSubstanceError", "Spec", "check_substance", "substances_with_data",
            "title", "prevalence_key", "europe_sentence", "uci_profile", "uci_sex_sentence", "uci_profile_figure",
            "uci_alt", "trend_countries", "trend_break_notes", "trend_figure", "no_prevalence_sentence", "sources_list",
-           "note", "heading", "page", "uci_key", "DATASETS", "BREAK_DETAIL_CHARS", "PANEL_HEIGHT_IN"]
+           "note", "heading", "page", "Context", "build", "sections", "uci_key", "DATASETS", "BREAK_DETAIL_CHARS", "PANEL_HEIGHT_IN"]
 
 
 class UnknownSubstanceError(DrugtrendsError, ValueError):
@@ -666,21 +669,55 @@ def _key_rows(spec: Spec, substance: str, data: dict, sel, sf, lang: str) -> tup
 
 def _who(spec: Spec, substance: str, uci, lang: str) -> list:
     """The "who uses it" section (UCI convenience sample)."""
-    from drugtrends_reports.trends_report import Fig, missing
+    from drugtrends_reports.common import Fig
 
-    if spec.uci is None:  # one sentence, given with the substance's note at the top (no section of its own)
+    if spec.uci is None or uci is None:  # one sentence, given with the substance's note at the top
         return []
     items: list = ["## " + i18n.t("factsheet.who", lang)]
-    if uci is None:
-        return items + [missing("uci_drug_consumption", lang)]
     res = uci_profile(uci, spec)
     return items + [i18n.t("factsheet.uci.intro", lang, n=i18n.fmt_number(len(uci), 0, lang)),
                     uci_sex_sentence(uci, spec, substance, lang),
                     Fig(uci_profile_figure(res, substance, lang), uci_alt(res, substance, lang))]
 
 
-def page(substance: str, lang: str = "en", data: dict | None = None) -> list:
-    """The whole fact sheet as display items (see :func:`drugtrends_reports.trends_report.emit`).
+@dataclass(frozen=True)
+class Context:
+    """A fact sheet's inputs, computed once (frozen)."""
+
+    lang: str
+    substance: str
+    spec: Spec
+    data: Mapping[str, Any]
+
+
+def build(params: Any = None, data: Mapping[str, Any] | None = None) -> Context:
+    """Check the substance and load the fact sheet's datasets (``None`` when missing).
+
+    Parameters
+    ----------
+    params
+        The report's parameters: ``{"substance": "cocaine", "lang": "fr"}``.
+    data
+        Preloaded datasets by load id (tests); the others are loaded.
+
+    Returns
+    -------
+    Context
+    """
+    from drugtrends_reports import common
+
+    lang = common.lang_of(params)
+    substance = str(dict(params or {}).get("substance", "cocaine")).strip().lower()
+    spec = check_substance(substance)
+    data = dict(data or {})
+    for ds in DATASETS:
+        if ds not in data:
+            data[ds] = common.try_load(ds, lang=lang)[0]
+    return Context(lang, substance, spec, MappingProxyType(data))
+
+
+def page(substance: str, lang: str = "en", data: Mapping[str, Any] | None = None) -> list:
+    """The whole fact sheet as display items: ``sections(build(...))``.
 
     Parameters
     ----------
@@ -694,19 +731,29 @@ def page(substance: str, lang: str = "en", data: dict | None = None) -> list:
     Returns
     -------
     list
+    """
+    return sections(build({"substance": substance, "lang": lang}, data))
+
+
+def sections(ctx: Context) -> list:
+    """The whole fact sheet as display items (render with :func:`drugtrends_reports.common.emit`).
+
+    Parameters
+    ----------
+    ctx
+        From :func:`build`.
+
+    Returns
+    -------
+    list
         Markdown strings, figures with alt text and tables, in display order.
     """
     from drugtrends.keyfigures import KeyFigures
-    from drugtrends_reports import common, overdose, supply
+    from drugtrends_reports import overdose, supply
+    from drugtrends_reports.common import Fig, Title
     from drugtrends_reports.trends import key_sentence, prevalence_alt
-    from drugtrends_reports.trends_report import Fig, Title, missing
 
-    spec = check_substance(substance)
-    substance = str(substance).strip().lower()
-    data = dict(data or {})
-    for ds in DATASETS:
-        if ds not in data:
-            data[ds] = common.try_load(ds, lang=lang)[0]
+    spec, substance, lang, data = ctx.spec, ctx.substance, ctx.lang, ctx.data
     prev, seiz, perc = data["unodc_prevalence"], data["unodc_seizures"], data["unodc_trend_perception"]
     sel = select_prevalence(prev, substances=(spec.unodc,)) if (prev is not None and spec.unodc) else None
     sf = supply.seizure_frame(seiz, drugs={spec.seizure: supply.SEIZURE_DRUGS[spec.seizure]}) \
@@ -715,9 +762,7 @@ def page(substance: str, lang: str = "en", data: dict | None = None) -> list:
     rows, used, nchs, jp = _key_rows(spec, substance, data, sel, sf, lang)
     items: list = [Title(title(substance, lang)), "## " + i18n.t("common.key_figures", lang),
                    KeyFigures(rows, lang, title="") if rows else None]
-    if prev is None:
-        items.append(missing("unodc_prevalence", lang))
-    elif spec.unodc is None:
+    if prev is None or spec.unodc is None:
         pass  # the substance's note says which sources cover it
     elif not (sel["country"] == "France").any():
         items.append(no_prevalence_sentence(substance, lang))

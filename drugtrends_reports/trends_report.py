@@ -1,18 +1,21 @@
-"""The *Substance trends* report, section by section, as display items.
+"""The *Substance trends* report, section by section, as display items (the page protocol).
 
-Each ``*_section`` function returns a list of items in display order:
-Markdown strings, :class:`Fig` (a figure with its alt text) and publication
-tables. :func:`emit` displays them; ``reports/trends.qmd`` only calls these.
+:func:`build` computes a frozen :class:`Context`; :func:`sections` returns
+the page's items in display order (Markdown strings, :class:`~drugtrends_reports.common.Fig`,
+publication tables), which :func:`drugtrends_reports.common.emit` displays;
+``reports/trends.qmd`` only calls these.
 Returning items (rather than printing) lets the tests check what a page will
 say, e.g. that France's 2022 cocaine seizures (27.7 t) are in it.
 
-A section whose dataset is missing says so in one sentence (which dataset,
-the command that fetches it) and shows nothing else.
+A section whose dataset is missing is left out: the data-years table says
+which source is not available (the fetch command is in the methods appendix).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
@@ -20,54 +23,50 @@ import pandas as pd
 from drugtrends import i18n
 from drugtrends_reports import common, overdose, supply
 from drugtrends_reports import trends as T
+from drugtrends_reports.common import Fig
 
-__all__ = ["DATASETS", "Fig", "Title", "Context", "context", "missing", "emit", "key_figures", "prevalence_section",
+__all__ = ["DATASETS", "Context", "build", "sections", "key_figures", "prevalence_section",
            "youth_section", "high_risk_section", "supply_section", "overdose_section", "comparability_section",
            "sources_section"]
 
 #: ``dt.load`` ids the report reads (also declared in the report's front matter).
 DATASETS: tuple[str, ...] = ("unodc_prevalence", "unodc_youth", "unodc_seizures", "unodc_trend_perception",
-                             "nchs_overdose_rates", "cdc_vsrr")
+                             "nchs_overdose_rates", "cdc_vsrr", "fr_drug_offences", "fr_departements",
+                             "euda_wastewater")
 
 
-@dataclass
-class Fig:
-    """A figure to display with its alt text (what it shows, not only its title)."""
-
-    figure: Any
-    alt: str
-
-
-@dataclass
-class Title:
-    """The page title, set at run time (the renderer reads it from the display metadata)."""
-
-    text: str
-
-
-@dataclass
+@dataclass(frozen=True)
 class Context:
-    """Everything the report computes once: data, selections and model fits."""
+    """Everything the report computes once (frozen): language, data, selections and model fits."""
 
     lang: str
-    data: dict[str, pd.DataFrame | None]
+    data: Mapping[str, Any]
     sel: pd.DataFrame | None = None
     brks: pd.DataFrame | None = None
     nchs: pd.DataFrame | None = None
     jp: Any = None
-    sexes: list = field(default_factory=list)
+    sexes: tuple = field(default_factory=tuple)
     seizures: pd.DataFrame | None = None
     perception: pd.DataFrame | None = None
     vsrr: pd.DataFrame | None = None
 
 
-def context(lang: str = "en", data: dict[str, pd.DataFrame | None] | None = None, fit: bool = True) -> Context:
+def load_all(lang: str, data: Mapping[str, Any] | None, ids: tuple[str, ...]) -> dict[str, Any]:
+    """The datasets ``ids`` by load id: preloaded ones from ``data``, the others loaded (``None`` when missing)."""
+    out = dict(data or {})
+    for ds in ids:
+        if ds not in out:
+            out[ds] = common.try_load(ds, lang=lang)[0]
+    return out
+
+
+def build(params: Any = None, data: Mapping[str, Any] | None = None, fit: bool = True) -> Context:
     """Load the report's datasets (``None`` when missing) and compute what several sections share.
 
     Parameters
     ----------
-    lang
-        ``"en"`` or ``"fr"``.
+    params
+        The report's parameters (``{"lang": "fr"}``) or the language.
     data
         Preloaded datasets by load id (tests); the others are loaded.
     fit
@@ -77,83 +76,43 @@ def context(lang: str = "en", data: dict[str, pd.DataFrame | None] | None = None
     -------
     Context
     """
-    i18n.check_lang(lang)
-    data = dict(data or {})
-    for ds in DATASETS:
-        if ds not in data:
-            data[ds] = common.try_load(ds, lang=lang)[0]
-    ctx = Context(lang, data)
+    lang = common.lang_of(params)
+    data = load_all(lang, data, DATASETS)
+    kw: dict[str, Any] = {}
     if data["unodc_prevalence"] is not None:
-        ctx.sel = T.select_prevalence(data["unodc_prevalence"])
-        ctx.brks = T.comparability_breaks(ctx.sel, lang)
+        kw["sel"] = T.select_prevalence(data["unodc_prevalence"])
+        kw["brks"] = T.comparability_breaks(kw["sel"], lang)
     if data["nchs_overdose_rates"] is not None:
-        ctx.nchs = overdose.nchs_series(data["nchs_overdose_rates"])
+        kw["nchs"] = overdose.nchs_series(data["nchs_overdose_rates"])
         if fit:
-            ctx.jp = overdose.nchs_joinpoint(ctx.nchs)
-            ctx.sexes = [overdose.nchs_compare_sexes(ctx.nchs, d) for d in ("all_drugs", "synthetic_opioids")]
+            kw["jp"] = overdose.nchs_joinpoint(kw["nchs"])
+            kw["sexes"] = tuple(overdose.nchs_compare_sexes(kw["nchs"], d) for d in ("all_drugs", "synthetic_opioids"))
     if data["unodc_seizures"] is not None:
-        ctx.seizures = supply.seizure_frame(data["unodc_seizures"])
+        kw["seizures"] = supply.seizure_frame(data["unodc_seizures"])
     if data["unodc_trend_perception"] is not None:
-        ctx.perception = supply.perception_frame(data["unodc_trend_perception"])
+        kw["perception"] = supply.perception_frame(data["unodc_trend_perception"])
     if data["cdc_vsrr"] is not None:
-        ctx.vsrr = overdose.vsrr_us_series(data["cdc_vsrr"])
-    return ctx
+        kw["vsrr"] = overdose.vsrr_us_series(data["cdc_vsrr"])
+    return Context(lang, MappingProxyType(data), **kw)
 
 
-def missing(dataset: str, lang: str = "en") -> str:
-    """One sentence: this section needs ``dataset``, here is the command that fetches it.
-
-    Parameters
-    ----------
-    dataset
-        ``dt.load`` id.
-    lang
-        ``"en"`` or ``"fr"``.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> missing("unodc_seizures")
-    'This section needs the dataset unodc_seizures, which is not available here; fetch it with `drugtrends fetch unodc_wdr2025`, then render the report again.'
-    """
-    return i18n.t("common.missing_dataset", lang, dataset=dataset, command=common.fetch_command(dataset))
-
-
-def emit(items: list) -> None:
-    """Display items in order: Markdown text, figures with alt text, tables.
+def sections(ctx: Context) -> list:
+    """The whole report as display items, in order (render with :func:`drugtrends_reports.common.emit`).
 
     Parameters
     ----------
-    items
-        Strings (Markdown), :class:`Fig`, :class:`Title`, PubTables, key-figure boxes or anything
-        IPython displays; ``None`` and empty strings are skipped.
+    ctx
+        From :func:`build`.
 
     Returns
     -------
-    None
+    list
     """
-    from IPython.display import Markdown, display
-
-    for it in items:
-        if it is None or (isinstance(it, str) and not it.strip()):
-            continue
-        if isinstance(it, Title):
-            from IPython.display import publish_display_data
-
-            publish_display_data({"text/plain": ""}, metadata={"drugtrends": {"title": it.text}})
-        elif isinstance(it, str):
-            display(Markdown(it))
-        elif isinstance(it, Fig):
-            if it.figure is not None:
-                try:
-                    common.show(it.figure, alt=it.alt)
-                except TypeError:  # common.show without alt= (until reports-a's lands)
-                    common.show(it.figure)
-        else:
-            common.show(it)
+    out: list = []
+    for part in (key_figures, overdose_section, prevalence_section, youth_section, high_risk_section,
+                 supply_section, comparability_section, sources_section):
+        out += part(ctx)
+    return out
 
 
 def _h(level: int, key: str, lang: str, **kw: Any) -> str:
@@ -166,7 +125,7 @@ def key_figures(ctx: Context) -> list:
     Parameters
     ----------
     ctx
-        From :func:`context`.
+        From :func:`build`.
 
     Returns
     -------
@@ -186,9 +145,7 @@ def key_figures(ctx: Context) -> list:
 
     rows = [r for r in rows if r is not None]
     items: list = [_h(2, "common.key_figures", lang), KeyFigures(rows, lang, title="") if rows else None]
-    if ctx.sel is None:
-        items.append(missing("unodc_prevalence", lang))
-    else:
+    if ctx.sel is not None:
         kf = T.key_figure(ctx.sel, "France", "cocaine")
         items.append(" ".join([T.key_sentence(kf, lang), T.change_sentence(ctx.sel, kf, lang)]))
     return items
@@ -200,7 +157,7 @@ def prevalence_section(ctx: Context, substances: tuple[str, ...] = T.SUBSTANCES)
     Parameters
     ----------
     ctx
-        From :func:`context`.
+        From :func:`build`.
     substances
         Taxonomy ids, in display order.
 
@@ -211,7 +168,7 @@ def prevalence_section(ctx: Context, substances: tuple[str, ...] = T.SUBSTANCES)
     lang = ctx.lang
     items: list = [_h(2, "trends.prev.heading", lang)]
     if ctx.sel is None:
-        return items + [missing("unodc_prevalence", lang)]
+        return []
     items += [i18n.t("trends.prev.intro", lang, ages=T.usual_age_group(ctx.sel)), T.intro_sentence(ctx.sel, lang)]
     for s in substances:
         items.append("### " + common.capitalise(T.sub_lower(s, lang)))
@@ -232,7 +189,7 @@ def youth_section(ctx: Context, substance: str = "cannabis") -> list:
     Parameters
     ----------
     ctx
-        From :func:`context`.
+        From :func:`build`.
     substance
         Taxonomy id.
 
@@ -244,7 +201,7 @@ def youth_section(ctx: Context, substance: str = "cannabis") -> list:
     items: list = [_h(2, "trends.youth.heading", lang)]
     youth = ctx.data.get("unodc_youth")
     if youth is None:
-        return items + [missing("unodc_youth", lang)]
+        return []
     ys = T.select_youth(youth, (substance,))
     ys = ys[ys["country"] != "United States"]
     if ys.empty:
@@ -260,7 +217,7 @@ def high_risk_section(ctx: Context) -> list:
     Parameters
     ----------
     ctx
-        From :func:`context`.
+        From :func:`build`.
 
     Returns
     -------
@@ -278,23 +235,21 @@ def supply_section(ctx: Context) -> list:
     Parameters
     ----------
     ctx
-        From :func:`context`.
+        From :func:`build`.
 
     Returns
     -------
     list
     """
     lang = ctx.lang
-    items: list = [_h(2, "trends.seizures.heading", lang)]
-    if ctx.seizures is None:
-        items.append(missing("unodc_seizures", lang))
-    else:
-        items += [i18n.t("trends.seizures.intro", lang), supply.france_seizures_table(ctx.seizures, lang),
+    items: list = []
+    if ctx.seizures is not None:
+        items += [_h(2, "trends.seizures.heading", lang), i18n.t("trends.seizures.intro", lang),
+                  supply.france_seizures_table(ctx.seizures, lang),
                   Fig(supply.seizure_figure(ctx.seizures, lang), supply.seizure_alt(ctx.seizures, lang))]
-    items.append(_h(3, "trends.perception.heading", lang))
-    if ctx.perception is None:
-        return items + [missing("unodc_trend_perception", lang)]
-    return items + [supply.perception_table(ctx.perception, lang)]
+    if ctx.perception is not None:
+        items += [_h(3, "trends.perception.heading", lang), supply.perception_table(ctx.perception, lang)]
+    return items
 
 
 def overdose_section(ctx: Context) -> list:
@@ -304,18 +259,16 @@ def overdose_section(ctx: Context) -> list:
     Parameters
     ----------
     ctx
-        From :func:`context`.
+        From :func:`build`.
 
     Returns
     -------
     list
     """
     lang = ctx.lang
-    items: list = [_h(2, "trends.nchs.heading", lang)]
-    if ctx.nchs is None:
-        items.append(missing("nchs_overdose_rates", lang))
-    else:
-        items += [i18n.t("trends.nchs.intro", lang),
+    items: list = []
+    if ctx.nchs is not None:
+        items += [_h(2, "trends.nchs.heading", lang), i18n.t("trends.nchs.intro", lang),
                   Fig(overdose.nchs_figure(ctx.nchs, lang), overdose.nchs_alt(ctx.nchs, lang))]
         if ctx.jp is not None:
             items += [overdose.nchs_sentence(ctx.nchs, ctx.jp, "all_drugs", lang),
@@ -328,11 +281,10 @@ def overdose_section(ctx: Context) -> list:
             items += [_h(3, "trends.synth.heading", lang),
                       *overdose.synthetic_vs_france(ctx.nchs, ctx.jp, ctx.data.get("unodc_prevalence"),
                                                     ctx.data.get("unodc_trend_perception"), lang)]
-    items.append(_h(3, "trends.vsrr.heading", lang))
     if ctx.vsrr is None:
-        return items + [missing("cdc_vsrr", lang)]
+        return items
     latest = overdose.vsrr_latest(ctx.vsrr)
-    return items + [i18n.t("trends.vsrr.intro", lang), overdose.vsrr_sentence(latest, lang),
+    return items + [_h(3, "trends.vsrr.heading", lang), i18n.t("trends.vsrr.intro", lang), overdose.vsrr_sentence(latest, lang),
                     Fig(overdose.vsrr_figure(ctx.vsrr, lang), overdose.vsrr_alt(latest, lang))]
 
 
@@ -342,7 +294,7 @@ def comparability_section(ctx: Context) -> list:
     Parameters
     ----------
     ctx
-        From :func:`context`.
+        From :func:`build`.
 
     Returns
     -------
@@ -372,7 +324,7 @@ def sources_section(ctx: Context) -> list:
     Parameters
     ----------
     ctx
-        From :func:`context`.
+        From :func:`build`.
 
     Returns
     -------
