@@ -13,6 +13,7 @@ from drugtrends import i18n  # noqa: E402
 from drugtrends.errors import InputError, UnknownVariableError  # noqa: E402
 
 NNBSP = "\u202f"
+NBSP = "\u00a0"
 
 
 def test_every_key_in_every_language():
@@ -46,7 +47,7 @@ def test_identical_allow_list_only_names_existing_keys():
 def test_lookup_and_placeholders():
     assert i18n.t("common.key_figures", lang="fr") == "Chiffres clés"
     assert i18n.t("common.key_figures", "en") == "Key figures"
-    assert i18n.t("tables.n_eq", "fr", n="1 200") == "n = 1 200"
+    assert i18n.t("tables.n_eq", "fr", n=f"1{NNBSP}200") == f"n{NBSP}={NBSP}1{NNBSP}200"
     with pytest.raises(UnknownVariableError, match="common.key_figures"):
         i18n.t("common.key_figure", "en")
     with pytest.raises(InputError, match="placeholder"):
@@ -72,7 +73,7 @@ def test_plural():
 
 @pytest.mark.parametrize("lang,expected", [
     ("en", ["69,894", "2.7", "2.7%", "2.4–3.0", "2.7% (95% CI 2.4–3.0)"]),
-    ("fr", [f"69{NNBSP}894", "2,7", f"2,7{NNBSP}%", "2,4–3,0", f"2,7{NNBSP}% (IC à 95 % : 2,4–3,0)"]),
+    ("fr", [f"69{NNBSP}894", "2,7", f"2,7{NNBSP}%", "2,4–3,0", f"2,7{NNBSP}% (IC à 95{NNBSP}%{NBSP}: 2,4–3,0)"]),
 ])
 def test_number_formats(lang, expected):
     got = [i18n.fmt_number(69894, lang=lang), i18n.fmt_number(2.71, 1, lang),
@@ -150,3 +151,63 @@ def test_no_key_mangled_by_yaml():
             assert last not in ("True", "False"), k
     assert i18n.level("age_band", "30-39", "en") == "30-39"
     assert i18n.level("age_band", "60-69", "fr") == "60-69"
+
+
+# --------------------------------------------------------------------------- French typography (issue 23)
+
+
+def test_every_french_message_has_non_breaking_spaces():
+    from drugtrends.i18n.typography import bad_spaces
+
+    bad = {k: bad_spaces(v) for k, v in i18n.catalogue("fr").items() if isinstance(v, str) and bad_spaces(v)}
+    assert bad == {}
+
+
+def test_french_spaces_rule():
+    from drugtrends.i18n.typography import french_spaces
+
+    assert french_spaces("Source : SSMSI ; 5 % ! « mot » n = 3 ?") == (
+        f"Source{NBSP}: SSMSI{NNBSP}; 5{NNBSP}%{NNBSP}! «{NBSP}mot{NBSP}» n{NBSP}={NBSP}3{NNBSP}?")
+    assert french_spaces(french_spaces("a : b")) == french_spaces("a : b")
+    assert french_spaces("https://x.org/?a=1") == "https://x.org/?a=1"
+    assert i18n.t("common.source_prefix", "en") == "Source: "
+
+
+def test_nsduh_2022_cocaine_formatted_in_each_language():
+    # weighted lifetime cocaine use, NSDUH 2022 public-use file: 15.07 % (data README)
+    assert i18n.fmt_percent(15.07, 1, "en") == "15.1%"
+    assert i18n.fmt_percent(0.1507, 1, "fr", scale=100) == f"15,1{NNBSP}%"
+    assert i18n.fmt_estimate(0.1507, 0.1437, 0.1578, 1, "fr", scale=100) == (
+        f"15,1{NNBSP}% (IC à 95{NNBSP}%{NBSP}: 14,4–15,8)")
+    assert i18n.fmt_number(42.5, 1, "fr") + " " == "42,5 "
+
+
+@pytest.mark.parametrize("value", ["abc", "12", b"1", object(), [1]])
+def test_fmt_number_refuses_non_numbers(value):
+    with pytest.raises(InputError):
+        i18n.fmt_number(value)
+
+
+def test_fmt_number_missing_and_huge():
+    import pandas as pd
+
+    assert i18n.fmt_number(pd.NA) == i18n.t("common.na", "en")
+    assert i18n.fmt_number(pd.NaT, lang="fr") == i18n.t("common.na", "fr")
+    assert i18n.fmt_number(1e300) == "1E300" and len(i18n.fmt_number(-1e300, 2, "fr")) < 12
+    assert i18n.fmt_percent(pd.NA) == i18n.t("common.na", "en")
+
+
+def test_fmt_date_refuses_non_dates():
+    for bad in ("abc", 3, 2.5):
+        with pytest.raises(InputError, match="date"):
+            i18n.fmt_date(bad)
+    assert i18n.fmt_date(None, "fr") == i18n.t("common.na", "fr")
+
+
+def test_intervals_must_contain_their_estimate():
+    with pytest.raises(InputError, match="wrong order"):
+        i18n.fmt_ci(3, 2, 1)
+    with pytest.raises(InputError, match="outside"):
+        i18n.fmt_estimate(3, 1, 2)
+    assert i18n.fmt_ci(2, 2) == "2.0–2.0"
+    assert i18n.fmt_estimate(2, 2, 3) == "2.0% (95% CI 2.0–3.0)"

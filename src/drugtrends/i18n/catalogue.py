@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from drugtrends.errors import InputError, UnknownVariableError
+from drugtrends.i18n.typography import typeset
 
 __all__ = [
     "LANGS", "DEFAULT_LANG", "LOCALES_DIR", "BABEL_LOCALES", "check_lang", "t", "t_or", "has", "keys",
@@ -105,7 +106,8 @@ def catalogue(lang: str = DEFAULT_LANG) -> dict[str, Any]:
     >>> catalogue("en")["common.year"]
     'Year'
     """
-    return _flatten(_raw(lang))
+    flat = _flatten(_raw(lang))
+    return {k: typeset(v, lang) for k, v in flat.items()} if lang == "fr" else flat
 
 
 def reload() -> None:
@@ -228,8 +230,8 @@ def t(key: str, lang: str = DEFAULT_LANG, **values: Any) -> str:
 
     Examples
     --------
-    >>> t("common.source_prefix", "fr")
-    'Source : '
+    >>> t("common.source_prefix", "fr") == "Source\\u00a0: "
+    True
     >>> t("tables.n_eq", "en", n="1,200")
     'n = 1,200'
     """
@@ -243,7 +245,7 @@ def t(key: str, lang: str = DEFAULT_LANG, **values: Any) -> str:
     if not values and "{" not in msg:
         return msg
     try:
-        return msg.format_map(values)
+        return typeset(msg.format_map(values), lang)
     except KeyError as exc:
         raise InputError(f"message {key!r} ({lang}) needs a value for placeholder {exc}; "
                          f"pass it as t({key!r}, lang, {exc.args[0]}=...).") from None

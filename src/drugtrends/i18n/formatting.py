@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from drugtrends.errors import InputError
 from drugtrends.i18n.catalogue import BABEL_LOCALES, DEFAULT_LANG, check_lang, has, level, t
 
 __all__ = [
@@ -21,13 +22,28 @@ __all__ = [
 # --------------------------------------------------------------------------- formatting
 
 
+#: Above this magnitude a number is written in scientific notation (``1E300``), never 300 digits.
+LARGEST_PLAIN = 1e15
+
+
 def _missing(value: Any) -> bool:
-    if value is None:
+    if value is None or str(value) in ("<NA>", "NaT", "nan", "NaN"):
         return True
     try:
-        return bool(value != value) or str(value) in ("<NA>", "NaT")
+        return bool(value != value)
     except (TypeError, ValueError):
         return False
+
+
+def _real(value: Any, what: str = "value") -> float:
+    """``value`` as a float, or :class:`InputError` (text, dates and other objects are not numbers)."""
+    if isinstance(value, (str, bytes)):
+        raise InputError(f"cannot format the text {value!r} as a number; pass a number (convert it first "
+                         "with float() if it holds one).")
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"cannot format {what} {value!r} ({type(value).__name__}) as a number.") from None
 
 
 def _pattern(digits: int, grouping: bool = True) -> str:
@@ -62,15 +78,25 @@ def fmt_number(value: Any, digits: int = 0, lang: str = DEFAULT_LANG, *, groupin
     ('69,894', True)
     >>> fmt_number(2.6999, 1, "fr")
     '2,7'
+    >>> fmt_number(1e300), fmt_number(None)
+    ('1E300', 'n/a')
+
+    Text (``"12"``, ``"abc"``) is refused with :class:`~drugtrends.errors.InputError`; ``None``,
+    NaN, ``pd.NA`` and ``NaT`` give ``na``; magnitudes of ``1e15`` and more are written in
+    scientific notation.
     """
     from babel.numbers import format_decimal
 
     check_lang(lang)
     if _missing(value):
         return t("common.na", lang) if na is None else na
-    v = float(value)
+    v = _real(value)
     if math.isinf(v):
         return ("-" if v < 0 else "") + "∞"
+    if abs(v) >= LARGEST_PLAIN:
+        from babel.numbers import format_scientific
+
+        return format_scientific(v, format="0.###E0", locale=BABEL_LOCALES[lang])
     return format_decimal(round(v, digits) + 0.0, format=_pattern(digits, grouping), locale=BABEL_LOCALES[lang],
                           decimal_quantization=True)
 
@@ -106,14 +132,16 @@ def fmt_percent(value: Any, digits: int = 1, lang: str = DEFAULT_LANG, *, scale:
     '−3.0%'
     """
     if signed and not _missing(value):
-        v = round(float(value) * scale, digits)
+        v = round(_real(value) * scale, digits)
         return fmt_signed(v, digits, lang)[0] + fmt_percent(abs(v), digits, lang)
     from babel.numbers import format_percent
 
     check_lang(lang)
     if _missing(value):
         return t("common.na", lang) if na is None else na
-    v = round(float(value) * scale, digits) / 100.0
+    v = round(_real(value) * scale, digits) / 100.0
+    if abs(v) * 100 >= LARGEST_PLAIN:
+        return fmt_number(v * 100, digits, lang) + ("\u202f%" if lang == "fr" else "%")
     pat = _pattern(digits) + ("\u202f%" if lang == "fr" else "%")
     return format_percent(v + 0.0, format=pat, locale=BABEL_LOCALES[lang], decimal_quantization=True)
 
@@ -141,7 +169,7 @@ def fmt_signed(value: Any, digits: int = 1, lang: str = DEFAULT_LANG) -> str:
     """
     if _missing(value):
         return fmt_number(value, digits, lang)
-    v = round(float(value), digits)
+    v = round(_real(value), digits)
     s = fmt_number(abs(v), digits, lang)
     return ("+" if v > 0 else "−" if v < 0 else "±") + s
 
@@ -176,10 +204,15 @@ def fmt_ci(low: Any, high: Any, digits: int = 1, lang: str = DEFAULT_LANG, *, sc
     ('2.4–3.0', '-1,2 à 3,4')
     >>> fmt_ci(0.024, 0.030, lang="fr", scale=100, percent=True) == "2,4–3,0\\u202f%"
     True
+
+    A lower bound above the upper one is refused (:class:`~drugtrends.errors.InputError`).
     """
     if _missing(low) or _missing(high):
         return ""
-    lo, hi = round(float(low) * scale, digits) + 0.0, round(float(high) * scale, digits) + 0.0
+    lo, hi = round(_real(low, "low") * scale, digits) + 0.0, round(_real(high, "high") * scale, digits) + 0.0
+    if _real(low) > _real(high):
+        raise InputError(f"interval bounds in the wrong order: low {low!r} > high {high!r}; an interval "
+                         "is written low first (swap them, or check the computation).")
     neg = lo < 0 or hi < 0
     f = (lambda v: fmt_number(v, digits, lang))
     sep = t("common.ci_to", lang) if neg else "–"
@@ -220,6 +253,12 @@ def fmt_estimate(estimate: Any, low: Any = None, high: Any = None, digits: int =
     >>> fmt_estimate(2.7, lang="fr") == "2,7\\u202f%"
     True
     """
+    if not (_missing(estimate) or _missing(low) or _missing(high)):
+        e, lo, hi = _real(estimate), _real(low, "low"), _real(high, "high")
+        tol = 1e-9 * max(1.0, abs(e))
+        if not lo - tol <= e <= hi + tol:
+            raise InputError(f"estimate {estimate!r} lies outside its interval [{low!r}, {high!r}]: "
+                             "an interval must contain its estimate (check the computation).")
     est = (fmt_percent(estimate, digits, lang, scale=scale) if percent
            else fmt_number(float(estimate) * scale if not _missing(estimate) else estimate, digits, lang))
     ci = fmt_ci(low, high, digits, lang, scale=scale)
@@ -253,12 +292,18 @@ def fmt_date(value: Any, lang: str = DEFAULT_LANG, fmt: str = "month_year") -> s
     'décembre 2023'
     >>> fmt_date(datetime.date(2023, 12, 31), "en", "long")
     'December 31, 2023'
+
+    A missing value gives the catalogue's ``common.na``; anything else that is not a date is
+    refused with :class:`~drugtrends.errors.InputError`.
     """
     from babel.dates import format_date
 
     check_lang(lang)
     if _missing(value):
         return t("common.na", lang)
+    if not isinstance(value, (_dt.date, _dt.datetime)) and not hasattr(value, "to_pydatetime"):
+        raise InputError(f"fmt_date needs a date, datetime or pandas Timestamp, not {value!r} "
+                         f"({type(value).__name__}); parse it first (pandas.to_datetime).")
     d = value.date() if isinstance(value, _dt.datetime) or hasattr(value, "to_pydatetime") else value
     if hasattr(d, "date") and callable(d.date):
         d = d.date()
