@@ -136,6 +136,8 @@ class SvyGLMResult:
     separation: bool = False
     warnings: tuple = ()
     _work: dict = field(default_factory=dict, repr=False, compare=False)
+    #: Categorical model term -> its levels in the rows fitted, reference (first) level first.
+    term_levels: dict = field(default_factory=dict, repr=False, compare=False)
 
     def to_frame(self) -> pd.DataFrame:
         """The coefficient table.
@@ -458,6 +460,9 @@ def svyglm(design, formula: str, family: str = "gaussian", level: float | None =
     en = [names[j] for j in est_idx]
     work = {"X": Xe, "y": y, "wn": wn, "epsilon": epsilon, "maxit": maxit,
             "naive_cov": np.linalg.inv((Xe.T * fit.w_last) @ Xe)}
+    info = Xd.design_info
+    term_levels = {t.name(): list(info.factor_infos[t.factors[0]].categories) for t in info.terms
+                   if len(t.factors) == 1 and info.factor_infos[t.factors[0]].type == "categorical"}
     return SvyGLMResult(coef, pd.DataFrame(V, index=en, columns=en), int(df_resid), int(len(rows)),
                         family, formula, level, term_columns, fit.converged, fit.iterations,
-                        fit.deviance, bool(sep), tuple(notes), work)
+                        fit.deviance, bool(sep), tuple(notes), work, term_levels=term_levels)

@@ -19,9 +19,12 @@ from drugtrends.tables.core import (
     CI_HIGH, CI_LOW, ESTIMATE, FLAGS, KEEP_TOGETHER_LINES, N, SUPPRESSED, SUPPRESSION_RULE, SUPPRESSION_RULES,
     PubTable, as_markdown, estimate_table, fmt_ci, fmt_num, profile_table_gt, segments_table, show, simple_table,
 )
+from drugtrends.tables.regression import regression_display, regression_table
+from drugtrends.tables.summary import fmt_p, summary_display, summary_table
 
 __all__ = [
     "PubTable", "estimate_table", "profile_table_gt", "segments_table", "as_markdown",
     "show", "fmt_num", "fmt_ci", "simple_table", "SUPPRESSION_RULE", "SUPPRESSION_RULES", "KEEP_TOGETHER_LINES",
     "ESTIMATE", "CI_LOW", "CI_HIGH", "N", "SUPPRESSED", "FLAGS",
+    "summary_table", "summary_display", "regression_table", "regression_display", "fmt_p",
 ]

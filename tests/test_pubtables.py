@@ -1,0 +1,131 @@
+"""Publication tables (issue 25): summary_table and regression_table against hand computations on NHANES.
+
+Every number in a cell is compared with the design's own ``proportion`` /
+``mean`` / ``chisq`` / ``glm`` output, formatted by hand here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import drugtrends as dt
+from drugtrends.profiles.summary import regression_frame, summary_frame
+from drugtrends.tables import regression_display, summary_display
+
+pytestmark = pytest.mark.filterwarnings("ignore::drugtrends.errors.ReliabilityWarning")
+
+
+@pytest.fixture(scope="module")
+def des(data_dir):
+    frame = dt.datasets.analysis_frame("nhanes_2009_2012")
+    return dt.SurveyDesign.from_spec(frame, dt.datasets.design_spec("nhanes_2009_2012"))
+
+
+@pytest.fixture(scope="module")
+def fit(des):
+    return des.glm("hd ~ Gender + Education + Age", family="binomial")
+
+
+def _pct(x, lo, hi):
+    return f"{100 * x:.1f} ({100 * lo:.1f}\u2013{100 * hi:.1f})"
+
+
+def test_summary_overall_cells_equal_design_estimates(des):
+    disp = summary_display(summary_frame(des, ["Education", "hd", "Age"]))
+    rows = disp.set_index("characteristic")
+    # variable row, then its five levels indented, in the categories' order
+    levels = list(des.data["Education"].cat.categories)
+    assert disp["characteristic"].tolist()[:6] == ["Education"] + ["\u2003" + lv for lv in levels]
+    prop = des.proportion("Education", ci="logit", df="design").set_index("level")
+    sub = des.data.loc[np.asarray(des.mask, bool), "Education"]
+    for lv in levels:
+        r = prop.loc[lv]
+        assert rows.loc["\u2003" + lv, "overall est"] == _pct(r.estimate, r.ci_low, r.ci_high)
+        assert rows.loc["\u2003" + lv, "overall n"] == f"{int((sub == lv).sum()):,}"
+    # a 0/1 variable takes one row: the share of 1 (hand: weighted mean of hd)
+    hd = des.data.dropna(subset=["hd"])
+    w = hd["wt"].to_numpy()
+    share = float((w * hd["hd"]).sum() / w.sum())
+    assert rows.loc["hd", "overall est"].startswith(f"{100 * share:.1f} (")
+    assert rows.loc["hd", "overall n"] == f"{int(hd['hd'].sum()):,}"
+    m = des.mean("Age", ci="t", df="design").iloc[0]
+    assert rows.loc["Age, mean", "overall est"] == f"{m.estimate:.1f} ({m.ci_low:.1f}\u2013{m.ci_high:.1f})"
+    assert "p" not in disp.columns
+
+
+def test_summary_by_gives_groups_and_rao_scott_p(des):
+    frame = summary_frame(des, ["Education", "hd", "Age"], by="Gender")
+    disp = summary_display(frame).set_index("characteristic")
+    assert [c for c in disp.columns] == ["female n", "female est", "male n", "male est", "overall n", "overall est",
+                                         "p"]
+    rs = des.chisq("Education", "Gender")
+    assert frame.loc[frame.variable == "Education", "p_value"].iloc[0] == pytest.approx(rs.p, rel=1e-9)
+    assert disp.loc["Education", "p"] == f"{rs.p:.3f}"        # 0.007
+    m = des.subset("Gender == 'male'").mean("hd", ci="logit", df="design")
+    male = frame[(frame.variable == "hd") & (frame.group == "male")].iloc[0]
+    assert male.estimate == pytest.approx(float(m.estimate.iloc[0]), rel=1e-12)
+    assert disp.loc["hd", "p"] == "<0.001"
+    # the mean of Age by sex equals the domain mean
+    am = des.mean("Age", by="Gender").set_index("Gender")
+    assert disp.loc["Age, mean", "female est"].startswith(f"{am.loc['female', 'estimate']:.1f} (")
+
+
+def test_summary_table_html_latex_and_french(des):
+    t = dt.tables.summary_table(des, ["Education", "hd"], by="Gender", labels={"hd": "Hard drugs ever"}, lang="fr")
+    html, tex = t.as_raw_html(), t.as_latex()
+    assert "Caractéristique" in html and "Ensemble" in html and "Hard drugs ever" in html
+    assert "valeur p" in tex and "0,007" in tex
+    en = dt.tables.summary_table(des, ["Education"]).as_raw_html()
+    assert "Characteristic" in en and "p-value" not in en
+
+
+def test_summary_frame_refuses_by_in_variables(des):
+    with pytest.raises(dt.errors.InputError, match="also in variables"):
+        summary_frame(des, ["Gender"], by="Gender")
+    with pytest.raises(dt.errors.UnknownVariableError):
+        summary_frame(des, ["Gendr"])
+
+
+def test_regression_frame_reference_rows_and_odds_ratios(fit):
+    f = regression_frame(fit, {"Gender": "Sex"})
+    assert f["variable"].tolist() == ["Gender", "Gender"] + ["Education"] * 5 + ["Age"]
+    refs = f[f.reference]
+    assert refs[["variable", "level"]].values.tolist() == [["Gender", "female"], ["Education", "8th Grade"]]
+    assert refs["estimate"].isna().all()
+    assert f.loc[f.variable == "Gender", "label"].eq("Sex").all()
+    coef = fit.coef.set_index("term")
+    male = f[(f.variable == "Gender") & (f.level == "male")].iloc[0]
+    b, se = coef.loc["Gendermale", "estimate"], coef.loc["Gendermale", "se"]
+    from scipy import stats
+    q = stats.t.ppf(0.975, fit.df_resid)
+    assert male.estimate == pytest.approx(np.exp(b), rel=1e-12)
+    assert male.ci_low == pytest.approx(np.exp(b - q * se), rel=1e-9)
+    assert male.p_value == pytest.approx(2 * stats.t.sf(abs(b / se), fit.df_resid), rel=1e-9)
+    age = f[f.variable == "Age"].iloc[0]
+    assert age.level == "" and not age.reference
+
+
+def test_regression_display_and_table(fit):
+    d = regression_display(regression_frame(fit)).set_index("characteristic")
+    assert d.loc["\u20038th Grade", "estimate"] == "\u2014"
+    coef = fit.coef.set_index("term")
+    r = coef.loc["EducationCollege Grad"]
+    assert d.loc["\u2003College Grad", "estimate"] == f"{r.odds_ratio:.2f}"
+    assert d.loc["\u2003College Grad", "ci"] == f"{r.or_ci_low:.2f}\u2013{r.or_ci_high:.2f}"
+    assert d.loc["\u2003College Grad", "p"] == f"{r.p:.3f}"
+    html = dt.tables.regression_table(fit, lang="en").as_raw_html()
+    assert "OR" in html and f"{fit.df_resid} df" in html
+    assert "RC" in dt.tables.regression_table(fit, lang="fr").as_latex()
+
+
+def test_regression_gaussian_not_exponentiated(des):
+    g = des.glm("Age ~ Gender", family="gaussian")
+    f = regression_frame(g)
+    assert f.iloc[1].estimate == pytest.approx(g.coef.set_index("term").loc["Gendermale", "estimate"])
+    assert "Beta" in dt.tables.regression_table(g).as_raw_html()
+
+
+def test_p_value_format():
+    from drugtrends.tables import fmt_p
+    assert [fmt_p(x) for x in (0.0004, 0.0123, 0.5, float("nan"))] == ["<0.001", "0.012", "0.50", ""]
