@@ -13,6 +13,12 @@ from scipy import optimize, special, stats
 
 from drugtrends.errors import EmptyDomainError, InputError, ModelWarning
 from drugtrends.indirect._common import lognormal_ci
+from drugtrends.indirect.heterogeneity import (
+    RCAPTURE_MODELS,
+    heterogeneity_columns,
+    model_kind,
+    model_name,
+)
 from drugtrends.validate import as_list, check_choice, check_level, require_columns, require_unique
 
 __all__ = ["CR_COLUMNS", "all_two_way_models", "capture_recapture"]
@@ -20,7 +26,7 @@ __all__ = ["CR_COLUMNS", "all_two_way_models", "capture_recapture"]
 #: Columns of :func:`capture_recapture` (after any covariate columns), in order.
 CR_COLUMNS = ("model", "N", "n_observed", "n_unobserved", "se", "ci_low", "ci_high", "ci_method",
               "deviance", "df", "aic", "bic", "delta_aic", "n_params", "identifiable", "sparse",
-              "boundary", "notes")
+              "boundary", "saturated", "notes")
 
 #: A fitted cell below this count is "sparse" (Cochran's rule of thumb for chi-square tables).
 SPARSE_CELL = 5.0
@@ -69,25 +75,36 @@ def _histories(df: pd.DataFrame, lists: list, count: str | None, where: str) -> 
     return cells, ycell
 
 
-def _parse_model(spec: object, lists: list) -> tuple[str, tuple[tuple[int, ...], ...]]:
-    """``"A:B + B:C"`` -> (canonical name, hierarchical closure of the interaction terms)."""
+def _parse_model(spec: object, lists: list) -> tuple[str, tuple[tuple[int, ...], ...], tuple]:
+    """``"A:B + B:C"`` or ``"Mth Darroch + A:B"`` -> (name, hierarchical closure of the terms, (base, h)).
+
+    ``base`` is ``"M0"``, ``"Mt"``, ``"Mh"`` or ``"Mth"`` and ``h`` a heterogeneity form of
+    :data:`drugtrends.indirect.heterogeneity.HETEROGENEITY` (or ``None``).
+    """
     text = str(spec).strip()
-    if text in ("independence", "", "Mt"):
-        return "independence", ()
+    pieces = [p.strip() for p in text.split("+")]
+    het = model_kind(pieces[0]) if pieces else None
+    if het is not None:
+        pieces = pieces[1:]
+    elif text in ("independence", ""):
+        pieces = []
+    het = het or ("Mt", None)
     gen = []
-    for term in text.split("+"):
+    for term in pieces:
         names = [t.strip() for t in term.split(":")]
         unknown = [t for t in names if t not in lists]
         if unknown or len(names) < 2 or len(set(names)) != len(names):
-            raise InputError(f"model {spec!r}: term {term.strip()!r} is not an interaction of two or more "
-                             f"different lists among {lists} (write e.g. '{lists[0]}:{lists[1]}'), or use "
-                             "'independence'.")
+            raise InputError(f"model {spec!r}: term {term!r} is not an interaction of two or more "
+                             f"different lists among {lists} (write e.g. '{lists[0]}:{lists[1]}'), nor a model "
+                             f"name among {list(RCAPTURE_MODELS)} or 'independence'.")
         gen.append(tuple(sorted(lists.index(t) for t in names)))
     closure = {sub for g in gen for r in range(2, len(g) + 1) for sub in itertools.combinations(g, r)}
     terms = tuple(sorted(closure, key=lambda t: (len(t), t)))
     maximal = [t for t in terms if not any(set(t) < set(u) for u in terms)]
-    name = " + ".join(":".join(lists[i] for i in t) for t in maximal)
-    return name, terms
+    inter = " + ".join(":".join(lists[i] for i in t) for t in maximal)
+    base = model_name(*het)
+    name = ("independence" if base == "Mt" else base) if not inter else (inter if base == "Mt" else f"{base} + {inter}")
+    return name, terms, het
 
 
 def all_two_way_models(lists: Sequence[str]) -> list[str]:
@@ -118,10 +135,17 @@ def all_two_way_models(lists: Sequence[str]) -> list[str]:
 # --------------------------------------------------------------------------- fitting
 
 
-def _design(cells: np.ndarray, terms: tuple[tuple[int, ...], ...]) -> np.ndarray:
-    cols = [np.ones(len(cells)), *cells.T.astype(float)]
+def _design(cells: np.ndarray, terms: tuple[tuple[int, ...], ...], het: tuple = ("Mt", None)) -> np.ndarray:
+    """Log-linear design: intercept, list (Mt, Mth) or count (M0, Mh) columns, interactions, heterogeneity."""
+    base, h = het
+    nbcap = cells.sum(axis=1).astype(float)
+    first = cells.T.astype(float) if base in ("Mt", "Mth") else [nbcap]
+    cols = [np.ones(len(cells)), *first]
     cols += [np.prod(cells[:, list(t)], axis=1).astype(float) for t in terms]
-    return np.column_stack(cols)
+    out = np.column_stack(cols)
+    if h is not None:
+        out = np.column_stack([out, heterogeneity_columns(nbcap, cells.shape[1], h)])
+    return out
 
 
 def _newton(X: np.ndarray, y: np.ndarray, beta: np.ndarray, tol: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
@@ -184,44 +208,83 @@ def _profile_ci(X: np.ndarray, y: np.ndarray, beta: np.ndarray, level: float) ->
     return low, high, True
 
 
-def _fit_one(cells: np.ndarray, y: np.ndarray, name: str, terms: tuple, level: float, ci: bool) -> dict:
-    """Fit one log-linear model to one table; return a result row (see CR_COLUMNS)."""
+def _glm(X: np.ndarray, y: np.ndarray) -> dict:
+    """Poisson log-linear fit (statsmodels IRLS): coefficients, var(b0), fitted, log-likelihood, deviance."""
     import statsmodels.api as sm
 
-    X = _design(cells, terms)
-    n, m, p = float(y.sum()), len(y), X.shape[1]
-    row = {"model": name, "n_observed": n, "n_params": p, "ci_method": "profile" if ci else "none"}
-    if p > m or np.linalg.matrix_rank(X) < p:
-        return row | {"identifiable": False, "sparse": False, "boundary": False, "notes": f"not identifiable: {p} parameters for {m} observed "
-                      "histories (the interaction of all lists cannot be estimated; drop a term)"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = sm.GLM(y, X, family=sm.families.Poisson()).fit(tol=1e-12, maxiter=200)
-    b = np.asarray(fit.params)
-    vb0 = float(np.asarray(fit.cov_params())[0, 0])
-    mu = np.asarray(fit.fittedvalues)
-    conv = bool(fit.converged)
+    return {"b": np.asarray(fit.params), "vb0": float(np.asarray(fit.cov_params())[0, 0]),
+            "mu": np.asarray(fit.fittedvalues), "conv": bool(fit.converged), "ll": float(fit.llf),
+            "deviance": max(float(fit.deviance), 0.0)}
+
+
+def _chao_nonnegative(X: np.ndarray, y: np.ndarray, q: int) -> tuple[np.ndarray, dict, int]:
+    """Fit; while an ``eta`` of the last ``q`` columns is < 0, drop the first negative one and refit.
+
+    Rcapture's ``closedp.t`` (``neg = TRUE``): Chao's lower bound needs every ``eta_j >= 0``
+    (Rivest 2011). Returns (final design, fit, number of eta fixed at 0).
+    """
+    fit, dropped = _glm(X, y), 0
+    while q > 0:
+        eta = fit["b"][-q:]
+        neg = np.flatnonzero(eta < 0)
+        if not len(neg):
+            break
+        X = np.delete(X, X.shape[1] - q + neg[0], axis=1)
+        q, dropped = q - 1, dropped + 1
+        fit = _glm(X, y)
+    return X, fit, dropped
+
+
+def _fit_one(cells: np.ndarray, y: np.ndarray, name: str, terms: tuple, level: float, ci: bool,
+             het: tuple = ("Mt", None)) -> dict:
+    """Fit one log-linear model to one table; return a result row (see CR_COLUMNS)."""
+    X = _design(cells, terms, het)
+    n, m, p, k = float(y.sum()), len(y), X.shape[1], cells.shape[1]
+    row = {"model": name, "n_observed": n, "n_params": p, "ci_method": "profile" if ci else "none"}
+    no = {"identifiable": False, "sparse": False, "boundary": False, "saturated": False}
+    if het[1] is not None and k < 3:
+        return row | no | {"notes": f"not identifiable: heterogeneity models need at least 3 lists ({k} given)"}
+    if p > m or np.linalg.matrix_rank(X) < p:
+        return row | no | {"notes": f"not identifiable: {p} parameters for {m} observed histories (the "
+                           "interaction of all lists cannot be estimated; drop a term)"}
+    q = X.shape[1] - _design(cells, terms, (het[0], None)).shape[1] if het[1] == "chao" else 0
+    X, fit, dropped = _chao_nonnegative(X, y, q)
+    p = X.shape[1]
+    b, mu = fit["b"], fit["mu"]
     f0 = math.exp(b[0])
-    ll = float(fit.llf)
     notes = []
-    boundary = (not conv) or bool(np.max(np.abs(b[1:])) > _MAX_COEF) or bool(np.min(mu) < 1e-6)
+    # a Poisson2/Darroch/Gamma coefficient lives on its own scale (Gamma's tau is often > 20)
+    coefs = b[1:-1] if het[1] in ("poisson", "darroch", "gamma") else b[1:]
+    boundary = (not fit["conv"]) or bool(np.max(np.abs(coefs), initial=0.0) > _MAX_COEF) or bool(np.min(mu) < 1e-6)
     if boundary:
         notes.append("boundary estimate: a log-linear parameter is at (or heading to) infinity, usually "
                      "because an observed margin is 0; N is unreliable")
+    if dropped:
+        boundary = True
+        notes.append(f"boundary: {dropped} of Chao's eta parameters fitted below 0 and fixed at 0 (as Rcapture "
+                     "does); the lower bound is reached at the edge of the parameter space")
     sparse = bool(np.mean(mu < SPARSE_CELL) > 0.2 or np.min(mu) < 1.0)
     if sparse:
         notes.append(f"sparse table: {int(np.sum(mu < SPARSE_CELL))} of {m} fitted cells below "
                      f"{SPARSE_CELL:g}; the likelihood-based CI is more reliable than se")
+    if m == p:
+        notes.append("saturated: 0 degrees of freedom left, the model reproduces the table exactly; its fit "
+                     "(deviance, AIC) cannot be judged and N rests on an untestable assumption")
     low = high = math.nan
     if ci:
         low, high, found = _profile_ci(X, y, b, level)
         if not found:
             boundary = True
             notes.append("profile-likelihood upper bound not reached: the data do not bound N from above")
+    ll = fit["ll"]
     return row | {
-        "N": n + f0, "n_unobserved": f0, "se": math.sqrt(f0 + f0 * f0 * vb0), "ci_low": low, "ci_high": high,
-        "deviance": max(float(fit.deviance), 0.0), "df": m - p, "aic": -2 * ll + 2 * p, "bic": -2 * ll + p * math.log(m),
-        "identifiable": True, "sparse": sparse, "boundary": boundary, "notes": "; ".join(notes),
+        "N": n + f0, "n_unobserved": f0, "se": math.sqrt(f0 + f0 * f0 * fit["vb0"]), "ci_low": low,
+        "ci_high": high, "deviance": fit["deviance"], "df": m - p, "aic": -2 * ll + 2 * p,
+        "bic": -2 * ll + p * math.log(m), "n_params": p, "identifiable": True, "sparse": sparse,
+        "boundary": boundary, "saturated": m == p, "notes": "; ".join(notes),
     }
 
 
@@ -235,12 +298,14 @@ def _stratum_total(rows: pd.DataFrame, level: float) -> dict:
             "df": int(rows["df"].sum()), "aic": rows["aic"].sum(), "bic": math.nan,
             "n_params": int(rows["n_params"].sum()), "identifiable": bool(rows["identifiable"].all()),
             "sparse": bool(rows["sparse"].any()), "boundary": bool(rows["boundary"].any()),
-            "notes": "sum over strata; CI log-normal from the summed Poisson variances"}
+            "saturated": bool(rows["saturated"].any()), "notes": "sum over strata; CI log-normal from the summed Poisson variances"}
 
 
 def _model_specs(models: str | Sequence[str], lists: list) -> list:
-    """``models`` argument -> unique list of (name, terms)."""
-    if isinstance(models, str) and models == "all":
+    """``models`` argument -> unique list of (name, terms, (base, heterogeneity))."""
+    if isinstance(models, str) and models == "heterogeneity":
+        specs = list(RCAPTURE_MODELS)
+    elif isinstance(models, str) and models == "all":
         if len(lists) > 5:
             raise InputError(f"capture_recapture(): models='all' with {len(lists)} lists means "
                              f"{2 ** (len(lists) * (len(lists) - 1) // 2):,} models; give the formulas to fit.")
@@ -261,7 +326,7 @@ def _fit_strata(df: pd.DataFrame, lists: list, count: str | None, covs: list, pa
         key = key if isinstance(key, tuple) else (key,)
         where = "capture_recapture()" + (f" stratum {dict(zip(covs, key))}" if covs else "")
         cells, y = _histories(g, lists, count, where)
-        rows = pd.DataFrame([_fit_one(cells, y, name, terms, level, ci) for name, terms in parsed])
+        rows = pd.DataFrame([_fit_one(cells, y, name, terms, level, ci, het) for name, terms, het in parsed])
         for c, v in zip(covs, key):
             rows.insert(covs.index(c), c, v)
         out.append(rows)
@@ -273,8 +338,24 @@ def _fit_strata(df: pd.DataFrame, lists: list, count: str | None, covs: list, pa
         res = res.reindex(columns=[*covs, *CR_COLUMNS])
     strata = res[covs].astype(str).agg("|".join, axis=1) if covs else pd.Series("", index=res.index)
     res["delta_aic"] = res["aic"] - res.groupby(strata)["aic"].transform("min")
-    res = res.astype({"identifiable": bool, "sparse": bool, "boundary": bool})
+    res = res.astype({"identifiable": bool, "sparse": bool, "boundary": bool, "saturated": bool})
     res["notes"] = res["notes"].fillna("")
+    return _selection_notes(res, strata)
+
+
+def _selection_notes(res: pd.DataFrame, strata: pd.Series) -> pd.DataFrame:
+    """Say so when the lowest AIC of a stratum belongs to a saturated or boundary fit."""
+    for _, idx in res.groupby(strata).groups.items():
+        sub = res.loc[idx]
+        if sub["aic"].notna().sum() < 2:
+            continue
+        best = sub["aic"].idxmin()
+        why = [w for w, flag in (("saturated (df = 0)", res.at[best, "saturated"]),
+                                 ("at a boundary", res.at[best, "boundary"])) if flag]
+        if why:
+            msg = (f"lowest AIC, but {' and '.join(why)}: do not select it on AIC alone; compare the "
+                   "unsaturated, interior models")
+            res.at[best, "notes"] = "; ".join(x for x in (res.at[best, "notes"], msg) if x)
     return res
 
 
