@@ -11,13 +11,12 @@ import pytest
 
 from _generate import make_nsduh, make_teds
 from drugtrends import datasets
-from drugtrends.errors import DataNotFoundError, FetchError, SchemaError, UnknownDatasetError
+from drugtrends.errors import DataNotFoundError, FetchError, InputError, SchemaError, UnknownDatasetError
 from drugtrends.readers.validation import read_nhanes2, read_nhanes2_replicates
 
 CONTRACT_IDS = ["unodc_prevalence", "unodc_youth", "unodc_trend_perception", "unodc_seizures", "nhanes_2009_2012",
                 "uci_drug_consumption", "cdc_vsrr", "nchs_overdose_rates", "teds_codebook", "nhanes2_validation",
-                "nsduh", "teds_a",
-                "teds_d"]
+                "nsduh", "teds_a", "teds_d", "fr_drug_offences", "fr_departements", "euda_wastewater"]
 
 
 def test_registry_has_the_contract_ids():
@@ -36,10 +35,13 @@ def test_registry_manifest_ids_and_files_exist_in_manifest():
         ds = m.get(e.manifest_id)
         for name in e.files or ():
             assert ds.file(name).name == name, load_id
+        for other, name in e.also:
+            assert m.get(other).file(name).name == name, load_id
 
 
 @pytest.mark.parametrize("load_id", ["nhanes_2009_2012", "uci_drug_consumption", "teds_codebook", "nsduh",
-                                     "teds_a", "teds_d", "nhanes2_validation"])
+                                     "teds_a", "teds_d", "nhanes2_validation",
+                                     "cdc_vsrr", "fr_drug_offences", "fr_departements", "euda_wastewater"])
 def test_own_readers_resolve(load_id):
     assert callable(datasets.resolve_reader(datasets.REGISTRY[load_id].reader))
 
@@ -51,7 +53,7 @@ def test_unknown_id_lists_valid_ids():
 
 
 def test_fetch_only_needs_year():
-    with pytest.raises(TypeError, match="year="):
+    with pytest.raises(InputError, match="year="):
         datasets.load("teds_a")
 
 
@@ -77,7 +79,7 @@ def test_fetch_only_with_own_path(tmp_path):
     p = make_nsduh(tmp_path / "NSDUH_2019_Tab.txt", 200, year=2019, seed=5)
     df = datasets.load("nsduh", year=2019, path=p, columns=["IRMJRC"])
     assert len(df) == 200 and "cannabis_past_month" in df.columns
-    with pytest.raises(TypeError, match="year="):
+    with pytest.raises(InputError, match="year="):
         datasets.load("nsduh", path=p)
     with pytest.raises(DataNotFoundError, match="drugtrends fetch teds_a"):
         datasets.load("teds_a", path=tmp_path / "nope.csv")
@@ -198,3 +200,71 @@ def test_design_spec_builds_the_nhanes_design():
     # the weighted prevalence by hand
     ok = frame.hd.notna()
     assert abs(float(a.estimate[0]) - (frame.wt[ok] * frame.hd[ok]).sum() / frame.wt[ok].sum()) < 1e-12
+
+
+# ---------------------------------------------------------------- registry: loaders, keywords, availability (issue 22)
+
+
+def test_every_entry_carries_its_loader_no_id_branching():
+    import inspect
+
+    for load_id, e in datasets.REGISTRY.items():
+        assert e.loader is None or callable(e.loader), load_id
+    src = inspect.getsource(datasets.load)
+    assert "dataset_id ==" not in src and "if dataset_id in" not in src
+    # ids whose reading differs from "reader(first file)" say so through their own loader
+    for load_id in ("cdc_vsrr", "teds_codebook", "nhanes2_validation", "nsduh", "teds_a", "teds_d",
+                    "fr_departements", "euda_wastewater"):
+        assert datasets.REGISTRY[load_id].loader is not None, load_id
+
+
+@pytest.mark.parametrize("load_id,kwargs,match", [
+    ("uci_drug_consumption", {"yaer": 2019}, "unknown keyword 'yaer'.*takes no keyword"),
+    ("nsduh", {"yaer": 2019}, r"unknown keyword 'yaer'. Did you mean: 'year'\?"),
+    ("cdc_vsrr", {"state": "NY"}, "unknown keyword 'state'"),
+    ("teds_a", {"kind": "D", "year": 2021}, "unknown keyword 'kind'"),
+    ("nsduh", {"year": "2019a"}, "year= must be a whole number.*'2019a'"),
+    ("nsduh", {"year": 2019.5}, "year= must be a whole number.*2019.5"),
+    ("teds_d", {"year": True}, "year= must be a whole number"),
+    ("fr_departements", {"variant": "corsica"}, "variant='corsica' is not one of 'overseas', 'metropolitan'"),
+    ("nhanes2_validation", {"replicates": "bootstrap"}, "replicates='bootstrap' is not one of 'brr', 'jk'"),
+])
+def test_wrong_keyword_or_year_is_an_input_error(load_id, kwargs, match):
+    with pytest.raises(InputError, match=match):
+        datasets.load(load_id, **kwargs)
+
+
+def test_numeric_year_strings_are_accepted(monkeypatch):
+    seen = {}
+
+    def fake(entry, kwargs):
+        seen.update(kwargs)
+        return "read"
+
+    entry = datasets.REGISTRY["nsduh"]
+    monkeypatch.setitem(datasets.REGISTRY, "nsduh", dataclasses_replace(entry, loader=fake))
+    assert datasets.load("nsduh", year="2019") == "read" and seen["year"] == 2019
+
+
+def dataclasses_replace(entry, **kw):
+    import dataclasses
+
+    return dataclasses.replace(entry, **kw)
+
+
+def test_availability_without_argument_lists_every_dataset():
+    t = datasets.availability()
+    assert list(t.columns) == ["load_id", "fetch_id", "fetch_only", "available", "reason"]
+    assert t["load_id"].tolist() == list(datasets.REGISTRY)
+    assert (t["available"] == (t["reason"] == "")).all()
+    for _, r in t.iterrows():
+        assert datasets.availability(r["load_id"]) == (None if r["available"] else r["reason"])
+
+
+def test_new_sources_are_listed_and_mapped():
+    t = datasets.list_datasets().set_index("id")
+    assert "cdc_vsrr_2025/VSRR_Provisional_Drug_Overdose_Death_Counts_US_rows.csv" in t.loc["cdc_vsrr", "files"]
+    m = datasets.id_map().set_index("load_id")["fetch_id"].to_dict()
+    assert m["fr_drug_offences"] == "fr_ssmsi_delinquance" and m["fr_departements"] == "fr_geo"
+    assert m["euda_wastewater"] == "euda_wastewater"
+    assert datasets.manifest_id("cdc_vsrr_2025") == "cdc_vsrr_2025"

@@ -26,6 +26,10 @@ MIRRORED = {
     "nchs_overdose_rates": 1,
     "teds_codebook": 2,
     "nhanes2_validation": 3,
+    "cdc_vsrr_2025": 1,
+    "euda_wastewater": 2,
+    "fr_ssmsi_delinquance": 1,
+    "fr_geo": 2,
 }
 FETCH_ONLY = {"nsduh", "teds_a", "teds_d"}
 
@@ -140,9 +144,32 @@ def test_expected_shapes_match_the_mirror(manifest, mirror):
                 got = [(ws.title, ws.max_row, ws.max_column) for ws in wb.worksheets]
                 wb.close()
                 assert got == [(s.name, s.rows, s.columns) for s in f.sheets], p
+            elif p.suffix in (".json", ".geojson"):
+                assert _json_shape(p) == (f.rows, f.columns), p
             else:
                 df = pd.read_csv(p, low_memory=False)
                 assert df.shape == (f.rows, f.columns), p
+
+
+def _json_shape(p: Path) -> tuple[int, int]:
+    """(records, fields of a record) of the SSMSI JSON; (features, properties) of a GeoJSON."""
+    import json
+
+    doc = json.loads(p.read_text(encoding="utf-8"))
+    recs = [f["properties"] for f in doc["features"]] if "features" in doc else doc["records"]
+    return len(recs), len({k for r in recs for k in r})
+
+
+@pytest.mark.realdata
+def test_new_sources_documented_with_provenance(manifest):
+    """Issue 21 sources: licence, landing page, and notes saying how each copy came to be."""
+    assert "not a byte copy" in manifest.get("cdc_vsrr_2025").notes.lower()
+    assert "blank values into 0" in manifest.get("fr_ssmsi_delinquance").notes
+    assert "Licence Ouverte" in manifest.get("fr_ssmsi_delinquance").licence
+    assert "CC BY 4.0" in manifest.get("euda_wastewater").licence
+    assert manifest.resolve("fr_drug_offences") == "fr_ssmsi_delinquance"
+    assert manifest.resolve("fr_departements") == "fr_geo"
+    assert [f.rows for f in manifest.get("fr_geo").files] == [101, 96]
 
 
 # --------------------------------------------------------------------------- API

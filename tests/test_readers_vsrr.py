@@ -166,3 +166,103 @@ def test_empty_and_missing_file(tmp_path):
         vsrr.read_vsrr(f)
     with pytest.raises(DataNotFoundError, match="cdc_vsrr"):
         vsrr.read_vsrr(tmp_path / "nope.csv")
+
+
+# ---------------------------------------------------------------------------
+# 2025 edition (US rows) combined with the older snapshot: dt.load("cdc_vsrr")
+# ---------------------------------------------------------------------------
+
+NAME_2025 = "VSRR_Provisional_Drug_Overdose_Death_Counts_US_rows.csv"
+
+#: 12-month-ending all-drug overdose deaths, US, reported / predicted, as published (mirror README).
+HELD_OUT = {
+    "2019-12-31": (71130, 72086),
+    "2021-12-31": (107573, 109099),
+    "2022-12-31": (109413, 110942),
+    "2023-12-31": (106881, 108550),
+    "2024-12-31": (80856, 81711),
+    "2025-04-30": (73690, 76516),
+}
+
+
+@pytest.fixture(scope="module")
+def combined() -> pd.DataFrame:
+    from drugtrends import datasets
+
+    _data_file(NAME_2025, "cdc_vsrr_2025")
+    return datasets.load("cdc_vsrr")
+
+
+def test_held_out_us_counts_load_exactly(combined):
+    s = vsrr.us_series(combined, "all_drugs").set_index("date")
+    for date, (rep, pred) in HELD_OUT.items():
+        row = s.loc[pd.Timestamp(date)]
+        assert (row["reported"], row["predicted"]) == (rep, pred), date  # exact: integers as published
+        assert row["edition"] == "2025"
+    assert s.index.min() == pd.Timestamp("2015-01-31") and s.index.max() == pd.Timestamp("2025-04-30")
+    assert len(s) == 124 and s.index.is_unique
+
+
+def test_editions_never_mix_for_a_place_and_month(combined, raw_rows):
+    # the US comes wholly from the 2025 edition (1,488 rows = 12 indicators x 124 months) ...
+    us = combined[combined.state == "US"]
+    assert len(us) == 1488 and set(us["edition"].astype(str)) == {"2025"}
+    # ... the states wholly from the older snapshot, unchanged (row count of the old file minus its US rows)
+    n_old_us = sum(r["State"] == "US" for r in raw_rows)
+    assert n_old_us == 540
+    other = combined[combined.state != "US"]
+    assert len(other) == len(raw_rows) - n_old_us and set(other["edition"].astype(str)) == {"2018"}
+    assert combined.groupby(["state", "date"], observed=True)["edition"].nunique().max() == 1
+    assert not combined.duplicated(["state", "date", "indicator"]).any()
+    # an old-file state value is kept as published: NY synthetic opioids, December 2017
+    raw = [r for r in raw_rows if r["State"] == "NY" and r["Year"] == "2017" and r["Month"] == "December"
+           and r["Indicator"] == "Synthetic opioids, excl. methadone (T40.4)"]
+    got = combined[(combined.state == "NY") & (combined.date == pd.Timestamp("2017-12-31"))
+                   & (combined.substance == "synthetic_opioids")]
+    assert got["reported"].item() == float(raw[0]["Data Value"].replace(",", ""))
+
+
+def test_2025_edition_flags_and_status(combined):
+    with open(_data_file(NAME_2025, "cdc_vsrr_2025"), newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 1488
+    n_star = sum(r["Footnote Symbol"] == "*" for r in rows)
+    assert n_star == 192  # 12 indicators x 16 months (January 2024 - April 2025)
+    us = combined[combined.state == "US"]
+    assert int(us["underreported"].sum()) == n_star
+    assert set(us.loc[us.underreported, "year"]) == {2024, 2025}
+    assert not us.loc[us.year < 2024, "underreported"].any()
+    # provisional, and a comparability group of its own: never one series with NCHS final rates
+    assert set(combined["status"].astype(str)) == {"provisional"}
+    assert combined["comparability_group"].astype(str).str.startswith("cdc_vsrr:provisional:").all()
+    from drugtrends.readers import nchs
+
+    assert nchs.STATUS == "final" and nchs.STATUS != vsrr.STATUS
+
+
+def test_combine_editions_newest_wins_and_refuses_unlabelled(tmp_path):
+    old = tmp_path / "old.csv"
+    new = tmp_path / "new.csv"
+    old.write_text(HEADER + "\n" + _row(state="US", value="10") + "\n" + _row(state="NY", value="5") + "\n")
+    new.write_text(HEADER + "\n" + _row(state="US", value="12") + "\n")
+    d = vsrr.read_vsrr_editions({"2018": old, "2025": new})
+    assert d.set_index("state")["reported"].to_dict() == {"NY": 5.0, "US": 12.0}
+    assert d.set_index("state")["edition"].astype(str).to_dict() == {"NY": "2018", "US": "2025"}
+    with pytest.raises(SchemaError, match="edition label"):
+        vsrr.combine_editions([vsrr.read_vsrr(old), vsrr.read_vsrr(new)])
+
+
+def test_edited_2025_file_is_refused(tmp_path, monkeypatch):
+    from _data import temp_data_dir
+
+    from drugtrends import datasets, fetch
+    from drugtrends.errors import IntegrityError
+
+    temp_data_dir(tmp_path, monkeypatch, need="cdc_vsrr_2025/" + NAME_2025)
+    fetch.ensure("cdc_vsrr_2025")
+    p = fetch.dataset_file("cdc_vsrr_2025", NAME_2025)
+    text = p.read_text()
+    p.write_text(text.replace('"71,130"', '"71,131"', 1))  # one digit, same size
+    assert p.stat().st_size == len(text.encode())
+    with pytest.raises(IntegrityError, match="cdc_vsrr_2025"):
+        datasets.load("cdc_vsrr")

@@ -1,17 +1,23 @@
 """One call from a dataset id to a tidy DataFrame: ``dt.datasets.load(id)``.
 
 :data:`REGISTRY` maps each *load id* to the manifest dataset that holds its
-file(s), the file name(s), the reader and a one-line description. Load ids
-may be finer than manifest ids (the four ``unodc_*`` tables share the
-manifest dataset ``unodc_wdr2025``).
+file(s), the file name(s), the reader, a one-line description and its own
+*loader*: the function that turns the verified files and the caller's
+keywords into the reader call (no ``if dataset_id == ...`` branching). Load
+ids may be finer than manifest ids (the four ``unodc_*`` tables share the
+manifest dataset ``unodc_wdr2025``), and one load id may read files of
+several manifest datasets (``cdc_vsrr`` reads the 2018 snapshot and the 2025
+edition, :attr:`Entry.also`).
 
-:func:`load` resolves the files with :func:`drugtrends.fetch.ensure`
-(copying from the mirror or downloading what is missing, verifying
-checksums) and calls the reader. Fetch-only datasets (``nsduh``, ``teds_a``,
-``teds_d``: too large for the mirror) take ``year=`` or ``path=`` (your own
-copy); when the file is neither present nor fetchable the error says which
-``drugtrends fetch`` command to run. Every file is checked against the
-manifest before it is read (:mod:`drugtrends.integrity`).
+:func:`load` checks the keywords (an unknown keyword or a non-numeric
+``year=`` raises :class:`~drugtrends.errors.InputError` naming it), resolves
+the files with :func:`drugtrends.fetch.ensure` (copying from the mirror or
+downloading what is missing, verifying checksums) and calls the entry's
+loader. Fetch-only datasets (``nsduh``, ``teds_a``, ``teds_d``: too large for
+the mirror) take ``year=`` or ``path=`` (your own copy); when the file is
+neither present nor fetchable the error says which ``drugtrends fetch``
+command to run. Every file is checked against the manifest before it is read
+(:mod:`drugtrends.integrity`).
 
 Datasets also declare what statistics need to know about them, so the
 statistics layer never hard-codes a dataset: :func:`design_spec` gives the
@@ -24,6 +30,8 @@ tie load ids to ``drugtrends fetch`` ids.
 from __future__ import annotations
 
 import importlib
+import inspect
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,15 +39,19 @@ from typing import Any
 
 import pandas as pd
 
-from drugtrends.errors import DataNotFoundError, DrugtrendsError, IntegrityError, UnknownDatasetError
+from drugtrends.errors import DataNotFoundError, DrugtrendsError, InputError, IntegrityError, UnknownDatasetError
 
 __all__ = ["DESIGNS", "DesignSpec", "Entry", "REGISTRY", "analysis_frame", "availability", "design_spec", "id_map",
            "load", "list_datasets", "manifest_id", "resolve_reader"]
 
+#: A loader: ``loader(entry, kwargs)`` reads the dataset; it pops the keywords it handles from ``kwargs``
+#: and passes the rest to the reader.
+Loader = Callable[["Entry", dict[str, Any]], Any]
+
 
 @dataclass(frozen=True)
 class Entry:
-    """One load id: where its files are and how to read them.
+    """One load id: where its files are, how to read them, and its own loader.
 
     Parameters
     ----------
@@ -57,6 +69,17 @@ class Entry:
     fetch_only : bool, default False
         ``True`` for datasets that are not mirrored and must be fetched (or
         given with ``path=``) one year at a time (NSDUH, TEDS-A, TEDS-D).
+    loader : callable or None, default None
+        ``loader(entry, kwargs)``: reads the dataset (None: the reader on the
+        first file, with the caller's keywords).
+    keywords : tuple of str, default ()
+        Keywords the loader itself takes (``year``, ``path``, ``replicates``,
+        ``variant``), besides the reader's own optional parameters.
+    binds : tuple of str, default ()
+        Reader parameters the loader sets itself (not accepted from the caller).
+    also : tuple of (str, str), default ()
+        ``(manifest id, file name)`` of files from other manifest datasets
+        that the loader also reads (fetched and verified the same way).
 
     Examples
     --------
@@ -64,6 +87,8 @@ class Entry:
     ('drug_consumption.data',)
     >>> REGISTRY["teds_a"].files is None, REGISTRY["teds_a"].fetch_only
     (True, True)
+    >>> REGISTRY["cdc_vsrr"].also[0][0]
+    'cdc_vsrr_2025'
     """
 
     manifest_id: str
@@ -71,7 +96,98 @@ class Entry:
     reader: str  # "module:function", imported lazily
     description: str
     fetch_only: bool = False
+    loader: Loader | None = None
+    keywords: tuple[str, ...] = ()
+    binds: tuple[str, ...] = ()
+    also: tuple[tuple[str, str], ...] = ()
 
+
+# --------------------------------------------------------------------------- loaders
+
+
+def _read_first(entry: Entry, kwargs: dict[str, Any]) -> Any:
+    """The reader on the entry's first file."""
+    return resolve_reader(entry.reader)(_paths(entry)[0], **kwargs)
+
+
+def _read_all(entry: Entry, kwargs: dict[str, Any]) -> Any:
+    """The reader on all the entry's files, in the order of :attr:`Entry.files`."""
+    return resolve_reader(entry.reader)(*_paths(entry), **kwargs)
+
+
+def _load_nhanes2(entry: Entry, kwargs: dict[str, Any]) -> Any:
+    reps = kwargs.pop("replicates", None)
+    files = dict(zip(entry.files or (), _paths(entry), strict=True))
+    if reps is None:
+        return resolve_reader(entry.reader)(files["nhanes2.csv"], **kwargs)
+    from drugtrends.readers.validation import read_nhanes2_replicates
+    from drugtrends.validate import check_choice
+
+    kind = check_choice(str(reps).lower(), "replicates", ("brr", "jk"))
+    return read_nhanes2_replicates(files[f"nhanes2{kind}_subset.csv"], kind, **kwargs)
+
+
+def _load_vsrr(entry: Entry, kwargs: dict[str, Any]) -> Any:
+    """Older snapshot (all states, to 2018) + 2025 edition (US rows): newest edition wins per place and month."""
+    old, new = _paths(entry)
+    return resolve_reader(entry.reader)({"2018": old, "2025": new}, **kwargs)
+
+
+def _load_departements(entry: Entry, kwargs: dict[str, Any]) -> Any:
+    from drugtrends.validate import check_choice
+
+    variant = check_choice(kwargs.pop("variant", "overseas"), "variant", ("overseas", "metropolitan"))
+    files = dict(zip(entry.files or (), _paths(entry), strict=True))
+    name = ("departements-avec-outre-mer.geojson" if variant == "overseas"
+            else "departements-version-simplifiee.geojson")
+    return resolve_reader(entry.reader)(files[name], **kwargs)
+
+
+def _fetch_only_path(entry: Entry, kwargs: dict[str, Any], load_id: str) -> tuple[Path, int | None]:
+    year = kwargs.pop("year", None)
+    path = kwargs.pop("path", None)
+    if path is None:
+        if year is None:
+            raise InputError(f"load({load_id!r}) needs year= (or path= to your own copy of the file).")
+        from drugtrends.manifest import load_manifest
+
+        f = load_manifest().get(entry.manifest_id).file_for_year(year)
+        return _ensure(entry, [f.name], year)[0], year
+    path = Path(path)
+    if not path.is_file():
+        raise DataNotFoundError(f"{path}: file not found. {_fetch_hint(entry.manifest_id, year)}")
+    return path, year
+
+
+#: NSDUH years read from a mirrored extract instead of the fetch-only tab-delimited bundle (issue 21):
+#: year -> (manifest id, file). ``path=`` still reads your own full public-use file.
+NSDUH_EXTRACTS: dict[int, tuple[str, str]] = {2022: ("nsduh_2022", "NSDUH_2022_final_dataset.Rdata")}
+
+
+def _load_nsduh(entry: Entry, kwargs: dict[str, Any]) -> Any:
+    if kwargs.get("path") is None and kwargs.get("year") in NSDUH_EXTRACTS:
+        from drugtrends import fetch
+
+        year = kwargs.pop("year")
+        kwargs.pop("path", None)
+        ds_id, name = NSDUH_EXTRACTS[year]
+        return resolve_reader(entry.reader)(Path(fetch.ensure(ds_id, names=[name])[0]), year, **kwargs)
+    path, year = _fetch_only_path(entry, kwargs, "nsduh")
+    if year is None:
+        raise InputError("load('nsduh', path=...) also needs year= (it decides the design variables).")
+    return resolve_reader(entry.reader)(path, year, **kwargs)
+
+
+def _teds_loader(kind: str) -> Loader:
+    def load_teds(entry: Entry, kwargs: dict[str, Any]) -> Any:
+        path, _ = _fetch_only_path(entry, kwargs, f"teds_{kind.lower()}")
+        return resolve_reader(entry.reader)(path, kind, **kwargs)
+
+    load_teds.__doc__ = f"TEDS-{kind}: one year's file (year=) or the caller's own copy (path=)."
+    return load_teds
+
+
+_YEAR_PATH = ("year", "path")
 
 REGISTRY: dict[str, Entry] = {
     "unodc_prevalence": Entry(
@@ -97,8 +213,12 @@ REGISTRY: dict[str, Entry] = {
         "uci_drug_consumption", ("drug_consumption.data",), "drugtrends.readers.uci:read_uci",
         "UCI drug consumption (quantified): 1,885 respondents, personality scores, use of 18 substances."),
     "cdc_vsrr": Entry(
-        "cdc_vsrr", ("VSRR_Provisional_Drug_Overdose_Death_Counts.csv",), "drugtrends.readers.vsrr:read_vsrr",
-        "CDC NCHS VSRR provisional drug overdose death counts (12-month ending), by state and drug class."),
+        "cdc_vsrr", ("VSRR_Provisional_Drug_Overdose_Death_Counts.csv",),
+        "drugtrends.readers.vsrr:read_vsrr_editions",
+        "CDC NCHS VSRR provisional drug overdose death counts (12-month ending): US to 2025-04 (2025 edition), "
+        "states to 2018; status 'provisional', never joined with final NCHS rates.",
+        loader=_load_vsrr,
+        also=(("cdc_vsrr_2025", "VSRR_Provisional_Drug_Overdose_Death_Counts_US_rows.csv"),)),
     "nchs_overdose_rates": Entry(
         "nchs_overdose_rates",
         ("Drug_overdose_death_rates_by_drug_type_sex_age_race_hispanic_origin_US_1999_2018.csv",),
@@ -107,24 +227,40 @@ REGISTRY: dict[str, Entry] = {
     "teds_codebook": Entry(
         "teds_codebook", ("teds_a_value_labels.csv", "teds_d_value_labels_by_year.csv"),
         "drugtrends.readers.teds:read_teds_codebook",
-        "TEDS-A and TEDS-D value labels (variable, code, label, years)."),
+        "TEDS-A and TEDS-D value labels (variable, code, label, years).", loader=_read_all),
     "nhanes2_validation": Entry(
         "nhanes2_validation", ("nhanes2.csv", "nhanes2brr_subset.csv", "nhanes2jk_subset.csv"),
         "drugtrends.readers.validation:read_nhanes2",
         "NHANES II (1976-80) extracts of the Stata manuals, to validate survey estimators "
-        "(replicates='brr' or 'jk' for the replicate-weight subsets)."),
+        "(replicates='brr' or 'jk' for the replicate-weight subsets).",
+        loader=_load_nhanes2, keywords=("replicates",)),
     "nsduh": Entry(
         "nsduh", None, "drugtrends.readers.nsduh:read_nsduh",
         "NSDUH public-use file of one year (year=), design harmonised, substance recency flags.",
-        fetch_only=True),
+        fetch_only=True, loader=_load_nsduh, keywords=_YEAR_PATH),
     "teds_a": Entry(
         "teds_a", None, "drugtrends.readers.teds:read_teds",
         "TEDS-A treatment admissions of one year (year=), labelled; chunksize= for bounded memory.",
-        fetch_only=True),
+        fetch_only=True, loader=_teds_loader("A"), keywords=_YEAR_PATH, binds=("kind",)),
     "teds_d": Entry(
         "teds_d", None, "drugtrends.readers.teds:read_teds",
         "TEDS-D treatment discharges of one year (year=), labelled; chunksize= for bounded memory.",
-        fetch_only=True),
+        fetch_only=True, loader=_teds_loader("D"), keywords=_YEAR_PATH, binds=("kind",)),
+    "fr_drug_offences": Entry(
+        "fr_ssmsi_delinquance", ("delinquance.json",), "drugtrends.readers.ssmsi:read_drug_offences",
+        "France: police- and gendarmerie-recorded drug offences (persons implicated) by département, 2016-2025 "
+        "(SSMSI): use, use by fixed fine (from Sept. 2020), use excl. fixed fine, trafficking."),
+    "fr_departements": Entry(
+        "fr_geo", ("departements-avec-outre-mer.geojson", "departements-version-simplifiee.geojson"),
+        "drugtrends.readers.geo:read_departements",
+        "France's départements (code, name, geometry) as a GeoDataFrame: 101 with overseas (default), or "
+        "variant='metropolitan' for the 96 simplified metropolitan outlines.",
+        loader=_load_departements, keywords=("variant",)),
+    "euda_wastewater": Entry(
+        "euda_wastewater", ("ww-data-long-2023-05-02.csv", "ww-sites-2023-05-02.csv"),
+        "drugtrends.readers.wastewater:read_wastewater",
+        "EU drugs agency / SCORE wastewater analysis 2011-2022: drug residue loads (mg/1000 inhabitants/day) "
+        "by site, year and substance; each site its own series.", loader=_read_all),
 }
 
 
@@ -154,7 +290,7 @@ def resolve_reader(spec: str) -> Callable[..., Any]:
 def _entry(dataset_id: str) -> Entry:
     try:
         return REGISTRY[dataset_id]
-    except KeyError:
+    except (KeyError, TypeError):
         import difflib
 
         close = difflib.get_close_matches(str(dataset_id), REGISTRY, n=1)
@@ -185,6 +321,48 @@ def _ensure(entry: Entry, names: list[str] | None, year: int | None = None) -> l
         raise
 
 
+def _paths(entry: Entry) -> list[Path]:
+    """Verified data-directory paths of the entry's files, then of :attr:`Entry.also`, in order."""
+    from drugtrends import fetch
+
+    out = _ensure(entry, list(entry.files or ()))
+    for ds_id, name in entry.also:
+        out += [Path(p) for p in fetch.ensure(ds_id, names=[name])]
+    return out
+
+
+def _accepted(entry: Entry) -> set[str] | None:
+    """Keywords ``load`` accepts for an entry (None: any, the reader takes ``**kwargs``)."""
+    params = inspect.signature(resolve_reader(entry.reader)).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return None
+    own = {p.name for p in params if p.default is not inspect.Parameter.empty
+           and p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)}
+    return (own - set(entry.binds)) | set(entry.keywords)
+
+
+def _check_kwargs(dataset_id: str, entry: Entry, kwargs: dict[str, Any]) -> None:
+    """InputError for a keyword the dataset does not take, or a ``year=`` that is not a whole number."""
+    accepted = _accepted(entry)
+    if accepted is not None:
+        wrong = sorted(set(kwargs) - accepted)
+        if wrong:
+            from drugtrends.validate import suggest
+
+            hint = suggest(wrong[0], sorted(accepted)) if accepted else ""
+            raise InputError(
+                f"load({dataset_id!r}): unknown keyword {wrong[0]!r}.{hint} "
+                + (f"It takes: {', '.join(sorted(accepted))}." if accepted else "It takes no keyword.")
+            )
+    if "year" in kwargs and kwargs["year"] is not None:
+        y = kwargs["year"]
+        if isinstance(y, str) and y.strip().isdigit():
+            y = int(y.strip())
+        if isinstance(y, bool) or not isinstance(y, numbers.Integral):
+            raise InputError(f"load({dataset_id!r}): year= must be a whole number such as 2019, not {kwargs['year']!r}.")
+        kwargs["year"] = int(y)
+
+
 def load(dataset_id: str, **kwargs: Any) -> Any:
     """Return a dataset as a tidy DataFrame, fetching its files if needed.
 
@@ -193,24 +371,32 @@ def load(dataset_id: str, **kwargs: Any) -> Any:
     dataset_id
         A load id of :data:`REGISTRY` (see :func:`list_datasets`).
     **kwargs
-        Passed to the reader, except:
+        The reader's own optional parameters, plus what the dataset's loader
+        takes:
 
-        * ``year`` (``nsduh``, ``teds_a``, ``teds_d``): which year's file;
+        * ``year`` (``nsduh``, ``teds_a``, ``teds_d``): which year's file (a
+          whole number);
         * ``path`` (``nsduh``, ``teds_a``, ``teds_d``): read this file instead
           of the data directory's (``year`` still needed for NSDUH);
         * ``replicates`` (``nhanes2_validation``): ``"brr"`` or ``"jk"`` to
-          load a replicate-weight subset instead of the full extract.
+          load a replicate-weight subset instead of the full extract;
+        * ``variant`` (``fr_departements``): ``"overseas"`` (default, 101
+          départements) or ``"metropolitan"`` (96, simplified outlines).
 
     Returns
     -------
     pandas.DataFrame
         Whatever the reader returns (an iterator of DataFrames for TEDS with
-        ``chunksize=``).
+        ``chunksize=``; a ``geopandas.GeoDataFrame`` for ``fr_departements``).
 
     Raises
     ------
     UnknownDatasetError
         Unknown id (the message lists the valid ids).
+    InputError
+        A keyword the dataset does not take, a ``year=`` that is not a whole
+        number, a missing ``year=`` for a fetch-only dataset, or an invalid
+        ``replicates=`` / ``variant=``.
     DataNotFoundError
         A fetch-only file is missing and cannot be fetched (the message gives
         the ``drugtrends fetch`` command).
@@ -230,45 +416,14 @@ def load(dataset_id: str, **kwargs: Any) -> Any:
     Traceback (most recent call last):
     ...
     drugtrends.errors.UnknownDatasetError: unknown dataset id 'no_such_data'. Valid ids: unodc_prevalence, ...
+    >>> load("nsduh", year="twenty")
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.InputError: load('nsduh'): year= must be a whole number such as 2019, not 'twenty'.
     """
     entry = _entry(dataset_id)
-    reader = resolve_reader(entry.reader)
-    if entry.fetch_only:
-        year = kwargs.pop("year", None)
-        path = kwargs.pop("path", None)
-        if path is None:
-            if year is None:
-                raise TypeError(f"load({dataset_id!r}) needs year= (or path= to your own copy of the file).")
-            from drugtrends.manifest import load_manifest
-
-            f = load_manifest().get(entry.manifest_id).file_for_year(int(year))
-            path = _ensure(entry, [f.name], int(year))[0]
-        else:
-            path = Path(path)
-            if not path.is_file():
-                raise DataNotFoundError(f"{path}: file not found. {_fetch_hint(entry.manifest_id, year)}")
-        if dataset_id == "nsduh":
-            if year is None:
-                raise TypeError("load('nsduh', path=...) also needs year= (it decides the design variables).")
-            return reader(path, int(year), **kwargs)
-        kind = "A" if dataset_id == "teds_a" else "D"
-        return reader(path, kind, **kwargs)
-
-    files = _ensure(entry, list(entry.files))
-    by_name = {p.name: p for p in files}
-    if dataset_id == "teds_codebook":
-        return reader(by_name["teds_a_value_labels.csv"], by_name["teds_d_value_labels_by_year.csv"], **kwargs)
-    if dataset_id == "nhanes2_validation":
-        reps = kwargs.pop("replicates", None)
-        if reps is None:
-            return reader(by_name["nhanes2.csv"], **kwargs)
-        from drugtrends.readers.validation import read_nhanes2_replicates
-
-        name = {"brr": "nhanes2brr_subset.csv", "jk": "nhanes2jk_subset.csv"}.get(str(reps).lower())
-        if name is None:
-            raise ValueError(f"replicates must be 'brr' or 'jk', not {reps!r}")
-        return read_nhanes2_replicates(by_name[name], str(reps).lower(), **kwargs)
-    return reader(files[0], **kwargs)
+    _check_kwargs(dataset_id, entry, kwargs)
+    return (entry.loader or _read_first)(entry, dict(kwargs))
 
 
 def list_datasets() -> pd.DataFrame:
@@ -278,9 +433,10 @@ def list_datasets() -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per entry of :data:`REGISTRY`, with columns ``id`` (the load
-        id), ``manifest_id``, ``files`` (comma-separated file names, or
-        ``"(one per year)"``), ``reader`` (``module.function``), ``fetch_only``
-        (bool) and ``description``.
+        id), ``manifest_id``, ``files`` (comma-separated file names, files of
+        other manifest datasets as ``<manifest id>/<name>``, or ``"(one per
+        year)"``), ``reader`` (``module.function``), ``fetch_only`` (bool) and
+        ``description``.
 
     Examples
     --------
@@ -289,7 +445,8 @@ def list_datasets() -> pd.DataFrame:
     [['nsduh', True]]
     """
     rows = [
-        {"id": k, "manifest_id": e.manifest_id, "files": ", ".join(e.files) if e.files else "(one per year)",
+        {"id": k, "manifest_id": e.manifest_id,
+         "files": ", ".join([*e.files, *(f"{d}/{n}" for d, n in e.also)]) if e.files else "(one per year)",
          "reader": e.reader.replace(":", "."), "fetch_only": e.fetch_only, "description": e.description}
         for k, e in REGISTRY.items()
     ]
@@ -324,7 +481,7 @@ def manifest_id(dataset_id: str) -> str:
     """
     if dataset_id in REGISTRY:
         return REGISTRY[dataset_id].manifest_id
-    if dataset_id in {e.manifest_id for e in REGISTRY.values()}:
+    if dataset_id in {e.manifest_id for e in REGISTRY.values()} | {d for e in REGISTRY.values() for d, _ in e.also}:
         return dataset_id
     _entry(dataset_id)  # raises with the valid ids
     raise AssertionError  # pragma: no cover
@@ -350,57 +507,82 @@ def id_map() -> pd.DataFrame:
                          for k, e in REGISTRY.items()])
 
 
-def availability(dataset_id: str) -> str | None:
+def availability(dataset_id: str | None = None) -> str | None | pd.DataFrame:
     """Whether ``dt.load(dataset_id)`` can run, without reading the data.
 
     Parameters
     ----------
-    dataset_id : str
-        A load id.
+    dataset_id : str or None, default None
+        A load id; None lists every dataset.
 
     Returns
     -------
-    str or None
-        None when every file is present and verified, or can be copied from
-        the mirror; else one sentence saying what is missing and the
-        ``drugtrends fetch`` command (no path, no traceback). Fetch-only
+    str, None or pandas.DataFrame
+        For one id: None when every file is present and verified, or can be
+        copied from the mirror; else one sentence saying what is missing and
+        the ``drugtrends fetch`` command (no path, no traceback). Fetch-only
         datasets are available when at least one year's file is present.
+        Without an id: one row per load id with columns ``load_id``,
+        ``fetch_id``, ``fetch_only``, ``available`` (bool) and ``reason``
+        (the sentence, empty when available).
 
     Examples
     --------
     >>> availability("no_such_data")[:60]
     "unknown dataset id 'no_such_data'; valid ids: unodc_prevalen"
+    >>> list(availability().columns)
+    ['load_id', 'fetch_id', 'fetch_only', 'available', 'reason']
     """
-    if dataset_id not in REGISTRY:
+    if dataset_id is None:
+        rows = []
+        for k, e in REGISTRY.items():
+            why = availability(k)
+            rows.append({"load_id": k, "fetch_id": e.manifest_id, "fetch_only": e.fetch_only,
+                         "available": why is None, "reason": why or ""})
+        return pd.DataFrame(rows)
+    if not isinstance(dataset_id, str) or dataset_id not in REGISTRY:
         return f"unknown dataset id {dataset_id!r}; valid ids: {', '.join(REGISTRY)}."
-    from drugtrends import fetch, paths
-    from drugtrends.integrity import check_file
+    from drugtrends import fetch
     from drugtrends.manifest import load_manifest
 
     e = REGISTRY[dataset_id]
-    ds = load_manifest().get(e.manifest_id)
-    files = [ds.file(n) for n in e.files] if e.files else list(ds.files)
+    m = load_manifest()
+    ds = m.get(e.manifest_id)
+    files = [(ds, ds.file(n)) for n in e.files] if e.files else [(ds, f) for f in ds.files]
+    files += [(m.get(d), m.get(d).file(n)) for d, n in e.also]
     mirror = None
     try:
         mirror = fetch.resolve_mirror(None)
     except DrugtrendsError:
         pass
     ok = []
-    for f in files:
-        target = paths.data_dir() / ds.id / f.name
-        present = target.is_file()
-        try:
-            if present:
-                check_file(ds.id, f, target)
-        except IntegrityError:
+    for d, f in files:
+        present = _present(d.id, f)
+        if isinstance(present, str):
             return (f"The {dataset_id} data file {f.name} changed since it was fetched; run "
-                    f"`drugtrends fetch {ds.id} --force`.")
+                    f"`drugtrends fetch {d.id} --force`.")
         ok.append(present or (mirror is not None and f.mirror_path is not None
                               and (mirror / f.mirror_path).is_file()))
     if (any(ok) if e.fetch_only else all(ok)):
         return None
-    return (f"The {dataset_id} data are not available here; run `drugtrends fetch {ds.id}`"
+    missing = sorted({d.id for (d, _), good in zip(files, ok, strict=True) if not good}) or [ds.id]
+    return (f"The {dataset_id} data are not available here; run `drugtrends fetch {' '.join(missing)}`"
             + (" (fetch-only: not in the project mirror)." if e.fetch_only else "."))
+
+
+def _present(ds_id: str, f: Any) -> bool | str:
+    """True when the data-directory copy exists and verifies, False when absent, "changed" when it fails."""
+    from drugtrends import paths
+    from drugtrends.integrity import check_file
+
+    target = paths.data_dir() / ds_id / f.name
+    if not target.is_file():
+        return False
+    try:
+        check_file(ds_id, f, target)
+    except IntegrityError:
+        return "changed"
+    return True
 
 
 # --------------------------------------------------------------------------- designs (issue 12)
@@ -469,7 +651,9 @@ DESIGNS: dict[str, DesignSpec] = {
         "weight", "strata", "psu", frame="load('nsduh', year=...)",
         pooled_weight="divide 'weight' (ANALWT_C / ANALWTQ1Q4_C / ANALWT2_C) by the number of years pooled; never "
                       "pool across a break",
-        notes="Variance strata VESTR and replicates VEREP (PSUs nested in strata)."),
+        notes="Variance strata VESTR (VESTRQ1Q4_C in 2020, VESTR_C from 2021, e.g. 2022: ANALWT2_C, VESTR_C, "
+              "VEREP) and replicates VEREP (PSUs nested in strata); the reader maps them to weight/strata/psu. "
+              "2022 (load('nsduh', year=2022)) is the public-use extract: lifetime use and ages at first use only."),
 }
 
 

@@ -27,7 +27,10 @@ Conventions of :func:`read_overdose_rates`
 * ``age`` is ``AGE`` as published (``All ages``, ``Under 15 years``,
   ``15-24 years``, ... ``85 years and over``);
 * ``rate`` is a float (NaN where not published); ``flag`` is ``*``
-  ("unreliable or suppressed") or NA; ``unit`` keeps the published unit.
+  ("unreliable or suppressed") or NA; ``unit`` keeps the published unit;
+* ``status`` is ``"final"`` (final NCHS mortality data, residents only):
+  never join these rates with the provisional VSRR counts
+  (:mod:`drugtrends.readers.vsrr`, ``status="provisional"``) as one series.
 """
 
 from __future__ import annotations
@@ -40,13 +43,15 @@ from drugtrends import taxonomy
 from drugtrends.errors import SchemaError, UnknownVariableError
 from drugtrends.readers._checks import check_codes, not_utf8, require_columns, require_file, validate
 
-__all__ = ["read_overdose_rates", "COLUMNS", "GROUP_TYPES", "KEY"]
+__all__ = ["read_overdose_rates", "COLUMNS", "GROUP_TYPES", "KEY", "STATUS"]
 
 DATASET = "nchs_overdose_rates"
 
 #: Columns of the tidy table, in order.
 COLUMNS = ["drug", "rate_type", "group_type", "race_standard", "group", "sex", "age", "year", "rate", "flag",
-           "unit", "panel"]
+           "unit", "panel", "status"]
+#: Publication status of the rates (VSRR counts are ``"provisional"``).
+STATUS = "final"
 #: Series key (with ``year``: unique).
 KEY = ["drug", "rate_type", "group_type", "race_standard", "group", "age", "year"]
 #: Published STUB_NAME -> (group_type, race_standard).
@@ -162,12 +167,13 @@ def read_overdose_rates(path: str | os.PathLike[str]) -> pd.DataFrame:
     out["flag"] = pd.array(raw["FLAG"].str.strip().replace("", None), dtype="string")
     out["unit"] = raw["UNIT"]
     out["panel"] = raw["PANEL"]
+    out["status"] = STATUS
     dup = out.duplicated(KEY, keep=False)
     if dup.any():
         first = out.loc[dup, KEY].iloc[0].to_dict()
         raise SchemaError(f"{p}: {int(dup.sum())} rows repeat a series-year (e.g. {first}); the file is not the "
                           f"published table. {_REFETCH}")
-    for col in ("drug", "rate_type", "group_type", "group", "sex", "age", "unit", "panel"):
+    for col in ("drug", "rate_type", "group_type", "group", "sex", "age", "unit", "panel", "status"):
         out[col] = out[col].astype("category")
     out = out.sort_values(KEY, kind="stable").reset_index(drop=True)[COLUMNS]
     return validate(out, _schema(), p)

@@ -32,7 +32,17 @@ Conventions of :func:`read_vsrr`
   ``*``  "Underreported due to incomplete data." -> ``underreported`` True
   (jurisdictions whose drug specificity is too low for drug-specific counts);
   ``**`` "Numbers may differ from published reports using final data. See
-  Technical Notes." (every provisional number).
+  Technical Notes." (every provisional number);
+* ``edition`` names the release the row comes from (``"2018"``: the older
+  snapshot, all states, January 2015 - September 2018; ``"2025"``: the 2025
+  edition, United States rows only, January 2015 - April 2025);
+  :func:`combine_editions` keeps, for each place and month, the rows of the
+  newest edition only, so one place's month never mixes editions;
+* ``status`` is ``"provisional"`` on every row and ``comparability_group`` is
+  ``"cdc_vsrr:provisional:<indicator>"``: provisional 12-month-ending counts
+  (which include deaths of non-residents and are revised until final data
+  close) are a different series from NCHS final rates (``status="final"`` in
+  :mod:`drugtrends.readers.nchs`) and must never be joined with them as one.
 """
 
 from __future__ import annotations
@@ -46,7 +56,8 @@ from drugtrends import taxonomy
 from drugtrends.errors import SchemaError, UnknownVariableError
 from drugtrends.readers._checks import check_codes, require_columns, require_file, validate
 
-__all__ = ["read_vsrr", "us_series", "COLUMNS", "FOOTNOTE_SYMBOLS", "MEASURES"]
+__all__ = ["read_vsrr", "read_vsrr_editions", "combine_editions", "us_series", "COLUMNS", "FOOTNOTE_SYMBOLS",
+           "MEASURES", "STATUS"]
 
 DATASET = "cdc_vsrr"
 
@@ -54,8 +65,13 @@ DATASET = "cdc_vsrr"
 COLUMNS = [
     "state", "state_name", "year", "month", "date", "period", "indicator", "substance", "measure", "icd10",
     "reported", "predicted", "percent_complete", "percent_pending", "footnote", "footnote_symbol",
-    "underreported", "suppressed",
+    "underreported", "suppressed", "edition", "status", "comparability_group",
 ]
+#: Columns stored as pandas categoricals.
+CATEGORICAL = ("state", "state_name", "period", "indicator", "measure", "footnote", "footnote_symbol", "edition",
+               "status", "comparability_group")
+#: Publication status of every VSRR count (NCHS final rates are ``"final"``).
+STATUS = "provisional"
 #: Meaning of the footnote symbols, as written in the file's ``Footnote`` column.
 FOOTNOTE_SYMBOLS = {
     "*": "Underreported due to incomplete data.",
@@ -121,13 +137,17 @@ def _refuse_duplicates(p, df: pd.DataFrame) -> None:
         )
 
 
-def read_vsrr(path: str | os.PathLike[str]) -> pd.DataFrame:
+def read_vsrr(path: str | os.PathLike[str], edition: str = "") -> pd.DataFrame:
     """Read the VSRR provisional drug overdose death counts into a tidy table.
 
     Parameters
     ----------
     path : str or path-like
-        ``VSRR_Provisional_Drug_Overdose_Death_Counts.csv`` as downloaded.
+        ``VSRR_Provisional_Drug_Overdose_Death_Counts.csv`` as downloaded (or
+        the US rows of an edition, same layout).
+    edition : str, default ""
+        Label written in the ``edition`` column (e.g. ``"2025"``); empty when
+        not given.
 
     Returns
     -------
@@ -138,7 +158,8 @@ def read_vsrr(path: str | os.PathLike[str]) -> pd.DataFrame:
         month), ``period``, ``indicator`` (as published), ``substance``
         (taxonomy id, NaN for measures), ``measure``, ``icd10``, ``reported``,
         ``predicted``, ``percent_complete``, ``percent_pending``,
-        ``footnote``, ``footnote_symbol``, ``underreported``, ``suppressed``.
+        ``footnote``, ``footnote_symbol``, ``underreported``, ``suppressed``,
+        ``edition``, ``status`` (``"provisional"``), ``comparability_group``.
         See the module docstring for the conventions.
 
     Raises
@@ -209,13 +230,20 @@ def read_vsrr(path: str | os.PathLike[str]) -> pd.DataFrame:
         "footnote_symbol": symbol.mask(symbol == ""),
         "underreported": (symbol == "*") | footnote.str.casefold().str.contains("underreported", regex=False),
         "suppressed": reported.isna(),
+        "edition": str(edition),
+        "status": STATUS,
+        "comparability_group": "cdc_vsrr:" + STATUS + ":" + indicators,
     }, columns=COLUMNS)
     _refuse_duplicates(p, df)
+    return validate(_typed(df), _schema(), p)
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
     df["substance"] = pd.Categorical(df["substance"], categories=taxonomy.ids())
     df["icd10"] = df["icd10"].astype("string")
-    for col in ("state", "state_name", "period", "indicator", "measure", "footnote", "footnote_symbol"):
+    for col in CATEGORICAL:
         df[col] = df[col].astype("category")
-    return validate(df, _schema(), p)
+    return df
 
 
 def _schema():
@@ -232,6 +260,7 @@ def _schema():
             "percent_complete": pa.Column("float64", pa.Check.in_range(0, 100), nullable=True),
             "percent_pending": pa.Column("float64", pa.Check.in_range(0, 100), nullable=True),
             "measure": pa.Column("category", pa.Check.isin(["deaths", "deaths_all_causes", "percent_specified"])),
+            "status": pa.Column("category", pa.Check.isin([STATUS])),
         },
         checks=[
             pa.Check(lambda d: ~(d["measure"].eq("percent_specified") & (d["reported"] > 100)).fillna(False),
@@ -240,6 +269,77 @@ def _schema():
         unique=["state", "date", "indicator"],
         strict=False,
     )
+
+
+def combine_editions(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Stack editions of the VSRR table; for each place and month keep the newest edition only.
+
+    Parameters
+    ----------
+    frames : list of pandas.DataFrame
+        Outputs of :func:`read_vsrr`, each with a non-empty ``edition`` label;
+        labels compare as strings (``"2025" > "2018"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`COLUMNS`, sorted by state, indicator and date. A
+        (state, date) present in several editions comes wholly from the newest
+        (all its indicators), so one place's month never mixes editions.
+
+    Raises
+    ------
+    SchemaError
+        A frame without an edition label, or two frames with the same label.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> old = pd.DataFrame({"state": ["US", "US", "NY"], "date": pd.to_datetime(["2018-01-31"] * 3),
+    ...                     "indicator": ["a", "b", "a"], "reported": [1.0, 2.0, 3.0], "edition": "2018"})
+    >>> new = pd.DataFrame({"state": ["US"], "date": pd.to_datetime(["2018-01-31"]), "indicator": ["a"],
+    ...                     "reported": [10.0], "edition": "2025"})
+    >>> combine_editions([old, new])[["state", "indicator", "reported", "edition"]].values.tolist()
+    [['NY', 'a', 3.0, '2018'], ['US', 'a', 10.0, '2025']]
+    """
+    labels = [str(f["edition"].iloc[0]) if len(f) else "" for f in frames]
+    if any(not lab for lab in labels) or len(set(labels)) != len(labels):
+        raise SchemaError(f"combine_editions(): every frame needs its own non-empty edition label, got {labels}.")
+    def key(f: pd.DataFrame) -> pd.MultiIndex:
+        return pd.MultiIndex.from_arrays([f["state"].astype(str).to_numpy(), f["date"].to_numpy()])
+
+    newest: dict[tuple[str, object], str] = {}
+    for f, lab in zip(frames, labels, strict=True):
+        for k in key(f).unique():
+            if newest.get(k, "") < lab:
+                newest[k] = lab
+    parts = [f[[newest[k] == lab for k in key(f)]] for f, lab in zip(frames, labels, strict=True)]
+    out = pd.concat([p.astype({c: object for c in p.columns if isinstance(p[c].dtype, pd.CategoricalDtype)
+                               and c != "substance"}) for p in parts], ignore_index=True)
+    for col in out.columns:
+        if out[col].dtype == object and col in CATEGORICAL:
+            out[col] = out[col].astype("category")
+    return out.sort_values(["state", "indicator", "date"], kind="stable").reset_index(drop=True)
+
+
+def read_vsrr_editions(editions: dict[str, str | os.PathLike[str]]) -> pd.DataFrame:
+    """Read several VSRR editions and combine them (newest edition wins per place and month).
+
+    Parameters
+    ----------
+    editions : dict
+        ``{edition label: path}``, e.g. ``{"2018": older_file, "2025": us_rows_2025}``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`combine_editions` of the :func:`read_vsrr` tables.
+
+    Examples
+    --------
+    >>> read_vsrr_editions({"2018": "old.csv"})  # doctest: +SKIP
+    """
+    return combine_editions([read_vsrr(p, edition=lab) for lab, p in editions.items()])
 
 
 def us_series(df: pd.DataFrame, substance: str) -> pd.DataFrame:
