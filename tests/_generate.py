@@ -249,7 +249,9 @@ def make_nsduh(path: str | os.PathLike[str], n: int, year: int = 2019, seed: int
     (1/2/3/9; 2002-2014 names before 2015), MJDAY30A (days used marijuana in the past 30 days: 1-30, or
     91 never used, 93 did not use in the past 30 days, 94/97/98 don't know /
     refused / blank among past-month users), IRMJAGE (age at first use 1-60,
-    991 never used) and ``extra_columns`` filler items XTRA0001... (to reach
+    991 never used), AGE3 (1-11), EDUHIGHCAT (5 for ages 12-17), INCOME (1-4),
+    PDEN10 (1-3), IRCOCAGE (991 when IRCOCRC = 9), from 2015 IRPNRNMAGE (999
+    never misused, 993 misused but not a past-year initiate, else an age) and ``extra_columns`` filler items XTRA0001... (to reach
     the real file's width for benchmarks).
     """
     import pyarrow as pa
@@ -282,6 +284,17 @@ def make_nsduh(path: str | os.PathLike[str], n: int, year: int = 2019, seed: int
     days = np.where(odd < 0.02, 94, np.where(odd < 0.03, 97, np.where(odd < 0.04, 98, days)))
     cols["MJDAY30A"] = np.where(mj == 9, 91, np.where(mj == 1, days, 93))
     cols["IRMJAGE"] = np.where(mj == 9, 991, rng.integers(10, 40, size=n))
+    # person variables and more ages at first use (drawn after the above, which keep their values)
+    cols["AGE3"] = rng.integers(1, 12, size=n)
+    cols["EDUHIGHCAT"] = np.where(cols["AGE3"] <= 3, 5, rng.integers(1, 5, size=n))
+    cols["INCOME"] = rng.integers(1, 5, size=n)
+    cols["PDEN10"] = rng.integers(1, 4, size=n)
+    coc = cols["IRCOCRC"]
+    cols["IRCOCAGE"] = np.where(coc == 9, 991, rng.integers(14, 50, size=n))
+    if year >= 2015:  # first misuse: age only for past-year initiates, 993 earlier initiates, 999 never
+        pnr = cols["IRPNRNMREC"]
+        initiate = (pnr != 9) & (pnr != 3) & (rng.random(n) < 0.3)
+        cols["IRPNRNMAGE"] = np.where(pnr == 9, 999, np.where(initiate, rng.integers(12, 70, size=n), 993))
     for j in range(extra_columns):
         cols[f"XTRA{j + 1:04d}"] = rng.integers(1, 3, size=n)
     table = pa.table({k: pa.array(v) for k, v in cols.items()})

@@ -114,7 +114,9 @@ def _bad(source, col: str, s: pd.Series, ok: pd.Series, expected: str) -> None:
     bad = ~ok.to_numpy()
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise SchemaError(f"{source}: column {col!r}, row {i + 1}: value {s.iloc[i]!r} is not {expected}. "
+        v = s.iloc[i]
+        v = v.item() if isinstance(v, np.generic) else v
+        raise SchemaError(f"{source}: column {col!r}, row {i + 1}: value {v!r} is not {expected}. "
                           "Is this an NSDUH public-use file of the year given?")
 
 
