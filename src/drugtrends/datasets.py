@@ -236,7 +236,9 @@ REGISTRY: dict[str, Entry] = {
         loader=_load_nhanes2, keywords=("replicates",)),
     "nsduh": Entry(
         "nsduh", None, "drugtrends.readers.nsduh:read_nsduh",
-        "NSDUH public-use file of one year (year=), design harmonised, substance recency flags.",
+        "NSDUH public-use file of one year (year=), design harmonised, person columns (sex, age groups, race, "
+        "education, income, county type), recency flags; 2022 = the mirrored public-use extract (lifetime use "
+        "and ages at first use only).",
         fetch_only=True, loader=_load_nsduh, keywords=_YEAR_PATH),
     "teds_a": Entry(
         "teds_a", None, "drugtrends.readers.teds:read_teds",
