@@ -40,7 +40,7 @@ LAYERS = {
     "drugtrends": "root",  # the package __init__: lazy attributes only
     "drugtrends.errors": "utility", "drugtrends.paths": "utility", "drugtrends._io": "utility",
     "drugtrends.validate": "utility", "drugtrends.taxonomy": "utility", "drugtrends.comparability": "utility",
-    "drugtrends.semantics": "utility",
+    "drugtrends.semantics": "utility", "drugtrends.series": "utility",
     "drugtrends.i18n": "utility", "drugtrends.locales": "utility",
     "drugtrends.readers": "data", "drugtrends.datasets": "data", "drugtrends.fetch": "data",
     "drugtrends.manifest": "data", "drugtrends.integrity": "data",

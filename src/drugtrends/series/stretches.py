@@ -166,8 +166,11 @@ def _has_key(d: pd.DataFrame, key: ComparabilityKey) -> np.ndarray:
 
 
 def _one_series(d: pd.DataFrame, fn: str) -> None:
-    if d["_series"].nunique() > 1 if len(d) else False:
-        raise InputError(f"{fn}(): the data hold several series; give one (or use pieces(..., by=...)).")
+    names = {k.series for k in d["_key"]}
+    if d["_series"].nunique() > 1 or len(names) > 1:
+        shown = "; ".join(", ".join(f"{c}={v}" for c, v in n) for n in list(names)[:3])
+        raise InputError(f"{fn}(): the data hold several series ({shown}...); give one "
+                         "(filter, or use pieces(..., by=...)).")
 
 
 def _row_at(d: pd.DataFrame, at: Any, x: str, fn: str) -> pd.Series:
