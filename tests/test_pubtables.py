@@ -129,3 +129,25 @@ def test_regression_gaussian_not_exponentiated(des):
 def test_p_value_format():
     from drugtrends.tables import fmt_p
     assert [fmt_p(x) for x in (0.0004, 0.0123, 0.5, float("nan"))] == ["<0.001", "0.012", "0.50", ""]
+
+
+def test_glm_summary_matches_r_summary_svyglm(des, reference_dir):
+    """Coefficient table of summary(svyglm) in tests/reference/survey_nhanes.Rout (section 8)."""
+    fit = des.glm("hd ~ Gender + age_band + SurveyYr", family="quasibinomial")
+    s = fit.summary()
+    # R: Gendermale 0.59912 0.08499 7.050 1.14e-07; age_band30-39 t 2.979 p 0.00592
+    assert s.coefficients.loc["Gendermale", "estimate"] == pytest.approx(0.59912, abs=5e-6)
+    assert s.coefficients.loc["Gendermale", "se"] == pytest.approx(0.08499, abs=5e-6)
+    assert s.coefficients.loc["age_band30-39", "t"] == pytest.approx(2.979, abs=5e-4)
+    assert s.coefficients.loc["age_band30-39", "p"] == pytest.approx(0.00592, abs=5e-6)
+    assert s.df_resid == fit.df_resid and s.iterations == 4
+    text = str(s)
+    assert "Pr(>|t|)" in text and "Dispersion parameter for quasibinomial" in text and "0.00592" in text
+    assert s.to_frame()["term"].tolist() == fit.coef["term"].tolist()
+
+
+def test_glm_repr_is_short(fit):
+    r = repr(fit)
+    assert r.startswith("<SvyGLMResult: hd ~ Gender + Education + Age, binomial (logit link)")
+    assert len(r.splitlines()) <= 10 and len(r) < 800
+    assert "cov" not in r and ".summary()" in r

@@ -55,7 +55,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import DesignError, ModelWarning
-from . import glmfit
+from . import glmfit, glmsummary
 from .ci import t_quantile
 from .glmfit import FAMILIES
 from .htest import TestResult, pfsum
@@ -157,6 +157,27 @@ class SvyGLMResult:
         0  (Intercept)       2.5
         """
         return self.coef.copy()
+
+    def summary(self):
+        """The coefficient table, dispersion and fit facts, as R ``summary(svyglm)``.
+
+        Returns
+        -------
+        GLMSummary
+            Prints as R does; ``to_frame()`` gives the table (:mod:`.glmsummary`).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from drugtrends.survey import SurveyDesign
+        >>> df = pd.DataFrame({"psu": range(4), "w": [1.0] * 4, "y": [1.0, 2, 3, 4]})
+        >>> SurveyDesign(df, "w", psu="psu").glm("y ~ 1").summary().df_resid
+        3
+        """
+        return glmsummary.glm_summary(self)
+
+    def __repr__(self) -> str:
+        return glmsummary.glm_repr(self)
 
     def _columns(self, terms) -> list[str]:
         cols: list[str] = []
