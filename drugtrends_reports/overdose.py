@@ -400,9 +400,12 @@ def nchs_key(series: pd.DataFrame, res, drug: str = "all_drugs", lang: str = "en
     if res is not None:
         s = _segments(res, drug).iloc[-1]
         sig = s["apc_ci_low"] > 0 or s["apc_ci_high"] < 0
-        note = i18n.t("trends.sig_jp_sig" if sig else "trends.sig_jp_ns", lang, start=int(s["x_start"]),
-                      end=int(s["x_end"]), apc=i18n.fmt_percent(s["apc"], 1, lang),
-                      ci=_apc_ci(s["apc_ci_low"], s["apc_ci_high"], lang))
+        # a significant rising segment whose last year fell (2018 below 2017) is said to have fallen
+        against = sig and ((s["apc"] > 0 > change) or (s["apc"] < 0 < change))
+        note = i18n.t("trends.sig_jp_against" if against else "trends.sig_jp_sig" if sig else "trends.sig_jp_ns",
+                      lang, start=int(s["x_start"]), end=int(s["x_end"]), apc=i18n.fmt_percent(s["apc"], 1, lang),
+                      ci=_apc_ci(s["apc_ci_low"], s["apc_ci_high"], lang), year=int(last["year"]),
+                      prev_year=int(prev["year"]))
     return KeyFigure(i18n.t("trends.kf.nchs_drug", lang, drug=drug_label(drug, lang).lower()), float(last["rate"]),
                      unit="rate", year=int(last["year"]), population=i18n.t("trends.us_population", lang),
                      previous=float(prev["rate"]), previous_year=int(prev["year"]), change=change,

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from drugtrends import i18n
-from drugtrends_reports import common, overdose, supply
+from drugtrends_reports import common, overdose, provisional, supply
 from drugtrends_reports import trends as T
 from drugtrends_reports.common import Fig
 
@@ -109,7 +109,7 @@ def sections(ctx: Context) -> list:
     list
     """
     out: list = []
-    for part in (key_figures, overdose_section, prevalence_section, youth_section, high_risk_section,
+    for part in (key_figures, vsrr_section, overdose_section, prevalence_section, youth_section, high_risk_section,
                  supply_section, comparability_section, sources_section):
         out += part(ctx)
     return out
@@ -139,6 +139,7 @@ def key_figures(ctx: Context) -> list:
         rows += [prevalence_key(ctx.sel, s, "France", lang) for s in ("cocaine", "cannabis", "ketamine")]
     if ctx.seizures is not None:
         rows.append(supply.seizure_key(ctx.seizures, "cocaine", "France", lang))
+    rows += provisional.key_figures(ctx.data.get("cdc_vsrr"), lang)
     if ctx.nchs is not None:
         rows += [overdose.nchs_key(ctx.nchs, ctx.jp, d, lang) for d in ("all_drugs", "synthetic_opioids")]
     from drugtrends.keyfigures import KeyFigures
@@ -281,11 +282,12 @@ def overdose_section(ctx: Context) -> list:
             items += [_h(3, "trends.synth.heading", lang),
                       *overdose.synthetic_vs_france(ctx.nchs, ctx.jp, ctx.data.get("unodc_prevalence"),
                                                     ctx.data.get("unodc_trend_perception"), lang)]
-    if ctx.vsrr is None:
-        return items
-    latest = overdose.vsrr_latest(ctx.vsrr)
-    return items + [_h(3, "trends.vsrr.heading", lang), i18n.t("trends.vsrr.intro", lang), overdose.vsrr_sentence(latest, lang),
-                    Fig(overdose.vsrr_figure(ctx.vsrr, lang), overdose.vsrr_alt(latest, lang))]
+    return items
+
+
+def vsrr_section(ctx: Context) -> list:
+    """US overdose deaths, January 2015 - April 2025 (provisional counts, :mod:`drugtrends_reports.provisional`)."""
+    return provisional.section(ctx.data.get("cdc_vsrr"), ctx.lang)
 
 
 def comparability_section(ctx: Context) -> list:

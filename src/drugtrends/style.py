@@ -51,16 +51,20 @@ OKABE_ITO: dict[str, str] = {
 #: Neutral grey for reference lines, notes and "other" categories.
 GREY = "#7F7F7F"
 
+#: Dark wine (Paul Tol's muted palette, colour-blind safe): a second purple, darker than reddish purple.
+WINE = "#882255"
+
 #: Fixed colour per substance id (taxonomy ids and common aliases).
-#: Yellow is kept for rarely drawn classes: it is weak on white backgrounds.
+#: Yellow is kept for rarely drawn classes: it is weak on white backgrounds. Orange is not given to
+#: any substance: beside vermillion (opioids) it reads as the same colour (issue 23).
 SUBSTANCE_COLOURS: dict[str, str] = {
     "all_drugs": OKABE_ITO["black"],
     "cannabis": OKABE_ITO["bluish_green"],
     "cocaine": OKABE_ITO["blue"],
-    "amphetamines": OKABE_ITO["orange"],
-    "psychostimulants": OKABE_ITO["orange"],
-    "methamphetamine": OKABE_ITO["orange"],
-    "ecstasy": OKABE_ITO["reddish_purple"],
+    "amphetamines": OKABE_ITO["reddish_purple"],
+    "psychostimulants": OKABE_ITO["reddish_purple"],
+    "methamphetamine": OKABE_ITO["reddish_purple"],
+    "ecstasy": WINE,
     "opioids": OKABE_ITO["vermillion"],
     "synthetic_opioids": OKABE_ITO["vermillion"],
     "heroin": OKABE_ITO["sky_blue"],
@@ -68,9 +72,9 @@ SUBSTANCE_COLOURS: dict[str, str] = {
     "prescription_opioids": OKABE_ITO["yellow"],
     "methadone": OKABE_ITO["yellow"],
     "natural_semisynthetic_opioids": OKABE_ITO["yellow"],
-    "hard_drugs": OKABE_ITO["reddish_purple"],
-    "cocaine_heroin_methamphetamine": OKABE_ITO["reddish_purple"],
-    "stimulants": OKABE_ITO["orange"],
+    "hard_drugs": WINE,
+    "cocaine_heroin_methamphetamine": WINE,
+    "stimulants": OKABE_ITO["reddish_purple"],
     "illicit_drugs": OKABE_ITO["black"],
     "natural_semisynthetic_opioids_methadone": OKABE_ITO["yellow"],
     "natural_semisynthetic_synthetic_opioids": OKABE_ITO["vermillion"],
