@@ -109,7 +109,9 @@ def test_chapman_bar_and_formula():
     var = 501 * 401 * 400 * 300 / (101 ** 2 * 102)
     assert r["se"].iloc[0] == pytest.approx(math.sqrt(var), rel=1e-14)
     assert r["ci_low"].iloc[0] > 800  # never below the number observed
-    assert list(r.columns) == ["method", "N", "n_observed", "n_unobserved", "se", "ci_low", "ci_high", "ci_method"]
+    assert list(r.columns) == ["method", "N", "n_observed", "n_unobserved", "se", "ci_low", "ci_high", "ci_method",
+                               "reliable", "notes"]
+    assert r["reliable"].iloc[0] and r["notes"].iloc[0] == ""
 
 
 def test_multiplier_bar():

@@ -275,10 +275,15 @@ def _fit_one(cells: np.ndarray, y: np.ndarray, name: str, terms: tuple, level: f
                      "(deviance, AIC) cannot be judged and N rests on an untestable assumption")
     low = high = math.nan
     if ci:
-        low, high, found = _profile_ci(X, y, b, level)
+        try:
+            low, high, found = _profile_ci(X, y, b, level)
+        except (ValueError, FloatingPointError, np.linalg.LinAlgError):
+            low = high = math.nan
+            found = False
         if not found:
             boundary = True
-            notes.append("profile-likelihood upper bound not reached: the data do not bound N from above")
+            notes.append("profile-likelihood interval not found: the upper bound is not reached (the data do not "
+                         "bound N from above) or the likelihood is flat")
     ll = fit["ll"]
     return row | {
         "N": n + f0, "n_unobserved": f0, "se": math.sqrt(f0 + f0 * f0 * fit["vb0"]), "ci_low": low,

@@ -53,7 +53,17 @@ def _multiplier_inputs(benchmark: object, proportion: object, proportion_ci: obj
     pse = None if proportion_se is None else _as_float_array(proportion_se, "proportion_se")
     if pse is not None and len(pse) != k:
         raise InputError(f"multiplier(): {k} benchmark(s) but {len(pse)} proportion_se value(s).")
-    return b, p, _pairs(proportion_ci, k, "proportion_ci"), pse, _pairs(benchmark_ci, k, "benchmark_ci")
+    pci, bci = _pairs(proportion_ci, k, "proportion_ci"), _pairs(benchmark_ci, k, "benchmark_ci")
+    for name, ci, est in (("proportion_ci", pci, p), ("benchmark_ci", bci, b)):
+        if ci is not None and np.any((est < ci[:, 0]) | (est > ci[:, 1])):
+            i = int(np.flatnonzero((est < ci[:, 0]) | (est > ci[:, 1]))[0])
+            what = "proportion" if name == "proportion_ci" else "benchmark"
+            raise InputError(f"multiplier(): {name}=({ci[i, 0]:g}, {ci[i, 1]:g}) does not contain the {what} "
+                             f"{est[i]:g} (benchmark {i + 1}): an interval must be around its estimate; check "
+                             "that the interval and the estimate come from the same source and scale.")
+    if pci is not None and np.any(pci[:, 1] > 1):
+        raise InputError(f"multiplier(): proportion_ci={proportion_ci!r} must be shares in (0, 1], not percents.")
+    return b, p, pci, pse, bci
 
 
 def multiplier(benchmark: float | Sequence[float], proportion: float | Sequence[float],
@@ -158,6 +168,21 @@ def _combine(n: np.ndarray, se_log: np.ndarray, z: float) -> dict:
 # --------------------------------------------------------------------------- rates
 
 
+def _check_rate_inputs(out: pd.DataFrame) -> None:
+    """Counts are >= 0 and every given interval is ordered and contains its estimate."""
+    for c in ("N", "ci_low", "ci_high"):
+        vals = pd.to_numeric(out[c], errors="coerce")
+        if (vals < 0).any():
+            raise InputError(f"prevalence_per_1000(): {c}={float(vals[vals < 0].iloc[0]):g} is negative; a "
+                             "number of people is >= 0.")
+    low, n, high = (pd.to_numeric(out[c], errors="coerce") for c in ("ci_low", "N", "ci_high"))
+    bad = (low > high) | (low > n) | (n > high)
+    if bad.any():
+        i = bad[bad].index[0]
+        raise InputError(f"prevalence_per_1000(): interval ({low[i]:g}, {high[i]:g}) does not contain N={n[i]:g}; "
+                         "give ci_low <= N <= ci_high (or no interval).")
+
+
 def prevalence_per_1000(N: float | pd.DataFrame, population: float, ci_low: float | None = None,
                         ci_high: float | None = None) -> pd.DataFrame:
     """Rate per 1,000 of the population (aged 15-64, as the EU drugs agency reports it).
@@ -200,6 +225,7 @@ def prevalence_per_1000(N: float | pd.DataFrame, population: float, ci_low: floa
     else:
         out = pd.DataFrame([{"N": float(N), "ci_low": math.nan if ci_low is None else float(ci_low),
                              "ci_high": math.nan if ci_high is None else float(ci_high)}])
+    _check_rate_inputs(out)
     if (out["N"] > pop).any():
         raise InputError(f"prevalence_per_1000(): N={out['N'].max():,.0f} exceeds population={pop:,.0f}: "
                          "check the population (residents aged 15-64, not thousands).")

@@ -25,20 +25,31 @@ def _two_list_args(n1: float, n2: float, m: float, fn: str) -> tuple[int, int, i
             raise InputError(f"{fn}(): {name}={v!r} must be a non-negative whole number.")
         vals.append(int(fv))
     a, b, mm = vals
+    if min(a, b) == 0:
+        raise InputError(f"{fn}(): n1={a}, n2={b}: a list with nobody on it carries no information on the "
+                         "overlap, so no population size can be estimated; check the counts.")
     if mm > min(a, b):
         raise InputError(f"{fn}(): m={mm} people on both lists cannot exceed n1={a} or n2={b}.")
     return a, b, mm
 
 
-def _two_list_frame(big_n: float, var: float, n: int, level: float, ci: str, method: str) -> pd.DataFrame:
+#: note of a two-list estimate with nobody on both lists
+NO_RECAPTURE = ("no recapture (m = 0): nobody is on both lists, so the overlap carries no information and N "
+                "rests on the +1 corrections of the formula; do not publish it")
+
+
+def _two_list_frame(big_n: float, var: float, n: int, level: float, ci: str, method: str,
+                    m: int = 1) -> pd.DataFrame:
     se = math.sqrt(var)
     if ci == "normal":
         z = stats.norm.ppf(0.5 + level / 2)
         low, high = big_n - z * se, big_n + z * se
     else:
         low, high = lognormal_ci(n, big_n, se, level)
+    notes = NO_RECAPTURE if m == 0 else ""
     return pd.DataFrame([{"method": method, "N": big_n, "n_observed": n, "n_unobserved": big_n - n, "se": se,
-                          "ci_low": low, "ci_high": high, "ci_method": ci}])
+                          "ci_low": low, "ci_high": high, "ci_method": ci, "reliable": not notes,
+                          "notes": notes}])
 
 
 def chapman(n1: int, n2: int, m: int, level: float = 0.95, ci: str = "lognormal") -> pd.DataFrame:
@@ -61,7 +72,14 @@ def chapman(n1: int, n2: int, m: int, level: float = 0.95, ci: str = "lognormal"
     -------
     DataFrame
         One row: ``method``, ``N``, ``n_observed``, ``n_unobserved``, ``se``,
-        ``ci_low``, ``ci_high``, ``ci_method``.
+        ``ci_low``, ``ci_high``, ``ci_method``, ``reliable`` (False when
+        nobody is on both lists, ``m = 0``) and ``notes`` (why).
+
+    Raises
+    ------
+    InputError
+        A count that is not a non-negative whole number, ``m > min(n1, n2)``,
+        or an empty list (``n1 = 0`` or ``n2 = 0``: nothing to estimate from).
 
     Notes
     -----
@@ -83,7 +101,7 @@ def chapman(n1: int, n2: int, m: int, level: float = 0.95, ci: str = "lognormal"
     a, b, mm = _two_list_args(n1, n2, m, "chapman")
     big_n = (a + 1) * (b + 1) / (mm + 1) - 1
     var = (a + 1) * (b + 1) * (a - mm) * (b - mm) / ((mm + 1) ** 2 * (mm + 2))
-    return _two_list_frame(big_n, var, a + b - mm, level, ci, "chapman")
+    return _two_list_frame(big_n, var, a + b - mm, level, ci, "chapman", mm)
 
 
 def lincoln_petersen(n1: int, n2: int, m: int, level: float = 0.95, ci: str = "lognormal") -> pd.DataFrame:
