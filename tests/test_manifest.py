@@ -30,6 +30,8 @@ MIRRORED = {
     "euda_wastewater": 2,
     "fr_ssmsi_delinquance": 1,
     "fr_geo": 2,
+    "nsduh_2022": 1,
+    "teds_a_2017_sample": 1,
 }
 FETCH_ONLY = {"nsduh", "teds_a", "teds_d"}
 
@@ -146,6 +148,10 @@ def test_expected_shapes_match_the_mirror(manifest, mirror):
                 assert got == [(s.name, s.rows, s.columns) for s in f.sheets], p
             elif p.suffix in (".json", ".geojson"):
                 assert _json_shape(p) == (f.rows, f.columns), p
+            elif p.suffix == ".Rdata":
+                pyreadr = pytest.importorskip("pyreadr")
+                (frame,) = pyreadr.read_r(str(p)).values()
+                assert frame.shape == (f.rows, f.columns), p
             else:
                 df = pd.read_csv(p, low_memory=False)
                 assert df.shape == (f.rows, f.columns), p
