@@ -7,6 +7,8 @@ benchmark of a whole table in the slow-marked test.
 
 from __future__ import annotations
 
+import re
+
 import time
 from pathlib import Path
 
@@ -78,12 +80,18 @@ def test_batch_equals_separate_fits_and_carries_group_columns(nchs):
                              .drop(columns=[*GROUPS, "n_joinpoints"]).reset_index(drop=True))
 
 
-def test_batch_refuses_duplicated_x_naming_the_group():
+def test_batch_reports_duplicated_x_naming_the_group():
+    """A group that cannot be fitted no longer stops the batch (issue 24): it is reported with its reason."""
     yrs = np.arange(2000, 2010)
     d = pd.DataFrame({"sex": ["F"] * 10 + ["M"] * 11, "year": list(yrs) + list(yrs) + [2005],
                       "rate": np.exp(np.r_[0.1 * np.arange(10), 0.1 * np.arange(11)])})
-    with pytest.raises(InputError, match="group sex='M'.*duplicated year values \\[2005\\]"):
-        joinpoint(d, by="sex", method="bic")
+    with pytest.warns(Warning, match="1 of 2 group"):
+        res = joinpoint(d, by="sex", method="bic")
+    st = res.status.set_index("sex")
+    assert st.loc["F", "status"] == "fitted" and st.loc["M", "status"] == "not fitted"
+    assert re.search("group sex='M'.*duplicated year values \\[2005\\]", st.loc["M", "reason"])
+    with pytest.raises(InputError, match="no group could be fitted"):
+        joinpoint(d[d.sex == "M"], by="sex", method="bic")
     with pytest.raises(InputError, match="lists 'sex' twice"):
         joinpoint(d, by=["sex", "sex"], method="bic")
 

@@ -81,16 +81,16 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from drugtrends.errors import InputError, ReliabilityWarning
+from drugtrends.errors import BreakError, DrugtrendsError, InputError, ModelWarning, ReliabilityWarning
 from drugtrends.trends import columns as C
-from drugtrends.trends.breaks import Break, as_breaks, check_no_breaks
+from drugtrends.trends.breaks import Break, as_breaks, check_no_breaks, group_breaks
 from drugtrends.trends.jp_ci import quantile_ci, resample_slopes
 from drugtrends.trends.jp_fit import Fit, design, exact_fit, lerman_ci, slope_matrix
 from drugtrends.trends.jp_grid import Grid, candidates
@@ -380,8 +380,12 @@ def fit_series(s: Series, o: Options, cache: dict | None = None) -> JoinpointRes
     """Fit one checked series with checked options."""
     _check_jumps(s, o)
     handled = [b for b in o.breaks if b.at is None or float(b.at) not in o.jumps]
-    check_no_breaks(s.x, handled, what=f"joinpoint({s.y_name} by {s.x_name}{', ' + s.label if s.label else ''})",
-                    allow_breaks=o.allow_breaks)
+    try:
+        check_no_breaks(s.x, handled, what=f"joinpoint({s.y_name} by {s.x_name}{', ' + s.label if s.label else ''})",
+                        allow_breaks=o.allow_breaks)
+    except BreakError as exc:
+        ats = sorted({b.at for b in handled if b.at is not None and s.x.min() < float(b.at) <= s.x.max()})
+        raise BreakError(f"{exc} Or fit one trend with a level shift at the break: jump_at={ats}.") from None
     grid = _grid(s, o, cache)
     notes: list[str] = []
     fits, kmin, kmax = _best_fits(s, o, grid, notes)
@@ -410,8 +414,60 @@ def fit_series(s: Series, o: Options, cache: dict | None = None) -> JoinpointRes
         slope_cov=scov, comparability_ratio=_comparability(fit, s, o), jumps=o.jumps, ci=o.ci, resamples=boot)
 
 
+#: Columns by which the data layer records comparability (``dt.load("unodc_prevalence")``...).
+FRAME_BREAK_COLUMNS = ("comparability_group", "break_code")
+
+
+def frame_breaks(d: pd.DataFrame, x: str, label: str = "") -> tuple[Break, ...]:
+    """Breaks recorded in the frame itself: a change of ``comparability_group`` or a ``break_code`` row.
+
+    Parameters
+    ----------
+    d : DataFrame
+        The rows of one series.
+    x : str
+        Time column.
+    label : str
+        Series label written into each break.
+
+    Returns
+    -------
+    tuple of Break
+        One per x value where a new comparability regime starts (after the first x of the series).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"year": [2005, 2010, 2017, 2023], "comparability_group": list("aabb"),
+    ...                   "break_reason": [None, None, "age range changed", None]})
+    >>> [(b.at, b.reason) for b in frame_breaks(d, "year")]
+    [(2017, 'age range changed (recorded in the data: comparability_group)')]
+    """
+    out: dict[float, Break] = {}
+    xs = pd.to_numeric(d[x], errors="coerce")
+    if "comparability_group" in d.columns and d["comparability_group"].nunique(dropna=True) > 1:
+        for b in group_breaks(d, x, series=label or "data"):
+            out[float(b.at)] = replace(b, reason=f"{b.reason} (recorded in the data: comparability_group)")
+    if "break_code" in d.columns and xs.notna().any():
+        first = float(xs.min())
+        for xv, code, why in zip(xs, d["break_code"], d.get("break_reason", d["break_code"])):
+            if pd.notna(code) and pd.notna(xv) and float(xv) > first and float(xv) not in out:
+                at = int(xv) if float(xv).is_integer() else float(xv)
+                out[float(xv)] = Break(label or "data", at, f"{why if pd.notna(why) else code} "
+                                       "(recorded in the data: break_code)", "definition")
+    return tuple(out[k] for k in sorted(out))
+
+
+def _with_frame_breaks(o: Options, d: pd.DataFrame, x: str, label: str) -> Options:
+    found = frame_breaks(d, x, label)
+    return replace(o, breaks=o.breaks + found) if found else o
+
+
 def _fit_by(df: pd.DataFrame, by: Sequence[str], x: str, y: str, se: str | None, o: Options) -> JoinpointBatchResult:
-    """Fit every group with the same settings; bases of the grid are shared by series with equal x."""
+    """Fit every group with the same settings; bases of the grid are shared by series with equal x.
+
+    A group that cannot be fitted (too few points, a break, bad values) does not stop the others:
+    it is reported in the result's ``status`` table with the reason, and a ModelWarning names it.
+    """
     by = tuple(require_unique(by, "by"))
     require_columns(df, by, what="by column")
     for c in by:
@@ -419,14 +475,25 @@ def _fit_by(df: pd.DataFrame, by: Sequence[str], x: str, y: str, se: str | None,
             raise InputError(f"joinpoint(): by column {c!r} is also x, y or se; group by other columns.")
     t0 = time.perf_counter()
     cache: dict = {}
-    results = {}
+    results, failed = {}, {}
     for key, g in df.groupby(list(by), sort=True, dropna=False, observed=True):
         key = key if isinstance(key, tuple) else (key,)
         label = "group " + ", ".join(f"{c}={v!r}" for c, v in zip(by, key))
-        results[key] = fit_series(prepare_series(g, x, y, se, o.model, label), o, cache)
-    if not results:
+        try:
+            results[key] = fit_series(prepare_series(g, x, y, se, o.model, label),
+                                      _with_frame_breaks(o, g, x, label), cache)
+        except DrugtrendsError as exc:
+            failed[key] = f"{type(exc).__name__}: {exc}"
+    if not results and not failed:
         raise InputError("joinpoint(): the data have no rows to group.")
-    return JoinpointBatchResult.combine(by, results, time.perf_counter() - t0)
+    if not results:
+        first = next(iter(failed.items()))
+        raise InputError(f"joinpoint(by={list(by)}): no group could be fitted; the first, {first[0]!r}: {first[1]}")
+    if failed:
+        warnings.warn(f"joinpoint(by={list(by)}): {len(failed)} of {len(failed) + len(results)} group(s) not fitted "
+                      f"(see .status): " + "; ".join(f"{k!r}: {v[:160]}" for k, v in list(failed.items())[:3]),
+                      ModelWarning, stacklevel=3)
+    return JoinpointBatchResult.combine(by, results, time.perf_counter() - t0, failed=failed)
 
 
 # ----------------------------------------------------------------- main entry
@@ -469,6 +536,8 @@ def joinpoint(df: pd.DataFrame, x: str = "year", y: str = "rate", se: str | None
     breaks, allow_breaks
         Comparability breaks (:mod:`drugtrends.trends.breaks`): a break inside the data raises
         :class:`~drugtrends.errors.BreakError` unless ``allow_breaks`` or a jump is fitted there.
+        Breaks recorded in the frame itself (a change of ``comparability_group``, a ``break_code``
+        row, as ``dt.load("unodc_prevalence")`` gives them) count too (:func:`frame_breaks`).
     n_grid_between : int
         Extra candidate locations between consecutive observations (0: observed x only).
     joinpoint_ci : bool
@@ -484,6 +553,8 @@ def joinpoint(df: pd.DataFrame, x: str = "year", y: str = "rate", se: str | None
         Resampled data sets of the empirical quantile method (default 1000).
     by : str or list of str, optional
         Fit every group with the same settings (NCI batch mode); tables carry the group columns first.
+        Groups that cannot be fitted are skipped with a ``ModelWarning`` and listed, with the reason,
+        in the result's ``status`` table.
 
     Returns
     -------
@@ -523,4 +594,4 @@ def joinpoint(df: pd.DataFrame, x: str = "year", y: str = "rate", se: str | None
     with one_blas_thread():
         if by is not None and as_list(by):
             return _fit_by(df, as_list(by), x, y, se, o)
-        return fit_series(prepare_series(df, x, y, se, o.model, ""), o)
+        return fit_series(prepare_series(df, x, y, se, o.model, ""), _with_frame_breaks(o, df, x, ""))

@@ -337,8 +337,24 @@ class JoinpointResult:
                      f"({conf}% CI {j.ci_low:.{digits + 1}f} to {j.ci_high:.{digits + 1}f})")
         return text
 
-    def __str__(self) -> str:  # pragma: no cover - convenience
+    def __str__(self) -> str:
         return f"Joinpoint ({self.model}, {self.n_joinpoints} joinpoint(s)): {self.summary()}"
+
+    def __repr__(self) -> str:
+        xs = self.fitted["x"] if "x" in self.fitted else pd.Series(dtype=float)
+        span = f"{fmt_time(float(xs.min()))}-{fmt_time(float(xs.max()))}, n = {len(xs)}" if len(xs) else "no data"
+        jps = ", ".join(fmt_time(float(v)) for v in self.joinpoints.get("x", []))
+        head = (f"<JoinpointResult: {self.y_name} by {self.x_name} ({span}); {self.model} model, "
+                f"{self.n_joinpoints} joinpoint(s){' at ' + jps if jps else ''} ({self.method})>")
+        lines = [head, "  " + self.summary()]
+        if len(self.aapc):
+            a = self.aapc.iloc[0]
+            lines.append(f"  AAPC {fmt_time(a['x_start'])}-{fmt_time(a['x_end'])}: {a['aapc']:.1f} "
+                         f"({a['ci_low']:.1f} to {a['ci_high']:.1f})")
+        if self.notes:
+            lines.append(f"  {len(self.notes)} note(s): .notes")
+        lines.append("  tables: .segments, .aapc, .joinpoints, .fitted; .to_frame(); .plot()")
+        return "\n".join(lines)
 
     # ---------------------------------------------------------------- plot
     def plot(self, ax: Any = None, *, title: str | None = None, ylabel: str | None = None,
@@ -443,6 +459,18 @@ class JoinpointBatchResult:
     comparability_ratio: pd.DataFrame
     results: Mapping[tuple, JoinpointResult] = field(repr=False)
     seconds: float = 0.0
+    #: One row per group: the group columns, ``status`` (``"fitted"`` / ``"not fitted"``) and ``reason``.
+    status: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    def __repr__(self) -> str:
+        bad = self.status[self.status["status"] != "fitted"] if "status" in self.status else self.status.iloc[:0]
+        lines = [f"<JoinpointBatchResult by {list(self.by)}: {len(self.results)} group(s) fitted, "
+                 f"{len(bad)} not fitted ({self.seconds:.1f} s)>"]
+        for _, r in bad.head(3).iterrows():
+            key = ", ".join(f"{c}={r[c]!r}" for c in self.by)
+            lines.append(f"  not fitted: {key}: {str(r['reason'])[:120]}")
+        lines.append("  tables: .segments, .aapc, .joinpoints, .status; one group: res[key]; .to_frame()")
+        return "\n".join(lines)
 
     def to_frame(self) -> pd.DataFrame:
         """The segments table of every group (a copy).
@@ -484,7 +512,7 @@ class JoinpointBatchResult:
 
     @classmethod
     def combine(cls, by: tuple[str, ...], results: Mapping[tuple, JoinpointResult],
-                seconds: float = 0.0) -> JoinpointBatchResult:
+                seconds: float = 0.0, failed: Mapping[tuple, str] | None = None) -> JoinpointBatchResult:
         """Stack the per-group tables, group columns first.
 
         Parameters
@@ -495,6 +523,8 @@ class JoinpointBatchResult:
             Group key (tuple of values, in the order of ``by``) -> :class:`JoinpointResult`.
         seconds : float
             Wall-clock time to record.
+        failed : mapping, optional
+            Group key -> why it could not be fitted (the ``status`` table lists it).
 
         Returns
         -------
@@ -522,6 +552,10 @@ class JoinpointBatchResult:
             groups = index.loc[np.repeat(np.arange(len(keys)), sizes)].reset_index(drop=True)
             return pd.concat([groups, body], axis=1)
 
+        failed = dict(failed or {})
+        status = pd.DataFrame([(*k, "fitted", "") for k in keys] + [(*k, "not fitted", v) for k, v in failed.items()],
+                              columns=[*by, "status", "reason"])
         return cls(by=by, segments=stack("segments"), aapc=stack("aapc"), joinpoints=stack("joinpoints"),
                    fitted=stack("fitted"), selection=stack("selection"),
-                   comparability_ratio=stack("comparability_ratio"), results=dict(results), seconds=seconds)
+                   comparability_ratio=stack("comparability_ratio"), results=dict(results), seconds=seconds,
+                   status=status)

@@ -1,0 +1,77 @@
+"""Guardrails against natural mistakes (issues 24 and 25): refusals, reports and short reprs."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import drugtrends as dt
+from drugtrends.errors import BreakError, ModelWarning
+from drugtrends.trends import joinpoint
+from drugtrends.trends.joinpoint import frame_breaks
+
+
+def _series(years, groups=None):
+    d = pd.DataFrame({"year": years, "rate": 2.0 * 1.05 ** (np.asarray(years) - years[0])})
+    if groups is not None:
+        d["comparability_group"] = groups
+    return d
+
+
+def test_joinpoint_refuses_a_break_recorded_in_the_frame():
+    d = _series([2005, 2008, 2010, 2014, 2017, 2019, 2023], list("aaaabbb"))
+    with pytest.raises(BreakError, match=r"2017.*jump_at=\[2017\]"):
+        joinpoint(d, max_joinpoints=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = joinpoint(d, max_joinpoints=0, jump_at=2017, method="bic")
+        assert len(r.comparability_ratio) == 1
+        r2 = joinpoint(d, max_joinpoints=0, allow_breaks=True, method="bic")
+    assert r2.segments["apc"].iloc[0] == pytest.approx(5.0)
+    # one group only: nothing to refuse
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        joinpoint(_series([2005, 2008, 2010, 2014], list("aaaa")), max_joinpoints=0)
+
+
+def test_break_code_rows_count_as_breaks():
+    d = _series([2005, 2008, 2010, 2014, 2017, 2019])
+    d["break_code"] = [None, None, None, "age_range", None, None]
+    assert [b.at for b in frame_breaks(d, "year")] == [2014]
+    with pytest.raises(BreakError):
+        joinpoint(d, max_joinpoints=0)
+
+
+def test_france_cocaine_rows_are_refused(data_dir):
+    d = dt.load("unodc_prevalence")
+    fr = d[(d.country == "France") & (d.substance == "cocaine")]
+    with pytest.raises(BreakError, match="age range"):
+        joinpoint(fr, x="year", y="best", max_joinpoints=0)
+
+
+def test_batch_continues_past_groups_it_cannot_fit():
+    yrs = list(range(2000, 2012))
+    good = _series(yrs).assign(g="ok")
+    short = _series([2018]).assign(g="one year")
+    broken = _series(yrs, ["a"] * 6 + ["b"] * 6).assign(g="break")
+    d = pd.concat([good, short, broken.drop(columns="comparability_group")], ignore_index=True)
+    d["comparability_group"] = ["a"] * 12 + ["a"] + ["a"] * 6 + ["b"] * 6
+    with pytest.warns(ModelWarning, match="2 of 3 group"):
+        r = joinpoint(d, by="g", max_joinpoints=0, method="bic")
+    st = r.status.set_index("g")
+    assert st.loc["ok", "status"] == "fitted" and st.loc["one year", "status"] == "not fitted"
+    assert "BreakError" in st.loc["break", "reason"]
+    assert r.segments["g"].unique().tolist() == ["ok"]
+    assert "1 group(s) fitted, 2 not fitted" in repr(r)
+
+
+def test_joinpoint_repr_is_short():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = joinpoint(_series(list(range(2000, 2012))), max_joinpoints=0, method="bic")
+    text = repr(r)
+    assert len(text) < 500 and text.startswith("<JoinpointResult: rate by year (2000-2011, n = 12)")
+    assert "rose 5.0% a year" in text
