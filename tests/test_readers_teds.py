@@ -274,3 +274,72 @@ def test_codebook_bad_inputs(cb_paths, tmp_path):
         read_teds_codebook(tmp_path / "h.csv")
     with pytest.raises(ValueError, match="path_a"):
         read_teds_codebook()
+
+
+# ---------------------------------------------------------------- real TEDS-A 2017 records (issue 21)
+# teds_a_2017_sample/ALL_TEDS_DATA_1.csv: 425 lines of the real 2017 public-use file as written by pandas
+# (codes as floats: 2.0), merged by its uploader with Census columns; the last 9 lines carry no TEDS value.
+
+@pytest.fixture(scope="module")
+def real_2017():
+    from _data import real_file
+
+    return real_file("teds_a_2017_sample", "ALL_TEDS_DATA_1.csv")
+
+
+def _plain_rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    with open(path, newline="") as fh:
+        rows = list(csv.reader(fh))
+    return rows[0], rows[1:]
+
+
+def test_real_2017_float_codes_decode_like_ints(real_2017, cb, cb_paths, tmp_path):
+    with pytest.warns(UserWarning, match=r"25 column\(s\) that are not TEDS variables were ignored.*9 row\(s\)"):
+        df = read_teds(real_2017, "A", year=2017, codebook=cb)
+    header, rows = _plain_rows(real_2017)
+    teds = header[header.index("CASEID"):header.index("STUSAB")] + ["ARRESTS"]
+    assert list(df.columns) == teds and len(df) == 416
+    assert "STATE_NAME" in df.attrs["ignored_columns"] and "POPESTIMATE2017" in df.attrs["ignored_columns"]
+    assert df.attrs["blank_rows_dropped"] == 9
+    # independent decoding: csv module + the raw codebook csv, float text -> int by hand
+    lookup = _lookup_a(cb_paths[0])
+    records = [r for r in rows if r[header.index("CASEID")]]
+    assert len(records) == 416
+    for var in ("STFIPS", "SUB1", "SUB2", "ROUTE1", "FREQ1", "FRSTUSE1", "AGE", "EDUC", "SERVICES", "ARRESTS"):
+        i = header.index(var)
+        want = [None if int(float(r[i])) == -9 else lookup[(var, int(float(r[i])), "2000-2021")] for r in records]
+        got = df[var].astype(object).where(df[var].notna(), None).tolist()
+        assert got == want, var
+    assert df["CASEID"].tolist() == [int(float(r[header.index("CASEID")])) for r in records]
+    assert df["CASEID"].astype(str).str.startswith("2017").all()  # 2017 admissions
+    # held-out counts of the sample's primary substance
+    assert df["SUB1"].value_counts().head(4).to_dict() == {
+        "Methamphetamine/Speed": 130, "Heroin": 93, "Alcohol": 69, "Marijuana/Hashish": 67}
+    # the same records written with integer codes read identically (floats decode like ints)
+    ints = tmp_path / "ints.csv"
+    with open(ints, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(teds)
+        for r in records:
+            w.writerow([str(int(float(r[header.index(c)]))) for c in teds])
+    pd.testing.assert_frame_equal(read_teds(ints, "A", year=2017, codebook=cb).reset_index(drop=True),
+                                  df.reset_index(drop=True), check_like=False)
+
+
+def test_real_2017_columns_and_labels_false(real_2017, cb):
+    with pytest.warns(UserWarning, match=r"9 row\(s\) with every TEDS column empty"):
+        sub = read_teds(real_2017, "A", columns=["CASEID", "SUB1", "FRSTUSE1"], year=2017, labels=False,
+                        codebook=cb)
+    assert sub.attrs["ignored_columns"] == [] and len(sub) == 416
+    assert sub["SUB1"].dtype == "Int32" and set(sub["SUB1"].dropna()) <= set(range(1, 20))
+
+
+def test_non_whole_float_code(cb, tmp_path):
+    p = tmp_path / "f.csv"
+    p.write_text("CASEID,ADMYR,SUB1\n1.0,2019.0,4.0\n2.0,2019.0,4.5\n")
+    with pytest.raises(SchemaError, match=r"column 'SUB1', line 3: 4.5 is not a whole-number TEDS code"):
+        read_teds(p, "A", codebook=cb)
+    q = tmp_path / "g.csv"
+    q.write_text("CASEID,ADMYR,SUB1\n1.0,2019.0,4.0\n2.0,,4.0\n")
+    with pytest.raises(SchemaError, match=r"line 3: empty year"):
+        read_teds(q, "A", codebook=cb)

@@ -12,7 +12,14 @@
   categoricals labelled with the codebook of the row's year; ``-9``
   (missing/unknown/not collected/invalid) becomes NaN; a code that the
   codebook does not list for that year raises :class:`SchemaError` naming the
-  column, the line and the value.
+  column, the line and the value. Codes written as floats (``2.0``, as pandas
+  writes them) decode like integers (a non-whole value is an error). Reading
+  all columns, names that are not TEDS variables (:func:`teds_variables`:
+  e.g. Census columns a user merged in) are ignored, and lines with every
+  TEDS column empty are dropped; both are recorded in ``df.attrs``
+  (``ignored_columns``, ``blank_rows_dropped``, ``notes``) and announced
+  with a ``UserWarning``. The real-format fixture is ``teds_a_2017_sample``
+  (425 lines of the 2017 file, float codes, Census columns, 9 empty lines).
 * :func:`teds_to_parquet` converts a CSV to Parquet (codes kept as integers)
   in one streaming pass and writes it atomically: the out-of-core path for
   DuckDB/Arrow queries over many years.
@@ -45,7 +52,7 @@ import pandas as pd
 from drugtrends.errors import SchemaError
 from drugtrends.readers._checks import not_utf8, require_file, validate
 
-__all__ = ["read_teds_codebook", "read_teds", "teds_to_parquet", "teds_label_group", "MISSING_CODE"]
+__all__ = ["read_teds_codebook", "read_teds", "teds_to_parquet", "teds_label_group", "teds_variables", "MISSING_CODE"]
 
 #: TEDS code for missing / unknown / not collected / invalid.
 MISSING_CODE = -9
@@ -60,6 +67,8 @@ _ORDINAL = {"AGE", "EDUC", "FRSTUSE1", "FRSTUSE2", "FRSTUSE3", "FREQ1", "FREQ2",
             "FREQ_ATND_SELF_HELP_D"}
 # Official TEDS-D PUF spelling -> spelling used by the mirrored TEDS-D codebook
 _D_ALIASES = {"ETHNIC": "ETHNICITY"}
+# TEDS variables without value labels in the codebook (geographic codes), besides CASEID, the year and NUMSUBS
+_OTHER_TEDS = {"A": {"CBSA2000", "CBSA2010", "CBSA2020", "PMSA"}, "D": {"CBSA", "CBSA2010", "CBSA2020", "PMSA", "LOS"}}
 
 
 def _kind(kind: str) -> str:
@@ -300,13 +309,20 @@ def _open_binary(p: Path):
     return open(p, "rb")
 
 
-def _open_stream(p: Path, columns: Sequence[str] | None, block_size: int):
+def _open_stream(p: Path, columns: Sequence[str] | None, block_size: int, teds_names: set[str] | None = None):
+    """pyarrow streaming reader over the wanted columns -> (reader, columns read, columns ignored).
+
+    With ``teds_names`` and no ``columns``, header names that are not TEDS variables are ignored. Codes
+    written as floats (``2.0``: a file that went through pandas) are read as float64 and checked to be
+    whole numbers later (:func:`_as_codes`); otherwise as integers.
+    """
     import pyarrow as pa  # noqa: F401
     import pyarrow.csv as pv
 
     try:
         with _open_binary(p) as fh:
             header = fh.readline().decode("utf-8-sig", errors="replace").strip().split(",")
+            first = fh.readline().decode("utf-8", errors="replace")
     except OSError as exc:  # pragma: no cover
         raise SchemaError(f"{p}: cannot read ({exc})") from None
     header = [h.strip().strip('"') for h in header]
@@ -317,8 +333,21 @@ def _open_stream(p: Path, columns: Sequence[str] | None, block_size: int):
         if missing:
             raise SchemaError(f"{p}: missing column(s) {missing}. Columns found: {header[:20]}. "
                               "Is this a TEDS-A/TEDS-D public-use CSV?")
-    include = list(columns) if columns is not None else header
-    types = {c: (pa.int64() if c == "CASEID" else pa.int32()) for c in include}
+    ignored: list[str] = []
+    if columns is not None:
+        include = list(columns)
+    elif teds_names is not None:
+        include = [h for h in dict.fromkeys(header) if h in teds_names]
+        ignored = [h for h in header if h not in teds_names]
+    else:
+        include = header
+    floats = "." in first
+    types = {c: (pa.float64() if floats else pa.int64() if c == "CASEID" else pa.int32()) for c in include}
+    reader, include = _stream(p, pv, include, types, block_size)
+    return reader, include, ignored
+
+
+def _stream(p: Path, pv, include: list[str], types: dict, block_size: int):
     try:
         return pv.open_csv(
             _open_binary(p),
@@ -357,30 +386,80 @@ def _groups(kind: str, years: np.ndarray) -> tuple[np.ndarray, list[str]]:
     return remap[inv], gnames
 
 
-def _iter_labelled(p: Path, kind: str, columns, year, labels: bool, codebook, block_size: int):
+def teds_variables(kind: str, codebook: pd.DataFrame | None = None) -> set[str]:
+    """Names of the TEDS-A or TEDS-D public-use variables (codebook variables, CASEID, the year, geography).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.csv").write_text("code,Value,2000-2021,2022\\nGENDER,1,Male,Male\\n")
+    >>> sorted(teds_variables("A", read_teds_codebook(d / "a.csv")))
+    ['ADMYR', 'CASEID', 'CBSA2000', 'CBSA2010', 'CBSA2020', 'GENDER', 'NUMSUBS', 'PMSA']
+    """
+    k = _kind(kind)
+    cb = codebook if codebook is not None else _default_codebook()
+    names = set(cb.loc[cb["kind"] == k, "variable"])
+    if k == "D":
+        names |= {official for official, alias in _D_ALIASES.items() if alias in names}
+    return names | _IDENTIFIERS | {_YEAR_COLUMN[k], "NUMSUBS"} | _OTHER_TEDS[k]
+
+
+def _as_codes(p: Path, c: str, v: np.ndarray, lines: np.ndarray) -> np.ndarray:
+    """int64 codes; float codes must be whole numbers (2.0 -> 2), else SchemaError naming column, line, value."""
+    if np.issubdtype(v.dtype, np.floating):
+        bad = v != np.round(v)
+        if bad.any():
+            j = int(np.flatnonzero(bad)[0])
+            raise SchemaError(f"{p}: column {c!r}, line {lines[j]}: {float(v[j])!r} is not a whole-number TEDS "
+                              "code.")
+    return v.astype("int64")
+
+
+def _blank_rows(data: dict[str, np.ndarray], keep: list[str]) -> np.ndarray:
+    """Rows where every TEDS column read is empty (not an admission: e.g. rows an outer merge added)."""
+    blank = None
+    for c in keep:
+        v = data[c]
+        na = pd.isna(v) if (v.dtype == object or np.issubdtype(v.dtype, np.floating)) else np.zeros(len(v), bool)
+        blank = na if blank is None else blank & na
+    return blank if blank is not None else np.zeros(0, bool)
+
+
+def _iter_labelled(p: Path, kind: str, columns, year, labels: bool, codebook, block_size: int, info: dict):
     ycol = _YEAR_COLUMN[kind]
     want = list(columns) if columns is not None else None
     read_cols = None
     if want is not None:
         read_cols = list(dict.fromkeys(want + ([ycol] if year is None else [])))
-    reader, include = _open_stream(p, read_cols, block_size)
+    cb = codebook if codebook is not None else _default_codebook() if (labels or want is None) else None
+    reader, include, info["ignored_columns"] = _open_stream(p, read_cols, block_size,
+                                                            teds_variables(kind, cb) if want is None else None)
     if year is None and ycol not in include:
         raise SchemaError(f"{p}: no {ycol} column to tell the year's codebook; pass year=.")
     keep = want if want is not None else include
-    lab = _Labeller(codebook if codebook is not None else _default_codebook(), kind) if labels else None
+    lab = _Labeller(cb, kind) if labels else None
     line = 2
     seen = False
+    info["blank_rows"] = 0
     for batch in _batches(reader, p):
         seen = True
         n = batch.num_rows
         data = {name: batch.column(i).to_numpy(zero_copy_only=False) for i, name in enumerate(batch.schema.names)}
+        blank = _blank_rows(data, keep)
+        if blank.any():
+            info["blank_rows"] += int(blank.sum())
+            data = {k: v[~blank] for k, v in data.items()}
+        index = np.arange(line - 2, line - 2 + n)[~blank] if blank.any() else pd.RangeIndex(line - 2, line - 2 + n)
+        n = len(index)
+        lines = np.asarray(index) + 2  # file line of each row kept
         if year is not None:
             groups = (np.zeros(n, dtype="int8"), [teds_label_group(kind, year)])
         else:
             yv = data[ycol]
             if pd.isna(yv).any():
                 j = int(np.flatnonzero(pd.isna(yv))[0])
-                raise SchemaError(f"{p}: column {ycol!r}, line {line + j}: empty year.")
+                raise SchemaError(f"{p}: column {ycol!r}, line {lines[j]}: empty year.")
             groups = _groups(kind, yv)
         out = {}
         for c in keep:
@@ -388,9 +467,9 @@ def _iter_labelled(p: Path, kind: str, columns, year, labels: bool, codebook, bl
             has_null = v.dtype == object or np.issubdtype(v.dtype, np.floating)
             if has_null and pd.isna(v).any():
                 j = int(np.flatnonzero(pd.isna(v))[0])
-                raise SchemaError(f"{p}: column {c!r}, line {line + j}: empty value (TEDS codes missing as -9). "
+                raise SchemaError(f"{p}: column {c!r}, line {lines[j]}: empty value (TEDS codes missing as -9). "
                                   "Is the file truncated?")
-            v = v.astype("int64")
+            v = _as_codes(p, c, v, lines)
             if lab is not None and c not in _IDENTIFIERS and c not in _UNLABELLED and lab.lookup_name(c):
                 out[c] = lab.label(c, v, groups, p, line)
             elif c in _IDENTIFIERS or c in _UNLABELLED:
@@ -399,8 +478,8 @@ def _iter_labelled(p: Path, kind: str, columns, year, labels: bool, codebook, bl
                 arr = pd.array(v, dtype="Int32")
                 arr[v == MISSING_CODE] = pd.NA
                 out[c] = arr
-        yield pd.DataFrame(out, index=pd.RangeIndex(line - 2, line - 2 + n))
-        line += n
+        yield pd.DataFrame(out, index=index)
+        line += batch.num_rows
     if not seen:
         raise SchemaError(f"{p}: header but no data rows. Fetch the file again.")
 
@@ -464,10 +543,12 @@ def read_teds(path: str | os.PathLike[str], kind: str = "A", columns: Sequence[s
     """
     k = _kind(kind)
     p = require_file(path, f"teds_{k.lower()}")
-    it = _iter_labelled(p, k, columns, year, labels, codebook, block_size)
+    info: dict = {}
+    it = _iter_labelled(p, k, columns, year, labels, codebook, block_size, info)
     if chunksize is None:
         frames = list(it)
         df = pd.concat(frames) if len(frames) > 1 else frames[0]
+        _note(df, info, p)
         return validate(df, _teds_schema(k, df.columns), p)
 
     def chunks():
@@ -488,6 +569,26 @@ def read_teds(path: str | os.PathLike[str], kind: str = "A", columns: Sequence[s
     if chunksize < 1:
         raise ValueError("chunksize must be a positive number of rows")
     return chunks()
+
+
+def _note(df: pd.DataFrame, info: dict, p: Path) -> None:
+    """Record (attrs) and announce (UserWarning) the non-TEDS columns ignored and the blank rows dropped."""
+    import warnings
+
+    df.attrs["ignored_columns"] = list(info.get("ignored_columns") or [])
+    df.attrs["blank_rows_dropped"] = int(info.get("blank_rows", 0))
+    notes = []
+    if df.attrs["ignored_columns"]:
+        shown = ", ".join(repr(c) for c in df.attrs["ignored_columns"][:8])
+        more = len(df.attrs["ignored_columns"]) - 8
+        notes.append(f"{len(df.attrs['ignored_columns'])} column(s) that are not TEDS variables were ignored "
+                     f"({shown}{f' and {more} more' if more > 0 else ''})")
+    if df.attrs["blank_rows_dropped"]:
+        notes.append(f"{df.attrs['blank_rows_dropped']} row(s) with every TEDS column empty (not admission "
+                     "records) were dropped")
+    if notes:
+        df.attrs["notes"] = f"{p.name}: " + "; ".join(notes) + "."
+        warnings.warn(df.attrs["notes"], UserWarning, stacklevel=3)
 
 
 def _teds_schema(kind: str, columns):
@@ -551,7 +652,7 @@ def teds_to_parquet(csv_path: str | os.PathLike[str], parquet_path: str | os.Pat
 
     k = _kind(kind)
     p = require_file(csv_path, f"teds_{k.lower()}")
-    reader, include = _open_stream(p, columns, block_size)
+    reader, include, _ = _open_stream(p, columns, block_size)
     lab = None
     if check_codes:
         lab = _Labeller(codebook if codebook is not None else _default_codebook(), k)
