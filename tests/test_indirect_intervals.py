@@ -17,7 +17,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from drugtrends.errors import EmptyDomainError, InputError, ModelWarning
-from drugtrends.indirect import capture_recapture, chapman, lincoln_petersen, multiplier, prevalence_per_1000
+from drugtrends.indirect import (
+    capture_recapture,
+    chapman,
+    lincoln_petersen,
+    multiplier,
+    prevalence_per_1000,
+    truncated_count,
+)
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -104,3 +111,15 @@ def test_capture_recapture_intervals_contain_the_estimate(counts, model):
         return  # an empty list or no observation: refused, with a message
     ok = r["identifiable"] & ~r["boundary"] & r["ci_high"].apply(math.isfinite)
     assert contains(r[ok])
+
+
+@SETTINGS
+@given(freqs=st.lists(st.integers(0, 3_000), min_size=1, max_size=8), level=st.floats(0.5, 0.99))
+def test_truncated_count_intervals_contain_the_estimate(freqs, level):
+    if sum(freqs) == 0:
+        with pytest.raises(InputError):
+            truncated_count(freqs)
+        return
+    r = truncated_count(freqs, methods=["chao", "chao_bc", "zelterman"], level=level)
+    assert contains(r)
+    assert (r["N"].dropna() >= r.loc[r["N"].notna(), "n_observed"]).all()

@@ -11,6 +11,9 @@ Observatories estimate their number from administrative sources instead:
 * **benchmark-multiplier**: :func:`multiplier` divides a count of the
   population of interest in a register (treatment, deaths) by the share of
   that population found in the register, and combines several benchmarks;
+* **one source**: :func:`truncated_count` estimates the number never seen
+  from how many people a single register saw once, twice, ... (Chao 1987;
+  Zelterman 1988);
 * :func:`prevalence_per_1000` turns an estimate into a rate per 1,000 of the
   population aged 15-64, the way the EU drugs agency (EUDA, formerly EMCDDA)
   reports high-risk drug use.
@@ -51,14 +54,17 @@ from __future__ import annotations
 
 from drugtrends.indirect.loglinear import CR_COLUMNS, all_two_way_models, capture_recapture
 from drugtrends.indirect.multiplier import multiplier, prevalence_per_1000
+from drugtrends.indirect.truncated import TRUNCATED_METHODS, truncated_count
 from drugtrends.indirect.twolist import chapman, lincoln_petersen
 
 __all__ = [
     "CR_COLUMNS",
+    "TRUNCATED_METHODS",
     "all_two_way_models",
     "capture_recapture",
     "chapman",
     "lincoln_petersen",
     "multiplier",
     "prevalence_per_1000",
+    "truncated_count",
 ]
