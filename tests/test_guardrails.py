@@ -75,3 +75,29 @@ def test_joinpoint_repr_is_short():
     text = repr(r)
     assert len(text) < 500 and text.startswith("<JoinpointResult: rate by year (2000-2011, n = 12)")
     assert "rose 5.0% a year" in text
+
+
+def test_compare_joinpoint_refuses_a_recorded_break():
+    from drugtrends.trends import compare_joinpoint
+    yrs = np.arange(2000, 2012)
+    d = pd.DataFrame({"year": np.tile(yrs, 2), "sex": np.repeat(["F", "M"], 12),
+                      "rate": np.exp(np.r_[0.05 * (yrs - 2000), 0.10 * (yrs - 2000)]) * (1 + 0.01 * np.sin(np.arange(24))),
+                      "comparability_group": ["a"] * 12 + ["a"] * 6 + ["b"] * 6})
+    with pytest.raises(BreakError, match="sex='M'"):
+        compare_joinpoint(d, group="sex", method="bic", max_joinpoints=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = compare_joinpoint(d, group="sex", method="bic", max_joinpoints=0, allow_breaks=True)
+    assert np.isfinite(r.parallel_p)
+
+
+def test_change_between_refuses_years_in_different_recorded_groups():
+    from drugtrends.survey import SurveyDesign
+    from drugtrends.trends import change_between
+    d = pd.DataFrame({"w": 1.0, "yr": [2014] * 4 + [2016] * 4, "use": [0, 1, 0, 0, 1, 1, 0, 1],
+                      "comparability_group": ["old"] * 4 + ["new"] * 4})
+    des = SurveyDesign(d, weight="w")
+    with pytest.raises(BreakError, match="different comparability groups"):
+        change_between(des, "use", "yr", (2014, 2016))
+    r = change_between(des, "use", "yr", (2014, 2016), allow_breaks=True)
+    assert r["difference"].iloc[0] == pytest.approx(0.75 - 0.25)

@@ -124,6 +124,18 @@ def _two_years(design: SurveyDesign, year_col: str, a: Any, b: Any) -> SurveyDes
     return design.subset(design.data[year_col].isin([a, b]).to_numpy())
 
 
+def _check_recorded_groups(data: pd.DataFrame, year_col: str, a: Any, b: Any, what: str, allow_breaks: bool) -> None:
+    """Refuse two years in different comparability groups recorded in the data (``comparability_group``)."""
+    if allow_breaks or "comparability_group" not in data.columns:
+        return
+    ga = set(data.loc[data[year_col] == a, "comparability_group"].dropna().astype(str))
+    gb = set(data.loc[data[year_col] == b, "comparability_group"].dropna().astype(str))
+    if ga and gb and ga.isdisjoint(gb):
+        raise BreakError(f"{what}: {a!r} and {b!r} are in different comparability groups recorded in the data "
+                         f"(comparability_group {sorted(ga)[:2]} vs {sorted(gb)[:2]}): the estimates are not "
+                         "comparable. Compare years within one group, or pass allow_breaks=True to override.")
+
+
 def _tdist(df: float | None):
     return stats.norm if df is None or not np.isfinite(df) or df <= 0 else stats.t(df)
 
@@ -198,6 +210,7 @@ def change_between(design: SurveyDesign, outcome: str, year_col: str, years: tup
     ya, yb = _year_num(a), _year_num(b)
     if ya is not None and yb is not None:
         check_no_breaks([ya, yb], breaks, what=f"change_between({outcome}, {a} vs {b})", allow_breaks=allow_breaks)
+    _check_recorded_groups(design.data, year_col, a, b, f"change_between({outcome}, {a} vs {b})", allow_breaks)
     present = _years_present(design, year_col)
     for v in (a, b):
         if v not in present:

@@ -29,7 +29,8 @@ from scipy import stats
 
 from drugtrends.errors import InputError
 from drugtrends.trends import columns as C
-from drugtrends.trends.joinpoint import Series, fit_series, make_options, one_blas_thread, prepare_series
+from drugtrends.trends.breaks import check_no_breaks
+from drugtrends.trends.joinpoint import Series, fit_series, frame_breaks, make_options, one_blas_thread, prepare_series
 from drugtrends.trends.jp_grid import Grid, candidates
 from drugtrends.trends.jp_result import JoinpointResult
 from drugtrends.validate import check_in_range, require_columns
@@ -241,7 +242,8 @@ def compare_joinpoint(df: pd.DataFrame, x: str = "year", y: str = "rate", group:
                       se: str | None = None, model: str = "loglinear", max_joinpoints: int = 3,
                       k: int | None = None, method: str = "permutation", n_permutations: int = 4499,
                       alpha: float = 0.05, min_obs_end: int = 2, min_obs_between: int = 2, seed: int = 0,
-                      n_grid_between: int = 0, groups: tuple | None = None) -> JoinpointComparison:
+                      n_grid_between: int = 0, groups: tuple | None = None,
+                      allow_breaks: bool = False) -> JoinpointComparison:
     """Pairwise comparison of two joinpoint trends: are they coincident, or parallel?
 
     Kim, Fay, Yu, Barrett and Feuer (2004), *Biometrics* 60:1005-1014, as in
@@ -275,6 +277,10 @@ def compare_joinpoint(df: pd.DataFrame, x: str = "year", y: str = "rate", group:
     min_obs_end, min_obs_between, n_grid_between, seed
         As in :func:`drugtrends.trends.joinpoint`.
     groups : (a, b), optional
+    allow_breaks : bool
+        Compare even when a group's rows cross a break recorded in the frame
+        (``comparability_group`` / ``break_code``, see
+        :func:`~drugtrends.trends.joinpoint.frame_breaks`); refused by default.
         The two levels of ``group`` to compare, in this order.
 
     Returns
@@ -300,14 +306,18 @@ def compare_joinpoint(df: pd.DataFrame, x: str = "year", y: str = "rate", group:
     """
     with one_blas_thread():
         return _compare(df, x, y, group, se, model, max_joinpoints, k, method, n_permutations, alpha, min_obs_end,
-                        min_obs_between, seed, n_grid_between, groups)
+                        min_obs_between, seed, n_grid_between, groups, allow_breaks)
 
 
 def _compare(df, x, y, group, se, model, max_joinpoints, k, method, n_permutations, alpha, min_obs_end,
-             min_obs_between, seed, n_grid_between, groups) -> JoinpointComparison:
+             min_obs_between, seed, n_grid_between, groups, allow_breaks=False) -> JoinpointComparison:
     o = make_options(model, max_joinpoints, 0, method, n_permutations, alpha, min_obs_end, min_obs_between,
                      None, seed, None, True, n_grid_between, False, None, "parametric", 1000)
     g1, g2, p = _pair(df, x, y, group, se, model, groups)
+    for lv in (g1, g2):
+        rows = df[df[group] == lv]
+        check_no_breaks(rows[x], frame_breaks(rows, x, f"{group}={lv!r}"),
+                        what=f"compare_joinpoint({y}, {group}={lv!r})", allow_breaks=allow_breaks)
     m = _Models(p, o.min_obs_end, o.min_obs_between, o.n_grid_between)
     kcap = m.k_allowed()
     fits = {g1: fit_series(p.s1, o), g2: fit_series(p.s2, o)}
