@@ -91,6 +91,10 @@ def test_use_series_break_in_2020_trafficking_continuous(df):
     assert pd.isna(paris.loc[("use", 2021), "break_code"]) and pd.isna(paris.loc[("use", 2019), "break_code"])
     traf = df[df.offence == "trafficking"]
     assert traf["comparability_group"].nunique() == 1 and traf["break_code"].isna().all()
+    assert set(traf["recording_regime"].astype(str)) == {"continuous"}
+    assert paris.loc[("use", 2019), "recording_regime"] == "before_fixed_fine"
+    assert paris.loc[("use", 2020), "recording_regime"] == "with_fixed_fine"
+    assert set(df.loc[df.offence == "use_fixed_fine", "recording_regime"].astype(str)) == {"with_fixed_fine"}
     assert df["break_code"].notna().sum() == 101 * 2
 
 

@@ -36,8 +36,10 @@ Conventions of :func:`read_drug_offences`
   what changed): from September 2020 a fixed fine can close a use case on the
   spot, which changed how many use cases police record and how
   (``comparability_group`` ``fr_ssmsi:<offence>:before_fixed_fine`` for
-  2016-2019, ``...:with_fixed_fine`` from 2020). ``use_fixed_fine`` is its own
-  series from 2020, 2020 a partial year;
+  2016-2019, ``...:with_fixed_fine`` from 2020; the same split in
+  ``recording_regime``, the column :mod:`drugtrends.series` keys on, which is
+  ``continuous`` for trafficking). ``use_fixed_fine`` is its own series from
+  2020, 2020 a partial year;
 * zeros: the copy turned every blank into 0, so a 0 cannot be told apart from
   a blank. In the départemental base the drug counts of every département
   are above 0 in every year except the fixed-fine years 2016-2019 (handled
@@ -78,8 +80,8 @@ BREAK_REASON = ("fixed criminal fine for drug use (AFD) from 1 September 2020: u
                 "spot, which changed how many use cases are recorded and how")
 #: Columns of the tidy table, in order.
 COLUMNS = ["departement", "departement_name", "region", "region_name", "year", "offence", "indicator_published",
-           "count", "rate_per_1000", "population", "unit", "indicator", "comparability_group", "break_code",
-           "break_reason", "flags"]
+           "count", "rate_per_1000", "population", "unit", "indicator", "recording_regime", "comparability_group",
+           "break_code", "break_reason", "flags"]
 _FIELDS = ["codeDepartement", "codeRegion", "annee", "indicateur", "uniteDeCompte", "nombre", "tauxPourMille",
            "inseePop"]
 _REFETCH = f"Re-fetch it with `drugtrends fetch {DATASET} --force`."
@@ -142,6 +144,8 @@ def _comparability(df: pd.DataFrame) -> None:
     """comparability_group, break_code, break_reason and flags (in place)."""
     after = df["year"] >= FIXED_FINE_YEAR
     era = np.where(after, "with_fixed_fine", "before_fixed_fine")
+    regime = pd.Series(era, index=df.index).mask(df["offence"].eq("trafficking"), "continuous")
+    df["recording_regime"] = regime.mask(df["offence"].eq("use_fixed_fine"), "with_fixed_fine")
     group = "fr_ssmsi:" + df["offence"] + ":" + era
     group = group.mask(df["offence"].eq("trafficking"), "fr_ssmsi:trafficking")
     group = group.mask(df["offence"].eq("use_fixed_fine"), "fr_ssmsi:use_fixed_fine")
@@ -238,7 +242,7 @@ def read_drug_offences(path: str | os.PathLike[str]) -> pd.DataFrame:
     _comparability(df)
     df = df.sort_values(["departement", "offence", "year"], kind="stable").reset_index(drop=True)[COLUMNS]
     for col in ("departement_name", "region", "region_name", "offence", "indicator_published", "unit", "indicator",
-                "comparability_group"):
+                "recording_regime", "comparability_group"):
         df[col] = df[col].astype("category")
     return validate(df, _schema(), p)
 
