@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from drugtrends import i18n
-from drugtrends_reports import common, overdose, provisional, supply
+from drugtrends_reports import common, france, overdose, provisional, supply
 from drugtrends_reports import trends as T
 from drugtrends_reports.common import Fig
 
@@ -109,7 +109,7 @@ def sections(ctx: Context) -> list:
     list
     """
     out: list = []
-    for part in (key_figures, vsrr_section, overdose_section, prevalence_section, youth_section, high_risk_section,
+    for part in (key_figures, vsrr_section, france_section, overdose_section, prevalence_section, youth_section, high_risk_section,
                  supply_section, comparability_section, sources_section):
         out += part(ctx)
     return out
@@ -140,6 +140,7 @@ def key_figures(ctx: Context) -> list:
     if ctx.seizures is not None:
         rows.append(supply.seizure_key(ctx.seizures, "cocaine", "France", lang))
     rows += provisional.key_figures(ctx.data.get("cdc_vsrr"), lang)
+    rows += france.key_figures(ctx.data.get("fr_drug_offences"), lang)
     if ctx.nchs is not None:
         rows += [overdose.nchs_key(ctx.nchs, ctx.jp, d, lang) for d in ("all_drugs", "synthetic_opioids")]
     from drugtrends.keyfigures import KeyFigures
@@ -288,6 +289,11 @@ def overdose_section(ctx: Context) -> list:
 def vsrr_section(ctx: Context) -> list:
     """US overdose deaths, January 2015 - April 2025 (provisional counts, :mod:`drugtrends_reports.provisional`)."""
     return provisional.section(ctx.data.get("cdc_vsrr"), ctx.lang)
+
+
+def france_section(ctx: Context) -> list:
+    """Police-recorded drug offences in France, nationally and by département (:mod:`drugtrends_reports.france`)."""
+    return france.section(ctx.data.get("fr_drug_offences"), ctx.data.get("fr_departements"), ctx.lang)
 
 
 def comparability_section(ctx: Context) -> list:

@@ -46,5 +46,14 @@ from drugtrends.plots.lines import joinpoint_plot, small_multiples, trend_plot
 __all__ = [
     "trend_plot", "joinpoint_plot", "bar_ci", "dumbbell", "forest",
     "small_multiples", "save", "alt_text", "set_alt_text", "number_figure", "figure_title",
-    "COMPARABILITY", "BREAK_REASON", "BREAK_CODE", "BREAK_NOTE",
+    "COMPARABILITY", "BREAK_REASON", "BREAK_CODE", "BREAK_NOTE", "departement_map",
 ]
+
+
+def __getattr__(name: str):
+    """Maps (geopandas) load on first use: ``dt.plots.departement_map``, ``dt.plots.maps``."""
+    if name in ("maps", "departement_map"):
+        from drugtrends.plots import maps
+
+        return maps if name == "maps" else maps.departement_map
+    raise AttributeError(f"module 'drugtrends.plots' has no attribute {name!r}")
