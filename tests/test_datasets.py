@@ -268,3 +268,18 @@ def test_new_sources_are_listed_and_mapped():
     assert m["fr_drug_offences"] == "fr_ssmsi_delinquance" and m["fr_departements"] == "fr_geo"
     assert m["euda_wastewater"] == "euda_wastewater"
     assert datasets.manifest_id("cdc_vsrr_2025") == "cdc_vsrr_2025"
+
+
+def test_fetching_cdc_vsrr_fetches_both_editions(tmp_path, monkeypatch):
+    from _data import temp_data_dir
+
+    from drugtrends import fetch
+
+    d = temp_data_dir(tmp_path, monkeypatch, need="cdc_vsrr_2025/VSRR_Provisional_Drug_Overdose_Death_Counts_US_rows.csv")
+    assert datasets.availability("cdc_vsrr") is None  # both copyable from the mirror
+    got = fetch.fetch(["cdc_vsrr"], quiet=True)
+    assert set(got) == {"cdc_vsrr", "cdc_vsrr_2025"}
+    assert (d / "cdc_vsrr_2025" / "VSRR_Provisional_Drug_Overdose_Death_Counts_US_rows.csv").is_file()
+    monkeypatch.setenv("DRUGTRENDS_MIRROR", str(tmp_path / "no_mirror"))
+    (d / "cdc_vsrr_2025" / "VSRR_Provisional_Drug_Overdose_Death_Counts_US_rows.csv").unlink()
+    assert "drugtrends fetch cdc_vsrr_2025" in datasets.availability("cdc_vsrr")

@@ -561,7 +561,8 @@ def fetch(ids: Iterable[str] | str | None = None, mirror: str | os.PathLike[str]
     ids
         Dataset ids: manifest ids, or the load ids of ``dt.load`` (resolved
         through the manifest's ``load_ids``, e.g. ``unodc_prevalence`` ->
-        ``unodc_wdr2025``); ``None`` = every mirrored dataset (fetch-only
+        ``unodc_wdr2025``; ``cdc_vsrr`` also fetches ``cdc_vsrr_2025``, whose
+        ``load_ids`` list it); ``None`` = every mirrored dataset (fetch-only
         datasets such as ``nsduh`` are fetched only when named).
     mirror
         Mirror folder to copy from; default ``$DRUGTRENDS_MIRROR``, else
@@ -596,6 +597,8 @@ def fetch(ids: Iterable[str] | str | None = None, mirror: str | os.PathLike[str]
     if isinstance(ids, str):
         ids = [ids]
     wanted = manifest.mirrored_ids if ids is None else list(dict.fromkeys(ids))
+    # a load id may also read other manifest datasets that list it (cdc_vsrr -> cdc_vsrr_2025)
+    wanted += [d.id for i in list(wanted) for d in manifest if i in d.load_ids and d.id != manifest.resolve(i)]
     datasets = list({d.id: d for d in (manifest.get(i) for i in wanted)}.values())  # unknown ids fail first
     result: dict[str, list[Path]] = {}
     failures: list[tuple[str, DrugtrendsError]] = []
