@@ -101,3 +101,36 @@ def test_change_between_refuses_years_in_different_recorded_groups():
         change_between(des, "use", "yr", (2014, 2016))
     r = change_between(des, "use", "yr", (2014, 2016), allow_breaks=True)
     assert r["difference"].iloc[0] == pytest.approx(0.75 - 0.25)
+
+
+def _toy_design():
+    from drugtrends.survey import SurveyDesign
+    rng = np.random.default_rng(1)
+    n = 120
+    d = pd.DataFrame({"psu": np.arange(n) % 12, "w": 1.0 + rng.random(n), "y": rng.integers(0, 2, n),
+                      "age": rng.integers(18, 70, n), "edu": rng.choice(["a", "b", "c"], n),
+                      "sex": rng.choice(["female", "male"], n)})
+    return SurveyDesign(d, weight="w", psu="psu")
+
+
+def test_difference_with_more_than_two_levels_asks_for_the_pair():
+    des = _toy_design()
+    with pytest.raises(dt.errors.InputError, match=r"3 levels.*levels=\('a', 'c'\)"):
+        des.difference("y", between="edu")
+    r = des.difference("y", between="edu", levels=("a", "c"))
+    m = des.mean("y", by="edu").set_index("edu")["estimate"]
+    assert r["estimate"].iloc[0] == pytest.approx(m["c"] - m["a"])
+
+
+def test_chisq_refuses_a_continuous_numeric_column():
+    des = _toy_design()
+    with pytest.raises(dt.errors.DesignError, match="'age' is numeric with .* distinct values.*pandas.cut"):
+        des.chisq("y", "age")
+    assert 0 <= des.chisq("y", "edu").p <= 1
+
+
+def test_subset_with_no_row_names_the_levels():
+    des = _toy_design()
+    with pytest.raises(dt.errors.EmptyDomainError, match="'sex' has 'female', 'male'"):
+        des.subset("sex == 'Male'")
+    assert des.subset("sex == 'male'").mean("y")["n"].iloc[0] == int((des.data.sex == "male").sum())

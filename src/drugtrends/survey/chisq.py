@@ -140,6 +140,22 @@ def _wald(design, a, b, la, lb, miss, nu, statistic):
                       ndf=float(ndf), ddf=float(ddf), details={"wald": W})
 
 
+#: A numeric (not categorical) table variable with more levels than this is refused as continuous.
+MAX_NUMERIC_LEVELS = 20
+
+
+def _check_not_continuous(name: str, s: pd.Series, k: int) -> None:
+    """A numeric column with many distinct values is a measurement, not a category: refuse with a hint."""
+    numeric = (pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+               and not isinstance(s.dtype, pd.CategoricalDtype))
+    if numeric and k > MAX_NUMERIC_LEVELS:
+        raise DesignError(
+            f"chisq: {name!r} is numeric with {k} distinct values: it looks continuous, and a {k}-level table "
+            f"tests nothing useful. Cut it into bands first (e.g. pandas.cut(data[{name!r}], [18, 30, 40, 50, 60])) "
+            f"or compare means (design.glm('{name} ~ group') / profile_table(continuous=[{name!r}])). "
+            f"Numeric columns with at most {MAX_NUMERIC_LEVELS} values, or categorical dtype, are accepted.")
+
+
 def svychisq(design, row: str, col: str, statistic: str = "F") -> TestResult:
     """Rao-Scott corrected chi-square / F test, or a design-based Wald test.
 
@@ -180,6 +196,8 @@ def svychisq(design, row: str, col: str, statistic: str = "F") -> TestResult:
     nr, nc = len(la), len(lb)
     if nr < 2 or nc < 2:
         raise DesignError(f"a two-way table needs at least 2 levels each; {row!r} has {nr}, {col!r} has {nc}")
+    for name, s, k in ((row, a, nr), (col, b, nc)):
+        _check_not_continuous(name, s, k)
     miss = (a.isna() | b.isna()).to_numpy()
     nu = _nu(design, mask)
     if statistic in ("Wald", "adjWald"):

@@ -103,7 +103,8 @@ def difference(design, variable: str, between: str, by=None, *, levels=None,
     by : str or list of str, optional
         Further grouping (one difference per group).
     levels : (a, b), optional
-        Levels to compare (default: first and last level present).
+        Levels to compare; required when ``between`` has more than two levels
+        (default: the two levels present).
     level : float, optional
     ci_df : float, optional
         df for tests and intervals (default: the design's df).
@@ -187,6 +188,10 @@ def _two_levels(between, present, levels):
         if len(present) < 2:
             raise InputError(f"difference(between={between!r}) needs two levels of {between!r} in the "
                              f"(subset) design; it has {present}. Choose another column or widen the subset.")
+        if len(present) > 2:
+            raise InputError(f"difference(between={between!r}): {between!r} has {len(present)} levels {present}; "
+                             f"say which two to compare, e.g. levels=({present[0]!r}, {present[-1]!r}) "
+                             "(for every pair, loop over the pairs and adjust the p-values, e.g. Holm).")
         return present[0], present[-1]
     levels = list(levels) if not isinstance(levels, str) else [levels]
     if len(levels) != 2 or levels[0] == levels[1]:

@@ -62,6 +62,23 @@ def _check_frame(data, cols):
 
 
 # --------------------------------------------------------------------------- design
+def _no_rows(data: pd.DataFrame, query: str) -> None:
+    """A subset query matching no row: raise naming the levels of the columns it uses (issue 25)."""
+    import re
+
+    from ..errors import EmptyDomainError
+    used = [c for c in data.columns if re.search(rf"(?<![\w.]){re.escape(str(c))}(?![\w])", query)]
+    hints = []
+    for c in used[:3]:
+        vals = pd.unique(data[c].dropna())
+        if len(vals) <= 30:
+            hints.append(f"{c!r} has " + ", ".join(sorted(map(repr, vals))))
+        else:
+            hints.append(f"{c!r} has {len(vals)} distinct values, from {data[c].min()!r} to {data[c].max()!r}")
+    raise EmptyDomainError(f"subset({query!r}) matches no row of the data" + (": " + "; ".join(hints) if hints else "")
+                           + ". Check the spelling and case of the values.")
+
+
 class SurveyDesign(DesignBase):
     """A stratified cluster sample design (Taylor linearisation).
 
@@ -272,6 +289,8 @@ class SurveyDesign(DesignBase):
             m = pd.array(m, dtype="boolean").fillna(False).to_numpy(dtype=bool)
         except (TypeError, ValueError) as exc:
             raise DesignError(f"subset mask must be True/False values: {exc}") from None
+        if isinstance(mask_or_query, str) and not m.any():
+            _no_rows(self.data, mask_or_query)
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
         new._mask = self._mask & m
