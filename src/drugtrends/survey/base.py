@@ -321,6 +321,24 @@ class DesignBase:
                                     df=df, reliability=reliability, return_cov=return_cov)
         return self._with_cov(frames[0], ests[0], return_cov)
 
+    def km(self, time: str, event: str, by=None, level: float | None = None, cumulative: bool = False,
+           estimator: str = "nelson_aalen") -> pd.DataFrame:
+        """Survey-weighted survival curve at every event time, with SEs and log-scale CIs (R ``svykm``).
+
+        See :func:`drugtrends.survey.km.survey_km` (parameters, columns, method).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from drugtrends.survey import SurveyDesign
+        >>> d = pd.DataFrame({"age": [15, 16, 18, 20], "used": [1, 1, 0, 1], "w": [1.0, 1, 1, 1], "psu": [1, 2, 3, 4]})
+        >>> SurveyDesign(d, weight="w", psu="psu").km("age", "used")["time"].tolist()
+        [15.0, 16.0, 20.0]
+        """
+        from .km import survey_km
+        return survey_km(self, time, event, by=by, level=self.level if level is None else level,
+                         cumulative=cumulative, estimator=estimator)
+
     def grid(self, variables, by_sets=None, *, kind: str = "mean", ci: str = "t",
              level: float | None = None, df="domain", reliability="design", engine: str = "auto"):
         """Means (or totals) of many outcomes for many domain sets in one grouped pass.
