@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from drugtrends import i18n
-from drugtrends_reports import common, france, overdose, provisional, supply
+from drugtrends_reports import common, france, overdose, provisional, supply, wastewater
 from drugtrends_reports import trends as T
 from drugtrends_reports.common import Fig
 
@@ -109,7 +109,7 @@ def sections(ctx: Context) -> list:
     list
     """
     out: list = []
-    for part in (key_figures, vsrr_section, france_section, overdose_section, prevalence_section, youth_section, high_risk_section,
+    for part in (key_figures, vsrr_section, france_section, wastewater_section, overdose_section, prevalence_section, youth_section, high_risk_section,
                  supply_section, comparability_section, sources_section):
         out += part(ctx)
     return out
@@ -294,6 +294,11 @@ def vsrr_section(ctx: Context) -> list:
 def france_section(ctx: Context) -> list:
     """Police-recorded drug offences in France, nationally and by département (:mod:`drugtrends_reports.france`)."""
     return france.section(ctx.data.get("fr_drug_offences"), ctx.data.get("fr_departements"), ctx.lang)
+
+
+def wastewater_section(ctx: Context) -> list:
+    """Drug residues in wastewater, French sites among European cities (:mod:`drugtrends_reports.wastewater`)."""
+    return wastewater.section(ctx.data.get("euda_wastewater"), ctx.lang)
 
 
 def comparability_section(ctx: Context) -> list:

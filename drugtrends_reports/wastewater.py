@@ -82,7 +82,7 @@ def figure(ww: pd.DataFrame, lang: str = "en"):
             if len(d):
                 ax.plot(d["year"], d["daily_mean"], marker="o", ms=3, lw=1.5, label=s.city,
                         color=FRENCH_SITES.get(s.site_id, style.OKABE_ITO["black"]))
-        ax.set_title(i18n.t("trends.ww.panel", lang, sub=style.substance_label(sub, lang)), loc="left",
+        ax.set_title(i18n.t(f"trends.ww.panels.{sub}", lang), loc="left",
                      fontsize=plots.base.small_font(0.5))
         ax.set_ylim(bottom=0)
         ax.set_xticks([2012, 2017, 2022])
