@@ -6,10 +6,17 @@
   (60-69 for hard drugs, not for marijuana, asked 18-59); the OR model's
   population is stated with its n; key figures carry the numbers of the tables.
 * UCI: personality means are plain unweighted means with t intervals.
+* NSDUH 2022 (the main profile): weighted lifetime prevalences equal
+  sum(w y) / sum(w) by hand and the data README's published figures; numbers of
+  people are weighted totals; cohort shares count never-users; the page opens
+  with the key issues and the data-years table, formatted in each language with
+  French non-breaking spaces, and holds no developer text.
 * Methods: tables come from the manifest and the running environment.
 """
 
 from __future__ import annotations
+
+import re
 
 import matplotlib
 
@@ -21,7 +28,10 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from drugtrends_reports import common, methods  # noqa: E402
-from drugtrends_reports import profiles as P  # noqa: E402
+from drugtrends_reports import profiles  # noqa: E402
+from drugtrends_reports import profiles_annex as P  # noqa: E402
+from drugtrends_reports import profiles_nsduh as N  # noqa: E402
+from drugtrends_reports import profiles_pages as G  # noqa: E402
 
 pytestmark = pytest.mark.realdata
 
@@ -110,16 +120,86 @@ def test_adjusted_odds_ratios_state_their_population(nhanes):
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ors["label"].tolist()
 
 
-def test_key_figures_carry_the_tables_numbers(data_dir):
-    ctx = P.build("en")
-    kf = {k.label: k for k in P.key_figures(ctx)}
-    hd = kf["Lifetime use of cocaine, heroin or methamphetamine"]
-    prev = ctx.results["hd"]["prev"]
-    last = prev[(prev["group"] == "total") & (prev["cycle"] == "2011-2012")].iloc[0]
-    assert hd.value == pytest.approx(100 * last["estimate"]) and hd.high == pytest.approx(100 * last["ci_high"])
-    old = kf["Share of people aged 60-69 among those who ever used hard drugs"]
-    assert round(old.previous, 1) == 4.7 and round(old.value, 1) == 9.9 and old.significant  # issue 14
-    assert "shifted toward older age groups" in P.shift_sentence(ctx.results["hd"]["shift"], "age_band_full", "en")
+@pytest.fixture(scope="module")
+def nsduh(data_dir):
+    from drugtrends import datasets
+
+    frame = datasets.load("nsduh", year=2022)
+    return frame, profiles.nsduh_results(frame)
+
+
+def test_nsduh_lifetime_matches_hand_computation(nsduh):
+    frame, r = nsduh
+    life = r["lifetime"]
+    w = frame["weight"]
+    tot = life[life["characteristic"] == "total"].set_index("substance")
+    # the data README's weighted lifetime use from the ages at first use
+    published = {"cannabis": 46.94, "cocaine": 15.07, "crack": 3.69, "heroin": 2.40, "methamphetamine": 5.90}
+    for s, pct in published.items():
+        hand = (w * frame[f"ever_{s}"]).sum() / w.sum()
+        assert tot.loc[s, "estimate"] == pytest.approx(hand, rel=1e-10)
+        assert round(100 * tot.loc[s, "estimate"], 2) == pytest.approx(pct, abs=0.005)
+        assert tot.loc[s, "people"] == pytest.approx((w * frame[f"ever_{s}"]).sum(), rel=1e-10)
+        assert tot.loc[s, "ci_low"] < tot.loc[s, "estimate"] < tot.loc[s, "ci_high"]
+    women = life[(life["substance"] == "cocaine") & (life["characteristic"] == "sex") & (life["level"] == "female")]
+    f = frame[frame["sex"] == "female"]
+    assert women["estimate"].iloc[0] == pytest.approx((f["weight"] * f["ever_cocaine"]).sum() / f["weight"].sum())
+    old = life[(life["characteristic"] == "age_50") & (life["substance"] == "cocaine")]
+    o = frame[frame["age_50plus"] == 1]
+    assert old["estimate"].iloc[0] == pytest.approx((o["weight"] * o["ever_cocaine"]).sum() / o["weight"].sum())
+    assert set(life["characteristic"]) == {"total", *N.CHARACTERISTICS}
+
+
+def test_nsduh_cohorts_and_onset(nsduh):
+    frame, r = nsduh
+    coh = r["cohorts"]
+    g = frame[frame["age_group"].astype(str) == "50-64"]
+    started = ((g["ever_cocaine"] == 1) & (g["age_first_cocaine"] < 25)).astype(float)
+    got = coh[(coh["substance"] == "cocaine") & (coh["limit"] == 25) & (coh["age_group"] == "50-64")]
+    assert got["estimate"].iloc[0] == pytest.approx((g["weight"] * started).sum() / g["weight"].sum())
+    assert not ((coh["limit"] == 25) & coh["age_group"].isin(["18-20", "21-23", "24-25"])).any()
+    q = r["onset"].set_index("substance")
+    assert q.loc["cocaine", "q25"] <= q.loc["cocaine", "median"] <= q.loc["cocaine", "q75"]
+    dist = r["onset_dist"]
+    assert dist.groupby("substance")["estimate"].sum().to_numpy() == pytest.approx(1.0)
+    forms = r["forms"]
+    assert set(forms["group_value"]) == {"crack", "powder"} and forms["p_value"].notna().all()
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_profiles_page_summary_first_and_formatted(nsduh, lang):
+    from drugtrends import i18n
+    from drugtrends.i18n.typography import bad_spaces
+    from drugtrends.tables import PubTable
+
+    frame, _ = nsduh
+    ctx = profiles.build({"lang": lang}, data={"nsduh": frame})
+    items = profiles.sections(ctx)
+    texts = [i for i in items if isinstance(i, str)]
+    assert i18n.t("profiles.nsduh.h_key", lang) in texts[0]
+    bullets = texts[1]
+    assert 5 <= bullets.count("\n- ") + 1 <= 8
+    cocaine = "15.1%" if lang == "en" else "15,1\u202f%"
+    assert cocaine in bullets and ("42.5 million" in bullets or "42,5 millions" in bullets)
+    tabs = [i for i in items if isinstance(i, PubTable)]
+    assert tabs[0].title == i18n.t("profiles.nsduh.data.title", lang)
+    assert len(tabs) >= 10
+    page = "\n".join(texts + [t.title for t in tabs])
+    for bad in ("drugtrends fetch", "TODO", "TBD", "placeholder", "{", "hard drug", "drogues dures"):
+        assert bad not in page, bad
+    assert not re.search(r"\bnan\b|\bNone\b|<NA>", page)
+    if lang == "fr":
+        assert bad_spaces(page) == []
+
+
+def test_profiles_data_years_table_lists_missing_sources(nsduh):
+    frame, _ = nsduh
+    ctx = profiles.build({"lang": "en"}, data={"nsduh": frame, "teds_a": None, "uci": None, "nhanes": None})
+    items = profiles.sections(ctx)
+    data = G.data_years_table(ctx).data
+    assert list(data.iloc[:, 0])[:2] == ["NSDUH, public-use file (SAMHSA)", "TEDS-A, treatment admissions (SAMHSA)"]
+    assert data.iloc[1, 2].startswith("Not available")
+    assert not any(isinstance(i, str) and "drugtrends fetch" in i for i in items)
 
 
 def test_uci_traits_are_plain_means(data_dir):

@@ -6,7 +6,7 @@ l'Imprimerie nationale* as the project applies it (``/work/shared/ANCHORS.md``):
 * a narrow no-break space (U+202F) before ``;``, ``!``, ``?`` and ``%``, and as
   the thousands separator (Babel's ``fr_FR`` grouping symbol already is U+202F);
 * a no-break space (U+00A0) before ``:``, inside guillemets (``« ... »``) and
-  around ``=`` (so "n = 8 086" never breaks after "n" or "=");
+  around ``=``, ``<``, ``>`` (so "n = 8 086" or "p < 0,001" never breaks);
 * apostrophes: the catalogues use the straight apostrophe ``'`` throughout
   (one style, never mixed with ``’``).
 
@@ -38,7 +38,7 @@ _RULES = (
     (re.compile(f"[{_SPACES}]+:"), NBSP + ":"),
     (re.compile(f"«[{_SPACES}]*"), "«" + NBSP),
     (re.compile(f"[{_SPACES}]*»"), NBSP + "»"),
-    (re.compile(f"(?<=\\S)[{_SPACES}]+=[{_SPACES}]+(?=\\S)"), NBSP + "=" + NBSP),
+    (re.compile(f"(?<=\\S)[{_SPACES}]+([=<>≤≥])[{_SPACES}]+(?=\\S)"), NBSP + r"\1" + NBSP),
     (re.compile("’"), "'"),
 )
 # an ordinary space (or a tab) before a French high punctuation mark or the percent sign
