@@ -17,7 +17,7 @@ import pytest
 
 from drugtrends.errors import DesignError
 from drugtrends.survey import BY_SET_COLUMN, DesignStructure, SurveyDesign, linearise
-from drugtrends.survey import grouped
+from drugtrends.survey import _packed, grouped
 from drugtrends.survey.kernel import Totals
 from drugtrends.survey.relation import RelationDesign
 
@@ -73,7 +73,7 @@ def test_packed_bincount_equals_one_column_at_a_time(monkeypatch):
     des = SurveyDesign(df, "w", "st", "psu")
     cols = ["y8", "yb", *[f"b{k}" for k in range(7)], "x"]
     fast = des.mean(cols, by=["yr", "sex"])
-    monkeypatch.setattr(grouped, "_packable", lambda c: [])
+    monkeypatch.setattr(grouped._Columns, "packed", lambda self: ([], []))
     slow = des.mean(cols, by=["yr", "sex"])
     for c in ("estimate", "se", "deff", "n", "df"):
         np.testing.assert_allclose(fast[c].to_numpy(float), slow[c].to_numpy(float), rtol=1e-12)
@@ -84,7 +84,7 @@ def test_packed_sums_by_hand():
     w = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
     ys = [np.array([1, 0, 1, 1, 0], dtype=np.int8), np.array([0, 1, 1, 0, 1], dtype=np.int8),
           np.array([1, 1, 1, 1, 1], dtype=np.int8)]
-    got = grouped._packed_sums(key, 2, w, ys)
+    got = _packed.clean_sums(key, 3, w, [y.view(np.uint8) for y in ys])
     want = np.array([[1.0, 2.0, 3.0], [7.0, 3.0, 7.0], [0.0, 5.0, 5.0]])
     np.testing.assert_array_equal(got, want)
 

@@ -280,14 +280,22 @@ def grouped_psu_totals(columns, w: np.ndarray, psu: np.ndarray, n_psu: int,
     return _scatter(R, Ru, k, ku, domain_sets, backs, offsets, n_psu, dense)
 
 
+_CONTROLLER: list = []
+
+
 def one_blas_thread():
-    """Small matrix products run best on one BLAS thread (no spin-waiting on a busy machine)."""
+    """Small matrix products run best on one BLAS thread (no spin-waiting on a busy machine).
+
+    The thread-pool controller is built once (finding the BLAS libraries takes
+    milliseconds); each use only sets and restores the limit."""
     try:
-        from threadpoolctl import threadpool_limits
-        return threadpool_limits(limits=1, user_api="blas")
+        from threadpoolctl import ThreadpoolController
     except ImportError:  # optional: without it BLAS keeps its default threads
         import contextlib
         return contextlib.nullcontext()
+    if not _CONTROLLER:
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=1, user_api="blas")
 
 
 def _block_products(columns, unweighted, ws, order, bounds, in_order, slots, offsets, L, n_psu, step):

@@ -27,6 +27,7 @@ import pandas as pd
 from ..errors import InputError
 from ..validate import as_list, require_columns, require_unique
 from . import aggregate as agg
+from ._packed import BinaryOutcome, binary_outcome, clean_sums, missing_sums
 from .kernel import Outcome, ReplicateTotals, Totals
 
 __all__ = ["outcome_columns", "fast_domain_codes", "normalise_sets", "domain_keys",
@@ -136,15 +137,21 @@ def outcome_columns(data: pd.DataFrame, variables, mask: np.ndarray,
 
 
 def fast_outcomes(data: pd.DataFrame, variables, mask: np.ndarray) -> list[Outcome]:
-    """:func:`outcome_columns` with a fast path for plain integer / bool columns (no float copy)."""
+    """:func:`outcome_columns` with fast paths that copy no column to float: 0/1 columns
+    (with or without missing values, any numeric storage) become
+    :class:`~drugtrends.survey._packed.BinaryOutcome` (one ``uint8`` state per row),
+    other plain integer / bool columns :class:`IntOutcome`."""
     variables = require_unique(as_list(variables), "the outcome list")
     if not variables:
         raise InputError("give at least one outcome variable")
     require_columns(data, variables, "outcome")
-    out = []
+    out: list[Outcome] = []
     for v in variables:
         col = data[v]
-        if (pd.api.types.is_integer_dtype(col) or pd.api.types.is_bool_dtype(col)) \
+        bo = binary_outcome(v, col, mask)
+        if bo is not None:
+            out.append(bo)
+        elif (pd.api.types.is_integer_dtype(col) or pd.api.types.is_bool_dtype(col)) \
                 and not pd.api.types.is_extension_array_dtype(col):
             vals = col.to_numpy()
             sub = vals if mask.all() else vals[mask]
@@ -152,6 +159,15 @@ def fast_outcomes(data: pd.DataFrame, variables, mask: np.ndarray) -> list[Outco
         else:
             out.extend(outcome_columns(data, [v], mask))
     return out
+
+
+def _take(o: Outcome, rows) -> np.ndarray:
+    """Values of ``rows`` of an outcome (NaN = missing), without materialising the column."""
+    if isinstance(o, BinaryOutcome):
+        return o.take(rows)
+    if isinstance(o, IntOutcome):
+        return o.values[rows]
+    return o.y[rows]
 
 
 # --------------------------------------------------------------------------- domains
@@ -187,21 +203,26 @@ def _small_int(col) -> bool:
 
 
 def _column_codes(col):
+    """``(codes, uniques, categorical dtype or None, has_missing)``; codes -1 = missing."""
     if isinstance(col.dtype, pd.CategoricalDtype):
-        return np.asarray(col.cat.codes, dtype=np.int64), col.cat.categories, col.dtype
+        cd = np.asarray(col.cat.codes, dtype=np.int64)
+        return cd, col.cat.categories, col.dtype, bool((cd < 0).any())
     if _small_int(col):   # integers of small range: presence table instead of hashing
         v = col.to_numpy()
         lo = int(v.min()) if len(v) else 0
-        off = v.astype(np.int64) - lo
+        off = np.subtract(v, lo, dtype=np.int64)
         present = np.bincount(off) > 0 if len(v) else np.zeros(0, dtype=bool)
-        rank = np.cumsum(present) - 1
-        return rank[off], pd.Index(np.flatnonzero(present) + lo).astype(v.dtype), None
+        uni = pd.Index(np.flatnonzero(present) + lo).astype(v.dtype)
+        if present.all():     # every value of the range occurs: the offset is the code
+            return off, uni, None, False
+        return (np.cumsum(present) - 1)[off], uni, None, False
     try:
         cd, uni = pd.factorize(col, sort=True, use_na_sentinel=True)
     except TypeError:
         raise InputError(f"by column {col.name!r} mixes values that cannot be ordered (text and "
                          "numbers?): recode it to one type.") from None
-    return cd.astype(np.int64), uni, None
+    cd = cd.astype(np.int64)
+    return cd, uni, None, bool((cd < 0).any())
 
 
 def fast_domain_codes(data: pd.DataFrame, by: list[str], mask: np.ndarray, cache: dict | None = None):
@@ -209,7 +230,9 @@ def fast_domain_codes(data: pd.DataFrame, by: list[str], mask: np.ndarray, cache
 
     Domains are the combinations observed among ``mask`` rows, in sorted order
     (categorical order for categoricals); rows with a missing ``by`` value or
-    outside ``mask`` get ``-1`` (they stay in the design, as R ``svyby``).
+    outside ``mask`` get ``-1`` (they stay in the design, as R ``svyby``). The
+    number of ``mask`` rows with a missing ``by`` value is
+    ``keys.attrs["n_missing_by"]`` (the estimators report it).
     ``cache`` keeps per-column codes across domain sets.
 
     Examples
@@ -217,44 +240,58 @@ def fast_domain_codes(data: pd.DataFrame, by: list[str], mask: np.ndarray, cache
     >>> import numpy as np, pandas as pd
     >>> df = pd.DataFrame({"g": ["b", "a", None, "b"], "h": [1, 2, 1, 1]})
     >>> codes, keys = fast_domain_codes(df, ["g", "h"], np.ones(4, bool))
-    >>> codes.tolist(), keys.values.tolist()
-    ([1, 0, -1, 1], [['a', 2], ['b', 1]])
+    >>> codes.tolist(), keys.values.tolist(), keys.attrs["n_missing_by"]
+    ([1, 0, -1, 1], [['a', 2], ['b', 1]], 1)
     """
     n = len(data)
     if not by:
-        return np.where(mask, 0, -1).astype(np.int64), pd.DataFrame(index=range(1))
+        keys = pd.DataFrame(index=range(1))
+        keys.attrs["n_missing_by"] = 0
+        return np.where(mask, 0, -1).astype(np.int64), keys
     cache = {} if cache is None else cache
     parts_in = []
     for c in by:
         if c not in cache:
             cache[c] = _column_codes(data[c])
         parts_in.append(cache[c])
-    ok = mask.copy()
-    combo = np.zeros(n, dtype=np.int64)
+    missing_by = None
+    combo = None
     size = 1
-    for cd, uni, _ in parts_in:
-        ok &= cd >= 0
-        combo = combo * len(uni) + np.where(cd >= 0, cd, 0)
+    for cd, uni, _, has_missing in parts_in:
+        if has_missing:
+            missing_by = cd < 0 if missing_by is None else missing_by | (cd < 0)
+            cd = np.where(cd >= 0, cd, 0)
+        combo = cd.copy() if combo is None else combo * len(uni) + cd
         size *= max(len(uni), 1)
+    all_in = bool(mask.all())
+    ok = None if all_in else mask.copy()
+    n_missing_by = 0
+    if missing_by is not None:
+        n_missing_by = int(np.count_nonzero(missing_by if all_in else missing_by & mask))
+        ok = ~missing_by if ok is None else ok & ~missing_by
+    inside = combo if ok is None else combo[ok]
     if size <= 50_000_000:
-        present = np.bincount(combo[ok], minlength=size) > 0
+        present = np.bincount(inside, minlength=size) > 0
         observed = np.flatnonzero(present)
-        rank = np.cumsum(present) - 1
-        codes = np.where(ok, rank[combo], -1).astype(np.int64)
+        codes = combo if present.all() else (np.cumsum(present) - 1)[combo]
+        if ok is not None:
+            codes = np.where(ok, codes, -1)
     else:
-        observed, inv = np.unique(combo[ok], return_inverse=True)
+        observed, inv = np.unique(inside, return_inverse=True)
         codes = np.full(n, -1, dtype=np.int64)
-        codes[ok] = inv
+        codes[ok if ok is not None else slice(None)] = inv
     rest, parts = observed, []
-    for _, uni, _ in reversed(parts_in):
+    for _, uni, _, _ in reversed(parts_in):
         k = max(len(uni), 1)
         parts.append(rest % k)
         rest = rest // k
     parts.reverse()
     keys = {}
-    for c, part, (_, uni, dtype) in zip(by, parts, parts_in):
+    for c, part, (_, uni, dtype, _) in zip(by, parts, parts_in):
         keys[c] = pd.Categorical.from_codes(part, dtype=dtype) if dtype is not None else uni.take(part)
-    return codes, pd.DataFrame(keys)
+    frame = pd.DataFrame(keys)
+    frame.attrs["n_missing_by"] = n_missing_by
+    return codes.astype(np.int64, copy=False), frame
 
 
 def domain_keys(data: pd.DataFrame, by, mask: np.ndarray, cache: dict | None = None):
@@ -276,9 +313,7 @@ class _Columns:
 
     def __init__(self, outcomes, den, mask):
         self.outcomes, self.den, self.mask = outcomes, den, mask
-        self.miss = np.array([den is not None or (not isinstance(o, IntOutcome)
-                                                  and bool(np.isnan(o.y[mask]).any()))
-                              for o in outcomes])
+        self.miss = np.array([den is not None or _has_missing(o, mask) for o in outcomes])
 
     def ab(self, j):
         """``(a, ok)`` float arrays: ``a`` 0 where not observed; ``ok`` observed (None = all)."""
@@ -298,22 +333,39 @@ class _Columns:
             return np.where(ok, self.den[j].y, 0.0)
         return ok
 
+    def packed(self) -> tuple[list[int], list[int]]:
+        """0/1 outcomes summed by the packed passes: ``(clean, with missing values)``."""
+        if self.den is not None:
+            return [], []
+        bo = [j for j, o in enumerate(self.outcomes) if isinstance(o, BinaryOutcome)]
+        return [j for j in bo if not self.miss[j]], [j for j in bo if self.miss[j]]
 
-def _bincount_totals(cols: _Columns, w, wpos, psu, U, codes, D, keys) -> Totals:
-    """One domain set: every sum by ``bincount`` over the key domain x PSU (rows in no
-    domain go to an extra bin that is dropped)."""
+
+def _has_missing(o: Outcome, mask) -> bool:
+    if isinstance(o, BinaryOutcome):
+        return o.n_missing > 0
+    if isinstance(o, IntOutcome):
+        return False
+    return bool(np.isnan(o.y[mask]).any())
+
+
+def _pair_key(codes, psu, U, D):
+    """Rank of each row's (domain, PSU) pair among the pairs with rows (rows in no domain:
+    one last bin), the pairs' domain and PSU codes and their row counts."""
     full = np.where(codes >= 0, codes * U + psu, D * U)
     nrow = np.bincount(full, minlength=D * U + 1)[:D * U]
     pair = np.flatnonzero(nrow > 0)
-    d, u = pair // U, pair % U
-    # compact key: the pair's rank (rows in no domain -> one last bin), so every
-    # bincount below writes to a small, cache-resident array
+    # compact key, so every bincount below writes to a small, cache-resident array
     rank = np.full(D * U + 1, len(pair), dtype=np.int64)
     rank[pair] = np.arange(len(pair))
-    key = rank[full]
-    size = len(pair)
-    nrow = nrow[pair]
-    m = len(cols.outcomes)
+    return rank[full], pair // U, pair % U, nrow[pair]
+
+
+def _bincount_totals(cols: _Columns, w, wpos, psu, U, codes, D, keys) -> Totals:
+    """One domain set: every sum by ``bincount`` over the key domain x PSU; 0/1 outcomes
+    many at a time (:mod:`drugtrends.survey._packed`), others one at a time."""
+    key, d, u, nrow = _pair_key(codes, psu, U, D)
+    size, m = len(d), len(cols.outcomes)
 
     def bc(x):
         return np.bincount(key, weights=x, minlength=size + 1)[:size]
@@ -321,19 +373,22 @@ def _bincount_totals(cols: _Columns, w, wpos, psu, U, codes, D, keys) -> Totals:
     all_pos = bool(wpos.all())
     sw, cnt = bc(w), nrow.astype(float)
     cpos = cnt if all_pos else bc(wpos.astype(float))
-    A = np.empty((len(pair), m))
+    A = np.empty((size, m))
     miss = cols.miss.any()
     B = np.repeat(sw[:, None], m, axis=1) if miss else sw[:, None]
     N = np.repeat(cnt[:, None], m, axis=1) if miss else cnt[:, None]
     P = np.repeat(cpos[:, None], m, axis=1) if miss else cpos[:, None]
     nonbin = [j for j, o in enumerate(cols.outcomes) if not o.is_prop]
-    Q = np.empty((len(pair), m)) if nonbin and cols.den is None else None
-    R2 = np.empty((len(pair), 4, m)) if cols.den is not None else None
-    b = _pack_width(size)
-    packed = _packable(cols) if b > 1 else []
-    for block in [packed[i:i + b] for i in range(0, len(packed), b)]:
-        A[:, block] = _packed_sums(key, size, w, [cols.outcomes[j].values for j in block])[:size]
-    done = set(packed)
+    Q = np.empty((size, m)) if nonbin and cols.den is None else None
+    R2 = np.empty((size, 4, m)) if cols.den is not None else None
+    clean, missing = cols.packed()
+    if clean:
+        A[:, clean] = clean_sums(key, size, w, [cols.outcomes[j].state for j in clean])
+    if missing:
+        A[:, missing], B[:, missing], N[:, missing], P[:, missing] = missing_sums(
+            key, size, w, None if all_pos else wpos.astype(float),
+            [cols.outcomes[j].state for j in missing])
+    done = set(clean) | set(missing)
     buf = np.empty(len(w))
     for j in range(m):
         if j in done:
@@ -355,50 +410,6 @@ def _bincount_totals(cols: _Columns, w, wpos, psu, U, codes, D, keys) -> Totals:
     return Totals(keys, d, u, A, B, N, P, Q, R2)
 
 
-def _pack_width(n_pairs: int) -> int:
-    """How many 0/1 outcomes share one ``bincount``: ``2^b`` bins per (domain, PSU) pair,
-    at most about 64k bins (half a megabyte: the counts stay in cache), ``b`` in 1..5."""
-    b = int(np.floor(np.log2(max(65536 / (n_pairs + 1), 1.0))))
-    return max(1, min(5, b))
-
-
-def _packable(cols: _Columns) -> list[int]:
-    """Outcomes that are plain 0/1 integer columns without missing values."""
-    return [j for j, o in enumerate(cols.outcomes)
-            if isinstance(o, IntOutcome) and o.is_prop and not cols.miss[j] and cols.den is None]
-
-
-def _packed_sums(key, size, w, columns) -> np.ndarray:
-    """Weighted sums of up to ``_PACK`` 0/1 columns per key with ONE ``bincount``.
-
-    Row ``i`` goes to bin ``key_i * 2^b + code_i`` with ``code_i`` the bits of
-    its ``b`` outcomes; the sum of ``w`` over the bins whose bit ``j`` is set is
-    the sum of ``w y_j``: ``b`` columns for the price of one pass.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> k, w = np.array([0, 0, 1]), np.array([1.0, 2.0, 4.0])
-    >>> _packed_sums(k, 1, w, [np.array([1, 0, 1]), np.array([1, 1, 0])]).tolist()
-    [[1.0, 3.0], [4.0, 0.0]]
-    """
-    b = len(columns)
-    code = np.zeros(len(key), dtype=np.uint8)
-    tmp = np.empty(len(key), dtype=np.uint8)
-    nz = np.empty(len(key), dtype=bool)
-    for j, y in enumerate(columns):
-        # y != 0, not y itself: rows outside the (subset) design may hold other codes and
-        # must not spill into another pair's bins (they go to the dropped last bin)
-        np.not_equal(y, 0, out=nz)
-        np.left_shift(nz.view(np.uint8), np.uint8(j), out=tmp)
-        code |= tmp
-    k2 = np.left_shift(key, b)
-    k2 += code
-    sums = np.bincount(k2, weights=w, minlength=(size + 1) << b).reshape(size + 1, 1 << b)
-    bits = (np.arange(1 << b)[:, None] >> np.arange(b)[None, :]) & 1
-    return sums @ bits.astype(float)
-
-
 def _block_totals(cols: _Columns, w, wpos, psu, U, sets) -> list[Totals]:
     """Several domain sets: one dense product per PSU (``grouped_psu_totals``)."""
     m = len(cols.outcomes)
@@ -413,7 +424,7 @@ def _block_totals(cols: _Columns, w, wpos, psu, U, sets) -> list[Totals]:
         Xt = np.empty((k, len(rows)))
         for j in range(m):
             o = cols.outcomes[j]
-            v = o.values[rows] if isinstance(o, IntOutcome) else o.y[rows]
+            v = _take(o, rows)
             if cols.miss[j]:
                 ok = ~np.isnan(v)
                 if cols.den is not None:
@@ -430,7 +441,7 @@ def _block_totals(cols: _Columns, w, wpos, psu, U, sets) -> list[Totals]:
         rows = np.arange(rows.start, rows.stop) if isinstance(rows, slice) else rows
         Xu = np.empty((len(rows), 2 * len(miss_idx)))
         for i, j in enumerate(miss_idx):
-            ok = ~np.isnan(cols.outcomes[j].y[rows])
+            ok = ~np.isnan(_take(cols.outcomes[j], rows))
             if cols.den is not None:
                 ok &= ~np.isnan(cols.den[j].y[rows])
             Xu[:, i] = ok
@@ -506,7 +517,8 @@ def inmemory_totals(structure, data: pd.DataFrame, mask: np.ndarray, outcomes: l
         codes, keys = domain_keys(data, list(by), mask, cache)
         sets.append((codes, len(keys), keys))
     if len(sets) == 1 or len(w) < 8 * max(U, 1):
-        return [_bincount_totals(cols, w, wpos, psu, U, c, D, keys) for c, D, keys in sets]
+        with agg.one_blas_thread():   # small products of pattern sums: no spin-waiting threads
+            return [_bincount_totals(cols, w, wpos, psu, U, c, D, keys) for c, D, keys in sets]
     return _block_totals(cols, w, wpos, psu, U, sets)
 
 
@@ -619,7 +631,7 @@ def _domain_block(cols: _Columns, rows, m):
     X[:, -1] = 1.0
     for j in range(m):
         o = cols.outcomes[j]
-        a = (o.values if isinstance(o, IntOutcome) else o.y)[rows]
+        a = _take(o, rows)
         if not cols.miss[j]:
             X[:, j] = a
             continue
