@@ -175,7 +175,9 @@ def test_one_id_scheme_between_load_and_fetch():
     assert set(m.get("unodc_wdr2025").load_ids) == {k for k, e in datasets.REGISTRY.items()
                                                      if e.manifest_id == "unodc_wdr2025"}
     ids = datasets.id_map()
-    assert list(ids.columns) == ["load_id", "fetch_id", "fetch_only"] and len(ids) == len(datasets.REGISTRY)
+    assert list(ids.columns) == ["load_id", "fetch_id", "fetch_only", "also_reads"]
+    assert len(ids) == len(datasets.REGISTRY)
+    assert ids.set_index("load_id")["also_reads"].to_dict()["cdc_vsrr"] == "cdc_vsrr_2025"
 
 
 def test_design_specs_live_with_the_datasets():

@@ -497,15 +497,20 @@ def id_map() -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``load_id``, ``fetch_id``, ``fetch_only``.
+        Columns ``load_id``, ``fetch_id``, ``fetch_only`` and ``also_reads``
+        (other manifest datasets the load id reads, comma-separated; fetched
+        with it; empty for most).
 
     Examples
     --------
     >>> m = id_map()
     >>> m.loc[m.load_id == "unodc_prevalence", "fetch_id"].item()
     'unodc_wdr2025'
+    >>> m.loc[m.load_id == "cdc_vsrr", "also_reads"].item()
+    'cdc_vsrr_2025'
     """
-    return pd.DataFrame([{"load_id": k, "fetch_id": e.manifest_id, "fetch_only": e.fetch_only}
+    return pd.DataFrame([{"load_id": k, "fetch_id": e.manifest_id, "fetch_only": e.fetch_only,
+                          "also_reads": ", ".join(dict.fromkeys(d for d, _ in e.also))}
                          for k, e in REGISTRY.items()])
 
 
