@@ -219,3 +219,20 @@ def test_unreadable_file_and_folder_in_the_way(data):
     with pytest.raises(FetchError, match="cannot write .*Remove what is in the way"):
         dt.load("uci_drug_consumption")
     assert snapshot(data) == before and not list(data.rglob("*.part"))
+
+
+def test_json_source_edited_or_cut_is_refused_with_its_shape(tmp_path, monkeypatch):
+    """A new JSON source (SSMSI offences): one record removed -> refused, message counts the records."""
+    import json
+
+    temp_data_dir(tmp_path, monkeypatch, need="fr_ssmsi_delinquance/delinquance.json")
+    fetch.ensure("fr_ssmsi_delinquance")
+    p = fetch.dataset_file("fr_ssmsi_delinquance", "delinquance.json")
+    doc = json.loads(p.read_text(encoding="utf-8"))
+    doc["records"] = doc["records"][:-1]
+    p.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(IntegrityError, match=r"18,179 records where the manifest expects 18,180 \(truncated\)"):
+        datasets.load("fr_drug_offences")
+    p.write_text("{not json", encoding="utf-8")
+    with pytest.raises(IntegrityError, match="not readable JSON any more"):
+        datasets.load("fr_drug_offences")

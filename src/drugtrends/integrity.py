@@ -13,8 +13,9 @@ before every read by :func:`drugtrends.datasets.load` (through
   that still catches any edit made through the file system);
   ``drugtrends fetch --verify`` (``fetch(..., verify=True)``) re-hashes
   everything;
-* the expected shape (data rows, columns of a delimited text file) is checked
-  when the manifest gives it, so a truncated file is named as such;
+* the expected shape (data rows, columns of a delimited text file; records
+  or features and fields of a JSON / GeoJSON file) is checked when the
+  manifest gives it, so a truncated file is named as such;
 * a changed file raises :class:`~drugtrends.errors.IntegrityError` naming the
   file, what differs, and the ``drugtrends fetch <id> --force`` command that
   restores it; nothing on disk is touched.
@@ -43,8 +44,10 @@ from drugtrends.manifest import DataFile
 __all__ = [
     "LARGE_FILE",
     "PROVENANCE_SUFFIX",
+    "JSON_SUFFIXES",
     "TEXT_SUFFIXES",
     "check_file",
+    "json_shape",
     "provenance_path",
     "read_provenance",
     "sha256_file",
@@ -56,6 +59,8 @@ LARGE_FILE = 64 * 1024 * 1024
 PROVENANCE_SUFFIX = ".provenance.json"
 #: Delimited text files whose shape (rows, columns) is checked against the manifest.
 TEXT_SUFFIXES = {".csv": ",", ".data": ",", ".tsv": "\t", ".txt": "\t"}
+#: JSON files whose shape (records or GeoJSON features, fields) is checked against the manifest.
+JSON_SUFFIXES = {".json", ".geojson"}
 
 
 def sha256_file(path: str | os.PathLike[str], chunk_size: int = 1 << 20) -> str:
@@ -106,20 +111,42 @@ def text_shape(path: str | os.PathLike[str], sep: str = ",") -> tuple[int, int] 
         return None
 
 
+def json_shape(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    """``(records, fields)`` of a JSON ``{"records": [...]}`` file, ``(features, properties)`` of a GeoJSON.
+
+    None when the file is not readable JSON of either kind.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.json"
+    >>> _ = p.write_text('{"records": [{"a": 1, "b": 2}, {"a": 3, "b": 4}]}')
+    >>> json_shape(p)
+    (2, 2)
+    """
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        recs = [ft.get("properties") or {} for ft in doc["features"]] if "features" in doc else doc["records"]
+        return len(recs), len({k for r in recs for k in r})
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
 def _shape_note(f: DataFile, path: Path) -> str:
     sep = TEXT_SUFFIXES.get(path.suffix.lower())
-    if sep is None or (f.rows is None and f.columns is None):
+    is_json = path.suffix.lower() in JSON_SUFFIXES
+    if (sep is None and not is_json) or (f.rows is None and f.columns is None):
         return ""
-    shape = text_shape(path, sep)
+    shape = json_shape(path) if is_json else text_shape(path, sep or ",")
     if shape is None:
-        return " It is not readable UTF-8 text any more."
+        return " It is not readable JSON any more." if is_json else " It is not readable UTF-8 text any more."
     rows, cols = shape
     notes = []
     if f.rows is not None and rows != f.rows:
-        notes.append(f"{rows:,} data rows where the manifest expects {f.rows:,}"
+        notes.append(f"{rows:,} {'records' if is_json else 'data rows'} where the manifest expects {f.rows:,}"
                      + (" (truncated)" if rows < f.rows else ""))
     if f.columns is not None and cols != f.columns:
-        notes.append(f"{cols} columns where the manifest expects {f.columns}")
+        notes.append(f"{cols} {'fields' if is_json else 'columns'} where the manifest expects {f.columns}")
     return (" It has " + " and ".join(notes) + ".") if notes else ""
 
 
