@@ -32,6 +32,8 @@ __all__ = [
     "first_sentence",
     "indicator_of",
     "method_class",
+    "SEIZURE_SCOPES",
+    "seizure_scope",
     "period_from_notes",
     "scope_flags",
     "substance_detail",
@@ -48,13 +50,14 @@ SCOPE_FLAGS: dict[str, str] = {
     "cannabis_resin_only": "cannabis resin (hashish) only",
     "includes_crack": "includes crack cocaine",
     "excludes_crack": "does not include crack",
-    "cocaine_salts_only": "cocaine salts / hydrochloride only",
+    "cocaine_salts_only": "cocaine salts / hydrochloride only (no crack)",
     "includes_coca_paste": "includes coca paste (pasta base, paco, basuco)",
     "includes_prescription_opioids": "includes prescription opioids",
     "excludes_heroin": "does not include heroin",
     "heroin_only": "heroin only",
     "includes_medical_use": "includes medical use",
     "includes_other_stimulant_nps": "includes other stimulant NPS",
+    "mdma_only": "MDMA only (not all ecstasy-type substances)",
     "includes_other_stimulants": "may include other non-ATS stimulants (UNODC adjustment z)",
     "prescription_stimulants_only": "prescription stimulants only (UNODC adjustment z**)",
     "other_forms": "other forms or types only (the source's 'other ...' row)",
@@ -81,6 +84,7 @@ _SCOPE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("excludes_crack", r"(does not|not) include crack"),
     ("cocaine_salts_only", r"^(only )?(cocaine )?(salts?|hydrochl?or[io]de?|hydrochrolide|hcl)\.?$|^only cocaine salts|"
                            r"^powder cocaine$|^\(non-crack form\)$"),
+    ("mdma_only", r"^(mdma|3,4-methylenedioxymethamphetamine( \(mdma\))?)( only)?\.?$"),
     ("includes_coca_paste", r"pasta base|\bpaco\b|basuco|coca paste|smokable forms"),
     ("includes_prescription_opioids", r"prescription opioids|pharmaceutical opioids|prescription/other opioids"),
     ("excludes_heroin", r"does not include heroin"),
@@ -91,6 +95,8 @@ _SCOPE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("males_only", r"(?:^|[.;,] )males?(?:[.;,]|$)"),
     ("females_only", r"(?:^|[.;,] )females?(?:[.;,]|$)"),
 )
+#: Anchored patterns read in every sentence of a note, not only the first.
+_ANY_SENTENCE = frozenset({"cocaine_salts_only", "mdma_only"})
 _METH_ONLY = re.compile(r"^(methamphet\w*|methamphetmine|crystal meth|methamphetamine tablets and crystal methamphetamine|"
                         r"\"?yaba\"?)\.?$")
 _AMPH_ONLY = re.compile(r"^amphetamine( sulphate)?\.?$")
@@ -131,11 +137,17 @@ def scope_flags(text: object, substance: str | None = None) -> list[str]:
         return []
     low = re.sub(r"\s+", " ", str(text).casefold()).strip()
     first = re.split(r"\.\s|;\s", low)[0].strip().rstrip(".")
+    sentences = [x.strip().rstrip(".") for x in re.split(r"\.\s|;\s", low)]
     flags = set()
     for flag, pat in _SCOPE_PATTERNS:
-        target = first if pat.startswith("^") else low
-        if re.search(pat, target):
+        if flag in _ANY_SENTENCE:  # a statement of the form may follow a date ("Data refers to 2016/2017. Cocaine salts")
+            hit = any(re.search(pat, x) for x in sentences)
+        else:
+            hit = re.search(pat, first if pat.startswith("^") else low)
+        if hit:
             flags.add(flag)
+    if substance not in ("ecstasy", None):
+        flags.discard("mdma_only")
     if "excludes_crack" in flags:
         flags.discard("includes_crack")
     if substance in ("amphetamines", None):
@@ -389,3 +401,89 @@ def period_from_notes(notes: object, adjustment: object, period: str) -> str:
     if period == "past_year" and _PAST_MONTH.search(str(notes).casefold()):
         return "past_month"
     return period
+
+
+# --------------------------------------------------------------------------- seizures (annex 7.1)
+
+#: What a 7.1 seizure row covers (its category), for the named categories: id -> description.
+#: Another drug name is its own category (its name, slugged); a reported total with no named
+#: category is ``reported_total``.
+SEIZURE_SCOPES: dict[str, str] = {
+    "all_ats": "all amphetamine-type stimulants excluding ecstasy (reported total: amphetamine, "
+               "methamphetamine and the others)",
+    "amphetamine": "amphetamine only",
+    "captagon": '"Captagon" tablets',
+    "methamphetamine": "methamphetamine",
+    "yaba": '"yaba" (methamphetamine tablets)',
+    "ats_unspecified": "non-specified amphetamine-type stimulants",
+    "all_ecstasy_type": 'all "ecstasy"-type substances (reported total)',
+    "mdma": "MDMA only",
+    "other_ecstasy_type": "MDA or MDEA",
+    "ecstasy_unspecified": 'non-specified "ecstasy"-type substances',
+    "all_cocaine": "cocaine in all forms, crack included (reported total, without coca leaf and bush)",
+    "cocaine_hydrochloride": "cocaine hydrochloride only",
+    "crack": '"crack" cocaine',
+    "coca_paste_base": "coca paste / cocaine base",
+    "smokable_cocaine": "other smokable forms of cocaine (basuco, paco, pasta base)",
+    "all_hallucinogens": "all hallucinogens (reported total)",
+    "all_sedatives_tranquillizers": "all sedatives and tranquillizers (reported total)",
+    "reported_total": "a reported total",
+}
+_SEIZURE_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("all_ats", r"^total amphetamine-type stimulants"),
+    ("all_ecstasy_type", r'^total "?.?ecstasy.?"?-type'),
+    ("all_cocaine", r"^cocaine \(total"),
+    ("all_hallucinogens", r"^total hallucinogens"),
+    ("all_sedatives_tranquillizers", r"^total sedatives and tranquill?izers"),
+    ("amphetamine", r"^amphetamine$"),
+    ("captagon", r"captagon"),
+    ("methamphetamine", r"^methamphetamine$"),
+    ("yaba", r"yaba"),
+    ("ats_unspecified", r"^non-specified amphetamine-type"),
+    ("mdma", r"\bmdma\b"),
+    ("other_ecstasy_type", r"^(mdea|tenamfetamine)"),
+    ("ecstasy_unspecified", r"^non-specified .?ecstasy"),
+    ("cocaine_hydrochloride", r"^cocaine hydrochloride"),
+    ("crack", r"crack"),
+    ("coca_paste_base", r"^coca paste"),
+    ("smokable_cocaine", r"smokable forms of cocaine"),
+)
+
+
+def seizure_scope(drug_name: object, is_total: bool = False) -> str:
+    """The category a UNODC 7.1 seizure row covers (see :data:`SEIZURE_SCOPES`).
+
+    A seizure series must not mix categories: amphetamine alone is not all
+    amphetamine-type stimulants, MDMA is not all ecstasy-type substances,
+    cocaine hydrochloride is not cocaine in all forms.
+
+    Parameters
+    ----------
+    drug_name : str
+        The published ``Drug`` name.
+    is_total : bool
+        The row is a reported total.
+
+    Returns
+    -------
+    str
+        A key of :data:`SEIZURE_SCOPES`, else the drug name slugged
+        (``reported_total`` for an unnamed total).
+
+    Examples
+    --------
+    >>> seizure_scope("Amphetamine"), seizure_scope("3,4-methylenedioxymethamphetamine (MDMA)")
+    ('amphetamine', 'mdma')
+    >>> seizure_scope("Total amphetamine-type stimulants (ATS) (including the above, ...)", True)
+    'all_ats'
+    >>> seizure_scope("Cannabis resin (hashish)")
+    'cannabis_resin_hashish'
+    """
+    low = "" if drug_name is None or drug_name is pd.NA or (isinstance(drug_name, float) and np.isnan(drug_name)) \
+        else re.sub(r"\s+", " ", str(drug_name).casefold().replace("“", '"').replace("”", '"')).strip()
+    for scope, pat in _SEIZURE_PATTERNS:
+        if re.search(pat, low):
+            return scope
+    if is_total:
+        return "reported_total"
+    return re.sub(r"[^a-z0-9]+", "_", low).strip("_")[:60] or "unspecified"
