@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from drugtrends import i18n
-from drugtrends_reports import common, france, overdose, provisional, supply, wastewater
+from drugtrends_reports import common, france, overdose, provisional, summary, supply, wastewater
 from drugtrends_reports import trends as T
 from drugtrends_reports.common import Fig
 
@@ -108,9 +108,9 @@ def sections(ctx: Context) -> list:
     -------
     list
     """
-    out: list = []
+    out: list = summary.section(ctx.data, ctx.sel, ctx.nchs, ctx.lang)
     for part in (key_figures, vsrr_section, france_section, wastewater_section, overdose_section, prevalence_section, youth_section, high_risk_section,
-                 supply_section, comparability_section, sources_section):
+                 supply_section, themes_section, comparability_section, sources_section):
         out += part(ctx)
     return out
 
@@ -299,6 +299,11 @@ def france_section(ctx: Context) -> list:
 def wastewater_section(ctx: Context) -> list:
     """Drug residues in wastewater, French sites among European cities (:mod:`drugtrends_reports.wastewater`)."""
     return wastewater.section(ctx.data.get("euda_wastewater"), ctx.lang)
+
+
+def themes_section(ctx: Context) -> list:
+    """What these data can and cannot say about France (:func:`drugtrends_reports.summary.themes`)."""
+    return summary.themes(ctx.data, ctx.lang)
 
 
 def comparability_section(ctx: Context) -> list:
