@@ -279,3 +279,34 @@ def test_move_into_nsduh_is_a_change_of_survey(prev):
     r = _row(prev, US, "ketamine", 2020)
     assert r["break_code"].split("+")[0] == "survey" and "NSDUH" in r["break_reason"]
     assert "survey" in cmp.BREAK_CODES
+
+
+def test_series_layer_reads_the_structured_key_and_agrees_with_break_code(prev):
+    """The UNODC frame carries its key as columns; drugtrends.series finds the same breaks, as codes."""
+    from drugtrends import series
+
+    assert series.key_spec(prev) is series.KEY_SPECS["unodc_prevalence"]
+    assert {"definition", "method_basis", "source_break"} <= set(prev.columns)
+    fr = prev[(prev.country == "France") & (prev.substance == "cocaine") & (prev.period == "past_year")
+              & (prev.indicator == "prevalence")]
+    r = series.break_reasons(fr)
+    assert not r.empty and set(r["code"]) <= set(series.REASONS)
+    by = ["country", "substance", "indicator", "period"]
+    got = series.break_reasons(prev, by=by)
+    rows = prev.loc[prev["break_code"].notna() & prev["year"].notna()]
+    want = {(*k, int(y), c) for *k, y, bc in rows[[*by, "year", "break_code"]].astype(object).itertuples(index=False)
+            for c in str(bc).split("+")}
+    have = {(*k, int(x), c) for *k, x, c in got[[*by, "x", "code"]].astype(object).itertuples(index=False)}
+    missing = want - have
+    assert len(want) > 500 and not missing, sorted(missing)[:5]
+
+
+def test_deprecated_break_names_still_work():
+    from drugtrends import series
+
+    assert cmp.NSDUH_BREAKS == tuple(series.known_breaks("nsduh"))
+    assert cmp.BREAK_CODES is series.REASONS
+    assert all(isinstance(b, series.Break) for b in cmp.NSDUH_BREAKS)
+    with pytest.warns(FutureWarning, match="drugtrends.series.Break"):
+        b = cmp.KnownBreak("nsduh", 2015, "r", "nsduh_2015_redesign", frozenset({"lsd"}))
+    assert isinstance(b, series.Break) and b.substances == frozenset({"lsd"})

@@ -68,11 +68,12 @@ def test_structured_key_differences_name_the_parts():
 
 def test_break_reasons_are_codes_with_old_and_new_values():
     d = _unodc([2014, 2016, 2017, 2021], ["15-64", "15-64", "18-64", "18-64"],
-               eras=["all", "all", "all", "nsduh_2021_on"])
+               eras=["all", "all", "nsduh_2020", "nsduh_2021_on"])
     r = series.break_reasons(d)
     assert r[["x", "previous_x", "code", "part", "old", "new"]].values.tolist() == [
+        [2017, 2016, "survey", "design_era", "all", "nsduh_2020"],
         [2017, 2016, "age_range", "age_group", "15-64", "18-64"],
-        [2021, 2017, "nsduh_2021_method", "design_era", "all", "nsduh_2021_on"]]
+        [2021, 2017, "nsduh_2021_method", "design_era", "nsduh_2020", "nsduh_2021_on"]]
     assert series.break_reasons(d.iloc[:2]).empty
 
 

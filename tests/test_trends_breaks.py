@@ -114,3 +114,12 @@ def test_group_breaks_follow_comparability_groups():
     assert [lab for lab, _ in split_at_breaks(d, bl)] == ["2016-2018", "2020", "2021"]
     with pytest.raises(UnknownVariableError, match="comparability_group"):
         group_breaks(d.drop(columns="comparability_group"))
+
+
+def test_trends_break_is_the_series_break_and_registry_entries():
+    """One Break type (issue 22): trends.breaks re-exports drugtrends.series.Break and its registry entries."""
+    from drugtrends import series
+
+    assert Break is series.Break
+    assert set(KNOWN_BREAKS) <= set(series.REGISTRY)
+    assert all(b.code for b in KNOWN_BREAKS)

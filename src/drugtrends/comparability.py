@@ -32,9 +32,15 @@ Rules for the UNODC prevalence tables (annex 1.2 and 1.4)
   :data:`NSDUH_BREAKS` is applied to the substances it concerns: the 2002
   renaming/redesign, the 2015 questionnaire redesign (prescription drugs,
   methamphetamine, hallucinogens, inhalants and the UNODC aggregates that
-  contain them), 2020 standing alone, 2021 onward (all substances). A note
-  such as "not directly comparable to previous years" starts a new era for
-  its series anywhere;
+  contain them), 2020 standing alone, 2021 onward (all substances);
+* ``source_break``: how many times the source's notes ("not directly
+  comparable to previous years") broke the series before this row (0: none);
+* ``definition`` (changing scope flags ``+``-joined, ``only=<id>`` for a
+  narrower substance, ``-`` for none) and ``method_basis`` (the method class
+  used for grouping): with ``age_group``, ``design_era`` and ``source_break``
+  they are the regime columns of the structured comparability key
+  (:data:`drugtrends.series.KEY_SPECS` ``["unodc_prevalence"]``, read by
+  :func:`drugtrends.series.pieces` / :func:`~drugtrends.series.break_reasons`);
 * ``comparability_group``: a readable key; two rows share it only when they
   have the same country, substance, indicator, period, age range
   (``age_group``), definition (changing scope flags of
@@ -68,8 +74,8 @@ Examples
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -87,6 +93,7 @@ from drugtrends.semantics import (
     substance_detail,
     substance_from_notes,
 )
+from drugtrends.series import NSDUH_2015_SUBSTANCES, REASONS, Break, known_breaks
 
 __all__ = [
     "ADJUSTMENT_FLAGS",
@@ -135,77 +142,39 @@ DEFINITION_FLAGS: dict[str, frozenset[str]] = {
     "synthetic_cathinones": frozenset({"includes_other_stimulant_nps"}),
 }
 
-#: Short codes of the reasons in ``break_code`` (for translated footnotes).
-BREAK_CODES: dict[str, str] = {
-    "age_range": "age range changed",
-    "definition": "substance definition changed",
-    "method": "estimation method changed",
-    "nsduh_2002_redesign": "NSDUH 2002 redesign",
-    "nsduh_2015_redesign": "NSDUH 2015 questionnaire redesign",
-    "nsduh_2020_mode": "NSDUH 2020 mode change (2020 comparable with no other year)",
-    "nsduh_2021_method": "NSDUH 2021 multimode methodology",
-    "source_note": "the source says the data are not comparable",
-    "survey": "the estimates come from another survey",
-}
+#: Short codes of the reasons in ``break_code`` (for translated footnotes): the series layer's
+#: :data:`drugtrends.series.REASONS` (kept under this name for one minor version).
+BREAK_CODES: dict[str, str] = REASONS
 
-@dataclass(frozen=True)
-class KnownBreak:
-    """A documented break in a survey's comparability (data-layer registry entry).
 
-    Parameters
-    ----------
-    series : str
-        Survey id (``"nsduh"``).
-    at : int
-        First year of the new regime.
-    reason : str
-        Footnote text.
-    code : str
-        Short code (a key of :data:`BREAK_CODES`).
-    substances : frozenset of str or None
-        Taxonomy ids (UNODC sheet ids included) it concerns; ``None`` = all.
+def KnownBreak(series: str, at: int, reason: str, code: str,  # noqa: N802 - former class name
+               substances: frozenset[str] | None = None) -> Break:
+    """Deprecated: build a :class:`drugtrends.series.Break` (the one break type).
+
+    Kept for one minor version; emits :class:`FutureWarning`.
 
     Examples
     --------
-    >>> NSDUH_BREAKS[1].at, NSDUH_BREAKS[1].concerns("cannabis"), NSDUH_BREAKS[1].concerns("amphetamines")
-    (2015, False, True)
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", FutureWarning)
+    ...     b = KnownBreak("nsduh", 2015, "redesign", "nsduh_2015_redesign", frozenset({"lsd"}))
+    >>> b.at, b.concerns("lsd"), b.concerns("cannabis")
+    (2015, True, False)
     """
-
-    series: str
-    at: int
-    reason: str
-    code: str
-    substances: frozenset[str] | None = None
-
-    def concerns(self, substance: str) -> bool:
-        """True when the break applies to ``substance`` (always for ``substances=None``)."""
-        return self.substances is None or substance in self.substances
+    warnings.warn("drugtrends.comparability.KnownBreak is deprecated: use drugtrends.series.Break "
+                  "(registry: drugtrends.series.REGISTRY / known_breaks).", FutureWarning, stacklevel=2)
+    affects = () if substances is None else (("substance", frozenset(substances)),)
+    return Break(series, at, reason, "design", code=code, affects=affects)
 
 
-#: Substances (taxonomy ids, UNODC aggregates included) whose NSDUH measures changed in 2015.
-NSDUH_2015_SUBSTANCES = frozenset({
-    "prescription_opioids", "prescription_stimulants", "tranquillizers_sedatives", "tranquillizers",
-    "sedatives", "benzodiazepines", "barbiturates", "fentanyl",
-    "methamphetamine", "amphetamines", "psychostimulants",
-    "hallucinogens", "lsd", "pcp", "ecstasy", "ketamine", "mushrooms", "salvia",
-    "inhalants", "poppers", "opioids", "illicit_drugs",
-})
-
-#: The NSDUH known-break registry (SAMHSA methodological summaries).
-NSDUH_BREAKS: tuple[KnownBreak, ...] = (
-    KnownBreak("nsduh", 2002, "NHSDA renamed NSDUH in 2002 with incentives and new methods: 2002 onward is "
-               "not comparable with 2001 and earlier", "nsduh_2002_redesign"),
-    KnownBreak("nsduh", 2015, "2015 NSDUH questionnaire redesign: prescription drug misuse, methamphetamine, "
-               "hallucinogens and inhalants are not comparable with 2014 and earlier", "nsduh_2015_redesign",
-               NSDUH_2015_SUBSTANCES),
-    KnownBreak("nsduh", 2020, "2020 NSDUH mode change (web and in-person from Q4 2020): 2020 is comparable "
-               "with no other year", "nsduh_2020_mode"),
-    KnownBreak("nsduh", 2021, "2021 NSDUH multimode methodology: 2021 onward is not comparable with 2020 "
-               "and earlier", "nsduh_2021_method"),
-)
+#: The NSDUH known-break registry (SAMHSA methodological summaries): the NSDUH entries of
+#: :data:`drugtrends.series.REGISTRY`, in time order (``.series``, ``.at``, ``.reason``, ``.code``,
+#: ``.substances``, ``.concerns(substance)``).
+NSDUH_BREAKS: tuple[Break, ...] = tuple(known_breaks("nsduh"))
 
 
-def nsduh_era(year: int, substance: str) -> tuple[str, KnownBreak | None]:
+def nsduh_era(year: int, substance: str) -> tuple[str, Break | None]:
     """NSDUH design era of ``year`` for ``substance`` and the break that opened it.
 
     Parameters
@@ -218,7 +187,7 @@ def nsduh_era(year: int, substance: str) -> tuple[str, KnownBreak | None]:
     Returns
     -------
     tuple
-        ``(era label, KnownBreak or None)``.
+        ``(era label, Break or None)``.
 
     Examples
     --------
@@ -257,7 +226,7 @@ def _is_nsduh(country: object, source: object, mclass: str, ages: tuple[object, 
 
 
 def design_era(country: object, source: object, method: object, substance: str, year: object,
-               ages: tuple[object, object] = (None, None)) -> tuple[str, KnownBreak | None]:
+               ages: tuple[object, object] = (None, None)) -> tuple[str, Break | None]:
     """Design era of one row: the NSDUH registry for US NSDUH rows, ``all`` otherwise.
 
     Parameters
@@ -275,7 +244,7 @@ def design_era(country: object, source: object, method: object, substance: str, 
     Returns
     -------
     tuple
-        ``(era label, KnownBreak or None)``; rows without a year get ``all``.
+        ``(era label, Break or None)``; rows without a year get ``all``.
 
     Examples
     --------
@@ -393,18 +362,20 @@ def annotate_prevalence(df: pd.DataFrame) -> pd.DataFrame:
     eras = [design_era(c, src, m, str(s), y, a) for c, src, m, s, y, a in
             zip(obj["country"], obj["source"], obj["method"], obj["substance"], obj["year"], lims)]
     d["design_era"] = [e for e, _ in eras]
-    k = _note_eras(d, _SERIES)
-    d["design_era"] = [e if n == 0 else f"{e}/note{n}" for e, n in zip(d["design_era"], k)]
+    d["source_break"] = _note_eras(d, _SERIES).astype("Int64")
+    era_key = [e if n == 0 else f"{e}/note{n}" for e, n in zip(d["design_era"], d["source_break"])]
     ages = ["?" if a is None else str(a) for a in obj["age_group"]]
     forms = _form_series(d, ages)
     keys = zip(*(d[c].astype(object).astype(str) for c in _SERIES), ages)
     definition = [_definition(str(s), sc, dt_, k in forms) for s, sc, dt_, k in
                   zip(obj["substance"], d["scope"], d["substance_detail"], keys)]
     basis = _method_basis(d, ages)
+    d["definition"] = pd.array(definition, dtype="string")
+    d["method_basis"] = pd.array(basis, dtype="string")
     d["comparability_group"] = [
         "|".join([str(c), str(s), i, str(p), a, df_, m, e]) for c, s, i, p, a, df_, m, e in
         zip(obj["country"], obj["substance"], d["indicator"], d["period"], ages, definition,
-            basis, d["design_era"])]
+            basis, era_key)]
     reasons = _break_reasons(d, eras)
     d["break_reason"] = pd.array([r[0] for r in reasons], dtype="string")
     d["break_code"] = pd.array([r[1] for r in reasons], dtype="string")
@@ -431,11 +402,11 @@ def _method_basis(d: pd.DataFrame, ages: list[str]) -> list[str]:
     return filled.fillna("unspecified").reindex(d.index).tolist()
 
 
-def _describe_change(a: dict, b: dict, brk: KnownBreak | None, b_note: str | None) -> tuple[str, str]:
+def _describe_change(a: dict, b: dict, brk: Break | None, b_note: str | None) -> tuple[str, str]:
     """(reason, codes) for the change from group ``a`` to group ``b``."""
     reasons, codes = [], []
-    if a["design_era"] != b["design_era"]:
-        ea, eb = a["design_era"].split("/")[0], b["design_era"].split("/")[0]
+    if a["design_era"] != b["design_era"] or a["source_break"] != b["source_break"]:
+        ea, eb = a["design_era"], b["design_era"]
         nsduh_a, nsduh_b = ea.startswith(("nsduh", "nhsda")), eb.startswith(("nsduh", "nhsda"))
         if nsduh_a != nsduh_b:  # e.g. Monitoring the Future -> NSDUH: another survey, not the NSDUH redesign
             reasons.append("the estimates come from another survey" + (" (NSDUH)" if nsduh_b else ""))
@@ -443,7 +414,7 @@ def _describe_change(a: dict, b: dict, brk: KnownBreak | None, b_note: str | Non
         elif nsduh_b and brk is not None and ea != eb:
             reasons.append(brk.reason)
             codes.append(brk.code)
-        if b["design_era"].split("/")[1:] != a["design_era"].split("/")[1:]:
+        if b["source_break"] != a["source_break"]:
             reasons.append(f"the source says the data are not comparable: {b_note}" if b_note
                            else "the source says the data are not comparable with earlier years")
             codes.append("source_note")
@@ -464,14 +435,14 @@ def _describe_change(a: dict, b: dict, brk: KnownBreak | None, b_note: str | Non
     return "; ".join(reasons), "+".join(codes)
 
 
-def _break_reasons(d: pd.DataFrame, eras: list[tuple[str, KnownBreak | None]]) -> list[tuple[object, object]]:
+def _break_reasons(d: pd.DataFrame, eras: list[tuple[str, Break | None]]) -> list[tuple[object, object]]:
     out: list[tuple[object, object]] = [(pd.NA, pd.NA)] * len(d)
     pos = {ix: i for i, ix in enumerate(d.index)}
     parts = pd.DataFrame({
         "age_group": d["age_group"].astype(object).fillna("?").astype(str),
-        "definition": [g.split("|")[5] for g in d["comparability_group"]],
-        "method_class": [g.split("|")[6] for g in d["comparability_group"]], "design_era": d["design_era"],
-        "group": d["comparability_group"], "_y": pd.to_numeric(d["year"], errors="coerce"),
+        "definition": d["definition"].astype(object), "method_class": d["method_basis"].astype(object),
+        "design_era": d["design_era"].astype(object), "source_break": d["source_break"].astype(object),
+        "group": d["comparability_group"], "_y": pd.to_numeric(d["year"], errors="coerce").astype("float64"),
     }, index=d.index)
     keys = d[_SERIES].astype(object).astype(str)
     order = parts.assign(**{c: keys[c] for c in _SERIES}).sort_values([*_SERIES, "_y"], kind="stable")

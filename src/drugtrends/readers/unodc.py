@@ -92,7 +92,7 @@ PREVALENCE_COLUMNS = [
     "period",
     "year", "year_label", "age_group", "age_min", "age_max", "best", "low", "high", "male", "female",
     "source", "method", "method_class", "adjustment", "scope", "notes", "design_era", "comparability_group",
-    "break_code", "break_reason", "sheet", "row",
+    "break_code", "break_reason", "sheet", "row", "definition", "method_basis", "source_break",
 ]
 #: Columns of the tidy expert-perception table (2.1).
 TREND_COLUMNS = [

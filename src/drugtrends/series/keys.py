@@ -40,24 +40,31 @@ class KeySpec:
     regime: tuple[str, ...]
     codes: tuple[tuple[str, str], ...] = ()
 
-    def code_of(self, column: str, new: object) -> str:
-        """The reason code of a change of ``column`` to value ``new``.
+    def code_of(self, column: str, old: object, new: object) -> str:
+        """The reason code of a change of ``column`` from ``old`` to ``new``.
+
+        A change of ``design_era`` between two NSDUH eras is the break that
+        opened the new era (:data:`ERA_CODES`); into or out of NSDUH it is a
+        change of ``survey``.
 
         Examples
         --------
         >>> s = KEY_SPECS["unodc_prevalence"]
-        >>> s.code_of("age_group", "18-64"), s.code_of("design_era", "nsduh_2021_on")
+        >>> s.code_of("age_group", "15-64", "18-64"), s.code_of("design_era", "nsduh_2020", "nsduh_2021_on")
         ('age_range', 'nsduh_2021_method')
+        >>> s.code_of("design_era", "all", "nsduh_2020")
+        'survey'
         """
         if column == "design_era":
-            return ERA_CODES.get(str(new), "survey")
+            both = all(str(v).startswith(("nsduh", "nhsda")) for v in (old, new))
+            return ERA_CODES.get(str(new), "unknown") if both else "survey"
         if str(new) in REASONS:
             return str(new)
         return dict(self.codes).get(column, column)
 
 
 _UNODC_SPEC = KeySpec(("country", "substance", "indicator", "period"),
-                      ("age_group", "definition", "method_basis", "design_era", "source_break"),
+                      ("design_era", "source_break", "age_group", "definition", "method_basis"),
                       (("age_group", "age_range"), ("definition", "definition"), ("method_basis", "method"),
                        ("source_break", "source_note")))
 

@@ -416,7 +416,7 @@ def _reasons(ra: pd.Series, rb: pd.Series, spec: KeySpec | None, brks: Sequence[
             codes = str(code).split("+") if isinstance(code, str) and code else ["unknown"]
             out += [(c, part, old, new) for c in codes]
         else:
-            out.append(((spec.code_of(part, new) if spec else part), part, old, new))
+            out.append(((spec.code_of(part, old, new) if spec else part), part, old, new))
     return out
 
 
@@ -432,7 +432,8 @@ def break_reasons(data: pd.DataFrame, x: str = "year", by: str | Sequence[str] |
     """Why each break of a series happens: one row per reason, as codes (translate them when presenting).
 
     A break is recorded at the first row of every key after the first of its
-    series, against the last row of the previous ``x``.
+    series, against the last row of the previous ``x`` (or the row just
+    before it when two keys start at the same ``x``).
 
     Returns
     -------
@@ -460,8 +461,8 @@ def break_reasons(data: pd.DataFrame, x: str = "year", by: str | Sequence[str] |
         xs = g["_x"].tolist()
         for i, (_, r) in enumerate(g.iterrows()):
             earlier = [j for j in range(i) if xs[j] < xs[i]]
-            if r["_key"] not in seen and seen and earlier:
-                prev = g.iloc[earlier[-1]]
+            if r["_key"] not in seen and seen:
+                prev = g.iloc[earlier[-1] if earlier else i - 1]  # same x when no earlier one (two groups)
                 for code, part, old, new in _reasons(prev, r, sp, brks) or [("unknown", "", None, None)]:
                     rows.append({**dict(zip(byl, key)), "x": _plain(r["_x"]), "previous_x": _plain(prev["_x"]),
                                  "code": code, "part": part, "old": old, "new": new})

@@ -10,10 +10,12 @@ change of data status (provisional versus final counts). Trend functions in
 
 Known breaks (:data:`KNOWN_BREAKS`)
 -----------------------------------
-The NSDUH entries come from the data layer's registry
-(:data:`drugtrends.comparability.NSDUH_BREAKS`, which also says which
-substances each break concerns); tables annotated by the data layer carry a
-``comparability_group`` column, turned into breaks by :func:`group_breaks`.
+:class:`Break` *is* :class:`drugtrends.series.Break` (the one break type) and
+the entries come from the one registry (:data:`drugtrends.series.REGISTRY`,
+which also says which substances or offences each break concerns); tables
+annotated by the data layer carry a ``comparability_group`` column, turned
+into breaks by :func:`group_breaks`. New code should use
+:mod:`drugtrends.series` (``pieces``, ``change``, ``break_reasons``).
 
 * NSDUH 2015: questionnaire redesign (SAMHSA, *2015 NSDUH: Summary of the
   Effects of the 2015 NSDUH Questionnaire Redesign*); several series (e.g.
@@ -34,13 +36,11 @@ substances each break concerns); tables annotated by the data layer carry a
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
 
-from drugtrends.comparability import NSDUH_BREAKS
 from drugtrends.errors import BreakError, UnknownVariableError
+from drugtrends.series import Break, fmt_x, known_breaks
 
 __all__ = [
     "Break",
@@ -55,125 +55,11 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Break:
-    """A break in the comparability of a series.
-
-    Parameters
-    ----------
-    series : str
-        Series or dataset id the break belongs to (``"nsduh"``, ``"cdc_vsrr"``,
-        ``"unodc_prevalence"``...), or a label built from the data.
-    at : float or None
-        First ``x`` value (year) of the new, non-comparable regime: values with
-        ``x >= at`` are not comparable with values with ``x < at``. ``None``
-        when the break is not a point in time (e.g. provisional vs final).
-    reason : str
-        Human-readable reason, shown in error messages and plot notes.
-    kind : str
-        ``"redesign"``, ``"mode"``, ``"definition"``, ``"status"`` or ``"other"``.
-    domain : tuple of (str, object) pairs
-        For breaks detected in grouped data, the group they apply to, e.g.
-        ``(("country", "France"), ("substance", "cocaine"))``; empty when the
-        break applies to the whole series.
-
-    Examples
-    --------
-    >>> b = Break("nsduh", 2015, "2015 questionnaire redesign", "redesign")
-    >>> b.label()
-    'nsduh 2015: 2015 questionnaire redesign'
-    """
-
-    series: str
-    at: float | None
-    reason: str
-    kind: str = "other"
-    domain: tuple[tuple[str, Any], ...] = field(default=())
-
-    def label(self) -> str:
-        """Short text naming the break (series, where, why).
-
-        Returns
-        -------
-        str
-            ``"<series>[ [col=value, ...]][ <at>]: <reason>"``; the domain part
-            only for domain-specific breaks, ``at`` without a trailing ``.0``
-            for whole years and left out when ``at`` is None.
-
-        Examples
-        --------
-        >>> Break("cdc_vsrr", None, "provisional counts", "status").label()
-        'cdc_vsrr: provisional counts'
-        >>> Break("unodc", 2016.0, "new definition", "definition", (("country", "France"),)).label()
-        'unodc [country=France] 2016: new definition'
-        """
-        where = "" if self.at is None else f" {fmt_x(self.at)}"
-        dom = ""
-        if self.domain:
-            dom = " [" + ", ".join(f"{k}={v}" for k, v in self.domain) + "]"
-        return f"{self.series}{dom}{where}: {self.reason}"
-
-    def applies_to(self, domain: dict[str, Any] | None = None) -> bool:
-        """True if the break applies to ``domain`` (a ``{column: value}`` dict).
-
-        Parameters
-        ----------
-        domain : dict, optional
-            ``{column: value}`` of the group being analysed; ``None`` (or
-            empty) for the whole series.
-
-        Returns
-        -------
-        bool
-            True when the break has no domain (it applies everywhere), or when
-            every ``(column, value)`` pair of its domain is in ``domain`` with
-            an equal value.
-
-        Examples
-        --------
-        >>> b = Break("unodc", 2016, "new definition", "definition", (("country", "France"),))
-        >>> b.applies_to({"country": "France", "substance": "cocaine"})
-        True
-        >>> b.applies_to({"country": "Spain"}), b.applies_to(None)
-        (False, False)
-        >>> Break("nsduh", 2015, "redesign").applies_to({"country": "Spain"})
-        True
-        """
-        if not self.domain:
-            return True
-        domain = domain or {}
-        return all(k in domain and domain[k] == v for k, v in self.domain)
-
-
-def fmt_x(v: float) -> str:
-    """Format an x value (year) without a trailing ``.0``.
-
-    Parameters
-    ----------
-    v : float
-        The value.
-
-    Returns
-    -------
-    str
-        ``"2015"`` for 2015.0, ``"2015.5"`` for 2015.5.
-
-    Examples
-    --------
-    >>> fmt_x(2015.0), fmt_x(2015.5)
-    ('2015', '2015.5')
-    """
-    v = float(v)
-    return str(int(v)) if v.is_integer() else f"{v:g}"
-
-
-
-#: Breaks known from the data producers' documentation.
+#: Breaks known from the data producers' documentation that trend functions check by default: the
+#: registry entries (:data:`drugtrends.series.REGISTRY`) of NSDUH from 2015 and of CDC VSRR.
 KNOWN_BREAKS: tuple[Break, ...] = (
-    *(Break(b.series, b.at, b.reason, "redesign" if b.code.endswith("redesign") else "mode")
-      for b in NSDUH_BREAKS if b.at >= 2015),
-    Break("cdc_vsrr", None, "VSRR provisional 12-month-ending counts are not comparable with "
-          "final counts", "status"),
+    *(b for b in known_breaks("nsduh") if b.at is not None and b.at >= 2015),
+    *known_breaks("cdc_vsrr"),
 )
 
 
