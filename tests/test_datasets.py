@@ -186,7 +186,7 @@ def test_design_specs_live_with_the_datasets():
     assert "WTINT2YR / 2" in s.pooled_weight
     with pytest.raises(AttributeError):
         s.weight = "x"  # frozen
-    assert [y for y, _ in datasets.design_spec("nsduh").breaks] == [2002, 2015, 2020, 2021]
+    assert [b.at for b in datasets.design_spec("nsduh").breaks] == [2002, 2015, 2020, 2021]
     assert datasets.design_spec("nhanes2_validation").weight == "finalwgt"
     with pytest.raises(UnknownDatasetError, match="no survey design"):
         datasets.design_spec("unodc_prevalence")

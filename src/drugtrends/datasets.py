@@ -40,6 +40,7 @@ from typing import Any
 import pandas as pd
 
 from drugtrends.errors import DataNotFoundError, DrugtrendsError, InputError, IntegrityError, UnknownDatasetError
+from drugtrends.series import Break, known_breaks
 
 __all__ = ["DESIGNS", "DesignSpec", "Entry", "REGISTRY", "analysis_frame", "availability", "design_spec", "id_map",
            "load", "list_datasets", "manifest_id", "resolve_reader"]
@@ -614,8 +615,10 @@ class DesignSpec:
         reached through :func:`analysis_frame`).
     pooled_weight : str
         How the weight is derived when cycles/years are pooled.
-    breaks : tuple of (int, str)
-        Known comparability breaks (year, reason) of the survey.
+    breaks : tuple of drugtrends.series.Break
+        Known comparability breaks of the survey: its entries of the one
+        registry (:func:`drugtrends.series.known_breaks`; ``.at``, ``.reason``,
+        ``.code``, ``.concerns(substance)``).
     notes : str
         Anything else a user must know.
 
@@ -634,14 +637,12 @@ class DesignSpec:
     lonely_psu: str | None = None
     frame: str = ""
     pooled_weight: str = ""
-    breaks: tuple[tuple[int, str], ...] = ()
+    breaks: tuple[Break, ...] = ()
     notes: str = ""
 
 
-def _nsduh_breaks() -> tuple[tuple[int, str], ...]:
-    from drugtrends.comparability import NSDUH_BREAKS
-
-    return tuple((b.at, b.reason) for b in NSDUH_BREAKS)
+def _registry_breaks(dataset_id: str) -> tuple[Break, ...]:
+    return tuple(known_breaks(dataset_id))
 
 
 #: The design each survey dataset declares (load id -> DesignSpec).
@@ -685,7 +686,7 @@ def design_spec(dataset_id: str) -> DesignSpec:
 
     Examples
     --------
-    >>> design_spec("nsduh").breaks[1][0]
+    >>> design_spec("nsduh").breaks[1].at
     2015
     >>> design_spec("cdc_vsrr")
     Traceback (most recent call last):
@@ -697,10 +698,10 @@ def design_spec(dataset_id: str) -> DesignSpec:
     if spec is None:
         raise UnknownDatasetError(f"dataset {dataset_id!r} has no survey design; datasets with one: "
                                   f"{', '.join(DESIGNS)}.")
-    if dataset_id == "nsduh" and not spec.breaks:
+    if not spec.breaks and _registry_breaks(dataset_id):
         import dataclasses
 
-        spec = dataclasses.replace(spec, breaks=_nsduh_breaks())
+        spec = dataclasses.replace(spec, breaks=_registry_breaks(dataset_id))
     return spec
 
 
