@@ -193,7 +193,10 @@ def _direct_labels(ax, counts: pd.DataFrame, cols: dict, lang: str) -> None:
                 fontsize=plots.base.small_font(1.5))
     last = counts["date"].max()
     ax.set_xlim(right=last + pd.Timedelta(days=int(365 * 2.4)))
+    import matplotlib.dates as mdates
+
     ax.set_xticks(pd.to_datetime([f"{y}-01-01" for y in range(counts["date"].min().year + 1, last.year + 1, 2)]))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.spines["right"].set_visible(False)
 
 

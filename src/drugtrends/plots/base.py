@@ -166,6 +166,28 @@ class BreakNumbers:
         self.marks.append((label, reason))
         return str(self.reasons.setdefault(reason, len(self.reasons) + 1))
 
+    def _merge_close_labels(self) -> None:
+        """Labels of breaks too close to read apart in one panel become one label ("1,2"), never "1 1 2"."""
+        by_axes: dict[int, list] = {}
+        for artist, _ in self.marks:
+            if artist is not None and artist.axes is not None:
+                by_axes.setdefault(id(artist.axes), []).append(artist)
+        for arts in by_axes.values():
+            ax = arts[0].axes
+            gap = arts[0].get_fontsize() * 1.3 * ax.figure.dpi / 72  # one rotated label's width, in pixels
+            arts = sorted(arts, key=lambda a: a.get_position()[0])
+            lead, lead_px, nums = None, -1e9, []
+            for a in arts:
+                px = ax.transData.transform((a.get_position()[0], 0))[0]
+                num = a.get_text().strip()
+                if lead is not None and px - lead_px < gap:
+                    if num not in nums:
+                        nums.append(num)
+                    lead.set_text(" " + ",".join(nums))
+                    a.set_visible(False)
+                else:
+                    lead, lead_px, nums = a, px, [num]
+
     @staticmethod
     def condensed(reason: str) -> str:
         """The kind of a reason: "age range changed (15-64 to 18-64)" -> "age range changed"."""
@@ -186,6 +208,7 @@ class BreakNumbers:
         for artist, reason in self.marks:
             if artist is not None:
                 artist.set_text(" " + str(numbers[key(reason)]))
+        self._merge_close_labels()
         items = "; ".join(f"{n} = {r}" for r, n in numbers.items())
         return i18n.t("plots.breaks_note", self.lang, reasons=items)
 
