@@ -467,7 +467,7 @@ def test_key_figures_box_html_and_typst():
     box = KeyFigures([k], lang="fr")
     h = box.as_html()
     assert "Chiffres clés" in h and "15,0\u202f%" in h and "IC à 95 % : 13,1–17,2" in h
-    assert "évolution non significative" in h and "2011-2012 · 18-69 ans" in h
+    assert "pas d&#x27;évolution significative" in h and "2011-2012 · 18-69 ans" in h
     md = box.as_markdown()
     assert md.startswith("```{=typst}") and "breakable: false" in md
     with pytest.raises(ValueError, match="direction"):

@@ -7,31 +7,49 @@ and the population, and the direction of the change since the last
 comparable estimate with its statistical significance.
 
 Nothing here computes a statistic: the caller passes values, intervals,
-the change and its significance as the statistics layer computed them;
+the change and its significance as the statistics layer computed them
+(:func:`drugtrends.series.change` gives all three: :meth:`KeyFigure.from_change`);
 :class:`KeyFigures` only formats them for the locale (:mod:`drugtrends.i18n`)
-and lays them out. Displayed in a notebook or a report it emits both
+and lays them out. The words cannot contradict the numbers: the direction is
+derived from the change and its test (a given ``direction`` that contradicts
+the sign of ``change`` is refused), "up"/"down" are written only for a
+significant change, "no significant change" / « pas d'évolution
+significative » for a tested non-significant one, and an untested change is
+shown with its sign and "significance not tested", without a direction word
+or arrow. Displayed in a notebook or a report it emits both
 ``text/html`` (a styled box) and ``text/markdown`` (a raw Typst block for
 the PDF, never split across pages).
 
 Examples
 --------
 >>> kf = KeyFigure("Past-year cocaine use", 2.7, year=2023, population="adults 18-64, France",
-...                previous=1.6, previous_year=2017, change=1.1, direction="up", significant=None)
+...                previous=1.6, previous_year=2017, change=1.1, significant=None)
 >>> box = KeyFigures([kf], lang="en")
 >>> "Key figures" in box.as_html() and "2.7%" in box.as_html()
 True
 >>> kf.change_text("en")
-'up from 1.6% in 2017 (+1.1 pp; significance not tested)'
+'1.6% in 2017 (+1.1 pp; significance not tested)'
+>>> KeyFigure("x", 2.7, previous=1.6, previous_year=2017, change=1.1, significant=True).change_text("en")
+'up from 1.6% in 2017 (+1.1 pp; statistically significant change)'
+>>> KeyFigure("x", 2.7, previous=2.6, previous_year=2017, change=0.1, significant=False).change_text("fr")
+"pas d'évolution significative depuis 2017 (2,6...+0,1 pt)"
 """
 
 from __future__ import annotations
 
 import html
+import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from drugtrends import i18n
 from drugtrends.errors import InputError
+from drugtrends.validate import check_choice
+
+if TYPE_CHECKING:
+    from drugtrends.series import Change
 
 __all__ = ["KeyFigure", "KeyFigures", "from_frame", "UNITS", "DIRECTIONS"]
 
@@ -39,6 +57,8 @@ __all__ = ["KeyFigure", "KeyFigures", "from_frame", "UNITS", "DIRECTIONS"]
 UNITS = ("percent", "number", "rate", "tonnes")
 #: Directions of a change, as decided by the caller (statistics layer).
 DIRECTIONS = ("up", "down", "stable")
+_EMPTY_OPEN = re.compile(r"\([\s\u202f\xa0]*;[\s\u202f\xa0]*")  # "( ; x)" when the change is unknown
+_EMPTY_CLOSE = re.compile(r"[\s\u202f\xa0]*;[\s\u202f\xa0]*\)")
 _ARROWS = {"up": "\u25b2", "down": "\u25bc", "stable": "\u25b6"}
 
 
@@ -70,7 +90,11 @@ class KeyFigure:
         The change since ``previous`` (display units: percentage points for
         percentages, else the value's unit).
     direction
-        ``"up"``, ``"down"`` or ``"stable"`` (:data:`DIRECTIONS`).
+        ``"up"``, ``"down"`` or ``"stable"`` (:data:`DIRECTIONS`). Derived
+        when ``change`` and ``significant`` are given (``up``/``down`` by the
+        sign of a significant change, ``stable`` for a non-significant one,
+        none for an untested one); a value contradicting the sign of
+        ``change`` (or ``stable`` for a significant change) is refused.
     significant
         Whether the change is statistically significant; ``None`` when it was
         not or cannot be tested (published figures without standard errors).
@@ -103,13 +127,44 @@ class KeyFigure:
     change_sentence: str | None = None
     compare: bool = True
 
-    def __post_init__(self):
-        if self.unit not in UNITS:
-            raise InputError(f"KeyFigure unit={self.unit!r}; use one of {', '.join(UNITS)}.")
-        if self.direction is not None and self.direction not in DIRECTIONS:
-            raise InputError(f"KeyFigure direction={self.direction!r}; use one of {', '.join(DIRECTIONS)}.")
-        if self.interval not in ("ci", "range"):
-            raise InputError(f"KeyFigure interval={self.interval!r}; use 'ci' or 'range'.")
+    def __post_init__(self) -> None:
+        check_choice(self.unit, "KeyFigure unit", UNITS)
+        if self.direction is not None:
+            check_choice(self.direction, "KeyFigure direction", DIRECTIONS)
+        check_choice(self.interval, "KeyFigure interval", ("ci", "range"))
+        object.__setattr__(self, "direction", _derived_direction(self))
+
+    @classmethod
+    def from_change(cls, label: str, value: float, change: Change | None, scale: float = 1.0,
+                    **kwargs: Any) -> KeyFigure:
+        """A key figure whose change line comes from :func:`drugtrends.series.change`.
+
+        Parameters
+        ----------
+        label, value
+            As in :class:`KeyFigure` (``value`` on the display scale).
+        change
+            The :class:`drugtrends.series.Change` (``None``: no earlier
+            comparable estimate).
+        scale
+            Display factor of the change's estimates (100 for proportions
+            shown as percentages).
+        **kwargs
+            Other :class:`KeyFigure` fields (``low``, ``high``, ``year``...).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from drugtrends import series
+        >>> d = pd.DataFrame({"year": [2019, 2022], "estimate": [0.10, 0.13], "se": [0.01, 0.01]})
+        >>> kf = KeyFigure.from_change("Use", 13.0, series.change(d), scale=100)
+        >>> kf.direction, kf.significant, round(kf.change, 1), kf.previous_year
+        ('up', True, 3.0, 2019)
+        """
+        if change is None:
+            return cls(label, value, **kwargs)
+        return cls(label, value, previous=change.estimate_a * scale, previous_year=change.a,
+                   change=change.difference * scale, significant=change.significant, **kwargs)
 
     def _fmt(self, v: float, lang: str) -> str:
         if self.unit == "percent":
@@ -155,7 +210,7 @@ class KeyFigure:
         Examples
         --------
         >>> KeyFigure("x", 2.7, low=2.4, high=3.0).interval_text("fr")
-        'IC à 95 % : 2,4–3,0'
+        'IC à 95...2,4–3,0'
         """
         ci = i18n.fmt_ci(self.low, self.high, self.digits, lang)
         if not ci:
@@ -198,16 +253,14 @@ class KeyFigure:
         --------
         >>> KeyFigure("x", 2.7, previous=1.6, previous_year=2017, change=1.1, direction="up",
         ...           significant=True).change_text("fr")
-        'en hausse par rapport à 1,6\\u202f% en 2017 (+1,1 pt ; évolution statistiquement significative)'
+        'en hausse par rapport à 1,6...% en 2017 (+1,1 pt...évolution statistiquement significative)'
         """
         if not self.compare:
             return ""
         if self.change_sentence:
             return self.change_sentence
-        if self.previous is None or self.direction is None:
+        if self.previous is None:
             return i18n.t("tables.kf_no_previous", lang)
-        sig = ("tables.kf_sig_untested" if self.significant is None
-               else "tables.kf_sig_yes" if self.significant else "tables.kf_sig_no")
         if self.change is None:
             change = ""
         elif self.unit == "percent":
@@ -215,13 +268,42 @@ class KeyFigure:
         else:
             sign = i18n.fmt_signed(self.change, self.digits, lang)[0]
             change = sign + self._fmt(abs(self.change), lang)
-        return i18n.t("tables.kf_change", lang, direction=i18n.t(f"common.direction.{self.direction}", lang),
-                      previous=self._fmt(self.previous, lang), previous_year=self.previous_year,
-                      change=change, significance=i18n.t(sig, lang)).replace("( ; ", "(").replace("(; ", "(")
+        fields = {"previous": self._fmt(self.previous, lang), "previous_year": self.previous_year, "change": change}
+        if self.significant is None or self.direction is None:
+            text = i18n.t("tables.kf_change_untested", lang, **fields)
+        elif self.significant and self.direction in ("up", "down"):
+            text = i18n.t("tables.kf_change", lang, direction=i18n.t(f"common.direction.{self.direction}", lang),
+                          significance=i18n.t("tables.kf_sig_yes", lang), **fields)
+        else:
+            text = i18n.t("tables.kf_no_change", lang, **fields)
+        return _EMPTY_OPEN.sub("(", _EMPTY_CLOSE.sub(")", text))
 
     def arrow(self) -> str:
-        """A triangle for the direction (empty without a comparable estimate)."""
-        return _ARROWS.get(self.direction or "", "") if (self.previous is not None or self.change_sentence) else ""
+        """A triangle for a tested change (empty when untested or without a comparable estimate)."""
+        if self.change_sentence:
+            return _ARROWS.get(self.direction or "", "")
+        return _ARROWS.get(self.direction or "", "") if self.previous is not None else ""
+
+
+def _derived_direction(k: KeyFigure) -> str | None:
+    """The direction the numbers support; refuses a given direction that contradicts them."""
+    given, ch, sig = k.direction, k.change, k.significant
+    if ch is None or (isinstance(ch, float) and math.isnan(ch)):
+        if k.change_sentence:
+            return given
+        if sig is True and given == "stable":
+            raise InputError(f"KeyFigure {k.label!r}: direction='stable' contradicts significant=True.")
+        return (given if given in ("up", "down") else None) if sig else ("stable" if sig is False else None)
+    if (given == "up" and ch < 0) or (given == "down" and ch > 0) or (given == "stable" and sig is True):
+        raise InputError(f"KeyFigure {k.label!r}: direction={given!r} contradicts change={ch:+g} "
+                         f"(significant={sig}); leave direction out, it is derived from the numbers.")
+    if sig is True:
+        if ch == 0:
+            raise InputError(f"KeyFigure {k.label!r}: a change of 0 cannot be significant.")
+        return "up" if ch > 0 else "down"
+    if sig is False:
+        return "stable"
+    return None
 
 
 def _typst_str(s: str) -> str:
