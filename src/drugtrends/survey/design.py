@@ -42,12 +42,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import DesignError, InputError, UnknownVariableError
+from .._compat import arguments
+from ..errors import DesignError, InputError
 from ..validate import as_list, require_columns
 from .base import RELIABILITY_RULES, DesignBase
 from .grouped import fast_outcomes, inmemory_totals, outcome_columns, replicate_totals
 from .kernel import DesignStructure
-from .structure import check_weights, design_structure
+from ._repfactors import factor_table
+from .structure import (check_rho, check_rscales, check_weights, design_structure, replicate_columns,
+                        replicate_values)
 from .variance import LONELY_PSU_RULES
 
 __all__ = ["SurveyDesign", "ReplicateDesign", "REPLICATE_METHODS"]
@@ -129,6 +132,7 @@ class SurveyDesign(DesignBase):
     (0.6667, 0.162)
     """
 
+    @arguments()
     def __init__(self, data: pd.DataFrame, weight: str, strata: str | None = None,
                  psu: str | None = None, fpc: str | None = None, nest: bool = True,
                  lonely_psu: str = "fail", reliability: str | None = None,
@@ -694,8 +698,7 @@ def _replicate_scale(method, R, rho, scale, rscales) -> float:
     if method == "BRR":
         sc = 1.0 / R
     elif method == "Fay":
-        if rho is None:
-            raise DesignError("method='Fay' needs rho= (e.g. 0.5 for NHANES III / MEPS).")
+        rho = check_rho(rho)
         sc = 1.0 / (R * (1 - rho) ** 2)
     elif method == "JK1":
         sc = (R - 1) / R
@@ -710,19 +713,21 @@ def _replicate_scale(method, R, rho, scale, rscales) -> float:
             raise DesignError(f"scale= is not used with method={method!r} (its multiplier is fixed: "
                               "1/R for BRR, 1/(R (1-rho)^2) for Fay; R svrepdesign ignores it too). "
                               "Drop scale=, or use method='JK1' / 'bootstrap' with your own scale.")
+        if not (np.isfinite(scale) and scale > 0):
+            raise DesignError(f"scale={scale!r}: the variance multiplier must be a positive number.")
         sc = scale
     return float(sc)
 
 
-def _replicate_columns(data, rep_weights) -> list:
-    if isinstance(rep_weights, str):
-        cols = [c for c in data.columns if str(c).startswith(rep_weights)]
-        if not cols:
-            raise UnknownVariableError(f"no column starts with the replicate-weight prefix {rep_weights!r}.")
-        return cols
-    cols = list(rep_weights)
-    require_columns(data, cols, "replicate weight column")
-    return cols
+def _replicate_storage(data, cols, w):
+    """``(W, None, None)`` row by row, or ``(None, cluster, F)`` when the replicate weights are
+    the weight times per-cluster factors (:mod:`drugtrends.survey._repfactors`); the
+    columns are read and checked one at a time."""
+    values = [replicate_values(data, c) for c in cols]
+    found = factor_table(w, values)
+    if found is not None:
+        return None, found[0], found[1]
+    return np.column_stack(values) if values else np.zeros((len(data), 0)), None, None
 
 
 def _rank(W: np.ndarray) -> int:
@@ -777,6 +782,7 @@ class ReplicateDesign(SurveyDesign):
     1.0
     """
 
+    @arguments()
     def __init__(self, data, weight, rep_weights, method="BRR", *, rho=None, scale=None,
                  rscales=None, mse=False, reliability=None, level=0.95):
         if method not in REPLICATE_METHODS:
@@ -786,25 +792,24 @@ class ReplicateDesign(SurveyDesign):
         if weight is None:
             raise DesignError("weight is None: give the name of the full-sample weight column.")
         _check_frame(data, [weight])
-        cols = _replicate_columns(data, rep_weights)
+        cols = replicate_columns(data, rep_weights, weight)
         self.data = data
         self.weight, self.strata, self.psu, self.fpc = weight, None, None, None
         self.rep_weights, self.method, self.mse = cols, method, mse
         self.lonely_psu, self.reliability, self.level = "none", reliability, level
         w = check_weights(data, weight)
-        frame = data[cols]
-        if not all(pd.api.types.is_numeric_dtype(t) for t in frame.dtypes):
-            frame = frame.apply(pd.to_numeric, errors="coerce")
-        W = frame.to_numpy(dtype=float, na_value=np.nan)
-        if np.isnan(W).any():
-            r, c = np.argwhere(np.isnan(W))[0]
-            raise DesignError(f"replicate weight {cols[c]!r} is missing at row {data.index[r]!r}.")
-        R = W.shape[1]
+        R = len(cols)
         sc = _replicate_scale(method, R, rho, scale, rscales)
-        rs = np.ones(R) if rscales is None else np.broadcast_to(np.asarray(rscales, dtype=float), (R,)).copy()
+        rs = check_rscales(rscales, R)
+        W, cluster, F = _replicate_storage(data, cols, w)
+        if F is not None:   # rank of the factor rows of clusters with a positive weight
+            rank = _rank(F[np.unique(cluster[w > 0])])
+        else:
+            rank = _rank(W)
         self._structure = DesignStructure(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), "none",
-                                          float(_rank(W) - 1), weights=w, rep_weights=W,
-                                          scale=sc, rscales=rs, mse=mse)
+                                          float(rank - 1), weights=w, rep_weights=W,
+                                          scale=sc, rscales=rs, mse=mse, rep_factors=F,
+                                          rep_cluster=cluster)
         self._mask = np.ones(len(data), dtype=bool)
 
     @property
@@ -814,9 +819,12 @@ class ReplicateDesign(SurveyDesign):
         if self._mask.all():
             return int(self._structure.df)
         from .grouped import replicate_rank
-        return int(replicate_rank(self._structure.rep_weights[self._mask]) - 1)
+        s = self._structure
+        if s.rep_factors is not None:
+            return int(replicate_rank(s.rep_factors[np.unique(s.rep_cluster[self._mask & (s.weights > 0)])]) - 1)
+        return int(replicate_rank(s.rep_weights[self._mask]) - 1)
 
     def __repr__(self) -> str:
         return (f"ReplicateDesign(n={len(self.data)}, method={self.method!r}, "
-                f"replicates={self._structure.rep_weights.shape[1]}, df={self.df})")
+                f"replicates={self._structure.n_replicates}, df={self.df})")
 

@@ -287,9 +287,9 @@ def _taylor_cov(design, infl, rows) -> np.ndarray:
 def _replicate_parts(design):
     """(replicate weights n x R, scale, rscales, mse) of a replicate design."""
     s = design.structure
-    R = s.rep_weights.shape[1]
+    R = s.n_replicates
     rscales = np.ones(R) if s.rscales is None else np.asarray(s.rscales, dtype=float)
-    return np.asarray(s.rep_weights, dtype=float), float(s.scale), rscales, bool(s.mse)
+    return np.asarray(s.replicate_weights(), dtype=float), float(s.scale), rscales, bool(s.mse)
 
 
 # --------------------------------------------------------------------------- fitting

@@ -547,6 +547,8 @@ def replicate_totals(structure, data: pd.DataFrame, mask: np.ndarray, outcomes: 
     """
     w, W = structure.weights, structure.rep_weights
     dom, keys = domain_keys(data, as_list(by), mask)
+    if structure.rep_factors is not None:
+        return _factor_totals(structure, outcomes, den, mask, dom, keys, moments, domain_df)
     D, m, R = len(keys), len(outcomes), W.shape[1]
     cols = _Columns(outcomes, den, mask)
     idx = np.flatnonzero(dom >= 0)
@@ -559,6 +561,53 @@ def replicate_totals(structure, data: pd.DataFrame, mask: np.ndarray, outcomes: 
     with agg.one_blas_thread():
         _replicate_domains(cols, w, W, idx, bounds, m, (A, B, N, P, Q, Ar, Br, DF))
     return ReplicateTotals(keys, A, B, Ar, Br, N, P, Q, DF)
+
+
+def _factor_totals(structure, outcomes, den, mask, dom, keys, moments, domain_df) -> ReplicateTotals:
+    """Replicate sums as ONE grouped pass plus a product over cluster-level totals:
+    the Taylor pass with the replicate clusters as PSUs gives per (domain, cluster)
+    sums ``A_p``, then ``Ar[r, d] = sum_{p in d} F[c_p, r] A_p`` (no ``n x R`` matrix)."""
+    w, F, cl = structure.weights, structure.rep_factors, structure.rep_cluster
+    D, m, R = len(keys), len(outcomes), F.shape[1]
+    cols = _Columns(outcomes, den, mask)
+    with agg.one_blas_thread():
+        t = _bincount_totals(cols, w, w > 0, cl, F.shape[0], dom, D, keys)
+        npairs = len(t.d)
+        starts = np.searchsorted(t.d, np.arange(D))
+        ends = np.append(starts[1:], npairs)
+        full = [np.broadcast_to(x, (npairs, m)) for x in (t.A, t.B, t.N, t.P)]
+        A, B, N, P = (np.add.reduceat(x, starts, axis=0) if npairs else np.zeros((D, m)) for x in full)
+        empty = ends == starts
+        for x in (A, B, N, P):
+            x[empty] = 0.0
+        Q = None
+        if moments:
+            Q = A.copy() if t.Q is None else np.add.reduceat(t.Q, starts, axis=0)
+            Q[empty] = 0.0
+        Ar, Br = np.zeros((R, D, m)), np.zeros((R, D, m))
+        DF = np.zeros((D, m)) if domain_df else None
+        Bfull = full[1]
+        for d in range(D):
+            sl = slice(starts[d], ends[d])
+            Fd = F[t.u[sl]]
+            Ar[:, d] = Fd.T @ t.A[sl]
+            Br[:, d] = Fd.T @ Bfull[sl]
+            if DF is not None:
+                DF[d] = _factor_df(Fd, full[3][sl] > 0)
+    return ReplicateTotals(keys, A, B, Ar, Br, N, P, Q, DF)
+
+
+def _factor_df(Fd: np.ndarray, has: np.ndarray) -> np.ndarray:
+    """Per outcome: rank of the factor rows of the clusters holding observed rows with a
+    positive weight, - 1 (= the rank of those rows' replicate weights)."""
+    out = np.empty(has.shape[1])
+    seen: dict = {}
+    for j in range(has.shape[1]):
+        pattern = has[:, j].tobytes()
+        if pattern not in seen:
+            seen[pattern] = replicate_rank(Fd[has[:, j]]) - 1
+        out[j] = seen[pattern]
+    return out
 
 
 def replicate_rank(W: np.ndarray) -> int:

@@ -87,7 +87,10 @@ class DesignStructure:
     weights : ndarray (n_rows,), optional
         Full-sample weight of each row (in-memory designs).
     rep_weights : ndarray (n_rows, R), optional
-        Replicate weights (replicate designs only).
+        Replicate weights (replicate designs stored row by row).
+    rep_factors, rep_cluster : ndarray (C, R) and ndarray of int (n_rows,), optional
+        Replicate designs stored compactly: ``W[i, r] = weights[i] *
+        rep_factors[rep_cluster[i], r]`` (see :meth:`replicate_weights`).
     scale, rscales, mse :
         Replicate variance multipliers and centring (R ``svrepdesign``).
     adjust_domain_lonely : bool
@@ -117,10 +120,40 @@ class DesignStructure:
     rscales: np.ndarray | None = None
     mse: bool = False
     adjust_domain_lonely: bool = False
+    rep_factors: np.ndarray | None = None
+    rep_cluster: np.ndarray | None = None
 
     def __post_init__(self):
-        for name in ("stratum_of_psu", "n_h", "f_h", "psu", "weights", "rep_weights", "rscales"):
+        for name in ("stratum_of_psu", "n_h", "f_h", "psu", "weights", "rep_weights", "rscales",
+                     "rep_factors", "rep_cluster"):
             object.__setattr__(self, name, _readonly(getattr(self, name)))
+
+    @property
+    def n_replicates(self) -> int:
+        """Number of replicates (0 for Taylor designs)."""
+        if self.rep_factors is not None:
+            return int(self.rep_factors.shape[1])
+        return 0 if self.rep_weights is None else int(self.rep_weights.shape[1])
+
+    def replicate_weights(self, rows=None) -> np.ndarray:
+        """Replicate weights ``(n_rows, R)`` (of ``rows`` only when given), made from the
+        factors when the design stores them compactly.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> s = DesignStructure(np.zeros(0, int), np.zeros(0), np.zeros(0), "none", 1.0,
+        ...                     weights=np.array([1.0, 3.0]), rep_factors=np.array([[2.0, 0.0]]),
+        ...                     rep_cluster=np.array([0, 0]))
+        >>> s.replicate_weights().tolist()
+        [[2.0, 0.0], [6.0, 0.0]]
+        """
+        sel = slice(None) if rows is None else rows
+        if self.rep_factors is None:
+            if self.rep_weights is None:
+                raise ValueError("not a replicate design")
+            return np.asarray(self.rep_weights[sel])
+        return self.weights[sel][:, None] * self.rep_factors[self.rep_cluster[sel]]
 
     @property
     def n_psu(self) -> int:
@@ -135,7 +168,7 @@ class DesignStructure:
     @property
     def is_replicate(self) -> bool:
         """True for replicate-weight designs."""
-        return self.rep_weights is not None
+        return self.rep_weights is not None or self.rep_factors is not None
 
     def psu_totals(self, X, rows=None) -> np.ndarray:
         """Sums of row values per PSU: ``(n_psu, k)`` (rows outside ``rows`` add 0).

@@ -228,8 +228,9 @@ def replicate_factors(strata, psu, method: str, *, rho: float = 0.0, replicates:
     """
     if method not in REPLICATE_BUILDERS:
         raise DesignError(f"method={method!r}: replicate_factors builds {REPLICATE_BUILDERS}")
-    if method == "Fay" and not (0 < rho < 1):
-        raise DesignError(f"Fay's method needs 0 < rho < 1 (got rho={rho!r}; NHANES III uses 0.3).")
+    if method == "Fay":
+        from .structure import check_rho
+        rho = check_rho(rho)
     if method == "bootstrap":
         if int(replicates) < 2:
             raise DesignError(f"replicates={replicates!r}: the bootstrap needs at least 2 replicates.")
@@ -265,5 +266,5 @@ def replicate_degf(design) -> int:
     mask = np.asarray(design.mask, dtype=bool)
     if mask.all():
         return int(design.df)
-    W = np.asarray(design.structure.rep_weights, dtype=float)[mask]
+    W = np.asarray(design.structure.replicate_weights(mask), dtype=float)
     return int(np.linalg.matrix_rank(W)) - 1 if len(W) else 0

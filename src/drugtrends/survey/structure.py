@@ -22,7 +22,8 @@ import pandas as pd
 from ..errors import DesignError
 from .kernel import DesignStructure
 
-__all__ = ["check_weights", "design_structure", "lonely_psu_error"]
+__all__ = ["check_weights", "design_structure", "lonely_psu_error", "check_rho", "check_rscales",
+           "replicate_columns", "replicate_values"]
 
 
 def _py(x):
@@ -105,7 +106,18 @@ def _codes(data, col, what):
         pos, lab = _first_bad(data, s.isna().to_numpy())
         raise DesignError(f"{what} column {col!r} has a missing value at row {lab!r} "
                           f"(position {pos}); every row needs a {'stratum' if what == 'strata' else what}.")
-    return pd.factorize(s, sort=True)
+    if s.dtype == object:
+        kinds = {isinstance(x, (str, bytes)) for x in s.unique()}
+        if len(kinds) > 1:   # 1 and "1" would be two strata / PSUs: refuse, never guess
+            pos, lab = _first_bad(data, s.map(lambda x: isinstance(x, (str, bytes))).to_numpy())
+            raise DesignError(f"{what} column {col!r} mixes text and numbers (text {s.iloc[pos]!r} at "
+                              f"row {lab!r}): 1 and '1' would count as two. Convert the column to one "
+                              f"type first (df[{col!r}].astype(str) or pd.to_numeric).")
+    try:
+        return pd.factorize(s, sort=True)
+    except TypeError:
+        raise DesignError(f"{what} column {col!r} holds values that cannot be ordered: convert it to "
+                          "one type.") from None
 
 
 def _check_nested(psu, s_codes, s_uni, p_codes, p_uni):
@@ -192,3 +204,109 @@ def design_structure(data, w, strata, psu, fpc, nest, lonely_psu,
     df = float(len(psus) - len(np.unique(stratum_of_psu[psus]))) if pos.any() else 0.0
     return DesignStructure(stratum_of_psu, n_h, f_h, lonely_psu, df, s_uni, psu=psu_codes, weights=w,
                            adjust_domain_lonely=adjust_domain_lonely)
+
+
+# --------------------------------------------------------------------------- replicate specifications
+def check_rho(rho, method: str = "Fay") -> float:
+    """Fay's coefficient: a number with 0 < rho < 1 (``replicate()`` and ``to_replicate()`` alike).
+
+    Examples
+    --------
+    >>> check_rho(0.3)
+    0.3
+    >>> check_rho(1.0)
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.DesignError: Fay's method needs 0 < rho < 1 (got rho=1.0; NHANES III uses 0.3): rho = 1 divides the variance by zero, rho = 0 is BRR.
+    """
+    if rho is None:
+        raise DesignError(f"method={method!r} needs rho= (e.g. 0.3 for NHANES III, 0.5 for MEPS).")
+    try:
+        v = float(rho)
+    except (TypeError, ValueError):
+        raise DesignError(f"rho={rho!r} is not a number; Fay's method needs 0 < rho < 1.") from None
+    if not 0 < v < 1:
+        raise DesignError(f"Fay's method needs 0 < rho < 1 (got rho={rho!r}; NHANES III uses 0.3): "
+                          "rho = 1 divides the variance by zero, rho = 0 is BRR.")
+    return v
+
+
+def check_rscales(rscales, R: int) -> np.ndarray:
+    """Per-replicate multipliers: one number (used for every replicate) or ``R`` finite,
+    non-negative numbers.
+
+    Examples
+    --------
+    >>> check_rscales(None, 2).tolist(), check_rscales(0.5, 2).tolist()
+    ([1.0, 1.0], [0.5, 0.5])
+    >>> check_rscales([1, 2, 3], 2)
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.DesignError: rscales has 3 values but there are 2 replicate weight columns: give one value per replicate (or a single number).
+    """
+    if rscales is None:
+        return np.ones(R)
+    try:
+        v = np.asarray(rscales, dtype=float)
+    except (TypeError, ValueError):
+        raise DesignError(f"rscales={rscales!r} is not numeric.") from None
+    if v.ndim == 0:
+        v = np.full(R, float(v))
+    if v.ndim != 1 or len(v) != R:
+        raise DesignError(f"rscales has {v.size} values but there are {R} replicate weight columns: "
+                          "give one value per replicate (or a single number).")
+    if not np.isfinite(v).all() or (v < 0).any():
+        raise DesignError("rscales must be finite and >= 0.")
+    return v.copy()
+
+
+def replicate_columns(data: pd.DataFrame, rep_weights, weight: str | None = None) -> list:
+    """The replicate weight columns: a list, or every column starting with a prefix
+    (never the full-sample weight itself: ACS ``PWGTP`` / ``PWGTP1..80``).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"PWGTP": [1.0], "PWGTP1": [2.0], "PWGTP2": [0.0]})
+    >>> replicate_columns(df, "PWGTP", "PWGTP")
+    ['PWGTP1', 'PWGTP2']
+    """
+    from ..errors import UnknownVariableError
+    from ..validate import require_columns
+    if isinstance(rep_weights, str):
+        cols = [c for c in data.columns if str(c).startswith(rep_weights) and c != weight]
+        if not cols:
+            raise UnknownVariableError(f"no column starts with the replicate-weight prefix {rep_weights!r}"
+                                       + (f" (other than the weight {weight!r})" if weight else "") + ".")
+        return cols
+    cols = list(rep_weights)
+    require_columns(data, cols, "replicate weight column")
+    if weight is not None and weight in cols:
+        raise DesignError(f"the full-sample weight {weight!r} is also listed as a replicate weight: "
+                          "drop it from rep_weights.")
+    if len(set(cols)) != len(cols):
+        raise DesignError("a replicate weight column is listed twice.")
+    return cols
+
+
+def replicate_values(data: pd.DataFrame, col) -> np.ndarray:
+    """One replicate weight column as floats; missing, infinite or non-numeric values raise
+    DesignError naming the column and row (negative values are allowed: calibrated
+    replicate weights such as the ACS's may be negative).
+
+    Examples
+    --------
+    >>> replicate_values(pd.DataFrame({"r1": [1, 2]}), "r1").tolist()
+    [1.0, 2.0]
+    """
+    s = data[col]
+    if not pd.api.types.is_numeric_dtype(s):
+        s = pd.to_numeric(s, errors="coerce")
+    v = s.to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isfinite(v)
+    if bad.any():
+        pos, lab = _first_bad(data, bad)
+        what = "missing" if np.isnan(v[pos]) else "infinite"
+        raise DesignError(f"replicate weight {col!r} is {what} at row {lab!r} (position {pos}; "
+                          f"{int(bad.sum())} such values in the column): every replicate weight must be "
+                          "a finite number.")
+    return v

@@ -1,0 +1,91 @@
+"""Replicate weights stored as factors: ``W[i, r] = w_i F[c_i, r]`` (issue 27).
+
+Replicate weights built from a design (BRR, Fay, jackknife, bootstrap: R
+``as.svrepdesign``, and most published files: NHANES, MEPS, NSDUH-style
+half-samples) are the full-sample weight times a factor that depends only on
+the row's PSU. Then every replicate sum is a matrix product over PSU-level
+totals::
+
+    sum_i W[i, r] x_i [i in d] = sum_c F[c, r] (sum_{i in c, d} w_i x_i)
+
+so the replicate pass is the Taylor pass (sums per domain x cluster) followed
+by ``F^T`` times those sums, and the design keeps ``F`` (clusters x R) instead
+of an ``n x R`` float matrix. :func:`factor_table` finds the clusters from the
+weights alone (rows whose replicate weights are proportional to the full-sample
+weight with the same factors), reading one replicate column at a time; files
+whose replicate weights are not of that form (calibrated replicate weights,
+such as the ACS) keep the row-level matrix.
+
+Examples
+--------
+>>> import numpy as np
+>>> w = np.array([1.0, 2.0, 3.0, 4.0])
+>>> W = np.array([[2.0, 0.0], [4.0, 0.0], [0.0, 6.0], [0.0, 8.0]])
+>>> c, F = factor_table(w, [W[:, 0], W[:, 1]])
+>>> c.tolist(), F.tolist()
+([0, 0, 1, 1], [[2.0, 0.0], [0.0, 2.0]])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["factor_table", "REL_TOL"]
+
+#: largest relative difference between a replicate weight and ``w F`` to store factors
+REL_TOL = 1e-13
+
+
+def factor_table(w: np.ndarray, columns, max_share: float = 0.25):
+    """``(cluster code per row, F)`` with ``W[:, r] = w * F[cluster, r]``, or None.
+
+    Parameters
+    ----------
+    w : ndarray (n,)
+        Full-sample weights (finite, >= 0).
+    columns : sequence of ndarray (n,)
+        The replicate weight columns (finite), read twice, one at a time.
+    max_share : float
+        Give up (None) when there are more than ``max_share * n`` clusters:
+        factors would save nothing.
+
+    Returns
+    -------
+    (ndarray of int (n,), ndarray (C, R)) or None
+        Rows with a zero full-sample weight and zero replicate weights form one
+        cluster of zero factors; None when a row has a zero weight and a
+        non-zero replicate weight, or when the factors do not reproduce every
+        replicate weight to :data:`REL_TOL`.
+    """
+    n, R = len(w), len(columns)
+    if n == 0 or R == 0:
+        return None
+    pos = w > 0
+    safe = np.where(pos, w, 1.0)
+    rng = np.random.default_rng(20261207)
+    proj = rng.random((R, 2)) + 0.5
+    h = np.zeros((n, 2))
+    zero_ok = True
+    for r, col in enumerate(columns):
+        ratio = col / safe
+        h += ratio[:, None] * proj[r]
+        zero_ok = zero_ok and not np.any(col[~pos] != 0)
+    if not zero_ok:
+        return None
+    # clusters: equal projections of the factor rows (rounded; checked exactly below)
+    scale = np.maximum(np.abs(h).max(axis=0), 1e-300)
+    hq = np.round(h / scale, 9)
+    hq[~pos] = -1.0                    # zero-weight rows: one cluster of zero factors
+    _, first, code = np.unique(hq, axis=0, return_index=True, return_inverse=True)
+    code = code.ravel()
+    if len(first) > max_share * n:
+        return None
+    F = np.empty((len(first), R))
+    for r, col in enumerate(columns):
+        f = col[first] / safe[first]
+        f[~pos[first]] = 0.0
+        fit = w * f[code]
+        if np.any(np.abs(col - fit) > REL_TOL * np.maximum(np.abs(col), np.abs(fit))):
+            return None
+        F[:, r] = f
+    return code.astype(np.int64), F
