@@ -97,7 +97,7 @@ def national_figure(off: pd.DataFrame, lang: str = "en"):
     from drugtrends import plots
 
     nat = national(off)
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(style.FIGURE_WIDTH_IN, 3.4), layout="constrained")
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(style.FIGURE_WIDTH_IN, 3.0), layout="constrained")
     cols = {"use": style.OKABE_ITO["black"], "use_excl_fixed_fine": style.OKABE_ITO["blue"],
             "use_fixed_fine": style.OKABE_ITO["reddish_purple"], "trafficking": style.OKABE_ITO["vermillion"]}
     labels = {"use": "use_all", "use_excl_fixed_fine": "use_excl", "use_fixed_fine": "use_ff"}

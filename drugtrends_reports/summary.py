@@ -16,7 +16,7 @@ import pandas as pd
 
 from drugtrends import i18n
 
-__all__ = ["SOURCES", "findings", "data_years", "data_years_table", "section", "themes"]
+__all__ = ["SOURCES", "findings", "data_years", "data_years_table", "section", "years_section", "themes"]
 
 #: Rows of the data-years table: catalogue key -> (load id, status key).
 SOURCES: dict[str, tuple[str, str]] = {
@@ -172,10 +172,14 @@ def data_years_table(data: Mapping[str, Any], lang: str = "en"):
 
 def section(data: Mapping[str, Any], sel: pd.DataFrame | None = None, nchs: pd.DataFrame | None = None,
             lang: str = "en") -> list:
-    """"Key issues" (a bullet list) and the data-years table."""
+    """"Key issues" (a bullet list)."""
     items = findings(data, sel, nchs, lang)
-    return ["## " + i18n.t("trends.summary.heading", lang), "\n".join(f"- {f}" for f in items),
-            "### " + i18n.t("trends.years.heading", lang), data_years_table(data, lang)]
+    return ["## " + i18n.t("trends.summary.heading", lang), "\n".join(f"- {f}" for f in items)]
+
+
+def years_section(data: Mapping[str, Any], lang: str = "en") -> list:
+    """The data-years heading and table."""
+    return ["## " + i18n.t("trends.years.heading", lang), data_years_table(data, lang)]
 
 
 def themes(data: Mapping[str, Any], lang: str = "en") -> list:

@@ -109,7 +109,7 @@ def sections(ctx: Context) -> list:
     list
     """
     out: list = summary.section(ctx.data, ctx.sel, ctx.nchs, ctx.lang)
-    for part in (key_figures, vsrr_section, france_section, wastewater_section, overdose_section, prevalence_section, youth_section, high_risk_section,
+    for part in (key_figures, years_section, vsrr_section, france_section, wastewater_section, overdose_section, prevalence_section, youth_section, high_risk_section,
                  supply_section, themes_section, comparability_section, sources_section):
         out += part(ctx)
     return out
@@ -120,7 +120,7 @@ def _h(level: int, key: str, lang: str, **kw: Any) -> str:
 
 
 def key_figures(ctx: Context) -> list:
-    """The key-figure box: France's cocaine, cannabis and ketamine use, cocaine seized, US overdose death rates.
+    """The key-figure box: France's cocaine, cannabis and ketamine use, cocaine seized, trafficking cases, US deaths.
 
     Parameters
     ----------
@@ -141,8 +141,6 @@ def key_figures(ctx: Context) -> list:
         rows.append(supply.seizure_key(ctx.seizures, "cocaine", "France", lang))
     rows += provisional.key_figures(ctx.data.get("cdc_vsrr"), lang)
     rows += france.key_figures(ctx.data.get("fr_drug_offences"), lang)
-    if ctx.nchs is not None:
-        rows += [overdose.nchs_key(ctx.nchs, ctx.jp, d, lang) for d in ("all_drugs", "synthetic_opioids")]
     from drugtrends.keyfigures import KeyFigures
 
     rows = [r for r in rows if r is not None]
@@ -299,6 +297,11 @@ def france_section(ctx: Context) -> list:
 def wastewater_section(ctx: Context) -> list:
     """Drug residues in wastewater, French sites among European cities (:mod:`drugtrends_reports.wastewater`)."""
     return wastewater.section(ctx.data.get("euda_wastewater"), ctx.lang)
+
+
+def years_section(ctx: Context) -> list:
+    """The data-years table (:func:`drugtrends_reports.summary.years_section`)."""
+    return summary.years_section(ctx.data, ctx.lang)
 
 
 def themes_section(ctx: Context) -> list:

@@ -36,7 +36,7 @@ PARIS_AREA: tuple[str, ...] = ("75", "92", "93", "94")
 
 _LAMBERT93 = "EPSG:2154"
 #: Height of the map band (inches), the source note comes below it.
-_HEIGHT_IN = 6.0
+_HEIGHT_IN = 4.7
 
 
 def _draw(ax, gdf, column: str, cmap, norm, missing_colour: str = "#D9D9D9") -> None:
