@@ -171,27 +171,35 @@ def overall_table(ctx):
                                lang=lang, align_right=list(df.columns[1:]))
 
 
-def substance_table(ctx, substance: str):
-    """Lifetime use of one drug by characteristic: % (CI) and millions (CI) side by side."""
+def substance_table(ctx, substances: tuple[str, ...]):
+    """Lifetime use of a few drugs by characteristic: % (95% CI) and millions of people side by side."""
     lang, life = ctx.lang, ctx.nsduh["lifetime"]
-    sub = life[life["substance"] == substance]
     ch, lv = i18n.t(_K + "col_characteristic", lang), i18n.t(_K + "col_level", lang)
-    cp, cm = i18n.t(_K + "col_pct", lang), i18n.t(_K + "col_people", lang)
+    cn = i18n.t(_K + "col_n", lang)
+    cols = ({substances[0]: (i18n.t(_K + "col_pct", lang), i18n.t(_K + "col_people", lang))}
+            if len(substances) == 1 else
+            {s: (i18n.t(_K + "col_drug_pct", lang, drug=_drug(s, lang, True)),
+                 i18n.t(_K + "col_drug_people", lang, drug=_drug(s, lang, True))) for s in substances})
+    first = life[life["substance"] == substances[0]]
     rows = []
     for c in ("total", *CHARACTERISTICS):
-        for _, r in sub[sub["characteristic"] == c].iterrows():
-            rows.append({ch: i18n.t(_K + "var.total", lang) if c == "total" else i18n.t(_K + f"var.{c}", lang),
-                         lv: i18n.t(_K + "total_row", lang) if c == "total" else level_label(c, r["level"], lang),
-                         cp: pct_ci(r, lang),
-                         cm: "*" if r["suppressed"] else millions(r["people"], lang, r["people_low"], r["people_high"]),
-                         i18n.t(_K + "col_n", lang): i18n.fmt_number(r["n"], 0, lang)})
+        for level, n in zip(first.loc[first["characteristic"] == c, "level"], first.loc[first["characteristic"] == c, "n"]):
+            row = {ch: i18n.t(_K + f"var.{c}", lang),
+                   lv: i18n.t(_K + "total_row", lang) if c == "total" else level_label(c, level, lang)}
+            for s in substances:
+                r = _row(life, s, c, level)
+                row[cols[s][0]] = pct_ci(r, lang)
+                row[cols[s][1]] = "*" if r["suppressed"] else millions(
+                    r["people"], lang, *((r["people_low"], r["people_high"]) if len(substances) == 1 else ()))
+            row[cn] = i18n.fmt_number(n, 0, lang)
+            rows.append(row)
     df = pd.DataFrame(rows)
-    drug = i18n.t(_K + f"drug_of.{substance}", lang)
-    notes = [i18n.t(_K + "table_note", lang)] + ([i18n.t(_K + "suppressed_note", lang)]
-                                                   if sub["suppressed"].any() else [])
-    return tables.simple_table(df, title=i18n.t(_K + "t_substance", lang, drug=drug), group=ch,
+    drugs = i18n.join_words([i18n.t(_K + f"drug_of.{s}", lang) for s in substances], lang)
+    sup = life[life["substance"].isin(substances)]["suppressed"].any()
+    notes = [i18n.t(_K + "table_note", lang)] + ([i18n.t(_K + "suppressed_note", lang)] if sup else [])
+    return tables.simple_table(df, title=i18n.t(_K + "t_substances", lang, drugs=drugs), group=ch,
                                source=common.source("nsduh_2022", lang), lang=lang, notes=notes,
-                               align_right=[cp, cm, i18n.t(_K + "col_n", lang)])
+                               align_right=[c for pair in cols.values() for c in pair] + [cn])
 
 
 def age_figure(ctx) -> common.Fig:
@@ -203,7 +211,12 @@ def age_figure(ctx) -> common.Fig:
     order = {s: i for i, s in enumerate(SUBSTANCES)}
     a = a.assign(_o=a["substance"].map(order)).sort_values(["_o"], kind="stable")
     title = i18n.t(_K + "f_age", lang)
-    fig = plots.bar_ci(a, "drug", "estimate", "ci_low", "ci_high", group="age", scale=100, lang=lang,
+    import matplotlib.pyplot as plt
+
+    from drugtrends import style
+
+    _, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, 4.6))  # 24 bars: lower than the default, fits half a page
+    fig = plots.bar_ci(a, "drug", "estimate", "ci_low", "ci_high", group="age", scale=100, lang=lang, ax=ax,
                        title=title, xlabel=i18n.t(_K + "xlabel_pct", lang), source=common.source("nsduh_2022", lang))
     cann = a[a["substance"] == "cannabis"]
     summary = i18n.join_words([f"{g} {i18n.fmt_percent(e, 1, lang, scale=100)}"
@@ -300,14 +313,14 @@ def nsduh_section(ctx) -> list:
         return [i18n.t(_K + "missing", lang)]
     life = r["lifetime"]
     items: list = [common.heading(2, _K + "h_lifetime", lang), i18n.t(_K + "lifetime_intro", lang),
-                   overall_table(ctx), age_figure(ctx)]
-    items += [substance_table(ctx, s) for s in SUBSTANCES]
+                   overall_table(ctx)]
+    items += [substance_table(ctx, (s,)) for s in SUBSTANCES] + [age_figure(ctx)]
+    items += [common.heading(2, _K + "h_women_older", lang), i18n.t(_K + "women_older_intro", lang),
+              women_older_table(ctx)]
     coc, crk = _row(life, "cocaine"), _row(life, "crack")
     items += [common.heading(2, _K + "h_forms", lang),
               i18n.t(_K + "forms_intro", lang, cocaine=millions(coc["people"], lang),
                      crack=millions(crk["people"], lang)), forms_table(ctx),
               common.heading(2, _K + "h_onset", lang), i18n.t(_K + "onset_intro", lang), onset_table(ctx),
-              common.heading(3, _K + "h_cohorts", lang), i18n.t(_K + "cohorts_intro", lang), cohort_table(ctx),
-              common.heading(2, _K + "h_women_older", lang), i18n.t(_K + "women_older_intro", lang),
-              women_older_table(ctx)]
+              common.heading(3, _K + "h_cohorts", lang), i18n.t(_K + "cohorts_intro", lang), cohort_table(ctx)]
     return items
