@@ -39,6 +39,7 @@ MAX_REPORT_CODE_LINES = 80
 LAYERS = {
     "drugtrends": "root",  # the package __init__: lazy attributes only
     "drugtrends.errors": "utility", "drugtrends.paths": "utility", "drugtrends._io": "utility",
+    "drugtrends._compat": "utility",
     "drugtrends.validate": "utility", "drugtrends.taxonomy": "utility", "drugtrends.comparability": "utility",
     "drugtrends.semantics": "utility", "drugtrends.series": "utility",
     "drugtrends.i18n": "utility", "drugtrends.locales": "utility",

@@ -350,7 +350,7 @@ def _conv():
 
 def test_unweighted_profile_against_scipy_and_hand():
     df = _conv()
-    t = P.profile_table(df, "user", ["sex", "edu"], continuous=["score"], weights=None)
+    t = P.profile_table(df, "user", ["sex", "edu"], continuous=["score"], weight=None)
     assert (t.weighting == P.UNWEIGHTED).all()
     r = t[(t.group_value == "True") & (t.characteristic == "sex") & (t.level == "F")].iloc[0]
     u = df[df.user]
@@ -376,7 +376,7 @@ def test_unweighted_profile_against_scipy_and_hand():
 def test_weights_column_on_a_dataframe_builds_a_design():
     df = _conv()
     df["w"] = np.random.default_rng(1).uniform(0.5, 3, len(df))
-    a = P.profile_table(df, "user", ["sex"], continuous=["score"], weights="w")
+    a = P.profile_table(df, "user", ["sex"], continuous=["score"], weight="w")
     b = P.profile_table(SurveyDesign(df, "w"), "user", ["sex"], continuous=["score"])
     assert (a.weighting == P.WEIGHTED).all()
     pd.testing.assert_frame_equal(a, b)

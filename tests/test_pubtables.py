@@ -151,3 +151,24 @@ def test_glm_repr_is_short(fit):
     assert r.startswith("<SvyGLMResult: hd ~ Gender + Education + Age, binomial (logit link)")
     assert len(r.splitlines()) <= 10 and len(r) < 800
     assert "cov" not in r and ".summary()" in r
+
+
+def test_forest_of_a_fit_uses_table_labels_and_shows_reference_rows(fit):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from drugtrends.plots.bars import forest, forest_frame
+    f = forest_frame(fit, {"Gender": "Sex"})
+    assert f["label"].tolist()[:3] == ["Sex: female (ref.)", "Sex: male", "Education: 8th Grade (ref.)"]
+    male = fit.coef.set_index("term").loc["Gendermale"]
+    assert f.loc[1, "estimate"] == pytest.approx(male.odds_ratio) and f.loc[1, "ci_high"] == pytest.approx(male.or_ci_high)
+    fig = forest(fit, title="Adjusted odds ratios", source="NHANES", labels={"Gender": "Sex"})
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()][:2] == ["Sex: female (ref.)", "Sex: male"]
+    refs = [ln for ln in ax.lines if ln.get_gid() == "reference_level"]
+    assert len(refs) == 1 and list(refs[0].get_xdata()) == [1.0, 1.0]
+    assert "Éducation" not in forest_frame(fit, lang="fr")["label"].iloc[2] and "(réf.)" in forest_frame(fit, lang="fr")["label"].iloc[0]
+    plt.close(fig)
+    with pytest.raises(dt.errors.InputError, match="missing a required argument: 'source'"):
+        forest(fit, title="x")

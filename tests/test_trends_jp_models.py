@@ -227,7 +227,7 @@ def test_empirical_quantile_one_segment_matches_residual_bootstrap_by_hand():
     ({"max_joinpoints": 1.5}, "max_joinpoints=1.5"),
     ({"method": "aic"}, "method='aic' is not one of"),
     ({"ci": "bootstrap"}, "ci='bootstrap'"),
-    ({"alpha": 5}, "alpha=5"),
+    ({"level": 5}, "level=5"),
     ({"n_permutations": 0}, "n_permutations"),
     ({"model": "log"}, "model='log'"),
     ({"jump_at": [2003, 2003]}, "twice"),

@@ -14,6 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from drugtrends import i18n, style
+from drugtrends._compat import arguments
 from drugtrends.errors import InputError
 from drugtrends.plots.base import (
     SUPPRESSED,
@@ -25,6 +26,7 @@ from drugtrends.plots.base import (
 __all__ = ["bar_ci", "dumbbell", "forest"]
 
 
+@arguments()
 def bar_ci(
     df: pd.DataFrame,
     label: str,
@@ -153,6 +155,7 @@ def _draw_bars(ax: Axes, df: pd.DataFrame, names: tuple, cats: list, groups: lis
                     cap.set_gid("ci_whisker")
 
 
+@arguments()
 def dumbbell(
     df: pd.DataFrame,
     label: str,
@@ -233,12 +236,68 @@ def dumbbell(
     return fig
 
 
+def _log_ticks(ax: Axes, lang: str) -> None:
+    """Ticks a factor 2 or more apart on a log axis (labels never collide), in the page's number format."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+    lo_x, hi_x = ax.get_xlim()
+    nice = []
+    for v in (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100):
+        # ticks a factor 2 or more apart on the log axis, so their labels never collide
+        if lo_x <= v <= hi_x:
+            nice.append(v)
+    ax.xaxis.set_major_locator(FixedLocator(nice))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.xaxis.set_major_formatter(FuncFormatter(
+        lambda v, _p: i18n.fmt_number(v, 0 if float(v).is_integer() else 2 if v < 0.1 or v in (0.25, 0.75)
+                                      else 1, lang)))
+
+
+def forest_frame(fit: Any, labels: Mapping | None = None, lang: str = "en") -> pd.DataFrame:
+    """The rows of a forest plot of a survey GLM: the labels and reference rows of its regression table.
+
+    Parameters
+    ----------
+    fit : SvyGLMResult
+        A binomial (odds ratios) or Poisson (rate ratios) fit.
+    labels : dict, optional
+        Variable -> label, as :func:`drugtrends.tables.regression_table`.
+    lang : {"en", "fr"}
+
+    Returns
+    -------
+    DataFrame
+        ``label`` (``"Education: High School"``; a reference level ends with
+        ``" (ref.)"``), ``estimate``, ``ci_low``, ``ci_high`` (1 and no interval
+        on reference rows), ``reference`` (bool), in model order.
+
+    Examples
+    --------
+    >>> from drugtrends.survey import SurveyDesign
+    >>> d = pd.DataFrame({"psu": range(8), "w": [1.0, 2, 1, 2, 1, 2, 1, 2],
+    ...                   "g": list("aabbaabb"), "y": [0, 1, 1, 1, 0, 0, 1, 0]})
+    >>> fit = SurveyDesign(d, weight="w", psu="psu").glm("y ~ g", family="binomial")
+    >>> forest_frame(fit, {"g": "Group"})["label"].tolist()
+    ['Group: a (ref.)', 'Group: b']
+    """
+    from drugtrends.profiles.summary import regression_frame
+
+    f = regression_frame(fit, labels, exponentiate=True)
+    ref = i18n.t("pubtables.reference_short", lang)
+    text = [f"{r.label}: {r.level}" if r.level else str(r.label) for r in f.itertuples()]
+    text = [t + (f" ({ref})" if r else "") for t, r in zip(text, f["reference"])]
+    out = pd.DataFrame({"label": text, "estimate": f["estimate"].where(~f["reference"], 1.0),
+                        "ci_low": f["ci_low"], "ci_high": f["ci_high"], "reference": f["reference"].astype(bool)})
+    return out
+
+
+@arguments()
 def forest(
-    df: pd.DataFrame,
-    label: str,
-    estimate: str,
-    ci_low: str,
-    ci_high: str,
+    df: Any,
+    label: str = "label",
+    estimate: str = "estimate",
+    ci_low: str = "ci_low",
+    ci_high: str = "ci_high",
     *,
     title: str,
     xlabel: str | None = None,
@@ -247,17 +306,22 @@ def forest(
     ylabel: str = "",
     reference: float = 1.0,
     ax: Axes | None = None,
+    labels: Mapping | None = None,
 ) -> Figure:
     """Forest plot of odds ratios with confidence intervals on a log scale.
 
     Parameters
     ----------
     df
-        One row per term.
+        One row per term, or a survey GLM fit (``design.glm(..., family="binomial")``):
+        its rows are then those of :func:`forest_frame` (the labels and
+        reference levels of :func:`drugtrends.tables.regression_table`).
     label
         Column with the term's display label.
     estimate, ci_low, ci_high
-        Columns with the odds ratio and its CI (ratio scale, not log).
+        Columns with the odds ratio and its CI (ratio scale, not log). Rows
+        with a ``reference`` column True are drawn as hollow markers on the
+        no-effect line, without whiskers.
     title, xlabel, source
         Texts; ``xlabel`` defaults to "Odds ratio (log scale)".
     lang
@@ -268,6 +332,8 @@ def forest(
         Position of the no-effect line.
     ax
         Draw into this axes.
+    labels
+        With a fit: variable -> label.
 
     Returns
     -------
@@ -284,8 +350,12 @@ def forest(
     """
     i18n.check_lang(lang)
     check_text_args("forest", title=title, source=source)
+    if hasattr(df, "term_columns") and hasattr(df, "coef"):
+        df = forest_frame(df, labels, lang)
+        label, estimate, ci_low, ci_high = "label", "estimate", "ci_low", "ci_high"
     require(df, [label, estimate, ci_low, ci_high], "forest")
     n = len(df)
+    is_ref = df["reference"].fillna(False).astype(bool).to_numpy() if "reference" in df else np.zeros(n, bool)
     if ax is None:
         fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, min(8.5, max(2.2, 0.27 * n + 1.5))))
     else:
@@ -296,25 +366,17 @@ def forest(
     hi = df[ci_high].astype(float).to_numpy()
     if np.any(est[np.isfinite(est)] <= 0):
         raise InputError("forest: odds ratios must be > 0 (pass ratios, not log-odds).")
-    eb = ax.errorbar(est, ys, xerr=[est - lo, hi - est], fmt="s", color=style.OKABE_ITO["blue"],
+    k = ~is_ref
+    eb = ax.errorbar(est[k], ys[k], xerr=[est[k] - lo[k], hi[k] - est[k]], fmt="s", color=style.OKABE_ITO["blue"],
                      ecolor="black", elinewidth=1.2, capsize=3, markersize=6)
     for art in eb.lines[2]:
         art.set_gid("ci_whisker")
+    if is_ref.any():
+        ax.plot(np.full(int(is_ref.sum()), reference), ys[is_ref], linestyle="none", marker="s", markersize=6,
+                markerfacecolor="white", markeredgecolor=style.OKABE_ITO["blue"], gid="reference_level")
     ax.axvline(reference, color=style.GREY, linestyle="--", linewidth=1)
     ax.set_xscale("log")
-    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
-
-    lo_x, hi_x = ax.get_xlim()
-    nice = []
-    for v in (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100):
-        # ticks a factor 2 or more apart on the log axis, so their labels never collide
-        if lo_x <= v <= hi_x:
-            nice.append(v)
-    ax.xaxis.set_major_locator(FixedLocator(nice))
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.xaxis.set_major_formatter(FuncFormatter(
-        lambda v, _p: i18n.fmt_number(v, 0 if float(v).is_integer() else 2 if v < 0.1 or v in (0.25, 0.75)
-                                      else 1, lang)))
+    _log_ticks(ax, lang)
     ax.set_yticks(ys, [str(v) for v in df[label]])
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
@@ -324,3 +386,6 @@ def forest(
     set_alt_text(fig, i18n.t("plots.alt_forest", lang, title=title, x=xlabel, ncats=n, cats=few(cats)))
     return fig
 
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

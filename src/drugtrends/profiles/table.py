@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from drugtrends.errors import DesignError
+from drugtrends._compat import arguments, renamed
 from drugtrends.profiles.common import (
     PROFILE_COLUMNS, by_keys, by_mask, classify, design_of, fmt, group_values, levels, mask_of,
     standardized_difference,
@@ -21,9 +22,10 @@ from drugtrends.validate import as_list, check_choice, check_level, require_colu
 __all__ = ["profile_table"]
 
 
+@arguments(renamed("weights", "weight"))
 def profile_table(design, group: str, characteristics, by=None, *,
                   continuous=None, group_values=None, labels: dict | None = None,
-                  weights: str | None = None, ci: str = "t", df="design", level: float = 0.95,
+                  weight: str | None = None, ci: str = "t", df="design", level: float = 0.95,
                   reliability="nchs", test: str = "F", include_all: bool = True) -> pd.DataFrame:
     """Profile ("Table 1") of a user group against non-users and everyone.
 
@@ -51,7 +53,7 @@ def profile_table(design, group: str, characteristics, by=None, *,
         Values of ``group`` to show, in order (default: all present, sorted).
     labels : dict, optional
         Display names of group values (``{1: "users", 0: "non-users"}``).
-    weights : str, optional
+    weight : str, optional
         Weight column when ``design`` is a DataFrame.
     ci : str
         Interval for shares: ``"t"`` (Wald with t, default, as R ``confint``) or a
@@ -97,6 +99,7 @@ def profile_table(design, group: str, characteristics, by=None, *,
     >>> t.weighting.unique().tolist()
     ['unweighted (convenience sample)']
     """
+    weights = weight
     ctx = _context(design, group, characteristics, by, continuous, group_values, labels, weights, test, level,
                    include_all)
     parts = []
@@ -274,3 +277,7 @@ def _finish(est: pd.DataFrame, ctx: _Context, ch: _Characteristic, gv, tests: pd
     est["suppressed"] = est["suppressed"].fillna(False).astype(bool)
     est["flags"] = est["flags"].fillna("").astype(str)
     return est[ctx.by + PROFILE_COLUMNS]
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -828,3 +828,6 @@ class ReplicateDesign(SurveyDesign):
         return (f"ReplicateDesign(n={len(self.data)}, method={self.method!r}, "
                 f"replicates={self._structure.n_replicates}, df={self.df})")
 
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -54,6 +54,7 @@ import pandas as pd
 from scipy import stats
 
 from drugtrends.errors import BreakError, DesignError, InputError, UnknownVariableError
+from drugtrends._compat import arguments, renamed
 from drugtrends.trends.breaks import Break, as_breaks, check_no_breaks
 from drugtrends.validate import require_unique
 
@@ -146,8 +147,9 @@ _CHANGE_COLS = ["variable", "year_from", "year_to", "estimate_from", "estimate_t
                 "relative_ci_low", "relative_ci_high", "df", "significant"]
 
 
+@arguments(renamed("alpha", "level", lambda a: round(1 - a, 12)))
 def change_between(design: SurveyDesign, outcome: str, year_col: str, years: tuple[Any, Any],
-                   by: Sequence[str] | str | None = None, alpha: float = 0.05, df: float | None = None,
+                   by: Sequence[str] | str | None = None, level: float = 0.95, df: float | None = None,
                    breaks: Iterable[Break | float] | None = None, allow_breaks: bool = False) -> pd.DataFrame:
     """Change in a (weighted) mean or proportion between two survey years.
 
@@ -171,8 +173,8 @@ def change_between(design: SurveyDesign, outcome: str, year_col: str, years: tup
         The two years compared; ``difference = estimate(to) - estimate(from)``.
     by : str or list of str, optional
         Domain columns; one row per domain.
-    alpha : float
-        1 - confidence level.
+    level : float
+        Confidence level (``alpha=`` is the former name: ``level = 1 - alpha``, FutureWarning).
     df : float, optional
         Degrees of freedom of the t reference distribution. Default: R
         ``degf()`` of the design restricted to the two years (see the module
@@ -203,6 +205,7 @@ def change_between(design: SurveyDesign, outcome: str, year_col: str, years: tup
     >>> r[["estimate_from", "estimate_to", "difference", "se", "df"]].round(3).iloc[0].tolist()
     [0.25, 0.75, 0.5, 0.354, 4.0]
     """
+    alpha = round(1 - level, 12)
     design = _check_design(design, "change_between")
     by = require_unique(by, "by")
     _check_columns(design, outcome, year_col, by, "change_between")
@@ -243,8 +246,9 @@ def change_between(design: SurveyDesign, outcome: str, year_col: str, years: tup
     return pd.DataFrame(rows, columns=[*by, *_CHANGE_COLS])
 
 
+@arguments(renamed("alpha", "level", lambda a: round(1 - a, 12)))
 def describe_change(row: pd.Series | dict, label: str, percent: bool = True, digits: int = 1,
-                    alpha: float = 0.05) -> str:
+                    level: float = 0.95) -> str:
     """Observatory sentence for one row of :func:`change_between` / :func:`change_from_estimates`.
 
     Parameters
@@ -258,8 +262,9 @@ def describe_change(row: pd.Series | dict, label: str, percent: bool = True, dig
         Proportions on the 0-1 scale are shown as percentages (differences
         in percentage points).
     digits : int
-    alpha : float
-        Significance level of the wording.
+    level : float
+        Confidence level; the wording calls a change significant when ``p < 1 - level``
+        (``alpha=`` is the former name: ``level = 1 - alpha``, FutureWarning).
 
     Returns
     -------
@@ -271,6 +276,7 @@ def describe_change(row: pd.Series | dict, label: str, percent: bool = True, dig
     >>> describe_change(r | {"year_from": 2017, "year_to": 2023}, "Past-year cocaine use")
     'Past-year cocaine use rose significantly from 1.6% in 2017 to 2.7% in 2023 (+1.1 points, 95% CI 0.6 to 1.6)'
     """
+    alpha = round(1 - level, 12)
     r = dict(row)
     k = 100.0 if percent else 1.0
     unit, dunit = ("%", " points") if percent else ("", "")
@@ -289,8 +295,9 @@ def describe_change(row: pd.Series | dict, label: str, percent: bool = True, dig
 
 
 # --------------------------------------------------------- significance_vs_latest
+@arguments(renamed("alpha", "level", lambda a: round(1 - a, 12)))
 def significance_vs_latest(design: SurveyDesign, outcome: str, year_col: str, by: Sequence[str] | str | None = None,
-                           alpha: float = 0.05, latest: Any = None,
+                           level: float = 0.95, latest: Any = None,
                            breaks: Iterable[Break | float] | None = None) -> pd.DataFrame:
     """Estimates by year, each tested against the latest year (NSDUH-table style).
 
@@ -303,8 +310,9 @@ def significance_vs_latest(design: SurveyDesign, outcome: str, year_col: str, by
     design : SurveyDesign
     outcome, year_col : str
     by : str or list of str, optional
-    alpha : float
-        Level of the main marker (default .05).
+    level : float
+        Confidence level; the main marker is ``p < 1 - level`` (default .05)
+        (``alpha=`` is the former name: ``level = 1 - alpha``, FutureWarning).
     latest : year, optional
         Reference year (default: the largest year present).
     breaks : iterable of Break or float, optional
@@ -330,6 +338,7 @@ def significance_vs_latest(design: SurveyDesign, outcome: str, year_col: str, by
     >>> significance_vs_latest(des, "use", "yr")[["year", "estimate", "p", "marker"]].round(3).values.tolist()
     [[1, 0.25, 0.23, ''], [2, 0.75, nan, '']]
     """
+    alpha = round(1 - level, 12)
     design = _check_design(design, "significance_vs_latest")
     by = require_unique(by, "by")
     _check_columns(design, outcome, year_col, by, "significance_vs_latest")
@@ -377,8 +386,9 @@ def significance_vs_latest(design: SurveyDesign, outcome: str, year_col: str, by
 
 
 # ---------------------------------------------------------- change_from_estimates
+@arguments(renamed("alpha", "level", lambda a: round(1 - a, 12)))
 def change_from_estimates(est1: float | Sequence[float], se1: float | Sequence[float], est2: float | Sequence[float],
-                          se2: float | Sequence[float], df: float | None = None, alpha: float = 0.05,
+                          se2: float | Sequence[float], df: float | None = None, level: float = 0.95,
                           cov: float | Sequence[float] = 0.0) -> pd.DataFrame:
     """Difference and relative change from two published estimates and SEs.
 
@@ -392,7 +402,8 @@ def change_from_estimates(est1: float | Sequence[float], se1: float | Sequence[f
         Estimates (from, to) and their standard errors.
     df : float, optional
         t degrees of freedom (None = normal).
-    alpha : float
+    level : float
+        Confidence level (``alpha=`` is the former name: ``level = 1 - alpha``, FutureWarning).
     cov : float or array-like
         Covariance between the two estimates (0 for independent samples).
 
@@ -414,6 +425,7 @@ def change_from_estimates(est1: float | Sequence[float], se1: float | Sequence[f
     >>> round(float(r["difference"].iloc[0]), 4), round(float(r["p"].iloc[0]), 4)
     (0.011, 0.0023)
     """
+    alpha = round(1 - level, 12)
     e1, s1, e2, s2, c = (np.atleast_1d(np.asarray(v, float)) for v in (est1, se1, est2, se2, cov))
     e1, s1, e2, s2, c = np.broadcast_arrays(e1, s1, e2, s2, c)
     diff = e2 - e1
@@ -624,3 +636,7 @@ def survey_trend_test(design: SurveyDesign, outcome: str, year_col: str, by: Seq
         rows += _trend_rows(scored, data, m, key, inside, Xp, P, names, formula, outcome, year_col, degree)
     return pd.DataFrame(rows, columns=[*by, "variable", "term", "coef", "se", "t", "df", "p", "n_years",
                                        "direction"])
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

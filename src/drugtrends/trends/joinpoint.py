@@ -89,6 +89,8 @@ import pandas as pd
 from scipy import stats
 
 from drugtrends.errors import BreakError, DrugtrendsError, InputError, ModelWarning, ReliabilityWarning
+from drugtrends._compat import arguments, renamed
+from drugtrends.validate import check_level
 from drugtrends.trends import columns as C
 from drugtrends.trends.breaks import Break, as_breaks, check_no_breaks, group_breaks
 from drugtrends.trends.jp_ci import quantile_ci, resample_slopes
@@ -497,9 +499,10 @@ def _fit_by(df: pd.DataFrame, by: Sequence[str], x: str, y: str, se: str | None,
 
 
 # ----------------------------------------------------------------- main entry
-def joinpoint(df: pd.DataFrame, x: str = "year", y: str = "rate", se: str | None = None,
+@arguments(renamed("df", "data"), renamed("alpha", "level", lambda a: round(1 - a, 12)))
+def joinpoint(data: pd.DataFrame, x: str = "year", y: str = "rate", se: str | None = None,
               model: str = "loglinear", max_joinpoints: int = 3, method: str = "permutation",
-              n_permutations: int = 4499, alpha: float = 0.05, min_obs_end: int = 2,
+              n_permutations: int = 4499, level: float = 0.95, min_obs_end: int = 2,
               min_obs_between: int = 2, aapc_range: tuple[float, float] | Iterable[tuple[float, float]] | None = None,
               seed: int = 0, breaks: Iterable[Break | float] | None = None, allow_breaks: bool = False,
               min_joinpoints: int = 0, n_grid_between: int = 0, joinpoint_ci: bool = True,
@@ -511,7 +514,7 @@ def joinpoint(df: pd.DataFrame, x: str = "year", y: str = "rate", se: str | None
 
     Parameters
     ----------
-    df : DataFrame
+    data : DataFrame
         One row per value of ``x`` (per group when ``by`` is given).
     x, y : str
         Time (numeric: year, or ``year + (month-1)/12``) and response (> 0 for the log-linear model).
@@ -525,8 +528,9 @@ def joinpoint(df: pd.DataFrame, x: str = "year", y: str = "rate", se: str | None
         Kim et al. sequential permutation tests, BIC, BIC3, or NCI's weighted BIC (Joinpoint 5 default).
     n_permutations : int
         Permutations per test (NCI default 4499).
-    alpha : float
-        Overall level of the selection; intervals are ``1 - alpha``.
+    level : float
+        Confidence level of the intervals; the selection tests run at ``1 - level`` overall
+        (``alpha=`` is the former name: ``level = 1 - alpha``, FutureWarning).
     min_obs_end, min_obs_between : int
         NCI's minimum observations from a joinpoint to either end, and between joinpoints.
     aapc_range : (start, end) or list of them, optional
@@ -586,6 +590,7 @@ def joinpoint(df: pd.DataFrame, x: str = "year", y: str = "rate", se: str | None
     >>> round(float(j.segments["apc"].iloc[0]), 6), round(float(j.comparability_ratio["estimate"].iloc[0]), 6)
     (5.0, 1.25)
     """
+    df, alpha = data, round(1 - check_level(level), 12)
     o = make_options(model, max_joinpoints, min_joinpoints, method, n_permutations, alpha, min_obs_end, min_obs_between,
                  aapc_range, seed, breaks, allow_breaks, n_grid_between, joinpoint_ci, jump_at, ci, n_resamples)
     if not isinstance(df, pd.DataFrame):
@@ -595,3 +600,7 @@ def joinpoint(df: pd.DataFrame, x: str = "year", y: str = "rate", se: str | None
         if by is not None and as_list(by):
             return _fit_by(df, as_list(by), x, y, se, o)
         return fit_series(prepare_series(df, x, y, se, o.model, ""), _with_frame_breaks(o, df, x, ""))
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -28,6 +28,8 @@ import pandas as pd
 from scipy import stats
 
 from drugtrends.errors import InputError
+from drugtrends._compat import arguments, renamed
+from drugtrends.validate import check_level
 from drugtrends.trends import columns as C
 from drugtrends.trends.breaks import check_no_breaks
 from drugtrends.trends.joinpoint import Series, fit_series, frame_breaks, make_options, one_blas_thread, prepare_series
@@ -238,10 +240,11 @@ def _k_parallel(m: _Models, kmax: int) -> int:
     return kbest
 
 
-def compare_joinpoint(df: pd.DataFrame, x: str = "year", y: str = "rate", group: str = "group",
+@arguments(renamed("df", "data"), renamed("alpha", "level", lambda a: round(1 - a, 12)))
+def compare_joinpoint(data: pd.DataFrame, x: str = "year", y: str = "rate", group: str = "group",
                       se: str | None = None, model: str = "loglinear", max_joinpoints: int = 3,
                       k: int | None = None, method: str = "permutation", n_permutations: int = 4499,
-                      alpha: float = 0.05, min_obs_end: int = 2, min_obs_between: int = 2, seed: int = 0,
+                      level: float = 0.95, min_obs_end: int = 2, min_obs_between: int = 2, seed: int = 0,
                       n_grid_between: int = 0, groups: tuple | None = None,
                       allow_breaks: bool = False) -> JoinpointComparison:
     """Pairwise comparison of two joinpoint trends: are they coincident, or parallel?
@@ -252,7 +255,7 @@ def compare_joinpoint(df: pd.DataFrame, x: str = "year", y: str = "rate", group:
 
     Parameters
     ----------
-    df : DataFrame
+    data : DataFrame
         Both series, one row per ``x`` and group.
     x, y, se, model
         As in :func:`drugtrends.trends.joinpoint`.
@@ -271,8 +274,8 @@ def compare_joinpoint(df: pd.DataFrame, x: str = "year", y: str = "rate", group:
     n_permutations : int
         Permutations of each of the two tests (and of the selection), NCI
         default 4499.
-    alpha : float
-        Level used by :attr:`JoinpointComparison.coincident` / ``parallel``
+    level : float
+        Confidence level; ``1 - level`` is the test level used by :attr:`JoinpointComparison.coincident` / ``parallel``
         and by the selection.
     min_obs_end, min_obs_between, n_grid_between, seed
         As in :func:`drugtrends.trends.joinpoint`.
@@ -304,6 +307,10 @@ def compare_joinpoint(df: pd.DataFrame, x: str = "year", y: str = "rate", group:
     >>> c.parallel_p < 0.05
     True
     """
+    df = data
+
+
+    alpha = round(1 - check_level(level), 12)
     with one_blas_thread():
         return _compare(df, x, y, group, se, model, max_joinpoints, k, method, n_permutations, alpha, min_obs_end,
                         min_obs_between, seed, n_grid_between, groups, allow_breaks)
@@ -338,3 +345,7 @@ def _compare(df, x, y, group, se, model, max_joinpoints, k, method, n_permutatio
     return JoinpointComparison(group_1=g1, group_2=g2, k=kk, coincident_stat=float(c_stat), coincident_p=float(c_p),
                                parallel_stat=float(p_stat), parallel_p=float(p_p), n_permutations=o.n_permutations,
                                alpha=o.alpha, fits=fits, k_selected=ksel, parallel_segments=seg, sse=sse)
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

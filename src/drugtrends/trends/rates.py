@@ -24,6 +24,8 @@ import pandas as pd
 from scipy import stats
 
 from drugtrends.errors import InputError
+from drugtrends._compat import arguments, renamed
+from drugtrends.validate import check_level
 from drugtrends.validate import check_choice, check_in_range, require_columns
 from drugtrends.trends.breaks import Break, as_breaks, check_no_breaks, fmt_x
 
@@ -168,14 +170,15 @@ def _fit_family(yv: np.ndarray, X: np.ndarray, off: np.ndarray, family: str) -> 
     return params, cov, dist_df, alpha_nb, disp, disp_p, over, notes
 
 
-def rate_trend(df: pd.DataFrame, x: str, count: str, population: str, family: str = "poisson",
-               per: float = 100_000, alpha: float = 0.05, breaks: Iterable[Break | float] | None = None,
+@arguments(renamed("df", "data"), renamed("alpha", "level", lambda a: round(1 - a, 12)))
+def rate_trend(data: pd.DataFrame, x: str, count: str, population: str, family: str = "poisson",
+               per: float = 100_000, level: float = 0.95, breaks: Iterable[Break | float] | None = None,
                allow_breaks: bool = False) -> RateTrendResult:
     """Log-linear trend of a rate from counts and populations (GLM with offset).
 
     Parameters
     ----------
-    df : DataFrame
+    data : DataFrame
         One row per ``x`` value.
     x : str
         Time column (e.g. year).
@@ -187,8 +190,8 @@ def rate_trend(df: pd.DataFrame, x: str, count: str, population: str, family: st
         Error model (see module notes).
     per : float
         Rates are reported per ``per`` people (default 100,000).
-    alpha : float
-        1 - confidence level.
+    level : float
+        Confidence level (``alpha=`` is the former name: ``level = 1 - alpha``, FutureWarning).
     breaks, allow_breaks
         Comparability breaks; crossing one raises
         :class:`~drugtrends.errors.BreakError` unless ``allow_breaks=True``.
@@ -213,6 +216,10 @@ def rate_trend(df: pd.DataFrame, x: str, count: str, population: str, family: st
     >>> r.fitted["rate"].iloc[0]
     np.float64(10.0)
     """
+    df = data
+
+
+    alpha = round(1 - check_level(level), 12)
     check_choice(family, "family", ("poisson", "quasipoisson", "negbin"))
     alpha = check_in_range(alpha, "alpha", 0, 1, low_open=True, high_open=True)
     xv, yv, pop = _rate_inputs(df, x, count, population)
@@ -240,3 +247,7 @@ def rate_trend(df: pd.DataFrame, x: str, count: str, population: str, family: st
     return RateTrendResult(table=tab, fitted=fitted, family=family, per=per, dispersion=disp,
                            dispersion_p=disp_p, alpha_nb=alpha_nb, overdispersed=over, x_name=x, alpha=alpha,
                            breaks=blist, notes=tuple(notes))
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)
