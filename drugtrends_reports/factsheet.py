@@ -636,7 +636,7 @@ def heading(substance: str, lang: str = "en") -> str:
 
 
 DATASETS: tuple[str, ...] = ("unodc_prevalence", "unodc_seizures", "unodc_trend_perception", "nchs_overdose_rates",
-                             "cdc_vsrr", "uci_drug_consumption")
+                             "cdc_vsrr", "uci_drug_consumption", "euda_wastewater", "fr_drug_offences")
 
 
 def _key_rows(spec: Spec, substance: str, data: dict, sel, sf, lang: str) -> tuple[list, list, object, object]:
@@ -651,8 +651,14 @@ def _key_rows(spec: Spec, substance: str, data: dict, sel, sf, lang: str) -> tup
     if sf is not None and (sf["country"] == "France").any():
         rows.append(supply.seizure_key(sf, spec.seizure, "France", lang))
         used.append("unodc71")
+    from drugtrends_reports import sheet_sources
+
+    ww_key = sheet_sources.wastewater_key(data.get("euda_wastewater"), substance, lang)
+    off_key = sheet_sources.offences_key(data.get("fr_drug_offences"), substance, lang)
+    rows += [ww_key, off_key]
+    used += (["ww"] if ww_key is not None else []) + (["offences"] if off_key is not None else [])
     uci = data["uci_drug_consumption"]
-    if uci is not None and spec.uci and not has_prevalence:
+    if uci is not None and spec.uci and not has_prevalence and ww_key is None:
         # only when UNODC has no prevalence for France or the United States: otherwise the share
         # (of a convenience sample) would repeat the "who uses it" section and cost the second page
         rows.append(uci_key(uci, spec, substance, lang))
@@ -781,6 +787,9 @@ def sections(ctx: Context) -> list:
         used.append("unodc21")
     if nchs is not None:
         items.append(overdose.nchs_sentence(nchs, jp, spec.nchs, lang))
+    from drugtrends_reports import sheet_sources
+
+    items.append(sheet_sources.wastewater_sentence(data.get("euda_wastewater"), substance, lang))
     items += _who(spec, substance, data["uci_drug_consumption"], lang)
     if spec.uci and data["uci_drug_consumption"] is not None:
         used.append("uci")

@@ -688,7 +688,7 @@ def vsrr_key(series: pd.DataFrame, substance: str, lang: str = "en"):
     change = None if p is None else float(last["deaths"] - p["deaths"])
     return KeyFigure(i18n.t("trends.kf.vsrr", lang, drug=drug_label(substance, lang).lower()), float(last["deaths"]),
                      unit="number", digits=0, year=i18n.t("trends.kf.vsrr_period", lang, end=i18n.fmt_date(last["date"], lang)),
-                     population=i18n.t("trends.us_population", lang),
+                     population=i18n.t("trends.years.vsrr_pop", lang),
                      previous=None if p is None else float(p["deaths"]),
                      previous_year=None if p is None else i18n.fmt_date(p["date"], lang), change=change,
                      direction=None if p is None else ("up" if change > 0 else "down" if change < 0 else "stable"),

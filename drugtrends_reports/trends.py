@@ -57,6 +57,8 @@ _SELECT_COLS = ["country", "unodc_country", "substance", "indicator", "period", 
 #: Report source keys -> ``common.sources`` keys (one place for source strings).
 _SOURCES = {"unodc12": "unodc_prevalence", "unodc14": "unodc_youth", "unodc21": "unodc_perception",
             "unodc71": "unodc_seizures", "vsrr": "vsrr", "nchs": "nchs_overdose", "uci": "uci"}
+#: Sources cited from the trends report's own catalogue entries.
+_OWN_SOURCES = {"ww": "trends.ww.source", "offences": "trends.fr_off.source"}
 
 
 def source(table: str, lang: str = "en") -> str:
@@ -81,6 +83,8 @@ def source(table: str, lang: str = "en") -> str:
     """
     from drugtrends_reports import common
 
+    if table in _OWN_SOURCES:
+        return i18n.t(_OWN_SOURCES[table], lang)
     return common.source(_SOURCES[table], lang)
 
 

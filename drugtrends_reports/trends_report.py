@@ -352,7 +352,7 @@ def sources_section(ctx: Context) -> list:
     list
     """
     lang = ctx.lang
-    keys = ["unodc12", "unodc14", "unodc21", "unodc71", "nchs", "vsrr"]
+    keys = ["unodc12", "unodc14", "unodc21", "unodc71", "nchs", "vsrr", "ww", "offences"]
     lines = "\n".join(f"- {T.source(k, lang)}" for k in keys)
     return [_h(2, "trends.sources", lang), lines, i18n.t("trends.as_published", lang) + " "
             + i18n.t("trends.appendix", lang)]
