@@ -44,7 +44,7 @@ LAYERS = {
     "drugtrends.semantics": "utility", "drugtrends.series": "utility",
     "drugtrends.i18n": "utility", "drugtrends.locales": "utility",
     "drugtrends.readers": "data", "drugtrends.datasets": "data", "drugtrends.fetch": "data",
-    "drugtrends.manifest": "data", "drugtrends.integrity": "data",
+    "drugtrends.manifest": "data", "drugtrends.integrity": "data", "drugtrends._tutorials": "data",
     "drugtrends.survey": "statistics", "drugtrends.trends": "statistics", "drugtrends.profiles": "statistics",
     "drugtrends.indirect": "statistics", "drugtrends.admissions": "statistics",
     "drugtrends.style": "presentation", "drugtrends.tables": "presentation", "drugtrends.plots": "presentation",

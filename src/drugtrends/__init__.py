@@ -15,7 +15,8 @@ an attribute and loads on first use (``dt.survey``, ``dt.admissions``, ...):
 * :mod:`drugtrends.validate`, :mod:`drugtrends.errors` -- argument checks and error classes.
 
 ``from drugtrends import *`` gives those modules and the shortcuts
-``SurveyDesign``, ``load``, ``joinpoint`` and ``profile_table``.
+``SurveyDesign``, ``load``, ``joinpoint``, ``profile_table`` and ``tutorials``
+(``dt.tutorials("my-folder")`` copies the tutorial notebooks there).
 
 Examples
 --------
@@ -43,6 +44,7 @@ _SHORTCUTS = {
     "load": ("drugtrends.datasets", "load"),
     "joinpoint": ("drugtrends.trends", "joinpoint"),
     "profile_table": ("drugtrends.profiles", "profile_table"),
+    "tutorials": ("drugtrends._tutorials", "tutorials"),
 }
 
 __all__ = sorted(_SUBMODULES | set(_SHORTCUTS) | {"__version__"})

@@ -1,4 +1,4 @@
-"""Command line: ``drugtrends fetch | render`` (and ``drugtrends --version``).
+"""Command line: ``drugtrends fetch | render | tutorials`` (and ``drugtrends --version``).
 
 Thin: each command parses options and calls one library function. Every
 drugtrends error is printed as one message (no traceback) and exits with
@@ -18,6 +18,8 @@ from rich.console import Console
 from typer.core import TyperCommand
 
 from drugtrends.errors import DrugtrendsError
+
+__all__ = ["main"]
 
 #: exit code of every drugtrends error on the command line
 EXIT_ERROR = 2
@@ -49,8 +51,19 @@ def _lazy_epilog(source: Callable[[], str]) -> type[TyperCommand]:
     return type("LazyEpilogCommand", (_LazyEpilogCommand,), {"epilog_source": staticmethod(source)})
 
 
+def _app_help() -> str:
+    from drugtrends import paths
+
+    return ("drugtrends: data, estimates and reports.\n\n"
+            "Fetched data go to $DRUGTRENDS_DATA when it is set, else to data/raw/ in a source checkout, "
+            f"else to ~/.cache/drugtrends for an installed package (here: {paths.data_dir()}). "
+            "Set DRUGTRENDS_DATA=PATH to keep them elsewhere; DRUGTRENDS_MIRROR=PATH copies them from a "
+            "local mirror instead of downloading.\n\n"
+            "Tutorials: `drugtrends tutorials DEST` copies the notebooks to DEST.")
+
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                  pretty_exceptions_enable=False, help="drugtrends: data, estimates and reports.")
+                  pretty_exceptions_enable=False, help=_app_help())
 
 
 @app.callback()
@@ -217,6 +230,27 @@ def render_cmd(
                               output_dir=output_dir, keep_going=keep_going)
 
 
+# --------------------------------------------------------------------------- tutorials
+
+
+@app.command("tutorials")
+def tutorials_cmd(
+    dest: Annotated[Optional[str], typer.Argument(help="Copy the notebooks into this folder (default: list "
+                                                  "them, copy nothing).", metavar="DEST")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace notebooks already in DEST.",
+                                            metavar="")] = False,
+) -> None:
+    """List the tutorial notebooks, or copy them to DEST to open in JupyterLab."""
+    with handled():
+        from drugtrends import tutorials
+
+        found = tutorials(dest, overwrite=overwrite)
+        for p in found:
+            typer.echo(str(p))
+        if dest is None:
+            typer.echo("Copy them with: drugtrends tutorials DEST", err=True)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``drugtrends`` script: exit codes 0, 2 (error or usage) and 130 (Ctrl-C)."""
     try:
@@ -232,6 +266,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             sys.exit(exc.exit_code)
         raise
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)
 
 
 if __name__ == "__main__":  # pragma: no cover

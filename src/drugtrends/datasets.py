@@ -743,3 +743,7 @@ def analysis_frame(dataset_id: str = "nhanes_2009_2012", **kwargs: Any) -> pd.Da
     from drugtrends.readers.nhanes import analysis_frame as _frame
 
     return _frame(load(dataset_id, **kwargs))
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

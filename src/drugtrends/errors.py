@@ -7,6 +7,13 @@ catch them in one place.
 
 from __future__ import annotations
 
+__all__ = [
+    "DrugtrendsError", "DataNotFoundError", "ChecksumError", "FetchError", "SchemaError",
+    "UnknownDatasetError", "UnknownVariableError", "DesignError", "BreakError", "RenderError",
+    "InputError", "EmptyDomainError", "IntegrityError", "ModelWarning", "ReliabilityWarning",
+    "NotWritableError",
+]
+
 
 class DrugtrendsError(Exception):
     """Base class of every drugtrends error."""
@@ -76,3 +83,7 @@ class ReliabilityWarning(UserWarning):
 
 class NotWritableError(DrugtrendsError, PermissionError):
     """A folder drugtrends must write to (data directory, output folder) cannot be written."""
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -753,3 +753,7 @@ def print_status(verify: bool = False) -> None:
             verified = "[red]no[/]" if sha_known else "[yellow]no sha256[/]"
         table.add_row(row.id, row.file, present, verified, source)
     Console().print(table)
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -232,3 +232,7 @@ def _check(dataset_id: str, f: DataFile, p: Path, rehash: bool) -> bool:
     if st.st_size >= LARGE_FILE and not unchanged:
         _remember_mtime(p, prov, st)
     return True
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -473,3 +473,7 @@ def _parse_file(ds_id: str, index: int, entry: Any, mirrored: bool, path: Path) 
         landing_page=_str(entry.get("landing_page"), "landing_page", where, nullable=True),
         notes=_str(entry.get("notes"), "notes", where, nullable=True),
     )
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+__all__ = ["project_root", "manifest_path", "data_dir", "default_mirror", "output_dir", "require_writable"]
+
 _PKG_DIR = Path(__file__).resolve().parent
 
 
@@ -128,3 +130,7 @@ def require_writable(folder: str | os.PathLike[str], what: str, hint: str) -> Pa
         reason = "permission denied" if denied else (exc.strerror or type(exc).__name__).lower()
         raise NotWritableError(f"cannot write the {what} to {d}: {reason}. {hint}".rstrip()) from None
     return d
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

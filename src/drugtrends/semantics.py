@@ -487,3 +487,7 @@ def seizure_scope(drug_name: object, is_total: bool = False) -> str:
     if is_total:
         return "reported_total"
     return re.sub(r"[^a-z0-9]+", "_", low).strip("_")[:60] or "unspecified"
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

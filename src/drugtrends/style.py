@@ -589,3 +589,7 @@ def percent_axis(ax: Axes, *, axis: str = "y", digits: int | None = None, lang: 
     >>> plt.close(fig)
     """
     return number_axis(ax, axis=axis, lang=lang, digits=digits)
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -145,3 +145,7 @@ def check_choice(value: object, name: str, choices: Iterable[object]) -> object:
         raise InputError(f"{name}={value!r} is not one of {', '.join(map(repr, opts))}."
                          f"{suggest(value, opts, n=1)}")
     return value
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -74,3 +74,7 @@ __all__ = [
     "fmt_signed", "join_words", "tick_formatter", "LocaleFormatter", "bind", "Translator",
     "LOCALES_DIR",
 ]
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

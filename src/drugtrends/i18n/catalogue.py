@@ -497,3 +497,6 @@ def level_order(variable: str, values: Iterable[Any]) -> list:
     vals = list(dict.fromkeys(values))
     return sorted(vals, key=lambda v: (order.get(slug(v), len(order)), vals.index(v)))
 
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

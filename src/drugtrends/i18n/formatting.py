@@ -546,3 +546,7 @@ def bind(lang: str = DEFAULT_LANG) -> Translator:
     'Year'
     """
     return Translator(lang)
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

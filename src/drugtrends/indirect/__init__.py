@@ -68,3 +68,7 @@ __all__ = [
     "prevalence_per_1000",
     "truncated_count",
 ]
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

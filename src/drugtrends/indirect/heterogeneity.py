@@ -103,3 +103,7 @@ def heterogeneity_columns(nbcap: np.ndarray, t: int, h: str) -> np.ndarray:
     if h == "darroch":
         return (w ** 2 / 2)[:, None]
     return (-np.log(_GAMMA_THETA + w) + math.log(_GAMMA_THETA))[:, None]
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -458,3 +458,5 @@ def capture_recapture(df: pd.DataFrame, lists: Sequence[str], count: str | None 
     return res
 
 
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

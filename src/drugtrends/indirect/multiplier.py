@@ -234,3 +234,7 @@ def prevalence_per_1000(N: float | pd.DataFrame, population: float, ci_low: floa
     out["per_1000_ci_low"] = 1000 * out["ci_low"] / pop
     out["per_1000_ci_high"] = 1000 * out["ci_high"] / pop
     return out
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -176,3 +176,7 @@ def truncated_count(frequencies: Mapping[int, int] | Sequence[int] | pd.Series,
                      "ci_low": low, "ci_high": high, "ci_method": "lognormal", "f1": f1, "f2": f2,
                      "reliable": not note, "notes": note})
     return pd.DataFrame(rows)
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -148,3 +148,5 @@ def lincoln_petersen(n1: int, n2: int, m: int, level: float = 0.95, ci: str = "l
     return _two_list_frame(big_n, var, a + b - mm, level, ci, "lincoln_petersen")
 
 
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

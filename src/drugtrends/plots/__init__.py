@@ -53,7 +53,12 @@ __all__ = [
 def __getattr__(name: str):
     """Maps (geopandas) load on first use: ``dt.plots.departement_map``, ``dt.plots.maps``."""
     if name in ("maps", "departement_map"):
-        from drugtrends.plots import maps
+        import importlib
 
+        maps = importlib.import_module("drugtrends.plots.maps")  # not "from ... import": it would call back here
         return maps if name == "maps" else maps.departement_map
     raise AttributeError(f"module 'drugtrends.plots' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -509,3 +509,7 @@ def save(fig: Figure, path: str | Path, **kwargs: Any) -> Path:
         kwargs.pop("metadata")
     fig.savefig(path, **kwargs)
     return path
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -509,3 +509,6 @@ def _sm_legend(fig: Figure, axes, band_label: str | bool, breaks: bool, small: f
     fig.legend(handles, labs, loc="lower center", bbox_to_anchor=(0.5, bottom_in / height), ncols=ncol,
                fontsize=small, frameon=False)
 
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

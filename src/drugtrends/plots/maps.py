@@ -153,3 +153,7 @@ def departement_map(
     setattr(fig, TITLE_ATTR, title)
     set_alt_text(fig, title)
     return fig
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -65,3 +65,6 @@ __all__ = [
     "decompose_change", "adjusted_profile", "standardized_difference",
 ]
 
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

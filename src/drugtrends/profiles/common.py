@@ -12,6 +12,8 @@ from drugtrends.errors import DesignError
 from drugtrends.survey import SurveyDesign
 from drugtrends.validate import as_list, require_columns
 
+__all__: list[str] = []  # internal to drugtrends.profiles (import from there)
+
 #: ``weighting`` column value of design-based results.
 WEIGHTED = "design-weighted"
 #: ``weighting`` column value of unweighted results (convenience samples).
@@ -202,3 +204,5 @@ def standardized_difference(x1, x0, w1=None, w0=None, binary: bool | None = None
     return float((m1 - m0) / np.sqrt(v)) if v > 0 else np.nan
 
 
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

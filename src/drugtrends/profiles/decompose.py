@@ -175,3 +175,7 @@ def _totals(design, data, y, ok, sk, labels, period, periods, base) -> tuple[np.
              for p in (a, b) for nm in cols]
     theta = tab["estimate"].to_numpy()[order]
     return theta, cov.to_numpy()[np.ix_(order, order)]
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -105,3 +105,7 @@ def _covariate_rows(coef: pd.DataFrame, fit, data: pd.DataFrame, used: np.ndarra
         r["covariate"], r["level"] = c, fmt(lv)
         rows.append(r)
     return rows
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

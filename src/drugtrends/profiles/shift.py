@@ -174,3 +174,7 @@ def two_periods(present: list, period: str, periods, who: str) -> tuple:
             raise DesignError(f"no data for {who} in {period} == {p!r}; periods with data: "
                               f"{[fmt(x) for x in present]}.")
     return a, b
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -244,3 +244,7 @@ def regression_frame(fit, labels=None, exponentiate: bool | None = None) -> pd.D
         out[c] = out[c].astype(float) if c in out else np.nan
     out["flag"] = out["flag"].fillna("") if "flag" in out else ""
     return out[list(REGRESSION_COLUMNS)]
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

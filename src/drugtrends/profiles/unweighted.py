@@ -9,6 +9,8 @@ from scipy import stats
 
 from drugtrends.profiles.common import by_mask, fmt
 
+__all__: list[str] = []  # internal to drugtrends.profiles (import from there)
+
 
 def wilson(k, n, level):
     """Wilson score interval of ``k`` successes out of ``n``."""
@@ -97,3 +99,7 @@ def unweighted_test(data: pd.DataFrame, dmask: np.ndarray, group: str, gvals: li
     except ValueError as exc:
         return {"test": f"not computed: {exc}", "statistic": np.nan, "ndf": np.nan, "ddf": np.nan,
                 "p_value": np.nan}
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -9,6 +9,8 @@ from drugtrends.errors import DesignError
 from drugtrends.profiles.common import fmt
 from drugtrends.survey import SurveyDesign
 
+__all__: list[str] = []  # internal to drugtrends.profiles (import from there)
+
 
 def weighted_block(sub: SurveyDesign, char: str, kind: str, by: list[str], levels: list,
                     ci: str, df, reliability) -> pd.DataFrame:
@@ -55,3 +57,7 @@ def weighted_test(design: SurveyDesign, dmask: np.ndarray, group: str, char: str
     except (DesignError, np.linalg.LinAlgError, ValueError, KeyError) as exc:
         return {"test": f"not computed: {exc}", "statistic": np.nan, "ndf": np.nan, "ddf": np.nan,
                 "p_value": np.nan}
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

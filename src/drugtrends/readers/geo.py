@@ -108,3 +108,7 @@ def read_departements(path: str | os.PathLike[str]):
     }, geometry=geom.to_numpy(), crs=raw.crs or CRS)
     out = out.iloc[sorted(range(len(out)), key=lambda i: _sort_key(out["code"].iloc[i]))].reset_index(drop=True)
     return out[COLUMNS]
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

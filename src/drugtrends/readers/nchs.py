@@ -177,3 +177,7 @@ def read_overdose_rates(path: str | os.PathLike[str]) -> pd.DataFrame:
         out[col] = out[col].astype("category")
     out = out.sort_values(KEY, kind="stable").reset_index(drop=True)[COLUMNS]
     return validate(out, _schema(), p)
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

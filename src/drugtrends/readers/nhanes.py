@@ -557,3 +557,7 @@ def analysis_frame(df: pd.DataFrame) -> pd.DataFrame:
     edu = df["Education"].astype(object)
     out["college"] = (edu == "College Grad").astype("float64").where(edu.notna())
     return out
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -580,3 +580,7 @@ def _extract_schema(first: list[str]):
                          name="age_first_only_for_users")],
         strict=False,
     )
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

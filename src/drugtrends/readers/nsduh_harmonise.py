@@ -227,3 +227,7 @@ def first_use_columns(df: pd.DataFrame, source: object = "NSDUH") -> pd.DataFram
         out[f"ever_{row.substance}"] = (~never).astype("float64").to_numpy()
         out[f"age_first_{row.substance}"] = age.astype("float64").to_numpy()
     return pd.DataFrame(out, index=df.index)
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -274,3 +274,7 @@ def _schema():
         unique=["departement", "year", "offence"],
         strict=False,
     )
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

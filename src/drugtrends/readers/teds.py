@@ -685,3 +685,7 @@ def teds_to_parquet(csv_path: str | os.PathLike[str], parquet_path: str | os.Pat
         if rows == 0:
             raise SchemaError(f"{p}: header but no data rows; nothing written.")
     return Path(parquet_path)
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -289,3 +289,7 @@ def _schema():
         **{f"{s}_class": pa.Column("int64", pa.Check.in_range(0, 6)) for s in SUBSTANCES},
     }
     return pa.DataFrameSchema(cols, strict=False)
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

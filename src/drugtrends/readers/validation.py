@@ -175,3 +175,7 @@ def _schema_reps(weights):
          **{w: pa.Column("float64", pa.Check.ge(0)) for w in weights}},
         strict=False,
     )
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -390,3 +390,7 @@ def us_series(df: pd.DataFrame, substance: str) -> pd.DataFrame:
     if out["date"].duplicated().any():
         raise SchemaError(f"{substance!r} matches several US indicators: {sorted(out['indicator'].astype(str).unique())}.")
     return out
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

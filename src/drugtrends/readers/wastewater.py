@@ -209,3 +209,7 @@ def _schema():
         unique=["site_id", "year", "metabolite"],
         strict=False,
     )
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -82,3 +82,7 @@ __all__ = [
     "RenderStats",
     "stats",
 ]
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -348,3 +348,7 @@ def store_cached(nb: Any, outdir: Path, stem: str, key: str) -> Path:
             with contextlib.suppress(OSError):
                 old.unlink()
     return f
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -88,3 +88,6 @@ def resolve_config(doc: Document, project: Mapping[str, Any], params: Mapping[st
         kernel = (kernel.get("kernelspec") or {}).get("name", "python3")
     return Config(execute, html_opts, typst_opts, lang, str(kernel))
 
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -323,3 +323,7 @@ def render_reports(
     if failed:
         raise RenderError(f"{len(failed)} render(s) failed ({len(written)} file(s) written):\n  " + "\n  ".join(failed))
     return written
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

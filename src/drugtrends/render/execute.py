@@ -316,3 +316,7 @@ def describe_cell(doc: Document, cell: Any) -> str:
     if role == "injected-parameters":
         return "the injected parameters cell"
     return f"the renderer's {role} cell"
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -479,3 +479,6 @@ def to_markdown(doc: Document, nb, target: str, figdir: Path, project: Mapping[s
             parts.append(part)
     return "\n\n".join(p.strip("\n") for p in parts).rstrip() + "\n"
 
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -167,3 +167,6 @@ def write_pdf(md_path: Path, target: Path, cfg: Config, where: str) -> Path:
             raise RenderError(f"{where}: typst could not compile the PDF ({typ}):\n{exc}") from exc
     return target
 
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

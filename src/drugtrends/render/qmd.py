@@ -359,3 +359,7 @@ def raw_param_values(values: Mapping[str, Any] | Iterable[str] | None) -> dict[s
         return {}
     items = [values] if isinstance(values, str) else list(values)
     return {m.group(1): m.group(2) for it in items if (m := _PARAM.match(str(it)))}
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -113,3 +113,7 @@ def render_with_quarto(path: Path, formats: list[str], overrides: Mapping[str, A
             source.unlink()
         shutil.rmtree(source.with_name(f"{source.stem}_files"), ignore_errors=True)
     return results
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -467,3 +467,7 @@ def localised_titles(doc: Document, lang: str, params: Mapping[str, Any]) -> dic
             raise RenderError(f"report '{doc.name}': 'drugtrends: {key}_key: {cat_key}' cannot be looked up in "
                               f"the message catalogue for lang={lang!r}: {exc}") from None
     return out
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

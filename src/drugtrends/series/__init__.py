@@ -121,3 +121,7 @@ __all__ = [
     "pieces",
     "previous_comparable",
 ]
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -468,3 +468,7 @@ def break_reasons(data: pd.DataFrame, x: str = "year", by: str | Sequence[str] |
                                  "code": code, "part": part, "old": old, "new": new})
             seen.add(r["_key"])
     return pd.DataFrame(rows, columns=[*byl, "x", "previous_x", "code", "part", "old", "new"])
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

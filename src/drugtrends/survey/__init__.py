@@ -43,3 +43,7 @@ __all__ = [
     "independent_difference", "svyglm", "SvyGLMResult", "apply_rule", "nchs_standard",
     "nsduh_rule", "replicate_factors", "ratio_deff", "TestResult",
 ]
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

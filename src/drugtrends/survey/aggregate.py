@@ -373,3 +373,7 @@ def _scatter(R, Ru, k, ku, domain_sets, backs, offsets, n_psu, dense):
             Tu[back[u_idx, l_idx], u_idx] = Ru[u_idx, o + l_idx]
         out.append((T, Tu))
     return out
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -31,3 +31,7 @@ __all__ = ["grid", "linearise_totals", "aggregate_sql", "totals_from_result", "R
 def grid(design, variables, by_sets=None, **kw):
     """``design.grid(variables, by_sets, **kw)`` (kept for old imports)."""
     return design.grid(variables, by_sets, **kw)
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -406,3 +406,6 @@ def _stack_sets(frames, sets) -> pd.DataFrame:
     lead = [BY_SET_COLUMN, *by_union]
     return out[lead + [c for c in out.columns if c not in lead]]
 
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

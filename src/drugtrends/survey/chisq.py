@@ -218,3 +218,7 @@ def svychisq(design, row: str, col: str, statistic: str = "F") -> TestResult:
                           float(stats.f.sf(F, d0, d0 * nu)), ndf=d0, ddf=d0 * nu, details=details)
     return TestResult("Pearson's X^2: Rao & Scott adjustment", "Chisq", pearson,
                       float(stats.chi2.sf(pearson / (tr / k), k)), df=k, details=details)
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -256,3 +256,7 @@ def proportion_ci(p, se, df=np.inf, n=None, method: str = "logit", level: float 
         lo = np.where(p == 0, 0.0, lo)
         hi = np.where(p == 1, 1.0, hi)
     return lo, hi
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

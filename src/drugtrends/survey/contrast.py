@@ -252,3 +252,7 @@ def independent_difference(a: pd.DataFrame, b: pd.DataFrame, on=None, *, level: 
     out["ci_low"], out["ci_high"] = lo, hi
     out["relative_change"], out["relative_se"] = r - 1, rse
     return out
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -487,3 +487,7 @@ def svyglm(design, formula: str, family: str = "gaussian", level: float | None =
     return SvyGLMResult(coef, pd.DataFrame(V, index=en, columns=en), int(df_resid), int(len(rows)),
                         family, formula, level, term_columns, fit.converged, fit.iterations,
                         fit.deviance, bool(sep), tuple(notes), work, term_levels=term_levels)
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

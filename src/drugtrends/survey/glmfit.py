@@ -184,3 +184,7 @@ def separation_columns(X, y, w) -> list[int]:
     if res.status != 0 or -res.fun <= 1e-7 * A.shape[0]:
         return []
     return [int(j) for j in np.flatnonzero(np.abs(res.x) > 1e-6)]
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -180,3 +180,7 @@ def glm_repr(fit) -> str:
         lines.append("  flagged: " + ", ".join(flags))
     lines.append("  .summary(): coefficient table as R summary(svyglm); .to_frame(): tidy frame")
     return "\n".join(lines)
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -696,3 +696,7 @@ def _domain_block(cols: _Columns, rows, m):
         ok_all[:, j] = ok
         bmap[j] = k
     return X, ok_all, bmap
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -214,3 +214,7 @@ def pfsum(x: float, a, ddf: float = np.inf) -> float:
         lam = np.concatenate([a, np.repeat(-x / ddf, int(ddf))])
     s = _saddle(0.0 if not np.isinf(ddf) else x, lam)
     return guess if np.isnan(s) else s
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

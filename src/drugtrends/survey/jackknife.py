@@ -63,3 +63,7 @@ def jackknife_weights(structure, method: str = "JKn"):
         nh_u = s.n_h[s.stratum_of_psu]
         return W, None, (nh_u - 1) / nh_u * s.f_h[s.stratum_of_psu]
     return W, (U - 1) / U, None
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -639,3 +639,6 @@ def _linearise_replicate(t: ReplicateTotals, s: DesignStructure, kind, df_rule, 
     return Estimates(t.keys, None, est, var, V if full_cov else None, n, npos, df, deff, s2, t.B,
                      se_logit)
 
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

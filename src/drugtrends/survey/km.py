@@ -208,3 +208,7 @@ def survey_km(design, time: str, event: str, by=None, level: float = 0.95, cumul
         res["cumulative_ci_low"] = 1 - res["ci_high"]
         res["cumulative_ci_high"] = 1 - res["ci_low"]
     return res
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -126,3 +126,7 @@ def survey_quantile(design, variable, q=(0.5,), by=None, *, level: float | None 
     require_columns(design.data, variables, "outcome")
     frames = [_one_variable(design, v, qs, dom, keys, by_cols, level, df) for v in variables]
     return pd.concat(frames, ignore_index=True)
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

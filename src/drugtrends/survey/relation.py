@@ -548,3 +548,7 @@ def from_duckdb(relation, weight: str, strata: str | None = None, psu: str | Non
     """
     return RelationDesign(DuckDBEngine.for_data(relation, connection), weight, strata, psu, fpc=fpc,
                           lonely_psu=lonely_psu, reliability=reliability, level=level)
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

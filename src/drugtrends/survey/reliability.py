@@ -219,3 +219,7 @@ def apply_rule(rule, p, se, n, df, is_proportion, empty, level: float = 0.95):
         suppressed[i] = True
         flags[i] = ["empty domain"]
     return suppressed, _join(flags)
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

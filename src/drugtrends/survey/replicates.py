@@ -268,3 +268,7 @@ def replicate_degf(design) -> int:
         return int(design.df)
     W = np.asarray(design.structure.replicate_weights(mask), dtype=float)
     return int(np.linalg.matrix_rank(W)) - 1 if len(W) else 0
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -179,3 +179,7 @@ def estimate_table(est: Estimates, *, ci: str, level: float, reliability, by_col
                                             n_eff, df, suppressed, flags)):
         out[name] = val
     return out
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

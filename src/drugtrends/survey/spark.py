@@ -140,3 +140,7 @@ def from_spark(data, weight: str, strata: str | None = None, psu: str | None = N
     sdf.createOrReplaceTempView(view)
     return RelationDesign(SparkEngine(spark, view, describe), weight, strata, psu, fpc=fpc,
                           lonely_psu=lonely_psu, reliability=reliability, level=level)
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -268,3 +268,7 @@ def duckdb_totals(structure, data: pd.DataFrame, mask: np.ndarray, outcomes, by_
                  else np.array([0], dtype=np.int64))
         out.append(Totals(keys.reset_index(drop=True), codes[t.d], t.u, t.A, t.B, t.N, t.P, t.Q))
     return out
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

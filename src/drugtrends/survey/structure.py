@@ -310,3 +310,7 @@ def replicate_values(data: pd.DataFrame, col) -> np.ndarray:
                           f"{int(bad.sum())} such values in the column): every replicate weight must be "
                           "a finite number.")
     return v
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -160,3 +160,7 @@ def replicate_variance(theta_r: np.ndarray, theta: np.ndarray, scale: float,
         S = D * np.sqrt(rscales)[:, None]
         return scale * (S.T @ S)
     return scale * (D * D * rscales[:, None]).sum(axis=0)
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

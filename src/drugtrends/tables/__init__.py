@@ -28,3 +28,7 @@ __all__ = [
     "ESTIMATE", "CI_LOW", "CI_HIGH", "N", "SUPPRESSED", "FLAGS",
     "summary_table", "summary_display", "regression_table", "regression_display", "fmt_p",
 ]
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

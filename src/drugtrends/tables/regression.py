@@ -113,3 +113,7 @@ def regression_table(fit, *, labels: Mapping | None = None, exponentiate: bool |
     if flags:
         notes.append("† " + ", ".join(flags))
     return build_gt(display, spanners={}, labels=col_labels, title=title, notes=notes, lang=lang)
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

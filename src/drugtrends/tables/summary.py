@@ -219,3 +219,7 @@ def summary_table(design, variables, by: str | None = None, *, labels: Mapping |
     if bool(frame["suppressed"].any()):
         notes.append(i18n.t("pubtables.suppressed", lang))
     return build_gt(display, spanners=spanners, labels=col_labels, title=title, notes=notes, lang=lang)
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -60,3 +60,7 @@ __all__ = [
     "split_at_breaks",
     "survey_trend_test",
 ]
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -69,3 +69,7 @@ COMPARABILITY_RATIO = (X, ESTIMATE, CI_LOW, CI_HIGH, "p", "jump", "jump_se", "x_
 #: ``JoinpointComparison.to_frame()``
 COMPARISON = ("group_1", "group_2", "k", "coincident_stat", "coincident_p", "parallel_stat", "parallel_p",
               "n_permutations")
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -103,3 +103,7 @@ def quantile_ci(slopes: np.ndarray, estimate: np.ndarray, alpha: float) -> tuple
     other = np.where(estimate > 0, (slopes <= 0).sum(axis=0), (slopes >= 0).sum(axis=0))
     p = np.minimum(1.0, 2 * (other + 1) / (b + 1))
     return lo, hi, p
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -211,3 +211,7 @@ def lerman_ci(x: np.ndarray, z: np.ndarray, sw: np.ndarray, taus: np.ndarray, j:
     thr = smin * (1 + stats.f.ppf(1 - alpha, 1, df) / df)
     ok = grid[sse <= thr]
     return float(ok.min()), float(ok.max())
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

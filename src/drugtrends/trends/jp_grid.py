@@ -281,3 +281,7 @@ class Grid:
             else:
                 best[cols] = np.maximum(best[cols], ss.max(axis=0))
         return np.maximum(tot - best, 0.0), arg
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -559,3 +559,7 @@ class JoinpointBatchResult:
                    fitted=stack("fitted"), selection=stack("selection"),
                    comparability_ratio=stack("comparability_ratio"), results=dict(results), seconds=seconds,
                    status=status)
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

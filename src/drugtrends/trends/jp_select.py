@@ -195,3 +195,7 @@ def information_select(fits: dict[int, Fit], x: np.ndarray, z: np.ndarray, sw: n
     k_sel = int(selection.loc[selection[method].idxmin(), "k"])
     selection["selected"] = selection["k"] == k_sel
     return k_sel, selection
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)
