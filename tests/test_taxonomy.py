@@ -10,9 +10,8 @@ import pandas as pd
 import pytest
 from _data import real_file
 
-from drugtrends import paths, taxonomy
+from drugtrends import taxonomy
 from drugtrends.errors import UnknownVariableError
-
 
 
 def _data_file(dataset: str, name: str) -> Path:

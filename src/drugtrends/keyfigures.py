@@ -335,12 +335,12 @@ def from_frame(df, lang: str = "en"):
     '27.7 t'
     """
     import dataclasses
-    import math
 
     names = {f.name for f in dataclasses.fields(KeyFigure)}
     items = []
     for rec in df.to_dict("records"):
-        kw = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in rec.items() if k in names}
+        kw: dict[str, Any] = {k: (None if isinstance(v, float) and math.isnan(v) else v)
+                              for k, v in rec.items() if k in names}
         kw = {k: v for k, v in kw.items() if v is not None or k in ("low", "high")}
         items.append(KeyFigure(**kw))
     return KeyFigures(items, lang=lang)
@@ -429,3 +429,7 @@ class KeyFigures:
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
         return {"text/html": self.as_html(), "text/markdown": self.as_markdown(),
                 "text/plain": "\n".join(f"{k.label}: {k.value_text(self.lang)}" for k in self.items)}
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -66,7 +66,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -174,7 +174,8 @@ _SUBSTANCES: tuple[Substance, ...] = (
     # hallucinogens
     _S("hallucinogens", "Hallucinogens", "hallucinogènes", None, "T40.8-T40.9"),
     _S("lsd", "LSD", "LSD", "hallucinogens", "T40.8"),
-    _S("mushrooms", "Hallucinogenic mushrooms", "champignons hallucinogènes", "hallucinogens", None, None, "Psilocybin mushrooms."),
+    _S("mushrooms", "Hallucinogenic mushrooms", "champignons hallucinogènes", "hallucinogens", None, None,
+       "Psilocybin mushrooms."),
     _S("pcp", "PCP (phencyclidine)", "PCP (phencyclidine)", "hallucinogens"),
     # tranquillizers and sedatives
     _S("tranquillizers_sedatives", "Tranquillizers and sedatives (non-medical use)", "tranquillisants/sédatifs",
@@ -190,7 +191,8 @@ _SUBSTANCES: tuple[Substance, ...] = (
     _S("poppers", "Poppers (alkyl nitrites)", "poppers", "inhalants", None, None, "Amyl and other alkyl nitrites."),
     # new psychoactive substances
     _S("nps", "New psychoactive substances", "nouveaux produits de synthèse", None, None, None,
-       "Substances not under international control at the time of survey ('legal highs'); UNODC includes ketamine and plant-based NPS."),
+       "Substances not under international control at the time of survey ('legal highs'); "
+       "UNODC includes ketamine and plant-based NPS."),
     _S("synthetic_cannabinoids", "Synthetic cannabinoids", "cannabinoïdes de synthèse", "nps"),
     _S("synthetic_cathinones", "Synthetic cathinones", "cathinones de synthèse", "nps", None, None, "Mephedrone, MDPV, 3-MMC..."),
     _S("ketamine", "Ketamine", "kétamine", "nps", None, "N01AX03",
@@ -349,7 +351,7 @@ def ancestors(id: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _children() -> dict[str, tuple[str, ...]]:
     kids: dict[str, list[str]] = {s.id: [] for s in _SUBSTANCES}
     for s in _SUBSTANCES:
@@ -414,7 +416,7 @@ def _norm(source: str, code: object) -> str:
     return text.upper()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lookup(source: str) -> dict[str, str | None]:
     return {_norm(source, code): sub for code, _lab, sub, _note in _TABLES[source]}
 
@@ -454,7 +456,7 @@ def icd10_codes(text: str) -> list[str]:
     return sorted(codes)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _vsrr_by_codes() -> dict[tuple[str, ...], str]:
     out = {}
     for code, _lab, sub, _note in _TABLES["vsrr"]:
@@ -608,3 +610,7 @@ def all_substances() -> pd.DataFrame:
     ]
     df = pd.DataFrame(rows)
     return df.astype({c: "string" for c in ("id", "label_en", "label_fr", "parent", "icd10", "atc", "note")})
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -111,7 +111,7 @@ def _same(a: object, b: object) -> bool:
 def is_missing(v: object) -> bool:
     """True for None, NaN, NaT and pd.NA (False for anything pandas cannot test)."""
     try:
-        return bool(pd.isna(v))  # type: ignore[arg-type]
+        return bool(pd.isna(v))
     except (TypeError, ValueError):
         return False
 
@@ -171,3 +171,5 @@ def comparability_keys(data: pd.DataFrame, spec: KeySpec | str | None = None) ->
     return pd.Series(keys, index=data.index, dtype=object)
 
 
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

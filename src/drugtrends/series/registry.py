@@ -23,7 +23,7 @@ def fmt_x(v: object) -> str:
     ('2015', '2015.5', '2020-09-01')
     """
     if isinstance(v, pd.Timestamp):
-        return v.date().isoformat()
+        return str(v.date().isoformat())
     try:
         f = float(v)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -228,3 +228,5 @@ def known_breaks(source: str | None = None, **where: Any) -> list[Break]:
     return [b for b in REGISTRY if (source is None or b.source == source) and b.applies_to(where)]
 
 
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -155,7 +155,7 @@ def check_no_breaks(x: Iterable[float], breaks: Iterable[Break | float] | None,
     >>> check_no_breaks([2014, 2016], breaks_for("nsduh"))
     Traceback (most recent call last):
     ...
-    drugtrends.errors.BreakError: trend: the x values 2014 to 2016 cross a comparability break: nsduh 2015: 2015 NSDUH questionnaire redesign: prescription drug misuse, methamphetamine, hallucinogens and inhalants are not comparable with 2014 and earlier. Estimate each side separately (drugtrends.trends.split_at_breaks), or pass allow_breaks=True to override if you know the measure is unaffected.
+    drugtrends.errors.BreakError: trend: the x values 2014 to 2016 cross a comparability break: nsduh 2015: ...
     """
     xs = pd.to_numeric(pd.Series(list(x)), errors="coerce").dropna()
     bl = as_breaks(breaks)
@@ -328,3 +328,7 @@ def group_breaks(df: pd.DataFrame, x: str = "year", by: Sequence[str] | str | No
             out.append(Break(series, int(xv) if xv.is_integer() else xv, str(why), "definition",
                              tuple(zip(by, key))))
     return out
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)
