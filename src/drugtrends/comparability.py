@@ -76,6 +76,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -222,7 +223,7 @@ def _is_nsduh(country: object, source: object, mclass: str, ages: tuple[object, 
     lo, hi = ages
     if _missing(lo) and _missing(hi):
         return False  # school grades, or no age range: not identifiable as NSDUH
-    return (not _missing(lo) and int(lo) <= 12) or (not _missing(hi) and int(hi) >= 25)
+    return (not _missing(lo) and int(lo) <= 12) or (not _missing(hi) and int(hi) >= 25)  # type: ignore[call-overload]
 
 
 def design_era(country: object, source: object, method: object, substance: str, year: object,
@@ -256,7 +257,7 @@ def design_era(country: object, source: object, method: object, substance: str, 
     if year is None or year is pd.NA or (isinstance(year, float) and np.isnan(year)):
         return "all", None
     if _is_nsduh(country, source, method_class(method), ages):
-        return nsduh_era(int(year), substance)
+        return nsduh_era(int(year), substance)  # type: ignore[call-overload]
     return "all", None
 
 
@@ -448,7 +449,8 @@ def _break_reasons(d: pd.DataFrame, eras: list[tuple[str, Break | None]]) -> lis
     order = parts.assign(**{c: keys[c] for c in _SERIES}).sort_values([*_SERIES, "_y"], kind="stable")
     for _, g in order.groupby(_SERIES, sort=False):
         seen: set[str] = set()
-        earlier = last = None  # last row of an earlier year; last row seen
+        earlier: dict[str, Any] | None = None  # last row of an earlier year
+        last: dict[str, Any] | None = None  # last row seen
         year = None
         for ix, row in g.iterrows():
             if row["_y"] != year:
