@@ -87,11 +87,35 @@ def test_us_comparability_matches_nsduh(prev, substance, y1, y2, same):
     assert _same_group(prev, US, substance, y1, y2) is same
 
 
-def test_france_cocaine_2017_2023_comparable_but_not_2014(prev):
-    assert _same_group(prev, "France", "cocaine", 2017, 2023)
+def test_france_cocaine_2017_2023_not_one_series(prev):
+    # issue 21: scope is part of the key. 2017 "Cocaine salts and "crack" cocaine", 2023 "Cocaine hydrochloride"
+    assert not _same_group(prev, "France", "cocaine", 2017, 2023)
     assert not _same_group(prev, "France", "cocaine", 2014, 2017)
     r = _row(prev, "France", "cocaine", 2017)
     assert r["break_code"] == "age_range" and "15-64 to 18-64" in r["break_reason"]
+    r = _row(prev, "France", "cocaine", 2023)
+    assert r["break_code"] == "definition"
+    assert "hydrochloride only (no crack)" in r["break_reason"] and "includes crack cocaine" in r["break_reason"]
+    assert r["definition"] == "cocaine_salts_only" and _row(prev, "France", "cocaine", 2017)["definition"] == "-"
+
+
+def test_scope_splits_mdma_and_stated_cocaine_forms(prev):
+    # France ecstasy 2023 says "MDMA": not all ecstasy-type substances (2017, same ages, says nothing)
+    e = prev[(prev.country == "France") & (prev.substance == "ecstasy") & (prev.age_group == "18-64")]
+    assert e["comparability_group"].nunique() == 2
+    r = _row(prev, "France", "ecstasy", 2023)
+    assert r["scope"] == "mdma_only" and r["break_code"] == "definition" and "MDMA only" in r["break_reason"]
+    # Portugal 2017: the form follows a date ("Data refers to 2016/2017. Cocaine salts"); 2022 "Cocaine hydrochrolide"
+    assert _row(prev, "Portugal", "cocaine", 2017)["scope"] == "cocaine_salts_only"
+    assert _same_group(prev, "Portugal", "cocaine", 2017, 2022)
+    assert not _same_group(prev, "Portugal", "cocaine", 2012, 2017)
+    # "Including crack" restates the usual definition: Austria 2015 stays with 2008, 2022 (hydrochloride) does not
+    assert _same_group(prev, "Austria", "cocaine", 2008, 2015)
+    assert not _same_group(prev, "Austria", "cocaine", 2020, 2022)
+    # no group mixes two stated cocaine forms
+    c = prev[prev.substance == "cocaine"]
+    forms = c["scope"].astype(str).str.extract(r"(cocaine_salts_only|includes_crack)")[0]
+    assert (forms.groupby(c["comparability_group"]).nunique() <= 1).all()
 
 
 def test_break_reasons_name_the_registry(prev):
@@ -198,6 +222,34 @@ def test_france_cocaine_seizures_in_tonnes(seizures):
     assert np.allclose(seizures.loc[kg, "tonnes"] * 1000, seizures.loc[kg, "kilograms"], rtol=1e-12)
 
 
+def test_seizure_series_never_mix_categories(seizures):
+    t = cmp.seizure_totals(seizures)
+    fr = t[t.country == "France"].set_index(["substance", "year"])
+    # amphetamine alone (2019, 92 kg) vs all amphetamine-type stimulants (2020, reported total 697 kg)
+    assert fr.loc[("amphetamines", 2019), "scope"] == "amphetamine"
+    assert fr.loc[("amphetamines", 2020), "scope"] == "all_ats"
+    assert fr.loc[("amphetamines", 2019), "kilograms"] == 92.0 and fr.loc[("amphetamines", 2020), "kilograms"] == 697.0
+    assert fr.loc[("amphetamines", 2019), "comparability_group"] != fr.loc[("amphetamines", 2020), "comparability_group"]
+    r = fr.loc[("amphetamines", 2020)]
+    assert r["break_code"] == "scope" and "amphetamine only" in r["break_reason"] \
+        and "all amphetamine-type stimulants" in r["break_reason"]
+    assert fr.loc[("amphetamines", 2021), "comparability_group"] == r["comparability_group"]
+    assert pd.isna(fr.loc[("amphetamines", 2021), "break_code"])
+    # all ecstasy-type (2019-2022 totals) vs MDMA (2023)
+    assert fr.loc[("ecstasy", 2023), "scope"] == "mdma" and fr.loc[("ecstasy", 2023), "break_code"] == "scope"
+    assert fr.loc[("ecstasy", 2022), "scope"] == "all_ecstasy_type"
+    # independent check: within a group, every year rests on the same published drug names
+    rows = seizures.loc[seizures.substance.notna() & ~seizures.drug_name.isin(cmp.PLANT_MATERIAL)]
+    names = {}
+    same = str.maketrans({"“": None, "”": None, '"': None})  # one name with and without quotes: (“Spice”), (Spice)
+    for (c, s, y), g in rows.groupby(["country", "substance", "year"], observed=True):
+        tot = g.loc[g.is_total, "drug_name"].astype(str)
+        names[(c, s, y)] = frozenset(n.translate(same) for n in (tot if len(tot) else g["drug_name"].astype(str)))
+    t["_names"] = [names[(c, s, y)] for c, s, y in t[["country", "substance", "year"]].itertuples(index=False)]
+    per_group = t.groupby("comparability_group")["_names"].nunique()
+    assert (per_group == 1).all(), per_group[per_group > 1].head()
+
+
 def test_seizure_totals_skip_plant_material_and_use_reported_totals(seizures):
     t = cmp.seizure_totals(seizures)
     assert set(t["basis"]) == {"reported_total", "sum_of_items"}
@@ -249,7 +301,11 @@ def test_cocaine_forms_split_only_where_both_are_published():
     assert g[0] != g[1] and g[0] == g[2]
     one = cmp.annotate_prevalence(_frame(substance="cocaine", year=[2012, 2014],
                                          notes=['Cocaine salts and "crack" cocaine', "Cocaine hydrochloride"]))
-    assert one["comparability_group"].nunique() == 1
+    assert one["comparability_group"].nunique() == 2  # issue 21: the stated scope is part of the key
+    assert one["break_code"].tolist()[1] == "definition"
+    same = cmp.annotate_prevalence(_frame(substance="cocaine", year=[2012, 2014],
+                                          notes=["Does not include crack", "Cocaine hydrochloride"]))
+    assert same["comparability_group"].nunique() == 1  # two wordings of salts only
 
 
 def test_nsduh_registry_skips_school_surveys():

@@ -253,6 +253,23 @@ def test_seizures_against_raw_cells(seizures):
     assert tot["drug_name"].astype(str).str.contains("otal").all() and len(tot) > 500
 
 
+def test_seizure_scope_is_the_category_published(seizures):
+    # issue 21: what each row covers, from its published drug name (raw cells read by openpyxl)
+    rows = _raw_sheet(F71, "Seizures")
+    want = {"Amphetamine": "amphetamine", "Methamphetamine": "methamphetamine", "Cocaine hydrochloride":
+            "cocaine_hydrochloride", '"Crack" cocaine': "crack", "3,4-methylenedioxymethamphetamine (MDMA)": "mdma"}
+    for name, scope in want.items():
+        n_raw = sum(1 for r in rows[2:] if r[2] and r[5] == name)
+        got = seizures.loc[seizures.drug_name == name, "scope"].astype(str)
+        assert n_raw and len(got) == n_raw and (got == scope).all(), name
+    ats = seizures[seizures.drug_subgroup.astype(str).str.startswith("Reported total ATS")]
+    assert len(ats) and (ats["scope"] == "all_ats").all() and ats["is_total"].all()
+    ecs = seizures[seizures.drug_name.astype(str).str.startswith('Total "ecstasy"')]
+    assert len(ecs) and (ecs["scope"] == "all_ecstasy_type").all()
+    fr = seizures[(seizures.country == "France") & (seizures.substance == "amphetamines")].set_index("year")
+    assert fr.loc[2019, "scope"] == "amphetamine" and fr.loc[2020, "scope"] == "all_ats"
+
+
 # ---------------------------------------------------------------------------
 # parsers
 # ---------------------------------------------------------------------------

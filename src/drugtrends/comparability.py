@@ -45,19 +45,24 @@ Rules for the UNODC prevalence tables (annex 1.2 and 1.4)
   have the same country, substance, indicator, period, age range
   (``age_group``), definition (changing scope flags of
   :data:`DEFINITION_FLAGS` and :data:`GLOBAL_DEFINITION_FLAGS`, the
-  ``substance_detail`` when narrower, and :data:`FORM_FLAGS` in series that
-  publish both forms for one year), method class and design era;
+  ``substance_detail`` when narrower), method class and design era;
 * ``break_reason`` / ``break_code``: on the first row of each group whose
   series (country x substance x indicator x period) had an earlier group,
   why it is not comparable with that group (text for footnotes; ``+``-joined
   short codes of :data:`BREAK_CODES` for translations). NA elsewhere.
 
-Scope flags that only describe the usual definition (``includes_crack`` for
+Scope is part of the key (issue 21): a flag that narrows what the sheet's
+substance covers splits groups, so "cocaine hydrochloride" (salts only, no
+crack) is never one series with "cocaine salts and crack": France's cocaine
+2023 row (EROPP, 18-64) starts a new group after 2017, ``break_code``
+``definition``, the reason naming both scopes; "MDMA" is not all
+ecstasy-type substances; amphetamine alone is not all amphetamines. Flags
+that only restate the sheet's usual definition (``includes_crack`` for
 cocaine, ``includes_methamphetamine`` for amphetamines) are kept in
-``scope`` but do not split groups: UNODC words the same survey question
-differently from year to year (France's cocaine rows say "cocaine salts and
-crack" in 2017 and "cocaine hydrochloride" in 2023 for the same Baromètre
-question).
+``scope`` and named in break reasons but do not split groups.
+:func:`seizure_totals` keeps 7.1 seizure categories apart the same way
+(``scope``: amphetamine vs all amphetamine-type stimulants, MDMA vs all
+ecstasy-type substances, cocaine hydrochloride vs cocaine in all forms).
 
 Examples
 --------
@@ -86,11 +91,13 @@ from drugtrends.errors import UnknownVariableError
 from drugtrends.semantics import (
     ADJUSTMENT_FLAGS,
     SCOPE_FLAGS,
+    SEIZURE_SCOPES,
     adjustment_flags,
     indicator_of,
     method_class,
     period_from_notes,
     scope_flags,
+    seizure_scope,
     substance_detail,
     substance_from_notes,
 )
@@ -125,16 +132,20 @@ __all__ = [
 
 #: Flags that change what any estimate measures.
 GLOBAL_DEFINITION_FLAGS = frozenset({"other_forms", "males_only", "females_only"})
-#: Flags that split groups only in series where the source publishes both forms for one year
-#: (e.g. 'cocaine salts' beside 'any cocaine'); elsewhere they describe the usual measure.
-FORM_FLAGS = frozenset({"cocaine_salts_only"})
+#: Flags that split groups only in series where the source publishes both forms for one year. Empty since
+#: issue 21: a stated cocaine form (salts / hydrochloride only) is part of the definition in every series
+#: (:data:`DEFINITION_FLAGS`); the name stays for one minor version.
+FORM_FLAGS: frozenset[str] = frozenset()
+#: Scope flags that state the same definition under another name (used for the key, not for ``scope``).
+SAME_DEFINITION: dict[str, str] = {"excludes_crack": "cocaine_salts_only"}
 
 #: Flags that change what a substance's estimate measures (split comparability groups).
 DEFINITION_FLAGS: dict[str, frozenset[str]] = {
     "amphetamines": frozenset({"includes_prescription_stimulants", "methamphetamine_only", "amphetamine_only",
                                "includes_other_stimulants", "prescription_stimulants_only"}),
     "cannabis": frozenset({"cannabis_herb_only", "cannabis_resin_only"}),
-    "cocaine": frozenset({"includes_coca_paste"}),
+    "cocaine": frozenset({"includes_coca_paste", "cocaine_salts_only", "excludes_crack"}),
+    "ecstasy": frozenset({"mdma_only"}),
     "opioids": frozenset({"includes_prescription_opioids", "excludes_heroin", "heroin_only"}),
     "opiates": frozenset({"includes_prescription_opioids", "heroin_only"}),
     "prescription_opioids": frozenset({"includes_medical_use"}),
@@ -287,7 +298,7 @@ _SERIES = ["country", "substance", "indicator", "period"]
 
 def _definition(substance: str, scope: str, detail: str, forms: bool) -> str:
     keep = DEFINITION_FLAGS.get(substance, frozenset()) | GLOBAL_DEFINITION_FLAGS | (FORM_FLAGS if forms else frozenset())
-    flags = [f for f in scope.split("|") if f and f in keep]
+    flags = list(dict.fromkeys(SAME_DEFINITION.get(f, f) for f in scope.split("|") if f and f in keep))
     if detail != substance:
         flags.append(f"only={detail}")
     return "+".join(flags) or "-"
@@ -423,12 +434,15 @@ def _describe_change(a: dict, b: dict, brk: Break | None, b_note: str | None) ->
         reasons.append(f"age range changed from {a['age_group']} to {b['age_group']}")
         codes.append("age_range")
     if a["definition"] != b["definition"]:
-        def words(x: str) -> str:
-            if x == "-":
-                return "no scope restriction stated"
+        def words(x: str, scope: str) -> str:
+            if x == "-":  # the sheet's usual definition: say what the notes stated, if anything
+                stated = [SCOPE_FLAGS[f] for f in str(scope).split("|") if f in SCOPE_FLAGS]
+                return f"the usual definition, as stated: {', '.join(stated)}" if stated \
+                    else "no scope restriction stated"
             said = [SCOPE_FLAGS.get(f) or f"{taxonomy.label(f[5:])} only" for f in x.split("+")]
-            return ", ".join(dict.fromkeys(w[0].lower() + w[1:] for w in said))
-        reasons.append(f"definition changed: {words(b['definition'])} (was: {words(a['definition'])})")
+            return ", ".join(dict.fromkeys(w[0].lower() + w[1:] if w[1:2].islower() else w for w in said))
+        reasons.append(f"definition changed: {words(b['definition'], b.get('scope', ''))} "
+                       f"(was: {words(a['definition'], a.get('scope', ''))})")
         codes.append("definition")
     if a["method_class"] != b["method_class"]:
         reasons.append(f"method changed from {a['method_class']} to {b['method_class']}")
@@ -442,6 +456,7 @@ def _break_reasons(d: pd.DataFrame, eras: list[tuple[str, Break | None]]) -> lis
     parts = pd.DataFrame({
         "age_group": d["age_group"].astype(object).fillna("?").astype(str),
         "definition": d["definition"].astype(object), "method_class": d["method_basis"].astype(object),
+        "scope": d["scope"].astype(object).fillna("").astype(str),
         "design_era": d["design_era"].astype(object), "source_break": d["source_break"].astype(object),
         "group": d["comparability_group"], "_y": pd.to_numeric(d["year"], errors="coerce").astype("float64"),
     }, index=d.index)
@@ -565,13 +580,21 @@ PLANT_MATERIAL = frozenset({"Coca leaf", "Coca bush", "Cannabis plants", "Cannab
 
 
 def seizure_totals(df: pd.DataFrame, by: Sequence[str] = ("country", "substance", "year")) -> pd.DataFrame:
-    """One seizure quantity per country x substance x year from the UNODC 7.1 rows.
+    """One seizure quantity per country x substance x year from the UNODC 7.1 rows, categories kept apart.
 
     Takes the reported total row where the source gives one (``is_total``),
     else sums the item rows except plant material and seeds
     (:data:`PLANT_MATERIAL`: coca leaf, cannabis plants, poppy straw...);
     duplicated published rows are counted once. Every 7.1 quantity is in
     kilograms.
+
+    What the quantity covers is its ``scope`` (the total's category, e.g.
+    ``all_ats``, or the ``+``-joined categories of the items summed, e.g.
+    ``amphetamine``; :func:`drugtrends.semantics.seizure_scope`), and the scope
+    is part of the ``comparability_group``: France's amphetamine seizures of
+    2019 (amphetamine alone, 92 kg) and 2020 (all amphetamine-type stimulants,
+    697 kg) are two series, the first year of the second carrying
+    ``break_code`` ``scope`` and a ``break_reason`` naming both categories.
 
     Parameters
     ----------
@@ -583,8 +606,11 @@ def seizure_totals(df: pd.DataFrame, by: Sequence[str] = ("country", "substance"
     Returns
     -------
     DataFrame
-        ``by`` columns, ``kilograms``, ``tonnes`` and ``basis``
-        (``reported_total`` or ``sum_of_items``).
+        ``by`` columns, ``kilograms``, ``tonnes``, ``basis``
+        (``reported_total`` or ``sum_of_items``), ``scope``,
+        ``comparability_group`` (the ``by`` columns but ``year``, and the
+        scope) and ``break_code`` / ``break_reason`` on the first year of a
+        new scope in a series (NA elsewhere).
 
     Examples
     --------
@@ -601,14 +627,45 @@ def seizure_totals(df: pd.DataFrame, by: Sequence[str] = ("country", "substance"
         raise UnknownVariableError(f"seizure_totals(): column(s) {missing} not in the data; columns: {list(df.columns)}")
     d = df.drop_duplicates([c for c in df.columns if c not in ("row",)])
     d = d.loc[d["substance"].notna() & ~d["drug_name"].astype(object).isin(PLANT_MATERIAL)]
+    if "scope" not in d.columns:
+        d = d.assign(scope=[seizure_scope(n, t) for n, t in zip(d["drug_name"].astype(object), d["is_total"])])
     rows = []
     for key, g in d.groupby(by, observed=True, sort=True):
         tot = g.loc[g["is_total"]]
         if len(tot):
             kg, basis = float(tot["kilograms"].max()), "reported_total"
+            scope = str(tot.loc[tot["kilograms"].idxmax() if tot["kilograms"].notna().any() else tot.index[0], "scope"])
         else:
             kg, basis = float(g["kilograms"].sum(min_count=1)), "sum_of_items"
-        rows.append({**dict(zip(by, key if isinstance(key, tuple) else (key,))), "kilograms": kg, "basis": basis})
-    out = pd.DataFrame(rows, columns=[*by, "kilograms", "basis"])
+            scope = "+".join(sorted(set(g["scope"].astype(str))))
+        rows.append({**dict(zip(by, key if isinstance(key, tuple) else (key,))), "kilograms": kg, "basis": basis,
+                     "scope": scope})
+    out = pd.DataFrame(rows, columns=[*by, "kilograms", "basis", "scope"])
     out.insert(len(by) + 1, "tonnes", out["kilograms"] / 1000)
+    return _seizure_breaks(out, [c for c in by if c != "year"])
+
+
+def _seizure_words(scope: str) -> str:
+    return " + ".join(SEIZURE_SCOPES.get(s, s.replace("_", " ")) for s in scope.split("+"))
+
+
+def _seizure_breaks(out: pd.DataFrame, series: list[str]) -> pd.DataFrame:
+    """``comparability_group`` (series + scope) and the break on the first year of each new scope."""
+    keys = out[series].astype(object).astype(str)
+    out["comparability_group"] = pd.array(["|".join([*k, s]) for k, s in zip(keys.itertuples(index=False),
+                                                                               out["scope"])], dtype="string")
+    reason: list[object] = [pd.NA] * len(out)
+    order = out.assign(_y=pd.to_numeric(out["year"], errors="coerce") if "year" in out else 0.0)
+    order = order.sort_values([*series, "_y"], kind="stable") if series else order.sort_values("_y", kind="stable")
+    pos = {ix: i for i, ix in enumerate(out.index)}
+    for _, g in (order.groupby(series, sort=False, observed=True) if series else [(None, order)]):
+        seen, prev = set(), None
+        for ix, scope in zip(g.index, g["scope"]):
+            if scope not in seen and prev is not None:
+                reason[pos[ix]] = (f"what the seizure figure covers changed: {_seizure_words(scope)} "
+                                   f"(was: {_seizure_words(prev)})")
+            seen.add(scope)
+            prev = scope
+    out["break_reason"] = pd.array(reason, dtype="string")
+    out["break_code"] = pd.array(["scope" if r is not pd.NA else pd.NA for r in reason], dtype="string")
     return out

@@ -69,6 +69,7 @@ import pandas as pd
 from drugtrends import taxonomy
 from drugtrends.errors import SchemaError, UnknownVariableError
 from drugtrends.readers._checks import require_file, validate
+from drugtrends.semantics import seizure_scope
 
 __all__ = [
     "read_prevalence",
@@ -102,7 +103,7 @@ TREND_COLUMNS = [
 #: Columns of the tidy seizures table (7.1).
 SEIZURE_COLUMNS = [
     "region", "subregion", "country", "iso3", "year", "drug_group", "drug_subgroup", "drug_name",
-    "substance", "is_total", "kilograms", "tonnes", "row",
+    "substance", "scope", "is_total", "kilograms", "tonnes", "row",
 ]
 #: Ordered levels of the expert perception (2.1); "Not known" becomes NaN.
 PERCEPTION_LEVELS = [
@@ -777,6 +778,11 @@ def read_seizures(path: str | os.PathLike[str]) -> pd.DataFrame:
         else sub-group, else group (NaN for precursors); ``is_total`` marks the
         "Reported total ..." and "Total ..." rows, which already include the
         other rows of their group: never add them to their components.
+        ``scope`` is the category the row covers
+        (:func:`drugtrends.semantics.seizure_scope`: ``amphetamine`` vs
+        ``all_ats``, ``mdma`` vs ``all_ecstasy_type``, ``cocaine_hydrochloride``
+        vs ``all_cocaine``...): a seizure series never mixes scopes
+        (:func:`drugtrends.comparability.seizure_totals`).
 
     Raises
     ------
@@ -813,7 +819,7 @@ def read_seizures(path: str | os.PathLike[str]) -> pd.DataFrame:
             "region": _text(_cell(r, c["region"])), "subregion": _text(_cell(r, c["subregion"])),
             "country": country, "iso3": _text(_cell(r, c.get("iso3"))), "year": year,
             "drug_group": g, "drug_subgroup": sg, "drug_name": name, "substance": _substance_of(name, sg, g),
-            "is_total": is_total, "kilograms": kg, "tonnes": np.nan, "row": i + 1,
+            "scope": seizure_scope(name, is_total), "is_total": is_total, "kilograms": kg, "tonnes": np.nan, "row": i + 1,
         })
     df = pd.DataFrame.from_records(recs, columns=SEIZURE_COLUMNS)
     df["year"] = df["year"].astype("float64").astype("Int64")
@@ -822,7 +828,7 @@ def read_seizures(path: str | os.PathLike[str]) -> pd.DataFrame:
     df["tonnes"] = df["kilograms"] / 1000
     df["is_total"] = df["is_total"].astype(bool)
     df["substance"] = pd.Categorical(df["substance"], categories=taxonomy.ids())
-    for col in ("region", "subregion", "country", "iso3", "drug_group", "drug_subgroup", "drug_name"):
+    for col in ("region", "subregion", "country", "iso3", "drug_group", "drug_subgroup", "drug_name", "scope"):
         df[col] = df[col].astype("category")
     from drugtrends.readers._checks import import_pandera
     pa = import_pandera()
