@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from drugtrends.errors import DataNotFoundError, InputError, SchemaError, UnknownVariableError
+from drugtrends._compat import arguments, renamed
 from drugtrends.validate import as_list
 
 __all__ = ["admissions_profile", "DEFAULT_CHARACTERISTICS", "PRIMARY_SUBSTANCE_GROUPS", "MISSING_CODES",
@@ -143,10 +144,11 @@ def _labels(result: pd.DataFrame, codebook: pd.DataFrame | None, var_col: str, c
     return pd.Series(lab.to_numpy(dtype=object), index=result.index)
 
 
+@arguments(renamed("year_column", "x"))
 def admissions_profile(source, by=("ADMYR", "SUB1"), characteristics=DEFAULT_CHARACTERISTICS, *,
                        codebook: pd.DataFrame | None = None, groups: Mapping[str, str] | None = None,
                        group_column: str = "substance_group", where: str | None = None,
-                       missing_codes=MISSING_CODES, year_column: str = "ADMYR",
+                       missing_codes=MISSING_CODES, x: str = "ADMYR",
                        connection=None) -> pd.DataFrame:
     """Composition of treatment admissions by primary substance and year (TEDS-A).
 
@@ -181,7 +183,7 @@ def admissions_profile(source, by=("ADMYR", "SUB1"), characteristics=DEFAULT_CHA
         Extra SQL filter on the source rows (e.g. ``"ADMYR >= 2015"``).
     missing_codes : tuple of int
         Codes counted as missing (default ``(-9,)``); NULL is always missing.
-    year_column : str
+    x : str
         Year column used to choose the codebook label group.
     connection : duckdb.DuckDBPyConnection, optional
         Connection to use (default: a new in-memory one).
@@ -214,6 +216,7 @@ def admissions_profile(source, by=("ADMYR", "SUB1"), characteristics=DEFAULT_CHA
     >>> r[["SUB1", "code", "n", "n_valid", "n_missing", "estimate"]].values.tolist()
     [[5, 1, 1, 2, 1, 0.5], [5, 3, 1, 2, 1, 0.5], [10, 4, 2, 2, 0, 1.0]]
     """
+    year_column = x
     by, chars = _check_args(by, characteristics, group_column)
     counts = _count(source, by, chars, groups, group_column, where, missing_codes, connection)
     keys = by + ["characteristic"]
@@ -321,3 +324,7 @@ def _add_labels(out: pd.DataFrame, codebook: pd.DataFrame | None, by: list[str],
             if c in set(codebook["variable"]) and c != year_column:
                 tmp = out[[c] + ([ycol] if ycol else [])].assign(_v=c)
                 out[f"{c}_label"] = _labels(tmp, codebook, "_v", c, ycol).to_numpy()
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from drugtrends import i18n, style
-from drugtrends._compat import arguments
+from drugtrends._compat import arguments, renamed
 from drugtrends.errors import InputError
 from drugtrends.plots.base import (
     SUPPRESSED,
@@ -26,9 +26,9 @@ from drugtrends.plots.base import (
 __all__ = ["bar_ci", "dumbbell", "forest"]
 
 
-@arguments()
+@arguments(renamed("df", "data"))
 def bar_ci(
-    df: pd.DataFrame,
+    data: pd.DataFrame,
     label: str,
     estimate: str,
     ci_low: str | None = None,
@@ -50,7 +50,7 @@ def bar_ci(
 
     Parameters
     ----------
-    df
+    data
         Tidy estimates.
     label
         Column with the category shown on the y axis (display labels, in display order).
@@ -88,6 +88,7 @@ def bar_ci(
     'Prevalence (%)'
     >>> plt.close(fig)
     """
+    df = data
     i18n.check_lang(lang)
     check_text_args("bar_ci", title=title, source=source)
     require(df, [label, estimate, ci_low, ci_high, group, colour_by], "bar_ci")
@@ -155,9 +156,9 @@ def _draw_bars(ax: Axes, df: pd.DataFrame, names: tuple, cats: list, groups: lis
                     cap.set_gid("ci_whisker")
 
 
-@arguments()
+@arguments(renamed("df", "data"))
 def dumbbell(
-    df: pd.DataFrame,
+    data: pd.DataFrame,
     label: str,
     start: str,
     end: str,
@@ -176,7 +177,7 @@ def dumbbell(
 
     Parameters
     ----------
-    df
+    data
         One row per category (wide: start and end columns), in display order.
     label
         Column with the category's display label (e.g. "Women", "Aged 18-29").
@@ -208,6 +209,7 @@ def dumbbell(
     ['2009-10', '2011-12']
     >>> plt.close(fig)
     """
+    df = data
     i18n.check_lang(lang)
     check_text_args("dumbbell", title=title, source=source)
     require(df, [label, start, end], "dumbbell")
@@ -291,9 +293,9 @@ def forest_frame(fit: Any, labels: Mapping | None = None, lang: str = "en") -> p
     return out
 
 
-@arguments()
+@arguments(renamed("df", "data"))
 def forest(
-    df: Any,
+    data: Any,
     label: str = "label",
     estimate: str = "estimate",
     ci_low: str = "ci_low",
@@ -312,7 +314,7 @@ def forest(
 
     Parameters
     ----------
-    df
+    data
         One row per term, or a survey GLM fit (``design.glm(..., family="binomial")``):
         its rows are then those of :func:`forest_frame` (the labels and
         reference levels of :func:`drugtrends.tables.regression_table`).
@@ -348,6 +350,7 @@ def forest(
     'log'
     >>> plt.close(fig)
     """
+    df = data
     i18n.check_lang(lang)
     check_text_args("forest", title=title, source=source)
     if hasattr(df, "term_columns") and hasattr(df, "coef"):

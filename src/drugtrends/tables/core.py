@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from drugtrends import i18n, style
+from drugtrends._compat import arguments, renamed
 from drugtrends.errors import InputError
 from drugtrends.survey.results import ESTIMATE_COLUMNS
 from drugtrends.validate import require_columns
@@ -370,8 +371,9 @@ def _source_line(source: str, lang: str) -> str:
 # --------------------------------------------------------------------------- builders
 
 
+@arguments(renamed("df", "data"))
 def estimate_table(
-    df: pd.DataFrame,
+    data: pd.DataFrame,
     labels: str | Sequence[str],
     *,
     source: str,
@@ -398,7 +400,7 @@ def estimate_table(
 
     Parameters
     ----------
-    df
+    data
         Tidy estimates (survey results or any table with the named columns).
     labels
         Column(s) that identify a row (e.g. ``"level"`` or ``["sex", "age"]``).
@@ -436,6 +438,7 @@ def estimate_table(
     >>> t.notes[0].startswith("* Estimate suppressed")
     True
     """
+    df = data
     if not i18n.check_lang(lang) or not source:
         raise InputError("estimate_table: 'source' is required.")
     labels = [labels] if isinstance(labels, str) else list(labels)
@@ -471,8 +474,9 @@ def estimate_table(
                     out, title, subtitle, all_notes, gcol, right)
 
 
+@arguments(renamed("df", "data"))
 def profile_table_gt(
-    df: pd.DataFrame,
+    data: pd.DataFrame,
     *,
     columns: str,
     source: str,
@@ -498,7 +502,7 @@ def profile_table_gt(
 
     Parameters
     ----------
-    df
+    data
         Tidy long result: one row per (group, variable, level) with an
         estimate (column percentage) and its CI.
     columns
@@ -534,6 +538,7 @@ def profile_table_gt(
     >>> t.data.iloc[0].tolist()
     ['sex', 'Men', '60.0 (55.0\\u201365.0)', '45.0 (40.0\\u201350.0)']
     """
+    df = data
     style.check_lang(lang)
     if not source:
         raise ValueError("profile_table_gt: 'source' is required.")
@@ -708,8 +713,9 @@ def show(table: Any, df_display: pd.DataFrame | None = None, **md_kwargs: Any) -
     display(bundle, raw=True)
 
 
+@arguments(renamed("df", "data"))
 def simple_table(
-    df: pd.DataFrame,
+    data: pd.DataFrame,
     *,
     source: str | None = None,
     title: str | None = None,
@@ -726,7 +732,7 @@ def simple_table(
 
     Parameters
     ----------
-    df
+    data
         The table to show.
     source
         Source note (optional here: e.g. a software table has none).
@@ -752,6 +758,7 @@ def simple_table(
     >>> t.data.iloc[0].tolist()
     ['numpy', '2.4.0']
     """
+    df = data
     style.check_lang(lang)
     out = df.copy().reset_index(drop=True)
     for c in out.columns:
@@ -762,3 +769,7 @@ def simple_table(
     return PubTable(_gt(out, title=title, subtitle=subtitle, notes=all_notes, group=group,
                         align_right=align_right),
                     out, title, subtitle, all_notes, group, tuple(align_right))
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

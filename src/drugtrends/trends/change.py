@@ -147,8 +147,8 @@ _CHANGE_COLS = ["variable", "year_from", "year_to", "estimate_from", "estimate_t
                 "relative_ci_low", "relative_ci_high", "df", "significant"]
 
 
-@arguments(renamed("alpha", "level", lambda a: round(1 - a, 12)))
-def change_between(design: SurveyDesign, outcome: str, year_col: str, years: tuple[Any, Any],
+@arguments(renamed("year_col", "x"), renamed("alpha", "level", lambda a: round(1 - a, 12)))
+def change_between(design: SurveyDesign, outcome: str, x: str, years: tuple[Any, Any],
                    by: Sequence[str] | str | None = None, level: float = 0.95, df: float | None = None,
                    breaks: Iterable[Break | float] | None = None, allow_breaks: bool = False) -> pd.DataFrame:
     """Change in a (weighted) mean or proportion between two survey years.
@@ -166,7 +166,7 @@ def change_between(design: SurveyDesign, outcome: str, year_col: str, years: tup
         ``.subset()`` design restricts to a domain).
     outcome : str
         Numeric or 0/1 outcome column (NaN = missing, excluded from the domain).
-    year_col : str
+    x : str
         Column identifying the survey year (numeric, or labels such as
         ``"2009_10"``).
     years : (from, to)
@@ -205,6 +205,7 @@ def change_between(design: SurveyDesign, outcome: str, year_col: str, years: tup
     >>> r[["estimate_from", "estimate_to", "difference", "se", "df"]].round(3).iloc[0].tolist()
     [0.25, 0.75, 0.5, 0.354, 4.0]
     """
+    year_col = x
     alpha = round(1 - level, 12)
     design = _check_design(design, "change_between")
     by = require_unique(by, "by")
@@ -295,8 +296,8 @@ def describe_change(row: pd.Series | dict, label: str, percent: bool = True, dig
 
 
 # --------------------------------------------------------- significance_vs_latest
-@arguments(renamed("alpha", "level", lambda a: round(1 - a, 12)))
-def significance_vs_latest(design: SurveyDesign, outcome: str, year_col: str, by: Sequence[str] | str | None = None,
+@arguments(renamed("year_col", "x"), renamed("alpha", "level", lambda a: round(1 - a, 12)))
+def significance_vs_latest(design: SurveyDesign, outcome: str, x: str, by: Sequence[str] | str | None = None,
                            level: float = 0.95, latest: Any = None,
                            breaks: Iterable[Break | float] | None = None) -> pd.DataFrame:
     """Estimates by year, each tested against the latest year (NSDUH-table style).
@@ -308,7 +309,8 @@ def significance_vs_latest(design: SurveyDesign, outcome: str, year_col: str, by
     Parameters
     ----------
     design : SurveyDesign
-    outcome, year_col : str
+    outcome, x : str
+        Outcome and time (survey year) columns (``year_col=`` is the former name of ``x``).
     by : str or list of str, optional
     level : float
         Confidence level; the main marker is ``p < 1 - level`` (default .05)
@@ -338,6 +340,7 @@ def significance_vs_latest(design: SurveyDesign, outcome: str, year_col: str, by
     >>> significance_vs_latest(des, "use", "yr")[["year", "estimate", "p", "marker"]].round(3).values.tolist()
     [[1, 0.25, 0.23, ''], [2, 0.75, nan, '']]
     """
+    year_col = x
     alpha = round(1 - level, 12)
     design = _check_design(design, "significance_vs_latest")
     by = require_unique(by, "by")
@@ -545,7 +548,8 @@ def _trend_rows(scored: SurveyDesign, data: pd.DataFrame, m: np.ndarray | None, 
     return rows
 
 
-def survey_trend_test(design: SurveyDesign, outcome: str, year_col: str, by: Sequence[str] | str | None = None,
+@arguments(renamed("year_col", "x"))
+def survey_trend_test(design: SurveyDesign, outcome: str, x: str, by: Sequence[str] | str | None = None,
                       degree: int = 1, scores: Sequence[float] | str | None = None,
                       breaks: Iterable[Break | float] | None = None, allow_breaks: bool = False) -> pd.DataFrame:
     """Linear (and quadratic) trend of a binary outcome across survey years.
@@ -565,7 +569,7 @@ def survey_trend_test(design: SurveyDesign, outcome: str, year_col: str, by: Seq
     design : SurveyDesign
     outcome : str
         0/1 outcome (NaN = missing, excluded from the domain).
-    year_col : str
+    x : str
     by : str or list of str, optional
         Domain columns (one set of tests per domain).
     degree : {1, 2, 3}
@@ -603,6 +607,7 @@ def survey_trend_test(design: SurveyDesign, outcome: str, year_col: str, by: Seq
     >>> r.loc[r.term == "linear", ["coef", "p", "df"]].round(3).values.tolist()
     [[2.169, 0.065, 11.0]]
     """
+    year_col = x
     design = _check_design(design, "survey_trend_test")
     if isinstance(design, _survey().ReplicateDesign):
         raise DesignError("survey_trend_test(): the survey GLM (svyglm) is implemented for Taylor-"

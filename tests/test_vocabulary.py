@@ -1,0 +1,147 @@
+"""One vocabulary over every public signature (issue 25; docs/ARCHITECTURE.md).
+
+``weight`` (not ``weights``), ``level`` (never ``alpha``), ``by``, ``data`` for
+frames (``df`` only for degrees of freedom), ``x`` / ``y`` for series, ``ci``
+always a method name (never a bool). Old names keep working for one minor
+version through :mod:`drugtrends._compat` (FutureWarning).
+
+``KNOWN`` lists the offenders left in modules this round did not rename; a new
+offender anywhere fails the test (remove an entry when its module is renamed).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import drugtrends
+from drugtrends.errors import InputError
+
+#: Offenders still to rename (the lead finishes them after this round), "module.function: parameter".
+KNOWN = {
+    "drugtrends.comparability.annotate_prevalence: df",
+    "drugtrends.comparability.break_table: df",
+    "drugtrends.comparability.comparable: df",
+    "drugtrends.comparability.seizure_totals: df",
+    "drugtrends.comparability.series_pieces: df",
+    "drugtrends.indirect.loglinear.capture_recapture: ci(bool)",
+    "drugtrends.indirect.loglinear.capture_recapture: df",
+    "drugtrends.keyfigures.from_frame: df",
+    "drugtrends.plots.lines.small_multiples: df",
+    "drugtrends.plots.lines.trend_plot: df",
+    "drugtrends.trends.breaks.detect_definition_breaks: df",
+    "drugtrends.trends.breaks.split_at_breaks: df",
+    "drugtrends.validate.require_columns: df",
+}
+
+OLD_NAMES = {"alpha": "level", "weights": "weight", "year_col": "x", "year_column": "x"}
+
+
+def _public_functions():
+    """Every function and public method reachable as ``dt.<module>.<name>`` (a top-level module's or package's
+    ``__all__``, or its public names), named by where it is defined. Engine modules of a package (``trends.jp_fit``)
+    count only for what their package re-exports."""
+    seen = set()
+    for m in pkgutil.iter_modules(drugtrends.__path__):
+        if m.name.startswith("_"):
+            continue
+        try:
+            mod = importlib.import_module(f"drugtrends.{m.name}")
+        except Exception:  # an optional extra or a module mid-edit: not a signature question
+            continue
+        names = getattr(mod, "__all__", None) or [n for n in vars(mod) if not n.startswith("_")]
+        for n in names:
+            try:
+                obj = getattr(mod, n)
+            except Exception:
+                continue
+            if not str(getattr(obj, "__module__", "")).startswith("drugtrends") or id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            where = f"{obj.__module__}.{getattr(obj, '__qualname__', n)}"
+            if inspect.isfunction(obj):
+                yield where, obj
+            elif inspect.isclass(obj):
+                for k, v in vars(obj).items():
+                    if inspect.isfunction(v) and not k.startswith("_"):
+                        yield f"{where}.{k}", v
+
+
+def _offences(name: str, fn) -> list[str]:
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return []
+    out = []
+    for i, p in enumerate(params):
+        if p.name in OLD_NAMES:
+            out.append(f"{name}: {p.name}")
+        if p.name == "df":
+            ann = str(p.annotation)
+            first = i == 0 or (i == 1 and params[0].name in ("self", "cls"))
+            if "DataFrame" in ann or first:
+                out.append(f"{name}: df")
+        if p.name == "ci" and isinstance(p.default, bool):
+            out.append(f"{name}: ci(bool)")
+    return out
+
+
+def test_every_public_signature_speaks_one_vocabulary():
+    found = {o for name, fn in _public_functions() for o in _offences(name, fn)}
+    new = sorted(found - KNOWN)
+    assert not new, ("public signatures outside the vocabulary (weight, level, by, data, x/y, ci = method): "
+                     + "; ".join(new))
+
+
+def test_the_checker_catches_old_names():
+    def f(df: pd.DataFrame, alpha: float = 0.05, weights=None, ci: bool = True):
+        return df
+    assert sorted(_offences("f", f)) == ["f: alpha", "f: ci(bool)", "f: df", "f: weights"]
+
+    def g(data, df: float = 3.0):
+        return data
+    assert _offences("g", g) == []
+
+
+def test_old_names_still_work_with_a_future_warning():
+    from drugtrends.trends import joinpoint, rate_trend
+    yrs = np.arange(2000, 2012)
+    d = pd.DataFrame({"year": yrs, "rate": 2 * 1.05 ** (yrs - 2000) * (1 + 0.01 * np.sin(yrs))})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=UserWarning)
+        new = joinpoint(data=d, max_joinpoints=0, method="bic", level=0.9)
+        with pytest.warns(FutureWarning, match=r"alpha= is renamed level=0\.9"):
+            old = joinpoint(df=d, max_joinpoints=0, method="bic", alpha=0.1)
+    pd.testing.assert_frame_equal(new.segments, old.segments)
+    with pytest.raises(InputError, match="alpha= and level= both given"):
+        joinpoint(d, alpha=0.1, level=0.9)
+    c = pd.DataFrame({"year": yrs, "n": 100 + 5 * np.arange(12), "pop": 1e5})
+    with pytest.warns(FutureWarning, match="df= is renamed data="):
+        r = rate_trend(df=c, x="year", count="n", population="pop")
+    assert r.table["apc"].iloc[0] == pytest.approx(rate_trend(c, "year", "n", "pop").table["apc"].iloc[0])
+
+
+def test_profile_table_weights_is_weight():
+    from drugtrends.profiles import profile_table
+    d = pd.DataFrame({"use": [1, 1, 0, 0, 0, 1], "sex": list("fmfmfm"), "w": [1.0, 2, 1, 2, 1, 2]})
+    with pytest.warns(FutureWarning, match="weights= is renamed weight="):
+        a = profile_table(d, "use", ["sex"], weights="w")
+    b = profile_table(d, "use", ["sex"], weight="w")
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_forgotten_required_arguments_are_drugtrends_errors():
+    from drugtrends.survey import SurveyDesign
+    d = pd.DataFrame({"w": [1.0, 2.0], "y": [0, 1]})
+    with pytest.raises(InputError, match=r"SurveyDesign\(\): missing a required argument: 'weight'.*"
+                                         r"SurveyDesign\(data, weight, strata=None"):
+        SurveyDesign(d)
+    from drugtrends.plots.bars import bar_ci
+    with pytest.raises(InputError, match="missing a required argument: 'source'"):
+        bar_ci(pd.DataFrame({"a": ["x"], "e": [1.0]}), "a", "e", title="t")
