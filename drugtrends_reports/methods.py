@@ -12,6 +12,8 @@ from __future__ import annotations
 import importlib.metadata
 import platform
 import sys
+from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -20,7 +22,7 @@ from drugtrends import i18n
 __all__ = [
     "sources", "sources_table", "citations_markdown", "files_status", "files_table",
     "software_versions", "software_table", "estimators_markdown", "known_breaks_table",
-    "summary_sentence", "key_figures", "PACKAGES",
+    "summary_sentence", "key_figures", "availability_sentence", "Context", "build", "sections", "PACKAGES",
 ]
 
 #: Packages whose versions the appendix lists (distribution names).
@@ -52,7 +54,7 @@ def sources() -> pd.DataFrame:
 
 
 def sources_table(lang: str = "en"):
-    """The data sources as a table (id, title, publisher, licence, availability).
+    """The data sources as a table: id, title, licence, latest period and the command that fetches it.
 
     Parameters
     ----------
@@ -62,21 +64,45 @@ def sources_table(lang: str = "en"):
     Returns
     -------
     drugtrends.tables.PubTable
+
+    Examples
+    --------
+    >>> t = sources_table("fr").data
+    >>> t.columns.tolist()[-2:], t.iloc[0, -1]
+    (['Dernière période', "Pour l'obtenir"], 'drugtrends fetch unodc_wdr2025')
     """
     from drugtrends import tables
 
     s = sources()
     t = i18n.bind(lang)
-    avail = [t("methods.mirror") if m else t("methods.fetch_only") for m in s["mirrored"]]
     out = pd.DataFrame({
         t("methods.col_dataset"): s["id"],
-        t("methods.col_title"): s["title"],
-        t("methods.col_publisher"): s["publisher"],
-        t("methods.col_licence"): s["licence"],
-        t("methods.col_availability"): avail,
+        t("methods.col_title"): [i18n.t_or(f"methods.ds.{d}.title", x, lang) for d, x in zip(s["id"], s["title"])],
+        t("methods.col_licence"): [i18n.t_or(f"methods.ds.{d}.licence", x, lang)
+                                   for d, x in zip(s["id"], s["licence"])],
+        t("methods.col_period"): [i18n.t_or(f"methods.period.{d}", "—", lang) for d in s["id"]],
+        t("methods.col_fetch"): [t("methods.fetch_cmd", id=d) for d in s["id"]],
     })
+    notes = [n for n in (t("methods.titles_note"), t("methods.sources_note")) if n]
     return tables.simple_table(out, source=t("common.sources.manifest"), title=t("methods.sources_title"),
-                               lang=lang, notes=[t("methods.titles_note")])
+                               lang=lang, notes=notes)
+
+
+def availability_sentence(lang: str = "en") -> str:
+    """Which datasets are not on this machine, each with its fetch command (the one place reports point to).
+
+    Examples
+    --------
+    >>> "drugtrends fetch" in availability_sentence() or "Every dataset" in availability_sentence()
+    True
+    """
+    f = files_status()
+    present = f.groupby("id")["present"].apply(lambda v: bool(v.fillna(False).astype(bool).any()))
+    missing = [d for d in sources()["id"] if not present.get(d, False)]
+    if not missing:
+        return i18n.t("methods.all_here", lang)
+    items = i18n.join_words([f"{d} (`drugtrends fetch {d}`)" for d in missing], lang)
+    return i18n.t("methods.missing_here", lang, items=items)
 
 
 def citations_markdown(lang: str = "en") -> str:
@@ -93,7 +119,7 @@ def citations_markdown(lang: str = "en") -> str:
 
     Examples
     --------
-    >>> citations_markdown().startswith("- **")
+    >>> citations_markdown().splitlines()[1].startswith("- **")
     True
     """
     s = sources()
@@ -101,7 +127,8 @@ def citations_markdown(lang: str = "en") -> str:
     for r in s.itertuples():
         cit = " ".join(str(r.citation).split())
         lines.append(f"- **{r.id}**: {cit}")
-    return "\n".join(lines) + "\n"
+    # references are cited as published (in English): marked as such for readers, screen readers and checks
+    return '::: {lang="en"}\n' + "\n".join(lines) + "\n:::\n"
 
 
 def files_status() -> pd.DataFrame:
@@ -225,6 +252,7 @@ def software_table(lang: str = "en"):
     t = i18n.bind(lang)
     v = software_versions().rename(columns={"package": t("methods.col_software"), "version": t("methods.col_version")})
     v[t("methods.col_version")] = v[t("methods.col_version")].replace("not installed", t("methods.not_installed"))
+    v[t("methods.col_software")] = v[t("methods.col_software")].replace("Platform", t("methods.platform"))
     return tables.simple_table(v, title=t("methods.software_title"), lang=lang)
 
 
@@ -255,7 +283,8 @@ def estimators_markdown(lang: str = "en") -> str:
     nchs = SUPPRESSION_RULES["nchs"][lang].lstrip("* ")
     nsduh = SUPPRESSION_RULES["nsduh"][lang].lstrip("* ")
     parts = [t("methods.est_survey"), t("methods.est_ci"), t("methods.est_rules", nchs=nchs, nsduh=nsduh),
-             t("methods.est_trends"), t("methods.est_published")]
+             t("methods.est_profiles"), t("methods.est_km"), t("methods.est_trends"), t("methods.est_capture"),
+             t("methods.est_single"), t("methods.est_published")]
     return "\n\n".join(parts) + "\n"
 
 
@@ -344,3 +373,39 @@ def key_figures(lang: str = "en") -> list:
         KeyFigure(i18n.t("methods.kf_verified", lang), n_ver, unit="number", digits=0, compare=False,
                   population=i18n.t("methods.kf_of_files", lang, n=i18n.fmt_number(len(files), lang=lang))),
     ]
+
+
+@dataclass(frozen=True)
+class Context:
+    """The appendix's language (everything else is read from the manifest and the environment)."""
+
+    lang: str
+
+
+def build(params: Any = None, data: dict | None = None) -> Context:
+    """The page protocol's first step: the checked language (nothing to load beforehand).
+
+    Examples
+    --------
+    >>> build({"lang": "fr"}).lang
+    'fr'
+    """
+    from drugtrends_reports import common
+
+    return Context(lang=common.lang_of(params))
+
+
+def sections(ctx: Context) -> list:
+    """The appendix's items in order: key figures, sources (with fetch commands), files, estimators, software."""
+    from drugtrends.keyfigures import KeyFigures
+    from drugtrends_reports import common
+
+    lang = ctx.lang
+    return [common.Title(i18n.t("methods.title", lang)), common.heading(2, "common.key_figures", lang),
+            KeyFigures(key_figures(lang), lang=lang, title=""),
+            common.heading(2, "methods.h_sources", lang), summary_sentence(lang), sources_table(lang),
+            availability_sentence(lang),
+            common.heading(3, "methods.h_citations", lang), citations_markdown(lang),
+            common.heading(2, "methods.h_files", lang), i18n.t("methods.fetch_text", lang), files_table(lang),
+            common.heading(2, "methods.h_estimators", lang), estimators_markdown(lang), known_breaks_table(lang),
+            common.heading(2, "methods.h_software", lang), software_table(lang)]

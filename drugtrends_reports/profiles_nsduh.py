@@ -87,7 +87,7 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     ...                   "age_first_crack": [None, None]})
     >>> p = prepare(f)
     >>> p[["age_50", "female", "cocaine_form", "before18_cocaine", "before25_cocaine"]].values.tolist()
-    [[nan, 0.0, 'powder', 1.0, nan], ['50plus', 1.0, nan, 0.0, 0.0]]
+    [[None, 0.0, 'powder', 1.0, nan], ['50plus', 1.0, None, 0.0, 0.0]]
     """
     a = frame.copy()
     a["is_50plus"] = a["age_50plus"].astype(float)

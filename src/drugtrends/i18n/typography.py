@@ -11,7 +11,7 @@ l'Imprimerie nationale* as the project applies it (``/work/shared/ANCHORS.md``):
   (one style, never mixed with ``’``).
 
 Only an *existing* ordinary space is replaced (a ``?`` inside a URL is left
-alone): the catalogues are written with ordinary spaces, and
+alone), and never inside inline math (``$...$``) or code (`````...`````) spans: the catalogues are written with ordinary spaces, and
 :func:`drugtrends.i18n.t` applies :func:`french_spaces` to every French
 message after its placeholders are filled, so a contributor adding a key
 cannot forget the rule. Text that does not come from the catalogue (e.g. a
@@ -41,6 +41,8 @@ _RULES = (
     (re.compile(f"(?<=\\S)[{_SPACES}]+([=<>≤≥])[{_SPACES}]+(?=\\S)"), NBSP + r"\1" + NBSP),
     (re.compile("’"), "'"),
 )
+# inline math ($...$) and code (`...`) spans: never retypeset
+_VERBATIM = re.compile(r"(\$[^$\n]+\$|`[^`\n]+`)")
 # an ordinary space (or a tab) before a French high punctuation mark or the percent sign
 _BAD = re.compile(r"[ \t]([;:!?%])|«[ \t]|[ \t]»")
 
@@ -66,12 +68,16 @@ def french_spaces(text: str) -> str:
     True
     >>> french_spaces("https://example.org/?q=1")
     'https://example.org/?q=1'
+    >>> french_spaces("soit $N = n + f_1^2$ ; `a : b`") == "soit $N = n + f_1^2$\u202f; `a : b`"
+    True
     """
     if not isinstance(text, str) or not text:
         return text
-    for pattern, repl in _RULES:
-        text = pattern.sub(repl, text)
-    return text
+    parts = _VERBATIM.split(text)
+    for i in range(0, len(parts), 2):  # even parts are prose; odd ones are math or code, left as written
+        for pattern, repl in _RULES:
+            parts[i] = pattern.sub(repl, parts[i])
+    return "".join(parts)
 
 
 def typeset(text: str, lang: str) -> str:
@@ -108,3 +114,7 @@ def bad_spaces(text: str, context: int = 20) -> list[str]:
     []
     """
     return [text[max(0, m.start() - context):m.end() + context] for m in _BAD.finditer(text)]
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)
