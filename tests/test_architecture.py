@@ -1,11 +1,16 @@
 """The architecture bar of issue 12, checked statically (nothing is imported).
 
-* no module in ``src/`` over 900 lines; no function over 100 lines;
+* the same checks over ``src/`` and ``drugtrends_reports/`` together (issue 22):
+  no module over 900 lines; no function over 100 lines;
 * no private name (``_x``) imported from another module, no private module
   imported from outside its package, no ``module._x`` attribute read through
   an imported drugtrends module;
-* no import cycle among the modules of ``src/drugtrends`` (every import
-  statement counts, also inside functions, except under ``TYPE_CHECKING``);
+* no import cycle among the modules of ``src/drugtrends`` and
+  ``drugtrends_reports`` (every import statement counts, also inside
+  functions, except under ``TYPE_CHECKING``);
+* no module-level mutable state changed by functions (``global x``, a
+  module-level dict/list/set changed in place), such as a report's shared
+  ``_STATE``;
 * layers point one way: utilities <- data <- statistics <- presentation <-
   render/CLI; statistics never import the data layer (readers, datasets,
   fetch, manifest); nothing in ``src/`` imports ``drugtrends_reports``; every
@@ -192,6 +197,63 @@ def private_imports(mods: dict[str, Module], project: tuple[str, ...] = ("drugtr
     return sorted(set(out))
 
 
+_MUTATORS = {"append", "extend", "update", "add", "pop", "clear", "setdefault", "insert", "remove", "discard",
+             "popitem", "appendleft", "__setitem__"}
+_MUTABLE_CALLS = {"dict", "list", "set", "defaultdict", "OrderedDict", "Counter", "deque"}
+
+
+def _module_mutables(tree: ast.Module) -> dict[str, int]:
+    """Names bound at module level to a mutable container (literal, comprehension or constructor call)."""
+    out = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            targets, val = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, val = [node.target], node.value
+        else:
+            continue
+        call = getattr(val.func, "id", None) or getattr(val.func, "attr", None) if isinstance(val, ast.Call) else None
+        if isinstance(val, (ast.Dict, ast.List, ast.Set, ast.DictComp, ast.ListComp, ast.SetComp)) \
+                or call in _MUTABLE_CALLS:
+            out.update({t.id: node.lineno for t in targets if isinstance(t, ast.Name)})
+    return out
+
+
+def _changed_names(node: ast.AST) -> list[str]:
+    """Names a statement or call changes in place (``x[k] = v``, ``del x[k]``, ``x.append(...)``)."""
+    if isinstance(node, (ast.Assign, ast.AugAssign, ast.Delete)):
+        tg = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+        return [t.value.id for t in tg if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MUTATORS \
+            and isinstance(node.func.value, ast.Name):
+        return [node.func.value.id]
+    return []
+
+
+def mutable_module_state(mods: dict[str, Module]) -> list[str]:
+    """Module-level state changed by functions: ``global x``, or a module-level container changed in place.
+
+    Such state is shared by every caller (two renders in one kernel see each
+    other's leftovers); pass values, or memoise pure functions with
+    ``functools.cache`` instead.
+    """
+    out = []
+    for m in mods.values():
+        names = _module_mutables(m.tree)
+        for fn in ast.walk(m.tree):
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            local = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+            local |= {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)}
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Global):
+                    out += [f"{m.name}.{n}: 'global {n}' in {fn.name}() (line {node.lineno})" for n in node.names]
+                for h in _changed_names(node):
+                    if h in names and h not in local:
+                        out.append(f"{m.name}.{h} (line {names[h]}): changed in {fn.name}() (line {node.lineno})")
+    return sorted(set(out))
+
+
 def import_cycles(graph: dict[str, dict[str, int]]) -> list[list[str]]:
     """Strongly connected components with more than one module (Tarjan), each sorted."""
     index: dict[str, int] = {}
@@ -301,8 +363,8 @@ def _fail(title: str, offenders: list[str]) -> None:
     assert not offenders, f"{len(offenders)} {title}:\n  " + "\n  ".join(offenders)
 
 
-def test_no_module_over_900_lines(lib):
-    _fail(f"module(s) over {MAX_MODULE_LINES} lines", long_modules(lib))
+def test_no_module_over_900_lines(everything):
+    _fail(f"module(s) over {MAX_MODULE_LINES} lines", long_modules(everything))
 
 
 def test_no_function_over_100_lines(everything):
@@ -313,9 +375,14 @@ def test_no_private_name_imported_from_another_module(everything):
     _fail("private name(s) used across modules", private_imports(everything))
 
 
-def test_no_import_cycle(lib):
-    graph = edges(lib)
+def test_no_import_cycle(everything):
+    graph = edges(everything)
     _fail("import cycle(s)", [describe_cycle(c, graph) for c in import_cycles(graph)])
+
+
+def test_no_module_level_mutable_state(everything):
+    _fail("module-level mutable state(s) changed by functions (pass values; functools.cache for memos)",
+          mutable_module_state(everything))
 
 
 def test_layers_point_one_way(lib):
@@ -361,6 +428,10 @@ def toy(tmp_path) -> dict[str, Module]:
                      "import drugtrends.survey.design as d\nX = d._secret\n",
         "plots.py": "import drugtrends_reports.common\n",
         "long.py": "def big():\n" + "    x = 1\n" * 120 + "    return x\n" + "# pad\n" * 900,
+        "state.py": "_STATE = {}\nSEEN: list = []\nTABLE = {'a': 1}\nn = 0\n"
+                    "def f(k):\n    _STATE[k] = 1\n    SEEN.append(k)\n    return TABLE[k]\n"
+                    "def g():\n    global n\n    n += 1\n"
+                    "def h():\n    SEEN = []\n    SEEN.append(1)\n    return SEEN\n",
     }
     for name, text in files.items():
         (pkg / name).write_text(text)
@@ -381,6 +452,9 @@ def test_checkers_find_every_offence(toy, tmp_path, monkeypatch):
     assert any("drugtrends.readers.x (data) imports drugtrends.survey.design (statistics)" in v for v in viol)
     assert any("drugtrends.plots imports drugtrends_reports.common" in v for v in viol)
     assert "drugtrends.trendy" in unclassified(toy) and "drugtrends.long" in unclassified(toy)
+    assert mutable_module_state(toy) == ["drugtrends.state.SEEN (line 2): changed in f() (line 7)",
+                                         "drugtrends.state._STATE (line 1): changed in f() (line 6)",
+                                         "drugtrends.state.n: 'global n' in g() (line 10)"]
     qmd = tmp_path / "r.qmd"
     qmd.write_text("---\ntitle: r\n---\n```{python}\n#| echo: false\nx = 1\n\ny = 2\n```\ntext\n```{python}\nz = 3\n```\n")
     assert report_code_lines(qmd) == 3
