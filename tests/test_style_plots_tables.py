@@ -69,7 +69,7 @@ def test_palette_is_okabe_ito_and_fixed_per_substance():
 
 def test_labels_in_both_languages():
     assert style.text("year", "fr") == "Année"
-    assert style.text("ci95", "fr") == "IC à 95 %"
+    assert style.text("ci95", "fr") == "IC à 95\u202f%"  # French typography (issue 23)
     with pytest.raises(ValueError, match="lang"):
         style.text("year", "de")
     with pytest.raises(KeyError, match="not in the en catalogue"):
@@ -139,7 +139,7 @@ def test_trend_plot_scale_and_french():
     fig = plots.trend_plot(d, "year", "estimate", "ci_low", "ci_high", scale=100,
                            title="Cannabis", source="NHANES", lang="fr")
     _check_labels(fig, "Cannabis", "Année", "Prévalence (%)")
-    assert style.get_source_note(fig) == "Source : NHANES"
+    assert style.get_source_note(fig) == "Source\u00a0: NHANES"
     ln = fig.axes[0].lines[0]
     np.testing.assert_allclose(ln.get_ydata(), [10.0, 12.0])
     band = [c for c in fig.axes[0].collections if c.get_gid() == "ci_band"][0]
@@ -252,7 +252,7 @@ def test_estimate_table_no_suppression_no_footnote_and_french():
     t = tables.estimate_table(d, "sex", source="NHANES", lang="fr", flags=None)
     assert not any(n.startswith("*") for n in t.notes)
     assert t.data["Estimation (%)"].tolist() == ["12,3", "16,0"]
-    assert t.data["IC à 95 %"].tolist()[0] == "10,0\u201315,0"
+    assert t.data["IC à 95\u202f%"].tolist()[0] == "10,0\u201315,0"
     assert t.data["n (non pondéré)"].tolist()[0] == "4\u202f321"
 
 
@@ -466,7 +466,7 @@ def test_key_figures_box_html_and_typst():
                   previous=14.0, previous_year="2009-2010", change=1.0, direction="up", significant=False)
     box = KeyFigures([k], lang="fr")
     h = box.as_html()
-    assert "Chiffres clés" in h and "15,0\u202f%" in h and "IC à 95 % : 13,1–17,2" in h
+    assert "Chiffres clés" in h and "15,0\u202f%" in h and "IC à 95\u202f%\u00a0: 13,1–17,2" in h
     assert "pas d&#x27;évolution significative" in h and "2011-2012 · 18-69 ans" in h
     md = box.as_markdown()
     assert md.startswith("```{=typst}") and "breakable: false" in md
@@ -490,7 +490,7 @@ def test_segments_table_for_a_batch_result():
                                                                             "opioids": "Opioïdes"}, lang="fr")
     assert t.data.iloc[:, 0].tolist() == ["Héroïne", "Héroïne", "Opioïdes"]
     assert t.data.iloc[:, 1].tolist() == ["1", "2", "1"]
-    assert t.notes[0] == "Héroïne : VAMP : 12,3\u202f% (IC à 95 % : 11,0–13,5)."
+    assert t.notes[0] == "Héroïne\u00a0: VAMP\u00a0: 12,3\u202f% (IC à 95\u202f%\u00a0: 11,0–13,5)."
 
 
 def test_only_short_tables_are_kept_in_one_pdf_block():
