@@ -159,3 +159,12 @@ def test_break_applies_to_and_label():
     assert b.applies_to({"country": "France"}) and not b.applies_to({"country": "Spain"})
     assert b.label() == "unodc [country=France] 2016: new definition"
     assert Break("x", None, "status").start() is None
+
+
+def test_every_reason_code_has_a_translation():
+    from drugtrends import i18n
+
+    for code in series.REASONS:
+        for lang in ("en", "fr"):
+            assert i18n.t(f"common.break_code.{code}", lang), (code, lang)
+    assert i18n.t("common.break_code.fixed_fine_2020", "fr").startswith("amende forfaitaire")
