@@ -185,3 +185,15 @@ def test_extract_errors(tmp_path, path):
     pyreadr.write_rdata(str(other), pd.DataFrame({"VEREP": [1.0], "ANALWT2_C": [2.0]}), df_name="d")
     with pytest.raises(SchemaError, match=r"column\(s\) \['VESTR_C'"):
         read_nsduh_extract(other)
+
+
+def test_every_first_use_substance_maps_to_the_taxonomy():
+    from drugtrends import taxonomy
+    from drugtrends.readers.nsduh import TAXONOMY_IDS
+    from drugtrends.readers.nsduh_harmonise import first_use_table
+
+    subs = first_use_table()["substance"].tolist()
+    assert len(subs) == 14 and len(set(subs)) == 14
+    for s in subs:
+        assert TAXONOMY_IDS[s] in taxonomy.ids(), s
+    assert TAXONOMY_IDS["cigarettes"] == "tobacco" and TAXONOMY_IDS["pain_relievers_misuse"] == "prescription_opioids"

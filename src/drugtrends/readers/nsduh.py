@@ -115,6 +115,8 @@ RECENCY_RECODES: dict[str, tuple[str, ...]] = {
 #: maps to the drug class: pain relievers -> prescription_opioids, ...).
 TAXONOMY_IDS: dict[str, str] = {
     **{k: k for k in RECENCY_RECODES},
+    # prefixes of ever_/age_first_ columns without a recency recode here (nicotine vaping: tobacco products)
+    "alcohol": "alcohol", "cigarettes": "tobacco", "daily_cigarettes": "tobacco", "nicotine_vaping": "tobacco",
     "pain_relievers_misuse": "prescription_opioids",
     "tranquillizers_misuse": "tranquillizers",
     "stimulants_misuse": "prescription_stimulants",
@@ -355,9 +357,16 @@ def read_nsduh(path: str | os.PathLike[str], year: int, columns: Sequence[str] |
     -------
     pandas.DataFrame
         The columns read (upper-case names; integers as Int64 when they hold
-        NaN), then ``year``, ``comparability_group``, ``weight`` (float),
-        ``strata`` (int64), ``psu`` (int64) and the ``<substance>_lifetime``,
-        ``_past_year``, ``_past_month`` 0/1 floats.
+        NaN), then the harmonised person and first-use columns whose sources
+        were read (``sex``, ``age_group``, ``age_samhsa``, ``age_50plus``,
+        ``race_ethnicity``, ``education``, ``income``, ``county_type``,
+        ``ever_<substance>``, ``age_first_<substance>``; see
+        :mod:`drugtrends.readers.nsduh_harmonise`), ``year``,
+        ``comparability_group``, ``weight`` (float), ``strata`` (int64),
+        ``psu`` (int64) and the ``<substance>_lifetime``, ``_past_year``,
+        ``_past_month`` 0/1 floats (``ever_<substance>`` too when the age
+        variable was not read). A ``.Rdata``/``.rda`` path is the 2022
+        extract: :func:`read_nsduh_extract`.
 
     Raises
     ------
