@@ -254,6 +254,26 @@ def mutable_module_state(mods: dict[str, Module]) -> list[str]:
     return sorted(set(out))
 
 
+BARE_ERRORS = ("ValueError", "TypeError")
+
+
+def bare_raises(mods: dict[str, Module]) -> list[str]:
+    """``raise ValueError(...)`` / ``raise TypeError(...)``: the library raises ``drugtrends.errors`` classes.
+
+    Every drugtrends error subclasses the builtin it replaces (``InputError``
+    is a ``ValueError``, ``InputTypeError`` also a ``TypeError``), so callers
+    catching the builtin keep working while the message names what to do.
+    """
+    out = []
+    for m in mods.values():
+        for node in ast.walk(m.tree):
+            if isinstance(node, ast.Raise) and node.exc is not None:
+                exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+                if isinstance(exc, ast.Name) and exc.id in BARE_ERRORS:
+                    out.append(f"{m.name} (line {node.lineno}): raise {exc.id}")
+    return sorted(out)
+
+
 def import_cycles(graph: dict[str, dict[str, int]]) -> list[list[str]]:
     """Strongly connected components with more than one module (Tarjan), each sorted."""
     index: dict[str, int] = {}
@@ -380,6 +400,11 @@ def test_no_import_cycle(everything):
     _fail("import cycle(s)", [describe_cycle(c, graph) for c in import_cycles(graph)])
 
 
+def test_no_bare_value_or_type_error_in_the_library(lib):
+    _fail("bare ValueError/TypeError raise(s): raise a drugtrends.errors class (validate.check_choice for choices)",
+          bare_raises(lib))
+
+
 def test_no_module_level_mutable_state(everything):
     _fail("module-level mutable state(s) changed by functions (pass values; functools.cache for memos)",
           mutable_module_state(everything))
@@ -431,7 +456,8 @@ def toy(tmp_path) -> dict[str, Module]:
         "state.py": "_STATE = {}\nSEEN: list = []\nTABLE = {'a': 1}\nn = 0\n"
                     "def f(k):\n    _STATE[k] = 1\n    SEEN.append(k)\n    return TABLE[k]\n"
                     "def g():\n    global n\n    n += 1\n"
-                    "def h():\n    SEEN = []\n    SEEN.append(1)\n    return SEEN\n",
+                    "def h():\n    SEEN = []\n    SEEN.append(1)\n    return SEEN\n"
+                    "def r(x):\n    if x:\n        raise ValueError('bad')\n    raise TypeError\n",
     }
     for name, text in files.items():
         (pkg / name).write_text(text)
@@ -455,6 +481,8 @@ def test_checkers_find_every_offence(toy, tmp_path, monkeypatch):
     assert mutable_module_state(toy) == ["drugtrends.state.SEEN (line 2): changed in f() (line 7)",
                                          "drugtrends.state._STATE (line 1): changed in f() (line 6)",
                                          "drugtrends.state.n: 'global n' in g() (line 10)"]
+    assert bare_raises(toy) == ["drugtrends.state (line 18): raise ValueError",
+                                "drugtrends.state (line 19): raise TypeError"]
     qmd = tmp_path / "r.qmd"
     qmd.write_text("---\ntitle: r\n---\n```{python}\n#| echo: false\nx = 1\n\ny = 2\n```\ntext\n```{python}\nz = 3\n```\n")
     assert report_code_lines(qmd) == 3

@@ -11,7 +11,7 @@ __all__ = [
     "DrugtrendsError", "DataNotFoundError", "ChecksumError", "FetchError", "SchemaError",
     "UnknownDatasetError", "UnknownVariableError", "DesignError", "BreakError", "RenderError",
     "InputError", "EmptyDomainError", "IntegrityError", "ModelWarning", "ReliabilityWarning",
-    "NotWritableError",
+    "NotWritableError", "InputTypeError",
 ]
 
 
@@ -83,6 +83,14 @@ class ReliabilityWarning(UserWarning):
 
 class NotWritableError(DrugtrendsError, PermissionError):
     """A folder drugtrends must write to (data directory, output folder) cannot be written."""
+
+
+class InputTypeError(InputError, TypeError):
+    """An argument is of the wrong type (a DataFrame where a design is expected, ...).
+
+    Also a :class:`TypeError` (and a :class:`ValueError`, through :class:`InputError`),
+    so code catching the builtin keeps working.
+    """
 
 
 def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
