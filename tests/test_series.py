@@ -168,3 +168,12 @@ def test_every_reason_code_has_a_translation():
         for lang in ("en", "fr"):
             assert i18n.t(f"common.break_code.{code}", lang), (code, lang)
     assert i18n.t("common.break_code.fixed_fine_2020", "fr").startswith("amende forfaitaire")
+
+
+def test_change_flags_suppressed_and_missing_points():
+    d = pd.DataFrame({"year": [2016, 2019], "estimate": [0.10, 0.12], "se": [0.004, 0.005],
+                      "suppressed": [False, True]})
+    c = series.change(d)
+    assert c.tested and "suppressed_point" in c.flags
+    m = series.change(d.assign(estimate=[0.10, float("nan")]))
+    assert not m.tested and m.direction is None and {"not_tested", "missing_estimate"} <= set(m.flags)

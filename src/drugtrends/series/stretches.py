@@ -270,7 +270,9 @@ class Change:
         ``"z"``, ``"t"`` (``df`` given: smaller of the two) or ``""``.
     flags : tuple of str
         ``not_tested``, ``se_from_ci`` (standard errors derived from
-        symmetric intervals), ``zero_se``.
+        symmetric intervals), ``zero_se``, ``missing_estimate`` (a point has
+        no value), ``suppressed_point`` (a row is marked ``suppressed``: the
+        change rests on an estimate not reliable enough to publish).
     """
 
     a: Any
@@ -376,15 +378,24 @@ def change(data: pd.DataFrame, a: Any = None, b: Any = None, x: str = "year", y:
         codes = _reason_codes(ra, rb, key_spec(data, spec), _as_breaks(breaks, source))
         raise BreakError(f"change(): {fmt_x(ra['_x'])} and {fmt_x(rb['_x'])} are not comparable "
                          f"({', '.join(codes)}): compare points of one piece (drugtrends.series.pieces).")
-    ea, eb = float(ra[y]), float(rb[y])
-    z = float(stats.norm.ppf(0.5 + check_level(ci_level, "ci_level") / 2))
+    return _compare(ra, rb, y, level, check_level(ci_level, "ci_level"))
+
+
+def _compare(ra: pd.Series, rb: pd.Series, y: str, level: float, ci_level: float) -> Change:
+    """The :class:`Change` from row ``ra`` to row ``rb`` (already known comparable)."""
+    ea, eb = (float(pd.to_numeric(pd.Series([r[y]]), errors="coerce").iloc[0]) for r in (ra, rb))
+    z = float(stats.norm.ppf(0.5 + ci_level / 2))
     (sa, fa), (sb, fb) = _se_of(ra, z), _se_of(rb, z)
     flags = ["se_from_ci"] if fa or fb else []
+    if any(bool(r.get("suppressed")) is True for r in (ra, rb) if not _missing(r.get("suppressed"))):
+        flags.append("suppressed_point")  # one of the points is not reliable enough to publish
     diff = eb - ea
     rel = diff / ea if ea != 0 else math.nan
     nan = math.nan
-    if not (math.isfinite(sa) and math.isfinite(sb)) or not (sa > 0 or sb > 0):
-        flags = ["not_tested"] + (["zero_se"] if sa == 0 and sb == 0 else [])
+    untestable = not (math.isfinite(ea) and math.isfinite(eb))
+    if untestable or not (math.isfinite(sa) and math.isfinite(sb)) or not (sa > 0 or sb > 0):
+        flags = ["not_tested", *flags] + (["missing_estimate"] if untestable else []) \
+            + (["zero_se"] if sa == 0 and sb == 0 else [])
         return Change(_plain(ra["_x"]), _plain(rb["_x"]), ea, eb, diff, rel, nan, nan, nan, nan, level,
                       False, None, None, "", tuple(flags))
     dfs = [float(r["df"]) for r in (ra, rb) if "df" in r.index and pd.notna(r["df"])]
@@ -393,6 +404,13 @@ def change(data: pd.DataFrame, a: Any = None, b: Any = None, x: str = "year", y:
     direction = ("up" if diff > 0 else "down") if sig else "stable"
     return Change(_plain(ra["_x"]), _plain(rb["_x"]), ea, eb, diff, rel, se, lo, hi, p, level,
                   True, sig, direction, method, tuple(flags))
+
+
+def _missing(v: Any) -> bool:
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
 
 
 # --------------------------------------------------------------------------- reasons
