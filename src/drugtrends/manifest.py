@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -266,9 +267,6 @@ class Manifest:
 
 # --------------------------------------------------------------------------- loading
 
-_CACHE: dict[tuple[str, int, int], Manifest] = {}
-
-
 def load_manifest(path: str | os.PathLike[str] | None = None) -> Manifest:
     """Read and validate the manifest.
 
@@ -290,18 +288,18 @@ def load_manifest(path: str | os.PathLike[str] | None = None) -> Manifest:
         st = p.stat()
     except FileNotFoundError:
         raise SchemaError(f"{p}: manifest not found. Set DRUGTRENDS_MANIFEST or restore data/manifest.yaml.") from None
-    key = (str(p.resolve()), st.st_mtime_ns, st.st_size)
-    cached = _CACHE.get(key)
-    if cached is not None:
-        return cached
+    return _read(str(p.resolve()), st.st_mtime_ns, st.st_size, str(p))
+
+
+@functools.lru_cache(maxsize=1)
+def _read(resolved: str, mtime_ns: int, size: int, shown: str) -> Manifest:
+    """Parse the manifest once per (file, modification time, size): a memo, not shared state."""
+    p = Path(shown)
     try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(Path(resolved).read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise SchemaError(f"{p}: not valid YAML: {exc}") from None
-    manifest = _parse(raw, p)
-    _CACHE.clear()
-    _CACHE[key] = manifest
-    return manifest
+    return _parse(raw, p)
 
 
 def _parse(raw: Any, path: Path) -> Manifest:
