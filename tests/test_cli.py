@@ -138,3 +138,65 @@ def test_keep_going_renders_the_others_then_exits_2(tmp_path, monkeypatch):
     assert (tmp_path / "o" / "b.html").exists()
     r = invoke("render", "--help")
     assert "--keep-going" in r.output
+
+
+# --------------------------------------------------------------------------- natural mistakes (issue 24)
+def test_a_parameter_given_twice_is_refused():
+    r = invoke("render", "factsheet", "-P", "substance=cocaine", "-P", "substance=crack", "--to", "html")
+    assert r.exit_code == 2 and "'substance' is given twice" in r.output and "Traceback" not in r.output
+
+
+def test_fetch_offers_did_you_mean():
+    r = invoke("fetch", "unodc_prevalance")
+    assert r.exit_code == 2 and "Did you mean: 'unodc_prevalence'" in r.output and "Traceback" not in r.output
+
+
+def test_a_parameter_of_the_wrong_kind_is_refused_before_running():
+    r = invoke("render", "profiles", "-P", "teds_year=abc", "--to", "html")
+    assert r.exit_code == 2 and "teds_year='abc'" in r.output and "whole number such as" in r.output
+
+
+def test_a_non_utf8_qmd_is_a_render_error_naming_the_file(tmp_path):
+    f = tmp_path / "latin1.qmd"
+    f.write_bytes("---\ntitle: Café\n---\n\nTexte accentué\n".encode("latin-1"))
+    r = invoke("render", str(f), "--to", "html", "--output-dir", str(tmp_path / "out"))
+    assert r.exit_code == 2 and "latin1.qmd is not UTF-8 text" in r.output and "UnicodeDecodeError" not in r.output
+
+
+def test_interrupted_kernel_run_leaves_no_kernel_folder(tmp_path, monkeypatch):
+    """Ctrl-C while the kernel runs: KeyboardInterrupt goes up and the drugtrends-kernel-* folder is gone."""
+    import tempfile
+
+    import nbformat
+
+    from drugtrends.render import execute
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(execute, "_run_in_kernel", interrupted)
+    nb = nbformat.v4.new_notebook()
+    with pytest.raises(KeyboardInterrupt):
+        execute.run_notebook(nb, tmp_path, name="demo")
+    assert not list(tmp_path.glob("drugtrends-kernel-*"))
+
+
+def test_ctrl_c_reaching_pandoc_first_is_an_interrupt_not_a_failure(monkeypatch):
+    import signal
+    import subprocess
+
+    from drugtrends.render import output
+
+    class Done:
+        returncode = -signal.SIGINT
+        stderr = ""
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: Done())
+    with pytest.raises(KeyboardInterrupt):
+        output.run_pandoc(["--version"], "demo")
+
+
+def test_a_native_call_is_interruptible():
+    from drugtrends.render.output import interruptible
+    assert interruptible(max, 3, 7) == 7
+    with pytest.raises(ZeroDivisionError):
+        interruptible(lambda: 1 / 0)

@@ -277,7 +277,10 @@ def _count(source, by, chars, groups, group_column, where, missing_codes, connec
     """Run the counting query in DuckDB; only the small table of counts comes back."""
     import duckdb
 
-    con = connection or duckdb.connect()
+    # no extension is ever installed or loaded on the fly: a bad where= (e.g. an inet function) must not reach
+    # the network (only `drugtrends fetch` does)
+    con = connection or duckdb.connect(config={"autoinstall_known_extensions": False,
+                                               "autoload_known_extensions": False})
     try:
         src, desc = _source_sql(con, source)
         try:

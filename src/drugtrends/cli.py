@@ -116,11 +116,26 @@ def _ids_help() -> str:
     return "\n".join(lines) + "\n\nA dt.load id is accepted by fetch: it fetches the files that id reads."
 
 
+def _manifest():
+    try:
+        from drugtrends import manifest
+        return manifest.load_manifest()
+    except Exception:  # noqa: BLE001 - the fetch itself reports a broken manifest
+        return None
+
+
 def to_fetch_ids(ids: Sequence[str]) -> list[str]:
     """Map ``dt.load`` ids to the manifest ids ``fetch`` works on (manifest ids pass through), no duplicates."""
     mapping = {load: fid for load, fid, _ in dataset_ids()}
+    m = _manifest()
     out: list[str] = []
     for i in ids:
+        if m is not None and i not in mapping and i not in m:
+            from drugtrends.errors import UnknownDatasetError
+            from drugtrends.validate import suggest
+            known = sorted(set(mapping) | set(m.ids))
+            raise UnknownDatasetError(f"unknown dataset {i!r}.{suggest(i, known, n=3)} "
+                                      "`drugtrends fetch --list` lists them.")
         fid = mapping.get(i, i)
         if fid not in out:
             out.append(fid)
@@ -182,12 +197,13 @@ def fetch_cmd(
 
 def _reports_help() -> str:
     try:
-        from drugtrends.render import available_reports, parse_qmd, report_datasets
+        from drugtrends.render import available_reports, report_datasets
+        from drugtrends.render.qmd import read_qmd
         from drugtrends.render.reports import variant_keys
 
         lines = ["\b", "Reports (parameters with defaults; * = one output per listed value):"]
         for name, path in available_reports().items():
-            doc = parse_qmd(path.read_text(encoding="utf-8"), path)
+            doc = read_qmd(path)
             keys = variant_keys(doc)
             params = ", ".join(f"{k}={v}{'*' if k in keys else ''}" for k, v in doc.params.items())
             lines.append(f"  {name:10} {params}")
@@ -235,7 +251,7 @@ def render_cmd(
 
 @app.command("tutorials")
 def tutorials_cmd(
-    dest: Annotated[Optional[str], typer.Argument(help="Copy the notebooks into this folder (default: list "
+    dest: Annotated[str | None, typer.Argument(help="Copy the notebooks into this folder (default: list "
                                                   "them, copy nothing).", metavar="DEST")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace notebooks already in DEST.",
                                             metavar="")] = False,

@@ -25,7 +25,9 @@ from drugtrends.render.config import Config, project_config, resolve_config
 from drugtrends.render.execute import CELL_TIMEOUT, build_notebook, describe_cell, run_notebook
 from drugtrends.render.markdown import to_markdown
 from drugtrends.render.output import footer_markdown, write_html, write_pdf
-from drugtrends.render.qmd import INLINE, Document, Markdown, parse_param_values, parse_qmd, raw_param_values
+from drugtrends.render.qmd import (
+    INLINE, Document, Markdown, parse_param_values, raw_param_values, read_qmd,
+)
 from drugtrends.render.quarto import FORMATS, quarto_available, render_with_quarto
 from drugtrends.render.reports import (
     available_reports, canonical_params, check_datasets, check_params, default_reports_dir, localised_titles,
@@ -78,7 +80,7 @@ class _Job:
 
 
 def _prepare(path: Path, params: Any, output_dir: Any, quiet: bool) -> _Job:
-    doc = parse_qmd(path.read_text(encoding="utf-8"), path)
+    doc = read_qmd(path)
     overrides = canonical_params(doc, parse_param_values(params))
     check_params(doc, overrides)
     report_variants(doc, overrides)  # a variant value must be one of the declared ones
@@ -310,7 +312,7 @@ def render_reports(
     written: list[Path] = []
     failed: list[str] = []
     for f in files:
-        doc = parse_qmd(f.read_text(encoding="utf-8"), f)
+        doc = read_qmd(f)
         for variant in report_variants(doc, overrides) if variants else [{}]:
             try:
                 written += render_file(f, to=to, params={**overrides, **variant}, engine=engine, cache=cache,

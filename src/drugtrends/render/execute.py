@@ -226,12 +226,20 @@ def run_notebook(nb: Any, workdir: Path, *, name: str, timeout: int = CELL_TIMEO
     >>> nb.cells[0].outputs[0]["text"]  # doctest: +SKIP
     '42\\n'
     """
+    kernel = (nb.metadata.get("kernelspec") or {}).get("name") or "python3"
+    ipc_dir = Path(tempfile.mkdtemp(prefix="drugtrends-kernel-"))
+    try:  # the folder goes whatever happens, also on Ctrl-C (even a second one during the kernel's shutdown)
+        return _run_in_kernel(nb, workdir, kernel, ipc_dir, name, timeout, describe, on_cell)
+    finally:
+        shutil.rmtree(ipc_dir, ignore_errors=True)
+
+
+def _run_in_kernel(nb: Any, workdir: Path, kernel: str, ipc_dir: Path, name: str, timeout: int,
+                   describe: Callable[[Any], str], on_cell: Callable[[int, Any], None] | None) -> Any:
     from jupyter_client.kernelspec import NoSuchKernel
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
-    kernel = (nb.metadata.get("kernelspec") or {}).get("name") or "python3"
-    ipc_dir = Path(tempfile.mkdtemp(prefix="drugtrends-kernel-"))
     km = KernelManager(kernel_name=kernel, transport="ipc", ip=str(ipc_dir / "k"))
     client = NotebookClient(nb, km=km, timeout=timeout, startup_timeout=STARTUP_TIMEOUT, kernel_name=kernel,
                             resources={"metadata": {"path": str(workdir)}}, allow_errors=False, record_timing=False)
@@ -255,7 +263,6 @@ def run_notebook(nb: Any, workdir: Path, *, name: str, timeout: int = CELL_TIMEO
         with contextlib.suppress(Exception):
             if km.has_kernel:
                 km.shutdown_kernel(now=True)
-        shutil.rmtree(ipc_dir, ignore_errors=True)
     return nb
 
 

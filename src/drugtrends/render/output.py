@@ -9,15 +9,20 @@ import contextlib
 import datetime as _dt
 import html
 import importlib.metadata
+import signal
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from drugtrends._io import atomic_path
 from drugtrends.errors import RenderError
 from drugtrends.render.config import LABELS, Config
 
-__all__ = ["HOUSE_CSS", "versions", "footer_html", "footer_markdown", "run_pandoc", "write_html", "write_pdf"]
+__all__ = ["HOUSE_CSS", "versions", "footer_html", "footer_markdown", "run_pandoc", "write_html", "write_pdf",
+           "interruptible"]
 
 #: the house style of every HTML page (reports and the docs site)
 HOUSE_CSS = """
@@ -104,6 +109,44 @@ def footer_markdown(lang: str) -> str:
     return "\n\n---\n\n" + labels["built"].format(time=human, versions=vers) + "\n"
 
 
+def interruptible(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a long native call (typst) in a worker thread so Ctrl-C stops the render at once.
+
+    A native call holds the main thread: Python would raise KeyboardInterrupt only when it
+    returns. Here the main thread waits in short joins, where Ctrl-C is raised immediately.
+
+    Parameters
+    ----------
+    fn
+        The callable; ``*args`` / ``**kwargs`` are passed on.
+
+    Returns
+    -------
+    Any
+        What ``fn`` returned (its exception is raised as is).
+
+    Examples
+    --------
+    >>> interruptible(sum, [1, 2, 3])
+    6
+    """
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = fn(*args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name="drugtrends-native", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.1)
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
 def run_pandoc(args: list[str], where: str) -> None:
     """Run the pandoc of ``pypandoc-binary``; a failure is a RenderError naming ``where``."""
     import pypandoc
@@ -113,6 +156,8 @@ def run_pandoc(args: list[str], where: str) -> None:
     except OSError as exc:  # pragma: no cover - pypandoc-binary ships pandoc
         raise RenderError(f"{where}: pandoc not found; reinstall pypandoc-binary ({exc})") from exc
     proc = subprocess.run([exe, *args], capture_output=True, text=True)
+    if proc.returncode in (-signal.SIGINT, 128 + signal.SIGINT):  # Ctrl-C reached pandoc first: stop, not "failed"
+        raise KeyboardInterrupt
     if proc.returncode != 0:
         raise RenderError(f"{where}: pandoc failed (exit {proc.returncode}):\n{proc.stderr.strip()}")
 
@@ -162,7 +207,8 @@ def write_pdf(md_path: Path, target: Path, cfg: Config, where: str) -> Path:
     run_pandoc([*args, "--output", str(typ)], where)
     with atomic_path(target) as tmp:
         try:
-            typst.compile(str(typ), output=str(tmp), root=str(work), format="pdf", ignore_system_fonts=True)
+            interruptible(typst.compile, str(typ), output=str(tmp), root=str(work), format="pdf",
+                          ignore_system_fonts=True)
         except Exception as exc:  # typst raises its own RuntimeError subclasses
             raise RenderError(f"{where}: typst could not compile the PDF ({typ}):\n{exc}") from exc
     return target

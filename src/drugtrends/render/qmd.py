@@ -20,7 +20,7 @@ import yaml
 
 from drugtrends.errors import RenderError
 
-__all__ = ["Cell", "Markdown", "Document", "parse_qmd", "parse_param_values", "raw_param_values",
+__all__ = ["Cell", "Markdown", "Document", "parse_qmd", "read_qmd", "parse_param_values", "raw_param_values",
            "INLINE", "SHORTCODE"]
 
 @dataclass
@@ -254,6 +254,37 @@ def _parameters(doc: Document, where: str) -> dict[str, Any]:
     return params
 
 
+def read_qmd(path: str | os.PathLike[str]) -> Document:
+    """Read and parse a ``.qmd`` file; a file that is not UTF-8 text is a :class:`RenderError` naming it.
+
+    Parameters
+    ----------
+    path
+        The ``.qmd`` file.
+
+    Returns
+    -------
+    Document
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "bad.qmd"
+    >>> _ = f.write_bytes("# Café".encode("latin-1"))
+    >>> read_qmd(f)
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.RenderError: ...bad.qmd is not UTF-8 text (byte 0xe9 at position 5); save it as UTF-8 and render again.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise RenderError(f"{p} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at position {exc.start}); "
+                          "save it as UTF-8 and render again.") from None
+    return parse_qmd(text, p)
+
+
 def parse_qmd(text: str, path: str | os.PathLike[str] | None = None) -> Document:
     """Parse the text of a Quarto ``.qmd`` document.
 
@@ -312,6 +343,10 @@ def parse_param_values(values: Mapping[str, Any] | Iterable[str] | None) -> dict
     {'year': 2011, 'lang': 'fr', 'draft': True, 'label': 'a=b'}
     >>> parse_param_values({"year": 2011})
     {'year': 2011}
+    >>> parse_param_values(["substance=cocaine", "substance=crack"])
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.RenderError: parameter 'substance' is given twice (-P substance=...); give it once. To render several values, run one render per value (or use the report's variants).
     """
     if values is None:
         return {}
@@ -325,6 +360,9 @@ def parse_param_values(values: Mapping[str, Any] | Iterable[str] | None) -> dict
         if not m:
             raise RenderError(f"parameter {item!r} is not of the form key=value (e.g. -P year=2011)")
         key, raw = m.group(1), m.group(2)
+        if key in out:
+            raise RenderError(f"parameter {key!r} is given twice (-P {key}=...); give it once. To render "
+                              f"several values, run one render per value (or use the report's variants).")
         try:
             val = yaml.safe_load(raw) if raw.strip() else ""
         except yaml.YAMLError:

@@ -148,6 +148,7 @@ def check_params(doc: Document, overrides: Mapping[str, Any]) -> None:
         i18n.check_lang(str(overrides["lang"]))  # InputError listing the catalogue's languages
     unknown = [k for k in overrides if k not in doc.params]
     if not unknown:
+        _check_param_types(doc, overrides)
         return
     if not doc.params:
         raise RenderError(
@@ -157,6 +158,20 @@ def check_params(doc: Document, overrides: Mapping[str, Any]) -> None:
     known = ", ".join(f"{k} (default {v!r})" for k, v in doc.params.items())
     raise RenderError(f"report '{doc.name}' has no parameter {', '.join(map(repr, unknown))}; "
                       f"its parameters are: {known}")
+
+
+def _check_param_types(doc: Document, overrides: Mapping[str, Any]) -> None:
+    """A value must have the kind of the report's default (a number where the default is a number)."""
+    for k, v in overrides.items():
+        default = doc.params.get(k)
+        if isinstance(default, bool) and not isinstance(v, bool):
+            raise RenderError(f"parameter {k}={v!r}: report '{doc.name}' expects true or false (default {default!r}).")
+        if isinstance(default, int) and not isinstance(default, bool) and not (
+                isinstance(v, int) and not isinstance(v, bool)):
+            raise RenderError(f"parameter {k}={v!r}: report '{doc.name}' expects a whole number such as "
+                              f"{default!r} (its default).")
+        if isinstance(default, float) and not (isinstance(v, (int, float)) and not isinstance(v, bool)):
+            raise RenderError(f"parameter {k}={v!r}: report '{doc.name}' expects a number such as {default!r}.")
 
 
 def report_variants(doc: Document, overrides: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
