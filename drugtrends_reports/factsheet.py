@@ -316,7 +316,7 @@ BREAK_DETAIL_CHARS = 100
 
 #: Height (inches) of the trend chart's row of panels: lower than the trends report's (1.85), so the
 #: chart fits under the key figures on the first page (a single country's panel, page-wide: 80% of it).
-PANEL_HEIGHT_IN = 1.5
+PANEL_HEIGHT_IN = 1.35
 
 
 def _break_kind(codes: str, lang: str) -> str:
@@ -521,7 +521,7 @@ def uci_profile_figure(res: pd.DataFrame, substance: str, lang: str = "en", by: 
                        title=i18n.t("factsheet.uci.fig_title", lang, **sub_fields(substance, lang)),
                        xlabel=i18n.t("factsheet.uci.xlabel", lang), ylabel=i18n.t("common.age", lang),
                        source=source("uci", lang), lang=lang, colour=style.colour(substance))
-    fig.set_figheight(min(fig.get_figheight(), 2.8))  # six bars need no more: keeps the sheet within two pages
+    fig.set_figheight(min(fig.get_figheight(), 2.4))  # six bars need no more: keeps the sheet within two pages
     return fig
 
 

@@ -23,7 +23,6 @@ import pytest  # noqa: E402
 
 from drugtrends_reports import common  # noqa: E402
 from drugtrends_reports import factsheet as F  # noqa: E402
-from drugtrends_reports import trends_report as R  # noqa: E402
 
 pytestmark = pytest.mark.realdata
 
@@ -67,27 +66,46 @@ def test_ketamine_key_figure_is_france_2023(data):
     assert k.value_text("fr") == "0,6\u202f%"
 
 
-def test_crack_page_uses_uci_and_says_what_is_missing(data):
+def test_crack_page_headline_is_not_the_online_sample(data):
+    """Issue 23: the crack headline is wastewater (benzoylecgonine, caveat said) and French trafficking cases,
+    not the UK/US online convenience sample; UCI stays in "who uses it", said to be a convenience sample."""
     items = F.page("crack", "en", data=data)
     txt = _text(items)
     users = int(data["uci_drug_consumption"]["crack_year"].sum())
     assert users == 79 and "79 of the 1,885 respondents (4.2%)" in txt
     assert "UNODC publishes no crack-specific general-population estimate" in txt
-    # sources list only what the page used: no UNODC 1.2, no seizures (France has none for crack)
-    src = items[-1]
-    assert "table 1.2" not in src and "table 7.1" not in src and "Fehrman" in src
+    assert "does not tell crack from cocaine powder" in txt
     box = [i for i in items if hasattr(i, "items")][0]
-    kf = box.items[0]
-    assert kf.value == pytest.approx(100 * users / len(data["uci_drug_consumption"]))
-    assert kf.low < kf.value < kf.high and kf.interval == "ci"
-    figs = [i for i in items if isinstance(i, R.Fig)]
+    labels = [k.label for k in box.items]
+    assert "UCI" not in labels[0] and not any("UCI" in lab for lab in labels)
+    assert box.items[0].value == pytest.approx(427.42) and box.items[0].year == 2021
+    assert any(k.value == 56918 for k in box.items)
+    src = items[-1]
+    assert "table 1.2" not in src and "table 7.1" not in src and "Fehrman" in src and "SCORE" in src
+    figs = [i for i in items if isinstance(i, common.Fig)]
     assert len(figs) == 1 and "18-24: 6.5%" in figs[0].alt
+
+
+def test_cocaine_sheet_new_sources_in_french(data):
+    items = F.page("cocaine", "fr", data=data)
+    box = [i for i in items if hasattr(i, "items")][0]
+    texts = [k.value_text("fr") for k in box.items]
+    assert "427,42" in texts and any(t.replace("\u202f", " ").replace("\u00a0", " ") == "56 918" and " " not in t
+                                     for t in texts)
+    assert "rang 19 sur 78" in _text(items)
+
+
+def test_ketamine_sheet_wastewater_top_city_when_no_french_site(data):
+    items = F.page("ketamine", "en", data=data)
+    box = [i for i in items if hasattr(i, "items")][0]
+    ww = [k for k in box.items if "wastewater" in k.label]
+    assert len(ww) == 1 and ww[0].year == 2022 and "no French site" in ww[0].note
 
 
 def test_every_factsheet_builds_and_has_key_figures(data):
     for s in F.FACTSHEETS:
         items = F.page(s, "en", data=data)
-        assert isinstance(items[0], R.Title) and items[1] == "## Key figures", s
+        assert isinstance(items[0], common.Title) and items[1] == "## Key figures", s
         assert any(hasattr(i, "items") and i.items for i in items), s
         plt.close("all")
 
@@ -95,14 +113,14 @@ def test_every_factsheet_builds_and_has_key_figures(data):
 def test_french_factsheet_has_no_english(data):
     items = F.page("cocaine", "fr", data=data)
     txt = _text(items)
-    alts = " ".join(i.alt for i in items if isinstance(i, R.Fig))
+    alts = " ".join(i.alt for i in items if isinstance(i, common.Fig))
     box = [i for i in items if hasattr(i, "items")][0].as_html()
     tables = " ".join(" ".join(map(str, it.data.columns)) + str(it.title) for it in items if hasattr(it, "data"))
     page = " ".join([txt, alts, box, tables])
     for w in (r"Past-year", r"\bKey figures\b", r"Government source", r"\bseized\b", r"\bYear\b", r"\bMen\b",
               r"\bsignificance\b", r"\bdeaths\b"):
         assert not re.search(w, page), w
-    assert "Chiffres clés" in txt and "Cocaïne : fiche produit" == items[0].text
+    assert "Chiffres clés" in txt and "Cocaïne\u00a0: fiche produit" == items[0].text
 
 
 def _trend(data, substance, lang):
@@ -156,7 +174,7 @@ def test_uci_key_figure_only_without_unodc_prevalence(data):
     uci = "among UCI respondents"
     # opioids: no French estimate but a US one; the UCI share is in "who uses it", not repeated in the box
     assert not any(uci in k for k in box("opioids")) and "Past-year opioids use, United States" in box("opioids")
-    assert any(uci in k for k in box("crack")) and any(uci in k for k in box("nps"))
+    assert not any(uci in k for k in box("crack")) and any(uci in k for k in box("nps"))  # crack: wastewater
 
 
 def test_sheet_without_uci_item_says_so_without_a_section(data):
@@ -175,7 +193,7 @@ def _pages(pdf: Path) -> int:
 
 
 #: Sheets rendered in French too: crack (issue 14) and those that once took three pages.
-FRENCH = ("crack", "opioids", "opiates", "amphetamines")
+FRENCH = tuple(F.FACTSHEETS)  # issue 23: every sheet in both languages
 #: Sheets also rendered to HTML (the alt-text check): issue 14's, in English; crack in French too.
 HTML = (("cocaine", "en"), ("crack", "en"), ("ketamine", "en"), ("crack", "fr"))
 
@@ -207,7 +225,7 @@ def test_every_factsheet_pdf_at_most_two_pages(rendered, tmp_path):
     sys.path.insert(0, str(Path(__file__).parent))
     from test_render_browser import check_pdf_pages
 
-    assert len(rendered) == len(F.FACTSHEETS) + len(FRENCH) == 16
+    assert len(rendered) == len(F.FACTSHEETS) + len(FRENCH) == 24
     too_long, near_empty = {}, {}
     for (s, lang), stem in rendered.items():
         pdf = stem.with_suffix(".pdf")
@@ -234,10 +252,9 @@ def test_factsheet_html_has_title_and_alt_text(rendered, substance, lang):
         assert alt and len(alt.group(1)) > 40, img[:200]
 
 
-def test_factsheet_without_data_says_which_dataset_to_fetch():
+def test_factsheet_without_data_has_no_developer_text():
     items = F.page("cocaine", "en", data={k: None for k in F.DATASETS})
     txt = _text(items)
-    assert "drugtrends fetch unodc_wdr2025" in txt and "drugtrends fetch uci_drug_consumption" in txt
-    for bad in ("Traceback", "Error", "/work", "/tmp", ".xlsx", "http"):
+    for bad in ("drugtrends fetch", "Traceback", "Error", "/work", "/tmp", ".xlsx", "http"):
         assert bad not in txt
-    assert not [i for i in items if isinstance(i, R.Fig)]
+    assert not [i for i in items if isinstance(i, common.Fig)]
