@@ -134,3 +134,22 @@ def test_subset_with_no_row_names_the_levels():
     with pytest.raises(dt.errors.EmptyDomainError, match="'sex' has 'female', 'male'"):
         des.subset("sex == 'Male'")
     assert des.subset("sex == 'male'").mean("y")["n"].iloc[0] == int((des.data.sex == "male").sum())
+
+
+def test_rate_trend_refuses_a_series_without_two_years_of_events():
+    from drugtrends.trends import rate_trend
+    d = pd.DataFrame({"year": [2015, 2016, 2017, 2018], "n": [0, 0, 0, 0], "pop": [1e6] * 4})
+    with pytest.raises(dt.errors.InputError, match="'n' is 0 in every year"):
+        rate_trend(d, "year", "n", "pop")
+    with pytest.raises(dt.errors.InputError, match="every year but year = 2018"):
+        rate_trend(d.assign(n=[0, 0, 0, 5]), "year", "n", "pop")
+    r = rate_trend(d.assign(n=[0, 3, 0, 5]), "year", "n", "pop")     # zeros between events: a finite estimate
+    assert np.isfinite(r.table["apc"].iloc[0])
+
+
+def test_profile_shift_refuses_a_period_against_itself():
+    from drugtrends.profiles import profile_shift
+    from drugtrends.survey import SurveyDesign
+    d = pd.DataFrame({"w": 1.0, "yr": [1, 1, 2, 2] * 3, "use": [1, 0] * 6, "sex": list("fm") * 6})
+    with pytest.raises(dt.errors.DesignError, match="with itself"):
+        profile_shift(SurveyDesign(d, weight="w"), "use", ["sex"], "yr", periods=(1, 1))

@@ -169,6 +169,9 @@ def two_periods(present: list, period: str, periods, who: str) -> tuple:
                               "a change needs two.")
         return present[0], present[-1]
     a, b = periods
+    if a == b:
+        raise DesignError(f"periods=({a!r}, {b!r}) compares {period} {a!r} with itself (difference 0, SE 0); "
+                          f"give two different periods among {[fmt(x) for x in present]}.")
     for p in (a, b):
         if p not in present:
             raise DesignError(f"no data for {who} in {period} == {p!r}; periods with data: "

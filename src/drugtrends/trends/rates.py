@@ -56,6 +56,21 @@ class RateTrendResult:
     overdispersed : bool
         ``dispersion_p < 0.05`` and ``dispersion > 1``.
     breaks, notes : tuple
+
+    Examples
+    --------
+    Deaths growing 10 % a year in a constant population of 2 million:
+
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"year": range(2010, 2016), "deaths": [200, 220, 242, 266, 293, 322],
+    ...                   "pop": [2e6] * 6})
+    >>> r = rate_trend(d, "year", "deaths", "pop")
+    >>> type(r).__name__, r.family, r.per
+    ('RateTrendResult', 'poisson', 100000)
+    >>> r.table[["rate_ratio", "apc"]].round(1).values.tolist()
+    [[1.1, 10.0]]
+    >>> r.fitted[["x", "rate"]].iloc[0].tolist()
+    [2010.0, 10.0]
     """
 
     table: pd.DataFrame
@@ -126,6 +141,12 @@ def _rate_inputs(df: pd.DataFrame, x: str, count: str, population: str) -> tuple
                          "one row per x value is needed.")
     if len(d) < 3:
         raise InputError(f"rate_trend(): {len(d)} rows; at least 3 are needed.")
+    pos = d.loc[d[count] > 0, x]
+    if pos.nunique() < 2:
+        where = "every year" if pos.empty else f"every year but {x} = {fmt_x(pos.iloc[0])}"
+        raise InputError(f"rate_trend(): {count!r} is 0 in {where}: the log-linear slope has no finite "
+                         "estimate (its APC would be infinite and its test meaningless). Report the counts "
+                         "instead, or pool years until at least two have events.")
     return d[x].to_numpy(float), d[count].to_numpy(float), d[population].to_numpy(float)
 
 
