@@ -51,8 +51,10 @@ def nsduh_results(frame: pd.DataFrame) -> dict:
     """Every NSDUH 2022 result of the page, from the harmonised frame (``dt.load("nsduh", year=2022)``)."""
     from drugtrends_reports import profiles_nsduh as N
 
-    des = N.design(N.prepare(frame))
-    return {"lifetime": N.lifetime(des), "forms": N.cocaine_forms(des), "onset": N.onset_quantiles(des),
+    a = N.prepare(frame)
+    des = N.design(a)
+    return {"km_cocaine": N.onset_curves(a, "cocaine"), "lifetime": N.lifetime(des),
+            "forms": N.cocaine_forms(des), "onset": N.onset_quantiles(des),
             "onset_dist": N.onset_distribution(des), "cohorts": N.cohorts(des),
             "women_older": N.users_women_older(des),
             "sex_difference": N.difference(des, "cocaine", "sex", ("female", "male"))}

@@ -20,7 +20,7 @@ from drugtrends_reports.profiles_nsduh import CHARACTERISTICS, COHORT_SUBSTANCES
 __all__ = [
     "LEVEL_SECTIONS", "fmt_p", "p_cell", "pct_ci", "millions", "level_label", "key_issues", "data_years_table",
     "overall_table", "substance_table", "age_figure", "forms_table", "onset_table", "cohort_table",
-    "women_older_table", "nsduh_section",
+    "women_older_table", "onset_figure", "nsduh_section",
 ]
 
 #: Characteristic -> ``levels:`` sub-section of its categories.
@@ -306,6 +306,25 @@ def women_older_table(ctx):
                                lang=lang, align_right=list(df.columns[1:]))
 
 
+def onset_figure(ctx, substance: str = "cocaine") -> common.Fig:
+    """Survey Kaplan-Meier curves: share who had used the drug by each age, one line per cohort (age group)."""
+    from drugtrends import plots
+
+    lang, km = ctx.lang, ctx.nsduh[f"km_{substance}"]
+    drug = i18n.t(_K + f"drug_of.{substance}", lang)
+    labels = {c: i18n.t(_K + "km_cohort_plus", lang, age=c[:-1]) if c.endswith("+") else
+              i18n.t(_K + "km_cohort", lang, ages=c) for c in dict.fromkeys(km["cohort"])}
+    fig = plots.trend_plot(km, "age", "estimate", "ci_low", "ci_high", group="cohort", scale=100, lang=lang,
+                           title=i18n.t(_K + "f_km", lang, drug=drug), xlabel=i18n.t(_K + "km_xlabel", lang),
+                           ylabel=i18n.t(_K + "km_ylabel", lang, drug=drug), source=common.source("nsduh_2022", lang),
+                           group_labels=labels, band_label=i18n.t(_K + "km_band", lang))
+    last = km.groupby("cohort").tail(1)
+    summary = i18n.join_words([i18n.t(_K + "km_point", lang, cohort=labels[r.cohort], age=r.age,
+                                      pct=i18n.fmt_percent(r.estimate, 1, lang, scale=100))
+                               for r in last.itertuples()], lang)
+    return common.Fig(fig, i18n.t(_K + "f_km_alt", lang, drug=drug, summary=summary))
+
+
 def nsduh_section(ctx) -> list:
     """Items of the NSDUH 2022 profile (after the key issues and the data-years table)."""
     lang, r = ctx.lang, ctx.nsduh
@@ -322,5 +341,6 @@ def nsduh_section(ctx) -> list:
               i18n.t(_K + "forms_intro", lang, cocaine=millions(coc["people"], lang),
                      crack=millions(crk["people"], lang)), forms_table(ctx),
               common.heading(2, _K + "h_onset", lang), i18n.t(_K + "onset_intro", lang), onset_table(ctx),
-              common.heading(3, _K + "h_cohorts", lang), i18n.t(_K + "cohorts_intro", lang), cohort_table(ctx)]
+              common.heading(3, _K + "h_cohorts", lang), i18n.t(_K + "cohorts_intro", lang), cohort_table(ctx),
+              i18n.t(_K + "km_intro", lang), onset_figure(ctx)]
     return items

@@ -27,8 +27,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from drugtrends_reports import common, methods  # noqa: E402
-from drugtrends_reports import profiles  # noqa: E402
+from drugtrends_reports import (  # noqa: E402
+    common,
+    methods,
+    profiles,  # noqa: E402
+)
 from drugtrends_reports import profiles_annex as P  # noqa: E402
 from drugtrends_reports import profiles_nsduh as N  # noqa: E402
 from drugtrends_reports import profiles_pages as G  # noqa: E402
@@ -164,6 +167,15 @@ def test_nsduh_cohorts_and_onset(nsduh):
     assert dist.groupby("substance")["estimate"].sum().to_numpy() == pytest.approx(1.0)
     forms = r["forms"]
     assert set(forms["group_value"]) == {"crack", "powder"} and forms["p_value"].notna().all()
+    # survey Kaplan-Meier: no censoring before the cohort's youngest age, so the curve is the weighted share
+    km = r["km_cocaine"]
+    g = frame[frame["age_group"].astype(str).isin(["26-29", "30-34"])]
+    by25 = ((g["ever_cocaine"] == 1) & (g["age_first_cocaine"] <= 25)).astype(float)
+    got = km[(km["cohort"] == "26-34") & (km["age"] == 25)].iloc[0]
+    assert got["estimate"] == pytest.approx((g["weight"] * by25).sum() / g["weight"].sum(), rel=1e-9)
+    assert got["ci_low"] < got["estimate"] < got["ci_high"]
+    assert km.groupby("cohort")["age"].max().to_dict() == {"18-25": 18, "26-34": 26, "35-49": 35, "50-64": 50,
+                                                            "65+": 65}
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])

@@ -11,7 +11,8 @@ l'Imprimerie nationale* as the project applies it (``/work/shared/ANCHORS.md``):
   (one style, never mixed with ``’``).
 
 Only an *existing* ordinary space is replaced (a ``?`` inside a URL is left
-alone), and never inside inline math (``$...$``) or code (`````...`````) spans: the catalogues are written with ordinary spaces, and
+alone), and never inside inline math (``$...$``) or code (`````...`````)
+spans: the catalogues are written with ordinary spaces, and
 :func:`drugtrends.i18n.t` applies :func:`french_spaces` to every French
 message after its placeholders are filled, so a contributor adding a key
 cannot forget the rule. Text that does not come from the catalogue (e.g. a
