@@ -216,7 +216,8 @@ def select_prevalence(df: pd.DataFrame, countries: dict[str, tuple[str, ...]] | 
     When a country publishes two estimates for one substance and year (e.g.
     France, ecstasy, 2017: ages 15-64 and 18-64), the row of the comparability
     group of the country's most recent estimate is kept, so the series stays on
-    one definition as long as possible; ties keep the first row in sheet order.
+    one definition as long as possible; when neither is of that group, the one
+    with the most recent estimate's age range; ties keep the first row in sheet order.
 
     Parameters
     ----------
@@ -277,16 +278,18 @@ def select_prevalence(df: pd.DataFrame, countries: dict[str, tuple[str, ...]] | 
         "break_code": _col(d, "break_code"),
     })
     out["_order"] = np.arange(len(out))
-    latest = (out.sort_values(["year", "_order"]).groupby(["country", "substance"])["comparability_group"]
-              .last().rename("_latest"))
-    out = out.join(latest, on=["country", "substance"])
-    out["_pref"] = (out["comparability_group"] != out["_latest"]).astype(int)
+    last = out.sort_values(["year", "_order"]).groupby(["country", "substance"])
+    out = out.join(last["comparability_group"].last().rename("_latest"), on=["country", "substance"])
+    out = out.join(last["age_group"].last().rename("_latest_age"), on=["country", "substance"])
+    # the latest group's row first; else the latest age range's (a scope change elsewhere keeps the ages)
+    out["_pref"] = np.where(out["comparability_group"] == out["_latest"], 0,
+                            np.where(out["age_group"] == out["_latest_age"], 1, 2))
     out = (out.sort_values(["country", "substance", "year", "_pref", "_order"])
               .drop_duplicates(["country", "substance", "year"], keep="first"))
     corder = {c: i for i, c in enumerate(countries)}
     sorder = {s: i for i, s in enumerate(substances)}
     out = out.assign(_c=out["country"].map(corder), _s=out["substance"].map(sorder))
-    out = out.sort_values(["_c", "_s", "year"]).drop(columns=["_c", "_s", "_order", "_pref", "_latest"])
+    out = out.sort_values(["_c", "_s", "year"]).drop(columns=["_c", "_s", "_order", "_pref", "_latest", "_latest_age"])
     return _pairwise_reasons(out.reset_index(drop=True)[_SELECT_COLS])
 
 
