@@ -153,3 +153,11 @@ def test_profile_shift_refuses_a_period_against_itself():
     d = pd.DataFrame({"w": 1.0, "yr": [1, 1, 2, 2] * 3, "use": [1, 0] * 6, "sex": list("fm") * 6})
     with pytest.raises(dt.errors.DesignError, match="with itself"):
         profile_shift(SurveyDesign(d, weight="w"), "use", ["sex"], "yr", periods=(1, 1))
+
+
+def test_rate_trend_repr_is_a_few_lines():
+    from drugtrends.trends import rate_trend
+    d = pd.DataFrame({"year": [2015, 2016, 2017, 2018], "n": [100, 108, 121, 130], "pop": [1e6] * 4})
+    text = repr(rate_trend(d, "year", "n", "pop"))
+    assert text.splitlines()[0] == "<RateTrendResult: poisson trend of a rate per 100,000 by year, n = 4>"
+    assert "rose 9.4% a year" in text and len(text.splitlines()) <= 4

@@ -122,6 +122,15 @@ class RateTrendResult:
         pv = f"p = {r['p']:.2g}"
         return f"did not change significantly ({r['apc']:+.{digits}f}% a year, {ci}, {pv}) {span}"
 
+    def __repr__(self) -> str:
+        head = (f"<RateTrendResult: {self.family} trend of a rate per {self.per:,g} by {self.x_name}, "
+                f"n = {len(self.fitted)}{', overdispersed' if self.overdispersed else ''}>")
+        lines = [head, "  " + self.summary()]
+        if self.notes:
+            lines.append(f"  {len(self.notes)} note(s): .notes")
+        lines.append("  tables: .table, .fitted")
+        return "\n".join(lines)
+
 
 def _rate_inputs(df: pd.DataFrame, x: str, count: str, population: str) -> tuple[np.ndarray, ...]:
     """Sorted x, counts, populations; bad values raise InputError naming the x values."""
