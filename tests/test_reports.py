@@ -11,7 +11,7 @@
 * issue 14: every page has its key figures, every ``<img>`` a meaningful alt
   text, no page a traceback or a machine path; French pages have a French
   title and no English label; tables are numbered; the profiles cover 60-69;
-* a missing dataset gives a note naming it and the fetch command, no traceback;
+* a missing dataset gives no traceback and no developer instruction on the page;
 * the fact sheet's declared variants equal the substances with data, and an
   unknown substance fails on the command line with the valid list.
 
@@ -264,9 +264,27 @@ def test_missing_dataset_gives_notes_not_tracebacks(tmp_path, monkeypatch, data_
     t = _text(out[".html"])
     for pat in LEAKS:
         assert not re.search(pat, t), pat
-    assert ("needs the dataset nhanes_2009_2012, which is not available here; fetch it with "
-            "drugtrends fetch nhanes_2009_2012 , then render") in t
-    assert "Key figures No key figure" in t  # the box says why it is empty
+    # issue 23: no developer instruction on a page (the fetch command belongs to the methods appendix)
+    assert "drugtrends fetch" not in t and "fetch it with" not in t
+
+
+def test_trends_pages_show_held_out_numbers_summary_data_years_and_map(rendered):
+    """Issue 23's bar on the rendered trends report, both languages: Key issues first, the data-years table,
+    the French map, held-out numbers of each new source correctly formatted, no placeholder text."""
+    en, fr = _text(rendered["trends"][".html"]), _text(rendered["trends-fr"][".html"])
+    assert en.index("Key issues") < en.index("Data years") < en.index("US overdose deaths to April 2025")
+    for n in ("73,690", "76,516", "71,130 / 72,086", "56,918", "40,953", "5,469", "427.42", "206.30"):
+        assert n in en, n
+    for n in ("73\u202f690", "56\u202f918", "5\u202f469", "427,42"):
+        assert n in fr or n.replace("\u202f", "\u00a0") in fr, n
+    assert "Points clés" in fr and "Années des données" in fr and "par département" in fr
+    for t in (en, fr):
+        for bad in ("drugtrends fetch", "Numbering(", "e^b", "TODO"):
+            assert bad not in t, bad
+    html = rendered["trends-fr"][".html"].read_text(encoding="utf-8")
+    assert re.search(r'<img[^>]*alt="[^"]*départements français[^"]*outre-mer', html)
+    for punct in (" %", " ;", " :"):
+        assert punct not in fr, punct
 
 
 # ------------------------------------------------------------------ TEDS-A (generated data)
