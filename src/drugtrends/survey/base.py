@@ -13,9 +13,11 @@ and :func:`drugtrends.survey.results.estimate_table`, whatever the engine.
 
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 
-from ..errors import EmptyDomainError, InputError
+from ..errors import EmptyDomainError, InputError, ReliabilityWarning
 from ..validate import as_list, check_level
 from .grouped import normalise_sets
 from .kernel import Estimates, linearise
@@ -39,6 +41,17 @@ def _check_df_rule(df):
     if not v > 0:
         raise InputError(f"df={df!r}: degrees of freedom must be positive (np.inf for normal intervals).")
     return v
+
+
+def _warn_missing_by(keys, by) -> None:
+    """Rows whose ``by`` value is missing belong to no domain (R ``svyby`` drops them too):
+    say how many, never drop them silently (issue 24)."""
+    k = int(getattr(keys, "attrs", {}).get("n_missing_by", 0) or 0)
+    if k:
+        warnings.warn(f"{k} rows of the design have a missing value in by={list(by)}: they are in no "
+                      "domain of this table (they stay in the design and its variance). Recode the "
+                      "missing values to a level (e.g. 'unknown') to see them as a row.",
+                      ReliabilityWarning, stacklevel=4)
 
 
 class DesignBase:
@@ -145,6 +158,7 @@ class DesignBase:
             tab = estimate_table(est, ci=ci, level=level, reliability=reliability, by_cols=list(s),
                                  kind=kind)
             frames.append(tab)
+            _warn_missing_by(est.keys, s)
         return frames, ests, sets
 
     @staticmethod

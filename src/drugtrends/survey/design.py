@@ -58,6 +58,23 @@ __all__ = ["SurveyDesign", "ReplicateDesign", "REPLICATE_METHODS"]
 REPLICATE_METHODS = ("BRR", "Fay", "JK1", "JKn", "bootstrap")
 
 
+def _align_mask(m, data: pd.DataFrame):
+    """A boolean Series is matched to the data by its index: as given when the indexes are
+    identical, by label when the same unique labels come in another order; any other
+    index would silently misalign rows, so it is refused (pass ``.to_numpy()`` to use
+    the values by position)."""
+    if not isinstance(m, pd.Series) or m.index.equals(data.index):
+        return m
+    if data.index.is_unique and m.index.is_unique and len(m) == len(data) \
+            and m.index.sort_values().equals(data.index.sort_values()):
+        return m.reindex(data.index)
+    raise DesignError("the subset mask is a Series whose index does not match the data's index "
+                      f"(first labels {list(m.index[:3])} vs {list(data.index[:3])}"
+                      + ("; the data's index has repeated labels" if not data.index.is_unique else "")
+                      + "): rows could be matched wrongly. Build the mask from the design's data, or "
+                      "pass mask.to_numpy() to use it by position.")
+
+
 def _check_frame(data, cols):
     if not isinstance(data, pd.DataFrame):
         raise DesignError(f"data must be a pandas DataFrame, got {type(data).__name__}")
@@ -262,8 +279,9 @@ class SurveyDesign(DesignBase):
         ----------
         mask_or_query : str or array_like of bool
             A :meth:`pandas.DataFrame.eval` expression or a boolean mask with one
-            value per row of the data, in row order (a Series is used by
-            position, not by index). Missing values count as False.
+            value per row of the data, in row order (a Series is matched by
+            its index: identical index, or the same unique labels in another
+            order; any other index is refused). Missing values count as False.
 
         Returns
         -------
@@ -284,7 +302,7 @@ class SurveyDesign(DesignBase):
             except Exception as exc:  # pandas raises many types here
                 raise DesignError(f"could not evaluate subset query {mask_or_query!r}: {exc}") from exc
         else:
-            m = mask_or_query
+            m = _align_mask(mask_or_query, self.data)
         m = pd.Series(m).to_numpy(dtype=object) if not isinstance(m, np.ndarray) else m
         if np.ndim(m) != 1 or len(m) != len(self.data):
             raise DesignError(f"subset mask has {len(m) if np.ndim(m) else 1} values, the data has "

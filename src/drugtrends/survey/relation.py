@@ -66,6 +66,12 @@ class SQLOutcome(Outcome):
     expr: str | None = None
 
 
+def _observed(col: str) -> str:
+    """The value of a numeric column with a float NaN read as missing (NULL), as in memory
+    (a NaN stored as a value is missing like a null, on every engine; issue 24)."""
+    return f"(CASE WHEN isnan(CAST({col} AS DOUBLE)) THEN NULL ELSE {col} END)"
+
+
 def _literal(value) -> str:
     """A SQL literal for a category value."""
     if isinstance(value, (bool, np.bool_)):
@@ -155,15 +161,21 @@ def _psu_info(engine, weight, strata, psu, fpc, psu_keys) -> pd.DataFrame:
     info = engine.query(
         f"SELECT {keys}, COUNT(*) AS __n, COUNT(CASE WHEN {w} > 0 THEN 1 END) AS __np, "
         f"COUNT(CASE WHEN {w} IS NULL THEN 1 END) AS __wna, "
-        f"COUNT(CASE WHEN {w} < 0 THEN 1 END) AS __wneg, SUM({w}) AS __sw{extra} "
+        f"COUNT(CASE WHEN {w} < 0 THEN 1 END) AS __wneg, SUM({w}) AS __sw{extra}, "
+        f"COUNT(CASE WHEN isnan(CAST({w} AS DOUBLE)) THEN 1 END) AS __wnan, "
+        f"COUNT(CASE WHEN ABS(CAST({w} AS DOUBLE)) = CAST('Infinity' AS DOUBLE) THEN 1 END) AS __winf "
         f"FROM {engine.source} GROUP BY {keys}")
     for c in psu_keys:
         if info[c].isna().any():
             raise DesignError(f"{'strata' if c == strata else 'PSU'} column {c!r} has missing "
                               "values; every row needs a stratum and a PSU.")
-    if info["__wna"].sum() > 0:
-        raise DesignError(f"weight column {weight!r} has {int(info['__wna'].sum())} missing values. "
+    n_missing = int(info["__wna"].sum() + info["__wnan"].sum())
+    if n_missing > 0:   # NULL or NaN: missing alike, as in memory (structure.check_weights)
+        raise DesignError(f"weight column {weight!r} has {n_missing} missing values (NULL or NaN). "
                           "Drop those rows or give them a weight.")
+    if info["__winf"].sum() > 0:
+        raise DesignError(f"weight column {weight!r} has {int(info['__winf'].sum())} infinite values; "
+                          "weights must be finite.")
     if info["__wneg"].sum() > 0:
         raise DesignError(f"weight column {weight!r} has {int(info['__wneg'].sum())} negative values; "
                           "weights must be >= 0.")
@@ -308,11 +320,12 @@ class RelationDesign(DesignBase):
                 raise UnknownVariableError(f"outcome {v!r} is not in {self.engine.describe}."
                                            + suggest(v, self._columns))
         q = lambda c: quote(c, self.engine.dialect)  # noqa: E731
+        exprs = [_observed(q(v)) for v in variables]
         parts = []
-        for j, v in enumerate(variables):
-            parts.append(f"COUNT({q(v)}) AS __c{j}")
-            parts.append(f"COUNT(CASE WHEN CAST({q(v)} AS DOUBLE) IN (0, 1) THEN 1 END) AS __b{j}")
-            parts.append(f"COUNT(CASE WHEN ABS(CAST({q(v)} AS DOUBLE)) = CAST('Infinity' AS DOUBLE) THEN 1 END) AS __i{j}")
+        for j, e in enumerate(exprs):
+            parts.append(f"COUNT({e}) AS __c{j}")
+            parts.append(f"COUNT(CASE WHEN CAST({e} AS DOUBLE) IN (0, 1) THEN 1 END) AS __b{j}")
+            parts.append(f"COUNT(CASE WHEN ABS(CAST({e} AS DOUBLE)) = CAST('Infinity' AS DOUBLE) THEN 1 END) AS __i{j}")
         try:
             r = self.engine.query(f"SELECT COUNT(*) AS __n, {', '.join(parts)} FROM {self.engine.source}")
         except Exception as exc:  # the engine's own error types; the message says what to do
@@ -326,7 +339,7 @@ class RelationDesign(DesignBase):
             if float(r[f"__i{j}"].iloc[0]) > 0:
                 raise InputError(f"outcome {v!r} has {int(r[f'__i{j}'].iloc[0])} infinite values in "
                                  f"{self.engine.describe}: set them to NULL or fix them.")
-            out.append(SQLOutcome(v, None, None, c > 0 and b == c, missing=c < n))
+            out.append(SQLOutcome(v, None, None, c > 0 and b == c, missing=c < n, expr=exprs[j]))
         return out
 
     def _category_outcomes(self, variables) -> list:
