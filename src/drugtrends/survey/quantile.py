@@ -101,7 +101,34 @@ def _one_variable(design, var, qs, dom, keys, by_cols, level, df):
     fr["ci_low"], fr["ci_high"] = lo.ravel(), hi.ravel()
     fr["n"] = lin.n.ravel().astype(np.int64)
     fr["df"] = dfv.ravel()
+    fr["suppressed"], fr["flags"] = _quantile_flags(slices, qs, fr)
     return fr
+
+
+def _quantile_flags(slices, qs, fr):
+    """Quantiles whose interval says nothing (issue 24): a domain whose values are all
+    equal (se 0, a zero-width interval that only reflects the lack of variation), ``q``
+    of 0 or 1 (the minimum / maximum: Woodruff's interval is undefined), an empty
+    domain or an interval that could not be formed. Flags joined by ``;``."""
+    flags = []
+    for xs, ws in slices:
+        obs = xs[ws != 0]
+        const = obs.size > 0 and bool(obs.min() == obs.max())
+        for p in qs:
+            f = []
+            if obs.size == 0:
+                f.append("empty domain")
+            else:
+                if const:
+                    f.append("all values equal: no measurable variation")
+                if p in (0.0, 1.0):
+                    f.append(f"q={p:g} is the {'minimum' if p == 0 else 'maximum'}: no Woodruff interval")
+            flags.append(f)
+    no_ci = (fr["ci_low"].isna() | fr["ci_high"].isna()).to_numpy()
+    for i in np.flatnonzero(no_ci):
+        if not flags[i]:
+            flags[i].append("interval could not be formed")
+    return np.array([bool(f) for f in flags]), [";".join(f) for f in flags]
 
 
 def survey_quantile(design, variable, q=(0.5,), by=None, *, level: float | None = None,
