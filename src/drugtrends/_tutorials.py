@@ -85,7 +85,7 @@ def tutorials(dest: str | os.PathLike[str] | None = None, *, overwrite: bool = F
     >>> dt.tutorials(folder)
     Traceback (most recent call last):
     ...
-    drugtrends.errors.InputError: 4 tutorial notebook(s) already in ...: 01-survey-prevalence.ipynb, ... Pass overwrite=True ... to replace them, or choose another folder.
+    drugtrends.errors.InputError: 4 tutorial notebook(s) already in ...: 01-survey-prevalence.ipynb, ...
     >>> len(dt.tutorials(folder, overwrite=True))
     4
     """

@@ -3,6 +3,17 @@
 Every error a user can cause says *what* is wrong (file, column, row, value),
 and *what to do*. All inherit from :class:`DrugtrendsError` so a notebook can
 catch them in one place.
+
+Examples
+--------
+>>> import drugtrends as dt
+>>> try:
+...     dt.load("no_such_dataset")
+... except dt.errors.DrugtrendsError as exc:
+...     print(type(exc).__name__, isinstance(exc, KeyError))
+UnknownDatasetError True
+>>> issubclass(dt.errors.InputError, ValueError), issubclass(dt.errors.ModelWarning, UserWarning)
+(True, True)
 """
 
 from __future__ import annotations

@@ -395,6 +395,20 @@ class Estimates:
     :class:`Outcome` list (set by the caller); ``se_logit``: for means on
     replicate designs, the replicate SE of ``logit(est)`` (R ``svyciprop``
     ``method="logit"``), None otherwise.
+
+    Examples
+    --------
+    :func:`linearise` makes them from sufficient statistics (here the mean of
+    ``y = 1, 0, 1, 1`` over 4 PSUs in 2 strata):
+
+    >>> import numpy as np, pandas as pd
+    >>> st = DesignStructure(np.array([0, 0, 1, 1]), np.array([2.0, 2.0]), np.ones(2), "fail", 2.0)
+    >>> A = np.array([[1.0], [0.0], [1.0], [1.0]]); B = np.ones((4, 1))
+    >>> e = linearise(Totals(pd.DataFrame(index=[0]), np.zeros(4, int), np.arange(4), A, B, B, B, None), st)
+    >>> type(e).__name__, e.est.shape, float(e.est[0, 0]), float(e.df[0, 0])
+    ('Estimates', (1, 1), 0.75, 2.0)
+    >>> round(float(np.sqrt(e.var[0, 0])), 4), int(e.n[0, 0])
+    (0.25, 4)
     """
     keys: pd.DataFrame
     outcomes: list | None

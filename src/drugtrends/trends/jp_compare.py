@@ -68,6 +68,24 @@ class JoinpointComparison:
         ``apc_ci_high``, ``slope``, ``slope_se`` (APC NaN for the linear model).
     sse : DataFrame
         ``model`` (separate, coincident, parallel), ``sse``, ``df``.
+
+    Examples
+    --------
+    Two series rising 5 % a year, one at a higher level: not coincident, but parallel.
+
+    >>> import numpy as np, pandas as pd
+    >>> yrs = np.arange(2000, 2016)
+    >>> rng = np.random.default_rng(1)
+    >>> d = pd.DataFrame({"year": np.tile(yrs, 2), "sex": np.repeat(["F", "M"], 16),
+    ...                   "rate": np.exp(np.r_[0.05 * (yrs - 2000), 1 + 0.05 * (yrs - 2000)]
+    ...                                  + rng.normal(0, 0.01, 32))})
+    >>> c = compare_joinpoint(d, x="year", y="rate", group="sex", max_joinpoints=1, n_permutations=99)
+    >>> type(c).__name__, c.group_1, c.group_2, c.k
+    ('JoinpointComparison', 'F', 'M', 0)
+    >>> bool(c.coincident_p < 0.05), bool(c.parallel_p < 0.05)
+    (True, False)
+    >>> sorted(c.fits), c.sse["model"].tolist()
+    (['F', 'M'], ['separate', 'coincident', 'parallel'])
     """
 
     group_1: object

@@ -191,6 +191,23 @@ class JoinpointResult:
         Breaks declared for the series (plots mark them).
     notes : tuple of str
         Caveats met while fitting (capped maximum, perfect fit...).
+
+    Examples
+    --------
+    A rate growing 20 % a year to 2013, then falling 2 % a year (with 1 % noise):
+
+    >>> import numpy as np, pandas as pd
+    >>> from drugtrends.trends import joinpoint
+    >>> yrs = np.arange(2005, 2021)
+    >>> rate = np.where(yrs <= 2013, 2 * 1.2 ** (yrs - 2005), 2 * 1.2 ** 8 * 0.98 ** (yrs - 2013))
+    >>> rate = rate * (1 + 0.01 * np.sin(yrs))
+    >>> r = joinpoint(pd.DataFrame({"year": yrs, "rate": rate}), x="year", y="rate", n_permutations=99)
+    >>> type(r).__name__, r.n_joinpoints, r.model
+    ('JoinpointResult', 1, 'loglinear')
+    >>> r.segments[["x_start", "x_end", "apc"]].round(1).values.tolist()
+    [[2005.0, 2013.0, 19.9], [2013.0, 2020.0, -1.9]]
+    >>> r.aapc["aapc"].round(1).tolist()
+    [9.2]
     """
 
     segments: pd.DataFrame
@@ -448,6 +465,23 @@ class JoinpointBatchResult:
         Group key (a tuple of the group values) -> :class:`JoinpointResult`.
     seconds : float
         Wall-clock time of the fits.
+
+    Examples
+    --------
+    Two groups, +10 % a year then -5 % a year, turning in 2012 and 2015:
+
+    >>> import numpy as np, pandas as pd
+    >>> from drugtrends.trends import joinpoint
+    >>> yrs = np.arange(2005, 2021)
+    >>> d = pd.concat([pd.DataFrame({"sex": s, "year": yrs, "rate": np.where(yrs <= j, 1.1 ** (yrs - j), 0.95 ** (yrs - j))
+    ...                              * (1 + 0.01 * np.sin(3 * yrs))}) for s, j in [("female", 2012), ("male", 2015)]])
+    >>> b = joinpoint(d, x="year", y="rate", by="sex", n_permutations=99)
+    >>> type(b).__name__, b.by, sorted(b.results)
+    ('JoinpointBatchResult', ('sex',), [('female',), ('male',)])
+    >>> b.joinpoints[["sex", "x"]].values.tolist()
+    [['female', 2012.0], ['male', 2015.0]]
+    >>> b.results[("male",)].segments["apc"].round(0).tolist()
+    [10.0, -5.0]
     """
 
     by: tuple[str, ...]
