@@ -6,7 +6,7 @@ See :mod:`drugtrends.series` for the API overview.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -80,34 +80,42 @@ def _as_breaks(breaks: Iterable[Break | float] | Break | float | None, source: s
 def _keyed(data: pd.DataFrame, x: str, by: str | Sequence[str] | None, spec: KeySpec | str | None,
            breaks: Iterable[Break | float] | Break | float | None, source: str | None
            ) -> tuple[pd.DataFrame, list[str], list[Break]]:
-    """``data`` sorted by series and x with ``_x``, ``_series`` and ``_key`` (registry cuts folded into the key)."""
+    """A slim frame on ``data``'s index, sorted by series and x: ``_pos`` (row position in ``data``), ``_x``,
+    ``_series`` (group number), ``_key`` (registry cuts folded into the key) and the ``by`` columns.
+    Rows without ``x`` are left out."""
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data must be a pandas DataFrame, not {type(data).__name__}.")
     byl = [by] if isinstance(by, str) else list(by or [])
     missing = [c for c in byl if c not in data.columns]
     if missing:
         raise UnknownVariableError(f"by: column(s) {missing} not in the data; columns: {list(data.columns)}.")
-    d = data.assign(_x=_xvalues(data, x), _key=comparability_keys(data, spec))
-    d = d.loc[d["_x"].notna()].sort_values([*byl, "_x"], kind="stable")
     brks = _as_breaks(breaks, source)
+    extra = [c for b in brks for c, _ in (*b.affects, *b.domain) if c in data.columns and c not in byl]
+    extra += [c for c in ("break_code",) if c in data.columns]
+    d = data[list(dict.fromkeys([*byl, *extra]))].assign(_pos=np.arange(len(data)), _x=_xvalues(data, x),
+                                                       _key=comparability_keys(data, spec))
+    d = d.loc[d["_x"].notna()]
+    d["_series"] = d.groupby(byl, sort=True, dropna=False, observed=True).ngroup() if byl else 0
+    d = d.sort_values(["_series", "_x"], kind="stable")
+    if not brks:
+        return d, byl, brks
     dates = pd.api.types.is_datetime64_any_dtype(d["_x"])
-    groups = d.groupby(byl, sort=False, dropna=False, observed=True) if byl else [((), d)]
-    parts = []
-    for key, g in groups:
-        key = key if isinstance(key, tuple) else (key,)
-        mine = [b for b in brks if b.applies_to(_domain(g, brks, byl, key))]
-        cuts = _cut_points(mine, dates)
-        era = [sum(c <= v for c in cuts) for v in g["_x"]]
-        keys = [k if not cuts else ComparabilityKey(k.series, (*k.regime, ("_break", e)))
-                for k, e in zip(g["_key"], era)]
-        parts.append(g.assign(_key=pd.Series(keys, index=g.index, dtype=object), _series=[key] * len(g)))
-    out = pd.concat(parts) if parts else d.assign(_series=pd.Series(dtype=object))
-    return out, byl, brks
+    keys = d["_key"].tolist()
+    for _, idx in d.groupby("_series", sort=False).indices.items():
+        g = d.iloc[idx]
+        first = tuple(g[c].iloc[0] for c in byl)
+        cuts = _cut_points([b for b in brks if b.applies_to(_domain(g, brks, byl, first))], dates)
+        if cuts:
+            for i, v in zip(idx, g["_x"]):
+                k = keys[i]
+                keys[i] = ComparabilityKey(k.series, (*k.regime, ("_break", sum(c <= v for c in cuts))))
+    d["_key"] = pd.Series(keys, index=d.index, dtype=object)
+    return d, byl, brks
 
 
 def _plain(v: Any) -> Any:
-    if isinstance(v, pd.Timestamp):
-        return v
+    if isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "isoformat"):
+        return pd.Timestamp(v)
     f = float(v)
     return int(f) if f.is_integer() else f
 
@@ -152,12 +160,17 @@ def pieces(data: pd.DataFrame, x: str = "year", by: str | Sequence[str] | None =
     [1, 2]
     """
     d, _byl, _ = _keyed(data, x, by, spec, breaks, source)
+    first: dict[tuple[int, ComparabilityKey], int] = {}
+    for s_, k in zip(d["_series"], d["_key"]):
+        first.setdefault((s_, k), len(first))
+    piece_no = np.fromiter((first[(s_, k)] for s_, k in zip(d["_series"], d["_key"])), dtype=np.int64, count=len(d))
+    order = np.argsort(piece_no, kind="stable")
+    rows = data.iloc[d["_pos"].to_numpy()[order]]
+    xs = d["_x"].to_numpy()[order]
+    bounds = np.flatnonzero(np.diff(piece_no[order])) + 1
     out = []
-    for _, g in d.groupby("_series", sort=False):
-        for k in dict.fromkeys(g["_key"]):
-            rows = g.loc[_has_key(g, k)]
-            out.append(Piece(k, _plain(rows["_x"].iloc[0]), _plain(rows["_x"].iloc[-1]),
-                             data.loc[rows.index]))
+    for (_, k), lo, hi in zip(first, [0, *bounds], [*bounds, len(order)]):
+        out.append(Piece(k, _plain(xs[lo]), _plain(xs[hi - 1]), rows.iloc[lo:hi]))
     return out
 
 
@@ -203,10 +216,10 @@ def latest(data: pd.DataFrame, x: str = "year", by: str | Sequence[str] | None =
     d, byl, _ = _keyed(data, x, by, None, None, None)
     if d.empty:
         raise InputError(f"latest(): the data have no row with a {x!r} value.")
-    rows = [_row_at(g, g["_x"].iloc[-1], x, "latest").name for _, g in d.groupby("_series", sort=False)]
+    rows = [int(_row_at(g, g["_x"].iloc[-1], x, "latest")["_pos"]) for _, g in d.groupby("_series", sort=False)]
     if not byl:
-        return data.loc[rows[0]]
-    return data.loc[rows]
+        return data.iloc[rows[0]]
+    return data.iloc[rows]
 
 
 def previous_comparable(data: pd.DataFrame, at: Any = None, x: str = "year", spec: KeySpec | str | None = None,
@@ -236,8 +249,13 @@ def previous_comparable(data: pd.DataFrame, at: Any = None, x: str = "year", spe
     if d.empty:
         raise InputError(f"previous_comparable(): the data have no row with a {x!r} value.")
     row = _row_at(d, d["_x"].iloc[-1] if at is None else at, x, "previous_comparable")
-    before = d.loc[(d["_x"] < row["_x"]).to_numpy() & _has_key(d, row["_key"])]
-    return None if before.empty else data.loc[before.index[-1]]
+    before = _before(d, row)
+    return None if before.empty else data.iloc[int(before["_pos"].iloc[-1])]
+
+
+def _before(d: pd.DataFrame, row: pd.Series) -> pd.DataFrame:
+    """Rows of ``d`` earlier than ``row`` and comparable with it."""
+    return d.loc[(d["_x"] < row["_x"]).to_numpy() & _has_key(d, row["_key"])]
 
 
 # --------------------------------------------------------------------------- change
@@ -361,14 +379,14 @@ def change(data: pd.DataFrame, a: Any = None, b: Any = None, x: str = "year", y:
     _one_series(d, "change")
     if d.empty:
         raise InputError(f"change(): the data have no row with a {x!r} value.")
-    if y not in d.columns:
+    if y not in data.columns:
         raise UnknownVariableError(f"change(): column {y!r} (y) is not in the data; columns: {list(data.columns)}.")
     rb = _row_at(d, d["_x"].iloc[-1] if b is None else b, x, "change")
     if a is None:
-        prev = previous_comparable(data, rb[x], x, spec, breaks, source)
-        if prev is None:
+        before = _before(d, rb)
+        if before.empty:
             return None
-        ra = d.loc[prev.name]
+        ra = before.iloc[-1]
     else:
         ra = _row_at(d, a, x, "change")
     if ra["_x"] > rb["_x"]:
@@ -378,16 +396,18 @@ def change(data: pd.DataFrame, a: Any = None, b: Any = None, x: str = "year", y:
         codes = _reason_codes(ra, rb, key_spec(data, spec), _as_breaks(breaks, source))
         raise BreakError(f"change(): {fmt_x(ra['_x'])} and {fmt_x(rb['_x'])} are not comparable "
                          f"({', '.join(codes)}): compare points of one piece (drugtrends.series.pieces).")
-    return _compare(ra, rb, y, level, check_level(ci_level, "ci_level"))
+    return _compare(ra, rb, data.iloc[int(ra["_pos"])], data.iloc[int(rb["_pos"])], y, level,
+                    check_level(ci_level, "ci_level"))
 
 
-def _compare(ra: pd.Series, rb: pd.Series, y: str, level: float, ci_level: float) -> Change:
-    """The :class:`Change` from row ``ra`` to row ``rb`` (already known comparable)."""
-    ea, eb = (float(pd.to_numeric(pd.Series([r[y]]), errors="coerce").iloc[0]) for r in (ra, rb))
+def _compare(ra: pd.Series, rb: pd.Series, oa: pd.Series, ob: pd.Series, y: str, level: float,
+             ci_level: float) -> Change:
+    """The :class:`Change` from point ``ra`` to ``rb`` (keyed rows, already comparable; ``oa``/``ob``: data rows)."""
+    ea, eb = (float(pd.to_numeric(pd.Series([r[y]]), errors="coerce").iloc[0]) for r in (oa, ob))
     z = float(stats.norm.ppf(0.5 + ci_level / 2))
-    (sa, fa), (sb, fb) = _se_of(ra, z), _se_of(rb, z)
+    (sa, fa), (sb, fb) = _se_of(oa, z), _se_of(ob, z)
     flags = ["se_from_ci"] if fa or fb else []
-    if any(bool(r.get("suppressed")) is True for r in (ra, rb) if not _missing(r.get("suppressed"))):
+    if any(bool(r.get("suppressed")) is True for r in (oa, ob) if not _missing(r.get("suppressed"))):
         flags.append("suppressed_point")  # one of the points is not reliable enough to publish
     diff = eb - ea
     rel = diff / ea if ea != 0 else math.nan
@@ -398,7 +418,7 @@ def _compare(ra: pd.Series, rb: pd.Series, y: str, level: float, ci_level: float
             + (["zero_se"] if sa == 0 and sb == 0 else [])
         return Change(_plain(ra["_x"]), _plain(rb["_x"]), ea, eb, diff, rel, nan, nan, nan, nan, level,
                       False, None, None, "", tuple(flags))
-    dfs = [float(r["df"]) for r in (ra, rb) if "df" in r.index and pd.notna(r["df"])]
+    dfs = [float(r["df"]) for r in (oa, ob) if "df" in r.index and pd.notna(r["df"])]
     se, lo, hi, p, method = _test(ea, eb, sa, sb, dfs if len(dfs) == 2 else [], level)
     sig = p < 1 - level
     direction = ("up" if diff > 0 else "down") if sig else "stable"
@@ -416,12 +436,13 @@ def _missing(v: Any) -> bool:
 # --------------------------------------------------------------------------- reasons
 
 
-def _reason_codes(ra: pd.Series, rb: pd.Series, spec: KeySpec | None, brks: Sequence[Break]) -> list[str]:
+def _reason_codes(ra: Mapping[str, Any], rb: Mapping[str, Any], spec: KeySpec | None, brks: Sequence[Break]
+                  ) -> list[str]:
     """Reason codes of the change of key from row ``ra`` to row ``rb``."""
     return [c for c, *_ in _reasons(ra, rb, spec, brks)] or ["unknown"]
 
 
-def _reasons(ra: pd.Series, rb: pd.Series, spec: KeySpec | None, brks: Sequence[Break]
+def _reasons(ra: Mapping[str, Any], rb: Mapping[str, Any], spec: KeySpec | None, brks: Sequence[Break]
              ) -> list[tuple[str, str, Any, Any]]:
     """``(code, part, old, new)`` for each part of the key that changed between two rows."""
     out: list[tuple[str, str, Any, Any]] = []
@@ -474,15 +495,17 @@ def break_reasons(data: pd.DataFrame, x: str = "year", by: str | Sequence[str] |
     d, byl, brks = _keyed(data, x, by, spec, breaks, source)
     sp = key_spec(data, spec)
     rows = []
-    for key, g in d.groupby("_series", sort=False):
+    cols = [c for c in ("_x", "_key", "break_code", *byl) if c in d.columns]
+    recs = d[cols].to_dict("records")
+    for idx in d.groupby("_series", sort=False).indices.values():
+        g = [recs[i] for i in idx]
         seen: set[ComparabilityKey] = set()
-        xs = g["_x"].tolist()
-        for i, (_, r) in enumerate(g.iterrows()):
-            earlier = [j for j in range(i) if xs[j] < xs[i]]
+        for i, r in enumerate(g):
             if r["_key"] not in seen and seen:
-                prev = g.iloc[earlier[-1] if earlier else i - 1]  # same x when no earlier one (two groups)
+                earlier = [j for j in range(i) if g[j]["_x"] < r["_x"]]
+                prev = g[earlier[-1] if earlier else i - 1]  # same x when no earlier one (two groups)
                 for code, part, old, new in _reasons(prev, r, sp, brks) or [("unknown", "", None, None)]:
-                    rows.append({**dict(zip(byl, key)), "x": _plain(r["_x"]), "previous_x": _plain(prev["_x"]),
+                    rows.append({**{c: r[c] for c in byl}, "x": _plain(r["_x"]), "previous_x": _plain(prev["_x"]),
                                  "code": code, "part": part, "old": old, "new": new})
             seen.add(r["_key"])
     return pd.DataFrame(rows, columns=[*byl, "x", "previous_x", "code", "part", "old", "new"])
