@@ -27,7 +27,7 @@ import pytest
 
 from _data import real_file
 from _generate import make_nsduh
-from drugtrends.errors import SchemaError
+from drugtrends.errors import InputError, SchemaError
 from drugtrends.readers.nsduh import EXTRACT_2022_NOTES, read_nsduh, read_nsduh_extract
 from drugtrends.readers.nsduh_harmonise import AGE_GROUPS, first_use_columns, person_columns
 
@@ -173,7 +173,7 @@ def test_bad_codes_named():
 
 
 def test_extract_errors(tmp_path, path):
-    with pytest.raises(ValueError, match="2022"):
+    with pytest.raises(InputError, match="2022"):
         read_nsduh_extract(path, 2021)
     bad = tmp_path / "x.Rdata"
     bad.write_bytes(b"not an R file")

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from _generate import make_nsduh
-from drugtrends.errors import DataNotFoundError, SchemaError
+from drugtrends.errors import DataNotFoundError, InputError, SchemaError
 from drugtrends.readers.nsduh import RECENCY_RECODES, SUBSTANCES, comparability_group, design_variables, read_nsduh
 from drugtrends.readers.nsduh import TAXONOMY_IDS as NSDUH_TAXONOMY
 from drugtrends.readers.nsduh import special_code_kinds
@@ -42,7 +42,7 @@ def test_design_table_matches_samhsa_names():
     assert design_variables(2023) == design_variables(2021)
     assert [comparability_group(y) for y in (2013, 2014, 2015, 2019, 2020, 2021, 2024)] == \
         ["2002-2014", "2002-2014", "2015-2019", "2015-2019", "2020", "2021+", "2021+"]
-    with pytest.raises(ValueError, match="not covered"):
+    with pytest.raises(InputError, match="not covered"):
         design_variables(1999)
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from _generate import make_teds
 from drugtrends import paths
-from drugtrends.errors import SchemaError
+from drugtrends.errors import InputError, SchemaError
 from drugtrends.readers.teds import read_teds, read_teds_codebook, teds_label_group, teds_to_parquet
 
 
@@ -254,7 +254,7 @@ def test_non_integer_value(cb, tmp_path):
 
 
 def test_bad_kind(teds_a_2019):
-    with pytest.raises(ValueError, match="kind"):
+    with pytest.raises(InputError, match="kind"):
         read_teds(teds_a_2019, "X")
 
 
@@ -272,7 +272,7 @@ def test_codebook_bad_inputs(cb_paths, tmp_path):
     (tmp_path / "h.csv").write_text(a_text.splitlines()[0] + "\n")
     with pytest.raises(SchemaError, match="no rows"):
         read_teds_codebook(tmp_path / "h.csv")
-    with pytest.raises(ValueError, match="path_a"):
+    with pytest.raises(InputError, match="path_a"):
         read_teds_codebook()
 
 

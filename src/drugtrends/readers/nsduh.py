@@ -78,7 +78,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from drugtrends.errors import SchemaError
+from drugtrends.errors import InputError, SchemaError
 from drugtrends.readers._checks import require_file, validate
 from drugtrends.readers.nsduh_harmonise import first_use_columns, first_use_table, person_columns
 
@@ -180,7 +180,7 @@ def _year_row(year: int) -> pd.Series:
     y = int(year)
     hit = t[(t.first_year <= y) & (t.last_year >= y)]
     if hit.empty:
-        raise ValueError(f"NSDUH year {year} is not covered (supported: {t.first_year.min()}-{t.last_year.max()}).")
+        raise InputError(f"NSDUH year {year} is not covered (supported: {t.first_year.min()}-{t.last_year.max()}).")
     return hit.iloc[0]
 
 
@@ -357,16 +357,12 @@ def read_nsduh(path: str | os.PathLike[str], year: int, columns: Sequence[str] |
     -------
     pandas.DataFrame
         The columns read (upper-case names; integers as Int64 when they hold
-        NaN), then the harmonised person and first-use columns whose sources
-        were read (``sex``, ``age_group``, ``age_samhsa``, ``age_50plus``,
-        ``race_ethnicity``, ``education``, ``income``, ``county_type``,
-        ``ever_<substance>``, ``age_first_<substance>``; see
+        NaN), the harmonised columns whose sources were read (``sex``,
+        ``age_group``, ..., ``ever_<substance>``, ``age_first_<substance>``:
         :mod:`drugtrends.readers.nsduh_harmonise`), ``year``,
-        ``comparability_group``, ``weight`` (float), ``strata`` (int64),
-        ``psu`` (int64) and the ``<substance>_lifetime``, ``_past_year``,
-        ``_past_month`` 0/1 floats (``ever_<substance>`` too when the age
-        variable was not read). A ``.Rdata``/``.rda`` path is the 2022
-        extract: :func:`read_nsduh_extract`.
+        ``comparability_group``, ``weight``, ``strata``, ``psu`` and the
+        ``<substance>_lifetime/_past_year/_past_month`` 0/1 floats. A
+        ``.Rdata`` path is the 2022 extract (:func:`read_nsduh_extract`).
 
     Raises
     ------
@@ -390,10 +386,10 @@ def read_nsduh(path: str | os.PathLike[str], year: int, columns: Sequence[str] |
     ([12, <NA>], '2015-2019')
     """
     if special_codes not in ("nan", "keep"):
-        raise ValueError("special_codes must be 'nan' or 'keep'")
+        raise InputError(f"special_codes={special_codes!r}: use 'nan' or 'keep'.")
     if Path(path).suffix.lower() in (".rdata", ".rda"):
         if columns is not None:
-            raise ValueError("columns= is for the tab-delimited files; the .Rdata extract is read whole.")
+            raise InputError("columns= is for the tab-delimited files; the .Rdata extract is read whole.")
         return read_nsduh_extract(path, year)
     row = _year_row(year)
     design = {"weight": row["weight"], "strata": row["strata"], "psu": row["psu"]}
@@ -531,7 +527,7 @@ def read_nsduh_extract(path: str | os.PathLike[str], year: int = _EXTRACT_YEAR) 
     SchemaError
         Not an R data file with one data frame, a missing column (names it),
         a code outside the codebook, a non-integer stratum or PSU.
-    ValueError
+    InputError
         ``year`` is not 2022.
     DataNotFoundError
         The file does not exist.
@@ -543,7 +539,7 @@ def read_nsduh_extract(path: str | os.PathLike[str], year: int = _EXTRACT_YEAR) 
     46.94
     """
     if int(year) != _EXTRACT_YEAR:
-        raise ValueError(f"the NSDUH .Rdata extract is the 2022 file; year={year} was given. Pass year=2022.")
+        raise InputError(f"the NSDUH .Rdata extract is the 2022 file; year={year} was given. Pass year=2022.")
     p = require_file(path, "nsduh_2022")
     raw = _read_rdata(p)
     fu = first_use_table()

@@ -49,7 +49,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from drugtrends.errors import SchemaError
+from drugtrends.errors import InputError, SchemaError
 from drugtrends.readers._checks import not_utf8, require_file, validate
 
 __all__ = ["read_teds_codebook", "read_teds", "teds_to_parquet", "teds_label_group", "teds_variables", "MISSING_CODE"]
@@ -74,7 +74,7 @@ _OTHER_TEDS = {"A": {"CBSA2000", "CBSA2010", "CBSA2020", "PMSA"}, "D": {"CBSA", 
 def _kind(kind: str) -> str:
     k = str(kind).upper()
     if k not in ("A", "D"):
-        raise ValueError(f"kind must be 'A' (admissions) or 'D' (discharges), not {kind!r}")
+        raise InputError(f"kind must be 'A' (admissions) or 'D' (discharges), not {kind!r}")
     return k
 
 
@@ -134,7 +134,7 @@ def read_teds_codebook(path_a: str | os.PathLike[str] | None = None,
     ['SUB1', 1, 'None', '2022']
     """
     if path_a is None and path_d is None:
-        raise ValueError("give path_a (TEDS-A labels) and/or path_d (TEDS-D labels)")
+        raise InputError("give path_a (TEDS-A labels) and/or path_d (TEDS-D labels)")
     parts = []
     if path_a is not None:
         parts.append(_codebook_a(require_file(path_a, "teds_codebook")))
@@ -567,7 +567,7 @@ def read_teds(path: str | os.PathLike[str], kind: str = "A", columns: Sequence[s
             yield validate(whole, _teds_schema(k, whole.columns), p)
 
     if chunksize < 1:
-        raise ValueError("chunksize must be a positive number of rows")
+        raise InputError("chunksize must be a positive number of rows")
     return chunks()
 
 

@@ -67,7 +67,7 @@ import numpy as np
 import pandas as pd
 
 from drugtrends import taxonomy
-from drugtrends.errors import SchemaError, UnknownVariableError
+from drugtrends.errors import InputError, SchemaError, UnknownVariableError
 from drugtrends.readers._checks import require_file, validate
 from drugtrends.semantics import seizure_scope
 
@@ -886,7 +886,7 @@ def _demo_file(directory: str | os.PathLike[str], table: str) -> Path:
         ws.append(["Africa", "East Africa", "Comoros", "Cannabis-type drugs (excluding synthetic cannabinoids)",
                    "Cannabis herb (marijuana)", "Cannabis herb (marijuana)", 2023, 2263, "COM"])
     else:  # pragma: no cover
-        raise ValueError(table)
+        raise InputError(f"_demo_file(): no demo layout for table {table!r}; use '1.2', '1.4', '2.1' or '7.1'.")
     out = Path(directory) / f"demo_{table}.xlsx"
     wb.save(out)
     return out
