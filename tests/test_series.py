@@ -177,3 +177,11 @@ def test_change_flags_suppressed_and_missing_points():
     assert c.tested and "suppressed_point" in c.flags
     m = series.change(d.assign(estimate=[0.10, float("nan")]))
     assert not m.tested and m.direction is None and {"not_tested", "missing_estimate"} <= set(m.flags)
+
+
+def test_rows_are_found_by_position_even_with_a_repeated_index():
+    d = pd.DataFrame({"year": [2016, 2019, 2022], "estimate": [1.0, 2.0, 3.0], "se": 0.1}, index=[7, 7, 7])
+    assert series.latest(d)["estimate"] == 3.0
+    assert series.previous_comparable(d)["year"] == 2019
+    assert [len(p.data) for p in series.pieces(d, breaks=[2020])] == [2, 1]
+    assert series.change(d, 2016, 2019).difference == pytest.approx(1.0)
