@@ -100,10 +100,16 @@ def seizure_frame(seizures: pd.DataFrame, countries: dict[str, str] | None = Non
             continue
         tot = comparability.seizure_totals(g.assign(country=g["country"].astype(str)), by=("country", "year"))
         parts.append(tot.assign(drug=drug))
-    cols = ["country", "drug", "year", "kilograms", "tonnes", "basis"]
+    cols = ["country", "drug", "year", "kilograms", "tonnes", "basis", "scope", "comparability_group",
+            "break_reason", "break_code"]
     if not parts:
         return pd.DataFrame(columns=cols)
     out = pd.concat(parts, ignore_index=True)
+    for c in ("scope", "comparability_group", "break_reason", "break_code"):  # what each total covers
+        if c not in out.columns:
+            out[c] = pd.NA
+    # one series per drug and category: a change of category (amphetamine only -> all ATS) is a break
+    out["comparability_group"] = out["drug"] + "|" + out["comparability_group"].astype(str)
     out["country"] = out["country"].map(countries)
     out["year"] = out["year"].astype(int)
     co = {c: i for i, c in enumerate(countries.values())}
@@ -138,9 +144,16 @@ def france_seizures_table(sf: pd.DataFrame, lang: str = "en", country: str = "Fr
     d = sf[sf["country"] == country]
     if d.empty:
         return None
-    w = d.pivot_table(index="drug", columns="year", values="tonnes", aggfunc="first", sort=False)
-    w = w.reindex([k for k in SEIZURE_DRUGS if k in w.index])
-    out = pd.DataFrame({i18n.t("trends.seizures.drug", lang): [drug_label(k, lang) for k in w.index]})
+    # one row per drug and category: a row never mixes what the totals cover (issue 23)
+    d = d.assign(scope=d["scope"].astype(object).where(d["scope"].notna(), "reported_total"))
+    w = d.pivot_table(index=["drug", "scope"], columns="year", values="tonnes", aggfunc="first", sort=False)
+    order = {k: i for i, k in enumerate(SEIZURE_DRUGS)}
+    w = w.loc[sorted(w.index, key=lambda ix: (order.get(ix[0], 99), str(ix[1])))]
+    # a named category says what the row covers ("Amphetamine only", "All amphetamine-type stimulants")
+    labels = [i18n.t(f"trends.seizures.scope.{sc}", lang)[:1].upper() + i18n.t(f"trends.seizures.scope.{sc}", lang)[1:]
+              if i18n.has(f"trends.seizures.scope.{sc}", lang) and sc != "reported_total" else drug_label(k, lang)
+              for k, sc in w.index]
+    out = pd.DataFrame({i18n.t("trends.seizures.drug", lang): labels})
     for y in w.columns:
         out[str(y)] = [_tonnes(v, lang) if pd.notna(v) else "" for v in w[y]]
     return tables.simple_table(
@@ -249,7 +262,8 @@ def seizure_key(sf: pd.DataFrame, drug: str = "cocaine", country: str = "France"
     if g.empty:
         return None
     last = g.iloc[-1]
-    prev = g.iloc[-2] if len(g) > 1 else None
+    same = g[g["comparability_group"] == last["comparability_group"]] if "comparability_group" in g else g
+    prev = same.iloc[-2] if len(same) > 1 and same.iloc[-2]["year"] < last["year"] else None  # same category only
     change = None if prev is None else round(float(last["tonnes"]) - float(prev["tonnes"]), 1)
     direction = None if prev is None else ("up" if change > 0 else "down" if change < 0 else "stable")
     return KeyFigure(i18n.t("trends.kf.seizures", lang, drug=drug_label(drug, lang), country=country_label(country, lang)),
