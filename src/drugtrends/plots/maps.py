@@ -49,6 +49,23 @@ def _draw(ax, gdf, column: str, cmap, norm, missing_colour: str = "#D9D9D9") -> 
     ax.set_aspect("equal")
 
 
+def _insets(fig: Figure, gdf, box, value: str, colours: tuple, over: list[str], paris: bool, lang: str) -> None:
+    """The overseas départements down the left, each at its own scale; Paris and its inner suburbs on the right."""
+    cmap, norm = colours
+    h = 0.70 / max(len(over), 1)
+    for i, c in enumerate(over):
+        ax = fig.add_axes(box(0.0, 0.86 - (i + 1) * h + 0.005, 0.16, h - 0.04))
+        part = gdf[gdf["code"] == c]
+        _draw(ax, part, value, cmap, norm)
+        b = part.total_bounds
+        ax.set_aspect(1.0 / max(np.cos(np.radians((b[1] + b[3]) / 2)), 0.2))
+        ax.set_title(OVERSEAS[c], fontsize=small_font(2.5), pad=1)
+    if paris and gdf["code"].isin(PARIS_AREA).any():
+        ax = fig.add_axes(box(0.82, 0.58, 0.17, 0.2))
+        _draw(ax, gdf[gdf["code"].isin(PARIS_AREA)].to_crs(_LAMBERT93), value, cmap, norm)
+        ax.set_title(textwrap.fill(i18n.t("plots.map_paris", lang), 14), fontsize=small_font(2.5), pad=1)
+
+
 def departement_map(
     geo,
     values: pd.DataFrame,
@@ -125,22 +142,10 @@ def departement_map(
     def box(x: float, y: float, w: float, h: float) -> tuple[float, float, float, float]:
         return (x, low + y * (1 - low), w, h * (1 - low))
 
-    over = [c for c in insets if c in set(gdf["code"])]
     metro = gdf[~gdf["code"].isin(list(OVERSEAS))]
     main = fig.add_axes(box(0.19, 0.17, 0.62, 0.68))
     _draw(main, metro.to_crs(_LAMBERT93), value, cmap, norm)
-    h = 0.70 / max(len(over), 1)
-    for i, c in enumerate(over):
-        ax = fig.add_axes(box(0.0, 0.86 - (i + 1) * h + 0.005, 0.16, h - 0.04))
-        part = gdf[gdf["code"] == c]
-        _draw(ax, part, value, cmap, norm)
-        b = part.total_bounds
-        ax.set_aspect(1.0 / max(np.cos(np.radians((b[1] + b[3]) / 2)), 0.2))
-        ax.set_title(OVERSEAS[c], fontsize=small_font(2.5), pad=1)
-    if paris_inset and gdf["code"].isin(PARIS_AREA).any():
-        ax = fig.add_axes(box(0.82, 0.58, 0.17, 0.2))
-        _draw(ax, gdf[gdf["code"].isin(PARIS_AREA)].to_crs(_LAMBERT93), value, cmap, norm)
-        ax.set_title(textwrap.fill(i18n.t("plots.map_paris", lang), 14), fontsize=small_font(2.5), pad=1)
+    _insets(fig, gdf, box, value, (cmap, norm), [c for c in insets if c in set(gdf["code"])], paris_inset, lang)
     cax = fig.add_axes(box(0.25, 0.10, 0.5, 0.025))
     sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
     bar = fig.colorbar(sm, cax=cax, orientation="horizontal")
