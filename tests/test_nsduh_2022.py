@@ -139,6 +139,8 @@ def test_load_2022_reads_the_extract():
     d = dt.load("nsduh", year=2022)
     assert len(d) == 59_069 and "ever_cannabis" in d.columns
     assert "VESTR_C" in dt.datasets.design_spec("nsduh").notes
+    # the profiles report declares nsduh: it is available through the mirrored extract
+    assert dt.datasets.availability("nsduh") is None
 
 
 def test_harmonised_columns_same_in_tab_layout(tmp_path, df):

@@ -240,7 +240,8 @@ REGISTRY: dict[str, Entry] = {
         "NSDUH public-use file of one year (year=), design harmonised, person columns (sex, age groups, race, "
         "education, income, county type), recency flags; 2022 = the mirrored public-use extract (lifetime use "
         "and ages at first use only).",
-        fetch_only=True, loader=_load_nsduh, keywords=_YEAR_PATH),
+        fetch_only=True, loader=_load_nsduh, keywords=_YEAR_PATH,
+        also=tuple(NSDUH_EXTRACTS.values())),  # availability() sees the mirrored 2022 extract
     "teds_a": Entry(
         "teds_a", None, "drugtrends.readers.teds:read_teds",
         "TEDS-A treatment admissions of one year (year=), labelled; chunksize= for bounded memory.",
