@@ -119,16 +119,17 @@ def citations_markdown(lang: str = "en") -> str:
 
     Examples
     --------
-    >>> citations_markdown().splitlines()[1].startswith("- **")
+    >>> citations_markdown().splitlines()[0].startswith("- **")
     True
     """
     s = sources()
     lines = []
     for r in s.itertuples():
         cit = " ".join(str(r.citation).split())
-        lines.append(f"- **{r.id}**: {cit}")
-    # references are cited as published (in English): marked as such for readers, screen readers and checks
-    return '::: {lang="en"}\n' + "\n".join(lines) + "\n:::\n"
+        cit = cit.replace("[", "\\[").replace("]", "\\]")
+        # cited as published (in English): marked as such for screen readers and checks
+        lines.append(f'- **{r.id}**: [{cit}]{{lang="en"}}')
+    return "\n".join(lines) + "\n"
 
 
 def files_status() -> pd.DataFrame:

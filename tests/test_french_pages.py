@@ -34,7 +34,7 @@ def visible_text(page: str) -> str:
     """
     page = re.sub(r"(?is)<(script|style|code|pre|svg|math)\b.*?</\1>", " ", page)
     # text marked as English (references cited as published) is not a French label
-    page = re.sub(r'(?is)<div[^>]*\blang="en"[^>]*>.*?</div>', " ", page)
+    page = re.sub(r'(?is)<(div|span)[^>]*\blang="en"[^>]*>.*?</\1>', " ", page)
     page = re.sub(r"(?s)<[^>]+>", "\n", page)
     text = html.unescape(page)
     # a tag boundary (table cell, paragraph) is a line break, not a space typed before a sign
