@@ -199,3 +199,18 @@ def test_every_first_use_substance_maps_to_the_taxonomy():
     for s in subs:
         assert TAXONOMY_IDS[s] in taxonomy.ids(), s
     assert TAXONOMY_IDS["cigarettes"] == "tobacco" and TAXONOMY_IDS["pain_relievers_misuse"] == "prescription_opioids"
+
+
+def test_an_edited_extract_is_refused(tmp_path, monkeypatch):
+    import drugtrends as dt
+    from _data import temp_data_dir
+    from drugtrends.errors import IntegrityError
+
+    d = temp_data_dir(tmp_path, monkeypatch, need="nsduh_2022/NSDUH_2022_final_dataset.Rdata")
+    assert len(dt.load("nsduh", year=2022)) == 59_069  # copied from the mirror into the temporary data dir
+    f = d / "nsduh_2022" / "NSDUH_2022_final_dataset.Rdata"
+    data = bytearray(f.read_bytes())
+    data[-10] ^= 0xFF
+    f.write_bytes(bytes(data))
+    with pytest.raises(IntegrityError, match="NSDUH_2022_final_dataset.Rdata"):
+        dt.load("nsduh", year=2022)
