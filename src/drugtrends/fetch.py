@@ -106,6 +106,12 @@ def dataset_file(dataset_id: str, name: str | None = None) -> Path:
     ------
     UnknownDatasetError
         Unknown id or file name (the message lists the valid ones).
+
+    Examples
+    --------
+    >>> p = dataset_file("nchs_overdose_rates")
+    >>> p.parent.name, p.parent.parent == paths.data_dir()
+    ('nchs_overdose_rates', True)
     """
     ds = load_manifest().get(dataset_id)
     return paths.data_dir() / ds.id / ds.file(name).name
@@ -134,6 +140,28 @@ def _version() -> str:
 
 def resolve_mirror(mirror: str | os.PathLike[str] | None) -> Path | None:
     """Mirror root to read from: argument > $DRUGTRENDS_MIRROR > ../shared/data; ``none`` turns it off.
+
+    Parameters
+    ----------
+    mirror
+        A mirror folder given by the user (``--mirror``), ``"none"`` (download
+        only) or ``None`` (the environment, then ``../shared/data``).
+
+    Returns
+    -------
+    Path or None
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> resolve_mirror(tempfile.gettempdir()) == Path(tempfile.gettempdir()).resolve()
+    True
+    >>> resolve_mirror("none") is None
+    True
+    >>> resolve_mirror("/no/such/folder")
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.FetchError: mirror folder /no/such/folder (from --mirror) does not exist or is not a folder.
 
     Raises
     ------
@@ -592,6 +620,25 @@ def fetch(ids: Iterable[str] | str | None = None, mirror: str | os.PathLike[str]
         A file is neither in the mirror nor downloadable (the message names the
         dataset, the URL and the ``--mirror`` option). When several files fail,
         one FetchError lists them all; every other file is still fetched.
+
+    Examples
+    --------
+    >>> import hashlib, os, tempfile, yaml
+    >>> world = Path(tempfile.mkdtemp()); data = b"year,deaths"   # a one-file manifest and mirror
+    >>> (world / "mirror" / "toy").mkdir(parents=True); _ = (world / "mirror/toy/toy.csv").write_bytes(data)
+    >>> entry = {"name": "toy.csv", "url": "https://example.org/toy.csv", "mirror_path": "toy/toy.csv",
+    ...          "sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "rows": None, "columns": None}
+    >>> _ = (world / "manifest.yaml").write_text(yaml.safe_dump({"version": 1, "datasets": {"toy": {
+    ...     "title": "Toy", "publisher": "P", "landing_page": "https://example.org", "licence": "CC0",
+    ...     "citation": "C", "notes": None, "mirrored": True, "files": [entry]}}}))
+    >>> saved = dict(os.environ)
+    >>> os.environ.update(DRUGTRENDS_MANIFEST=str(world / "manifest.yaml"), DRUGTRENDS_MIRROR=str(world / "mirror"),
+    ...                   DRUGTRENDS_DATA=str(world / "data"))
+    >>> fetch("toy", quiet=True)
+    {'toy': [PosixPath('.../data/toy/toy.csv')]}
+    >>> status()[["id", "present", "verified", "method"]].values.tolist()
+    [['toy', True, True, 'mirror']]
+    >>> os.environ.clear(); os.environ.update(saved)
     """
     manifest = load_manifest()
     if isinstance(ids, str):
@@ -646,6 +693,25 @@ def ensure(dataset_id: str, mirror: str | os.PathLike[str] | None = None, *,
     IntegrityError
         A present file differs from the manifest (edited, truncated): the
         message names it and the ``drugtrends fetch <id> --force`` command.
+
+    Examples
+    --------
+    >>> import hashlib, os, tempfile, yaml
+    >>> world = Path(tempfile.mkdtemp()); data = b"year,deaths"   # a one-file manifest and mirror
+    >>> (world / "mirror" / "toy").mkdir(parents=True); _ = (world / "mirror/toy/toy.csv").write_bytes(data)
+    >>> entry = {"name": "toy.csv", "url": "https://example.org/toy.csv", "mirror_path": "toy/toy.csv",
+    ...          "sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "rows": None, "columns": None}
+    >>> _ = (world / "manifest.yaml").write_text(yaml.safe_dump({"version": 1, "datasets": {"toy": {
+    ...     "title": "Toy", "publisher": "P", "landing_page": "https://example.org", "licence": "CC0",
+    ...     "citation": "C", "notes": None, "mirrored": True, "files": [entry]}}}))
+    >>> saved = dict(os.environ)
+    >>> os.environ.update(DRUGTRENDS_MANIFEST=str(world / "manifest.yaml"), DRUGTRENDS_MIRROR=str(world / "mirror"),
+    ...                   DRUGTRENDS_DATA=str(world / "data"))
+    >>> [p.name for p in ensure("toy")]           # copied from the mirror and verified
+    ['toy.csv']
+    >>> ensure("toy") == ensure("toy")             # present and verified: nothing to do
+    True
+    >>> os.environ.clear(); os.environ.update(saved)
     """
     manifest = load_manifest()
     ds = manifest.get(dataset_id)
@@ -685,6 +751,14 @@ def status(verify: bool = False) -> pd.DataFrame:
         One row per file: ``id``, ``file``, ``mirrored``, ``present``,
         ``verified`` (present and matches the manifest SHA-256), ``source``,
         ``method``, ``fetched_at``, ``size``, ``path``.
+
+    Examples
+    --------
+    >>> s = status()
+    >>> list(s.columns)
+    ['id', 'file', 'mirrored', 'present', 'verified', 'source', 'method', 'fetched_at', 'size', 'path']
+    >>> "nchs_overdose_rates" in set(s["id"])
+    True
     """
     manifest = load_manifest()
     root = paths.data_dir()
@@ -724,6 +798,11 @@ def print_status(verify: bool = False) -> None:
     ----------
     verify
         Re-hash every present file (see :func:`status`).
+
+    Examples
+    --------
+    >>> print_status()   # one row per file of the manifest, then the mirror and manifest in use
+    drugtrends datasets (data dir: ...)...
     """
     from rich.console import Console
     from rich.table import Table

@@ -20,7 +20,14 @@ _PKG_DIR = Path(__file__).resolve().parent
 
 
 def project_root() -> Path | None:
-    """Return the source checkout's root, or ``None`` for a non-editable install."""
+    """Return the source checkout's root, or ``None`` for a non-editable install.
+
+    Examples
+    --------
+    >>> root = project_root()
+    >>> root is None or (root / "pyproject.toml").is_file()
+    True
+    """
     root = _PKG_DIR.parents[1]
     if (root / "pyproject.toml").is_file() and (root / "data" / "manifest.yaml").is_file():
         return root
@@ -28,7 +35,15 @@ def project_root() -> Path | None:
 
 
 def manifest_path() -> Path:
-    """Return the path of the data manifest (``data/manifest.yaml``)."""
+    """Return the path of the data manifest (``data/manifest.yaml``).
+
+    ``$DRUGTRENDS_MANIFEST`` wins; an installed package reads the copy it ships.
+
+    Examples
+    --------
+    >>> manifest_path().name, manifest_path().is_file()
+    ('manifest.yaml', True)
+    """
     env = os.environ.get("DRUGTRENDS_MANIFEST")
     if env:
         return Path(env)
@@ -39,7 +54,21 @@ def manifest_path() -> Path:
 
 
 def data_dir() -> Path:
-    """Return the data directory where fetched files live (not created here)."""
+    """Return the data directory where fetched files live (not created here).
+
+    ``$DRUGTRENDS_DATA`` when set (read at every call, so a notebook may set it
+    before its first ``dt.load``), else ``data/raw`` in a source checkout, else
+    ``~/.cache/drugtrends`` for an installed package.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> saved = dict(os.environ)
+    >>> os.environ["DRUGTRENDS_DATA"] = tempfile.gettempdir()
+    >>> data_dir() == Path(tempfile.gettempdir()).resolve()
+    True
+    >>> os.environ.clear(); os.environ.update(saved)
+    """
     env = os.environ.get("DRUGTRENDS_DATA")
     if env:
         return Path(env).expanduser().resolve()
@@ -56,6 +85,12 @@ def default_mirror(explicit: str | os.PathLike[str] | None = None) -> Path | Non
     ----------
     explicit
         A path given by the user (``--mirror``); wins over everything else.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> default_mirror(tempfile.gettempdir()) == Path(tempfile.gettempdir()).resolve()
+    True
     """
     if explicit:
         return Path(explicit).expanduser().resolve()
@@ -71,7 +106,16 @@ def default_mirror(explicit: str | os.PathLike[str] | None = None) -> Path | Non
 
 
 def output_dir() -> Path:
-    """Return the git-ignored directory where rendered reports go."""
+    """Return the git-ignored directory where rendered reports go.
+
+    ``$DRUGTRENDS_OUTPUT`` when set, else ``_output`` in the source checkout
+    (or in the current directory for an installed package).
+
+    Examples
+    --------
+    >>> output_dir().name == "_output" or "DRUGTRENDS_OUTPUT" in __import__("os").environ
+    True
+    """
     env = os.environ.get("DRUGTRENDS_OUTPUT")
     if env:
         return Path(env).expanduser().resolve()

@@ -49,6 +49,11 @@ def as_list(x: Any) -> list:
     Returns
     -------
     list
+
+    Examples
+    --------
+    >>> as_list("year"), as_list(None), as_list(("a", "b")), as_list(3)
+    (['year'], [], ['a', 'b'], [3])
     """
     if x is None:
         return []
@@ -58,7 +63,24 @@ def as_list(x: Any) -> list:
 
 
 def suggest(name: object, candidates: Iterable[object], n: int = 5) -> str:
-    """Return ``" Did you mean: 'a', 'b'?"`` for close matches, or ``""``."""
+    """Return ``" Did you mean: 'a', 'b'?"`` for close matches, or ``""``.
+
+    Parameters
+    ----------
+    name : object
+        What the user typed.
+    candidates : iterable
+        The valid names.
+    n : int
+        At most this many suggestions.
+
+    Examples
+    --------
+    >>> suggest("yaer", ["year", "sex", "weight"])
+    " Did you mean: 'year'?"
+    >>> suggest("zzz", ["year"])
+    ''
+    """
     close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=n, cutoff=0.5)
     return f" Did you mean: {', '.join(map(repr, close))}?" if close else ""
 
@@ -80,6 +102,18 @@ def require_columns(df: pd.DataFrame, columns: Iterable[object], what: str = "co
     Raises
     ------
     UnknownVariableError
+        A column is absent (the message suggests close names).
+    InputError
+        The data has duplicated column names.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> require_columns(pd.DataFrame({"year": [2020], "sex": ["f"]}), ["year", "sex"])
+    >>> require_columns(pd.DataFrame({"year": [2020]}), ["weight"], what="weight column", where="my.csv")
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.UnknownVariableError: weight column 'weight' is not in the data of my.csv (1 columns).
     """
     dup = df.columns[df.columns.duplicated()].unique().tolist()
     if dup:
@@ -95,7 +129,24 @@ def require_columns(df: pd.DataFrame, columns: Iterable[object], what: str = "co
 
 
 def require_unique(values: Iterable[object], what: str) -> list:
-    """Return ``values`` as a list; raise :class:`InputError` when one repeats."""
+    """Return ``values`` as a list; raise :class:`InputError` when one repeats.
+
+    Parameters
+    ----------
+    values : str or iterable
+        Names (a single name is a one-element list).
+    what : str
+        What they are, for the message (``"by"``, ``"outcomes"``).
+
+    Examples
+    --------
+    >>> require_unique(["sex", "age"], "by")
+    ['sex', 'age']
+    >>> require_unique(["sex", "sex"], "by")
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.InputError: by lists 'sex' twice (['sex', 'sex']): give each name once.
+    """
     vals = as_list(values)
     seen: set = set()
     dup = [v for v in vals if v in seen or seen.add(v)]  # type: ignore[func-returns-value]
@@ -105,7 +156,28 @@ def require_unique(values: Iterable[object], what: str) -> list:
 
 
 def check_level(level: float, name: str = "level") -> float:
-    """Check a confidence level is a probability in (0, 1): ``0.95``, not ``95``."""
+    """Check a confidence level is a probability in (0, 1): ``0.95``, not ``95``.
+
+    Parameters
+    ----------
+    level : float
+        The confidence level.
+    name : str
+        The argument's name, for the message.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> check_level(0.9)
+    0.9
+    >>> check_level(95)
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.InputError: level=95 must be strictly between 0 and 1 (did you mean 0.95?).
+    """
     try:
         lv = float(level)
     except (TypeError, ValueError):
@@ -120,10 +192,32 @@ def check_in_range(value: float, name: str, low: float, high: float, *,
                    low_open: bool = False, high_open: bool = False, integer: bool = False) -> float:
     """Check ``low <= value <= high`` (bounds open when asked); return the value.
 
+    Parameters
+    ----------
+    value : float
+        The value to check.
+    name : str
+        The argument's name, for the message.
+    low, high : float
+        The bounds.
+    low_open, high_open : bool
+        Exclude the bound.
+    integer : bool
+        The value must be a whole number (returned as ``int``).
+
     Raises
     ------
     InputError
         Naming the argument, its value and the valid range.
+
+    Examples
+    --------
+    >>> check_in_range(3.0, "max_joinpoints", 0, 9, integer=True)
+    3
+    >>> check_in_range(0, "n_permutations", 0, 1e6, low_open=True)
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.InputError: n_permutations=0 must be a number in (0, 1e+06].
     """
     try:
         v = float(value)
@@ -139,7 +233,26 @@ def check_in_range(value: float, name: str, low: float, high: float, *,
 
 
 def check_choice(value: object, name: str, choices: Iterable[object]) -> object:
-    """Check ``value`` is one of ``choices``; the message lists them."""
+    """Check ``value`` is one of ``choices``; the message lists them.
+
+    Parameters
+    ----------
+    value : object
+        The value given.
+    name : str
+        The argument's name, for the message.
+    choices : iterable
+        The valid values.
+
+    Examples
+    --------
+    >>> check_choice("logit", "ci", ["wald", "logit"])
+    'logit'
+    >>> check_choice("logt", "ci", ["wald", "logit"])
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.InputError: ci='logt' is not one of 'wald', 'logit'. Did you mean: 'logit'?
+    """
     opts = list(choices)
     if value not in opts:
         raise InputError(f"{name}={value!r} is not one of {', '.join(map(repr, opts))}."
