@@ -159,3 +159,25 @@ def test_full_survey_size_is_fast_and_lean():
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert len(res) > 50 and secs < 5 and peak < 300e6, (secs, peak)
+
+
+def test_km_plot_draws_steps_bands_and_texts(nhanes_km):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from drugtrends.plots import alt_text, km_plot
+
+    res = nhanes_km.km("time", "event", by="Gender", cumulative=True)
+    fig = km_plot(res, "Gender", title="Age at first use", source="NHANES 2011-2012", cumulative=True,
+                  marks=(18, 25), lang="fr")
+    ax = fig.axes[0]
+    assert len([c for c in ax.collections if c.get_gid() == "ci_band"]) == 2
+    assert len([ln for ln in ax.lines if ln.get_gid() == "mark"]) == 2
+    assert ax.get_ylabel() == "Ont déjà consommé (%)" and "2 courbe(s)" in alt_text(fig)
+    ys = ax.lines[0].get_ydata()
+    assert ys[0] == 0 and np.all(np.diff(ys) >= 0)  # cumulative share starts at 0 and never falls
+    plt.close(fig)
+    with pytest.raises(InputError, match="title"):
+        km_plot(res, "Gender", title="", source="x")

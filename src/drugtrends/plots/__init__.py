@@ -41,10 +41,11 @@ from drugtrends.plots.base import (
     save,
     set_alt_text,
 )
+from drugtrends.plots.km import km_plot
 from drugtrends.plots.lines import joinpoint_plot, small_multiples, trend_plot
 
 __all__ = [
-    "trend_plot", "joinpoint_plot", "bar_ci", "dumbbell", "forest",
+    "trend_plot", "joinpoint_plot", "bar_ci", "dumbbell", "forest", "km_plot",
     "small_multiples", "save", "alt_text", "set_alt_text", "number_figure", "figure_title",
     "COMPARABILITY", "BREAK_REASON", "BREAK_CODE", "BREAK_NOTE", "departement_map",
 ]

@@ -39,7 +39,7 @@ Examples
 ...                   "st": [1, 1, 2, 2, 1, 1, 2, 2]})
 >>> r = SurveyDesign(d, weight="w", strata="st", psu="psu").km("age", "used")
 >>> r[["time", "survival"]].round(4).values.tolist()
-[[15.0, 0.8825], [16.0, 0.7066], [18.0, 0.6065], [20.0, 0.3679], [30.0, 0.1353]]
+[[15.0, 0.9048], [16.0, 0.7245], [18.0, 0.6133], [20.0, 0.4111], [30.0, 0.2494]]
 """
 
 from __future__ import annotations
