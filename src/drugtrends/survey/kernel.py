@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from .ci import logit_replicate_se
-from .variance import replicate_variance, stratified_variance
+from .variance import grouped_variance, replicate_variance, segsum, stratified_variance
 
 __all__ = ["DesignStructure", "Outcome", "Totals", "ReplicateTotals", "Estimates", "linearise",
            "KINDS"]
@@ -424,18 +424,7 @@ class Estimates:
     se_logit: np.ndarray | None = None
 
 
-def _segsum(X: np.ndarray, starts: np.ndarray, n_seg: int, total: int) -> np.ndarray:
-    """Sums of consecutive row segments beginning at ``starts`` (sorted, may repeat = empty)."""
-    out = np.zeros((n_seg,) + X.shape[1:])
-    if total == 0:
-        return out
-    ends = np.append(starts[1:], total)
-    nonempty = ends > starts
-    if nonempty.all():
-        return np.add.reduceat(X, starts, axis=0)
-    if nonempty.any():
-        out[nonempty] = np.add.reduceat(X, starts[nonempty], axis=0)
-    return out
+_segsum = segsum
 
 
 def _check_kind(kind):
@@ -550,35 +539,18 @@ def _linearise_taylor(tot: Totals, s: DesignStructure, kind, df_rule, full_cov) 
 
 
 def _taylor_var(Z, gstarts, G, npairs, g_h, g_dstarts, D, n_h, s, present, dlonely):
+    """Per (domain, stratum) group: the centred sum of squares over all ``n_h`` PSUs (those
+    without domain members have Z = 0) and the uncentred one, to the one variance routine
+    :func:`drugtrends.survey.variance.grouped_variance`."""
     nh_g = n_h[g_h]
-    k_g = np.diff(np.append(gstarts, npairs)).astype(float)
-    g_of_pair = np.repeat(np.arange(G), np.diff(np.append(gstarts, npairs)))
-    Sg = _segsum(Z, gstarts, G, npairs)
-    mu = Sg / nh_g[:, None]
+    sizes = np.diff(np.append(gstarts, npairs))
+    g_of_pair = np.repeat(np.arange(G), sizes)
+    mu = _segsum(Z, gstarts, G, npairs) / nh_g[:, None]
     c = Z - mu[g_of_pair]
-    ss = _segsum(c * c, gstarts, G, npairs) + (nh_g - k_g)[:, None] * mu**2
-    lonely_g = nh_g == 1
-    if lonely_g.any():
-        if s.lonely_psu == "adjust":
-            ss[lonely_g] = _segsum(Z * Z, gstarts, G, npairs)[lonely_g]
-        else:
-            ss[lonely_g] = 0.0
-    bad = np.broadcast_to(lonely_g[:, None], ss.shape)
-    if dlonely is not None and dlonely.any():   # R survey.adjust.domain.lonely
-        if s.lonely_psu == "adjust":
-            ss = np.where(dlonely, _segsum(Z * Z, gstarts, G, npairs), ss)
-        else:
-            ss = np.where(dlonely, 0.0, ss)
-            bad = bad | dlonely
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale_h = np.where(n_h > 1, s.f_h * n_h / np.maximum(n_h - 1, 1), s.f_h)
-    var = _segsum(ss * scale_h[g_h][:, None], g_dstarts, D, G)
-    if s.lonely_psu == "average" and bad.any():
-        nstrat = _segsum(present.astype(float), g_dstarts, D, G)
-        nok = _segsum((present & ~bad).astype(float), g_dstarts, D, G)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            var = var * np.where(nok > 0, nstrat / nok, np.nan)
-    return var
+    ss = _segsum(c * c, gstarts, G, npairs) + (nh_g - sizes)[:, None] * mu**2
+    zz = _segsum(Z * Z, gstarts, G, npairs)
+    return grouped_variance(ss, zz, nh_g, np.asarray(s.f_h, dtype=float)[g_h], s.lonely_psu, g_dstarts, D,
+                            present, dlonely)
 
 
 def _taylor_cov(Z, d, u, D, m, s, present, g_d, g_h, dlonely):

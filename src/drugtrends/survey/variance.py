@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["LONELY_PSU_RULES", "stratified_variance", "replicate_variance"]
+__all__ = ["LONELY_PSU_RULES", "stratified_variance", "grouped_variance", "replicate_variance", "segsum"]
 
 LONELY_PSU_RULES = ("fail", "remove", "certainty", "adjust", "average")
 
@@ -77,46 +77,131 @@ def stratified_variance(Z: np.ndarray, stratum: np.ndarray, n_h: np.ndarray,
     Z = np.asarray(Z, dtype=float)
     if Z.ndim == 1:
         Z = Z[:, None]
-    H = len(n_h)
+    H, m = len(n_h), Z.shape[1]
     n_h = np.asarray(n_h, dtype=float)
-    lonely = n_h == 1
-    sums = np.zeros((H, Z.shape[1]))
+    stratum = np.asarray(stratum, dtype=np.int64)
+    if full:
+        return _stratified_cov(Z, stratum, n_h, np.asarray(f_h, dtype=float), lonely_psu, present,
+                               domain_lonely)
+    sums, zz = np.zeros((H, m)), np.zeros((H, m))
     np.add.at(sums, stratum, Z)
-    means = sums / n_h[:, None]
-    centred = Z - means[stratum]
+    np.add.at(zz, stratum, Z * Z)
     with np.errstate(divide="ignore", invalid="ignore"):
-        scale_h = np.where(n_h > 1, f_h * n_h / np.maximum(n_h - 1, 1), f_h)
+        mean = np.where(n_h[:, None] > 0, sums / n_h[:, None], 0.0)
+    centred = Z - mean[stratum]               # every PSU of the stratum is a row of Z
+    ss = np.zeros((H, m))
+    np.add.at(ss, stratum, centred * centred)
+    return grouped_variance(ss, zz, n_h, np.asarray(f_h, dtype=float), lonely_psu,
+                            np.zeros(1, dtype=np.int64), 1, present, domain_lonely)[0]
+
+
+def _scale(n_h, f_h):
+    """``f_h n_h / (n_h - 1)`` (``f_h`` for a lonely stratum, whose rule decides)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n_h > 1, f_h * n_h / np.maximum(n_h - 1, 1), f_h)
+
+
+def segsum(X: np.ndarray, starts: np.ndarray, n_seg: int, total: int) -> np.ndarray:
+    """Sums of consecutive row segments beginning at ``starts`` (sorted, may repeat = empty).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> segsum(np.array([1.0, 2.0, 4.0]), np.array([0, 2, 2]), 3, 3).tolist()
+    [3.0, 0.0, 4.0]
+    """
+    out = np.zeros((n_seg,) + X.shape[1:])
+    if total == 0:
+        return out
+    ends = np.append(starts[1:], total)
+    nonempty = ends > starts
+    if nonempty.all():
+        return np.add.reduceat(X, starts, axis=0)
+    if nonempty.any():
+        out[nonempty] = np.add.reduceat(X, starts[nonempty], axis=0)
+    return out
+
+
+def grouped_variance(ss, zz, nh_g, fh_g, lonely_psu: str, g_dstarts, D: int, present=None,
+                     domain_lonely=None) -> np.ndarray:
+    """THE Taylor variance (one rule set for every estimator and engine): per domain,
+    the sum over its strata of ``f_h n_h / (n_h - 1)`` times the centred sum of squares
+    of the PSU totals, with the lonely-PSU rules.
+
+    Parameters
+    ----------
+    ss : ndarray (G, m)
+        Per (domain, stratum) group, sorted by domain: ``sum_u (Z_u - mean_h Z)^2`` over
+        all ``n_h`` PSUs of the stratum (PSUs without domain members count with Z = 0).
+    zz : ndarray (G, m)
+        ``sum_u Z_u^2`` (the uncentred sum, used by ``"adjust"``).
+    nh_g, fh_g : ndarray (G,)
+        ``n_h`` and the FPC factor of each group's stratum.
+    lonely_psu : str
+        One of :data:`LONELY_PSU_RULES`.
+    g_dstarts : ndarray of int (D,)
+        First group of each domain.
+    D : int
+    present : ndarray of bool (G, m), optional
+        Groups holding members of the domain (``"average"``; default all).
+    domain_lonely : ndarray of bool (G, m), optional
+        Groups where one PSU holds the domain of a stratum with several (R
+        ``survey.adjust.domain.lonely``).
+
+    Returns
+    -------
+    ndarray (D, m)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> grouped_variance(np.array([[2.0], [0.0]]), np.array([[10.0], [8.0]]), np.array([2.0, 2.0]),
+    ...                  np.ones(2), "fail", np.array([0]), 1)
+    array([[4.]])
+    """
+    G = len(nh_g)
+    lonely = np.broadcast_to((nh_g == 1)[:, None], ss.shape)
     if lonely.any():
-        lonely_u = lonely[stratum]
-        if lonely_psu == "adjust":
-            centred[lonely_u] = Z[lonely_u]
-        elif lonely_psu in ("remove", "certainty", "average", "fail"):
-            # centred at its own mean: exactly 0 (R); "average" drops it below
-            centred[lonely_u] = 0.0
-    bad = np.broadcast_to(lonely[:, None], (H, Z.shape[1]))
+        ss = np.where(lonely, zz if lonely_psu == "adjust" else 0.0, ss)
+    bad = lonely
     if domain_lonely is not None and domain_lonely.any() and lonely_psu in ("adjust", "average"):
-        dl_u = domain_lonely[stratum]                     # (n_psu, m)
+        ss = np.where(domain_lonely, zz if lonely_psu == "adjust" else 0.0, ss)
+        if lonely_psu == "average":
+            bad = bad | domain_lonely
+    var = segsum(ss * _scale(nh_g, fh_g)[:, None], g_dstarts, D, G)
+    if lonely_psu == "average" and bad.any():
+        pres = np.ones(ss.shape, dtype=bool) if present is None else np.broadcast_to(present, ss.shape)
+        nstrat = segsum(pres.astype(float), g_dstarts, D, G)
+        nok = segsum((pres & ~bad).astype(float), g_dstarts, D, G)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            var = var * np.where(nok > 0, nstrat / nok, np.nan)
+    return var
+
+
+def _stratified_cov(Z, stratum, n_h, f_h, lonely_psu, present, domain_lonely):
+    """The covariance form of :func:`grouped_variance` (same rules, cross products)."""
+    H, m = len(n_h), Z.shape[1]
+    sums = np.zeros((H, m))
+    np.add.at(sums, stratum, Z)
+    centred = Z - (sums / n_h[:, None])[stratum]
+    lonely = n_h == 1
+    if lonely.any():
+        centred[lonely[stratum]] = Z[lonely[stratum]] if lonely_psu == "adjust" else 0.0
+    bad = np.broadcast_to(lonely[:, None], (H, m))
+    if domain_lonely is not None and domain_lonely.any() and lonely_psu in ("adjust", "average"):
+        dl_u = domain_lonely[stratum]
         centred = np.where(dl_u, Z if lonely_psu == "adjust" else 0.0, centred)
         if lonely_psu == "average":
             bad = bad | domain_lonely
-    scale_u = scale_h[stratum]
-    if full:
-        S = centred * np.sqrt(scale_u)[:, None]
-        V = S.T @ S
-    else:
-        V = (centred * centred * scale_u[:, None]).sum(axis=0)
+    S = centred * np.sqrt(_scale(n_h, f_h)[stratum])[:, None]
+    V = S.T @ S
     if lonely_psu == "average" and bad.any():
-        if present is None:
-            present = np.ones((H, Z.shape[1]), dtype=bool)
-        nstrat = present.sum(axis=0).astype(float)
-        nok = (present & ~bad).sum(axis=0).astype(float)
+        pres = np.ones((H, m), dtype=bool) if present is None else present
+        nstrat = pres.sum(axis=0).astype(float)
+        nok = (pres & ~bad).sum(axis=0).astype(float)
         with np.errstate(divide="ignore", invalid="ignore"):
-            factor = np.where(nok > 0, nstrat / nok, np.nan)
-        if full:
-            r = np.sqrt(factor)
-            V = V * np.outer(r, r)
-        else:
-            V = V * factor
+            r = np.sqrt(np.where(nok > 0, nstrat / nok, np.nan))
+        V = V * np.outer(r, r)
     return V
 
 
