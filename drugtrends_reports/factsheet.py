@@ -521,7 +521,7 @@ def uci_profile_figure(res: pd.DataFrame, substance: str, lang: str = "en", by: 
                        title=i18n.t("factsheet.uci.fig_title", lang, **sub_fields(substance, lang)),
                        xlabel=i18n.t("factsheet.uci.xlabel", lang), ylabel=i18n.t("common.age", lang),
                        source=source("uci", lang), lang=lang, colour=style.colour(substance))
-    fig.set_figheight(min(fig.get_figheight(), 2.4))  # six bars need no more: keeps the sheet within two pages
+    fig.set_figheight(min(fig.get_figheight(), 2.6))  # six bars need no more: keeps the sheet within two pages
     return fig
 
 

@@ -46,6 +46,8 @@ def wastewater_key(ww: pd.DataFrame | None, sheet: str, lang: str = "en"):
         return None
     p = wastewater.site_series(ww, PARIS, sub)
     label = i18n.t(f"trends.ww.panels.{sub}", lang)
+    if len(p) >= 2 and p["daily_mean"].iloc[-1] <= 0:
+        return None  # below the limit of quantification in Paris: the sentence gives its rank, no headline "0.00"
     if len(p) >= 2:
         a, b = p.iloc[0], p.iloc[-1]
         return KeyFigure(i18n.t("factsheet.ww.kf_paris", lang, sub=label), float(b["daily_mean"]), unit="number",
