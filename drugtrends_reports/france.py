@@ -122,6 +122,7 @@ def national_figure(off: pd.DataFrame, lang: str = "en"):
               frameon=False)
     fig.suptitle(plots.base.wrap_to_figure(i18n.t("trends.fr_off.fig_title", lang), fig, 11.5), x=0.01, ha="left",
                  fontweight="bold", fontsize=11.5)
+    setattr(fig, plots.base.TITLE_ATTR, i18n.t("trends.fr_off.fig_title", lang))  # "Figure n." goes before it
     style.source_note(fig, _src(lang) + "\n" + i18n.t("trends.fr_off.fig_note", lang), lang=lang)
     return fig
 

@@ -172,6 +172,7 @@ def figure(counts: pd.DataFrame, lang: str = "en"):
     ax.set_xlabel(i18n.t("trends.vsrr25.xlabel", lang))
     _direct_labels(ax, counts, cols, lang)
     plots.base.place_title(ax, i18n.t("trends.vsrr25.fig_title", lang))
+    setattr(fig, plots.base.TITLE_ATTR, i18n.t("trends.vsrr25.fig_title", lang))  # "Figure n." goes before it
     style.source_note(fig, source("vsrr", lang) + "\n" + i18n.t("trends.vsrr25.fig_note", lang), lang=lang)
     return fig
 

@@ -99,6 +99,7 @@ def figure(ww: pd.DataFrame, lang: str = "en"):
     legend_ax.legend(handles, labels, loc="center", ncols=3, fontsize=plots.base.small_font(1.5), frameon=False)
     fig.suptitle(plots.base.wrap_to_figure(i18n.t("trends.ww.fig_title", lang), fig, 11.5), x=0.01, ha="left",
                  fontweight="bold", fontsize=11.5)
+    setattr(fig, plots.base.TITLE_ATTR, i18n.t("trends.ww.fig_title", lang))  # "Figure n." goes before it
     style.source_note(fig, i18n.t("trends.ww.source", lang), lang=lang)
     return fig
 

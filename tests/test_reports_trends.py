@@ -401,3 +401,15 @@ def test_no_placeholder_or_developer_text_in_the_whole_report(data):
         txt = _text(R.sections(R.build({"lang": lang}, data=data, fit=False)))
         for bad in ("drugtrends fetch", "TODO", "XXX", "placeholder", "{", "}", "e^b", "Numbering("):
             assert bad not in txt, (lang, bad)
+
+
+def test_every_figure_of_the_new_sections_is_numbered(data):
+    from drugtrends import plots
+
+    ctx = R.build({"lang": "en"}, data=data, fit=False)
+    figs = [i.figure for s in (R.vsrr_section, R.france_section, R.wastewater_section) for i in s(ctx)
+            if isinstance(i, common.Fig)]
+    assert len(figs) == 5
+    for n, f in enumerate(figs, 1):
+        assert plots.figure_title(f)
+        assert plots.number_figure(f, n)._suptitle.get_text().startswith(f"Figure {n}. ")
