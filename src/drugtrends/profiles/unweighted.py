@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from drugtrends.errors import InputError
 from drugtrends.profiles.common import by_mask, fmt
 
 __all__: list[str] = []  # internal to drugtrends.profiles (import from there)
@@ -80,14 +81,14 @@ def unweighted_test(data: pd.DataFrame, dmask: np.ndarray, group: str, gvals: li
             tab = pd.crosstab(d[group].map(fmt), d[char].map(fmt))
             tab = tab.loc[tab.sum(axis=1) > 0, tab.sum(axis=0) > 0]
             if tab.shape[0] < 2 or tab.shape[1] < 2:
-                raise ValueError(f"table {group} x {char} has fewer than 2 non-empty rows or columns")
+                raise InputError(f"table {group} x {char} has fewer than 2 non-empty rows or columns")
             chi2, p, dof, _ = stats.chi2_contingency(tab.to_numpy(), correction=False)
             return {"test": "Pearson chi-square", "statistic": float(chi2), "ndf": float(dof),
                     "ddf": np.inf, "p_value": float(p)}
         samples = [d.loc[d[group] == g, char].to_numpy(dtype=float) for g in gvals]
         samples = [s for s in samples if len(s)]
         if len(samples) < 2 or any(len(s) < 2 for s in samples):
-            raise ValueError("each group needs at least 2 values")
+            raise InputError("each group needs at least 2 values")
         if len(samples) == 2:
             r = stats.ttest_ind(samples[0], samples[1], equal_var=False)
             return {"test": "Welch t", "statistic": float(r.statistic), "ndf": float(r.df),

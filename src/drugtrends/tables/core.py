@@ -264,6 +264,17 @@ class PubTable:
         Row-group column of ``data`` (or ``None``).
     align_right
         Columns of ``data`` aligned right (numbers).
+
+    Examples
+    --------
+    The table functions make them (:func:`estimate_table`, :func:`simple_table`...):
+
+    >>> import pandas as pd
+    >>> t = simple_table(pd.DataFrame({"package": ["numpy"], "version": ["2.4.0"]}), title="Versions")
+    >>> type(t).__name__, t.title, t.data.columns.tolist()
+    ('PubTable', 'Versions', ['package', 'version'])
+    >>> "<table" in t.as_html(), t.as_markdown().splitlines()[0]
+    (True, 'Versions')
     """
 
     gt: Any
@@ -359,7 +370,7 @@ def _rule_text(rule: str, lang: str) -> str:
     try:
         return SUPPRESSION_RULES[rule][lang]
     except KeyError:
-        raise ValueError(f"unknown reliability rule {rule!r}; use one of {', '.join(SUPPRESSION_RULES)} "
+        raise InputError(f"unknown reliability rule {rule!r}; use one of {', '.join(SUPPRESSION_RULES)} "
                          "or pass suppression_rule= with the footnote text") from None
 
 
@@ -541,7 +552,7 @@ def profile_table_gt(
     df = data
     style.check_lang(lang)
     if not source:
-        raise ValueError("profile_table_gt: 'source' is required.")
+        raise InputError("profile_table_gt: 'source' is required.")
     require_columns(df, [c for c in (columns, variable, level, estimate, ci_low, ci_high) if c],
                     what="profile_table_gt: column")
     supp = _flag_column(df, suppressed)
@@ -706,7 +717,7 @@ def show(table: Any, df_display: pd.DataFrame | None = None, **md_kwargs: Any) -
         bundle = table._repr_mimebundle_()
     else:
         if df_display is None:
-            raise ValueError("show: pass df_display (the table's content) with a bare GT table, "
+            raise InputError("show: pass df_display (the table's content) with a bare GT table, "
                              "so the PDF output gets a Markdown table.")
         bundle = {"text/html": table.as_raw_html(), "text/markdown": as_markdown(df_display, **md_kwargs),
                   "text/plain": df_display.to_string(index=False)}

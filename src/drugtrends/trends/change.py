@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from drugtrends.errors import BreakError, DesignError, InputError, UnknownVariableError
+from drugtrends.errors import BreakError, DesignError, InputError, InputTypeError, UnknownVariableError
 from drugtrends._compat import arguments, renamed
 from drugtrends.trends.breaks import Break, as_breaks, check_no_breaks
 from drugtrends.validate import require_unique
@@ -85,10 +85,10 @@ def _survey():
 
 def _check_design(design: Any, fn: str) -> SurveyDesign:
     if isinstance(design, pd.DataFrame):
-        raise TypeError(f"{fn}(): pass a drugtrends.survey.SurveyDesign, e.g. SurveyDesign(df, "
+        raise InputTypeError(f"{fn}(): pass a drugtrends.survey.SurveyDesign, e.g. SurveyDesign(df, "
                         "weight='wt', strata='SDMVSTRA', psu='SDMVPSU'), not a DataFrame.")
     if not isinstance(design, _survey().SurveyDesign):
-        raise TypeError(f"{fn}(): design must be a drugtrends.survey.SurveyDesign (or ReplicateDesign); "
+        raise InputTypeError(f"{fn}(): design must be a drugtrends.survey.SurveyDesign (or ReplicateDesign); "
                         f"got {type(design).__name__}.")
     return design
 
@@ -218,7 +218,7 @@ def change_between(design: SurveyDesign, outcome: str, x: str, years: tuple[Any,
     present = _years_present(design, year_col)
     for v in (a, b):
         if v not in present:
-            raise ValueError(f"change_between(): year {v!r} not found in {year_col!r}; years present: "
+            raise InputError(f"change_between(): year {v!r} not found in {year_col!r}; years present: "
                              f"{sorted(map(str, present))}.")
     two = _two_years(design, year_col, a, b)
     level = 1 - alpha
@@ -348,7 +348,7 @@ def significance_vs_latest(design: SurveyDesign, outcome: str, x: str, by: Seque
     years = _years_present(design, year_col)
     latest = years[-1] if latest is None else latest
     if latest not in years:
-        raise ValueError(f"significance_vs_latest(): latest={latest!r} not in {year_col!r} ({years}).")
+        raise InputError(f"significance_vs_latest(): latest={latest!r} not in {year_col!r} ({years}).")
     tab = design.mean(outcome, by=[*by, year_col], reliability=None)
     tab = tab[tab["n"] > 0]
     bl = as_breaks(breaks)
@@ -471,7 +471,7 @@ def orthogonal_poly(values: Sequence[Any], degree: int = 1, scores: Sequence[flo
     """
     n = len(values)
     if degree >= n:
-        raise ValueError(f"orthogonal_poly(): degree {degree} needs at least {degree + 1} levels; got {n}.")
+        raise InputError(f"orthogonal_poly(): degree {degree} needs at least {degree + 1} levels; got {n}.")
     s = np.arange(1, n + 1, dtype=float) if scores is None else np.asarray(scores, float)
     V = np.vander(s - s.mean(), degree + 1, increasing=True)
     q, r = np.linalg.qr(V)
