@@ -210,9 +210,12 @@ def nchs_figure(series: pd.DataFrame, lang: str = "en", sex: str = "All persons"
     d = series[series["sex"] == sex]
     fig = plots.trend_plot(d, "year", "rate", group="drug", title=i18n.t("trends.nchs.fig_title", lang),
                            ylabel=i18n.t("trends.nchs.ylabel", lang), source=source("nchs", lang), lang=lang,
-                           group_labels={k: drug_label(k, lang) for k in d["drug"].unique()})
-    fig.axes[0].legend(loc="upper left", fontsize=8)
-    return fig
+                           group_labels={k: drug_label(k, lang) for k in d["drug"].unique()},
+                           # any opioid in blue: beside synthetic opioids' vermillion an orange would read the same
+                           colours={"opioids": style.OKABE_ITO["blue"],
+                                    "synthetic_opioids": style.OKABE_ITO["vermillion"]})
+    fig.set_figheight(5.0)  # the legend's rows below must not squeeze the plot
+    return fig  # one legend, below the plot (trend_plot puts it there for four lines or more)
 
 
 def nchs_alt(series: pd.DataFrame, lang: str = "en") -> str:

@@ -153,7 +153,11 @@ def _legend_below(fig: Figure, ax: Axes) -> None:
     if ax.get_legend() is not None:
         handles, labs = ax.get_legend().legend_handles, [t.get_text() for t in ax.get_legend().get_texts()]
         ax.get_legend().remove()
-    fig.legend(handles, labs, loc="outside lower center", ncols=2, fontsize=small_font(1))
+    fs = small_font(1)
+    # two columns only when two of the longest labels fit the figure's width (else they overflow its edges)
+    widest = max((len(str(lab)) for lab in labs), default=0) * fs * 0.55 + 30
+    ncols = 2 if 2 * widest < fig.get_figwidth() * 72 else 1
+    fig.legend(handles, labs, loc="outside lower center", ncols=ncols, fontsize=fs)
 
 
 def _ci_legend(ax: Axes, ci_low: str | None, ci_high: str | None, band_label: str | None, lang: str) -> bool:
