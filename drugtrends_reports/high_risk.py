@@ -32,8 +32,9 @@ from drugtrends.indirect import capture_recapture, multiplier, prevalence_per_10
 from drugtrends.tables import simple_table
 
 __all__ = [
-    "ILLUSTRATION_HISTORIES", "ILLUSTRATION_LISTS", "ILLUSTRATION_MULTIPLIER", "france_high_risk",
-    "key_sentence", "france_table", "illustration_capture_recapture", "illustration_multiplier",
+    "ILLUSTRATION_HISTORIES", "ILLUSTRATION_LISTS", "ILLUSTRATION_MULTIPLIER", "HETEROGENEITY_MODELS",
+    "france_high_risk", "key_sentence", "france_table", "illustration_capture_recapture",
+    "illustration_heterogeneity", "heterogeneity_sentence", "illustration_multiplier",
     "worked_example", "section",
 ]
 
@@ -204,6 +205,51 @@ def illustration_capture_recapture() -> pd.DataFrame:
     return r[r["identifiable"]].sort_values("aic").reset_index(drop=True)
 
 
+#: the heterogeneity forms added to the chosen log-linear model (Rcapture's Mth models; Rivest 2011)
+HETEROGENEITY_MODELS = ("Mth Chao (LB)", "Mth Poisson2", "Mth Darroch", "Mth Gamma3.5")
+
+
+def illustration_heterogeneity(best_model: str | None = None) -> pd.DataFrame:
+    """The chosen log-linear model refitted with each heterogeneity form (sensitivity analysis).
+
+    Parameters
+    ----------
+    best_model : str, optional
+        The lowest-AIC model of :func:`illustration_capture_recapture` (default: computed).
+
+    Returns
+    -------
+    DataFrame
+        :func:`drugtrends.indirect.capture_recapture` rows of ``Mth <form> + <interactions>``
+        (or the plain Mth models when the chosen model is independence), with ``usable``:
+        identifiable, not at a boundary, not saturated.
+
+    Examples
+    --------
+    >>> h = illustration_heterogeneity()
+    >>> h["model"].iloc[1], round(float(h["N"].min())), round(float(h["N"].max()))
+    ('Mth Poisson2 + treatment:harm_reduction', 5450, 5553)
+    """
+    if best_model is None:
+        best_model = illustration_capture_recapture()["model"].iloc[0]
+    models = [h if best_model == "independence" else f"{h} + {best_model}" for h in HETEROGENEITY_MODELS]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ModelWarning)  # boundary rows are flagged in the frame
+        r = capture_recapture(ILLUSTRATION_HISTORIES, list(ILLUSTRATION_LISTS), models=models)
+    return r.assign(usable=r["identifiable"] & ~r["boundary"] & ~r["saturated"])
+
+
+def heterogeneity_sentence(T: i18n.Translator, best: pd.Series, het: pd.DataFrame) -> str:
+    """One sentence: the heterogeneity range beside the log-linear estimate (and what was left out)."""
+    ok = het[het["usable"]]
+    if not len(ok):
+        return T("high_risk.het_none")
+    text = T("high_risk.het_result", low=T.num(ok["N"].min()), high=T.num(ok["N"].max()),
+             ci=T.ci(ok["ci_low"].min(), ok["ci_high"].max(), 0), n=T.num(best["N"]))
+    left = len(het) - len(ok)
+    return text if not left else f"{text} {T('high_risk.het_flagged', k=left)}"
+
+
 def illustration_multiplier() -> pd.DataFrame:
     """The multiplier illustration with its rate per 1,000 aged 15-64.
 
@@ -262,6 +308,7 @@ def worked_example(lang: str = "en") -> list:
           ci=T.ci(best["ci_low"], best["ci_high"], 0), unobserved=T.num(best["n_unobserved"])),
         simple_table(models, title=T("high_risk.cr_models_title"), notes=[T("high_risk.cr_models_note")],
                      lang=lang, align_right=[T("high_risk.col_n"), T("high_risk.col_aic")]),
+        heterogeneity_sentence(T, best, illustration_heterogeneity(best["model"])),
         T("high_risk.mult_result", benchmark=T.num(m["benchmark"]), share=T.pct(100 * m["proportion"], 0),
           share_ci=T.ci(100 * m["proportion_ci"][0], 100 * m["proportion_ci"][1], 0), n=T.num(mu["N"]),
           ci=T.ci(mu["ci_low"], mu["ci_high"], 0)),

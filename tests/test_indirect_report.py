@@ -95,3 +95,28 @@ def test_key_sentence_and_table(prev, lang, rate, prev_rate, rng):
     notes = table.data[note_col].tolist()
     assert [bool(n) for n in notes] == [False, True, False, False, True, False, False, False]
     assert notes[1] != notes[4]  # 2015: new series (definition changed); 2020: last 30 days
+
+
+def test_heterogeneity_range_is_shown_beside_the_log_linear_estimate():
+    """Issue 26: the chosen interactions refitted with Rcapture's four Mth heterogeneity forms."""
+    best = hr.illustration_capture_recapture().iloc[0]
+    het = hr.illustration_heterogeneity(best["model"])
+    assert het["model"].tolist() == [f"{h} + treatment:harm_reduction" for h in hr.HETEROGENEITY_MODELS]
+    assert het["usable"].all() and (het["df"] == 1).all()
+    # heterogeneity adds to the unobserved part here, never below the log-linear estimate minus its CI
+    assert (het["N"] > best["ci_low"]).all()
+    for lang, low, high in (("en", "5,450", "5,553"), ("fr", "5\u202f450", "5\u202f553")):
+        txt = _text(hr.section(None, lang))
+        assert low in txt and high in txt and ("Rivest 2011" in txt)
+
+
+def test_heterogeneity_sentence_leaves_out_flagged_models():
+    from drugtrends import i18n
+
+    T = i18n.bind("en")
+    het = hr.illustration_heterogeneity("independence")  # Mth Chao (LB) fixes an eta at 0 on this table
+    assert not het.set_index("model").loc["Mth Chao (LB)", "usable"]
+    s = hr.heterogeneity_sentence(T, pd.Series({"N": 4097.0}), het)
+    assert "1 model(s) fitted at a boundary" in s
+    none = hr.heterogeneity_sentence(T, pd.Series({"N": 1.0}), het.assign(usable=False))
+    assert none.startswith("Every heterogeneity model")
