@@ -245,7 +245,9 @@ def forms_table(ctx):
                          cpv: p_cell(get["crack"]["p_value"], lang) if i == 0 else ""})
     df = pd.DataFrame(rows)
     return tables.simple_table(df, title=i18n.t(_K + "t_forms", lang), group=ch, source=common.source("nsduh_2022", lang),
-                               lang=lang, notes=[i18n.t(_K + "forms_note", lang)], align_right=[cc, cw, cpv])
+                               lang=lang, align_right=[cc, cw, cpv],
+                               notes=[i18n.t(_K + "forms_note", lang)] + ([i18n.t(_K + "suppressed_note", lang)]
+                                                                          if f["suppressed"].any() else []))
 
 
 def onset_table(ctx):
