@@ -60,7 +60,10 @@ def test_palette_is_okabe_ito_and_fixed_per_substance():
     assert style.colour("cocaine") == "#0072B2"
     assert style.colour("cannabis") == "#009E73"
     assert style.colour("female") != style.colour("male")
-    assert set(style.SUBSTANCE_COLOURS.values()) <= set(style.OKABE_ITO.values()) | {style.GREY}
+    assert set(style.SUBSTANCE_COLOURS.values()) <= set(style.OKABE_ITO.values()) | {style.GREY, style.WINE}
+    # issue 23: no orange beside vermillion -- orange is given to no substance
+    assert style.OKABE_ITO["orange"] not in style.SUBSTANCE_COLOURS.values()
+    assert style.colour("psychostimulants") != style.colour("synthetic_opioids")
     c = style.colours_for(["France", "Germany", "Spain", "Italy", "Netherlands", "Belgium", "US"])
     assert len(set(c.values())) == 7  # distinct while the palette lasts
     # same input, same colours (no salted hash)
