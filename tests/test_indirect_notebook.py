@@ -76,3 +76,13 @@ def test_printed_numbers(executed):
     assert indep < 9_000
     assert re.search(r"48000\.0 40000\.0\s+60000\.0 endpoints", out)
     assert re.search(r"48000\.0\s+1\.2\s+1\.0\s+1\.5", out)
+
+
+def test_heterogeneity_and_single_source_sections(executed):
+    """Issue 26: the Mth range beside the log-linear estimate; Chao's bound as Rcapture prints it."""
+    out = _stdout(executed)
+    m = re.search(r"Heterogeneity range: ([\d,]+) to ([\d,]+) \(log-linear c1:c2 alone: ([\d,]+)\)", out)
+    assert m, out
+    low, high, loglin = (float(g.replace(",", "")) for g in m.groups())
+    assert loglin == 12318 and low < high and high > 2 * loglin
+    assert re.search(r"^\s*chao 9273\.5 662\.6", out, re.M)  # Rcapture closedpCI.0(ill, ..., h = "LB")
