@@ -25,13 +25,14 @@ from typing import Any
 
 import pandas as pd
 
-from drugtrends.errors import InputError, UnknownVariableError
+from drugtrends.errors import InputError, InputTypeError, UnknownVariableError
 
 __all__ = [
     "as_list",
     "check_level",
     "check_in_range",
     "check_choice",
+    "check_type",
     "require_columns",
     "require_unique",
     "suggest",
@@ -257,6 +258,36 @@ def check_choice(value: object, name: str, choices: Iterable[object]) -> object:
     if value not in opts:
         raise InputError(f"{name}={value!r} is not one of {', '.join(map(repr, opts))}."
                          f"{suggest(value, opts, n=1)}")
+    return value
+
+
+def check_type(value: object, name: str, types: type | tuple[type, ...], hint: str = "") -> object:
+    """Check ``value`` is an instance of ``types``; raise :class:`InputTypeError` (also a ``TypeError``).
+
+    Parameters
+    ----------
+    value : object
+        The value given.
+    name : str
+        The argument's name, for the message.
+    types : type or tuple of types
+        The accepted types.
+    hint : str
+        What to pass instead (appended to the message).
+
+    Examples
+    --------
+    >>> check_type(3, "n", int)
+    3
+    >>> check_type("3", "n", (int, float), hint="give a number")
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.InputTypeError: n must be int or float, not str: give a number.
+    """
+    if not isinstance(value, types):
+        kinds = types if isinstance(types, tuple) else (types,)
+        raise InputTypeError(f"{name} must be {' or '.join(t.__name__ for t in kinds)}, not "
+                             f"{type(value).__name__}{': ' + hint if hint else ''}.")
     return value
 
 
