@@ -254,6 +254,18 @@ def mutable_module_state(mods: dict[str, Module]) -> list[str]:
     return sorted(set(out))
 
 
+#: Types with one home (issue 22): a class of that name anywhere else is a second definition.
+ONE_HOME = {"Break": "drugtrends.series.registry", "KeyFigure": "drugtrends.keyfigures",
+            "KnownBreak": "drugtrends.series.registry"}
+
+
+def second_definitions(mods: dict[str, Module], homes: dict[str, str] = ONE_HOME) -> list[str]:
+    """Classes named like a one-home type (``Break``, ``KeyFigure``) defined outside their home module."""
+    return sorted(f"{m.name} (line {node.lineno}): class {node.name} (the one definition is {homes[node.name]})"
+                  for m in mods.values() for node in ast.walk(m.tree)
+                  if isinstance(node, ast.ClassDef) and node.name in homes and m.name != homes[node.name])
+
+
 BARE_ERRORS = ("ValueError", "TypeError")
 
 
@@ -400,6 +412,11 @@ def test_no_import_cycle(everything):
     _fail("import cycle(s)", [describe_cycle(c, graph) for c in import_cycles(graph)])
 
 
+def test_one_break_type_and_one_key_figure_class(everything):
+    _fail("second definition(s) of a one-home type (import the library's class instead)",
+          second_definitions(everything))
+
+
 def test_no_bare_value_or_type_error_in_the_library(lib):
     _fail("bare ValueError/TypeError raise(s): raise a drugtrends.errors class (validate.check_choice for choices)",
           bare_raises(lib))
@@ -481,6 +498,8 @@ def test_checkers_find_every_offence(toy, tmp_path, monkeypatch):
     assert mutable_module_state(toy) == ["drugtrends.state.SEEN (line 2): changed in f() (line 7)",
                                          "drugtrends.state._STATE (line 1): changed in f() (line 6)",
                                          "drugtrends.state.n: 'global n' in g() (line 10)"]
+    assert second_definitions(toy, {"E": "drugtrends.other"}) == [
+        "drugtrends.errors (line 1): class E (the one definition is drugtrends.other)"]
     assert bare_raises(toy) == ["drugtrends.state (line 18): raise ValueError",
                                 "drugtrends.state (line 19): raise TypeError"]
     qmd = tmp_path / "r.qmd"
