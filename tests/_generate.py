@@ -203,7 +203,6 @@ def make_teds(path: str | os.PathLike[str], n: int, kind: str = "A", seed: int =
     Written with pyarrow (fast enough for millions of rows).
     """
     import pyarrow as pa
-    import pyarrow.csv as pv
 
     from drugtrends.readers.teds import teds_label_group
 
@@ -255,7 +254,6 @@ def make_nsduh(path: str | os.PathLike[str], n: int, year: int = 2019, seed: int
     the real file's width for benchmarks).
     """
     import pyarrow as pa
-    import pyarrow.csv as pv
 
     from drugtrends.readers.nsduh import design_variables
 

@@ -24,9 +24,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from _data import real_file
 from _generate import make_nsduh
+
 from drugtrends.errors import InputError, SchemaError
 from drugtrends.readers.nsduh import EXTRACT_2022_NOTES, read_nsduh, read_nsduh_extract
 from drugtrends.readers.nsduh_harmonise import AGE_GROUPS, first_use_columns, person_columns
@@ -202,8 +202,9 @@ def test_every_first_use_substance_maps_to_the_taxonomy():
 
 
 def test_an_edited_extract_is_refused(tmp_path, monkeypatch):
-    import drugtrends as dt
     from _data import temp_data_dir
+
+    import drugtrends as dt
     from drugtrends.errors import IntegrityError
 
     d = temp_data_dir(tmp_path, monkeypatch, need="nsduh_2022/NSDUH_2022_final_dataset.Rdata")

@@ -11,12 +11,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from _generate import make_nsduh
+
 from drugtrends.errors import DataNotFoundError, InputError, SchemaError
-from drugtrends.readers.nsduh import RECENCY_RECODES, SUBSTANCES, comparability_group, design_variables, read_nsduh
+from drugtrends.readers.nsduh import (
+    RECENCY_RECODES,
+    SUBSTANCES,
+    comparability_group,
+    design_variables,
+    read_nsduh,
+    special_code_kinds,
+)
 from drugtrends.readers.nsduh import TAXONOMY_IDS as NSDUH_TAXONOMY
-from drugtrends.readers.nsduh import special_code_kinds
 
 TAXONOMY_IDS = ["cannabis", "cocaine", "crack", "heroin", "hallucinogens", "lsd", "methamphetamine", "inhalants",
                 "pain_relievers_misuse", "tranquillizers_misuse", "stimulants_misuse", "sedatives_misuse"]

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-
 from _generate import make_teds
+
 from drugtrends import paths
 from drugtrends.errors import InputError, SchemaError
 from drugtrends.readers.teds import read_teds, read_teds_codebook, teds_label_group, teds_to_parquet

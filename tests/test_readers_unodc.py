@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 from _data import real_file
 
-from drugtrends import paths
 from drugtrends.errors import DataNotFoundError, SchemaError
 from drugtrends.readers import unodc
 
@@ -186,7 +185,8 @@ def test_youth_nps_lifetime_against_raw_cells(youth):
     # H/I/J = lifetime all/male/female, K/L/M past year, N/O/P past month
     raw = _raw_sheet(F14, "NPS")[6]
     assert raw[3] == "Côte d' Ivoire"
-    got = youth[(youth.sheet == "NPS") & (youth.row == 7)].set_index(youth.loc[(youth.sheet == "NPS") & (youth.row == 7), "period"].astype(str))
+    nps7 = (youth.sheet == "NPS") & (youth.row == 7)
+    got = youth[nps7].set_index(youth.loc[nps7, "period"].astype(str))
     for period, j in (("lifetime", 7), ("past_year", 10), ("past_month", 13)):
         assert got.loc[period, "best"] == raw[j]
         assert got.loc[period, "male"] == raw[j + 1]
