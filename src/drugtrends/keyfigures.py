@@ -107,6 +107,17 @@ class KeyFigure:
     compare
         ``False`` for a figure that has no earlier value by nature (a count
         of files): no change line.
+
+    Examples
+    --------
+    >>> kf = KeyFigure("Past-year cocaine use", 2.7, year=2023, previous=1.6, previous_year=2017,
+    ...                change=1.1, significant=True)
+    >>> kf.direction, kf.change_text("en")
+    ('up', 'up from 1.6% in 2017 (+1.1 pp; statistically significant change)')
+    >>> KeyFigure("x", 2.7, previous=1.6, change=1.1, direction="down", significant=True)
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.InputError: ...
     """
 
     label: str

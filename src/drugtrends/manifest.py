@@ -67,7 +67,21 @@ _FILE_OPTIONAL = (
 
 @dataclass(frozen=True)
 class Sheet:
-    """One worksheet of a spreadsheet file: its name and used range (rows x columns)."""
+    """One worksheet of a spreadsheet file: its name and used range (rows x columns).
+
+    Attributes
+    ----------
+    name : str
+        The worksheet's name.
+    rows, columns : int or None
+        Its used range (``None`` when unknown).
+
+    Examples
+    --------
+    >>> sheet = load_manifest().get("unodc_wdr2025").files[0].sheets[0]
+    >>> sheet.name, sheet.rows, sheet.columns
+    ('Cannabis', 444, 15)
+    """
 
     name: str
     rows: int | None
@@ -113,6 +127,14 @@ class DataFile:
         Page describing this particular file, when it has one.
     notes
         Free text.
+
+    Examples
+    --------
+    >>> f = load_manifest().get("nchs_overdose_rates").file()
+    >>> f.rows, f.columns, f.verifiable, f.transformed
+    (6228, 15, True, False)
+    >>> f.download_urls[0].startswith("https://")
+    True
     """
 
     name: str
@@ -152,7 +174,28 @@ class DataFile:
 
 @dataclass(frozen=True)
 class Dataset:
-    """One dataset id: a folder of files in the data directory."""
+    """One dataset id: a folder of files in the data directory.
+
+    Attributes
+    ----------
+    id, title, publisher, landing_page, licence, citation, notes : str
+        As in ``data/manifest.yaml``.
+    mirrored : bool
+        In the project mirror (fetched by default).
+    files : tuple of DataFile
+    load_ids : tuple of str
+        The ``dt.load`` ids that read this dataset's files.
+
+    Examples
+    --------
+    >>> d = load_manifest().get("unodc_prevalence")   # a load id resolves to its manifest dataset
+    >>> d.id, d.mirrored, len(d.files) > 1
+    ('unodc_wdr2025', True, True)
+    >>> d.file("nope.xlsx")
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.UnknownDatasetError: dataset 'unodc_wdr2025' has no file 'nope.xlsx'. Files: ...
+    """
 
     id: str
     title: str
@@ -207,7 +250,27 @@ class Dataset:
 
 @dataclass(frozen=True)
 class Manifest:
-    """Every dataset of ``data/manifest.yaml`` (read-only)."""
+    """Every dataset of ``data/manifest.yaml`` (read-only).
+
+    Attributes
+    ----------
+    path : Path
+        The YAML file read.
+    version : int
+        Its format version.
+    datasets : mapping
+        Dataset id -> :class:`Dataset`, in manifest order.
+
+    Examples
+    --------
+    >>> m = load_manifest()
+    >>> "nchs_overdose_rates" in m, m.resolve("unodc_prevalence"), set(m.mirrored_ids) <= set(m.ids)
+    (True, 'unodc_wdr2025', True)
+    >>> m.get("nchs_overdose_rats")
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.UnknownDatasetError: unknown dataset 'nchs_overdose_rats'. Did you mean 'nchs_overdose_rates'? ...
+    """
 
     path: Path
     version: int
@@ -282,6 +345,12 @@ def load_manifest(path: str | os.PathLike[str] | None = None) -> Manifest:
         The file is missing, is not valid YAML, or an entry lacks a key, has an
         unknown key or a value of the wrong kind (the message names the dataset,
         the file and the key).
+
+    Examples
+    --------
+    >>> m = load_manifest()
+    >>> type(m).__name__, len(m) > 10, m.path.name
+    ('Manifest', True, 'manifest.yaml')
     """
     p = Path(path) if path is not None else paths.manifest_path()
     try:

@@ -108,6 +108,13 @@ class Substance:
         WHO ATC code or group of the medicinal substance, when relevant.
     note : str
         Scope notes (what is included, known source differences).
+
+    Examples
+    --------
+    >>> from drugtrends import taxonomy
+    >>> s = taxonomy.get("crack")
+    >>> type(s).__name__, s.id, s.parent, s.label_en
+    ('Substance', 'crack', 'cocaine', 'Crack cocaine')
     """
 
     id: str
@@ -335,6 +342,11 @@ def label(id: str, lang: str = "en") -> str:
 def ancestors(id: str) -> list[str]:
     """Return the ids of the broader groups of ``id``, nearest first.
 
+    Parameters
+    ----------
+    id : str
+        A substance id of the taxonomy.
+
     Examples
     --------
     >>> from drugtrends import taxonomy
@@ -390,6 +402,11 @@ def descendants(id: str, include_self: bool = True) -> list[str]:
 
 def is_a(id: str, ancestor: str) -> bool:
     """Return True if ``id`` is ``ancestor`` or lies below it.
+
+    Parameters
+    ----------
+    id, ancestor : str
+        Substance ids of the taxonomy (an unknown ``ancestor`` is an error).
 
     Examples
     --------

@@ -39,6 +39,15 @@ def jackknife_weights(structure, method: str = "JKn"):
     (W, scale, rscales)
         ``(n_rows, n_psu)`` replicate weights; ``scale`` (None for JKn = 1);
         ``rscales`` (None for JK1).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from drugtrends.survey import SurveyDesign
+    >>> d = pd.DataFrame({"psu": [1, 2, 3, 4], "st": [1, 1, 2, 2], "w": [1.0, 2, 1, 3]})
+    >>> W, scale, rscales = jackknife_weights(SurveyDesign(d, weight="w", strata="st", psu="psu").structure)
+    >>> W.tolist(), scale, rscales.tolist()
+    ([[0.0, 2.0, 1.0, 1.0], [4.0, 0.0, 2.0, 2.0], [1.0, 1.0, 0.0, 2.0], [3.0, 3.0, 6.0, 0.0]], None, [0.5, 0.5, 0.5, 0.5])
     """
     s = structure
     if method not in ("JKn", "JK1"):

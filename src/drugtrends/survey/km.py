@@ -165,6 +165,18 @@ def survey_km(design, time: str, event: str, by=None, level: float = 0.95, cumul
     Lumley T (2010), Complex Surveys, ch. 9 and R ``survey::svykm``; the
     linearisation of the Nelson-Aalen estimator: Lin DY (2000), On fitting
     Cox's proportional hazards models to survey data, Biometrika 87:37-47.
+
+    Examples
+    --------
+    Age at first use (``e = 1``) or current age of never users (``e = 0``):
+
+    >>> import pandas as pd
+    >>> from drugtrends.survey import SurveyDesign
+    >>> d = pd.DataFrame({"psu": [1, 2, 3, 4, 5, 6], "st": [1, 1, 1, 2, 2, 2], "w": [1.0, 2, 1, 1, 2, 1],
+    ...                   "t": [15, 18, 20, 16, 30, 25], "e": [1, 1, 0, 1, 0, 1]})
+    >>> km = survey_km(SurveyDesign(d, weight="w", strata="st", psu="psu"), "t", "e")
+    >>> km[["time", "n_at_risk", "n_events", "survival", "se"]].round(3).values.tolist()
+    [[15.0, 6.0, 1.0, 0.882, 0.119], [16.0, 5.0, 1.0, 0.765, 0.179], [18.0, 4.0, 1.0, 0.548, 0.187], [25.0, 2.0, 1.0, 0.393, 0.224]]
     """
     level = check_level(level)
     check_choice(estimator, "estimator", ["nelson_aalen", "product_limit"])

@@ -149,6 +149,18 @@ def estimate_table(est: Estimates, *, ci: str, level: float, reliability, by_col
     -------
     DataFrame
         ``by`` columns, ``variable``, (``level``), then :data:`ESTIMATE_COLUMNS`.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from drugtrends.survey.kernel import DesignStructure, Outcome, Totals, linearise
+    >>> st = DesignStructure(np.array([0, 0, 1, 1]), np.array([2.0, 2.0]), np.ones(2), "fail", 2.0)
+    >>> A = np.array([[1.0], [0.0], [1.0], [1.0]]); B = np.ones((4, 1))
+    >>> est = linearise(Totals(pd.DataFrame(index=[0]), np.zeros(4, int), np.arange(4), A, B, B, B, None), st)
+    >>> est.outcomes = [Outcome("y", None, np.array([0.0, 1.0]), True)]
+    >>> t = estimate_table(est, ci="wald", level=0.95, reliability=None, by_cols=[], kind="mean")
+    >>> t[["variable", "estimate", "se", "n", "df"]].values.tolist()
+    [['y', 0.75, 0.25, 4, 2.0]]
     """
     level = check_level(level)
     check_ci(ci, kind)

@@ -57,6 +57,13 @@ class Fit:
         Fitted values on the model scale; weighted residuals.
     center : float
     jumps : ndarray
+
+    Examples
+    --------
+    >>> x = np.arange(10.0)
+    >>> f = exact_fit(x, 1 + 0.5 * x - 0.3 * np.maximum(x - 4, 0), np.ones(10), [4.0])
+    >>> type(f).__name__, f.taus.tolist(), f.df, bool(f.sse < 1e-20)
+    ('Fit', [4.0], 6, True)
     """
 
     taus: np.ndarray

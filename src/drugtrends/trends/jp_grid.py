@@ -120,6 +120,16 @@ class Grid:
         Candidate joinpoint locations.
     min_end, min_between : int
         NCI minimum-observation rules (see :func:`location_sets`).
+
+    Examples
+    --------
+    The admissible single joinpoints (indices into ``cand``) and the best one for a hinge at x = 4:
+
+    >>> x = np.arange(10.0)
+    >>> g = Grid(x, np.ones(10), np.column_stack([np.ones(10), x]), x, x, 2, 2)
+    >>> sse, arg = g.min_sse(1, g.reduce(np.maximum(x - 4, 0)[:, None]))
+    >>> g.sets(1).ravel().tolist(), float(x[g.sets(1)[arg[0], 0]])
+    ([2, 3, 4, 5, 6, 7], 4.0)
     """
 
     def __init__(self, xrow: np.ndarray, sw: np.ndarray, base: np.ndarray, xu: np.ndarray, cand: np.ndarray,
