@@ -147,7 +147,7 @@ def _record(res: dict, info: dict, ours: dict, r: dict):
     old["realshaped"] = {**res, "machine": info, "drugtrends": ours, "r": r}
     latest.write_text(json.dumps(old, indent=2, default=str) + "\n")
     b, rs = res["ours_best_s"], res["r_s"]
-    rows = [f"## {dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds')} real-shaped data "
+    rows = [f"## {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} real-shaped data "
             "(`python -m bench.realshaped`, issue 27)", "",
             f"Machine: {info['cpu']}, {info['cores']} cores; load average at start "
             f"{info['load_average_1min_at_start']} (other jobs running: ratios are same-run). "
@@ -174,7 +174,7 @@ def main(argv=None) -> int:
     ap.add_argument("--no-history", action="store_true")
     a = ap.parse_args(argv)
     info = machine()
-    print(f"real-shaped benchmark {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC")
+    print(f"real-shaped benchmark {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
     paths = make_data(6_000 if a.quick else 60_000)
     ours = run_task("drugtrends_realshaped", int_csv=paths[0], nan_csv=paths[1], factors=paths[2],
                     outcomes=list(OUTCOMES), out=OUT / "ours_realshaped.parquet")

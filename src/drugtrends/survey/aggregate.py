@@ -30,8 +30,12 @@ Interface
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
+
+from ..errors import InputError
 
 __all__ = ["psu_totals", "domain_codes", "domain_sums", "domain_slots", "grouped_psu_totals",
            "one_blas_thread"]
@@ -78,7 +82,7 @@ def psu_totals(X, domain: np.ndarray, n_domains: int,
         columns = (X[:, j] for j in range(k))
     else:
         if k is None:
-            raise ValueError("give k (number of columns) when X is an iterable")
+            raise InputError("give k (number of columns) when X is an iterable")
         columns = X
     keep = domain >= 0
     all_rows = bool(keep.all())
@@ -280,22 +284,22 @@ def grouped_psu_totals(columns, w: np.ndarray, psu: np.ndarray, n_psu: int,
     return _scatter(R, Ru, k, ku, domain_sets, backs, offsets, n_psu, dense)
 
 
-_CONTROLLER: list = []
+@functools.cache
+def _controller():
+    """The thread-pool controller, built once (finding the BLAS libraries takes milliseconds)."""
+    from threadpoolctl import ThreadpoolController
+    return ThreadpoolController()
 
 
 def one_blas_thread():
-    """Small matrix products run best on one BLAS thread (no spin-waiting on a busy machine).
-
-    The thread-pool controller is built once (finding the BLAS libraries takes
-    milliseconds); each use only sets and restores the limit."""
+    """Small matrix products run best on one BLAS thread (no spin-waiting on a busy machine);
+    each use only sets and restores the limit."""
     try:
-        from threadpoolctl import ThreadpoolController
+        import threadpoolctl  # noqa: F401
     except ImportError:  # optional: without it BLAS keeps its default threads
         import contextlib
         return contextlib.nullcontext()
-    if not _CONTROLLER:
-        _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0].limit(limits=1, user_api="blas")
+    return _controller().limit(limits=1, user_api="blas")
 
 
 def _block_products(columns, unweighted, ws, order, bounds, in_order, slots, offsets, L, n_psu, step):

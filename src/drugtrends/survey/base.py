@@ -17,7 +17,7 @@ import warnings
 
 import pandas as pd
 
-from ..errors import EmptyDomainError, InputError, ReliabilityWarning
+from ..errors import DesignError, EmptyDomainError, InputError, ReliabilityWarning
 from ..validate import as_list, check_level
 from .grouped import normalise_sets
 from .kernel import Estimates, linearise
@@ -60,6 +60,18 @@ class DesignBase:
     Subclasses set ``weight``, ``strata``, ``psu``, ``fpc``, ``lonely_psu``,
     ``reliability``, ``level`` and implement :attr:`structure`,
     :meth:`outcome_list`, :meth:`grouped_totals` and :attr:`df`.
+
+    Examples
+    --------
+    Every design (in memory, replicate, DuckDB, Spark) gets the same estimators:
+
+    >>> import pandas as pd
+    >>> from drugtrends.survey import RelationDesign, ReplicateDesign, SurveyDesign
+    >>> all(issubclass(c, DesignBase) for c in (SurveyDesign, ReplicateDesign, RelationDesign))
+    True
+    >>> d = pd.DataFrame({"psu": [1, 2, 3, 4], "w": [1.0, 1, 2, 2], "y": [0, 1, 1, 0], "g": list("aabb")})
+    >>> SurveyDesign(d, weight="w", psu="psu").mean("y", by="g")[["g", "estimate"]].values.tolist()
+    [['a', 0.5], ['b', 0.5]]
     """
 
     reliability: str | None = None
@@ -352,6 +364,72 @@ class DesignBase:
         from .km import survey_km
         return survey_km(self, time, event, by=by, level=self.level if level is None else level,
                          cumulative=cumulative, estimator=estimator)
+
+    def ratio(self, numerator, denominator, by=None, *, ci: str = "t", level: float | None = None,
+              df="domain", return_cov: bool = False):
+        """Ratio(s) of totals ``sum(w num) / sum(w den)`` (R ``svyratio``).
+
+        Rows where the numerator or the denominator is missing leave the domain.
+        ``deff`` is R ``svyratio(deff=TRUE)``'s: ``Var(R) / Vsrs`` with
+        ``Vsrs = s^2 N^2 (N - n)/(N n)``, ``s^2 = n/(n-1) sum w r^2 / N``,
+        ``r = (num - R den) / T_den`` (Taylor designs; NaN on replicate designs,
+        where R fails); ``n_eff`` is NaN. A domain whose denominator sums to 0
+        is suppressed with the flag ``"zero denominator"``.
+
+        Parameters
+        ----------
+        numerator : str or list of str
+            Numerator column(s).
+        denominator : str or list of str
+            One denominator column for all numerators, or one per numerator
+            (else :class:`~drugtrends.errors.DesignError`).
+        by : str or list of str, optional
+            Domain columns, as :meth:`mean`.
+        ci : {"t", "normal"}
+            Interval, as :meth:`total`.
+        level : float, optional
+            Confidence level (design default 0.95).
+        df : {"domain", "design"} or float
+            Degrees of freedom rule, as :meth:`mean`.
+        return_cov : bool, default False
+            Also return the covariance matrix of all estimates.
+
+        Returns
+        -------
+        DataFrame or (DataFrame, DataFrame)
+            The columns of :meth:`mean` with a ``denominator`` column after
+            ``variable``; no suppression rule is applied.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from drugtrends.survey import SurveyDesign
+        >>> df = pd.DataFrame({"psu": range(4), "w": [1.0] * 4, "a": [1, 2, 3, 4], "b": [2, 2, 2, 2]})
+        >>> float(SurveyDesign(df, weight="w", psu="psu").ratio("a", "b").estimate[0])
+        1.25
+        """
+        nums = self._ratio_outcomes(numerator)
+        dens = self._ratio_outcomes(denominator)
+        text = sorted({o.variable for o in nums + dens if o.level is not None})
+        if text:
+            raise InputError(f"ratio() needs numeric columns; {text} hold text categories. Recode them "
+                             "to numbers (e.g. 0/1 indicators) first.")
+        if len(dens) == 1 and len(nums) > 1:
+            dens = dens * len(nums)
+        if len(dens) != len(nums):
+            raise DesignError("give one denominator, or one per numerator")
+        for o in nums:
+            o.is_prop = False
+        frames, ests, _ = self._run(None, [tuple(as_list(by))], kind="ratio", ci=ci, level=level, df=df,
+                                    reliability=None, return_cov=return_cov, den=dens, outcomes=nums)
+        out = frames[0]
+        out.insert(out.columns.get_loc("variable") + 1, "denominator",
+                   [d.variable for d in dens] * len(ests[0].keys))
+        return self._with_cov(out, ests[0], return_cov)
+
+    def _ratio_outcomes(self, variables) -> list:
+        """Ratio numerators / denominators (engines may read them their own way)."""
+        return self.outcome_list(variables)
 
     def grid(self, variables, by_sets=None, *, kind: str = "mean", ci: str = "t",
              level: float | None = None, df="domain", reliability="design", engine: str = "auto"):

@@ -42,6 +42,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from ..errors import InputError
+
 __all__ = ["PROPORTION_METHODS", "t_quantile", "mean_ci", "proportion_ci", "effective_n",
            "logit_replicate_se", "is_boundary"]
 
@@ -217,7 +219,7 @@ def proportion_ci(p, se, df=np.inf, n=None, method: str = "logit", level: float 
     (0.0, 0.0711)
     """
     if method not in PROPORTION_METHODS:
-        raise ValueError(f"unknown proportion CI method {method!r}; use one of {PROPORTION_METHODS}")
+        raise InputError(f"unknown proportion CI method {method!r}; use one of {PROPORTION_METHODS}")
     p = np.asarray(p, dtype=float)
     se = np.asarray(se, dtype=float)
     df = np.broadcast_to(np.asarray(df, dtype=float), p.shape)
@@ -238,7 +240,7 @@ def proportion_ci(p, se, df=np.inf, n=None, method: str = "logit", level: float 
         bad = (p <= 0) | (p >= 1)
         return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
     if n is None:
-        raise ValueError(f"method={method!r} needs the unweighted sample size n")
+        raise InputError(f"method={method!r} needs the unweighted sample size n")
     n = np.broadcast_to(np.asarray(n, dtype=float), p.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
         tn = stats.t.ppf(alpha / 2, np.where(n > 1, n - 1, np.nan))

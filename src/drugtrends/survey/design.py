@@ -44,13 +44,12 @@ import pandas as pd
 
 from .._compat import arguments
 from ..errors import DesignError, InputError
-from ..validate import as_list, require_columns
+from ..validate import require_columns
+from ._repfactors import factor_table
 from .base import RELIABILITY_RULES, DesignBase
 from .grouped import fast_outcomes, inmemory_totals, outcome_columns, replicate_totals
 from .kernel import DesignStructure
-from ._repfactors import factor_table
-from .structure import (check_rho, check_rscales, check_weights, design_structure, replicate_columns,
-                        replicate_values)
+from .structure import check_rho, check_rscales, check_weights, design_structure, replicate_columns, replicate_values
 from .variance import LONELY_PSU_RULES
 
 __all__ = ["SurveyDesign", "ReplicateDesign", "REPLICATE_METHODS"]
@@ -171,7 +170,7 @@ class SurveyDesign(DesignBase):
         self._mask = np.ones(len(data), dtype=bool)
 
     @classmethod
-    def from_spec(cls, data: pd.DataFrame, spec, **kw) -> "SurveyDesign":
+    def from_spec(cls, data: pd.DataFrame, spec, **kw) -> SurveyDesign:
         """A design from a dataset's design spec (``drugtrends.datasets.design_spec(id)``).
 
         Parameters
@@ -269,7 +268,7 @@ class SurveyDesign(DesignBase):
         return self._mask.copy()
 
     # ------------------------------------------------------------------ subsets
-    def subset(self, mask_or_query) -> "SurveyDesign":
+    def subset(self, mask_or_query) -> SurveyDesign:
         """Restrict estimation to a domain, keeping the whole design (R ``subset()``).
 
         Rows outside the domain stay in the design with zero contributions, so
@@ -378,66 +377,9 @@ class SurveyDesign(DesignBase):
                          "drugtrends.survey.spark.from_spark).")
 
     # ------------------------------------------------------------------ in-memory estimators
-    def ratio(self, numerator, denominator, by=None, *, ci: str = "t", level: float | None = None,
-              df="domain", return_cov: bool = False):
-        """Ratio(s) of totals ``sum(w num) / sum(w den)`` (R ``svyratio``).
-
-        Rows where the numerator or the denominator is missing leave the domain.
-        ``deff`` is R ``svyratio(deff=TRUE)``'s: ``Var(R) / Vsrs`` with
-        ``Vsrs = s^2 N^2 (N - n)/(N n)``, ``s^2 = n/(n-1) sum w r^2 / N``,
-        ``r = (num - R den) / T_den`` (Taylor designs; NaN on replicate designs,
-        where R fails); ``n_eff`` is NaN. A domain whose denominator sums to 0
-        is suppressed with the flag ``"zero denominator"``.
-
-        Parameters
-        ----------
-        numerator : str or list of str
-            Numerator column(s).
-        denominator : str or list of str
-            One denominator column for all numerators, or one per numerator
-            (else :class:`~drugtrends.errors.DesignError`).
-        by : str or list of str, optional
-            Domain columns, as :meth:`mean`.
-        ci : {"t", "normal"}
-            Interval, as :meth:`total`.
-        level : float, optional
-            Confidence level (design default 0.95).
-        df : {"domain", "design"} or float
-            Degrees of freedom rule, as :meth:`mean`.
-        return_cov : bool, default False
-            Also return the covariance matrix of all estimates.
-
-        Returns
-        -------
-        DataFrame or (DataFrame, DataFrame)
-            The columns of :meth:`mean` with a ``denominator`` column after
-            ``variable``; no suppression rule is applied.
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> df = pd.DataFrame({"psu": range(4), "w": [1.0] * 4, "a": [1, 2, 3, 4], "b": [2, 2, 2, 2]})
-        >>> float(SurveyDesign(df, weight="w", psu="psu").ratio("a", "b").estimate[0])
-        1.25
-        """
-        nums = outcome_columns(self.data, numerator, self._mask)
-        dens = outcome_columns(self.data, denominator, self._mask)
-        text = sorted({o.variable for o in nums + dens if o.level is not None})
-        if text:
-            raise InputError(f"ratio() needs numeric columns; {text} hold text categories. Recode them "
-                             "to numbers (e.g. 0/1 indicators) first.")
-        if len(dens) == 1 and len(nums) > 1:
-            dens = dens * len(nums)
-        if len(dens) != len(nums):
-            raise DesignError("give one denominator, or one per numerator")
-        for o in nums:
-            o.is_prop = False
-        frames, ests, _ = self._run(None, [tuple(as_list(by))], kind="ratio", ci=ci, level=level, df=df,
-                                    reliability=None, return_cov=return_cov, den=dens, outcomes=nums)
-        out = frames[0]
-        out.insert(out.columns.get_loc("variable") + 1, "denominator",
-                   [d.variable for d in dens] * len(ests[0].keys))
-        return self._with_cov(out, ests[0], return_cov)
+    def _ratio_outcomes(self, variables) -> list:
+        """Ratio numerators / denominators: the general outcome columns (floats)."""
+        return outcome_columns(self.data, variables, self._mask)
 
     def quantile(self, variable, q=(0.5,), by=None, *, level: float | None = None, df="domain"):
         """Quantiles with Woodruff intervals (R ``svyquantile``, ``qrule="math"``,
@@ -601,7 +543,7 @@ class SurveyDesign(DesignBase):
 
     # ------------------------------------------------------------------ replicate designs
     def to_replicate(self, method: str = "JKn", mse: bool = False, *, rho: float | None = None,
-                     replicates: int = 50, seed=None, hadamard_matrix=None) -> "ReplicateDesign":
+                     replicates: int = 50, seed=None, hadamard_matrix=None) -> ReplicateDesign:
         """Replicate weights built from this design (R ``as.svrepdesign``).
 
         ``"JKn"``: one replicate per PSU; the PSU's weights are set to 0, the
@@ -669,7 +611,7 @@ class SurveyDesign(DesignBase):
     def replicate(cls, data: pd.DataFrame, weight: str, rep_weights, method: str = "BRR", *,
                   rho: float | None = None, scale: float | None = None, rscales=None,
                   mse: bool = False, reliability: str | None = None,
-                  level: float = 0.95) -> "ReplicateDesign":
+                  level: float = 0.95) -> ReplicateDesign:
         """A replicate-weight design (R ``svrepdesign``, combined weights).
 
         Parameters

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..errors import DesignError, InputError
 from .ci import logit_replicate_se
 from .variance import grouped_variance, replicate_variance, segsum, stratified_variance
 
@@ -151,7 +152,7 @@ class DesignStructure:
         sel = slice(None) if rows is None else rows
         if self.rep_factors is None:
             if self.rep_weights is None:
-                raise ValueError("not a replicate design")
+                raise DesignError("not a replicate design: it has no replicate weights")
             return np.asarray(self.rep_weights[sel])
         return self.weights[sel][:, None] * self.rep_factors[self.rep_cluster[sel]]
 
@@ -195,7 +196,7 @@ class DesignStructure:
         """
         from .aggregate import psu_totals
         if self.psu is None:
-            raise ValueError("psu_totals needs the rows in memory (structure without psu codes)")
+            raise DesignError("psu_totals needs the rows in memory (structure without psu codes)")
         dom = np.zeros(len(self.psu), dtype=np.int64)
         if rows is not None:
             dom = np.where(np.asarray(rows, dtype=bool), 0, -1)
@@ -348,7 +349,7 @@ class Totals:
     R2: np.ndarray | None = None
 
     @classmethod
-    def from_dense(cls, keys, A, B, N, P, Q=None, members=None) -> "Totals":
+    def from_dense(cls, keys, A, B, N, P, Q=None, members=None) -> Totals:
         """From ``(D, U, m)`` arrays; pairs are those with ``members[d, u]`` (default ``N > 0``)."""
         if members is None:
             members = (N > 0).any(axis=2)
@@ -429,7 +430,7 @@ _segsum = segsum
 
 def _check_kind(kind):
     if kind not in KINDS:
-        raise ValueError(f"kind={kind!r} is not one of {KINDS}")
+        raise InputError(f"kind={kind!r} is not one of {KINDS}")
 
 
 def linearise(totals, structure: DesignStructure, kind: str = "mean", df_rule="domain",

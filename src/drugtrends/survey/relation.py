@@ -38,9 +38,9 @@ from ..errors import DataNotFoundError, DesignError, InputError, UnknownVariable
 from ..validate import as_list, require_unique, suggest
 from .base import RELIABILITY_RULES, DesignBase
 from .design import SurveyDesign
-from .structure import lonely_psu_error
 from .kernel import DesignStructure, Outcome
 from .sql import OutSpec, aggregate_sql, quote, totals_from_result
+from .structure import lonely_psu_error
 from .variance import LONELY_PSU_RULES
 
 __all__ = ["RelationDesign", "DuckDBEngine", "SQLOutcome", "from_parquet", "from_arrow", "from_duckdb"]
@@ -97,7 +97,7 @@ class DuckDBEngine:
         self.con, self.source, self.describe = con, source, describe
 
     @classmethod
-    def for_data(cls, data, connection=None, threads: int | None = None) -> "DuckDBEngine":
+    def for_data(cls, data, connection=None, threads: int | None = None) -> DuckDBEngine:
         """Engine over a DataFrame, Arrow table, Parquet path / glob / directory or DuckDB relation."""
         import duckdb
 
@@ -365,48 +365,6 @@ class RelationDesign(DesignBase):
             if not levels:
                 out.append(SQLOutcome(v, None, None, True, missing=True, expr="CAST(NULL AS DOUBLE)"))
         return out
-
-    def ratio(self, numerator, denominator, by=None, *, ci: str = "t", level: float | None = None,
-              df="domain", return_cov: bool = False):
-        """Ratio(s) of totals in the engine (see :meth:`SurveyDesign.ratio`).
-
-        Parameters
-        ----------
-        numerator, denominator : str or list of str
-            Numeric columns; one denominator for all numerators, or one each.
-        by, ci, level, df, return_cov :
-            As :meth:`SurveyDesign.ratio`.
-
-        Returns
-        -------
-        DataFrame or (DataFrame, DataFrame)
-            As :meth:`SurveyDesign.ratio`.
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> df = pd.DataFrame({"p": range(4), "w": [1.0] * 4, "a": [1, 2, 3, 4], "b": [2, 2, 2, 2]})
-        >>> float(from_arrow(df, "w", psu="p").ratio("a", "b").estimate[0])
-        1.25
-        """
-        nums = self.outcome_list(numerator)
-        dens = self.outcome_list(denominator)
-        text = sorted({o.variable for o in nums + dens if o.level is not None})
-        if text:
-            raise InputError(f"ratio() needs numeric columns; {text} hold text categories. Recode them "
-                             "to numbers (e.g. 0/1 indicators) first.")
-        if len(dens) == 1 and len(nums) > 1:
-            dens = dens * len(nums)
-        if len(dens) != len(nums):
-            raise DesignError("give one denominator, or one per numerator")
-        for o in nums:
-            o.is_prop = False
-        frames, ests, _ = self._run(None, [tuple(as_list(by))], kind="ratio", ci=ci, level=level, df=df,
-                                    reliability=None, return_cov=return_cov, den=dens, outcomes=nums)
-        out = frames[0]
-        out.insert(out.columns.get_loc("variable") + 1, "denominator",
-                   [d.variable for d in dens] * len(ests[0].keys))
-        return self._with_cov(out, ests[0], return_cov)
 
     def grouped_totals(self, outcomes, by_sets, den=None, engine: str = "auto") -> list:
         """One ``GROUP BY GROUPING SETS`` query for every domain set.

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InputError
 from .ci import effective_n, is_boundary, proportion_ci
 
 __all__ = ["RULES", "nchs_standard", "nsduh_rule", "apply_rule"]
@@ -202,7 +203,7 @@ def apply_rule(rule, p, se, n, df, is_proportion, empty, level: float = 0.95):
     suppressed = np.zeros(m, dtype=bool)
     flags: list[list[str]] = [[] for _ in range(m)]
     if rule not in (None, *RULES):
-        raise ValueError(f"unknown reliability rule {rule!r}; use one of {RULES} or None")
+        raise InputError(f"unknown reliability rule {rule!r}; use one of {RULES} or None")
     if rule is not None:
         idx = np.flatnonzero(is_prop & ~empty)
         if idx.size:
