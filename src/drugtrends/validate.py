@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from drugtrends.errors import InputError, InputTypeError, UnknownVariableError
+from drugtrends.errors import DrugtrendsError, InputError, InputTypeError, UnknownVariableError
 
 __all__ = [
     "as_list",
@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 
-def as_list(x: Any) -> list:
+def as_list(x: Any) -> list[Any]:
     """Return ``x`` as a list: ``None`` -> ``[]``, a scalar or string -> ``[x]``.
 
     Parameters
@@ -129,7 +129,7 @@ def require_columns(df: pd.DataFrame, columns: Iterable[object], what: str = "co
                 f"{what} {c!r} is not in the data{src} ({df.shape[1]} columns).{suggest(c, df.columns)}")
 
 
-def require_unique(values: Iterable[object], what: str) -> list:
+def require_unique(values: Iterable[object], what: str) -> list[Any]:
     """Return ``values`` as a list; raise :class:`InputError` when one repeats.
 
     Parameters
@@ -149,7 +149,7 @@ def require_unique(values: Iterable[object], what: str) -> list:
     drugtrends.errors.InputError: by lists 'sex' twice (['sex', 'sex']): give each name once.
     """
     vals = as_list(values)
-    seen: set = set()
+    seen: set[object] = set()
     dup = [v for v in vals if v in seen or seen.add(v)]  # type: ignore[func-returns-value]
     if dup:
         raise InputError(f"{what} lists {dup[0]!r} twice ({vals}): give each name once.")
@@ -233,8 +233,11 @@ def check_in_range(value: float, name: str, low: float, high: float, *,
     return int(v) if integer else v
 
 
-def check_choice(value: object, name: str, choices: Iterable[object]) -> object:
+def check_choice(value: object, name: str, choices: Iterable[object],
+                 error: type[DrugtrendsError] = InputError) -> object:
     """Check ``value`` is one of ``choices``; the message lists them.
+
+    The one way to check a choice argument (``method=``, ``kind=``, ``lang=``...).
 
     Parameters
     ----------
@@ -244,6 +247,9 @@ def check_choice(value: object, name: str, choices: Iterable[object]) -> object:
         The argument's name, for the message.
     choices : iterable
         The valid values.
+    error : type
+        The :mod:`drugtrends.errors` class raised (``DesignError`` for a
+        design argument such as ``lonely_psu``); default :class:`InputError`.
 
     Examples
     --------
@@ -256,8 +262,7 @@ def check_choice(value: object, name: str, choices: Iterable[object]) -> object:
     """
     opts = list(choices)
     if value not in opts:
-        raise InputError(f"{name}={value!r} is not one of {', '.join(map(repr, opts))}."
-                         f"{suggest(value, opts, n=1)}")
+        raise error(f"{name}={value!r} is not one of {', '.join(map(repr, opts))}.{suggest(value, opts, n=1)}")
     return value
 
 
