@@ -141,6 +141,7 @@ def test_glm_summary_matches_r_summary_svyglm(des, reference_dir):
     assert s.coefficients.loc["age_band30-39", "t"] == pytest.approx(2.979, abs=5e-4)
     assert s.coefficients.loc["age_band30-39", "p"] == pytest.approx(0.00592, abs=5e-6)
     assert s.df_resid == fit.df_resid and s.iterations == 4
+    assert s.dispersion == pytest.approx(1.386152, rel=5e-4)    # R: "taken to be 1.386152"
     text = str(s)
     assert "Pr(>|t|)" in text and "Dispersion parameter for quasibinomial" in text and "0.00592" in text
     assert s.to_frame()["term"].tolist() == fit.coef["term"].tolist()
