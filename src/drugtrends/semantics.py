@@ -143,7 +143,7 @@ def scope_flags(text: object, substance: str | None = None) -> list[str]:
         if flag in _ANY_SENTENCE:  # a statement of the form may follow a date ("Data refers to 2016/2017. Cocaine salts")
             hit = any(re.search(pat, x) for x in sentences)
         else:
-            hit = re.search(pat, first if pat.startswith("^") else low)
+            hit = re.search(pat, first if pat.startswith("^") else low) is not None
         if hit:
             flags.add(flag)
     if substance not in ("ecstasy", None):
@@ -180,6 +180,21 @@ def first_sentence(notes: object) -> str:
     --------
     >>> first_sentence("Crack. Urban areas"), first_sentence("Heroin, methadone, other opioids."), first_sentence(None)
     ('crack', 'heroin, methadone, other opioids', '')
+
+
+
+    Parameters
+
+
+    ----------
+
+
+    notes : object
+
+
+        A source's note (``None`` or NaN give ``""``).
+
+
     """
     if notes is None or notes is pd.NA or (isinstance(notes, float) and np.isnan(notes)):
         return ""
