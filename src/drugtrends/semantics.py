@@ -180,21 +180,6 @@ def first_sentence(notes: object) -> str:
     --------
     >>> first_sentence("Crack. Urban areas"), first_sentence("Heroin, methadone, other opioids."), first_sentence(None)
     ('crack', 'heroin, methadone, other opioids', '')
-
-
-
-    Parameters
-
-
-    ----------
-
-
-    notes : object
-
-
-        A source's note (``None`` or NaN give ``""``).
-
-
     """
     if notes is None or notes is pd.NA or (isinstance(notes, float) and np.isnan(notes)):
         return ""
