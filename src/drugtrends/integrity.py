@@ -66,6 +66,13 @@ JSON_SUFFIXES = {".json", ".geojson"}
 def sha256_file(path: str | os.PathLike[str], chunk_size: int = 1 << 20) -> str:
     """SHA-256 (hex) of a file, read in chunks.
 
+    Parameters
+    ----------
+    path : str or PathLike
+        The file.
+    chunk_size : int
+        Bytes read at a time.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -115,6 +122,11 @@ def json_shape(path: str | os.PathLike[str]) -> tuple[int, int] | None:
     """``(records, fields)`` of a JSON ``{"records": [...]}`` file, ``(features, properties)`` of a GeoJSON.
 
     None when the file is not readable JSON of either kind.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        A JSON or GeoJSON file.
 
     Examples
     --------

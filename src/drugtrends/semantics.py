@@ -176,6 +176,11 @@ _DETAIL_SYNONYMS = {
 def first_sentence(notes: object) -> str:
     """The first sentence of a note, lower case, whitespace normalised ("" when none).
 
+    Parameters
+    ----------
+    notes : object
+        A source's note (``None`` or NaN give ``""``).
+
     Examples
     --------
     >>> first_sentence("Crack. Urban areas"), first_sentence("Heroin, methadone, other opioids."), first_sentence(None)

@@ -84,6 +84,13 @@ def french_spaces(text: str) -> str:
 def typeset(text: str, lang: str) -> str:
     """:func:`french_spaces` for French, ``text`` unchanged for other languages.
 
+    Parameters
+    ----------
+    text : str
+        A message in ``lang``.
+    lang : {"en", "fr"}
+        Its language.
+
     Examples
     --------
     >>> typeset("a : b", "en"), typeset("a : b", "fr") == "a\\u00a0: b"

@@ -153,6 +153,11 @@ def _special_table() -> pd.DataFrame:
 def design_variables(year: int) -> dict[str, str]:
     """Return the design variable names of an NSDUH year.
 
+    Parameters
+    ----------
+    year : int
+        Survey year (2002 onwards).
+
     Examples
     --------
     >>> design_variables(2019)
@@ -166,6 +171,11 @@ def design_variables(year: int) -> dict[str, str]:
 
 def comparability_group(year: int) -> str:
     """Return the year's comparability group (``2002-2014``, ``2015-2019``, ``2020``, ``2021+``).
+
+    Parameters
+    ----------
+    year : int
+        Survey year.
 
     Examples
     --------
@@ -188,6 +198,11 @@ def special_code_kinds(series: pd.Series) -> pd.Series:
     """Classify the special codes of a raw NSDUH item (NaN for ordinary values).
 
     The width of the item's special codes is that of its largest value.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        A raw NSDUH item (numeric codes).
 
     Returns
     -------

@@ -81,6 +81,13 @@ def _kind(kind: str) -> str:
 def teds_label_group(kind: str, year: int) -> str:
     """Return the codebook label group used for a TEDS year.
 
+    Parameters
+    ----------
+    kind : {"A", "D"}
+        TEDS-A (admissions) or TEDS-D (discharges).
+    year : int
+        Data year.
+
     Examples
     --------
     >>> teds_label_group("A", 2019), teds_label_group("A", 2022), teds_label_group("D", 2010)
@@ -388,6 +395,13 @@ def _groups(kind: str, years: np.ndarray) -> tuple[np.ndarray, list[str]]:
 
 def teds_variables(kind: str, codebook: pd.DataFrame | None = None) -> set[str]:
     """Names of the TEDS-A or TEDS-D public-use variables (codebook variables, CASEID, the year, geography).
+
+    Parameters
+    ----------
+    kind : {"A", "D"}
+        TEDS-A (admissions) or TEDS-D (discharges).
+    codebook : DataFrame, optional
+        A codebook read by :func:`read_teds_codebook`; default the packaged one.
 
     Examples
     --------

@@ -122,6 +122,13 @@ def key_spec(data: pd.DataFrame, spec: KeySpec | str | None = None) -> KeySpec |
     Returns ``None`` when none fits (the frame's ``comparability_group`` or
     registry breaks are used instead).
 
+    Parameters
+    ----------
+    data : DataFrame
+        Rows of one or more series.
+    spec : KeySpec or str, optional
+        A key spec (returned as is) or the dataset id of one (a key of :data:`KEY_SPECS`).
+
     Examples
     --------
     >>> d = pd.DataFrame({"year": [2020], "departement": ["75"], "offence": ["use"], "recording_regime": ["afd"]})
@@ -149,6 +156,13 @@ def comparability_keys(data: pd.DataFrame, spec: KeySpec | str | None = None) ->
     Without a key spec, the key's regime is the ``comparability_group``
     column (compared whole, never split); without either, every row has an
     empty regime (registry breaks then decide, see :func:`pieces`).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Rows of one or more series.
+    spec : KeySpec or str, optional
+        The key spec, or a dataset id naming one; default :func:`key_spec` of ``data``.
 
     Examples
     --------

@@ -17,6 +17,11 @@ KINDS = ("design", "redesign", "mode", "definition", "scope", "status", "recordi
 def fmt_x(v: object) -> str:
     """An x value without a trailing ``.0`` (dates as ISO).
 
+    Parameters
+    ----------
+    v : object
+        An x value (number, date or text).
+
     Examples
     --------
     >>> fmt_x(2015.0), fmt_x(2015.5), fmt_x(pd.Timestamp("2020-09-01"))

@@ -204,6 +204,15 @@ def latest(data: pd.DataFrame, x: str = "year", by: str | Sequence[str] | None =
     Raises :class:`~drugtrends.errors.InputError` when the latest ``x`` has
     several rows in one series (filter first) or the data are empty.
 
+    Parameters
+    ----------
+    data : DataFrame
+        Rows of one or more series.
+    x : str
+        The time column.
+    by : str or list of str, optional
+        Columns that identify separate series (one latest row each).
+
     Examples
     --------
     >>> d = pd.DataFrame({"year": [2019, 2023, 2021], "estimate": [1.0, 2.0, 3.0]})
@@ -473,6 +482,21 @@ def break_reasons(data: pd.DataFrame, x: str = "year", by: str | Sequence[str] |
     A break is recorded at the first row of every key after the first of its
     series, against the last row of the previous ``x`` (or the row just
     before it when two keys start at the same ``x``).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Rows of one or more series.
+    x : str
+        The time column.
+    by : str or list of str, optional
+        Columns that identify separate series.
+    spec : KeySpec or str, optional
+        As for :func:`comparability_keys`.
+    breaks : Break, float or iterable, optional
+        Extra breaks (``Break`` objects or x positions).
+    source : str, optional
+        Registry source whose known breaks apply (``"nsduh"``...).
 
     Returns
     -------

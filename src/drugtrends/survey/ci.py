@@ -59,6 +59,13 @@ def t_quantile(level: float, df) -> np.ndarray:
 
     Non-positive df give NaN (no interval can be formed).
 
+    Parameters
+    ----------
+    level : float
+        Confidence level in (0, 1).
+    df : float or array_like
+        Degrees of freedom (``inf``: normal).
+
     Examples
     --------
     >>> round(float(t_quantile(0.95, np.inf)), 6)
@@ -103,6 +110,11 @@ def mean_ci(estimate, se, df=np.inf, level: float = 0.95):
 def is_boundary(p) -> np.ndarray:
     """True where a proportion is 0 or 1 (within :data:`BOUNDARY_TOL`).
 
+    Parameters
+    ----------
+    p : array_like
+        Proportions.
+
     Examples
     --------
     >>> is_boundary([0.0, 0.5, 1 - 1e-16]).tolist()
@@ -116,6 +128,15 @@ def effective_n(p, se, n):
     """NCHS effective sample size ``p(1-p)/SE^2`` (``n`` when p is 0 or 1 or SE is 0).
 
     Not capped here (the caller caps at ``n`` where a rule says so).
+
+    Parameters
+    ----------
+    p : array_like
+        Proportions.
+    se : array_like
+        Their standard errors.
+    n : array_like
+        Unweighted sample sizes.
 
     Examples
     --------

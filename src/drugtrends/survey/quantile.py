@@ -30,6 +30,15 @@ def qrule_sorted(xs: np.ndarray, ws: np.ndarray, p: float) -> float:
     """R ``survey:::qrule_math`` on values sorted ascending: the lower weighted
     quantile, no interpolation (zero weights ignored).
 
+    Parameters
+    ----------
+    xs : ndarray
+        Values, sorted ascending.
+    ws : ndarray
+        Their weights.
+    p : float
+        The probability (0.5: the median).
+
     Examples
     --------
     >>> import numpy as np
@@ -134,6 +143,21 @@ def _quantile_flags(slices, qs, fr):
 def survey_quantile(design, variable, q=(0.5,), by=None, *, level: float | None = None,
                     df="domain") -> pd.DataFrame:
     """Quantiles of numeric outcomes by domain (see :meth:`SurveyDesign.quantile`).
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        An in-memory design.
+    variable : str or list of str
+        Numeric outcome column(s).
+    q : float or sequence of float
+        Probabilities.
+    by : str or list of str, optional
+        Domain columns.
+    level : float, optional
+        Confidence level; default the design's.
+    df : "domain" or float
+        Degrees of freedom of the Woodruff interval (as in :func:`~drugtrends.survey.kernel.linearise`).
 
     Examples
     --------

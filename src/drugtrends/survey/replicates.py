@@ -101,6 +101,11 @@ def hadamard(n: int) -> np.ndarray:
     its stored 28 x 28 or 36 x 36 matrices raise
     :class:`~drugtrends.errors.DesignError` (pass ``hadamard_matrix=``).
 
+    Parameters
+    ----------
+    n : int
+        The matrix has more than ``n`` rows (``n`` = number of strata for BRR).
+
     Examples
     --------
     >>> hadamard(31).shape, hadamard(3).shape, hadamard(8).shape, hadamard(40).shape
