@@ -161,3 +161,13 @@ def test_rate_trend_repr_is_a_few_lines():
     text = repr(rate_trend(d, "year", "n", "pop"))
     assert text.splitlines()[0] == "<RateTrendResult: poisson trend of a rate per 100,000 by year, n = 4>"
     assert "rose 9.4% a year" in text and len(text.splitlines()) <= 4
+
+
+def test_difference_all_pairs_with_holm_adjustment():
+    from statsmodels.stats.multitest import multipletests
+    des = _toy_design()
+    r = des.difference("y", between="edu", levels="pairs")
+    assert r[["from", "to"]].values.tolist() == [["a", "b"], ["a", "c"], ["b", "c"]]
+    one = des.difference("y", between="edu", levels=("b", "c")).iloc[0]
+    assert r.iloc[2]["estimate"] == pytest.approx(one["estimate"]) and r.iloc[2]["p"] == pytest.approx(one["p"])
+    assert np.allclose(r["p_holm"], multipletests(r["p"], method="holm")[1])

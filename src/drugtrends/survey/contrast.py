@@ -14,11 +14,13 @@ independent designs (the df of the pooled design). Relative change
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import DesignError, InputError
+from ..errors import DesignError, InputError, ReliabilityWarning
 from ..validate import check_level
 from .ci import t_quantile
 
@@ -102,9 +104,11 @@ def difference(design, variable: str, between: str, by=None, *, levels=None,
         Column whose two levels are compared.
     by : str or list of str, optional
         Further grouping (one difference per group).
-    levels : (a, b), optional
+    levels : (a, b) or "pairs", optional
         Levels to compare; required when ``between`` has more than two levels
-        (default: the two levels present).
+        (default: the two levels present). ``"pairs"``: every pair, in the
+        order of the levels, with Holm-adjusted p-values (``p_holm``, within
+        each ``by`` group).
     level : float, optional
     ci_df : float, optional
         df for tests and intervals (default: the design's df).
@@ -133,6 +137,8 @@ def difference(design, variable: str, between: str, by=None, *, levels=None,
     tab, cov = design.mean(variable, by_cols + [between], return_cov=True, reliability=None)
     C = cov.to_numpy()
     present = tab[between].drop_duplicates().tolist()
+    if isinstance(levels, str) and levels == "pairs":
+        return _all_pairs(design, variable, between, by, present, level, ci_df)
     a_lev, b_lev = _two_levels(between, present, levels)
     df = float(design.df if ci_df is None else ci_df)
     rows = []
@@ -170,6 +176,32 @@ def difference(design, variable: str, between: str, by=None, *, levels=None,
                    **_pair_flags(tab, i, j, a_lev, b_lev, ea))
         rows.append(rec)
     return pd.DataFrame(rows)
+
+
+def _all_pairs(design, variable, between, by, present, level, ci_df) -> pd.DataFrame:
+    """Every pair of levels of ``between``, with Holm (1979) adjusted p-values within each ``by`` group."""
+    if len(present) < 2:
+        raise InputError(f"difference(between={between!r}, levels='pairs') needs two levels; it has {present}.")
+    pairs = [(a, b) for i, a in enumerate(present) for b in present[i + 1:]]
+    parts = [difference(design, variable, between, by, levels=pairs[0], level=level, ci_df=ci_df)]
+    with warnings.catch_warnings():   # the same table again: its warnings were given once above
+        warnings.simplefilter("ignore", ReliabilityWarning)
+        parts += [difference(design, variable, between, by, levels=pr, level=level, ci_df=ci_df)
+                  for pr in pairs[1:]]
+    out = pd.concat(parts, ignore_index=True)
+    by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    out["p_holm"] = np.nan
+    groups = out.groupby(by_cols, sort=False, dropna=False).groups.values() if by_cols else [out.index]
+    for idx in groups:
+        p = out.loc[idx, "p"].to_numpy(dtype=float)
+        ok = np.isfinite(p)
+        order = np.argsort(p[ok])
+        m = int(ok.sum())
+        adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[ok][order]))
+        vals = np.full(len(p), np.nan)
+        vals[np.flatnonzero(ok)[order]] = adj
+        out.loc[idx, "p_holm"] = vals
+    return out
 
 
 def _pair_flags(tab, i, j, a_lev, b_lev, ea) -> dict:
