@@ -223,7 +223,7 @@ def _two_levels(between, present, levels):
         if len(present) > 2:
             raise InputError(f"difference(between={between!r}): {between!r} has {len(present)} levels {present}; "
                              f"say which two to compare, e.g. levels=({present[0]!r}, {present[-1]!r}) "
-                             "(for every pair, loop over the pairs and adjust the p-values, e.g. Holm).")
+                             "or levels='pairs' for every pair with Holm-adjusted p-values.")
         return present[0], present[-1]
     levels = list(levels) if not isinstance(levels, str) else [levels]
     if len(levels) != 2 or levels[0] == levels[1]:
