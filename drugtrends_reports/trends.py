@@ -560,7 +560,7 @@ def prevalence_figure(sel: pd.DataFrame, substance: str, lang: str = "en", brks:
         title=i18n.t(title_key, lang, of_sub=sub_fields(substance, lang)["of_sub"]),
         ylabel=i18n.t("trends.prev.ylabel", lang), source=source(source_key, lang), lang=lang,
         ncols=min(ncols, d["country"].nunique()), band_label=i18n.t("common.range", lang), facet_labels=labels,
-        panel_height=1.5)  # low enough for the latest-estimates table to share the figure's page
+        panel_height=1.3)  # low enough for the latest-estimates table to share the figure's page
     return fig
 
 

@@ -178,8 +178,9 @@ def prevalence_section(ctx: Context, substances: tuple[str, ...] = T.SUBSTANCES)
             items.append(i18n.t("trends.opioids.note", lang))
         elif not (ctx.sel["substance"].eq(s) & ctx.sel["country"].eq("France")).any():
             items.append(i18n.t("trends.prev.no_france", lang, **T.sub_fields(s, lang)))
-        items += [Fig(T.prevalence_figure(ctx.sel, s, lang), T.prevalence_alt(ctx.sel, s, lang)),
-                  T.latest_table(ctx.sel, s, lang)]
+        # the table first: each page then holds one figure and the next substance's table (no half-empty page)
+        items += [T.latest_table(ctx.sel, s, lang),
+                  Fig(T.prevalence_figure(ctx.sel, s, lang), T.prevalence_alt(ctx.sel, s, lang))]
     return items
 
 
@@ -245,8 +246,8 @@ def supply_section(ctx: Context) -> list:
     items: list = []
     if ctx.seizures is not None:
         items += [_h(2, "trends.seizures.heading", lang), i18n.t("trends.seizures.intro", lang),
-                  supply.france_seizures_table(ctx.seizures, lang),
-                  Fig(supply.seizure_figure(ctx.seizures, lang), supply.seizure_alt(ctx.seizures, lang))]
+                  Fig(supply.seizure_figure(ctx.seizures, lang), supply.seizure_alt(ctx.seizures, lang)),
+                  supply.france_seizures_table(ctx.seizures, lang)]
     if ctx.perception is not None:
         items += [_h(3, "trends.perception.heading", lang), supply.perception_table(ctx.perception, lang)]
     return items
