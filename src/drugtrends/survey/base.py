@@ -13,6 +13,7 @@ and :func:`drugtrends.survey.results.estimate_table`, whatever the engine.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import pandas as pd
@@ -23,7 +24,11 @@ from .grouped import normalise_sets
 from .kernel import Estimates, linearise
 from .results import BY_SET_COLUMN, check_ci, estimate_table
 
-__all__ = ["DesignBase", "RELIABILITY_RULES"]
+__all__ = ["DesignBase", "RELIABILITY_RULES", "ENGINE_HOOKS"]
+
+#: Methods the estimator modules call on any design (the engine interface), hidden from
+#: ``dir()`` so that tab completion on a design lists what a user does with it.
+ENGINE_HOOKS = ("outcome_list", "grouped_totals", "estimates", "linearise")
 
 #: Reliability rules a design or an estimator call accepts.
 RELIABILITY_RULES = (None, "nchs", "nsduh")
@@ -77,6 +82,11 @@ class DesignBase:
     reliability: str | None = None
     level: float = 0.95
 
+    def __dir__(self) -> list[str]:
+        """Tab completion shows the verbs and the design's description, not the engine hooks
+        (:data:`ENGINE_HOOKS`, still callable by the estimator modules)."""
+        return sorted(n for n in super().__dir__() if not n.startswith("_") and n not in ENGINE_HOOKS)
+
     # ------------------------------------------------------------------ interface
     @property
     def structure(self):
@@ -129,7 +139,7 @@ class DesignBase:
         out = []
         for tot in self.grouped_totals(outcomes, normalise_sets(by_sets), den=den, engine=engine):
             est = linearise(tot, self.structure, kind, rule, full_cov)
-            est.outcomes = outcomes
+            est = dataclasses.replace(est, outcomes=outcomes)
             out.append(est)
         return out
 

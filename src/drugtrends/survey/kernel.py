@@ -374,7 +374,7 @@ class ReplicateTotals:
     df: np.ndarray | None = None
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Estimates:
     """Point estimates and their linearisation for ``D`` domains x ``m`` outcomes.
 

@@ -51,6 +51,13 @@ CI_CHOICES = ("t", "normal", *PROPORTION_METHODS)
 def check_ci(ci: str, kind: str) -> str:
     """Check an interval name for an estimator kind; totals and ratios take ``"t"``/``"normal"``.
 
+    Parameters
+    ----------
+    ci : str
+        An interval method (:data:`CI_CHOICES`).
+    kind : {"mean", "total", "ratio"}
+        The estimator.
+
     Examples
     --------
     >>> check_ci("logit", "mean")
@@ -66,6 +73,19 @@ def check_ci(ci: str, kind: str) -> str:
 
 def edge_flags(est, se, n, df, sw, kind, is_prop, rule):
     """Suppression and reasons for the statistical edge cases listed in the module docstring.
+
+    Parameters
+    ----------
+    est, se, n, df : array_like
+        Estimates, standard errors, unweighted n and degrees of freedom, one per row.
+    sw : array_like or None
+        Domain sums of the weights (or of the ratio's denominator).
+    kind : {"mean", "total", "ratio"}
+        The estimator.
+    is_prop : array_like of bool
+        Rows that are proportions (means of 0/1 outcomes).
+    rule : {None, "nchs", "nsduh"}
+        The reliability rule applied on top.
 
     Returns
     -------
@@ -157,7 +177,8 @@ def estimate_table(est: Estimates, *, ci: str, level: float, reliability, by_col
     >>> st = DesignStructure(np.array([0, 0, 1, 1]), np.array([2.0, 2.0]), np.ones(2), "fail", 2.0)
     >>> A = np.array([[1.0], [0.0], [1.0], [1.0]]); B = np.ones((4, 1))
     >>> est = linearise(Totals(pd.DataFrame(index=[0]), np.zeros(4, int), np.arange(4), A, B, B, B, None), st)
-    >>> est.outcomes = [Outcome("y", None, np.array([0.0, 1.0]), True)]
+    >>> import dataclasses
+    >>> est = dataclasses.replace(est, outcomes=[Outcome("y", None, np.array([0.0, 1.0]), True)])
     >>> t = estimate_table(est, ci="wald", level=0.95, reliability=None, by_cols=[], kind="mean")
     >>> t[["variable", "estimate", "se", "n", "df"]].values.tolist()
     [['y', 0.75, 0.25, 4, 2.0]]
