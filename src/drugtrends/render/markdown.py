@@ -461,6 +461,21 @@ def to_markdown(doc: Document, nb, target: str, figdir: Path, project: Mapping[s
     matter's ``drugtrends: title_key`` looked up in :mod:`drugtrends.i18n` with
     the report parameters as placeholders, the front matter's ``title``.
 
+    Parameters
+    ----------
+    doc : Document
+        The parsed report.
+    nb : NotebookNode
+        Its executed notebook.
+    target : {"html", "typst"}
+        The output the markdown is for.
+    figdir : Path
+        Where figures are written.
+    project : mapping, optional
+        The project configuration (``_quarto.yml``).
+    params : mapping, optional
+        The report's parameters.
+
     Examples
     --------
     >>> import nbformat, tempfile, pathlib

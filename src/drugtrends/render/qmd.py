@@ -337,6 +337,11 @@ def parse_param_values(values: Mapping[str, Any] | Iterable[str] | None) -> dict
     ``true`` -> bool, ``fr`` -> str, ``[a, b]`` -> list), as Quarto does.
     ``key:value`` (Quarto's spelling) is accepted too.
 
+    Parameters
+    ----------
+    values : mapping, iterable of str, or None
+        ``["substance=cocaine", "lang=fr"]`` or ``{"substance": "cocaine"}``.
+
     Examples
     --------
     >>> parse_param_values(["year=2011", "lang=fr", "draft:true", "label=a=b"])

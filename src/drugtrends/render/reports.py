@@ -41,6 +41,11 @@ def default_reports_dir() -> Path:
 def available_reports(reports_dir: str | os.PathLike[str] | None = None) -> dict[str, Path]:
     """Map report name -> ``.qmd`` path for every ``reports/*.qmd`` not starting with ``_``.
 
+    Parameters
+    ----------
+    reports_dir : str or PathLike, optional
+        Folder of the ``.qmd`` files; default the project's ``reports/``.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -58,6 +63,13 @@ def available_reports(reports_dir: str | os.PathLike[str] | None = None) -> dict
 
 def resolve_report(name: str | os.PathLike[str], reports_dir: str | os.PathLike[str] | None = None) -> Path:
     """Return the ``.qmd`` file for a report name (with or without ``.qmd``) or path.
+
+    Parameters
+    ----------
+    name : str or PathLike
+        A report name (``factsheet``), a file name or a path.
+    reports_dir : str or PathLike, optional
+        Folder of the ``.qmd`` files; default the project's ``reports/``.
 
     Raises
     ------

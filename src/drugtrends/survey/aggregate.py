@@ -101,6 +101,15 @@ def psu_totals(X, domain: np.ndarray, n_domains: int,
 def domain_sums(X: np.ndarray, domain: np.ndarray, n_domains: int) -> np.ndarray:
     """Sum row contributions per domain (``(n_domains, k)``).
 
+    Parameters
+    ----------
+    X : ndarray (n, k)
+        Row contributions.
+    domain : ndarray of int
+        Domain code of every row.
+    n_domains : int
+        Number of domains.
+
     Examples
     --------
     >>> import numpy as np
@@ -175,6 +184,17 @@ def domain_slots(psu: np.ndarray, n_psu: int, domain: np.ndarray, n_domains: int
     Within PSU ``u`` the domains present are numbered ``0..L_u-1`` in domain
     order; ``slot[i]`` is that number for row ``i`` (``-1`` when the row is in
     no domain) and ``dom_of_slot[u, l]`` maps it back (``-1`` = unused).
+
+    Parameters
+    ----------
+    psu : ndarray of int
+        PSU code of every row.
+    n_psu : int
+        Number of PSUs.
+    domain : ndarray of int
+        Domain code of every row.
+    n_domains : int
+        Number of domains.
 
     Returns
     -------

@@ -23,6 +23,11 @@ _EPS = np.finfo(float).eps
 def family_functions(name: str):
     """``(linkinv, dmu/deta, variance)`` of a family (canonical link).
 
+    Parameters
+    ----------
+    name : str
+        A family of :data:`FAMILIES`.
+
     Examples
     --------
     >>> inv, dmu, var = family_functions("binomial")
@@ -49,6 +54,15 @@ def family_functions(name: str):
 
 def deviance(y, mu, wt, family: str) -> float:
     """Deviance with prior weights ``wt`` (R ``sum(family()$dev.resids(y, mu, wt))``).
+
+    Parameters
+    ----------
+    y, mu : ndarray
+        Response and fitted means.
+    wt : ndarray
+        Prior weights.
+    family : {"gaussian", "binomial", "poisson", "quasibinomial", "quasipoisson"}
+        The family (canonical link).
 
     Examples
     --------
@@ -81,6 +95,23 @@ def irls(X, y, wn, family: str, epsilon: float = 1e-8, maxit: int = 25, start=No
     """IRLS as R ``glm.fit``: start from ``mustart`` (or ``start``), stop when
     ``|dev - dev_old| / (|dev| + 0.1) < epsilon``. Not converging in ``maxit``
     iterations is reported (``converged=False``), not raised, as R does.
+
+    Parameters
+    ----------
+    X : ndarray (n, p)
+        Model matrix.
+    y : ndarray (n,)
+        Response.
+    wn : ndarray (n,)
+        Weights (normalised survey weights).
+    family : str
+        A family of :data:`FAMILIES`.
+    epsilon : float
+        Convergence tolerance on the relative deviance change.
+    maxit : int
+        Maximum number of iterations.
+    start : ndarray, optional
+        Starting coefficients (default: R's ``mustart``).
 
     Examples
     --------
@@ -131,6 +162,15 @@ def aliased_columns(X, w, tol: float = 1e-7) -> list[int]:
     A column is aliased when the part of it not explained by the previously
     kept columns has a norm below ``tol`` times its own norm (weighted rows).
 
+    Parameters
+    ----------
+    X : ndarray (n, p)
+        Model matrix.
+    w : ndarray (n,)
+        Weights.
+    tol : float
+        Pivoting tolerance (R's ``qr`` default).
+
     Examples
     --------
     >>> X = np.column_stack([np.ones(4), [0.0, 1, 0, 1], [1.0, 0, 1, 0]])
@@ -164,6 +204,15 @@ def separation_columns(X, y, w) -> list[int]:
     solution is ``b = 0``; otherwise the non-zero entries of ``b`` name the
     coefficients that go to infinity. Rows with a fractional response are left
     out of the check.
+
+    Parameters
+    ----------
+    X : ndarray (n, p)
+        Model matrix.
+    y : ndarray (n,)
+        0/1 response.
+    w : ndarray (n,)
+        Weights.
 
     Examples
     --------

@@ -98,6 +98,17 @@ def outcome_columns(data: pd.DataFrame, variables, mask: np.ndarray,
     is 0 or 1); text / categorical columns (or every column with
     ``categorical=True``) give one 0/1 outcome per level present in ``mask``.
 
+    Parameters
+    ----------
+    data : DataFrame
+        The survey rows.
+    variables : str or list of str
+        Outcome columns.
+    mask : ndarray of bool
+        Rows in the (sub)population.
+    categorical : bool
+        One 0/1 outcome per level (proportions) instead of the numeric values.
+
     Raises
     ------
     UnknownVariableError, InputError
@@ -174,6 +185,11 @@ def _take(o: Outcome, rows) -> np.ndarray:
 def normalise_sets(by_sets) -> list[tuple]:
     """Domain sets as a list of distinct tuples (``None`` -> the whole population).
 
+    Parameters
+    ----------
+    by_sets : None, str, or sequence of str / tuples
+        The domain sets asked for.
+
     Examples
     --------
     >>> normalise_sets([(), "year", ["year", "sex"], ("year",)])
@@ -234,6 +250,17 @@ def fast_domain_codes(data: pd.DataFrame, by: list[str], mask: np.ndarray, cache
     number of ``mask`` rows with a missing ``by`` value is
     ``keys.attrs["n_missing_by"]`` (the estimators report it).
     ``cache`` keeps per-column codes across domain sets.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The survey rows.
+    by : list of str
+        Domain columns.
+    mask : ndarray of bool
+        Rows in the (sub)population.
+    cache : dict, optional
+        Codes already computed for this design, reused.
 
     Examples
     --------
@@ -533,6 +560,25 @@ def replicate_totals(structure, data: pd.DataFrame, mask: np.ndarray, outcomes: 
     each domain's df is R's ``degf()`` of the domain's subset design: the rank
     of its rows' replicate weights minus 1 (rows with the outcome observed).
 
+    Parameters
+    ----------
+    structure : DesignStructure
+        A replicate design's structure.
+    data : DataFrame
+        The survey rows.
+    mask : ndarray of bool
+        Rows in the (sub)population.
+    outcomes : list of Outcome
+        The numerators.
+    by : sequence
+        Domain sets.
+    den : list of Outcome, optional
+        Denominators (ratios).
+    moments : bool
+        Also the second moments (design effects).
+    domain_df : optional
+        Degrees-of-freedom rule per domain (see the function body).
+
     Examples
     --------
     >>> import numpy as np, pandas as pd
@@ -616,6 +662,11 @@ def replicate_rank(W: np.ndarray) -> int:
     Rows that are proportional (the rows of one PSU: full weight times the
     PSU's replicate factors) are merged first, so the decomposition works on
     one row per distinct pattern, not on every respondent.
+
+    Parameters
+    ----------
+    W : ndarray (rows, R)
+        Replicate weights.
 
     Examples
     --------

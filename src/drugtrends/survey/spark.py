@@ -56,6 +56,15 @@ def spark_available() -> tuple[bool, str]:
 def local_session(cores: int = 2, app: str = "drugtrends", memory: str = "2g"):
     """A local-mode SparkSession tuned for small clusters of rows (tests, one machine).
 
+    Parameters
+    ----------
+    cores : int
+        Local cores (``local[cores]``).
+    app : str
+        Application name.
+    memory : str
+        Driver memory (``"2g"``).
+
     Examples
     --------
     >>> spark = local_session()          # doctest: +SKIP

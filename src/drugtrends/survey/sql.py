@@ -29,6 +29,13 @@ __all__ = ["quote", "OutSpec", "aggregate_sql", "totals_from_result", "duckdb_to
 def quote(name: str, dialect: str) -> str:
     """Quote an identifier for ``dialect`` (``"duckdb"``: double quotes, ``"spark"``: backticks).
 
+    Parameters
+    ----------
+    name : str
+        A column name.
+    dialect : {"duckdb", "spark"}
+        The SQL dialect.
+
     Examples
     --------
     >>> quote('a"b', "duckdb"), quote("x", "spark")
@@ -221,6 +228,21 @@ def duckdb_totals(structure, data: pd.DataFrame, mask: np.ndarray, outcomes, by_
 
     Same result as :func:`drugtrends.survey.grouped.inmemory_totals` to
     floating-point rounding; used by ``SurveyDesign.grid(engine="duckdb")``.
+
+    Parameters
+    ----------
+    structure : DesignStructure
+        The design's structure.
+    data : DataFrame
+        The survey rows.
+    mask : ndarray of bool
+        Rows in the (sub)population.
+    outcomes : list of Outcome
+        The outcomes.
+    by_sets : list of tuple
+        Domain sets.
+    threads : int, optional
+        DuckDB threads.
 
     Examples
     --------

@@ -39,6 +39,13 @@ def _first_bad(data: pd.DataFrame, bad: np.ndarray):
 def lonely_psu_error(labels, strata) -> DesignError:
     """The error for strata with a single PSU under ``lonely_psu="fail"``, naming them and the rules.
 
+    Parameters
+    ----------
+    labels : sequence
+        Labels of the strata with one PSU.
+    strata : str or list of str
+        The strata column(s), for the message.
+
     Examples
     --------
     >>> print(lonely_psu_error([7], "st"))   # doctest: +ELLIPSIS
@@ -210,6 +217,13 @@ def design_structure(data, w, strata, psu, fpc, nest, lonely_psu,
 def check_rho(rho, method: str = "Fay") -> float:
     """Fay's coefficient: a number with 0 < rho < 1 (``replicate()`` and ``to_replicate()`` alike).
 
+    Parameters
+    ----------
+    rho : float
+        The coefficient given.
+    method : str
+        The replicate method, for the message.
+
     Examples
     --------
     >>> check_rho(0.3)
@@ -234,6 +248,13 @@ def check_rho(rho, method: str = "Fay") -> float:
 def check_rscales(rscales, R: int) -> np.ndarray:
     """Per-replicate multipliers: one number (used for every replicate) or ``R`` finite,
     non-negative numbers.
+
+    Parameters
+    ----------
+    rscales : float or array_like
+        One multiplier, or one per replicate.
+    R : int
+        Number of replicates.
 
     Examples
     --------
@@ -264,6 +285,15 @@ def replicate_columns(data: pd.DataFrame, rep_weights, weight: str | None = None
     """The replicate weight columns: a list, or every column starting with a prefix
     (never the full-sample weight itself: ACS ``PWGTP`` / ``PWGTP1..80``).
 
+    Parameters
+    ----------
+    data : DataFrame
+        The survey rows.
+    rep_weights : str or list of str
+        Column names, or a prefix (``"PWGTP"``) as a string.
+    weight : str, optional
+        The full-sample weight column (never taken as a replicate).
+
     Examples
     --------
     >>> df = pd.DataFrame({"PWGTP": [1.0], "PWGTP1": [2.0], "PWGTP2": [0.0]})
@@ -292,6 +322,13 @@ def replicate_values(data: pd.DataFrame, col) -> np.ndarray:
     """One replicate weight column as floats; missing, infinite or non-numeric values raise
     DesignError naming the column and row (negative values are allowed: calibrated
     replicate weights such as the ACS's may be negative).
+
+    Parameters
+    ----------
+    data : DataFrame
+        The survey rows.
+    col : str
+        A replicate weight column.
 
     Examples
     --------
