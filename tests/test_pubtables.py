@@ -173,3 +173,11 @@ def test_forest_of_a_fit_uses_table_labels_and_shows_reference_rows(fit):
     plt.close(fig)
     with pytest.raises(dt.errors.InputError, match="missing a required argument: 'source'"):
         forest(fit, title="x")
+
+
+def test_summary_by_labels_name_and_order_the_groups(des):
+    f = summary_frame(des, ["Gender"], by="hd", by_labels={1: "Ever used", 0: "Never"})
+    assert list(dict.fromkeys(f["group"])) == ["Ever used", "Never", "overall"]
+    users = des.subset("hd == 1").proportion("Gender", ci="logit", df="design").set_index("level")
+    got = f[(f.group == "Ever used") & (f.level == "female")].iloc[0]
+    assert got.estimate == pytest.approx(users.loc["female", "estimate"], rel=1e-12)

@@ -62,7 +62,7 @@ def variable_kind(s: pd.Series) -> str:
 
 
 def summary_frame(design, variables, by: str | None = None, *, overall: bool = True, ci: str = "logit",
-                  df="design", continuous=None, test: bool = True) -> pd.DataFrame:
+                  df="design", continuous=None, test: bool = True, by_labels=None) -> pd.DataFrame:
     """Weighted shares or means with CIs, unweighted n and a design-based test per variable.
 
     Parameters
@@ -76,7 +76,8 @@ def summary_frame(design, variables, by: str | None = None, *, overall: bool = T
     by : str, optional
         Grouping column: one set of columns per group (and ``"overall"``).
     overall : bool
-        With ``by``: add the everyone column (``group == "overall"``).
+        With ``by``: add the everyone column (``group == "overall"``: everyone
+        with a non-missing ``by`` value).
     ci : str
         Interval method of shares (the survey engine's: ``"logit"``, ``"beta"``,
         ``"t"``...). Means always use ``"t"``.
@@ -87,6 +88,8 @@ def summary_frame(design, variables, by: str | None = None, *, overall: bool = T
     test : bool
         With ``by``: the design-based test of each variable against ``by``
         (Rao-Scott F, as R ``svychisq``; design-based Wald F for means).
+    by_labels : dict, optional
+        Display names of the ``by`` values (``{1: "users", 0: "non-users"}``), in that order.
 
     Returns
     -------
@@ -125,7 +128,7 @@ def summary_frame(design, variables, by: str | None = None, *, overall: bool = T
     if by is None:
         out = pd.concat([_overall(design, v, kinds[v], ci, df) for v in variables], ignore_index=True)
     else:
-        out = _grouped(design, variables, by, kinds, overall, ci, df)
+        out = _grouped(design, variables, by, kinds, overall, ci, df, by_labels)
         if not test:
             out["p_value"], out["test"] = np.nan, ""
     return out[list(SUMMARY_COLUMNS)]
@@ -151,10 +154,11 @@ def _overall(design, v: str, kind: str, ci: str, df) -> pd.DataFrame:
     return r.reset_index(drop=True)
 
 
-def _grouped(design, variables, by, kinds, overall, ci, df) -> pd.DataFrame:
+def _grouped(design, variables, by, kinds, overall, ci, df, by_labels=None) -> pd.DataFrame:
     cats = [v for v in variables if kinds[v] != "continuous"]
     conts = [v for v in variables if kinds[v] == "continuous"]
-    t = profile_table(design, by, cats, continuous=conts, ci=ci, df=df, include_all=overall)
+    t = profile_table(design, by, cats, continuous=conts, ci=ci, df=df, include_all=overall,
+                      group_values=list(by_labels) if by_labels else None, labels=by_labels)
     t = t[t["level"] != "median"].copy()
     t["group"] = t["group_value"].replace({"all": "overall"})
     t["variable"] = t["characteristic"]

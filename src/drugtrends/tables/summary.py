@@ -169,7 +169,7 @@ def build_gt(display: pd.DataFrame, *, spanners: Mapping[str, list], labels: Map
 
 def summary_table(design, variables, by: str | None = None, *, labels: Mapping | None = None,
                   overall: bool = True, ci: str = "logit", df="design", continuous=None, test: bool = True,
-                  digits: int = 1, title: str | None = None, lang: str = "en"):
+                  digits: int = 1, title: str | None = None, lang: str = "en", by_labels: Mapping | None = None):
     """Weighted "Table 1" of a survey design, as gtsummary's ``tbl_svysummary() |> add_p()``.
 
     Parameters
@@ -183,8 +183,8 @@ def summary_table(design, variables, by: str | None = None, *, labels: Mapping |
         Variable -> label shown.
     overall : bool
         With ``by``: an "Overall" column too.
-    ci, df, continuous, test
-        As :func:`~drugtrends.profiles.summary.summary_frame`.
+    ci, df, continuous, test, by_labels
+        As :func:`~drugtrends.profiles.summary.summary_frame` (``by_labels``: names of the ``by`` values).
     digits : int
     title : str, optional
     lang : {"en", "fr"}
@@ -203,7 +203,8 @@ def summary_table(design, variables, by: str | None = None, *, labels: Mapping |
     >>> "Characteristic" in html and "66.7" in html
     True
     """
-    frame = summary_frame(design, variables, by, overall=overall, ci=ci, df=df, continuous=continuous, test=test)
+    frame = summary_frame(design, variables, by, overall=overall, ci=ci, df=df, continuous=continuous, test=test,
+                          by_labels=by_labels)
     display = summary_display(frame, labels=labels, digits=digits, lang=lang)
     level = fmt_num(100 * float(design.level), 0, lang)
     groups = list(dict.fromkeys(frame["group"]))
