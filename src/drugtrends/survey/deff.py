@@ -60,37 +60,24 @@ def ratio_deff(design, numerator: str, denominator: str, by=None, *, replace: bo
     by = as_list(by)
     data = design.data
     require_columns(data, [numerator, denominator, *by], "variable")
-    out = design.ratio(numerator, denominator, by=by or None, **kw)
+    out = design.ratio(numerator, denominator, by=by or None, **kw)   # deff: the kernel's (wor)
+    if not replace:
+        return out
+    # with replacement: Vsrs loses the factor (N_w - n) / N_w, so deff gains it
     y = pd.to_numeric(data[numerator], errors="coerce").to_numpy(dtype=float)
     x = pd.to_numeric(data[denominator], errors="coerce").to_numpy(dtype=float)
     w = np.asarray(design.weights, dtype=float)
     keep = np.asarray(design.mask, dtype=bool) & ~np.isnan(y) & ~np.isnan(x)
     if by:
         keep &= data[by].notna().all(axis=1).to_numpy()
-    frame = pd.DataFrame({"w": w, "y": y, "x": x, "pos": (w > 0).astype(float)})[keep]
+    frame = pd.DataFrame({"w": w, "pos": (w > 0).astype(float)})[keep]
     if by:
-        keys = data.loc[keep, by].reset_index(drop=True)
-        frame = pd.concat([frame.reset_index(drop=True), keys], axis=1)
-        merged = frame.merge(out[by + ["estimate"]], on=by, how="left")
+        frame = pd.concat([frame.reset_index(drop=True), data.loc[keep, by].reset_index(drop=True)], axis=1)
+        sums = frame.groupby(by, observed=True).sum().reset_index()
+        sums = out[by].merge(sums, on=by, how="left")
     else:
-        merged = frame.assign(estimate=float(out.estimate.iloc[0]))
-    merged["wr2"] = merged.w * (merged.y - merged.estimate * merged.x) ** 2
-    merged["wx"] = merged.w * merged.x
-    g = merged.groupby(by, observed=True, sort=False) if by else merged.groupby(lambda _: 0)
-    sums = g[["w", "wx", "wr2", "pos"]].sum()
-    n, Nw = sums["pos"], sums["w"]
+        sums = frame.sum().to_frame().T
+    Nw, n = sums["w"].to_numpy(), sums["pos"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        s2 = n / (n - 1) * sums["wr2"] / sums["wx"] ** 2 / Nw
-        vsrs = s2 * Nw**2 / n if replace else s2 * Nw**2 * (Nw - n) / (Nw * n)
-    vsrs = vsrs.reset_index()
-    if by:
-        vs = out[by].merge(vsrs, on=by, how="left")[0].to_numpy()
-    else:
-        vs = vsrs[0].to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["deff"] = out["se"].to_numpy() ** 2 / vs
+        out["deff"] = out["deff"].to_numpy() * (Nw - n) / Nw
     return out
-
-
-def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
-    return list(__all__)
