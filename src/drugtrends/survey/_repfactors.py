@@ -61,31 +61,33 @@ def factor_table(w: np.ndarray, columns, max_share: float = 0.25):
     if n == 0 or R == 0:
         return None
     pos = w > 0
+    zero_rows = np.flatnonzero(~pos)
     safe = np.where(pos, w, 1.0)
-    rng = np.random.default_rng(20261207)
-    proj = rng.random((R, 2)) + 0.5
-    h = np.zeros((n, 2))
-    zero_ok = True
+    proj = np.random.default_rng(20261207).random((R, 2)) + 0.5
+    h1, h2, ratio = np.zeros(n), np.zeros(n), np.empty(n)
     for r, col in enumerate(columns):
-        ratio = col / safe
-        h += ratio[:, None] * proj[r]
-        zero_ok = zero_ok and not np.any(col[~pos] != 0)
-    if not zero_ok:
-        return None
+        if zero_rows.size and np.any(col[zero_rows] != 0):
+            return None        # a zero weight with a non-zero replicate weight: not w x F
+        np.divide(col, safe, out=ratio)
+        h1 += ratio * proj[r, 0]
+        h2 += ratio * proj[r, 1]
     # clusters: equal projections of the factor rows (rounded; checked exactly below)
-    scale = np.maximum(np.abs(h).max(axis=0), 1e-300)
-    hq = np.round(h / scale, 9)
-    hq[~pos] = -1.0                    # zero-weight rows: one cluster of zero factors
-    _, first, code = np.unique(hq, axis=0, return_index=True, return_inverse=True)
+    key = np.round(h1 / max(np.abs(h1).max(), 1e-300), 9) \
+        + 1j * np.round(h2 / max(np.abs(h2).max(), 1e-300), 9)
+    key[zero_rows] = -1.0              # zero-weight rows: one cluster of zero factors
+    _, first, code = np.unique(key, return_index=True, return_inverse=True)
     code = code.ravel()
     if len(first) > max_share * n:
         return None
     F = np.empty((len(first), R))
+    wf, fit = np.empty(n), np.empty(n)
     for r, col in enumerate(columns):
         f = col[first] / safe[first]
         f[~pos[first]] = 0.0
-        fit = w * f[code]
-        if np.any(np.abs(col - fit) > REL_TOL * np.maximum(np.abs(col), np.abs(fit))):
+        np.multiply(w, f[code], out=fit)
+        np.subtract(col, fit, out=wf)
+        np.abs(wf, out=wf)
+        if np.any(wf > REL_TOL * np.maximum(np.abs(col), np.abs(fit))):
             return None
         F[:, r] = f
     return code.astype(np.int64), F

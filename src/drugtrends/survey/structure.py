@@ -338,7 +338,10 @@ def replicate_values(data: pd.DataFrame, col) -> np.ndarray:
     s = data[col]
     if not pd.api.types.is_numeric_dtype(s):
         s = pd.to_numeric(s, errors="coerce")
-    v = s.to_numpy(dtype=float, na_value=np.nan)
+    if s.dtype == np.float64:
+        v = s.to_numpy()               # a view: no copy of the replicate columns
+    else:
+        v = s.to_numpy(dtype=float, na_value=np.nan)
     bad = ~np.isfinite(v)
     if bad.any():
         pos, lab = _first_bad(data, bad)
