@@ -23,7 +23,7 @@ Examples
 >>> W = np.array([[2.0, 0.0], [4.0, 0.0], [0.0, 6.0], [0.0, 8.0]])
 >>> c, F = factor_table(w, [W[:, 0], W[:, 1]], max_share=1.0)
 >>> c.tolist(), F.tolist()
-([0, 0, 1, 1], [[2.0, 0.0], [0.0, 2.0]])
+([1, 1, 0, 0], [[0.0, 2.0], [2.0, 0.0]])
 """
 
 from __future__ import annotations
