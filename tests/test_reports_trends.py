@@ -154,7 +154,7 @@ def test_seizures_france_cocaine_in_tonnes(data_dir, ctx):
     f = sf[(sf["country"] == "France") & (sf["drug"] == "cocaine")].set_index("year")["tonnes"]
     assert f.loc[[2019, 2022, 2023]].tolist() == pytest.approx([14.599, 27.7, 23.2])
     t = supply.france_seizures_table(sf, "en")
-    row = t.data[t.data["Drug"] == "Cocaine"].iloc[0]
+    row = t.data[t.data["Drug"] == "Cocaine hydrochloride"].iloc[0]  # the row says what the totals cover
     assert (row["2019"], row["2022"], row["2023"]) == ("14.6", "27.7", "23.2")
     items = R.supply_section(ctx)
     assert "27.7" in "".join(str(v) for it in items if hasattr(it, "data") for v in it.data.to_numpy().ravel())
@@ -162,6 +162,14 @@ def test_seizures_france_cocaine_in_tonnes(data_dir, ctx):
     # no direction word for an untested change (administrative count without sampling error)
     assert (k.value, k.previous, k.previous_year, k.direction) == (23.2, 27.7, 2022, None)
     assert k.value_text("fr") == "23,2 t"
+
+
+def test_seizure_rows_never_mix_categories(ctx):
+    """France amphetamine 2019 (amphetamine only, 92 kg) and 2020 (all ATS, 697 kg) are two rows (issue 23)."""
+    t = supply.france_seizures_table(ctx.seizures, "en").data.set_index("Drug")
+    assert t.loc["Amphetamine only", "2019"] == "0.09" and t.loc["Amphetamine only", "2020"] == ""
+    assert t.loc["All amphetamine-type stimulants", "2020"] == "0.70"
+    assert t.loc["All amphetamine-type stimulants", "2019"] == ""
 
 
 def test_coca_leaf_is_not_cocaine(data):
