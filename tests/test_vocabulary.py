@@ -33,6 +33,7 @@ KNOWN = {
     "drugtrends.indirect.loglinear.capture_recapture: ci(bool)",
     "drugtrends.indirect.loglinear.capture_recapture: df",
     "drugtrends.keyfigures.from_frame: df",
+    "drugtrends.plots.km.km_plot: df",
     "drugtrends.plots.lines.small_multiples: df",
     "drugtrends.plots.lines.trend_plot: df",
     "drugtrends.trends.breaks.detect_definition_breaks: df",
