@@ -24,7 +24,6 @@ from .design import REPLICATE_METHODS, ReplicateDesign, SurveyDesign
 from .glm import SvyGLMResult, svyglm
 from .htest import TestResult
 from .kernel import DesignStructure, Estimates, Outcome, linearise
-from .km import KM_COLUMNS, survey_km
 from .relation import RelationDesign, from_arrow, from_duckdb, from_parquet
 from .reliability import apply_rule, nchs_standard, nsduh_rule
 from .replicates import replicate_factors
@@ -42,7 +41,7 @@ __all__ = [
     "from_parquet", "from_arrow", "from_duckdb",
     "mean_ci", "proportion_ci", "svychisq", "contrast", "difference",
     "independent_difference", "svyglm", "SvyGLMResult", "apply_rule", "nchs_standard",
-    "nsduh_rule", "replicate_factors", "ratio_deff", "TestResult", "survey_km", "KM_COLUMNS",
+    "nsduh_rule", "replicate_factors", "ratio_deff", "TestResult",
 ]
 
 
