@@ -337,6 +337,7 @@ def comparability_section(ctx: Context) -> list:
     sentence = T.jump_sentence(res, "United States", "cannabis", lang)
     fig = plots.joinpoint_plot(res, title=i18n.t("trends.jump.fig_title", lang), ylabel=i18n.t("trends.prev.ylabel", lang),
                                source=T.source("unodc12", lang), lang=lang)
+    fig.set_figheight(3.2)  # one slowly rising line: room enough, and it shares the page with its text
     return items + [sentence, Fig(fig, i18n.t("trends.jump.fig_alt", lang, sentence=sentence))]
 
 

@@ -327,8 +327,11 @@ def _jp_jumps(ax: Axes, cr: Any, lang: str) -> int:
         ln.set_gid("jump")
         ci = i18n.fmt_ci(j.get(C.CI_LOW), j.get(C.CI_HIGH), 2, lang)
         lab = f"{i18n.t('plots.jump', lang)} {i18n.fmt_number(j[C.ESTIMATE], 2, lang)}" + (f" ({ci})" if ci else "")
-        t = ax.annotate(lab, (j["x_jump"], max(j["fitted_before"], j["fitted_after"])), xytext=(4, 4),
-                        textcoords="offset points", fontsize=small_font(), color=style.OKABE_ITO["vermillion"])
+        # below the lower end of the jump, on a white box: the fitted line never strikes the label through
+        t = ax.annotate(lab, (j["x_jump"], min(j["fitted_before"], j["fitted_after"])), xytext=(6, -8),
+                        textcoords="offset points", ha="left", va="top", fontsize=small_font(),
+                        color=style.OKABE_ITO["vermillion"], zorder=5,
+                        bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.9))
         t.set_gid("jump_label")
     return len(cr)
 
