@@ -33,6 +33,7 @@ import importlib
 import pkgutil
 from typing import Any
 
+#: The package version (also ``drugtrends --version`` and the wheel's).
 __version__ = "0.2.0"
 
 #: public submodules (found on disk, so a new module is reachable without editing this file)

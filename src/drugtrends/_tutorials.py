@@ -73,9 +73,8 @@ def tutorials(dest: str | os.PathLike[str] | None = None, *, overwrite: bool = F
     --------
     >>> import tempfile
     >>> import drugtrends as dt
-    >>> [p.name for p in dt.tutorials()]  # doctest: +NORMALIZE_WHITESPACE
-    ['01-survey-prevalence.ipynb', '02-user-profiles.ipynb', '03-joinpoint-trend.ipynb',
-     '04-indirect-estimation.ipynb']
+    >>> [p.name for p in dt.tutorials()][:3]
+    ['01-survey-prevalence.ipynb', '02-user-profiles.ipynb', '03-joinpoint-trend.ipynb']
     >>> folder = tempfile.mkdtemp()
     >>> copies = dt.tutorials(folder)
     >>> [p.name for p in copies] == [p.name for p in dt.tutorials()]
@@ -85,9 +84,9 @@ def tutorials(dest: str | os.PathLike[str] | None = None, *, overwrite: bool = F
     >>> dt.tutorials(folder)
     Traceback (most recent call last):
     ...
-    drugtrends.errors.InputError: 4 tutorial notebook(s) already in ...: 01-survey-prevalence.ipynb, ...
-    >>> len(dt.tutorials(folder, overwrite=True))
-    4
+    drugtrends.errors.InputError: ... tutorial notebook(s) already in ...: 01-survey-prevalence.ipynb, ...
+    >>> len(dt.tutorials(folder, overwrite=True)) == len(dt.tutorials())
+    True
     """
     found = sorted(tutorials_dir().glob("*.ipynb"))
     if dest is None:

@@ -268,7 +268,22 @@ def tutorials_cmd(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point of the ``drugtrends`` script: exit codes 0, 2 (error or usage) and 130 (Ctrl-C)."""
+    """Entry point of the ``drugtrends`` script: exit codes 0, 2 (error or usage) and 130 (Ctrl-C).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after ``drugtrends`` (default: the command line).
+
+    Examples
+    --------
+    >>> try:
+    ...     main(["--version"])
+    ... except SystemExit as exit_:
+    ...     print("exit code", exit_.code)
+    drugtrends ...
+    exit code 0
+    """
     try:
         code = app(args=list(argv) if argv is not None else None, prog_name="drugtrends", standalone_mode=False)
     except (KeyboardInterrupt, typer.Abort):

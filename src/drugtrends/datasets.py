@@ -190,6 +190,7 @@ def _teds_loader(kind: str) -> Loader:
 
 _YEAR_PATH = ("year", "path")
 
+#: Every ``dt.load`` id -> its :class:`Entry` (files, reader, description).
 REGISTRY: dict[str, Entry] = {
     "unodc_prevalence": Entry(
         "unodc_wdr2025", ("1.2_Prevalence_of_drug_use_in_the_general_population_national_data.xlsx",),

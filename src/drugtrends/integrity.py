@@ -56,6 +56,7 @@ __all__ = [
 
 #: Files at least this large are re-hashed only when size or mtime changed (or with verify).
 LARGE_FILE = 64 * 1024 * 1024
+#: Suffix of the provenance record written beside each fetched file.
 PROVENANCE_SUFFIX = ".provenance.json"
 #: Delimited text files whose shape (rows, columns) is checked against the manifest.
 TEXT_SUFFIXES = {".csv": ",", ".data": ",", ".tsv": "\t", ".txt": "\t"}
@@ -89,13 +90,40 @@ def sha256_file(path: str | os.PathLike[str], chunk_size: int = 1 << 20) -> str:
 
 
 def provenance_path(target: str | os.PathLike[str]) -> Path:
-    """The provenance record beside a data file (``<file>.provenance.json``)."""
+    """The provenance record beside a data file (``<file>.provenance.json``).
+
+    Parameters
+    ----------
+    target : str or PathLike
+        A data file.
+
+    Examples
+    --------
+    >>> provenance_path("/data/nchs/rates.csv").name
+    'rates.csv.provenance.json'
+    """
     t = Path(target)
     return t.with_name(t.name + PROVENANCE_SUFFIX)
 
 
 def read_provenance(target: str | os.PathLike[str]) -> dict[str, Any] | None:
-    """The provenance record of a data file, or None when absent or unreadable."""
+    """The provenance record of a data file, or None when absent or unreadable.
+
+    Parameters
+    ----------
+    target : str or PathLike
+        A data file.
+
+    Examples
+    --------
+    >>> import json, tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
+    >>> read_provenance(f) is None
+    True
+    >>> _ = provenance_path(f).write_text(json.dumps({"source": "mirror", "sha256": "abc"}))
+    >>> read_provenance(f)["source"]
+    'mirror'
+    """
     try:
         return json.loads(provenance_path(target).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -106,6 +134,21 @@ def text_shape(path: str | os.PathLike[str], sep: str = ",") -> tuple[int, int] 
     """``(data rows, columns)`` of a delimited text file; None when it is not readable text.
 
     Rows are records after the header line (quoted newlines respected).
+
+    Parameters
+    ----------
+    path : str or PathLike
+        A delimited text file.
+    sep : str
+        The delimiter.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
+    >>> _ = p.write_text('year,note\\n2020,"two\\nlines"\\n2021,x\\n')
+    >>> text_shape(p)
+    (2, 2)
     """
     try:
         with open(path, newline="", encoding="utf-8") as fh:
@@ -206,6 +249,15 @@ def check_file(dataset_id: str, f: DataFile, path: str | os.PathLike[str], *, re
     IntegrityError
         Empty file, size, SHA-256 or shape differ from the manifest (or from
         the provenance record for files the manifest has no hash for).
+
+    Examples
+    --------
+    >>> from drugtrends.manifest import load_manifest
+    >>> from drugtrends.fetch import dataset_file
+    >>> f = load_manifest().get("nchs_overdose_rates").file()
+    >>> path = dataset_file("nchs_overdose_rates")
+    >>> not path.is_file() or check_file("nchs_overdose_rates", f, path)   # True when present and verified
+    True
     """
     p = Path(path)
     try:

@@ -101,6 +101,7 @@ SAVEFIG_METADATA: dict[str, dict[str, Any]] = {
     "png": {"Software": None},
 }
 
+#: Report languages (as :data:`drugtrends.i18n.LANGS`).
 LANGS = i18n.LANGS
 
 #: Smallest font size (points, at print size) of any text in a figure: tick labels

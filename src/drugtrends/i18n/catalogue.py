@@ -23,6 +23,7 @@ __all__ = [
 
 #: Supported report languages (first is the default).
 LANGS: tuple[str, ...] = ("en", "fr")
+#: The language used when none is given.
 DEFAULT_LANG = "en"
 #: Folder holding ``en.yaml``, ``fr.yaml``.
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"

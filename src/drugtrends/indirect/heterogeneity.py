@@ -65,6 +65,16 @@ def model_kind(name: str) -> tuple[str, str | None] | None:
     """Rcapture model name -> ``(base, heterogeneity)``; ``None`` when ``name`` is not one.
 
     Case and spaces are ignored (``"mth darroch"`` is ``"Mth Darroch"``).
+
+    Parameters
+    ----------
+    name : str
+        A model name as Rcapture writes it (``"Mth Darroch"``).
+
+    Examples
+    --------
+    >>> model_kind("mth darroch"), model_kind("M0"), model_kind("xyz")
+    (('Mth', 'darroch'), ('M0', None), None)
     """
     key = " ".join(str(name).split()).lower()
     for k, v in RCAPTURE_MODELS.items():
@@ -74,7 +84,20 @@ def model_kind(name: str) -> tuple[str, str | None] | None:
 
 
 def model_name(base: str, h: str | None) -> str:
-    """``("Mth", "chao")`` -> ``"Mth Chao (LB)"`` (Rcapture's label)."""
+    """``("Mth", "chao")`` -> ``"Mth Chao (LB)"`` (Rcapture's label).
+
+    Parameters
+    ----------
+    base : str
+        ``"M0"``, ``"Mt"``, ``"Mh"`` or ``"Mth"``.
+    h : str or None
+        The heterogeneity form (``None`` for M0 and Mt).
+
+    Examples
+    --------
+    >>> model_name("Mth", "chao"), model_name("Mh", "poisson")
+    ('Mth Chao (LB)', 'Mh Poisson2')
+    """
     return base if h is None else f"{base} {HETEROGENEITY[h]}"
 
 
@@ -93,6 +116,14 @@ def heterogeneity_columns(nbcap: np.ndarray, t: int, h: str) -> np.ndarray:
     -------
     ndarray, shape (len(nbcap), q)
         ``q = t - 2`` columns for ``"chao"``, one otherwise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> heterogeneity_columns(np.array([1.0, 2, 3]), 3, "poisson").ravel().tolist()   # 2**k - 1
+    [1.0, 3.0, 7.0]
+    >>> heterogeneity_columns(np.array([1.0, 2, 3]), 3, "chao").ravel().tolist()
+    [0.0, 0.0, 1.0]
     """
     w = np.asarray(nbcap, dtype=float)
     if h == "chao":

@@ -70,7 +70,9 @@ BREAK_NOTE = "break_note"
 #: Language in which the data producers word ``break_reason`` (used verbatim in that language).
 SOURCE_LANG = "en"
 
+#: Figure attribute holding the alt text (:func:`set_alt_text`).
 ALT_ATTR = "drugtrends_alt"
+#: Figure attribute holding the title text (for the report's figure caption).
 TITLE_ATTR = "drugtrends_title"
 
 

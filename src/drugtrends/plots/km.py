@@ -74,6 +74,18 @@ def km_plot(df: pd.DataFrame, group: str | None = None, *, title: str, source: s
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import matplotlib.pyplot as plt
+    >>> r = pd.DataFrame({"sex": ["female"] * 2 + ["male"] * 2, "time": [15.0, 18, 15, 18],
+    ...                   "cumulative": [0.1, 0.3, 0.2, 0.4], "cumulative_ci_low": [0.05, 0.2, 0.1, 0.3],
+    ...                   "cumulative_ci_high": [0.15, 0.4, 0.3, 0.5]})
+    >>> fig = km_plot(r, "sex", title="Age at first use", source="Survey X", cumulative=True, marks=[18])
+    >>> fig.axes[0].get_ylabel(), len([a for a in fig.axes[0].collections if a.get_gid() == "ci_band"])
+    ('Have used (%)', 2)
+    >>> plt.close(fig)
     """
     i18n.check_lang(lang)
     check_text_args("km_plot", title=title, source=source)

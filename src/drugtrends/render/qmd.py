@@ -117,7 +117,9 @@ class Document:
 _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*?)\s*$")
 _EXEC_INFO = re.compile(r"^\{(?P<lang>[A-Za-z][\w-]*)(?P<rest>[^}]*)\}$")
 _OPTION = re.compile(r"^#\|\s?(.*)$")
+#: Inline code of a report: ```{python} expr``` in a markdown run.
 INLINE = re.compile(r"`\{python\}\s+([^`]+?)\s*`")
+#: A Quarto shortcode ``{{< name args >}}``.
 SHORTCODE = re.compile(r"\{\{<\s*(\w[\w-]*)\s*(.*?)\s*>\}\}")
 _PARAM = re.compile(r"^\s*([A-Za-z_]\w*)\s*[=:]\s?(.*)$", re.S)
 

@@ -37,6 +37,7 @@ from .replicates import replicate_degf
 
 __all__ = ["svychisq", "STATISTICS", "ChisqResult"]
 
+#: The ``statistic=`` choices of :func:`svychisq` (as R ``svychisq``).
 STATISTICS = ("F", "Chisq", "adjWald", "Wald")
 
 #: The result type of :func:`svychisq` (a :class:`~drugtrends.survey.htest.TestResult`).

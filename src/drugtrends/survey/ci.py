@@ -51,6 +51,7 @@ __all__ = ["PROPORTION_METHODS", "t_quantile", "mean_ci", "proportion_ci", "effe
 #: every respondent has the attribute; rounding leaves 1 - 1e-16).
 BOUNDARY_TOL = 1e-12
 
+#: Confidence-interval methods for proportions (``ci=``).
 PROPORTION_METHODS = ("wald", "logit", "xlogit", "beta", "korn_graubard")
 
 

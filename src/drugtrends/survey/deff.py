@@ -81,3 +81,7 @@ def ratio_deff(design, numerator: str, denominator: str, by=None, *, replace: bo
     with np.errstate(divide="ignore", invalid="ignore"):
         out["deff"] = out["deff"].to_numpy() * (Nw - n) / Nw
     return out
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

@@ -54,6 +54,7 @@ from .variance import LONELY_PSU_RULES
 
 __all__ = ["SurveyDesign", "ReplicateDesign", "REPLICATE_METHODS"]
 
+#: Replicate-weight methods of :class:`ReplicateDesign` (``method=``).
 REPLICATE_METHODS = ("BRR", "Fay", "JK1", "JKn", "bootstrap")
 
 

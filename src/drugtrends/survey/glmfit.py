@@ -16,6 +16,7 @@ from ..errors import DesignError
 __all__ = ["FAMILIES", "family_functions", "deviance", "irls", "IRLSFit", "aliased_columns",
            "separation_columns"]
 
+#: GLM families of ``svyglm`` (canonical links).
 FAMILIES = ("gaussian", "binomial", "quasibinomial", "poisson", "quasipoisson")
 _EPS = np.finfo(float).eps
 

@@ -59,6 +59,7 @@ from .ci import effective_n, is_boundary, proportion_ci
 
 __all__ = ["RULES", "nchs_standard", "nsduh_rule", "apply_rule"]
 
+#: Presentation (suppression) rules: ``reliability=``.
 RULES = ("nchs", "nsduh")
 
 

@@ -37,6 +37,7 @@ from ..errors import DesignError
 
 __all__ = ["hadamard", "replicate_factors", "replicate_degf", "REPLICATE_BUILDERS"]
 
+#: Replicate weights :func:`replicate_factors` can build.
 REPLICATE_BUILDERS = ("BRR", "Fay", "bootstrap")
 
 

@@ -29,6 +29,7 @@ import numpy as np
 
 __all__ = ["LONELY_PSU_RULES", "stratified_variance", "grouped_variance", "replicate_variance", "segsum"]
 
+#: What to do with a stratum of one PSU (``lonely_psu=``, as R ``survey.lonely.psu``).
 LONELY_PSU_RULES = ("fail", "remove", "certainty", "adjust", "average")
 
 
@@ -103,6 +104,17 @@ def _scale(n_h, f_h):
 
 def segsum(X: np.ndarray, starts: np.ndarray, n_seg: int, total: int) -> np.ndarray:
     """Sums of consecutive row segments beginning at ``starts`` (sorted, may repeat = empty).
+
+    Parameters
+    ----------
+    X : ndarray (n, ...)
+        Rows, sorted so that each segment is contiguous.
+    starts : ndarray of int
+        First row of each segment (sorted; equal starts make empty segments).
+    n_seg : int
+        Number of segments.
+    total : int
+        Number of rows (the end of the last segment).
 
     Examples
     --------

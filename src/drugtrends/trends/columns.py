@@ -23,23 +23,36 @@ __all__ = [
 ]
 
 # segments -------------------------------------------------------------------
+#: Column: segment number (1, 2, ...).
 SEGMENT = "segment"
+#: Column: first x of a segment or period.
 X_START = "x_start"
+#: Column: last x of a segment or period.
 X_END = "x_end"
+#: Column: annual percent change of a segment.
 APC = "apc"
+#: Column: lower bound of the APC interval.
 APC_CI_LOW = "apc_ci_low"
+#: Column: upper bound of the APC interval.
 APC_CI_HIGH = "apc_ci_high"
+#: Column: p-value of the APC (H0: no change).
 APC_P = "apc_p"
+#: Column: slope of a segment on the model scale.
 SLOPE = "slope"
 #: ``JoinpointResult.segments``: APC columns are NaN for the linear model.
 SEGMENTS = (SEGMENT, X_START, X_END, APC, APC_CI_LOW, APC_CI_HIGH, APC_P, SLOPE, "slope_se",
             "slope_ci_low", "slope_ci_high", "ci_method")
 
 # shared by aapc / joinpoints / comparability ratio ------------------------------
+#: Column: the x value (year, or date as a number).
 X = "x"
+#: Column: the observed y value.
 Y = "y"
+#: Column: an estimate (comparability ratio...).
 ESTIMATE = "estimate"
+#: Column: lower bound of an interval.
 CI_LOW = "ci_low"
+#: Column: upper bound of an interval.
 CI_HIGH = "ci_high"
 
 #: ``JoinpointResult.aapc``
@@ -48,8 +61,11 @@ AAPC = (X_START, X_END, "aapc", CI_LOW, CI_HIGH, "p", SLOPE, "slope_se", "dist",
 JOINPOINTS = ("joinpoint", X, CI_LOW, CI_HIGH)
 
 # fitted values ----------------------------------------------------------------
+#: Column: fitted value on the data scale.
 FITTED = "fitted"
+#: Column: lower bound of the fitted value's interval.
 FITTED_CI_LOW = "fitted_ci_low"
+#: Column: upper bound of the fitted value's interval.
 FITTED_CI_HIGH = "fitted_ci_high"
 #: ``regime`` numbers the pieces between level shifts (jump model): 0, 1, ...;
 #: draw the fitted line piece by piece, never across a jump.

@@ -25,6 +25,7 @@ from drugtrends.trends.jp_grid import Grid
 
 __all__ = ["PERMUTATION_COLUMNS", "information_select", "partial_r2_max", "permutation_select"]
 
+#: Columns of the permutation-test table (``JoinpointResult.selection``).
 PERMUTATION_COLUMNS = ["null", "alternative", "statistic", "p", "alpha_level", "reject"]
 
 
