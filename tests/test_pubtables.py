@@ -181,3 +181,15 @@ def test_summary_by_labels_name_and_order_the_groups(des):
     users = des.subset("hd == 1").proportion("Gender", ci="logit", df="design").set_index("level")
     got = f[(f.group == "Ever used") & (f.level == "female")].iloc[0]
     assert got.estimate == pytest.approx(users.loc["female", "estimate"], rel=1e-12)
+
+
+def test_regression_interaction_rows_are_named_by_coefficient(des):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        g = des.glm("hd ~ Gender * SurveyYr", family="binomial")
+    f = regression_frame(g)
+    inter = f[f.variable == "Gender:SurveyYr"]
+    assert inter["level"].tolist() == ["Gendermale:SurveyYr2011_12"]
+    assert inter["estimate"].iloc[0] == pytest.approx(g.coef.set_index("term").loc["Gendermale:SurveyYr2011_12",
+                                                                                    "odds_ratio"])

@@ -239,7 +239,7 @@ def regression_frame(fit, labels=None, exponentiate: bool | None = None) -> pd.D
             rows.append(dict(variable=var, label=label, level=str(levs[0]), term="", reference=True))
             pairs = list(zip([str(x) for x in levs[1:]], cols))
         else:
-            pairs = [("" if len(cols) == 1 else c, c) for c in cols]
+            pairs = [("" if len(cols) == 1 and ":" not in term else c, c) for c in cols]   # interactions: by name
         for lev, c in pairs:
             rows.append(dict(variable=var, label=label, level=lev, term=c, reference=False,
                              **num.loc[c].to_dict(), p_value=coef.loc[c, "p"], flag=coef.loc[c, "flag"]))
