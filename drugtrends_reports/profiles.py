@@ -116,7 +116,8 @@ def sections(ctx: Context) -> list:
     lang = ctx.lang
     items: list = [common.Title(i18n.t("profiles.nsduh.title", lang))]
     if ctx.nsduh is not None:
-        items += [common.heading(2, "profiles.nsduh.h_key", lang), G.key_issues(ctx)]
+        items += [common.heading(2, "common.key_figures", lang), G.key_figures(ctx),
+                  common.heading(2, "profiles.nsduh.h_key", lang), G.key_issues(ctx)]
     items += [common.heading(2, "profiles.nsduh.h_data", lang), i18n.t("profiles.nsduh.data_intro", lang),
               G.data_years_table(ctx)]
     items += G.nsduh_section(ctx)

@@ -354,7 +354,10 @@ def _nhanes_items(results: dict, lang: str) -> list:
     src = common.source("nhanes", lang)
     for outcome, r in results.items():
         prev = r["prev"].assign(group=[i18n.level("sex_total", g, lang) for g in r["prev"]["group"]])
-        items += [prevalence_sentence(r["prev"], outcome, lang, r["ages"]),
+        lo, hi = r["ages"]
+        note = (i18n.t(f"profiles.ages_note.{outcome}", lang, ages=i18n.t("common.age_range", lang, lo=lo, hi=hi))
+                if outcome == "regmj_all" else "")  # the hard-drug note speaks of profile tables no longer shown
+        items += [prevalence_sentence(r["prev"], outcome, lang, r["ages"]), note,
                   tables.estimate_table(prev, "group", group="cycle", source=src, lang=lang,
                                         title=i18n.t(f"profiles.t_prev.{outcome}", lang),
                                         column_labels={"group": i18n.t("tables.group", lang),

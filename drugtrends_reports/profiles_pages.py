@@ -18,7 +18,7 @@ from drugtrends_reports import common
 from drugtrends_reports.profiles_nsduh import CHARACTERISTICS, COHORT_SUBSTANCES, SUBSTANCES, band_names
 
 __all__ = [
-    "LEVEL_SECTIONS", "fmt_p", "p_cell", "pct_ci", "millions", "level_label", "key_issues", "data_years_table",
+    "LEVEL_SECTIONS", "fmt_p", "p_cell", "key_figures", "pct_ci", "millions", "level_label", "key_issues", "data_years_table",
     "overall_table", "substance_table", "age_figure", "forms_table", "onset_table", "cohort_table",
     "women_older_table", "onset_figure", "nsduh_section",
 ]
@@ -99,6 +99,26 @@ def _row(life: pd.DataFrame, substance: str, characteristic: str = "total", leve
 
 def _pct(r: pd.Series, lang: str) -> str:
     return i18n.fmt_percent(r["estimate"], 1, lang, scale=100)
+
+
+def key_figures(ctx):
+    """The key-figures box: lifetime use of cocaine and crack (12+) and the 50+ share of cocaine users, with CIs."""
+    from drugtrends.keyfigures import KeyFigure, KeyFigures
+
+    lang, life = ctx.lang, ctx.nsduh["lifetime"]
+    wo = ctx.nsduh["women_older"]
+    old = wo[(wo["substance"] == "cocaine") & (wo["group"] == "is_50plus")].iloc[0]
+    pop = i18n.t(_K + "kf_population", lang)
+    items = []
+    for s in ("cocaine", "crack"):
+        r = _row(life, s)
+        items.append(KeyFigure(i18n.t(_K + f"kf_{s}", lang), 100 * r["estimate"], low=100 * r["ci_low"],
+                               high=100 * r["ci_high"], year=2022, population=pop, compare=False,
+                               note=i18n.t(_K + "kf_people", lang, people=millions(r["people"], lang))))
+    items.append(KeyFigure(i18n.t(_K + "kf_older", lang), 100 * old["estimate"], low=100 * old["ci_low"],
+                           high=100 * old["ci_high"], year=2022, population=i18n.t(_K + "kf_users", lang),
+                           compare=False, note=i18n.t(_K + "kf_people", lang, people=millions(old["people"], lang))))
+    return KeyFigures(items, lang=lang, title="")
 
 
 def key_issues(ctx) -> str:

@@ -134,14 +134,15 @@ def test_french_pages_have_french_titles_and_no_english_labels(rendered):
 
 
 def test_profiles_cover_every_age_asked_and_state_the_model_population(rendered):
+    # issue 23: the NSDUH 2022 profile (12-17, 18-25, 26+ and 50+); NHANES/UCI in a teaching annex with limits
     t = _text(rendered["profiles"][".html"])
-    assert "60-69" in t  # hard drugs were asked up to 69: the age bands include 60-69
-    assert "ages 18-59 only" in t  # marijuana asked 18-59: the restriction is said where the numbers are
-    assert re.search(r"complete cases, n = [\d,]+", t) and "aged 20-69" in t
-    assert "convenience sample" in t and "crack" in t and "ketamine" in t
-    assert "shifted toward older age groups" in t
+    assert "Key issues" in t and "Data years" in t and "15.1%" in t and "42.5" in t
+    assert all(g in t for g in ("12-17", "18-25", "26 or older", "50 or older"))
+    assert "ages 18-59 only" in t  # marijuana asked 18-59 (annex): the restriction is said where the numbers are
+    assert "convenience sample" in t and "crack" in t and "ketamine" in t and "drugtrends fetch" not in t
     fr = _text(rendered["profiles-fr"][".html"])
-    assert "60-69" in fr and "Expérimentation" in fr and "échantillon de convenance" in fr
+    assert "Points clés" in fr and "Expérimentation" in fr and "échantillon de convenance" in fr
+    assert "15,1\u202f%" in fr and "50 ou plus" in fr
 
 
 def test_pdf_page_count_stable_without_cache(rendered, tmp_path):
