@@ -137,7 +137,8 @@ def key_sentence(rows: pd.DataFrame, lang: str = "en") -> str:
     if py.empty:
         return T("high_risk.none")
     last = py.iloc[-1]
-    text = T("high_risk.key", rate=T.num(last["per_1000"], 1), range=_range(T, last), year=str(last["year"]), ages=str(last["age_group"]),
+    text = T("high_risk.key", rate=T.num(last["per_1000"], 1), range=_range(T, last), year=str(last["year"]),
+             ages=str(last["age_group"]),
              source=_source(T, last["source"]))
     same = py[(py["comparability_group"] == last["comparability_group"]) & (py["year"] < last["year"])]
     if len(same):

@@ -19,7 +19,7 @@ from drugtrends.indirect.heterogeneity import (
     model_kind,
     model_name,
 )
-from drugtrends.validate import as_list, check_choice, check_level, require_columns, require_unique
+from drugtrends.validate import as_list, check_level, require_columns, require_unique
 
 __all__ = ["CR_COLUMNS", "all_two_way_models", "capture_recapture"]
 
@@ -303,7 +303,8 @@ def _stratum_total(rows: pd.DataFrame, level: float) -> dict:
             "df": int(rows["df"].sum()), "aic": rows["aic"].sum(), "bic": math.nan,
             "n_params": int(rows["n_params"].sum()), "identifiable": bool(rows["identifiable"].all()),
             "sparse": bool(rows["sparse"].any()), "boundary": bool(rows["boundary"].any()),
-            "saturated": bool(rows["saturated"].any()), "notes": "sum over strata; CI log-normal from the summed Poisson variances"}
+            "saturated": bool(rows["saturated"].any()),
+            "notes": "sum over strata; CI log-normal from the summed Poisson variances"}
 
 
 def _model_specs(models: str | Sequence[str], lists: list) -> list:

@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 
 from drugtrends import i18n, style
 from drugtrends.errors import InputError
-from drugtrends.plots.base import check_text_args, finish, fmt_x, few, require, set_alt_text
+from drugtrends.plots.base import check_text_args, few, finish, fmt_x, require, set_alt_text
 
 __all__ = ["km_plot"]
 

@@ -44,6 +44,8 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -61,10 +63,11 @@ def _numeric(df: pd.DataFrame, col: str, what: str) -> np.ndarray:
     x = df[col]
     if not (pd.api.types.is_numeric_dtype(x) or pd.api.types.is_bool_dtype(x)):
         raise InputError(f"km(): {what} column {col!r} must be numeric (dtype {x.dtype}); convert it first.")
-    return pd.to_numeric(x, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return np.asarray(pd.to_numeric(x, errors="coerce").to_numpy(dtype=float, na_value=np.nan), dtype=float)
 
 
-def _curve(time, event, w, psu, n_psu) -> tuple:
+def _curve(time: np.ndarray, event: np.ndarray, w: np.ndarray, psu: np.ndarray,
+           n_psu: int) -> tuple[np.ndarray, ...]:
     """Nelson-Aalen curve and the PSU totals of its linearised values at every event time.
 
     All arrays are the domain's rows; returns (event times, H, Z (n_psu, K), n at risk, n events).
@@ -80,7 +83,8 @@ def _curve(time, event, w, psu, n_psu) -> tuple:
     H = np.cumsum(d / Y)
     C = np.cumsum(d / Y ** 2)
     # first term: w_i / Y(t_i) for events, accumulated from their time on
-    A = np.bincount(psu[ev] * K + ki, weights=w[ev] / Y[ki], minlength=n_psu * K).reshape(n_psu, K)
+    A = np.asarray(np.bincount(psu[ev] * K + ki, weights=w[ev] / Y[ki], minlength=n_psu * K),
+                   dtype=float).reshape(n_psu, K)
     np.cumsum(A, axis=1, out=A)
     # second term: C(t_k) * (weight at risk at t_k) + sum of w_i C(t_i) over rows that left before t_k
     cell = psu * (K + 1) + r
@@ -94,7 +98,8 @@ def _curve(time, event, w, psu, n_psu) -> tuple:
     return tk, H, d, Z, n_risk, np.bincount(ki, minlength=K)
 
 
-def _domain_frame(design, time_all, event_all, rows, level, estimator) -> pd.DataFrame:
+def _domain_frame(design: Any, time_all: np.ndarray, event_all: np.ndarray, rows: np.ndarray, level: float,
+                  estimator: str) -> pd.DataFrame:
     s = design.structure
     w = s.weights[rows]
     psu = s.psu[rows]
@@ -116,7 +121,7 @@ def _domain_frame(design, time_all, event_all, rows, level, estimator) -> pd.Dat
                          "ci_high": np.minimum(surv * np.exp(z * se_log), 1.0)})
 
 
-def survey_km(design, time: str, event: str, by=None, level: float = 0.95, cumulative: bool = False,
+def survey_km(design: Any, time: str, event: str, by: Any = None, level: float = 0.95, cumulative: bool = False,
               estimator: str = "nelson_aalen") -> pd.DataFrame:
     """Survey-weighted survival curve with design-based standard errors (see the module docstring).
 
@@ -175,8 +180,9 @@ def survey_km(design, time: str, event: str, by=None, level: float = 0.95, cumul
     >>> d = pd.DataFrame({"psu": [1, 2, 3, 4, 5, 6], "st": [1, 1, 1, 2, 2, 2], "w": [1.0, 2, 1, 1, 2, 1],
     ...                   "t": [15, 18, 20, 16, 30, 25], "e": [1, 1, 0, 1, 0, 1]})
     >>> km = survey_km(SurveyDesign(d, weight="w", strata="st", psu="psu"), "t", "e")
-    >>> km[["time", "n_at_risk", "n_events", "survival", "se"]].round(3).values.tolist()
-    [[15.0, 6.0, 1.0, 0.882, 0.119], [16.0, 5.0, 1.0, 0.765, 0.179], [18.0, 4.0, 1.0, 0.548, 0.187], [25.0, 2.0, 1.0, 0.393, 0.224]]
+    >>> km[["time", "n_at_risk", "n_events", "survival", "se"]].round(3).values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [[15.0, 6.0, 1.0, 0.882, 0.119], [16.0, 5.0, 1.0, 0.765, 0.179], [18.0, 4.0, 1.0, 0.548, 0.187],
+     [25.0, 2.0, 1.0, 0.393, 0.224]]
     """
     level = check_level(level)
     check_choice(estimator, "estimator", ["nelson_aalen", "product_limit"])
