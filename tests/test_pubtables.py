@@ -128,7 +128,12 @@ def test_regression_gaussian_not_exponentiated(des):
 
 def test_p_value_format():
     from drugtrends.tables import fmt_p
-    assert [fmt_p(x) for x in (0.0004, 0.0123, 0.5, float("nan"))] == ["<0.001", "0.012", "0.50", ""]
+    assert [fmt_p(x) for x in (0.0004, 0.0123, 0.5, float("nan"), None)] == ["<0.001", "0.012", "0.50", "", ""]
+    import pandas as pd
+    assert fmt_p(pd.NA) == ""
+    for bad in ("abc", 1.5, -0.1):
+        with pytest.raises(dt.errors.InputError):
+            fmt_p(bad)
 
 
 def test_glm_summary_matches_r_summary_svyglm(des, reference_dir):

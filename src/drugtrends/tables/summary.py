@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from drugtrends import i18n
+from drugtrends.errors import InputError
 from drugtrends.profiles.summary import summary_frame
 from drugtrends.tables.core import fmt_ci, fmt_num
 
@@ -45,8 +46,14 @@ def fmt_p(p, lang: str = "en") -> str:
     >>> fmt_p(0.0000153), fmt_p(0.00705), fmt_p(0.3315), fmt_p(0.0712, "fr")
     ('<0.001', '0.007', '0.33', '0,071')
     """
-    if p is None or not np.isfinite(p):
+    if p is None or pd.isna(p):
         return ""
+    try:
+        p = float(p)
+    except (TypeError, ValueError):
+        raise InputError(f"fmt_p: {p!r} is not a p-value (a number between 0 and 1).") from None
+    if not (0 <= p <= 1):
+        raise InputError(f"fmt_p: p = {p!r} is outside [0, 1]; check the computation.")
     if p < 0.001:
         return "<" + fmt_num(0.001, 3, lang)
     return fmt_num(p, 3 if p < 0.1 else 2, lang)
