@@ -188,8 +188,9 @@ def test_profiles_page_summary_first_and_formatted(nsduh, lang):
     ctx = profiles.build({"lang": lang}, data={"nsduh": frame})
     items = profiles.sections(ctx)
     texts = [i for i in items if isinstance(i, str)]
-    assert i18n.t("profiles.nsduh.h_key", lang) in texts[0]
-    bullets = texts[1]
+    assert i18n.t("common.key_figures", lang) in texts[0]  # the key-figures box, then the key issues
+    assert i18n.t("profiles.nsduh.h_key", lang) in texts[1]
+    bullets = texts[2]
     assert 5 <= bullets.count("\n- ") + 1 <= 8
     cocaine = "15.1%" if lang == "en" else "15,1\u202f%"
     assert cocaine in bullets and ("42.5 million" in bullets or "42,5 millions" in bullets)
