@@ -29,8 +29,8 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from drugtrends.errors import DataNotFoundError, InputError, SchemaError, UnknownVariableError
 from drugtrends._compat import arguments, renamed
+from drugtrends.errors import DataNotFoundError, InputError, SchemaError, UnknownVariableError
 from drugtrends.validate import as_list
 
 __all__ = ["admissions_profile", "DEFAULT_CHARACTERISTICS", "PRIMARY_SUBSTANCE_GROUPS", "MISSING_CODES",

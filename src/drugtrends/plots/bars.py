@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -18,9 +16,13 @@ from drugtrends._compat import arguments, renamed
 from drugtrends.errors import InputError
 from drugtrends.plots.base import (
     SUPPRESSED,
-    BREAK_CODE, BREAK_REASON, COMPARABILITY, TITLE_ATTR, BreakNumbers, axes_format, check_text_args,
-    draw_break_line, draw_breaks, draw_series, few, finish, fmt_x, group_cuts, is_time,
-    normalise_breaks, require, set_alt_text, small_font, supp_note, suppressed_mask,
+    check_text_args,
+    few,
+    finish,
+    require,
+    set_alt_text,
+    small_font,
+    suppressed_mask,
 )
 
 __all__ = ["bar_ci", "dumbbell", "forest"]

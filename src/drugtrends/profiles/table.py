@@ -8,10 +8,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from drugtrends.errors import DesignError
 from drugtrends._compat import arguments, renamed
+from drugtrends.errors import DesignError
 from drugtrends.profiles.common import (
-    PROFILE_COLUMNS, by_keys, by_mask, classify, design_of, fmt, group_values, levels, mask_of,
+    PROFILE_COLUMNS,
+    by_keys,
+    by_mask,
+    classify,
+    design_of,
+    fmt,
+    group_values,
+    levels,
+    mask_of,
     standardized_difference,
 )
 from drugtrends.profiles.unweighted import unweighted_block, unweighted_test

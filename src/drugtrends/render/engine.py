@@ -26,12 +26,25 @@ from drugtrends.render.execute import CELL_TIMEOUT, build_notebook, describe_cel
 from drugtrends.render.markdown import to_markdown
 from drugtrends.render.output import footer_markdown, write_html, write_pdf
 from drugtrends.render.qmd import (
-    INLINE, Document, Markdown, parse_param_values, raw_param_values, read_qmd,
+    INLINE,
+    Document,
+    Markdown,
+    parse_param_values,
+    raw_param_values,
+    read_qmd,
 )
 from drugtrends.render.quarto import FORMATS, quarto_available, render_with_quarto
 from drugtrends.render.reports import (
-    available_reports, canonical_params, check_datasets, check_params, default_reports_dir, localised_titles,
-    output_stem, report_variants, resolve_report, variant_keys,
+    available_reports,
+    canonical_params,
+    check_datasets,
+    check_params,
+    default_reports_dir,
+    localised_titles,
+    output_stem,
+    report_variants,
+    resolve_report,
+    variant_keys,
 )
 
 __all__ = ["render_file", "render_reports", "RenderStats", "stats", "formats_for"]

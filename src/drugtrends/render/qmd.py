@@ -353,7 +353,7 @@ def parse_param_values(values: Mapping[str, Any] | Iterable[str] | None) -> dict
     >>> parse_param_values(["substance=cocaine", "substance=crack"])
     Traceback (most recent call last):
     ...
-    drugtrends.errors.RenderError: parameter 'substance' is given twice (-P substance=...); give it once. To render several values, run one render per value (or use the report's variants).
+    drugtrends.errors.RenderError: parameter 'substance' is given twice (-P substance=...); give it once. ...
     """
     if values is None:
         return {}

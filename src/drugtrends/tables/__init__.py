@@ -16,8 +16,24 @@ the builders here format and render it.
 from __future__ import annotations
 
 from drugtrends.tables.core import (
-    CI_HIGH, CI_LOW, ESTIMATE, FLAGS, KEEP_TOGETHER_LINES, N, SUPPRESSED, SUPPRESSION_RULE, SUPPRESSION_RULES,
-    PubTable, as_markdown, estimate_table, fmt_ci, fmt_num, profile_table_gt, segments_table, show, simple_table,
+    CI_HIGH,
+    CI_LOW,
+    ESTIMATE,
+    FLAGS,
+    KEEP_TOGETHER_LINES,
+    SUPPRESSED,
+    SUPPRESSION_RULE,
+    SUPPRESSION_RULES,
+    N,
+    PubTable,
+    as_markdown,
+    estimate_table,
+    fmt_ci,
+    fmt_num,
+    profile_table_gt,
+    segments_table,
+    show,
+    simple_table,
 )
 from drugtrends.tables.regression import regression_display, regression_table
 from drugtrends.tables.summary import fmt_p, summary_display, summary_table

@@ -53,8 +53,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from drugtrends.errors import BreakError, DesignError, InputError, InputTypeError, UnknownVariableError
 from drugtrends._compat import arguments, renamed
+from drugtrends.errors import BreakError, DesignError, InputError, InputTypeError, UnknownVariableError
 from drugtrends.trends.breaks import Break, as_breaks, check_no_breaks
 from drugtrends.validate import require_unique
 

@@ -88,9 +88,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from drugtrends.errors import BreakError, DrugtrendsError, InputError, ModelWarning, ReliabilityWarning
 from drugtrends._compat import arguments, renamed
-from drugtrends.validate import check_level
+from drugtrends.errors import BreakError, DrugtrendsError, InputError, ModelWarning, ReliabilityWarning
 from drugtrends.trends import columns as C
 from drugtrends.trends.breaks import Break, as_breaks, check_no_breaks, group_breaks
 from drugtrends.trends.jp_ci import quantile_ci, resample_slopes
@@ -98,7 +97,7 @@ from drugtrends.trends.jp_fit import Fit, design, exact_fit, lerman_ci, slope_ma
 from drugtrends.trends.jp_grid import Grid, candidates
 from drugtrends.trends.jp_result import JoinpointBatchResult, JoinpointResult, aapc_row, empirical_aapc
 from drugtrends.trends.jp_select import information_select, permutation_select
-from drugtrends.validate import as_list, check_choice, check_in_range, require_columns, require_unique
+from drugtrends.validate import as_list, check_choice, check_in_range, check_level, require_columns, require_unique
 
 __all__ = ["JoinpointBatchResult", "JoinpointResult", "joinpoint"]
 # engine entry points shared with jp_compare (not part of drugtrends.trends' public API):

@@ -27,15 +27,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from drugtrends.errors import InputError
 from drugtrends._compat import arguments, renamed
-from drugtrends.validate import check_level
+from drugtrends.errors import InputError
 from drugtrends.trends import columns as C
 from drugtrends.trends.breaks import check_no_breaks
 from drugtrends.trends.joinpoint import Series, fit_series, frame_breaks, make_options, one_blas_thread, prepare_series
 from drugtrends.trends.jp_grid import Grid, candidates
 from drugtrends.trends.jp_result import JoinpointResult
-from drugtrends.validate import check_in_range, require_columns
+from drugtrends.validate import check_in_range, check_level, require_columns
 
 __all__ = ["JoinpointComparison", "compare_joinpoint"]
 

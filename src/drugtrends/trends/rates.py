@@ -23,11 +23,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from drugtrends.errors import InputError
 from drugtrends._compat import arguments, renamed
-from drugtrends.validate import check_level
-from drugtrends.validate import check_choice, check_in_range, require_columns
+from drugtrends.errors import InputError
 from drugtrends.trends.breaks import Break, as_breaks, check_no_breaks, fmt_x
+from drugtrends.validate import check_choice, check_in_range, check_level, require_columns
 
 __all__ = ["RateTrendResult", "rate_trend"]
 
