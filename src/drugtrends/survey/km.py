@@ -121,6 +121,20 @@ def _domain_frame(design: Any, time_all: np.ndarray, event_all: np.ndarray, rows
                          "ci_high": np.minimum(surv * np.exp(z * se_log), 1.0)})
 
 
+def _by_groups(design: Any, keys: pd.DataFrame, by: list[str], t: np.ndarray, ev: np.ndarray, ok: np.ndarray,
+               level: float, estimator: str) -> pd.DataFrame:
+    """One curve per group of ``by`` (each a domain of the whole design), stacked."""
+    out = []
+    for key, idx in keys.groupby(by, observed=True, sort=True, dropna=True).indices.items():
+        rows = np.zeros(len(t), dtype=bool)
+        rows[np.flatnonzero(ok)[idx]] = True
+        f = _domain_frame(design, t, ev, rows, level, estimator)
+        for c, v in zip(by, key if isinstance(key, tuple) else (key,)):
+            f.insert(by.index(c), c, v)
+        out.append(f)
+    return pd.concat(out, ignore_index=True)
+
+
 def survey_km(design: Any, time: str, event: str, by: Any = None, level: float = 0.95, cumulative: bool = False,
               estimator: str = "nelson_aalen") -> pd.DataFrame:
     """Survey-weighted survival curve with design-based standard errors (see the module docstring).
@@ -206,21 +220,8 @@ def survey_km(design: Any, time: str, event: str, by: Any = None, level: float =
     ev = e == 1.0
     if not (ok & ev & (s.weights > 0)).any():
         raise EmptyDomainError(f"km(): no event ({event!r} = 1 with a positive weight) in the data.")
-    if by:
-        keys = data[by].loc[ok]
-        groups = keys.groupby(by, observed=True, sort=True, dropna=True).indices
-        out = []
-        for key, idx in groups.items():
-            rows = np.zeros(len(data), dtype=bool)
-            rows[np.flatnonzero(ok)[idx]] = True
-            f = _domain_frame(design, t, ev, rows, level, estimator)
-            key = key if isinstance(key, tuple) else (key,)
-            for c, v in zip(by, key):
-                f.insert(by.index(c), c, v)
-            out.append(f)
-        res = pd.concat(out, ignore_index=True)
-    else:
-        res = _domain_frame(design, t, ev, ok, level, estimator)
+    res = (_by_groups(design, data[by].loc[ok], by, t, ev, ok, level, estimator) if by
+           else _domain_frame(design, t, ev, ok, level, estimator))
     if cumulative:
         res["cumulative"] = 1 - res["survival"]
         res["cumulative_ci_low"] = 1 - res["ci_high"]
