@@ -26,7 +26,7 @@ from drugtrends_reports.labels import COUNTRIES, country_label, in_country, sour
 __all__ = [
     "COUNTRIES", "SUBSTANCES", "YOUTH_SUBSTANCES", "country_label", "in_country", "sub_lower", "sub_fields",
     "annotate", "select_prevalence", "select_youth", "comparability_breaks", "break_reasons",
-    "KeyFigure", "key_figure", "previous_comparable", "key_sentence", "change_sentence",
+    "LatestEstimate", "key_figure", "previous_comparable", "key_sentence", "change_sentence",
     "prevalence_figure", "prevalence_alt", "latest_table", "breaks_frame", "jump_model", "jump_sentence",
     "intro_sentence", "usual_age_group", "source",
 ]
@@ -346,7 +346,7 @@ def comparability_breaks(sel: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class KeyFigure:
+class LatestEstimate:
     """The latest published estimate of one substance in one country."""
 
     country: str
@@ -366,7 +366,7 @@ def _f(v: object) -> float | None:
     return None if v is None or pd.isna(v) else float(v)
 
 
-def key_figure(sel: pd.DataFrame, country: str = "France", substance: str = "cocaine") -> KeyFigure | None:
+def key_figure(sel: pd.DataFrame, country: str = "France", substance: str = "cocaine") -> LatestEstimate | None:
     """Return the most recent estimate of ``substance`` in ``country`` (``None`` if none).
 
     Parameters
@@ -380,7 +380,7 @@ def key_figure(sel: pd.DataFrame, country: str = "France", substance: str = "coc
 
     Returns
     -------
-    KeyFigure or None
+    LatestEstimate or None
 
     Examples
     --------
@@ -394,12 +394,12 @@ def key_figure(sel: pd.DataFrame, country: str = "France", substance: str = "coc
     if g.empty:
         return None
     r = g.sort_values("year").iloc[-1]
-    return KeyFigure(country, substance, int(r["year"]), str(r["age_group"]), float(r["best"]),
+    return LatestEstimate(country, substance, int(r["year"]), str(r["age_group"]), float(r["best"]),
                      _f(r["low"]), _f(r["high"]), _f(r["male"]), _f(r["female"]), str(r.get("source", "")),
                      str(r.get("comparability_group", "")))
 
 
-def previous_comparable(sel: pd.DataFrame, kf: KeyFigure | None) -> pd.Series | None:
+def previous_comparable(sel: pd.DataFrame, kf: LatestEstimate | None) -> pd.Series | None:
     """The latest earlier estimate of the key figure's comparability group (or ``None``).
 
     Parameters
@@ -417,7 +417,7 @@ def previous_comparable(sel: pd.DataFrame, kf: KeyFigure | None) -> pd.Series | 
     --------
     >>> d = pd.DataFrame({"country": "France", "substance": "cocaine", "year": [2014, 2017, 2023],
     ...                   "comparability_group": ["a", "b", "b"], "best": [1.1, 1.7, 2.7]})
-    >>> kf = KeyFigure("France", "cocaine", 2023, "18-64", 2.7, None, None, None, None, "", "b")
+    >>> kf = LatestEstimate("France", "cocaine", 2023, "18-64", 2.7, None, None, None, None, "", "b")
     >>> int(previous_comparable(d, kf)["year"])
     2017
     """
@@ -428,8 +428,8 @@ def previous_comparable(sel: pd.DataFrame, kf: KeyFigure | None) -> pd.Series | 
     return None if g.empty else g.sort_values("year").iloc[-1]
 
 
-def key_sentence(kf: KeyFigure | None, lang: str = "en") -> str:
-    """The key sentence for a :class:`KeyFigure`, every number from the data.
+def key_sentence(kf: LatestEstimate | None, lang: str = "en") -> str:
+    """The key sentence for a :class:`LatestEstimate`, every number from the data.
 
     Parameters
     ----------
@@ -444,7 +444,7 @@ def key_sentence(kf: KeyFigure | None, lang: str = "en") -> str:
 
     Examples
     --------
-    >>> kf = KeyFigure("France", "cocaine", 2023, "18-64", 2.7, None, None, 3.9, 1.6, "ARQ")
+    >>> kf = LatestEstimate("France", "cocaine", 2023, "18-64", 2.7, None, None, 3.9, 1.6, "ARQ")
     >>> key_sentence(kf)
     'In France, past-year cocaine use among 18-64 year olds was 2.7% in 2023 (men 3.9%, women 1.6%).'
     """
@@ -463,7 +463,7 @@ def key_sentence(kf: KeyFigure | None, lang: str = "en") -> str:
                   value=i18n.fmt_percent(kf.best, 1, lang), year=kf.year, tail=tail)
 
 
-def change_sentence(sel: pd.DataFrame, kf: KeyFigure | None, lang: str = "en") -> str:
+def change_sentence(sel: pd.DataFrame, kf: LatestEstimate | None, lang: str = "en") -> str:
     """Compare the key figure with the previous estimate of its comparability group.
 
     Parameters
@@ -484,7 +484,7 @@ def change_sentence(sel: pd.DataFrame, kf: KeyFigure | None, lang: str = "en") -
     --------
     >>> d = pd.DataFrame({"country": "France", "substance": "cocaine", "year": [2017, 2023],
     ...                   "comparability_group": "g", "best": [1.7, 2.7]})
-    >>> kf = KeyFigure("France", "cocaine", 2023, "18-64", 2.7, None, None, None, None, "", "g")
+    >>> kf = LatestEstimate("France", "cocaine", 2023, "18-64", 2.7, None, None, None, None, "", "g")
     >>> change_sentence(d, kf)
     'The previous estimate of the same comparability group was 1.7% in 2017 (+1.0 percentage point; significance not assessable: UNODC publishes no standard errors).'
     """
