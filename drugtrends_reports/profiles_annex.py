@@ -304,7 +304,7 @@ def _uci_profiles(uci: pd.DataFrame, substances, characteristics: list, continuo
     """Unweighted profiles of past-year users vs non-users (:func:`drugtrends.profiles.profile_table`)."""
     from drugtrends.profiles import profile_table
 
-    out = [profile_table(uci, f"{s.lower()}_year", characteristics, continuous=continuous, weights=None,
+    out = [profile_table(uci, f"{s.lower()}_year", characteristics, continuous=continuous, weight=None,
                          group_values=[True, False], labels={True: "users", False: "non-users"}).assign(substance=s)
            for s in substances]
     return pd.concat(out, ignore_index=True)
