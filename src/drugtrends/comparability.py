@@ -165,6 +165,19 @@ def KnownBreak(series: str, at: int, reason: str, code: str,  # noqa: N802 - for
 
     Kept for one minor version; emits :class:`FutureWarning`.
 
+    Parameters
+    ----------
+    series : str
+        The source (``"nsduh"``).
+    at : int
+        First x of the new regime.
+    reason : str
+        Why the series breaks.
+    code : str
+        The reason code.
+    substances : frozenset of str, optional
+        Substances affected (``None``: all).
+
     Examples
     --------
     >>> import warnings
@@ -669,3 +682,7 @@ def _seizure_breaks(out: pd.DataFrame, series: list[str]) -> pd.DataFrame:
     out["break_reason"] = pd.array(reason, dtype="string")
     out["break_code"] = pd.array(["scope" if r is not pd.NA else pd.NA for r in reason], dtype="string")
     return out
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)

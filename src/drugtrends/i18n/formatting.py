@@ -470,6 +470,11 @@ def tick_formatter(lang: str = DEFAULT_LANG, digits: int | None = None, percent:
 class Translator:
     """The catalogue and formatters bound to one language (``T = bind(lang)``).
 
+    Parameters
+    ----------
+    lang : {"en", "fr"}
+        The language.
+
     Examples
     --------
     >>> T = bind("fr")

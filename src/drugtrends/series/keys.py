@@ -82,6 +82,13 @@ KEY_SPECS: dict[str, KeySpec] = {
 class ComparabilityKey:
     """One row's comparability key: two rows are comparable when their keys are equal.
 
+    Parameters
+    ----------
+    series : tuple of (column, value) pairs
+        What identifies the series (country, substance, indicator...).
+    regime : tuple of (column, value) pairs
+        What must also be equal for two rows to be compared (age range, method...).
+
     Examples
     --------
     >>> a = ComparabilityKey((("country", "France"),), (("age_group", "15-64"),))
@@ -109,7 +116,18 @@ def _same(a: object, b: object) -> bool:
 
 
 def is_missing(v: object) -> bool:
-    """True for None, NaN, NaT and pd.NA (False for anything pandas cannot test)."""
+    """True for None, NaN, NaT and pd.NA (False for anything pandas cannot test).
+
+    Parameters
+    ----------
+    v : object
+        Any value.
+
+    Examples
+    --------
+    >>> is_missing(None), is_missing(float("nan")), is_missing(pd.NaT), is_missing("x"), is_missing([1])
+    (True, True, True, False, False)
+    """
     try:
         return bool(pd.isna(v))
     except (TypeError, ValueError):

@@ -24,7 +24,23 @@ __all__ = ["Change", "Piece", "break_reasons", "change", "latest", "pieces", "pr
 
 
 class Piece(NamedTuple):
-    """One comparable stretch of a series: its key, first and last ``x``, and its rows (sorted by ``x``)."""
+    """One comparable stretch of a series: its key, first and last ``x``, and its rows (sorted by ``x``).
+
+    Parameters
+    ----------
+    key : ComparabilityKey
+        The key every row of the stretch shares.
+    start, end : object
+        First and last ``x``.
+    data : DataFrame
+        The rows, sorted by ``x``.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"year": [2014, 2015, 2016], "comparability_group": ["a", "b", "b"]})
+    >>> [(p.start, p.end, len(p.data)) for p in pieces(d)]
+    [(2014, 2014, 1), (2015, 2016, 2)]
+    """
 
     key: ComparabilityKey
     start: Any
@@ -300,6 +316,14 @@ class Change:
         symmetric intervals), ``zero_se``, ``missing_estimate`` (a point has
         no value), ``suppressed_point`` (a row is marked ``suppressed``: the
         change rests on an estimate not reliable enough to publish).
+
+    Examples
+    --------
+    >>> from drugtrends import series
+    >>> d = pd.DataFrame({"year": [2019, 2022], "estimate": [0.10, 0.13], "se": [0.01, 0.01]})
+    >>> c = series.change(d)
+    >>> type(c).__name__, c.a, c.b, round(c.difference, 3), c.significant
+    ('Change', 2019, 2022, 0.03, True)
     """
 
     a: Any

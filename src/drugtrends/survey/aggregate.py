@@ -313,7 +313,15 @@ def _controller():
 
 def one_blas_thread():
     """Small matrix products run best on one BLAS thread (no spin-waiting on a busy machine);
-    each use only sets and restores the limit."""
+    each use only sets and restores the limit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with one_blas_thread():
+    ...     float((np.ones((3, 3)) @ np.ones(3)).sum())
+    9.0
+    """
     try:
         import threadpoolctl  # noqa: F401
     except ImportError:  # optional: without it BLAS keeps its default threads

@@ -29,7 +29,27 @@ __all__ = ["grid", "linearise_totals", "aggregate_sql", "totals_from_result", "R
 
 
 def grid(design, variables, by_sets=None, **kw):
-    """``design.grid(variables, by_sets, **kw)`` (kept for old imports)."""
+    """``design.grid(variables, by_sets, **kw)`` (kept for old imports).
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        Any design.
+    variables : str or list of str
+        Outcome columns.
+    by_sets : list, optional
+        Domain sets (``None`` is the whole population).
+    **kw
+        As :meth:`SurveyDesign.grid`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from drugtrends.survey import SurveyDesign
+    >>> d = pd.DataFrame({"psu": [1, 2, 3, 4], "w": [1.0, 1, 2, 2], "y": [0, 1, 1, 0], "g": list("aabb")})
+    >>> grid(SurveyDesign(d, weight="w", psu="psu"), "y", [None, "g"])["estimate"].tolist()
+    [0.5, 0.5, 0.5]
+    """
     return design.grid(variables, by_sets, **kw)
 
 

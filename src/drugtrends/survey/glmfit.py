@@ -83,7 +83,29 @@ def deviance(y, mu, wt, family: str) -> float:
 
 @dataclass(frozen=True)
 class IRLSFit:
-    """Coefficients, last working weights, convergence of one IRLS run."""
+    """Coefficients, last working weights, convergence of one IRLS run.
+
+    Parameters
+    ----------
+    beta : ndarray
+        Coefficients.
+    w_last : ndarray
+        Working weights of the last iteration.
+    deviance : float
+        Deviance at convergence.
+    converged : bool
+        Whether the deviance change fell below ``epsilon``.
+    iterations : int
+        Iterations run.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.column_stack([np.ones(6), [0, 0, 0, 1, 1, 1]])
+    >>> f = irls(X, np.array([0, 1, 0, 1, 1, 0.0]), np.ones(6), "binomial")
+    >>> type(f).__name__, f.beta.round(4).tolist(), f.converged   # log odds 1/3 -> 2/3
+    ('IRLSFit', [-0.6931, 1.3863], True)
+    """
 
     beta: np.ndarray
     w_last: np.ndarray

@@ -36,7 +36,24 @@ __all__ = ["outcome_columns", "fast_domain_codes", "normalise_sets", "domain_key
 
 # --------------------------------------------------------------------------- outcomes
 class IntOutcome(Outcome):
-    """A plain integer / bool outcome column: no missing values; ``y`` made on demand."""
+    """A plain integer / bool outcome column: no missing values; ``y`` made on demand.
+
+    Parameters
+    ----------
+    variable : str
+        The column.
+    values : ndarray of int or bool
+        Its values (no missing value).
+    is_prop : bool
+        The values are 0/1 (a proportion).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> o = IntOutcome("y", np.array([0, 1, 1]), True)
+    >>> o.y.tolist(), o.level, o.is_prop
+    ([0.0, 1.0, 1.0], None, True)
+    """
 
     def __init__(self, variable, values, is_prop):
         self.variable, self.level, self.is_prop = variable, None, is_prop
@@ -324,10 +341,28 @@ def fast_domain_codes(data: pd.DataFrame, by: list[str], mask: np.ndarray, cache
 def domain_keys(data: pd.DataFrame, by, mask: np.ndarray, cache: dict | None = None):
     """Checked ``by`` columns -> ``(codes, keys)`` (see :func:`fast_domain_codes`).
 
+    Parameters
+    ----------
+    data : DataFrame
+        The survey rows.
+    by : str or list of str
+        Domain columns.
+    mask : ndarray of bool
+        Rows in the (sub)population.
+    cache : dict, optional
+        Codes already computed for this design, reused.
+
     Raises
     ------
     UnknownVariableError, InputError
         An unknown or repeated ``by`` column.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> codes, keys = domain_keys(pd.DataFrame({"g": list("aabb")}), "g", np.ones(4, bool))
+    >>> codes.tolist(), keys["g"].tolist()
+    ([0, 0, 1, 1], ['a', 'b'])
     """
     by = require_unique(as_list(by), "by")
     require_columns(data, by, "by variable")

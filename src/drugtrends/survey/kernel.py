@@ -337,6 +337,19 @@ class Totals:
     >>> t = Totals.from_dense(pd.DataFrame(index=[0]), *(np.ones((1, 2, 1)),) * 4)
     >>> t.d.tolist(), t.u.tolist()
     ([0, 0], [0, 1])
+
+    Attributes
+    ----------
+    keys : DataFrame
+        One row per domain.
+    d, u : ndarray of int
+        Domain and PSU codes of the (domain, PSU) pairs.
+    A, B, N, P : ndarray
+        Sums of ``w a``, of ``w b``, counts of rows observed and of those with a positive weight.
+    Q : ndarray or None
+        Sums of ``w a^2`` (None for 0/1 outcomes).
+    R2 : ndarray or None
+        Ratios only: sums for the design effect of a ratio.
     """
     keys: pd.DataFrame
     d: np.ndarray
@@ -362,7 +375,34 @@ class ReplicateTotals:
     """Domain sums of a replicate design: full-sample ``A``, ``B`` ``(D, m)``,
     replicate ``Ar``, ``Br`` ``(R, D, m)``, counts ``N``, ``P`` ``(D, m)``, and
     ``Q`` (sum of ``w a^2``, ``(D, m)``, None when not needed), ``df``
-    (``(D, m)`` R ``degf()`` of each domain's subset design, None = the design's)."""
+    (``(D, m)`` R ``degf()`` of each domain's subset design, None = the design's).
+
+    Attributes
+    ----------
+    keys : DataFrame
+        One row per domain.
+    A, B : ndarray (D, m)
+        Full-sample sums of ``w a`` and ``w b``.
+    Ar, Br : ndarray (R, D, m)
+        The same sums under each replicate's weights.
+    N, P : ndarray (D, m)
+        Rows observed, and those with a positive weight.
+    Q : ndarray or None
+        Sums of ``w a^2`` (None when not needed).
+    df : ndarray or None
+        R ``degf()`` of each domain's subset design (None: the design's).
+
+    Examples
+    --------
+    The replicate pass makes them (``ReplicateDesign``); :func:`linearise` reads them:
+
+    >>> import numpy as np, pandas as pd
+    >>> z = np.ones((1, 1))
+    >>> t = ReplicateTotals(pd.DataFrame(index=[0]), 3 * z, 4 * z, np.full((2, 1, 1), 3.0), np.full((2, 1, 1), 4.0),
+    ...                     4 * z, 4 * z, None)
+    >>> t.Ar.shape, float(t.A[0, 0] / t.B[0, 0])
+    ((2, 1, 1), 0.75)
+    """
     keys: pd.DataFrame
     A: np.ndarray
     B: np.ndarray

@@ -61,6 +61,12 @@ class SQLOutcome(Outcome):
         The column has NULL values.
     expr : str, optional
         SQL expression of the value (a category's 0/1 indicator); default the column.
+
+    Examples
+    --------
+    >>> o = SQLOutcome("y", None, None, True, missing=True)
+    >>> o.variable, o.is_prop, o.missing, o.expr
+    ('y', True, True, None)
     """
     missing: bool = False
     expr: str | None = None
@@ -83,6 +89,15 @@ def _literal(value) -> str:
 
 class DuckDBEngine:
     """Runs SQL on a DuckDB connection; ``source`` is the FROM clause of the data.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        The connection.
+    source : str
+        The FROM clause of the data (a table, view or ``read_parquet(...)``).
+    describe : str
+        What the data are, for messages.
 
     Examples
     --------

@@ -54,6 +54,24 @@ class OutSpec:
     e.g. a ``CASE`` giving the 0/1 indicator of a category; ``den``: SQL
     expression of a ratio's denominator (rows where either is NULL leave the
     domain; ``B`` is then the weighted denominator).
+
+    Attributes
+    ----------
+    name : str
+        The column.
+    missing : bool
+        It has NULL values.
+    binary : bool
+        Its values are 0/1.
+    expr : str, optional
+        SQL expression of the value; default the quoted column.
+    den : str, optional
+        SQL expression of a ratio's denominator.
+
+    Examples
+    --------
+    >>> OutSpec("y", missing=False, binary=True)
+    OutSpec(name='y', missing=False, binary=True, expr=None, den=None)
     """
     name: str
     missing: bool
