@@ -66,6 +66,9 @@ def test_summary_by_gives_groups_and_rao_scott_p(des):
     male = frame[(frame.variable == "hd") & (frame.group == "male")].iloc[0]
     assert male.estimate == pytest.approx(float(m.estimate.iloc[0]), rel=1e-12)
     assert disp.loc["hd", "p"] == "<0.001"
+    # the test of a mean is the design-based Wald F of glm("Age ~ Gender") (R regTermTest)
+    wald = des.glm("Age ~ Gender").wald_test("Gender")
+    assert frame.loc[frame.variable == "Age", "p_value"].iloc[0] == pytest.approx(wald.p, rel=1e-9)
     # the mean of Age by sex equals the domain mean
     am = des.mean("Age", by="Gender").set_index("Gender")
     assert disp.loc["Age, mean", "female est"].startswith(f"{am.loc['female', 'estimate']:.1f} (")
