@@ -790,6 +790,7 @@ def sections(ctx: Context) -> list:
     from drugtrends_reports import sheet_sources
 
     items.append(sheet_sources.wastewater_sentence(data.get("euda_wastewater"), substance, lang))
+    items += sheet_sources.wastewater_figure(data.get("euda_wastewater"), substance, lang)
     items += _who(spec, substance, data["uci_drug_consumption"], lang)
     if spec.uci and data["uci_drug_consumption"] is not None:
         used.append("uci")

@@ -13,7 +13,8 @@ import pandas as pd
 
 from drugtrends import i18n
 
-__all__ = ["WASTEWATER", "OFFENCES", "wastewater_key", "wastewater_sentence", "offences_key"]
+__all__ = ["WASTEWATER", "OFFENCES", "FIGURE", "wastewater_key", "wastewater_sentence", "wastewater_figure",
+           "offences_key"]
 
 #: Fact-sheet id -> wastewater substance id.
 WASTEWATER: dict[str, str] = {"cocaine": "cocaine", "crack": "cocaine", "cannabis": "cannabis",
@@ -21,6 +22,9 @@ WASTEWATER: dict[str, str] = {"cocaine": "cocaine", "crack": "cocaine", "cannabi
 
 #: Fact sheets that show French trafficking cases (all drugs).
 OFFENCES: tuple[str, ...] = ("cocaine", "crack", "cannabis")
+
+#: Sheets with room for the wastewater chart (one panel) within two pages.
+FIGURE: tuple[str, ...] = ("crack",)
 
 #: The French site shown when it measured the substance (Paris Seine Centre).
 PARIS = "FR005"
@@ -97,3 +101,19 @@ def offences_key(off: pd.DataFrame | None, sheet: str, lang: str = "en"):
         return None
     kf = france.key_figures(off, lang)
     return kf[0] if kf else None
+
+
+def wastewater_figure(ww: pd.DataFrame | None, sheet: str, lang: str = "en") -> list:
+    """One panel: the French sites' loads against the European median and middle half (sheets of :data:`FIGURE`)."""
+    from drugtrends_reports import wastewater
+    from drugtrends_reports.common import Fig
+
+    sub = WASTEWATER.get(sheet)
+    if ww is None or sub is None or sheet not in FIGURE:
+        return []
+    p = wastewater.site_series(ww, PARIS, sub)
+    fig = wastewater.figure(ww, lang, panels=(sub,), height=3.3)
+    alt = i18n.t("factsheet.ww.fig_alt", lang, sub=i18n.t(f"trends.ww.panels.{sub}", lang).lower(),
+                 a=_n(p["daily_mean"].iloc[0], lang), y0=int(p["year"].iloc[0]), b=_n(p["daily_mean"].iloc[-1], lang),
+                 y1=int(p["year"].iloc[-1])) if len(p) else i18n.t("trends.ww.fig_title", lang)
+    return [Fig(fig, alt)]

@@ -60,19 +60,19 @@ def french_sites(ww: pd.DataFrame) -> pd.DataFrame:
     return d.assign(_o=d["site_id"].map(order).fillna(99)).sort_values("_o").drop(columns="_o")
 
 
-def figure(ww: pd.DataFrame, lang: str = "en"):
+def figure(ww: pd.DataFrame, lang: str = "en", panels: tuple[str, ...] = PANELS, height: float = 3.9):
     """Panels by substance: European median and middle half (grey), French sites as lines."""
     import matplotlib.pyplot as plt
 
     from drugtrends import plots
 
-    fig = plt.figure(figsize=(style.FIGURE_WIDTH_IN, 3.9), layout="constrained")
-    grid = fig.add_gridspec(2, len(PANELS), height_ratios=[1, 0.24])
-    axes = [fig.add_subplot(grid[0, i]) for i in range(len(PANELS))]
+    fig = plt.figure(figsize=(style.FIGURE_WIDTH_IN, height), layout="constrained")
+    grid = fig.add_gridspec(2, len(panels), height_ratios=[1, 0.24])
+    axes = [fig.add_subplot(grid[0, i]) for i in range(len(panels))]
     legend_ax = fig.add_subplot(grid[1, :])
     legend_ax.set_axis_off()
     sites = french_sites(ww)
-    for ax, sub in zip(axes, PANELS, strict=True):
+    for ax, sub in zip(axes, panels, strict=True):
         band = european_band(ww, sub)
         ax.fill_between(band["year"], band["q25"], band["q75"], color=style.GREY, alpha=0.25, lw=0,
                         label=i18n.t("trends.ww.iqr", lang))
@@ -88,7 +88,7 @@ def figure(ww: pd.DataFrame, lang: str = "en"):
         ax.set_xticks([2012, 2017, 2022])
         ax.set_xlim(2010.5, 2022.5)
         style.number_axis(ax, axis="y", lang=lang)
-    axes[0].set_ylabel(i18n.t("trends.ww.ylabel", lang))
+    axes[0].set_ylabel(i18n.t("trends.ww.ylabel_short", lang))
     handles, labels = [], []
     for ax in axes:  # one legend for all panels (a site absent from the first panel still appears)
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
