@@ -408,7 +408,7 @@ def trend_figure(sel: pd.DataFrame, substance: str, lang: str = "en"):
         title=i18n.t("trends.prev.fig_title", lang, of_sub=sub_fields(substance, lang)["of_sub"]),
         ylabel=i18n.t("trends.prev.ylabel", lang), source=source("unodc12", lang), lang=lang,
         ncols=min(3, d["country"].nunique()), band_label=i18n.t("common.range", lang),
-        panel_height=PANEL_HEIGHT_IN if d["country"].nunique() > 1 else 0.8 * PANEL_HEIGHT_IN,
+        panel_height=PANEL_HEIGHT_IN if d["country"].nunique() > 1 else 0.6 * PANEL_HEIGHT_IN,
         facet_labels={c: country_label(c, lang) for c in d["country"].unique()})
 
 
