@@ -80,16 +80,66 @@ TITLE_ATTR = "drugtrends_title"
 
 
 def require(df: pd.DataFrame, cols: list, fn: str) -> None:
+    """Raise :class:`~drugtrends.errors.UnknownVariableError` naming the plot when a column is absent.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The data to draw.
+    cols : list
+        Column names (``None`` entries are optional columns not asked for).
+    fn : str
+        The plotting function, for the message.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> require(pd.DataFrame({"year": [2020], "estimate": [1.0]}), ["year", "rate"], "trend_plot")
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.UnknownVariableError: trend_plot: column 'rate' is not in the data (2 columns). ...
+    """
     require_columns(df, [c for c in cols if c is not None], what=f"{fn}: column")
 
 
 def suppressed_mask(df: pd.DataFrame, suppressed: str | None) -> pd.Series:
+    """Rows not to plot: the ``suppressed`` column as booleans (all False without one).
+
+    Parameters
+    ----------
+    df : DataFrame
+        The data to draw.
+    suppressed : str or None
+        The suppression column (missing values count as not suppressed).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"year": [2019, 2020], "suppressed": [False, True]})
+    >>> suppressed_mask(d, "suppressed").tolist(), suppressed_mask(d, None).tolist()
+    ([False, True], [False, False])
+    """
     if suppressed and suppressed in df.columns:
         return df[suppressed].fillna(False).astype(bool)
     return pd.Series(False, index=df.index)
 
 
 def fmt_x(v: Any, lang: str = "en") -> str:
+    """An x value for a note or label: whole floats without ``.0``, dates in ``lang``.
+
+    Parameters
+    ----------
+    v : object
+        The value.
+    lang : {"en", "fr"}
+        Language of dates.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> fmt_x(2015.0), fmt_x(2015.5), fmt_x(pd.Timestamp("2020-09-01"))
+    ('2015', '2015.5', 'September 2020')
+    """
     if isinstance(v, (float, np.floating)) and float(v).is_integer():
         return str(int(v))
     if isinstance(v, pd.Timestamp):
@@ -98,7 +148,19 @@ def fmt_x(v: Any, lang: str = "en") -> str:
 
 
 def small_font(delta: float = 2.0) -> float:
-    """A smaller font size that never drops below the house minimum."""
+    """A smaller font size that never drops below the house minimum.
+
+    Parameters
+    ----------
+    delta : float
+        Points below the current ``font.size``.
+
+    Examples
+    --------
+    >>> from drugtrends import style
+    >>> small_font(100) >= style.MIN_FONT_PT
+    True
+    """
     return max(style.MIN_FONT_PT + 0.5, matplotlib.rcParams["font.size"] - delta)
 
 
@@ -248,6 +310,26 @@ def draw_break_line(ax: Axes, xpos: float, label: str, colour: str = style.GREY,
 
 
 def draw_breaks(ax: Axes, b: pd.DataFrame, lang: str) -> None:
+    """Draw the explicit breaks of :func:`normalise_breaks` as dashed lines with their labels.
+
+    Parameters
+    ----------
+    ax : Axes
+        Where to draw.
+    b : DataFrame
+        ``x`` and ``label`` (an empty label is "break" in ``lang``).
+    lang : {"en", "fr"}
+        Language of the default label.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> draw_breaks(ax, normalise_breaks([2015]), "en")
+    >>> [a.get_gid() for a in ax.lines]
+    ['break']
+    >>> plt.close(fig)
+    """
     for _, r in b.iterrows():
         lab = r["label"] if isinstance(r["label"], str) and r["label"] else i18n.t("plots.break", lang)
         draw_break_line(ax, r["x"], lab)
@@ -314,6 +396,19 @@ def supp_note(df: pd.DataFrame, supp: pd.Series, x: str, group: str | None, lang
 
 
 def is_time(values: pd.Series) -> bool:
+    """True when x values are numbers (years, fractional years), drawn on a numeric axis.
+
+    Parameters
+    ----------
+    values : Series
+        The x column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> is_time(pd.Series([2019, 2020])), is_time(pd.Series(["a", "b"]))
+    (True, False)
+    """
     return pd.api.types.is_integer_dtype(values) or pd.api.types.is_float_dtype(values)
 
 
@@ -358,12 +453,42 @@ def finish(ax: Axes, title: str, xlabel: str, ylabel: str, source: str, lang: st
 
 
 def check_text_args(fn: str, **kw: Any) -> None:
+    """Refuse an empty title, axis label or source: every figure carries them.
+
+    Parameters
+    ----------
+    fn : str
+        The plotting function, for the message.
+    **kw
+        The texts, by argument name.
+
+    Examples
+    --------
+    >>> check_text_args("trend_plot", title="Deaths", source="")
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.InputError: trend_plot: 'source' is required (every figure needs a title, axis labels and a source).
+    """
     for k, v in kw.items():
         if not v:
             raise InputError(f"{fn}: '{k}' is required (every figure needs a title, axis labels and a source).")
 
 
 def few(items: list, n: int = 6) -> str:
+    """The first ``n`` items joined by commas, then ``...`` when there are more.
+
+    Parameters
+    ----------
+    items : list
+        Anything printable.
+    n : int
+        How many to show.
+
+    Examples
+    --------
+    >>> few(list(range(10))), few(["a", "b"])
+    ('0, 1, 2, 3, 4, 5, ...', 'a, b')
+    """
     items = [str(i) for i in items]
     return ", ".join(items[:n]) + (", ..." if len(items) > n else "")
 
