@@ -362,7 +362,7 @@ def _jp_legend(ax: Axes, has_joinpoints: bool, has_band: bool, c: str, lang: str
     if has_band:
         handles.append(Patch(facecolor=c, alpha=0.15))
         labs.append(i18n.t("common.ci95", lang))
-    ax.legend(handles, labs, loc="upper left")
+    ax.legend(handles, labs, loc="best")  # where no point, line or band lies
 
 
 def small_multiples(
