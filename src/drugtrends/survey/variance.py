@@ -92,14 +92,16 @@ def stratified_variance(Z: np.ndarray, stratum: np.ndarray, n_h: np.ndarray,
     centred = Z - mean[stratum]               # every PSU of the stratum is a row of Z
     ss = np.zeros((H, m))
     np.add.at(ss, stratum, centred * centred)
-    return grouped_variance(ss, zz, n_h, np.asarray(f_h, dtype=float), lonely_psu,
-                            np.zeros(1, dtype=np.int64), 1, present, domain_lonely)[0]
+    var: np.ndarray = grouped_variance(ss, zz, n_h, np.asarray(f_h, dtype=float), lonely_psu,
+                                       np.zeros(1, dtype=np.int64), 1, present, domain_lonely)[0]
+    return var
 
 
-def _scale(n_h, f_h):
+def _scale(n_h: np.ndarray, f_h: np.ndarray) -> np.ndarray:
     """``f_h n_h / (n_h - 1)`` (``f_h`` for a lonely stratum, whose rule decides)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(n_h > 1, f_h * n_h / np.maximum(n_h - 1, 1), f_h)
+        out: np.ndarray = np.where(n_h > 1, f_h * n_h / np.maximum(n_h - 1, 1), f_h)
+    return out
 
 
 def segsum(X: np.ndarray, starts: np.ndarray, n_seg: int, total: int) -> np.ndarray:
@@ -134,8 +136,9 @@ def segsum(X: np.ndarray, starts: np.ndarray, n_seg: int, total: int) -> np.ndar
     return out
 
 
-def grouped_variance(ss, zz, nh_g, fh_g, lonely_psu: str, g_dstarts, D: int, present=None,
-                     domain_lonely=None) -> np.ndarray:
+def grouped_variance(ss: np.ndarray, zz: np.ndarray, nh_g: np.ndarray, fh_g: np.ndarray, lonely_psu: str,
+                     g_dstarts: np.ndarray, D: int, present: np.ndarray | None = None,
+                     domain_lonely: np.ndarray | None = None) -> np.ndarray:
     """THE Taylor variance (one rule set for every estimator and engine): per domain,
     the sum over its strata of ``f_h n_h / (n_h - 1)`` times the centred sum of squares
     of the PSU totals, with the lonely-PSU rules.
@@ -190,7 +193,8 @@ def grouped_variance(ss, zz, nh_g, fh_g, lonely_psu: str, g_dstarts, D: int, pre
     return var
 
 
-def _stratified_cov(Z, stratum, n_h, f_h, lonely_psu, present, domain_lonely):
+def _stratified_cov(Z: np.ndarray, stratum: np.ndarray, n_h: np.ndarray, f_h: np.ndarray, lonely_psu: str,
+                    present: np.ndarray | None, domain_lonely: np.ndarray | None) -> np.ndarray:
     """The covariance form of :func:`grouped_variance` (same rules, cross products)."""
     H, m = len(n_h), Z.shape[1]
     sums = np.zeros((H, m))
@@ -206,7 +210,7 @@ def _stratified_cov(Z, stratum, n_h, f_h, lonely_psu, present, domain_lonely):
         if lonely_psu == "average":
             bad = bad | domain_lonely
     S = centred * np.sqrt(_scale(n_h, f_h)[stratum])[:, None]
-    V = S.T @ S
+    V: np.ndarray = S.T @ S
     if lonely_psu == "average" and bad.any():
         pres = np.ones((H, m), dtype=bool) if present is None else present
         nstrat = pres.sum(axis=0).astype(float)
@@ -255,8 +259,10 @@ def replicate_variance(theta_r: np.ndarray, theta: np.ndarray, scale: float,
     D = theta_r - centre
     if full:
         S = D * np.sqrt(rscales)[:, None]
-        return scale * (S.T @ S)
-    return scale * (D * D * rscales[:, None]).sum(axis=0)
+        cov: np.ndarray = scale * (S.T @ S)
+        return cov
+    var: np.ndarray = scale * (D * D * rscales[:, None]).sum(axis=0)
+    return var
 
 
 def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
