@@ -56,19 +56,19 @@ class BinaryOutcome(Outcome):
     row values (quantiles, GLMs, the multi-set grid).
     """
 
-    def __init__(self, variable, state: np.ndarray, n_missing: int):
+    def __init__(self, variable: str, state: np.ndarray, n_missing: int) -> None:
         self.variable, self.level, self.is_prop = variable, None, True
         self.state, self.n_missing = state, int(n_missing)
 
     @property
-    def y(self) -> np.ndarray:  # type: ignore[override]
+    def y(self) -> np.ndarray:
         return self.take(slice(None))
 
     @y.setter
-    def y(self, value):  # dataclass compatibility (Outcome.__init__ is not called)
+    def y(self, value: np.ndarray) -> None:  # dataclass compatibility (Outcome.__init__ is not called)
         raise AttributeError("a BinaryOutcome's values are read-only")
 
-    def take(self, rows) -> np.ndarray:
+    def take(self, rows: np.ndarray | slice) -> np.ndarray:
         """Float values of ``rows`` (NaN where missing)."""
         s = self.state[rows]
         out = s.astype(float)
@@ -81,7 +81,7 @@ def _count(x: np.ndarray, mask: np.ndarray, all_rows: bool) -> int:
     return int(np.count_nonzero(x if all_rows else x & mask))
 
 
-def _float_state(v: np.ndarray, mask: np.ndarray, all_rows: bool):
+def _float_state(v: np.ndarray, mask: np.ndarray, all_rows: bool) -> tuple[np.ndarray, int] | None:
     """``(state, n_missing)`` of a float column, or None when an observed value of
     ``mask`` is neither 0 nor 1 (also +-inf: the general path refuses it)."""
     isn = np.isnan(v)
@@ -96,7 +96,7 @@ def _float_state(v: np.ndarray, mask: np.ndarray, all_rows: bool):
     return state, n_missing
 
 
-def _int_outcome(variable, vals: np.ndarray, mask, all_rows: bool) -> BinaryOutcome | None:
+def _int_outcome(variable: str, vals: np.ndarray, mask: np.ndarray, all_rows: bool) -> BinaryOutcome | None:
     """0/1 integers: when every value is 0 or 1 (one OR-reduction: negative values set
     high bits) the state is the value as ``uint8`` (a view for 1-byte integers)."""
     u = vals.view(f"u{vals.dtype.itemsize}")
@@ -107,7 +107,7 @@ def _int_outcome(variable, vals: np.ndarray, mask, all_rows: bool) -> BinaryOutc
     return BinaryOutcome(variable, np.not_equal(vals, 0).view(np.uint8), 0)
 
 
-def binary_outcome(variable, col: pd.Series, mask: np.ndarray) -> BinaryOutcome | None:
+def binary_outcome(variable: str, col: pd.Series, mask: np.ndarray) -> BinaryOutcome | None:
     """The column as a :class:`BinaryOutcome` when it is numeric and every observed
     value among ``mask`` rows is 0 or 1; None otherwise (text, categorical, other
     numbers: the general path handles them).
@@ -160,7 +160,8 @@ def pack_width(n_keys: int, base: int) -> int:
     return b
 
 
-def _code_key(key, size: int, states, base: int, code, tmp, out) -> int:
+def _code_key(key: np.ndarray, size: int, states: list[np.ndarray], base: int, code: np.ndarray,
+              tmp: np.ndarray, out: np.ndarray) -> int:
     """``out = code * (size + 1) + key`` with ``code = sum_j states[j] base^j`` (code-major
     bins: the rows of the most common pattern hit one dense run of ``size + 1`` bins,
     not bins a power of two apart, which share cache sets). Returns ``base^len(states)``."""
@@ -170,17 +171,18 @@ def _code_key(key, size: int, states, base: int, code, tmp, out) -> int:
         np.add(code, tmp, out=code)
     np.multiply(code, np.int64(size + 1), out=out)
     np.add(out, key, out=out)
-    return base ** len(states)
+    return int(base ** len(states))
 
 
-def _pattern_sums(k, size: int, nb: int, weights, select: np.ndarray) -> np.ndarray:
+def _pattern_sums(k: np.ndarray, size: int, nb: int, weights: np.ndarray, select: np.ndarray) -> np.ndarray:
     """``(size, c)``: per key, the sums of ``weights`` over the patterns selected by
     each column of ``select`` (``(nb, c)`` 0/1)."""
     s = np.bincount(k, weights=weights, minlength=nb * (size + 1)).reshape(nb, size + 1)
-    return (select.T @ s)[:, :size].T
+    out: np.ndarray = (select.T @ s)[:, :size].T
+    return out
 
 
-def clean_sums(key, size: int, w, states: list[np.ndarray]) -> np.ndarray:
+def clean_sums(key: np.ndarray, size: int, w: np.ndarray, states: list[np.ndarray]) -> np.ndarray:
     """Weighted sums ``(size, len(states))`` of 0/1 states (no missing value), up to 8
     outcomes per ``bincount``.
 
@@ -203,7 +205,8 @@ def clean_sums(key, size: int, w, states: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def missing_sums(key, size: int, w, wpos, states: list[np.ndarray]):
+def missing_sums(key: np.ndarray, size: int, w: np.ndarray, wpos: np.ndarray | None,
+                 states: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(A, B, N, P)``, each ``(size, len(states))``, of 0/1/missing states, up to 5
     outcomes per pair of ``bincount`` s (base 3).
 

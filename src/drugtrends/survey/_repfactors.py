@@ -28,6 +28,8 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 __all__ = ["factor_table", "REL_TOL"]
@@ -36,7 +38,8 @@ __all__ = ["factor_table", "REL_TOL"]
 REL_TOL = 1e-13
 
 
-def factor_table(w: np.ndarray, columns, max_share: float = 0.25):
+def factor_table(w: np.ndarray, columns: Sequence[np.ndarray],
+                 max_share: float = 0.25) -> tuple[np.ndarray, np.ndarray] | None:
     """``(cluster code per row, F)`` with ``W[:, r] = w * F[cluster, r]``, or None.
 
     Parameters
