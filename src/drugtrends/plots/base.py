@@ -165,7 +165,20 @@ def small_font(delta: float = 2.0) -> float:
 
 
 def normalise_breaks(breaks: Any, facet_col: str | None = None) -> pd.DataFrame:
-    """Explicit breaks as a DataFrame with columns ``x``, ``label`` (and ``facet``)."""
+    """Explicit breaks as a DataFrame with columns ``x``, ``label`` (and ``facet``).
+
+    Parameters
+    ----------
+    breaks : None, number, list, or DataFrame
+        Break positions (numbers, or ``(x, label)`` pairs), or a frame with ``x`` (and ``label``, ``facet``).
+    facet_col : str, optional
+        The facet column of small multiples (breaks per panel).
+
+    Examples
+    --------
+    >>> normalise_breaks([2015]).to_dict("list")
+    {'x': [2015], 'label': [''], 'facet': [None]}
+    """
     cols = ["x", "label", "facet"]
     if breaks is None:
         return pd.DataFrame(columns=cols)
@@ -189,7 +202,21 @@ def normalise_breaks(breaks: Any, facet_col: str | None = None) -> pd.DataFrame:
 
 
 def reason_text(row: pd.Series, lang: str) -> str:
-    """Why a new comparability group starts: the catalogue text of its codes (French) or the published reason."""
+    """Why a new comparability group starts: the catalogue text of its codes (French) or the published reason.
+
+    Parameters
+    ----------
+    row : Series
+        The first row of the new group (``break_reason`` and/or ``break_code``).
+    lang : {"en", "fr"}
+        Language of the text.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> reason_text(pd.Series({"break_reason": "new questionnaire"}), "en")
+    'new questionnaire'
+    """
     note = row.get(BREAK_NOTE)
     if isinstance(note, str) and note.strip():  # already in the page's language: used verbatim
         return note.strip()
@@ -214,6 +241,19 @@ class BreakNumbers:
     figure) reasons are condensed to their kind (the text before any detail in
     parentheses or after a colon), so the note stays short; the details belong
     in the report's breaks table.
+
+    Parameters
+    ----------
+    lang : {"en", "fr"}
+        Language of the note.
+
+    Examples
+    --------
+    >>> bn = BreakNumbers("en")
+    >>> bn.number("new questionnaire"), bn.number("mode change"), bn.number("new questionnaire")
+    ('1', '2', '1')
+    >>> bn.note()
+    'Dashed lines: breaks in series; values on either side are not comparable (1 = new questionnaire; 2 = mode change).'
     """
 
     #: At most this many distinct detailed reasons (and characters) before condensing.
@@ -278,7 +318,27 @@ class BreakNumbers:
 
 
 def group_cuts(d: pd.DataFrame, x: str, comparability: str | None, lang: str) -> list[tuple[float, str]]:
-    """Positions (midway) and reasons where a series' comparability group changes, in x order."""
+    """Positions (midway) and reasons where a series' comparability group changes, in x order.
+
+    Parameters
+    ----------
+    d : DataFrame
+        One series.
+    x : str
+        The x column.
+    comparability : str or None
+        The comparability-group column (no cut without it).
+    lang : {"en", "fr"}
+        Language of the reasons.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"year": [2014, 2015, 2016], "comparability_group": ["a", "b", "b"],
+    ...                   "break_reason": [None, "new questionnaire", None]})
+    >>> [(float(x), why) for x, why in group_cuts(d, "year", "comparability_group", "en")]
+    [(2014.5, 'new questionnaire')]
+    """
     if not comparability or comparability not in d.columns or len(d) < 2:
         return []
     s = d.sort_values(x)
@@ -296,7 +356,33 @@ def group_cuts(d: pd.DataFrame, x: str, comparability: str | None, lang: str) ->
 
 def draw_break_line(ax: Axes, xpos: float, label: str, colour: str = style.GREY, numbered: BreakNumbers | None = None,
                     reason: str = ""):
-    """A dashed vertical break line with a small label; with ``numbered``, the label is the reason's number."""
+    """A dashed vertical break line with a small label; with ``numbered``, the label is the reason's number.
+
+    Parameters
+    ----------
+    ax : Axes
+        Where to draw.
+    xpos : float
+        Position of the break.
+    label : str
+        Its label (replaced by the reason's number with ``numbered``).
+    colour : str
+        Line colour.
+    numbered : BreakNumbers, optional
+        The figure's break numbering.
+    reason : str
+        Why the series breaks (for ``numbered``).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> draw_break_line(ax, 2015.5, "new questionnaire").get_text()   # returns the label
+    ' new questionnaire'
+    >>> [line.get_gid() for line in ax.lines]
+    ['break']
+    >>> plt.close(fig)
+    """
     line = ax.axvline(xpos, color=colour, linestyle="--", linewidth=1.0, zorder=1)
     line.set_gid("break")
     t = None
@@ -342,6 +428,41 @@ def draw_series(ax: Axes, d: pd.DataFrame, x: str, y: str, ci_low: str | None,
 
     ``cuts`` are break positions: a point at or after a cut belongs to the new
     definition, so the segment before the cut and the one after it are drawn apart.
+
+    Parameters
+    ----------
+    ax : Axes
+        Where to draw.
+    d : DataFrame
+        The rows of the series.
+    x, y : str
+        Columns.
+    ci_low, ci_high : str or None
+        Interval columns.
+    colour : str
+        Line and ribbon colour.
+    label : str or None
+        Legend label.
+    scale : float
+        Multiplier of the values (100 for percentages).
+    supp : Series of bool
+        Suppressed rows (not drawn).
+    cuts : sequence of float, optional
+        Break positions: the series is drawn as separate stretches.
+    marker : str
+        Matplotlib marker.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import matplotlib.pyplot as plt
+    >>> d = pd.DataFrame({"year": [2014, 2015, 2016, 2017], "estimate": [1.0, 2, 3, 4],
+    ...                   "ci_low": [0.5, 1.5, 2.5, 3.5], "ci_high": [1.5, 2.5, 3.5, 4.5]})
+    >>> fig, ax = plt.subplots()
+    >>> draw_series(ax, d, "year", "estimate", "ci_low", "ci_high", "#0072B2", "all", 1.0, d["year"] < 0, cuts=[2015.5])
+    >>> len(ax.lines), [c.get_gid() for c in ax.collections]     # two stretches, never joined
+    (2, ['ci_band', 'ci_band'])
+    >>> plt.close(fig)
     """
     try:
         cut = np.sort(np.asarray([] if cuts is None else list(cuts), dtype=float))
@@ -356,6 +477,41 @@ def draw_series(ax: Axes, d: pd.DataFrame, x: str, y: str, ci_low: str | None,
 def draw_segment(ax: Axes, d: pd.DataFrame, x: str, y: str, ci_low: str | None,
                   ci_high: str | None, colour: str, label: str | None, scale: float,
                   supp: pd.Series, marker: str = "o") -> None:
+    """Draw one comparable stretch: a line with markers and its confidence ribbon (``gid="ci_band"``).
+
+    Parameters
+    ----------
+    ax : Axes
+        Where to draw.
+    d : DataFrame
+        The rows of the stretch.
+    x, y : str
+        Columns.
+    ci_low, ci_high : str or None
+        Interval columns (no ribbon without them).
+    colour : str
+        Line and ribbon colour.
+    label : str or None
+        Legend label.
+    scale : float
+        Multiplier of the values (100 for percentages).
+    supp : Series of bool
+        Suppressed rows (not drawn).
+    marker : str
+        Matplotlib marker.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import matplotlib.pyplot as plt
+    >>> d = pd.DataFrame({"year": [2014, 2015, 2016, 2017], "estimate": [1.0, 2, 3, 4],
+    ...                   "ci_low": [0.5, 1.5, 2.5, 3.5], "ci_high": [1.5, 2.5, 3.5, 4.5]})
+    >>> fig, ax = plt.subplots()
+    >>> draw_segment(ax, d, "year", "estimate", "ci_low", "ci_high", "#0072B2", "all", 1.0, d["year"] < 0)
+    >>> len(ax.lines), [c.get_gid() for c in ax.collections]
+    (1, ['ci_band'])
+    >>> plt.close(fig)
+    """
     d = d.sort_values(x)
     keep = ~supp.loc[d.index]
     yy = (d[y].astype(float) * scale).where(keep)
@@ -413,7 +569,32 @@ def is_time(values: pd.Series) -> bool:
 
 
 def axes_format(ax: Axes, lang: str, *, x_is_year: bool, y: bool = True, x_numeric: bool = False) -> None:
-    """Locale tick labels: years as plain integers, other numbers with the locale's separators."""
+    """Locale tick labels: years as plain integers, other numbers with the locale's separators.
+
+    Parameters
+    ----------
+    ax : Axes
+        The axes.
+    lang : {"en", "fr"}
+        Locale of the tick labels.
+    x_is_year : bool
+        x ticks as plain integer years.
+    y : bool
+        Format the y ticks too.
+    x_numeric : bool
+        x ticks as locale numbers (when not years).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([2015, 2020], [1500.5, 2500.25])
+    >>> axes_format(ax, "fr", x_is_year=True)
+    >>> fig.canvas.draw()
+    >>> any("\u202f" in t.get_text() or "," in t.get_text() for t in ax.get_yticklabels())   # French separators
+    True
+    >>> plt.close(fig)
+    """
     if x_is_year:
         style.year_axis(ax, axis="x")
     elif x_numeric:
@@ -423,7 +604,27 @@ def axes_format(ax: Axes, lang: str, *, x_is_year: bool, y: bool = True, x_numer
 
 
 def wrap_to_figure(text: str, fig: Figure, fontsize: float, share: float = 0.97) -> str:
-    """Wrap a text to the figure's width (a title wider than the figure would widen the saved image)."""
+    """Wrap a text to the figure's width (a title wider than the figure would widen the saved image).
+
+    Parameters
+    ----------
+    text : str
+        The text.
+    fig : Figure
+        The figure.
+    fontsize : float
+        Font size of the text (points).
+    share : float
+        Share of the figure width the text may use.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig = plt.figure(figsize=(4, 3))
+    >>> len(wrap_to_figure("A long title " * 8, fig, 12).splitlines()) > 1
+    True
+    >>> plt.close(fig)
+    """
     import textwrap
 
     chars = max(30, int(fig.get_figwidth() * 72 * share / (fontsize * 0.58)))
@@ -431,7 +632,24 @@ def wrap_to_figure(text: str, fig: Figure, fontsize: float, share: float = 0.97)
 
 
 def place_title(ax: Axes, title: str) -> None:
-    """The figure title: a left-aligned suptitle wrapped to the figure width (axes title when several axes)."""
+    """The figure title: a left-aligned suptitle wrapped to the figure width (axes title when several axes).
+
+    Parameters
+    ----------
+    ax : Axes
+        The (first) axes of the figure.
+    title : str
+        The title.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> place_title(ax, "Overdose deaths")
+    >>> fig.get_suptitle() or ax.get_title()
+    'Overdose deaths'
+    >>> plt.close(fig)
+    """
     fig = ax.figure
     size = matplotlib.rcParams["font.size"] + 1.5
     if len([a for a in fig.axes if a.get_visible()]) == 1:
