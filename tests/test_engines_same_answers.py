@@ -203,3 +203,12 @@ def test_quantile_of_a_constant_and_q_0_1_are_flagged_not_reliable():
     flags = r["flags"].tolist()
     assert "minimum" in flags[0] and "maximum" in flags[2] and flags[1] == ""
     assert r.ci_low[1] <= r.estimate[1] <= r.ci_high[1]
+
+
+def test_strata_1_and_text_1_refused_alike_in_duckdb():
+    df = base()
+    df["st"] = df.st.astype(object)
+    df.loc[df.st == 1, "st"] = "1"
+    df.loc[df.index[df.st == "1"][:3], "st"] = 1
+    with pytest.raises(DesignError, match="mixes text and numbers"):
+        from_arrow(df, "w", "st", "psu")

@@ -40,7 +40,7 @@ from .base import RELIABILITY_RULES, DesignBase
 from .design import SurveyDesign
 from .kernel import DesignStructure, Outcome
 from .sql import OutSpec, aggregate_sql, quote, totals_from_result
-from .structure import lonely_psu_error
+from .structure import check_key_types, lonely_psu_error
 from .variance import LONELY_PSU_RULES
 
 __all__ = ["RelationDesign", "DuckDBEngine", "SQLOutcome", "from_parquet", "from_arrow", "from_duckdb"]
@@ -501,6 +501,10 @@ def from_arrow(table, weight: str, strata: str | None = None, psu: str | None = 
     >>> float(from_arrow(t, weight="w", psu="psu").mean("y").estimate[0])
     0.5
     """
+    if isinstance(table, pd.DataFrame):   # the in-memory checks of the key columns, alike
+        for c, what in ((strata, "strata"), (psu, "PSU")):
+            if c is not None and c in table.columns:
+                check_key_types(table, c, what)
     return RelationDesign(DuckDBEngine.for_data(table, connection), weight, strata, psu, fpc=fpc,
                           lonely_psu=lonely_psu, reliability=reliability, level=level)
 

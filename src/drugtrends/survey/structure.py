@@ -8,10 +8,10 @@ Examples
 --------
 >>> import numpy as np, pandas as pd
 >>> df = pd.DataFrame({"st": [1, 1, 2], "p": [1, 2, 1]})
->>> design_structure(df, np.ones(3), "st", "p", None, True, "fail")
+>>> design_structure(df, np.ones(3), "st", "p", None, True, "fail")   # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-drugtrends.errors.DesignError: stratum 2 of column 'st' has only one PSU: its variance cannot be estimated. Choose a rule with lonely_psu='remove', 'certainty', 'adjust' or 'average' (as R options(survey.lonely.psu)), or collapse strata.
+drugtrends.errors.DesignError: stratum 2 of column 'st' has only one PSU: its variance cannot be estimated. ...
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ..errors import DesignError
 from .kernel import DesignStructure
 
 __all__ = ["check_weights", "design_structure", "lonely_psu_error", "check_rho", "check_rscales",
-           "replicate_columns", "replicate_values"]
+           "replicate_columns", "replicate_values", "check_key_types"]
 
 
 def _py(x):
@@ -113,18 +113,35 @@ def _codes(data, col, what):
         pos, lab = _first_bad(data, s.isna().to_numpy())
         raise DesignError(f"{what} column {col!r} has a missing value at row {lab!r} "
                           f"(position {pos}); every row needs a {'stratum' if what == 'strata' else what}.")
-    if s.dtype == object:
-        kinds = {isinstance(x, (str, bytes)) for x in s.unique()}
-        if len(kinds) > 1:   # 1 and "1" would be two strata / PSUs: refuse, never guess
-            pos, lab = _first_bad(data, s.map(lambda x: isinstance(x, (str, bytes))).to_numpy())
-            raise DesignError(f"{what} column {col!r} mixes text and numbers (text {s.iloc[pos]!r} at "
-                              f"row {lab!r}): 1 and '1' would count as two. Convert the column to one "
-                              f"type first (df[{col!r}].astype(str) or pd.to_numeric).")
+    check_key_types(data, col, what)
     try:
         return pd.factorize(s, sort=True)
     except TypeError:
         raise DesignError(f"{what} column {col!r} holds values that cannot be ordered: convert it to "
                           "one type.") from None
+
+
+def check_key_types(data: pd.DataFrame, col: str, what: str) -> None:
+    """Refuse a strata / PSU column that mixes text and numbers: 1 and "1" would be two
+    strata in memory and one in a database; every engine refuses it the same way.
+
+    Examples
+    --------
+    >>> check_key_types(pd.DataFrame({"st": [1, 2]}), "st", "strata")
+    >>> check_key_types(pd.DataFrame({"st": [1, "1"]}), "st", "strata")   # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.DesignError: strata column 'st' mixes text and numbers (text '1' at row 1): ...
+    """
+    s = data[col]
+    if s.dtype != object:
+        return
+    kinds = {isinstance(x, (str, bytes)) for x in s.dropna().unique()}
+    if len(kinds) > 1:   # 1 and "1" would be two strata / PSUs: refuse, never guess
+        pos, lab = _first_bad(data, s.map(lambda x: isinstance(x, (str, bytes))).to_numpy(dtype=bool))
+        raise DesignError(f"{what} column {col!r} mixes text and numbers (text {s.iloc[pos]!r} at "
+                          f"row {lab!r}): 1 and '1' would count as two. Convert the column to one "
+                          f"type first (df[{col!r}].astype(str) or pd.to_numeric).")
 
 
 def _check_nested(psu, s_codes, s_uni, p_codes, p_uni):
