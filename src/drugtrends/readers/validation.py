@@ -19,6 +19,7 @@ import pandas as pd
 
 from drugtrends.errors import SchemaError
 from drugtrends.readers._checks import not_utf8, require_columns, require_file, validate
+from drugtrends.validate import check_choice
 
 __all__ = ["read_nhanes2", "read_nhanes2_replicates"]
 
@@ -142,9 +143,7 @@ def read_nhanes2_replicates(path: str | os.PathLike[str], kind: str = "brr") -> 
     >>> df.attrs["replicate_weights"]
     ['brr_1', 'brr_2']
     """
-    k = str(kind).lower()
-    if k not in _PREFIX:
-        raise ValueError(f"kind must be 'brr' or 'jk', not {kind!r}")
+    k = str(check_choice(str(kind).lower(), "kind", tuple(_PREFIX)))
     p = require_file(path, "validation")
     raw = _read(p, "nhanes2_validation")
     require_columns(raw, ["height", "weight", "finalwgt"], p, f"NHANES II {k} subset")
