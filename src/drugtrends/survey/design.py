@@ -44,7 +44,7 @@ import pandas as pd
 
 from .._compat import arguments
 from ..errors import DesignError, InputError
-from ..validate import require_columns
+from ..validate import check_choice, require_columns
 from ._repfactors import factor_table
 from .base import RELIABILITY_RULES, DesignBase
 from .grouped import fast_outcomes, inmemory_totals, outcome_columns, replicate_totals
@@ -154,8 +154,7 @@ class SurveyDesign(DesignBase):
                  psu: str | None = None, fpc: str | None = None, nest: bool = True,
                  lonely_psu: str = "fail", reliability: str | None = None,
                  level: float = 0.95, adjust_domain_lonely: bool = False):
-        if lonely_psu not in LONELY_PSU_RULES:
-            raise DesignError(f"lonely_psu={lonely_psu!r} is not one of {LONELY_PSU_RULES}")
+        check_choice(lonely_psu, "lonely_psu", LONELY_PSU_RULES, error=DesignError)
         if reliability not in RELIABILITY_RULES:
             raise DesignError(f"reliability={reliability!r}: use 'nchs', 'nsduh' or None")
         if weight is None:
@@ -746,8 +745,7 @@ class ReplicateDesign(SurveyDesign):
     @arguments()
     def __init__(self, data, weight, rep_weights, method="BRR", *, rho=None, scale=None,
                  rscales=None, mse=False, reliability=None, level=0.95):
-        if method not in REPLICATE_METHODS:
-            raise DesignError(f"method={method!r} is not one of {REPLICATE_METHODS}")
+        check_choice(method, "method", REPLICATE_METHODS, error=DesignError)
         if reliability not in RELIABILITY_RULES:
             raise DesignError(f"reliability={reliability!r}: use 'nchs', 'nsduh' or None")
         if weight is None:

@@ -55,6 +55,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import DesignError, ModelWarning
+from ..validate import check_choice
 from . import glmfit, glmsummary
 from .ci import t_quantile
 from .glmfit import FAMILIES
@@ -238,8 +239,7 @@ class SvyGLMResult:
         >>> r["ndf"], r["ddf"], r.statistic
         (1, 6, 'F')
         """
-        if method not in _TESTS:
-            raise DesignError(f"method={method!r} is not one of {_TESTS}")
+        check_choice(method, "method", _TESTS, error=DesignError)
         terms = [terms] if isinstance(terms, str) else list(terms)
         cols = self._columns(terms)
         b = self.coef.set_index("term").loc[cols, "estimate"].to_numpy()
@@ -443,8 +443,7 @@ def svyglm(design, formula: str, family: str = "gaussian", level: float | None =
         raise DesignError(f"maxit={maxit!r} must be a positive integer (R glm.control(maxit=))")
     if not (np.isfinite(epsilon) and epsilon > 0):
         raise DesignError(f"epsilon={epsilon!r} must be a positive number (R glm.control(epsilon=))")
-    if family not in FAMILIES:
-        raise DesignError(f"family={family!r} is not one of {FAMILIES}")
+    check_choice(family, "family", FAMILIES, error=DesignError)
     level = design.level if level is None else level
     yd, Xd = _model_matrices(design, formula)
     rows = Xd.index.to_numpy()

@@ -43,7 +43,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import DesignError, InputError
+from ..errors import DesignError
+from ..validate import check_choice
 from .ci import logit_replicate_se
 from .variance import grouped_variance, replicate_variance, segsum, stratified_variance
 
@@ -469,8 +470,7 @@ _segsum = segsum
 
 
 def _check_kind(kind):
-    if kind not in KINDS:
-        raise InputError(f"kind={kind!r} is not one of {KINDS}")
+    check_choice(kind, "kind", KINDS)
 
 
 def linearise(totals, structure: DesignStructure, kind: str = "mean", df_rule="domain",

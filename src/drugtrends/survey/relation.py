@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataNotFoundError, DesignError, InputError, UnknownVariableError
-from ..validate import as_list, require_unique, suggest
+from ..validate import as_list, check_choice, require_unique, suggest
 from .base import RELIABILITY_RULES, DesignBase
 from .design import SurveyDesign
 from .kernel import DesignStructure, Outcome
@@ -239,8 +239,7 @@ class RelationDesign(DesignBase):
     def __init__(self, engine, weight: str, strata: str | None = None, psu: str | None = None,
                  fpc: str | None = None, lonely_psu: str = "fail", reliability: str | None = None,
                  level: float = 0.95, adjust_domain_lonely: bool = False):
-        if lonely_psu not in LONELY_PSU_RULES:
-            raise DesignError(f"lonely_psu={lonely_psu!r} is not one of {LONELY_PSU_RULES}")
+        check_choice(lonely_psu, "lonely_psu", LONELY_PSU_RULES, error=DesignError)
         if reliability not in RELIABILITY_RULES:
             raise DesignError(f"reliability={reliability!r}: use 'nchs', 'nsduh' or None")
         if weight is None:

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DesignError
-from ..validate import check_level
+from ..validate import check_choice, check_level
 from .ci import PROPORTION_METHODS, is_boundary, mean_ci, proportion_ci
 from .kernel import Estimates
 from .reliability import apply_rule
@@ -63,8 +63,7 @@ def check_ci(ci: str, kind: str) -> str:
     >>> check_ci("logit", "mean")
     'logit'
     """
-    if ci not in CI_CHOICES:
-        raise DesignError(f"ci={ci!r} is not one of {CI_CHOICES}")
+    check_choice(ci, "ci", CI_CHOICES, error=DesignError)
     if kind != "mean" and ci not in ("t", "normal"):
         raise DesignError(f"ci={ci!r}: a {kind} takes ci='t' or ci='normal' "
                           "(proportion intervals are for means of 0/1 outcomes).")
