@@ -118,7 +118,7 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     per_year = 6_000 if a.quick else 60_000
     info = machine()
-    print(f"everyday-call benchmark {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC; load "
+    print(f"everyday-call benchmark {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; load "
           f"{info['load_average_1min_at_start']}")
     pq, csv = _data(10, per_year, f"10x{per_year}")
     factors = OUT / f"repfactors_10x{per_year}.csv"
@@ -142,7 +142,7 @@ def main(argv=None) -> int:
     mine = pd.concat([pd.read_parquet(OUT / "ours_everyday.parquet"),
                       pd.read_parquet(OUT / "ours_everyday_rep.parquet")], ignore_index=True)
     theirs = pd.read_csv(OUT / "r_everyday.csv", keep_default_na=False)
-    results = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "quick": a.quick,
+    results = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "quick": a.quick,
                "machine": info, "r_version": r["version"], "rows": [], "drugtrends": ours,
                "drugtrends_replicate": rep, "r": r}
     for design, sets, res in (("taylor", SETS, ours), ("replicate", REP_SETS, rep)):

@@ -212,11 +212,11 @@ def main(argv=None) -> int:
     sub_outcomes, sub_sets = outcomes[:5], [["year", "sex"]]
     info = machine()
     tag = f"{10}x{per_year}"
-    print(f"drugtrends benchmarks  {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC")
+    print(f"drugtrends benchmarks  {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
     print(f"machine: {info['cpu']}, {info['cores']} cores, {info['memory_gb']} GB; "
           f"load average {info['load_average_1min_at_start']}")
     print("versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()))
-    results: dict = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    results: dict = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                      "quick": a.quick, "machine": info, "targets": TARGETS, "benchmarks": {}}
     B = results["benchmarks"]
 

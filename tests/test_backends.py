@@ -291,10 +291,10 @@ def test_nhanes_all_engines_match_r(nh, tmp_path):
         "duckdb": SurveyDesign.from_duckdb(con.read_parquet(str(path)), "wt", "SDMVSTRA", "SDMVPSU",
                                            connection=con).grid(["mj", "regmj", "hd"], sets, df="design"),
     }
-    for name, g in engines.items():
+    for g in engines.values():
         _check_r(g, ref)
     base = engines["numpy"]
-    for name, g in engines.items():
+    for g in engines.values():
         for s in sets:
             assert_same(g[g[BY_SET_COLUMN] == "+".join(s)], base[base[BY_SET_COLUMN] == "+".join(s)],
                         list(s))

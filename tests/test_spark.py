@@ -22,8 +22,7 @@ _OK, _WHY = spark_available()
 pytestmark = pytest.mark.skipif(not _OK, reason=_WHY)
 
 from reference.reference import load_reference  # noqa: E402
-from test_backends import (OUTCOMES, R_SETS, SETS, _check_r, assert_same, nh,  # noqa: E402,F401
-                           synthetic)
+from test_backends import OUTCOMES, R_SETS, SETS, _check_r, assert_same, nh, synthetic  # noqa: E402,F401
 
 from drugtrends.errors import DesignError, UnknownVariableError  # noqa: E402
 from drugtrends.survey import SurveyDesign  # noqa: E402

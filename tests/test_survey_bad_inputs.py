@@ -11,8 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from drugtrends.errors import (DesignError, DrugtrendsError, EmptyDomainError, InputError,
-                               UnknownVariableError)
+from drugtrends.errors import DesignError, DrugtrendsError, EmptyDomainError, InputError, UnknownVariableError
 from drugtrends.survey import SurveyDesign
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +40,7 @@ LEVELS = {
 
 
 # --------------------------------------------------------------------------- data and designs
-@lru_cache(maxsize=None)
+@cache
 def _frames():
     nh = pd.read_csv(_find("nhanes_2009_2012/NHANESraw.csv", "nhanes_2009_2012/NHANESraw.csv"),
                      low_memory=False)
@@ -61,7 +61,7 @@ def _frames():
     return nh, n2
 
 
-@lru_cache(maxsize=None)
+@cache
 def design(key: str):
     nh, n2 = _frames()
     if key == "nh":
@@ -157,7 +157,7 @@ def _family(analysis: str) -> str:
     return f"{kind}:{est.split('_')[0] if est.startswith(('glm_', 'chisq_')) else est}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def compare() -> dict:
     """family -> list of (analysis, key, R value, ours, relative error, tolerance)."""
     ref = load_reference("crosscheck_survey")

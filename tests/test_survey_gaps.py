@@ -177,7 +177,7 @@ def test_chisq_result_is_frozen_with_dict_access(des):
     r = des.chisq("hd", "Gender", statistic="Chisq")
     assert r["value"] == r.value and r["df"] == 1 and "ddf" not in r
     assert set(r.table.columns if hasattr(r, "table") else r["table"].columns) == {"female", "male"}
-    with pytest.raises(Exception):
+    with pytest.raises(AttributeError):   # FrozenInstanceError is an AttributeError
         r.value = 0.0          # frozen
     with pytest.raises(DesignError, match="statistic="):
         des.chisq("hd", "Gender", statistic="lincom")
@@ -307,8 +307,8 @@ def assert_zero(x):
 
 
 def test_nchs_p0_and_p1_by_hand():
-    from drugtrends.survey.reliability import nchs_standard
     from drugtrends.survey.ci import proportion_ci
+    from drugtrends.survey.reliability import nchs_standard
     lo, hi = proportion_ci([0.0, 1.0], [0.0, 0.0], df=[5, 5], n=[40, 40], method="korn_graubard")
     assert lo.tolist()[0] == 0.0 and hi[0] == pytest.approx(1 - 0.025 ** (1 / 40), rel=1e-12)
     assert lo[1] == pytest.approx(0.025 ** (1 / 40), rel=1e-12) and hi[1] == 1.0

@@ -16,8 +16,7 @@ import pandas as pd
 import pytest
 
 from drugtrends.errors import DesignError
-from drugtrends.survey import BY_SET_COLUMN, DesignStructure, SurveyDesign, linearise
-from drugtrends.survey import _packed, grouped
+from drugtrends.survey import BY_SET_COLUMN, DesignStructure, SurveyDesign, _packed, grouped, linearise
 from drugtrends.survey.kernel import Totals
 from drugtrends.survey.relation import RelationDesign
 
@@ -166,7 +165,7 @@ def test_relation_design_is_not_a_survey_design():
     with pytest.raises(DesignError, match=r"quantile\(\) needs the rows in memory.*to_pandas"):
         rel.quantile("x")
     with pytest.raises(AttributeError):
-        rel.no_such_method
+        rel.no_such_method  # noqa: B018 (the attribute access is the test)
 
 
 def test_from_spec():

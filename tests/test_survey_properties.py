@@ -45,7 +45,7 @@ def loop_variance_of_mean(df, y, mask):
     mean = (w * yy).sum() / W
     z = w * (yy - mean) / W
     v = 0.0
-    for h, g in df.assign(z=z).groupby("st"):
+    for _, g in df.assign(z=z).groupby("st"):
         totals = g.groupby("psu").z.sum().to_numpy()
         nh = len(totals)
         v += nh / (nh - 1) * ((totals - totals.mean()) ** 2).sum()

@@ -388,7 +388,7 @@ def _block_products(columns, unweighted, ws, order, bounds, in_order, slots, off
 
 def _scatter(R, Ru, k, ku, domain_sets, backs, offsets, n_psu, dense):
     out = []
-    for (codes, D), back, o in zip(domain_sets, backs, offsets):
+    for (_codes, D), back, o in zip(domain_sets, backs, offsets):
         u_idx, l_idx = np.nonzero(back >= 0)
         if not dense:
             d_idx = back[u_idx, l_idx]

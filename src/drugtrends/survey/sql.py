@@ -212,19 +212,19 @@ def totals_from_result(res: pd.DataFrame, psu_table: pd.DataFrame, psu_keys: lis
         srt = np.lexsort((u, dcode))
         dcode, u = dcode[srt], u[srt]
 
-        def arr(name):
+        def arr(name, sub=sub, srt=srt):
             return np.nan_to_num(_column(sub, name), nan=0.0)[srt]
 
-        def block(get):
+        def block(get, u=u):
             return np.column_stack([get(j) for j in range(m)]) if m else np.zeros((len(u), 0))
 
         A = block(lambda j: arr(f"__a{j}"))
         sw, nn, npos = arr("__sw"), arr("__n"), arr("__np")
         own = [o.missing or o.den is not None for o in outcomes]
         if any(own):
-            B = block(lambda j: arr(f"__b{j}") if own[j] else sw)
-            N = block(lambda j: arr(f"__c{j}") if own[j] else nn)
-            P = block(lambda j: arr(f"__p{j}") if own[j] else npos)
+            B = block(lambda j, own=own, sw=sw: arr(f"__b{j}") if own[j] else sw)
+            N = block(lambda j, own=own, nn=nn: arr(f"__c{j}") if own[j] else nn)
+            P = block(lambda j, own=own, npos=npos: arr(f"__p{j}") if own[j] else npos)
         else:
             B, N, P = sw[:, None], nn[:, None], npos[:, None]
         Q = None
