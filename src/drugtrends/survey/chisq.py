@@ -30,7 +30,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import DesignError
-from ..validate import require_columns
+from ..validate import check_choice, require_columns
 from .htest import TestResult
 from .kernel import Outcome
 from .replicates import replicate_degf
@@ -187,8 +187,7 @@ def svychisq(design, row: str, col: str, statistic: str = "F") -> TestResult:
     >>> r["value"], r["df"], round(r["p"], 4)   # R: X-squared = 2, df = 1, p-value = 0.1859
     (2.0, 1, 0.1859)
     """
-    if statistic not in STATISTICS:
-        raise DesignError(f"statistic={statistic!r}: use one of {STATISTICS}")
+    check_choice(statistic, "statistic", STATISTICS, error=DesignError)
     data = design.data
     require_columns(data, [row, col], "table variable")
     mask = np.asarray(design.mask, dtype=bool)

@@ -43,6 +43,7 @@ import numpy as np
 from scipy import stats
 
 from ..errors import InputError
+from ..validate import check_choice
 
 __all__ = ["PROPORTION_METHODS", "t_quantile", "mean_ci", "proportion_ci", "effective_n",
            "logit_replicate_se", "is_boundary"]
@@ -240,8 +241,7 @@ def proportion_ci(p, se, df=np.inf, n=None, method: str = "logit", level: float 
     >>> float(lo), round(float(hi), 4)   # NCHS: 1 - 0.025 ** (1 / 50), no df factor at p = 0
     (0.0, 0.0711)
     """
-    if method not in PROPORTION_METHODS:
-        raise InputError(f"unknown proportion CI method {method!r}; use one of {PROPORTION_METHODS}")
+    check_choice(method, "method", PROPORTION_METHODS)
     p = np.asarray(p, dtype=float)
     se = np.asarray(se, dtype=float)
     df = np.broadcast_to(np.asarray(df, dtype=float), p.shape)
