@@ -52,3 +52,19 @@ def test_from_change_takes_numbers_from_the_series_layer():
     assert none.previous is None and none.change_text("en") == "no earlier comparable estimate"
     box = KeyFigures([k], lang="fr").as_html()
     assert "pas d&#x27;évolution significative" in box or "pas d'évolution significative" in box
+
+
+def test_from_series_takes_latest_interval_and_comparable_change():
+    d = pd.DataFrame({"country": "France", "substance": "cocaine", "indicator": "prevalence",
+                      "period": "past_year", "year": [2010, 2014, 2017, 2023],
+                      "age_group": ["15-64", "15-64", "18-64", "18-64"], "definition": "-", "method_basis": "HHS",
+                      "design_era": "all", "source_break": 0, "best": [0.9, 1.1, 1.6, 2.7],
+                      "low": [None, None, None, 2.4], "high": [None, None, None, 3.0]})
+    k = KeyFigure.from_series(d, "Cocaine", y="best", low="low", high="high", interval="range")
+    assert (k.value, k.low, k.high, k.year) == (2.7, 2.4, 3.0, 2023)
+    assert (k.previous, k.previous_year, k.significant, k.direction) == (1.6, 2017, None, None)
+    assert "significance not tested" in k.change_text("en")
+    first = KeyFigure.from_series(d.iloc[:3], "Cocaine", y="best", low="low", high="high")
+    assert first.previous is None  # 2017 opens a new piece (age range changed): nothing comparable before it
+    nsduh = pd.DataFrame({"year": [2019, 2021], "estimate": [0.10, 0.12], "se": 0.001, "substance": "cannabis"})
+    assert KeyFigure.from_series(nsduh, "x", source="nsduh").previous is None  # 2020/2021 breaks

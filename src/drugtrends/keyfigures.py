@@ -146,6 +146,60 @@ class KeyFigure:
         object.__setattr__(self, "direction", _derived_direction(self))
 
     @classmethod
+    def from_series(cls, data: Any, label: str, y: str = "estimate", x: str = "year", low: str | None = "ci_low",
+                    high: str | None = "ci_high", scale: float = 1.0, **kwargs: Any) -> KeyFigure:
+        """The key figure of one published series: its latest value and the change since the last comparable one.
+
+        The latest row, its interval, the previous comparable point and the
+        tested change all come from :mod:`drugtrends.series` (never across a
+        break), so the figure's words follow the numbers.
+
+        Parameters
+        ----------
+        data : DataFrame
+            One series, one row per ``x`` (see :func:`drugtrends.series.pieces`).
+        label : str
+            The indicator, in the report language.
+        y, x : str
+            Value and time columns.
+        low, high : str or None
+            Interval columns of ``y`` (``None``/absent: no interval).
+        scale : float
+            Display factor (100 for proportions shown as percentages).
+        **kwargs
+            Other :class:`KeyFigure` fields (``unit``, ``population``,
+            ``interval="range"``...), and ``spec``/``breaks``/``source`` for
+            :func:`drugtrends.series.change`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> d = pd.DataFrame({"year": [2017, 2023], "estimate": [0.016, 0.027], "se": [0.001, 0.001],
+        ...                   "ci_low": [0.014, 0.025], "ci_high": [0.018, 0.029]})
+        >>> kf = KeyFigure.from_series(d, "Cocaine use", scale=100)
+        >>> kf.value_text(), kf.year, kf.previous_year, kf.direction
+        ('2.7%', 2023, 2017, 'up')
+        """
+        from drugtrends import series
+
+        pick = {k: kwargs.pop(k) for k in ("spec", "breaks", "source") if k in kwargs}
+        last = series.latest(data, x=x)
+        ch = series.change(data, x=x, y=y, **pick)
+
+        def bound(col: str | None) -> float | None:
+            v = last.get(col) if col else None
+            return None if v is None or v != v else float(v) * scale
+
+        xv = last[x]
+        try:
+            year = int(xv) if float(xv).is_integer() else xv
+        except (TypeError, ValueError):
+            year = xv  # a date or a period label
+        kwargs.setdefault("year", year)
+        return cls.from_change(label, float(last[y]) * scale, ch, scale=scale, low=bound(low), high=bound(high),
+                               **kwargs)
+
+    @classmethod
     def from_change(cls, label: str, value: float, change: Change | None, scale: float = 1.0,
                     **kwargs: Any) -> KeyFigure:
         """A key figure whose change line comes from :func:`drugtrends.series.change`.
