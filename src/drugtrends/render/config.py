@@ -34,7 +34,22 @@ def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]
 
 
 def project_config(start: Path) -> dict[str, Any]:
-    """The nearest ``_quarto.yml`` at or above ``start`` (Quarto's project lookup)."""
+    """The nearest ``_quarto.yml`` at or above ``start`` (Quarto's project lookup).
+
+    Parameters
+    ----------
+    start : Path
+        A folder (or file) of the project.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> root = Path(tempfile.mkdtemp()); (root / "reports").mkdir()
+    >>> _ = (root / "_quarto.yml").write_text("project:\\n  type: default\\nlang: en\\n")
+    >>> project_config(root / "reports")
+    {'project': {'type': 'default'}, 'lang': 'en'}
+    """
     for d in [start, *start.parents]:
         f = d / "_quarto.yml"
         if f.is_file():
@@ -57,7 +72,26 @@ def _formats(value: Any) -> dict[str, dict[str, Any]]:
 
 @dataclass
 class Config:
-    """Render settings of one document: front matter merged over the project's ``_quarto.yml``."""
+    """Render settings of one document: front matter merged over the project's ``_quarto.yml``.
+
+    Attributes
+    ----------
+    execute : dict
+        Execution options (``echo``, ``eval``, ``output``...).
+    html, typst : dict
+        Options of each output format.
+    lang : str
+        The page language.
+    kernel : str
+        The Jupyter kernel.
+
+    Examples
+    --------
+    >>> from drugtrends.render import parse_qmd
+    >>> doc = parse_qmd("---\\ntitle: T\\nparams:\\n  lang: en\\n---\\n\\nSome text.\\n\\n```{python}\\n#| echo: false\\nx = 1\\n```\\n", None)
+    >>> resolve_config(doc, {}).lang
+    'en\'
+    """
 
 
     execute: dict[str, Any]
@@ -73,6 +107,23 @@ def resolve_config(doc: Document, project: Mapping[str, Any], params: Mapping[st
     A ``lang`` report parameter (``-P lang=fr``) sets the page language (html
     lang, table-of-contents title, captions, footer) unless the front matter
     sets ``lang`` itself.
+
+    Parameters
+    ----------
+    doc : Document
+        The parsed report.
+    project : mapping
+        The project configuration (:func:`project_config`).
+    params : mapping, optional
+        Report parameters (``lang`` sets the page language).
+
+    Examples
+    --------
+    >>> from drugtrends.render import parse_qmd
+    >>> doc = parse_qmd("---\\ntitle: T\\nparams:\\n  lang: en\\n---\\n\\nSome text.\\n\\n```{python}\\n#| echo: false\\nx = 1\\n```\\n", None)
+    >>> cfg = resolve_config(doc, {"lang": "en"}, {"lang": "fr"})
+    >>> type(cfg).__name__, cfg.lang, cfg.kernel
+    ('Config', 'fr', 'python3')
     """
     execute = {"echo": True, "eval": True, "output": True, "warning": True, "error": False, "include": True}
     execute.update(project.get("execute") or {})

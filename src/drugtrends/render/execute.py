@@ -102,6 +102,19 @@ def _py_literal(value: Any) -> str:
 
 
 def fig_settings(cfg: Config) -> tuple[str, float, float, int]:
+    """Figure format, width and height (inches) and dpi from the document's options.
+
+    Parameters
+    ----------
+    cfg : Config
+        The render settings (``fig-format``, ``fig-width``, ``fig-height``, ``fig-dpi``).
+
+    Examples
+    --------
+    >>> from drugtrends.render.config import Config
+    >>> fig_settings(Config({}, {"fig-width": 6.5}, {}, "en", "python3"))
+    ('svg', 6.5, 5.0, 96)
+    """
     opts = {**cfg.typst, **cfg.html}
     fmt = str(opts.get("fig-format", "svg")).lower()
     fmt = "png" if fmt in {"png", "retina"} else "svg"
@@ -109,7 +122,26 @@ def fig_settings(cfg: Config) -> tuple[str, float, float, int]:
 
 
 def build_notebook(doc: Document, cfg: Config, overrides: Mapping[str, Any]):
-    """The notebook to execute; cell metadata ``drugtrends`` maps cells back to the document."""
+    """The notebook to execute; cell metadata ``drugtrends`` maps cells back to the document.
+
+    Parameters
+    ----------
+    doc : Document
+        The parsed report.
+    cfg : Config
+        Its render settings.
+    overrides : mapping
+        Parameter values given on the command line.
+
+    Examples
+    --------
+    >>> from drugtrends.render import parse_qmd
+    >>> doc = parse_qmd("---\\ntitle: T\\nparams:\\n  lang: en\\n---\\n\\nSome text.\\n\\n```{python}\\n#| echo: false\\nx = 1\\n```\\n", None)
+    >>> from drugtrends.render.config import resolve_config
+    >>> nb = build_notebook(doc, resolve_config(doc, {}), {"lang": "fr"})
+    >>> any("x = 1" in c.source for c in nb.cells), any("lang = 'fr'" in c.source for c in nb.cells)
+    (True, True)
+    """
     import nbformat
 
     nb = nbformat.v4.new_notebook()
@@ -164,7 +196,22 @@ def build_notebook(doc: Document, cfg: Config, overrides: Mapping[str, Any]):
 
 
 def kernel_env(project: Path | None) -> dict[str, str]:
-    """Environment of the kernel: the project on ``PYTHONPATH``, hash seed 0, no IDE variables."""
+    """Environment of the kernel: the project on ``PYTHONPATH``, hash seed 0, no IDE variables.
+
+    Parameters
+    ----------
+    project : Path or None
+        The project root (put on ``PYTHONPATH``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> root = Path(tempfile.mkdtemp())
+    >>> env = kernel_env(root)
+    >>> env["PYTHONHASHSEED"], str(root) in env["PYTHONPATH"]
+    ('0', True)
+    """
     env = dict(os.environ)
     for var in ("VSCODE_PID", "POSITRON_VERSION", "DATABRICKS_RUNTIME_VERSION", "QUARTO_BIN_PATH", "MPLBACKEND"):
         env.pop(var, None)

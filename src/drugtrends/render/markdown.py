@@ -33,14 +33,41 @@ _TYPST_TEXT_WIDTH_IN = (21.0 - 5.0) / 2.54
 
 
 def fence(content: str, info: str) -> str:
-    """A fenced block around ``content``, with more backticks than any run inside it."""
+    """A fenced block around ``content``, with more backticks than any run inside it.
+
+    Parameters
+    ----------
+    content : str
+        The block's text.
+    info : str
+        The info string (``python``, ``{=typst}``).
+
+    Examples
+    --------
+    >>> print(fence("x = 1\\n```", "python"))
+    ````python
+    x = 1
+    ```
+    ````
+    """
     runs = [len(m) for m in re.findall(r"`{3,}", content)]
     ticks = "`" * max(3, max(runs, default=0) + 1)
     return f"{ticks}{info}\n{content.rstrip(chr(10))}\n{ticks}"
 
 
 def as_text(value: Any) -> str:
-    """Notebook text fields are strings or lists of strings."""
+    """Notebook text fields are strings or lists of strings.
+
+    Parameters
+    ----------
+    value : str or list of str
+        A notebook text field.
+
+    Examples
+    --------
+    >>> as_text(["a", "b"]), as_text("c")
+    ('ab', 'c')
+    """
     return "".join(value) if isinstance(value, list) else str(value)
 
 

@@ -75,7 +75,14 @@ section.footnotes { font-size: .9rem; color: var(--muted); }
 
 
 def versions() -> dict[str, str]:
-    """Versions of Python, pandoc and the packages a page was built with (shown in its footer)."""
+    """Versions of Python, pandoc and the packages a page was built with (shown in its footer).
+
+    Examples
+    --------
+    >>> v = versions()
+    >>> {"drugtrends", "pandas", "python"} <= set(v)
+    True
+    """
     out = {"python": ".".join(map(str, sys.version_info[:3]))}
     for pkg in ("drugtrends", "pandas", "numpy", "matplotlib", "great_tables", "nbclient", "pypandoc_binary", "typst"):
         with contextlib.suppress(importlib.metadata.PackageNotFoundError):
@@ -93,7 +100,18 @@ def _build_stamp() -> tuple[str, str]:
 
 
 def footer_html(lang: str) -> str:
-    """The HTML footer: build time (``<time class=\"build-time\">``) and versions."""
+    """The HTML footer: build time (``<time class=\"build-time\">``) and versions.
+
+    Parameters
+    ----------
+    lang : {"en", "fr"}
+        The page language.
+
+    Examples
+    --------
+    >>> footer_html("fr")[:47]
+    '<footer class="build-info">Produit le <time cla\'
+    """
     iso, human = _build_stamp()
     labels = LABELS.get(lang.split("-")[0], LABELS["en"])
     vers = ", ".join(f"{k} {v}" for k, v in versions().items())
@@ -102,7 +120,18 @@ def footer_html(lang: str) -> str:
 
 
 def footer_markdown(lang: str) -> str:
-    """The same footer as markdown, for the PDF."""
+    """The same footer as markdown, for the PDF.
+
+    Parameters
+    ----------
+    lang : {"en", "fr"}
+        The page language.
+
+    Examples
+    --------
+    >>> "drugtrends" in footer_markdown("en") and "python" in footer_markdown("en")
+    True
+    """
     _, human = _build_stamp()
     labels = LABELS.get(lang.split("-")[0], LABELS["en"])
     vers = ", ".join(f"{k} {v}" for k, v in versions().items())

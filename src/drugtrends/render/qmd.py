@@ -37,6 +37,14 @@ class Cell:
         1-based line of the opening fence in the ``.qmd`` file.
     index
         0-based position among the document's code cells.
+
+    Examples
+    --------
+    >>> from drugtrends.render import parse_qmd
+    >>> doc = parse_qmd("---\\ntitle: T\\nparams:\\n  lang: en\\n---\\n\\nSome text.\\n\\n```{python}\\n#| echo: false\\nx = 1\\n```\\n", None)
+    >>> cell = doc.cells[0]
+    >>> cell.code, cell.options, cell.line, cell.index
+    ('x = 1', {'echo': False}, 9, 0)
     """
 
     code: str
@@ -66,7 +74,25 @@ class Cell:
 
 @dataclass
 class Markdown:
-    """A run of markdown; ``verbatim`` for fenced code blocks (no substitutions)."""
+    """A run of markdown; ``verbatim`` for fenced code blocks (no substitutions).
+
+    Parameters
+    ----------
+    text : str
+        The markdown.
+    line : int
+        1-based line where it starts in the ``.qmd``.
+    verbatim : bool
+        A fenced code block (shown as is).
+
+    Examples
+    --------
+    >>> from drugtrends.render import parse_qmd
+    >>> doc = parse_qmd("---\\ntitle: T\\nparams:\\n  lang: en\\n---\\n\\nSome text.\\n\\n```{python}\\n#| echo: false\\nx = 1\\n```\\n", None)
+    >>> m = doc.chunks[0]
+    >>> m.text.strip(), m.line, m.verbatim
+    ('Some text.', 6, False)
+    """
 
     text: str
     line: int
@@ -87,6 +113,13 @@ class Document:
         Parameter defaults: the front matter ``params`` updated by the
         assignments of the cell tagged ``parameters`` (``None`` when a default
         is not a literal).
+
+    Examples
+    --------
+    >>> from drugtrends.render import parse_qmd
+    >>> doc = parse_qmd("---\\ntitle: T\\nparams:\\n  lang: en\\n---\\n\\nSome text.\\n\\n```{python}\\n#| echo: false\\nx = 1\\n```\\n", None)
+    >>> [type(c).__name__ for c in doc.chunks], doc.params, doc.meta["title"]
+    (['Markdown', 'Cell', 'Markdown'], {'lang': 'en'}, 'T')
     """
 
     path: Path | None

@@ -33,7 +33,13 @@ __all__ = [
 
 
 def default_reports_dir() -> Path:
-    """``<project>/reports`` (or ``./reports`` outside a checkout)."""
+    """``<project>/reports`` (or ``./reports`` outside a checkout).
+
+    Examples
+    --------
+    >>> default_reports_dir().name
+    'reports\'
+    """
     root = paths.project_root()
     return (root if root is not None else Path.cwd()) / "reports"
 
@@ -153,7 +159,25 @@ def output_stem(report: str, defaults: Mapping[str, Any], overrides: Mapping[str
 
 
 def check_params(doc: Document, overrides: Mapping[str, Any]) -> None:
-    """Refuse parameters the report does not declare (the message lists those it has) and unknown languages."""
+    """Refuse parameters the report does not declare (the message lists those it has) and unknown languages.
+
+    Parameters
+    ----------
+    doc : Document
+        The parsed report.
+    overrides : mapping
+        Parameter values given (``-P key=value``).
+
+    Examples
+    --------
+    >>> from drugtrends.render import parse_qmd
+    >>> doc = parse_qmd("---\\ntitle: T\\nparams:\\n  lang: en\\n---\\n\\nSome text.\\n\\n```{python}\\n#| echo: false\\nx = 1\\n```\\n", None)
+    >>> check_params(doc, {"lang": "fr"})
+    >>> check_params(doc, {"substance": "cocaine"})
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.RenderError: report '<string>' has no parameter 'substance'; its parameters are: lang (default 'en')
+    """
     if "lang" in overrides:
         from drugtrends import i18n
 

@@ -125,6 +125,15 @@ def check_key_types(data: pd.DataFrame, col: str, what: str) -> None:
     """Refuse a strata / PSU column that mixes text and numbers: 1 and "1" would be two
     strata in memory and one in a database; every engine refuses it the same way.
 
+    Parameters
+    ----------
+    data : DataFrame
+        The survey rows.
+    col : str
+        The strata or PSU column.
+    what : str
+        ``"strata"`` or ``"PSU"``, for the message.
+
     Examples
     --------
     >>> check_key_types(pd.DataFrame({"st": [1, 2]}), "st", "strata")
