@@ -88,7 +88,8 @@ class Config:
     Examples
     --------
     >>> from drugtrends.render import parse_qmd
-    >>> doc = parse_qmd("---\\ntitle: T\\nparams:\\n  lang: en\\n---\\n\\nSome text.\\n\\n```{python}\\n#| echo: false\\nx = 1\\n```\\n", None)
+    >>> text = "---\\ntitle: T\\nparams:\\n  lang: en\\n---\\n\\nSome text.\\n\\n"
+    >>> doc = parse_qmd(text + "```{python}\\n#| echo: false\\nx = 1\\n```\\n", None)
     >>> resolve_config(doc, {}).lang
     'en\'
     """
@@ -120,7 +121,8 @@ def resolve_config(doc: Document, project: Mapping[str, Any], params: Mapping[st
     Examples
     --------
     >>> from drugtrends.render import parse_qmd
-    >>> doc = parse_qmd("---\\ntitle: T\\nparams:\\n  lang: en\\n---\\n\\nSome text.\\n\\n```{python}\\n#| echo: false\\nx = 1\\n```\\n", None)
+    >>> text = "---\\ntitle: T\\nparams:\\n  lang: en\\n---\\n\\nSome text.\\n\\n"
+    >>> doc = parse_qmd(text + "```{python}\\n#| echo: false\\nx = 1\\n```\\n", None)
     >>> cfg = resolve_config(doc, {"lang": "en"}, {"lang": "fr"})
     >>> type(cfg).__name__, cfg.lang, cfg.kernel
     ('Config', 'fr', 'python3')

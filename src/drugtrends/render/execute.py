@@ -136,7 +136,8 @@ def build_notebook(doc: Document, cfg: Config, overrides: Mapping[str, Any]):
     Examples
     --------
     >>> from drugtrends.render import parse_qmd
-    >>> doc = parse_qmd("---\\ntitle: T\\nparams:\\n  lang: en\\n---\\n\\nSome text.\\n\\n```{python}\\n#| echo: false\\nx = 1\\n```\\n", None)
+    >>> text = "---\\ntitle: T\\nparams:\\n  lang: en\\n---\\n\\nSome text.\\n\\n"
+    >>> doc = parse_qmd(text + "```{python}\\n#| echo: false\\nx = 1\\n```\\n", None)
     >>> from drugtrends.render.config import resolve_config
     >>> nb = build_notebook(doc, resolve_config(doc, {}), {"lang": "fr"})
     >>> any("x = 1" in c.source for c in nb.cells), any("lang = 'fr'" in c.source for c in nb.cells)

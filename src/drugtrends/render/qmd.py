@@ -41,7 +41,8 @@ class Cell:
     Examples
     --------
     >>> from drugtrends.render import parse_qmd
-    >>> doc = parse_qmd("---\\ntitle: T\\nparams:\\n  lang: en\\n---\\n\\nSome text.\\n\\n```{python}\\n#| echo: false\\nx = 1\\n```\\n", None)
+    >>> text = "---\\ntitle: T\\nparams:\\n  lang: en\\n---\\n\\nSome text.\\n\\n"
+    >>> doc = parse_qmd(text + "```{python}\\n#| echo: false\\nx = 1\\n```\\n", None)
     >>> cell = doc.cells[0]
     >>> cell.code, cell.options, cell.line, cell.index
     ('x = 1', {'echo': False}, 9, 0)
@@ -88,7 +89,8 @@ class Markdown:
     Examples
     --------
     >>> from drugtrends.render import parse_qmd
-    >>> doc = parse_qmd("---\\ntitle: T\\nparams:\\n  lang: en\\n---\\n\\nSome text.\\n\\n```{python}\\n#| echo: false\\nx = 1\\n```\\n", None)
+    >>> text = "---\\ntitle: T\\nparams:\\n  lang: en\\n---\\n\\nSome text.\\n\\n"
+    >>> doc = parse_qmd(text + "```{python}\\n#| echo: false\\nx = 1\\n```\\n", None)
     >>> m = doc.chunks[0]
     >>> m.text.strip(), m.line, m.verbatim
     ('Some text.', 6, False)
@@ -117,7 +119,8 @@ class Document:
     Examples
     --------
     >>> from drugtrends.render import parse_qmd
-    >>> doc = parse_qmd("---\\ntitle: T\\nparams:\\n  lang: en\\n---\\n\\nSome text.\\n\\n```{python}\\n#| echo: false\\nx = 1\\n```\\n", None)
+    >>> text = "---\\ntitle: T\\nparams:\\n  lang: en\\n---\\n\\nSome text.\\n\\n"
+    >>> doc = parse_qmd(text + "```{python}\\n#| echo: false\\nx = 1\\n```\\n", None)
     >>> [type(c).__name__ for c in doc.chunks], doc.params, doc.meta["title"]
     (['Markdown', 'Cell', 'Markdown'], {'lang': 'en'}, 'T')
     """

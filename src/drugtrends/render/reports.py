@@ -171,7 +171,8 @@ def check_params(doc: Document, overrides: Mapping[str, Any]) -> None:
     Examples
     --------
     >>> from drugtrends.render import parse_qmd
-    >>> doc = parse_qmd("---\\ntitle: T\\nparams:\\n  lang: en\\n---\\n\\nSome text.\\n\\n```{python}\\n#| echo: false\\nx = 1\\n```\\n", None)
+    >>> text = "---\\ntitle: T\\nparams:\\n  lang: en\\n---\\n\\nSome text.\\n\\n"
+    >>> doc = parse_qmd(text + "```{python}\\n#| echo: false\\nx = 1\\n```\\n", None)
     >>> check_params(doc, {"lang": "fr"})
     >>> check_params(doc, {"substance": "cocaine"})
     Traceback (most recent call last):
