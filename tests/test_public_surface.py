@@ -420,8 +420,6 @@ CONSTANT_DEBT: frozenset[str] = frozenset({
 DOC_DEBT: frozenset[str] = frozenset({
     "drugtrends.plots.base.finish", "drugtrends.plots.base.supp_note",
     "drugtrends.render.cache.load_cached", "drugtrends.render.cache.record_imports",
-    "drugtrends.render.cache.store_cached", "drugtrends.render.output.run_pandoc",
-    "drugtrends.render.output.write_html", "drugtrends.render.output.write_pdf",
-    "drugtrends.render.quarto.render_with_quarto", "drugtrends.survey.spark.SparkEngine",
+    "drugtrends.render.cache.store_cached", "drugtrends.survey.spark.SparkEngine",
     "drugtrends.survey.sql.totals_from_result",
 })

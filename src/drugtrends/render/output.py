@@ -177,7 +177,23 @@ def interruptible(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 def run_pandoc(args: list[str], where: str) -> None:
-    """Run the pandoc of ``pypandoc-binary``; a failure is a RenderError naming ``where``."""
+    """Run the pandoc of ``pypandoc-binary``; a failure is a RenderError naming ``where``.
+
+    Parameters
+    ----------
+    args : list of str
+        Pandoc's arguments.
+    where : str
+        What is being rendered, for the message.
+
+    Examples
+    --------
+    >>> run_pandoc(["--version"], "page.md")
+    >>> run_pandoc(["--no-such-option"], "page.md")
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.RenderError: page.md: pandoc failed (exit 6): ...
+    """
     import pypandoc
 
     try:
@@ -192,7 +208,30 @@ def run_pandoc(args: list[str], where: str) -> None:
 
 
 def write_html(md_path: Path, target: Path, cfg: Config, where: str) -> Path:
-    """Pandoc markdown -> standalone, self-contained HTML at ``target`` (atomically)."""
+    """Pandoc markdown -> standalone, self-contained HTML at ``target`` (atomically).
+
+    Parameters
+    ----------
+    md_path : Path
+        The Pandoc markdown.
+    target : Path
+        The HTML file to write.
+    cfg : Config
+        Render settings (HTML options, language).
+    where : str
+        What is being rendered, for messages.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from drugtrends.render.config import Config
+    >>> d = Path(tempfile.mkdtemp()); md = d / "page.md"
+    >>> _ = md.write_text("---\\ntitle: Test\\n---\\n\\nHello *world*.\\n")
+    >>> cfg = Config({}, {}, {}, "en", "python3")
+    >>> "Hello <em>world</em>" in write_html(md, d / "page.html", cfg, "page.md").read_text()
+    True
+    """
     work = md_path.parent
     css = work / "drugtrends.css"
     css.write_text(HOUSE_CSS, encoding="utf-8")
@@ -222,7 +261,30 @@ _TYPST_HEADER = """#show raw.where(block: true): set block(fill: luma(246), inse
 
 
 def write_pdf(md_path: Path, target: Path, cfg: Config, where: str) -> Path:
-    """Pandoc markdown -> Typst -> A4 PDF at ``target`` (atomically)."""
+    """Pandoc markdown -> Typst -> A4 PDF at ``target`` (atomically).
+
+    Parameters
+    ----------
+    md_path : Path
+        The Pandoc markdown.
+    target : Path
+        The PDF file to write.
+    cfg : Config
+        Render settings (Typst options, language).
+    where : str
+        What is being rendered, for messages.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from drugtrends.render.config import Config
+    >>> d = Path(tempfile.mkdtemp()); md = d / "page.md"
+    >>> _ = md.write_text("---\\ntitle: Test\\n---\\n\\nHello *world*.\\n")
+    >>> cfg = Config({}, {}, {}, "en", "python3")
+    >>> write_pdf(md, d / "page.pdf", cfg, "page.md").read_bytes()[:4]
+    b'%PDF\'
+    """
     import typst
 
     work = md_path.parent

@@ -81,6 +81,19 @@ def render_with_quarto(path: Path, formats: list[str], overrides: Mapping[str, A
     ------
     RenderError
         Quarto is not on ``PATH``, fails, or writes no output.
+
+    Examples
+    --------
+    Without the Quarto CLI on ``PATH`` it refuses (``engine="auto"`` then uses the built-in renderer):
+
+    >>> import os, tempfile
+    >>> from pathlib import Path
+    >>> saved = os.environ["PATH"]; os.environ["PATH"] = tempfile.mkdtemp()   # no quarto here
+    >>> render_with_quarto(Path("trends.qmd"), ["html"], {}, {}, "trends", Path(tempfile.mkdtemp()))
+    Traceback (most recent call last):
+    ...
+    drugtrends.errors.RenderError: engine='quarto' but the quarto CLI is not on PATH; ...
+    >>> os.environ["PATH"] = saved
     """
     exe = shutil.which("quarto")
     if exe is None:
