@@ -26,7 +26,7 @@ from test_backends import OUTCOMES, R_SETS, SETS, _check_r, assert_same, nh, syn
 
 from drugtrends.errors import DesignError, UnknownVariableError  # noqa: E402
 from drugtrends.survey import SurveyDesign  # noqa: E402
-from drugtrends.survey.backends import BY_SET_COLUMN  # noqa: E402
+from drugtrends.survey.results import BY_SET_COLUMN  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -24,8 +24,8 @@ Interface
     The same sums for several domain sets at once (the in-memory equivalent of
     ``GROUP BY GROUPING SETS``): rows visited PSU by PSU, one small dense
     matrix product per PSU covers every domain set and every column. Used by
-    :meth:`SurveyDesign.grid` (:mod:`drugtrends.survey.backends`, which also
-    holds the SQL version for DuckDB and Spark).
+    :meth:`SurveyDesign.grid` (:mod:`drugtrends.survey.grouped`; the SQL version
+    for DuckDB and Spark is :mod:`drugtrends.survey.sql`).
 """
 
 from __future__ import annotations
@@ -33,12 +33,10 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-import pandas as pd
 
 from ..errors import InputError
 
-__all__ = ["psu_totals", "domain_codes", "domain_sums", "domain_slots", "grouped_psu_totals",
-           "one_blas_thread"]
+__all__ = ["psu_totals", "domain_slots", "grouped_psu_totals", "one_blas_thread"]
 
 
 def psu_totals(X, domain: np.ndarray, n_domains: int,
@@ -96,85 +94,6 @@ def psu_totals(X, domain: np.ndarray, n_domains: int,
         col = np.asarray(col, dtype=float)
         out[:, j] = np.bincount(key, weights=col if all_rows else col[keep], minlength=size)
     return out.reshape(n_domains, n_psu, k)
-
-
-def domain_sums(X: np.ndarray, domain: np.ndarray, n_domains: int) -> np.ndarray:
-    """Sum row contributions per domain (``(n_domains, k)``).
-
-    Parameters
-    ----------
-    X : ndarray (n, k)
-        Row contributions.
-    domain : ndarray of int
-        Domain code of every row.
-    n_domains : int
-        Number of domains.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> domain_sums(np.array([[1.0], [2.0], [5.0]]), np.array([0, 1, 1]), 2)
-    array([[1.],
-           [7.]])
-    """
-    X = np.asarray(X, dtype=float)
-    if X.ndim == 1:
-        X = X[:, None]
-    keep = domain >= 0
-    key = domain[keep]
-    Xk = X[keep]
-    out = np.empty((n_domains, X.shape[1]))
-    for j in range(X.shape[1]):
-        out[:, j] = np.bincount(key, weights=Xk[:, j], minlength=n_domains)
-    return out
-
-
-def domain_codes(data: pd.DataFrame, by: list[str], mask: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
-    """Integer domain code per row for the ``by`` columns.
-
-    Domains are the combinations observed among rows where ``mask`` is True
-    (rows of a subset design), in sorted order (categorical order for
-    categorical columns). Rows with a missing ``by`` value or outside
-    ``mask`` get ``-1``: they stay in the design but belong to no domain
-    (R ``svyby`` does the same).
-
-    Parameters
-    ----------
-    data : DataFrame
-    by : list of str
-        Grouping columns (may be empty: one domain, the whole (subset) design).
-    mask : ndarray of bool
-        Rows of the (subset) design.
-
-    Returns
-    -------
-    codes : ndarray of int64
-    keys : DataFrame
-        One row per domain with the ``by`` columns.
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> df = pd.DataFrame({"g": ["b", "a", None, "b"]})
-    >>> codes, keys = domain_codes(df, ["g"], np.ones(4, bool))
-    >>> codes.tolist(), keys["g"].tolist()
-    ([1, 0, -1, 1], ['a', 'b'])
-    """
-    n = len(data)
-    if not by:
-        codes = np.where(mask, 0, -1).astype(np.int64)
-        return codes, pd.DataFrame(index=range(1))
-    sub = data.loc[mask, by] if not mask.all() else data[by]
-    grouped = sub.groupby(by, sort=True, dropna=True, observed=True)
-    g = grouped.ngroup()
-    codes = np.full(n, -1, dtype=np.int64)
-    gv = g.to_numpy(dtype=float, na_value=np.nan)
-    ok = ~np.isnan(gv)
-    idx = np.flatnonzero(mask)
-    codes[idx[ok]] = gv[ok].astype(np.int64)
-    keys = grouped.size().index.to_frame(index=False)
-    keys = keys[by]
-    return codes, keys
 
 
 # --------------------------------------------------------------------------- many domain sets at once
