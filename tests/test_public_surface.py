@@ -421,5 +421,4 @@ DOC_DEBT: frozenset[str] = frozenset({
     "drugtrends.plots.base.finish", "drugtrends.plots.base.supp_note",
     "drugtrends.render.cache.load_cached", "drugtrends.render.cache.record_imports",
     "drugtrends.render.cache.store_cached", "drugtrends.survey.spark.SparkEngine",
-    "drugtrends.survey.sql.totals_from_result",
 })

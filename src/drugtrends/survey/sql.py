@@ -180,6 +180,33 @@ def totals_from_result(res: pd.DataFrame, psu_table: pd.DataFrame, psu_keys: lis
     ``psu_table`` lists every PSU of the design (``psu_keys`` columns) in code
     order. Rows whose key of a grouped ``by`` column is missing (NULL) belong to
     no domain and are dropped (R ``svyby``); domains are sorted by their keys.
+
+    Parameters
+    ----------
+    res : DataFrame
+        The rows of the :func:`aggregate_sql` query.
+    psu_table : DataFrame
+        Every PSU of the design (``psu_keys`` columns), in code order.
+    psu_keys : list of str
+        The PSU key columns.
+    outcomes : list of OutSpec
+        The outcomes of the query.
+    by_sets : list of tuple
+        The domain sets.
+    by_union : list of str
+        All ``by`` columns (the query's second return value).
+    kind : {"mean", "total", "ratio"}
+        The estimator.
+
+    Examples
+    --------
+    >>> import duckdb, pandas as pd
+    >>> d = pd.DataFrame({"p": [0, 0, 1, 1], "w": [1.0, 1, 2, 2], "y": [0.0, 1, 1, 1], "sex": ["f", "m", "f", "m"]})
+    >>> out = [OutSpec("y", False, True)]
+    >>> sql, by_union = aggregate_sql("d", "w", ["p"], out, [(), ("sex",)])
+    >>> t = totals_from_result(duckdb.sql(sql).df(), pd.DataFrame({"p": [0, 1]}), ["p"], out, [(), ("sex",)], by_union)
+    >>> t[0].A.ravel().tolist(), t[1].keys["sex"].tolist(), t[1].A.ravel().tolist()   # sum of w y per (domain, PSU)
+    ([1.0, 4.0], ['f', 'm'], [0.0, 2.0, 1.0, 2.0])
     """
     U = len(psu_table)
     m = len(outcomes)
