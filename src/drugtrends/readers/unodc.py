@@ -890,3 +890,7 @@ def _demo_file(directory: str | os.PathLike[str], table: str) -> Path:
     out = Path(directory) / f"demo_{table}.xlsx"
     wb.save(out)
     return out
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)
