@@ -174,22 +174,46 @@ def _xlogy_sum(y: np.ndarray, mu: np.ndarray) -> float:
     return float(np.sum(special.xlogy(y, mu)))
 
 
-def _profile_ci(X: np.ndarray, y: np.ndarray, beta: np.ndarray, level: float) -> tuple[float, float, bool]:
-    """Profile-likelihood interval for N (multinomial likelihood, Cormack 1992); (low, high, upper_found)."""
+def _newton_chao(X: np.ndarray, y: np.ndarray, q: int, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fit; while one of the last ``q`` (Chao eta) coefficients is < 0, drop the first such column, refit.
+
+    Returns (coefficients of the first, full-design fit, fitted values of the last fit).
+    """
+    b_full, mu = _newton(X, y, beta)
+    b = b_full
+    while q > 0:
+        neg = np.flatnonzero(b[-q:] < 0)
+        if not len(neg):
+            break
+        j = X.shape[1] - q + int(neg[0])
+        X, q = np.delete(X, j, axis=1), q - 1
+        b, mu = _newton(X, y, np.delete(b, j))
+    return b_full, mu
+
+
+def _profile_ci(X: np.ndarray, y: np.ndarray, beta: np.ndarray, level: float,
+                chao_q: int = 0, n0_hat: float | None = None) -> tuple[float, float, bool]:
+    """Profile-likelihood interval for N (multinomial likelihood, Cormack 1992); (low, high, upper_found).
+
+    With ``chao_q > 0``, ``X`` is the full design of a Chao lower-bound model whose last ``chao_q``
+    columns are its eta columns and ``beta`` a start for it: at every N the eta fitted below 0
+    are dropped as at the estimate (Rcapture's ``closedpCI.t`` calls ``Chao.neg`` in its profile);
+    ``n0_hat``, the estimate of the unobserved count, then sets the search interval.
+    """
     n = float(y.sum())
     Xc = np.vstack([X, np.eye(1, X.shape[1])])  # the unobserved history: intercept only
     state = {"beta": beta.copy()}
 
     def loglik(n0: float) -> float:
         yc = np.append(y, max(n0, 0.0))
-        b, mu = _newton(Xc, yc, state["beta"])
+        b, mu = _newton_chao(Xc, yc, chao_q, state["beta"]) if chao_q else _newton(Xc, yc, state["beta"])
         if np.all(np.isfinite(b)):
             state["beta"] = b
         big_n = n + n0
         return float(special.gammaln(big_n + 1) - special.gammaln(n0 + 1) + _xlogy_sum(yc, mu)
                      - _xlogy_sum(yc, np.full_like(mu, big_n)))
 
-    n0p = float(math.exp(beta[0]))
+    n0p = float(math.exp(beta[0])) if n0_hat is None else n0_hat
     hi0 = max(4.0 * n0p, n0p + 20.0)
     res = optimize.minimize_scalar(lambda t: -loglik(t), bounds=(0.0, hi0), method="bounded",
                                    options={"xatol": 1e-6 * max(1.0, n0p)})
@@ -251,6 +275,7 @@ def _fit_one(cells: np.ndarray, y: np.ndarray, name: str, terms: tuple, level: f
         return row | no | {"notes": f"not identifiable: {p} parameters for {m} observed histories (the "
                            "interaction of all lists cannot be estimated; drop a term)"}
     q = X.shape[1] - _design(cells, terms, (het[0], None)).shape[1] if het[1] == "chao" else 0
+    X_full = X
     X, fit, dropped = _chao_nonnegative(X, y, q)
     p = X.shape[1]
     b, mu = fit["b"], fit["mu"]
@@ -276,7 +301,12 @@ def _fit_one(cells: np.ndarray, y: np.ndarray, name: str, terms: tuple, level: f
     low = high = math.nan
     if ci:
         try:
-            low, high, found = _profile_ci(X, y, b, level)
+            if q:  # Rcapture keeps every eta >= 0 along the profile too
+                start = np.linalg.lstsq(X_full, np.log(y + 0.5), rcond=None)[0]
+                low, high, found = _profile_ci(X_full, y, _newton(X_full, y, start)[0], level,
+                                               chao_q=q, n0_hat=f0)
+            else:
+                low, high, found = _profile_ci(X, y, b, level)
         except (ValueError, FloatingPointError, np.linalg.LinAlgError):
             low = high = math.nan
             found = False
