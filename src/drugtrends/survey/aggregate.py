@@ -31,15 +31,22 @@ Interface
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..errors import InputError
+
+#: a column source: rows (index array or slice) -> their ``(n, k)`` values
+Columns = Callable[[Any], ArrayLike]
 
 __all__ = ["psu_totals", "domain_slots", "grouped_psu_totals", "one_blas_thread"]
 
 
-def psu_totals(X, domain: np.ndarray, n_domains: int,
+def psu_totals(X: Any, domain: np.ndarray, n_domains: int,
                psu: np.ndarray, n_psu: int, k: int | None = None) -> np.ndarray:
     """Sum row contributions per domain x PSU (one pass per column).
 
@@ -97,7 +104,7 @@ def psu_totals(X, domain: np.ndarray, n_domains: int,
 
 
 # --------------------------------------------------------------------------- many domain sets at once
-def domain_slots(psu: np.ndarray, n_psu: int, domain: np.ndarray, n_domains: int):
+def domain_slots(psu: np.ndarray, n_psu: int, domain: np.ndarray, n_domains: int) -> tuple[np.ndarray, np.ndarray]:
     """Local slot of each row's domain within its PSU.
 
     Within PSU ``u`` the domains present are numbered ``0..L_u-1`` in domain
@@ -146,9 +153,9 @@ def domain_slots(psu: np.ndarray, n_psu: int, domain: np.ndarray, n_domains: int
     return slot, dom_of_slot
 
 
-def grouped_psu_totals(columns, w: np.ndarray, psu: np.ndarray, n_psu: int,
-                       domain_sets, unweighted=None, max_block: int = 4_000_000,
-                       dense: bool = True) -> list:
+def grouped_psu_totals(columns: Columns, w: np.ndarray, psu: np.ndarray, n_psu: int,
+                       domain_sets: Sequence[tuple[ArrayLike, int]], unweighted: Columns | None = None,
+                       max_block: int = 4_000_000, dense: bool = True) -> list[tuple[Any, ...]]:
     """Weighted sums per domain x PSU for several domain sets, all columns, one pass.
 
     The in-memory equivalent of ``GROUP BY GROUPING SETS ((psu, by_1), (psu, by_2), ...)``.
@@ -206,7 +213,9 @@ def grouped_psu_totals(columns, w: np.ndarray, psu: np.ndarray, n_psu: int,
         key = psu.astype(np.int16) if n_psu < 2**15 else psu
         order = np.argsort(key, kind="stable")
     bounds = np.searchsorted(psu[order], np.arange(n_psu + 1))
-    slots, backs, offsets = [], [], []
+    slots: list[np.ndarray] = []
+    backs: list[np.ndarray] = []
+    offsets: list[int] = []
     off = 0
     for codes, D in domain_sets:
         s, back = domain_slots(psu, n_psu, np.asarray(codes, dtype=np.int64), D)
@@ -224,13 +233,13 @@ def grouped_psu_totals(columns, w: np.ndarray, psu: np.ndarray, n_psu: int,
 
 
 @functools.cache
-def _controller():
+def _controller() -> Any:
     """The thread-pool controller, built once (finding the BLAS libraries takes milliseconds)."""
     from threadpoolctl import ThreadpoolController
     return ThreadpoolController()
 
 
-def one_blas_thread():
+def one_blas_thread() -> AbstractContextManager[Any]:
     """Small matrix products run best on one BLAS thread (no spin-waiting on a busy machine);
     each use only sets and restores the limit.
 
@@ -246,10 +255,13 @@ def one_blas_thread():
     except ImportError:  # optional: without it BLAS keeps its default threads
         import contextlib
         return contextlib.nullcontext()
-    return _controller().limit(limits=1, user_api="blas")
+    limiter: AbstractContextManager[Any] = _controller().limit(limits=1, user_api="blas")
+    return limiter
 
 
-def _block_products(columns, unweighted, ws, order, bounds, in_order, slots, offsets, L, n_psu, step):
+def _block_products(columns: Columns, unweighted: Columns | None, ws: np.ndarray, order: np.ndarray,
+                    bounds: np.ndarray, in_order: bool, slots: list[np.ndarray], offsets: list[int], L: int,
+                    n_psu: int, step: int) -> tuple[np.ndarray, np.ndarray | None, int, int | None]:
     """``R[u] = A_u @ X_u`` for every PSU, chunks of whole PSUs spread over (at most 2) threads
     (the gathers and BLAS calls release the GIL)."""
     import os
@@ -271,7 +283,7 @@ def _block_products(columns, unweighted, ws, order, bounds, in_order, slots, off
         chunks.append((u0, u1))
         u0 = u1
 
-    def work(chunk):
+    def work(chunk: tuple[int, int]) -> None:
         u0, u1 = chunk
         a, b = bounds[u0], bounds[u1]
         if b == a:
@@ -293,7 +305,7 @@ def _block_products(columns, unweighted, ws, order, bounds, in_order, slots, off
             lo, hi = bounds[u] - a, bounds[u + 1] - a
             if hi > lo:
                 R[u] = A[:, lo:hi] @ X[lo:hi]
-                if Ai is not None:
+                if Ai is not None and Ru is not None and Xu is not None:
                     Ru[u] = Ai[:, lo:hi] @ Xu[lo:hi]
 
     if threads > 1 and len(chunks) > 1:
@@ -305,8 +317,10 @@ def _block_products(columns, unweighted, ws, order, bounds, in_order, slots, off
     return R, Ru, k, ku
 
 
-def _scatter(R, Ru, k, ku, domain_sets, backs, offsets, n_psu, dense):
-    out = []
+def _scatter(R: np.ndarray, Ru: np.ndarray | None, k: int, ku: int | None,
+             domain_sets: Sequence[tuple[ArrayLike, int]], backs: list[np.ndarray], offsets: list[int], n_psu: int,
+             dense: bool) -> list[tuple[Any, ...]]:
+    out: list[tuple[Any, ...]] = []
     for (_codes, D), back, o in zip(domain_sets, backs, offsets):
         u_idx, l_idx = np.nonzero(back >= 0)
         if not dense:
@@ -319,7 +333,7 @@ def _scatter(R, Ru, k, ku, domain_sets, backs, offsets, n_psu, dense):
         T = np.zeros((D, n_psu, k))
         T[back[u_idx, l_idx], u_idx] = R[u_idx, o + l_idx]
         Tu = None
-        if Ru is not None:
+        if Ru is not None and ku is not None:
             Tu = np.zeros((D, n_psu, ku))
             Tu[back[u_idx, l_idx], u_idx] = Ru[u_idx, o + l_idx]
         out.append((T, Tu))

@@ -25,6 +25,8 @@ Following R ``survey:::svychisq.survey.design`` / ``svychisq.svyrep.design``:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -32,7 +34,7 @@ from scipy import stats
 from ..errors import DesignError
 from ..validate import check_choice, require_columns
 from .htest import TestResult
-from .kernel import Outcome
+from .kernel import Estimates, Outcome
 from .replicates import replicate_degf
 
 __all__ = ["svychisq", "STATISTICS", "ChisqResult"]
@@ -45,21 +47,22 @@ ChisqResult = TestResult
 
 
 # --------------------------------------------------------------------------- design access
-def _outcome(variable, level, y):
+def _outcome(variable: str, level: str | None, y: np.ndarray) -> Outcome:
     return Outcome(variable, level, y, True)
 
 
-def _linearise(design, outs, kind):
-    return design.linearise(outs, None, kind, df_rule="design", full_cov=True)
+def _linearise(design: Any, outs: list[Outcome], kind: str) -> Estimates:
+    est: Estimates = design.linearise(outs, None, kind, df_rule="design", full_cov=True)
+    return est
 
 
-def _nu(design, mask) -> float:
+def _nu(design: Any, mask: np.ndarray) -> float:
     """R: degf(design) for replicate designs, PSUs - strata of the subset's rows otherwise."""
     return float(replicate_degf(design)) if design.is_replicate else float(design.degf(mask))
 
 
 # --------------------------------------------------------------------------- pieces
-def _levels(s: pd.Series, mask) -> list:
+def _levels(s: pd.Series, mask: np.ndarray) -> list[Any]:
     sub = s[mask].dropna()
     if isinstance(s.dtype, pd.CategoricalDtype):
         present = set(sub.unique())
@@ -67,9 +70,9 @@ def _levels(s: pd.Series, mask) -> list:
     return sorted(sub.unique().tolist())
 
 
-def _indicators(a, b, la, lb, miss):
+def _indicators(a: pd.Series, b: pd.Series, la: list[Any], lb: list[Any], miss: np.ndarray) -> list[Outcome]:
     """Cell indicators (rows fastest, R interaction()), then row and column indicators."""
-    outs = []
+    outs: list[Outcome] = []
     for j in range(len(lb)):
         for i in range(len(la)):
             y = ((a == la[i]) & (b == lb[j])).to_numpy(dtype=float, na_value=0.0)
@@ -78,8 +81,8 @@ def _indicators(a, b, la, lb, miss):
     return outs
 
 
-def _margins(a, b, la, lb, miss):
-    outs = []
+def _margins(a: pd.Series, b: pd.Series, la: list[Any], lb: list[Any], miss: np.ndarray) -> list[Outcome]:
+    outs: list[Outcome] = []
     for s, levs, tag in ((a, la, "row"), (b, lb, "col")):
         for lev in levs:
             y = (s == lev).to_numpy(dtype=float, na_value=0.0)
@@ -91,7 +94,7 @@ def _margins(a, b, la, lb, miss):
     return outs
 
 
-def _rao_scott(p, V, nr, nc, N):
+def _rao_scott(p: np.ndarray, V: np.ndarray, nr: int, nc: int, N: float) -> tuple[float, np.ndarray]:
     tab = p.reshape(nc, nr).T * N
     E = np.outer(tab.sum(axis=1), tab.sum(axis=0)) / N
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -110,11 +113,13 @@ def _rao_scott(p, V, nr, nc, N):
     return pearson, Delta
 
 
-def _wald(design, a, b, la, lb, miss, nu, statistic):
+def _wald(design: Any, a: pd.Series, b: pd.Series, la: list[Any], lb: list[Any], miss: np.ndarray, nu: float,
+          statistic: str) -> TestResult:
     nr, nc = len(la), len(lb)
     lin = _linearise(design, _indicators(a, b, la, lb, miss) + _margins(a, b, la, lb, miss), "total")
     t = lin.est[0]
     S = lin.cov
+    assert S is not None   # full_cov=True
     cells, rt, ct, T = t[:nr * nc], t[nr * nc:nr * nc + nr], t[nr * nc + nr:-1], t[-1]
     ri = np.tile(np.arange(nr), nc)
     cj = np.repeat(np.arange(nc), nr)
@@ -157,7 +162,7 @@ def _check_not_continuous(name: str, s: pd.Series, k: int) -> None:
             f"Numeric columns with at most {MAX_NUMERIC_LEVELS} values, or categorical dtype, are accepted.")
 
 
-def svychisq(design, row: str, col: str, statistic: str = "F") -> TestResult:
+def svychisq(design: Any, row: str, col: str, statistic: str = "F") -> TestResult:
     """Rao-Scott corrected chi-square / F test, or a design-based Wald test.
 
     Parameters
@@ -204,6 +209,7 @@ def svychisq(design, row: str, col: str, statistic: str = "F") -> TestResult:
         return _wald(design, a, b, la, lb, miss, nu, statistic)
     lin = _linearise(design, _indicators(a, b, la, lb, miss), "mean")
     p, V = lin.est[0], lin.cov
+    assert V is not None   # full_cov=True
     N = float(mask.sum())
     pearson, Delta = _rao_scott(p, V, nr, nc, N)
     tr = float(np.trace(Delta))

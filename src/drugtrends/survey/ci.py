@@ -40,6 +40,7 @@ Proportion methods (``method=``), all vectorised over arrays:
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from ..errors import InputError
@@ -56,7 +57,7 @@ BOUNDARY_TOL = 1e-12
 PROPORTION_METHODS = ("wald", "logit", "xlogit", "beta", "korn_graubard")
 
 
-def t_quantile(level: float, df) -> np.ndarray:
+def t_quantile(level: float, df: ArrayLike) -> NDArray[np.float64]:
     """Two-sided critical value ``t_{df, 1-(1-level)/2}`` (normal when df is inf).
 
     Non-positive df give NaN (no interval can be formed).
@@ -78,12 +79,13 @@ def t_quantile(level: float, df) -> np.ndarray:
     df = np.asarray(df, dtype=float)
     q = 1 - (1 - level) / 2
     with np.errstate(invalid="ignore"):
-        out = np.where(np.isinf(df), stats.norm.ppf(q),
-                       stats.t.ppf(q, np.where(df > 0, df, np.nan)))
+        out: NDArray[np.float64] = np.where(np.isinf(df), stats.norm.ppf(q),
+                                            stats.t.ppf(q, np.where(df > 0, df, np.nan)))
     return out
 
 
-def mean_ci(estimate, se, df=np.inf, level: float = 0.95):
+def mean_ci(estimate: ArrayLike, se: ArrayLike, df: ArrayLike = np.inf, level: float = 0.95
+            ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Symmetric interval ``estimate -/+ t_df * se``.
 
     Parameters
@@ -109,7 +111,7 @@ def mean_ci(estimate, se, df=np.inf, level: float = 0.95):
     return est - q * se, est + q * se
 
 
-def is_boundary(p) -> np.ndarray:
+def is_boundary(p: ArrayLike) -> NDArray[np.bool_]:
     """True where a proportion is 0 or 1 (within :data:`BOUNDARY_TOL`).
 
     Parameters
@@ -123,10 +125,11 @@ def is_boundary(p) -> np.ndarray:
     [True, False, True]
     """
     p = np.asarray(p, dtype=float)
-    return (np.abs(p) <= BOUNDARY_TOL) | (np.abs(1 - p) <= BOUNDARY_TOL)
+    edge: NDArray[np.bool_] = (np.abs(p) <= BOUNDARY_TOL) | (np.abs(1 - p) <= BOUNDARY_TOL)
+    return edge
 
 
-def effective_n(p, se, n):
+def effective_n(p: ArrayLike, se: ArrayLike, n: ArrayLike) -> NDArray[np.float64]:
     """NCHS effective sample size ``p(1-p)/SE^2`` (``n`` when p is 0 or 1 or SE is 0).
 
     Not capped here (the caller caps at ``n`` where a rule says so).
@@ -155,7 +158,8 @@ def effective_n(p, se, n):
     return np.where(is_boundary(p) | (se == 0), n, ne)
 
 
-def logit_replicate_se(est_r, est, scale, rscales, mse: bool = False) -> np.ndarray:
+def logit_replicate_se(est_r: ArrayLike, est: ArrayLike, scale: float, rscales: ArrayLike, mse: bool = False
+                       ) -> NDArray[np.float64]:
     """Replicate SE of ``logit(p)`` (R ``svyciprop(method="logit")`` on ``svrepdesign``).
 
     R refits ``svyglm(y ~ 1, quasibinomial)`` on every replicate; the intercept
@@ -198,7 +202,7 @@ def logit_replicate_se(est_r, est, scale, rscales, mse: bool = False) -> np.ndar
     return np.where(np.isfinite(var), np.sqrt(var), np.nan)
 
 
-def _beta_ppf(q, a, b, at_zero):
+def _beta_ppf(q: ArrayLike, a: ArrayLike, b: ArrayLike, at_zero: float) -> NDArray[np.float64]:
     """qbeta with R's conventions at a degenerate shape (a == 0 -> 0, b == 0 -> 1)."""
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
@@ -209,8 +213,9 @@ def _beta_ppf(q, a, b, at_zero):
     return np.where(np.isnan(a) | np.isnan(b), np.nan, out)
 
 
-def proportion_ci(p, se, df=np.inf, n=None, method: str = "logit", level: float = 0.95,
-                  se_logit=None):
+def proportion_ci(p: ArrayLike, se: ArrayLike, df: ArrayLike = np.inf, n: ArrayLike | None = None,
+                  method: str = "logit", level: float = 0.95, se_logit: ArrayLike | None = None
+                  ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Confidence interval for a proportion estimated from a complex sample.
 
     Parameters

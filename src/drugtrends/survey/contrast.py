@@ -15,9 +15,11 @@ independent designs (the df of the pooled design). Relative change
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from ..errors import DesignError, InputError, ReliabilityWarning
@@ -27,7 +29,7 @@ from .ci import t_quantile
 __all__ = ["contrast", "difference", "independent_difference"]
 
 
-def _ttest(est, se, df, level):
+def _ttest(est: Any, se: Any, df: ArrayLike, level: float) -> tuple[Any, Any, Any, Any]:
     with np.errstate(divide="ignore", invalid="ignore"):
         t = est / se
     df = np.asarray(df, dtype=float)
@@ -36,7 +38,8 @@ def _ttest(est, se, df, level):
     return t, p, est - q * se, est + q * se
 
 
-def contrast(design, variable: str, by, coef, *, level: float | None = None, ci_df=None):
+def contrast(design: Any, variable: str, by: str | list[str], coef: Any, *, level: float | None = None,
+             ci_df: float | None = None) -> pd.DataFrame:
     """Linear combination ``sum_d c_d * mean_d`` of domain means of one outcome.
 
     Parameters
@@ -90,8 +93,8 @@ def contrast(design, variable: str, by, coef, *, level: float | None = None, ci_
                          "df": [df], "p": [float(p)], "ci_low": [float(lo)], "ci_high": [float(hi)]})
 
 
-def difference(design, variable: str, between: str, by=None, *, levels=None,
-               level: float | None = None, ci_df=None) -> pd.DataFrame:
+def difference(design: Any, variable: str, between: str, by: str | list[str] | None = None, *, levels: Any = None,
+               level: float | None = None, ci_df: float | None = None) -> pd.DataFrame:
     """Difference ``b - a`` between two levels of ``between`` (e.g. survey years),
     within each ``by`` group, with SE from the covariance of the two estimates,
     t test, and relative change ``b/a - 1`` (delta method).
@@ -178,7 +181,8 @@ def difference(design, variable: str, between: str, by=None, *, levels=None,
     return pd.DataFrame(rows)
 
 
-def _all_pairs(design, variable, between, by, present, level, ci_df) -> pd.DataFrame:
+def _all_pairs(design: Any, variable: str, between: str, by: str | list[str] | None, present: list[Any],
+               level: float | None, ci_df: float | None) -> pd.DataFrame:
     """Every pair of levels of ``between``, with Holm (1979) adjusted p-values within each ``by`` group."""
     if len(present) < 2:
         raise InputError(f"difference(between={between!r}, levels='pairs') needs two levels; it has {present}.")
@@ -204,7 +208,7 @@ def _all_pairs(design, variable, between, by, present, level, ci_df) -> pd.DataF
     return out
 
 
-def _pair_flags(tab, i, j, a_lev, b_lev, ea) -> dict:
+def _pair_flags(tab: pd.DataFrame, i: int, j: int, a_lev: Any, b_lev: Any, ea: float) -> dict[str, Any]:
     """A difference is unreliable when either estimate is; the reasons say which side."""
     flags = [f"{side} ({lev}): {f}" for side, k, lev in (("from", i, a_lev), ("to", j, b_lev))
              for f in str(tab["flags"].iloc[k]).split(";") if f]
@@ -214,7 +218,7 @@ def _pair_flags(tab, i, j, a_lev, b_lev, ea) -> dict:
     return {"suppressed": sup, "flags": ";".join(flags)}
 
 
-def _two_levels(between, present, levels):
+def _two_levels(between: str, present: list[Any], levels: Any) -> tuple[Any, Any]:
     """The two levels compared: given ones must be present; by default first and last."""
     if levels is None:
         if len(present) < 2:
@@ -235,8 +239,8 @@ def _two_levels(between, present, levels):
     return levels[0], levels[1]
 
 
-def independent_difference(a: pd.DataFrame, b: pd.DataFrame, on=None, *, level: float = 0.95,
-                           df=None) -> pd.DataFrame:
+def independent_difference(a: pd.DataFrame, b: pd.DataFrame, on: str | list[str] | None = None, *,
+                           level: float = 0.95, df: float | None = None) -> pd.DataFrame:
     """Difference ``b - a`` between estimates from two independent samples.
 
     ``se = sqrt(se_a^2 + se_b^2)``; df ``df_a + df_b`` (pooled design) unless

@@ -13,6 +13,8 @@ both variables observed, ``N_w`` their weight sum. Taylor designs only (R's
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -22,8 +24,8 @@ from ..validate import as_list, require_columns
 __all__ = ["ratio_deff"]
 
 
-def ratio_deff(design, numerator: str, denominator: str, by=None, *, replace: bool = False,
-               **kw) -> pd.DataFrame:
+def ratio_deff(design: Any, numerator: str, denominator: str, by: str | list[str] | None = None, *,
+               replace: bool = False, **kw: Any) -> pd.DataFrame:
     """Ratio estimates with their design effect filled in (R ``svyratio(deff=TRUE)``).
 
     Parameters

@@ -49,6 +49,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -130,15 +131,15 @@ class SvyGLMResult:
     family: str
     formula: str
     level: float
-    term_columns: dict
+    term_columns: dict[str, list[str]]
     converged: bool = True
     iterations: int = 0
     deviance: float = np.nan
     separation: bool = False
-    warnings: tuple = ()
-    _work: dict = field(default_factory=dict, repr=False, compare=False)
+    warnings: tuple[str, ...] = ()
+    _work: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     #: Categorical model term -> its levels in the rows fitted, reference (first) level first.
-    term_levels: dict = field(default_factory=dict, repr=False, compare=False)
+    term_levels: dict[str, list[Any]] = field(default_factory=dict, repr=False, compare=False)
 
     def to_frame(self) -> pd.DataFrame:
         """The coefficient table.
@@ -159,7 +160,7 @@ class SvyGLMResult:
         """
         return self.coef.copy()
 
-    def summary(self):
+    def summary(self) -> glmsummary.GLMSummary:
         """The coefficient table, dispersion and fit facts, as R ``summary(svyglm)``.
 
         Returns
@@ -180,7 +181,7 @@ class SvyGLMResult:
     def __repr__(self) -> str:
         return glmsummary.glm_repr(self)
 
-    def _columns(self, terms) -> list[str]:
+    def _columns(self, terms: str | list[str]) -> list[str]:
         cols: list[str] = []
         for t in terms:
             key = t if t in self.term_columns else None
@@ -197,7 +198,7 @@ class SvyGLMResult:
             raise DesignError(f"every coefficient of {terms} is aliased; nothing to test.")
         return cols
 
-    def wald_test(self, terms, method: str = "Wald") -> TestResult:
+    def wald_test(self, terms: str | list[str], method: str = "Wald") -> TestResult:
         """Test that all coefficients of ``terms`` are 0 (R ``regTermTest``).
 
         Parameters
@@ -254,7 +255,8 @@ class SvyGLMResult:
                               details={"chisq": chisq, "F": F})
         return self._working_test(terms, cols, b, V, method)
 
-    def _working_test(self, terms, cols, b, V, method) -> TestResult:
+    def _working_test(self, terms: str | list[str], cols: list[str], b: np.ndarray, V: np.ndarray,
+                      method: str) -> TestResult:
         w = self._work
         names = list(self.cov.index)
         idx = [names.index(c) for c in cols]
@@ -274,17 +276,18 @@ class SvyGLMResult:
 
 
 # --------------------------------------------------------------------------- design access
-def _taylor_cov(design, infl, rows) -> np.ndarray:
+def _taylor_cov(design: Any, infl: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Stratified with-replacement covariance of the columns of ``infl`` (rows x p)."""
     s = design.structure
     T = s.psu_totals(infl, rows)
     present = None
     if s.lonely_psu == "average":
         present = np.repeat(np.asarray(s.strata_present(rows), dtype=bool)[:, None], infl.shape[1], axis=1)
-    return s.variance(T, present=present, full=True)
+    V: np.ndarray = s.variance(T, present=present, full=True)
+    return V
 
 
-def _replicate_parts(design):
+def _replicate_parts(design: Any) -> tuple[np.ndarray, float, np.ndarray, bool]:
     """(replicate weights n x R, scale, rscales, mse) of a replicate design."""
     s = design.structure
     R = s.n_replicates
@@ -293,7 +296,7 @@ def _replicate_parts(design):
 
 
 # --------------------------------------------------------------------------- fitting
-def _model_matrices(design, formula: str):
+def _model_matrices(design: Any, formula: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Complete-case domain rows -> (y frame, X frame) with unused levels dropped (R)."""
     import patsy
 
@@ -318,12 +321,14 @@ def _model_matrices(design, formula: str):
         raise DesignError(f"no row of the (domain) design has every variable of {formula!r} "
                           "non-missing; nothing to fit.")
     try:
-        return patsy.dmatrices(formula, frame, NA_action="drop", return_type="dataframe")
+        yx: tuple[pd.DataFrame, pd.DataFrame] = patsy.dmatrices(formula, frame, NA_action="drop", return_type="dataframe")
+        return yx
     except patsy.PatsyError as exc:
         raise DesignError(f"could not build the model matrix for {formula!r}: {exc}") from exc
 
 
-def _replicate_cov(design, X, y, rows, beta0, family, epsilon, maxit, notes):
+def _replicate_cov(design: Any, X: np.ndarray, y: np.ndarray, rows: np.ndarray, beta0: np.ndarray, family: str,
+                   epsilon: float, maxit: int, notes: list[str]) -> np.ndarray:
     W, scale, rscales, mse = _replicate_parts(design)
     R = W.shape[1]
     betas = np.full((R, X.shape[1]), np.nan)
@@ -339,10 +344,12 @@ def _replicate_cov(design, X, y, rows, beta0, family, epsilon, maxit, notes):
     betas, rs = betas[ok], rscales[ok]
     centre = beta0 if mse else betas[rs > 0].mean(axis=0)
     dev = (betas - centre) * np.sqrt(rs)[:, None]
-    return scale * dev.T @ dev
+    V: np.ndarray = scale * dev.T @ dev
+    return V
 
 
-def _sandwich(design, X, y, w, wn, rows, fit, family):
+def _sandwich(design: Any, X: np.ndarray, y: np.ndarray, w: np.ndarray, wn: np.ndarray, rows: np.ndarray,
+              fit: glmfit.IRLSFit, family: str) -> tuple[np.ndarray, int]:
     """R ``svy.varcoef``: influence values -> PSU totals -> stratified variance; residual df."""
     inv, dmu, _ = glmfit.family_functions(family)
     w_all = np.asarray(design.weights, dtype=float)
@@ -356,7 +363,8 @@ def _sandwich(design, X, y, w, wn, rows, fit, family):
     return _taylor_cov(design, infl, used), design.degf(used & (w_all > 0)) + 1 - X.shape[1]
 
 
-def _check_fit(family, X, y, wn, fit, names, notes) -> list[int]:
+def _check_fit(family: str, X: np.ndarray, y: np.ndarray, wn: np.ndarray, fit: glmfit.IRLSFit, names: list[str],
+               notes: list[str]) -> list[int]:
     """Warnings for non-convergence and separation; returns separated columns."""
     if not fit.converged:
         notes.append(f"IRLS did not converge in {fit.iterations} iterations (R: 'glm.fit: "
@@ -377,7 +385,8 @@ def _check_fit(family, X, y, wn, fit, names, notes) -> list[int]:
     return sep
 
 
-def _coef_table(names, est_idx, beta, V, df_resid, level, family, aliased, sep) -> pd.DataFrame:
+def _coef_table(names: list[str], est_idx: list[int], beta: np.ndarray, V: np.ndarray, df_resid: int, level: float,
+                family: str, aliased: list[int], sep: list[int]) -> pd.DataFrame:
     p_all = len(names)
     b = np.full(p_all, np.nan)
     se = np.full(p_all, np.nan)
@@ -404,7 +413,7 @@ def _coef_table(names, est_idx, beta, V, df_resid, level, family, aliased, sep) 
     return coef
 
 
-def svyglm(design, formula: str, family: str = "gaussian", level: float | None = None,
+def svyglm(design: Any, formula: str, family: str = "gaussian", level: float | None = None,
            epsilon: float = 1e-8, maxiter: int = 25, *, maxit: int | None = None) -> SvyGLMResult:
     """Fit a design-based GLM on a (subset) Taylor or replicate-weight design.
 

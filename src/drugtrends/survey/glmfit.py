@@ -6,9 +6,11 @@ Nothing here knows about survey designs: arrays in, arrays out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import optimize
 
 from ..errors import DesignError
@@ -16,12 +18,14 @@ from ..errors import DesignError
 __all__ = ["FAMILIES", "family_functions", "deviance", "irls", "IRLSFit", "aliased_columns",
            "separation_columns"]
 
+_F = NDArray[np.float64]   # float arrays (a type alias)
+
 #: GLM families of ``svyglm`` (canonical links).
 FAMILIES = ("gaussian", "binomial", "quasibinomial", "poisson", "quasipoisson")
 _EPS = np.finfo(float).eps
 
 
-def family_functions(name: str):
+def family_functions(name: str) -> tuple[Callable[[_F], _F], Callable[[_F], _F], Callable[[_F], _F]]:
     """``(linkinv, dmu/deta, variance)`` of a family (canonical link).
 
     Parameters
@@ -38,22 +42,23 @@ def family_functions(name: str):
     if name == "gaussian":
         return (lambda e: e), (lambda e: np.ones_like(e)), (lambda mu: np.ones_like(mu))
     if name in ("binomial", "quasibinomial"):     # R's C logit_linkinv / logit_mu_eta
-        def inv(e):
+        def inv(e: _F) -> _F:
             x = np.where(e < -30, _EPS, np.where(e > 30, 1 / _EPS, np.exp(np.clip(e, -30, 30))))
-            return x / (1 + x)
+            p: _F = x / (1 + x)
+            return p
 
-        def dmu(e):
+        def dmu(e: _F) -> _F:
             ex = np.exp(np.clip(e, -30, 30))
             return np.where(np.abs(e) > 30, _EPS, ex / (1 + ex) ** 2)
         return inv, dmu, (lambda mu: mu * (1 - mu))
     if name in ("poisson", "quasipoisson"):
-        def pinv(e):
+        def pinv(e: _F) -> _F:
             return np.maximum(np.exp(e), _EPS)
         return pinv, pinv, (lambda mu: mu)
     raise DesignError(f"family={name!r} is not one of {FAMILIES}")
 
 
-def deviance(y, mu, wt, family: str) -> float:
+def deviance(y: _F, mu: _F, wt: _F, family: str) -> float:
     """Deviance with prior weights ``wt`` (R ``sum(family()$dev.resids(y, mu, wt))``).
 
     Parameters
@@ -114,7 +119,8 @@ class IRLSFit:
     iterations: int
 
 
-def irls(X, y, wn, family: str, epsilon: float = 1e-8, maxit: int = 25, start=None) -> IRLSFit:
+def irls(X: _F, y: _F, wn: _F, family: str, epsilon: float = 1e-8, maxit: int = 25,
+         start: _F | None = None) -> IRLSFit:
     """IRLS as R ``glm.fit``: start from ``mustart`` (or ``start``), stop when
     ``|dev - dev_old| / (|dev| + 0.1) < epsilon``. Not converging in ``maxit``
     iterations is reported (``converged=False``), not raised, as R does.
@@ -179,7 +185,7 @@ def irls(X, y, wn, family: str, epsilon: float = 1e-8, maxit: int = 25, start=No
     return IRLSFit(beta, W, dev, False, maxit)
 
 
-def aliased_columns(X, w, tol: float = 1e-7) -> list[int]:
+def aliased_columns(X: _F, w: _F, tol: float = 1e-7) -> list[int]:
     """Columns linearly dependent on earlier ones (R's pivoted QR: NA coefficients).
 
     A column is aliased when the part of it not explained by the previously
@@ -218,7 +224,7 @@ def aliased_columns(X, w, tol: float = 1e-7) -> list[int]:
     return out
 
 
-def separation_columns(X, y, w) -> list[int]:
+def separation_columns(X: _F, y: _F, w: _F) -> list[int]:
     """Columns involved in (quasi-)complete separation of a 0/1 response.
 
     Linear programme of Konis (2007, as R ``detectseparation``): find ``b``

@@ -9,11 +9,15 @@ the fit's facts. :func:`glm_repr` is the result's few-line repr.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from . import glmfit
+
+if TYPE_CHECKING:
+    from .glm import SvyGLMResult
 
 __all__ = ["GLMSummary", "glm_summary", "glm_repr"]
 
@@ -62,7 +66,7 @@ class GLMSummary:
     dispersion: float
     iterations: int
     converged: bool
-    warnings: tuple = ()
+    warnings: tuple[str, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """The coefficient table with ``term`` as a column.
@@ -109,7 +113,7 @@ def _stars(p: float) -> str:
     return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else "." if p < 0.1 else ""
 
 
-def _dispersion(fit) -> float:
+def _dispersion(fit: SvyGLMResult) -> float:
     w = getattr(fit, "_work", {}) or {}
     if "X" not in w:
         return float("nan")
@@ -124,7 +128,7 @@ def _dispersion(fit) -> float:
     return float(np.mean(wn) * np.nansum(wn * r2) / np.sum(wn))
 
 
-def glm_summary(fit) -> GLMSummary:
+def glm_summary(fit: SvyGLMResult) -> GLMSummary:
     """R ``summary.svyglm`` of a fit.
 
     Parameters
@@ -148,7 +152,7 @@ def glm_summary(fit) -> GLMSummary:
                       _dispersion(fit), int(fit.iterations), bool(fit.converged), tuple(fit.warnings))
 
 
-def glm_repr(fit) -> str:
+def glm_repr(fit: SvyGLMResult) -> str:
     """A few lines saying what a fit is (the result's repr).
 
     Parameters

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import optimize, stats
 
 __all__ = ["TestResult", "pfsum"]
@@ -68,8 +69,8 @@ class TestResult:
     ndf: float | None = None
     ddf: float | None = None
     df: float | None = None
-    terms: tuple = ()
-    details: dict = field(default_factory=dict, compare=False)
+    terms: tuple[Any, ...] = ()
+    details: dict[str, Any] = field(default_factory=dict, compare=False)
 
     # ---- dict-style access (results were dicts before) ---------------------------
     def _lookup(self, key: str) -> Any:
@@ -159,9 +160,10 @@ def _saddle(x: float, lam: np.ndarray) -> float:
     lam = lam / d
     x = x / d
 
-    def kprime(z):
-        return np.sum(lam / (1 - 2 * z * lam))
+    def kprime(z: float) -> float:
+        return float(np.sum(lam / (1 - 2 * z * lam)))
 
+    lmin: float
     if (lam < 0).any():
         lmin = np.max(1 / (2 * lam[lam < 0])) * 0.99999
     elif x > lam.sum():
@@ -179,7 +181,7 @@ def _saddle(x: float, lam: np.ndarray) -> float:
     return float(stats.norm.sf(w + np.log(v / w) / w))
 
 
-def pfsum(x: float, a, ddf: float = np.inf) -> float:
+def pfsum(x: float, a: ArrayLike, ddf: float = np.inf) -> float:
     """P(sum a_i chi2_1 / (chi2_ddf / ddf) > x): R ``survey:::pFsum(method="saddlepoint")``.
 
     Falls back to the Satterthwaite F approximation where the saddlepoint is

@@ -13,14 +13,21 @@ Examples
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+from numpy.typing import NDArray
 
 from ..errors import DesignError
+
+if TYPE_CHECKING:
+    from .kernel import DesignStructure
 
 __all__ = ["jackknife_weights"]
 
 
-def jackknife_weights(structure, method: str = "JKn"):
+def jackknife_weights(structure: DesignStructure, method: str = "JKn"
+                      ) -> tuple[NDArray[np.float64], float | None, NDArray[np.float64] | None]:
     """Delete-one-PSU replicate weights.
 
     ``"JKn"``: one replicate per PSU; the PSU's weights are set to 0, the
@@ -60,6 +67,8 @@ def jackknife_weights(structure, method: str = "JKn"):
                           "collapse strata first.")
     if method == "JK1" and s.n_strata > 1:
         raise DesignError("JK1 replicates are for unstratified designs; use method='JKn'.")
+    if s.psu is None or s.weights is None:
+        raise DesignError("jackknife replicates need the rows in memory (structure without psu codes)")
     U = s.n_psu
     st_row = s.stratum_of_psu[s.psu]
     nh = s.n_h[st_row]

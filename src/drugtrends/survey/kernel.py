@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ..errors import DesignError
 from ..validate import check_choice
@@ -55,7 +56,7 @@ __all__ = ["DesignStructure", "Outcome", "Totals", "ReplicateTotals", "Estimates
 KINDS = ("mean", "total", "ratio")
 
 
-def _readonly(a):
+def _readonly(a: ArrayLike | None) -> np.ndarray | None:
     if a is None:
         return None
     a = np.asarray(a)
@@ -125,7 +126,7 @@ class DesignStructure:
     rep_factors: np.ndarray | None = None
     rep_cluster: np.ndarray | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name in ("stratum_of_psu", "n_h", "f_h", "psu", "weights", "rep_weights", "rscales",
                      "rep_factors", "rep_cluster"):
             object.__setattr__(self, name, _readonly(getattr(self, name)))
@@ -137,7 +138,7 @@ class DesignStructure:
             return int(self.rep_factors.shape[1])
         return 0 if self.rep_weights is None else int(self.rep_weights.shape[1])
 
-    def replicate_weights(self, rows=None) -> np.ndarray:
+    def replicate_weights(self, rows: np.ndarray | None = None) -> np.ndarray:
         """Replicate weights ``(n_rows, R)`` (of ``rows`` only when given), made from the
         factors when the design stores them compactly.
 
@@ -150,12 +151,14 @@ class DesignStructure:
         >>> s.replicate_weights().tolist()
         [[2.0, 0.0], [6.0, 0.0]]
         """
-        sel = slice(None) if rows is None else rows
+        sel: slice | np.ndarray = slice(None) if rows is None else rows
         if self.rep_factors is None:
             if self.rep_weights is None:
                 raise DesignError("not a replicate design: it has no replicate weights")
             return np.asarray(self.rep_weights[sel])
-        return self.weights[sel][:, None] * self.rep_factors[self.rep_cluster[sel]]
+        assert self.weights is not None and self.rep_cluster is not None   # set with rep_factors
+        W: np.ndarray = self.weights[sel][:, None] * self.rep_factors[self.rep_cluster[sel]]
+        return W
 
     @property
     def n_psu(self) -> int:
@@ -172,7 +175,7 @@ class DesignStructure:
         """True for replicate-weight designs."""
         return self.rep_weights is not None or self.rep_factors is not None
 
-    def psu_totals(self, X, rows=None) -> np.ndarray:
+    def psu_totals(self, X: ArrayLike, rows: ArrayLike | None = None) -> np.ndarray:
         """Sums of row values per PSU: ``(n_psu, k)`` (rows outside ``rows`` add 0).
 
         Parameters
@@ -201,9 +204,10 @@ class DesignStructure:
         dom = np.zeros(len(self.psu), dtype=np.int64)
         if rows is not None:
             dom = np.where(np.asarray(rows, dtype=bool), 0, -1)
-        return psu_totals(np.asarray(X, dtype=float), dom, 1, self.psu, self.n_psu)[0]
+        T: np.ndarray = psu_totals(np.asarray(X, dtype=float), dom, 1, self.psu, self.n_psu)[0]
+        return T
 
-    def strata_present(self, rows) -> np.ndarray:
+    def strata_present(self, rows: ArrayLike) -> np.ndarray:
         """Bool per stratum: does it hold a PSU with one of ``rows``?
 
         Parameters
@@ -222,11 +226,12 @@ class DesignStructure:
         >>> s.strata_present(np.array([True, False, False])).tolist()
         [True, False]
         """
+        assert self.psu is not None, "strata_present needs the rows' PSU codes"
         out = np.zeros(self.n_strata, dtype=bool)
         out[self.stratum_of_psu[np.unique(self.psu[np.asarray(rows, dtype=bool)])]] = True
         return out
 
-    def degf(self, rows) -> int:
+    def degf(self, rows: ArrayLike) -> int:
         """R ``degf()`` of the rows given (bool): PSUs minus strata among them.
 
         Parameters
@@ -248,10 +253,12 @@ class DesignStructure:
         rows = np.asarray(rows, dtype=bool)
         if not rows.any():
             return 0
+        assert self.psu is not None, "degf needs the rows' PSU codes"
         psus = np.unique(self.psu[rows])
         return int(len(psus) - len(np.unique(self.stratum_of_psu[psus])))
 
-    def variance(self, Z, present=None, full: bool = False, domain_lonely=None) -> np.ndarray:
+    def variance(self, Z: np.ndarray, present: np.ndarray | None = None, full: bool = False,
+                 domain_lonely: np.ndarray | None = None) -> np.ndarray:
         """Stratified with-replacement variance of PSU totals ``Z`` (``(n_psu, m)``).
 
         See :func:`drugtrends.survey.variance.stratified_variance`; ``present``
@@ -363,11 +370,10 @@ class Totals:
     R2: np.ndarray | None = None
 
     @classmethod
-    def from_dense(cls, keys, A, B, N, P, Q=None, members=None) -> Totals:
+    def from_dense(cls, keys: pd.DataFrame, A: np.ndarray, B: np.ndarray, N: np.ndarray, P: np.ndarray,
+                   Q: np.ndarray | None = None, members: np.ndarray | None = None) -> Totals:
         """From ``(D, U, m)`` arrays; pairs are those with ``members[d, u]`` (default ``N > 0``)."""
-        if members is None:
-            members = (N > 0).any(axis=2)
-        d, u = np.nonzero(members)
+        d, u = np.nonzero((N > 0).any(axis=2) if members is None else members)
         return cls(keys, d, u, A[d, u], B[d, u], N[d, u], P[d, u], None if Q is None else Q[d, u])
 
 
@@ -453,7 +459,7 @@ class Estimates:
     (0.25, 4)
     """
     keys: pd.DataFrame
-    outcomes: list | None
+    outcomes: list[Outcome] | None
     est: np.ndarray
     var: np.ndarray
     cov: np.ndarray | None
@@ -469,11 +475,12 @@ class Estimates:
 _segsum = segsum
 
 
-def _check_kind(kind):
+def _check_kind(kind: str) -> None:
     check_choice(kind, "kind", KINDS)
 
 
-def linearise(totals, structure: DesignStructure, kind: str = "mean", df_rule="domain",
+def linearise(totals: Totals | ReplicateTotals, structure: DesignStructure, kind: str = "mean",
+              df_rule: str | float = "domain",
               full_cov: bool = False) -> Estimates:
     """Estimates, variances, df and design effects from sufficient statistics.
 
@@ -514,7 +521,9 @@ def linearise(totals, structure: DesignStructure, kind: str = "mean", df_rule="d
     return _linearise_taylor(totals, structure, kind, df_rule, full_cov)
 
 
-def _sorted_pairs(tot: Totals, stratum):
+def _sorted_pairs(tot: Totals, stratum: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                                              np.ndarray, np.ndarray, np.ndarray,
+                                                              np.ndarray | None, np.ndarray | None]:
     d, u = np.asarray(tot.d, dtype=np.int64), np.asarray(tot.u, dtype=np.int64)
     h = stratum[u]
     order = np.lexsort((u, h, d))
@@ -524,7 +533,8 @@ def _sorted_pairs(tot: Totals, stratum):
             None if tot.Q is None else tot.Q[order], None if tot.R2 is None else tot.R2[order])
 
 
-def _linearise_taylor(tot: Totals, s: DesignStructure, kind, df_rule, full_cov) -> Estimates:
+def _linearise_taylor(tot: Totals, s: DesignStructure, kind: str, df_rule: str | float,
+                      full_cov: bool) -> Estimates:
     D, m = len(tot.keys), tot.A.shape[1]
     n_h = np.asarray(s.n_h, dtype=float)
     H = len(n_h)
@@ -579,7 +589,9 @@ def _linearise_taylor(tot: Totals, s: DesignStructure, kind, df_rule, full_cov) 
     return Estimates(tot.keys, None, est, var, cov, n, npos, df, deff, s2, np.array(Sb))
 
 
-def _taylor_var(Z, gstarts, G, npairs, g_h, g_dstarts, D, n_h, s, present, dlonely):
+def _taylor_var(Z: np.ndarray, gstarts: np.ndarray, G: int, npairs: int, g_h: np.ndarray, g_dstarts: np.ndarray,
+                D: int, n_h: np.ndarray, s: DesignStructure, present: np.ndarray,
+                dlonely: np.ndarray | None) -> np.ndarray:
     """Per (domain, stratum) group: the centred sum of squares over all ``n_h`` PSUs (those
     without domain members have Z = 0) and the uncentred one, to the one variance routine
     :func:`drugtrends.survey.variance.grouped_variance`."""
@@ -594,11 +606,13 @@ def _taylor_var(Z, gstarts, G, npairs, g_h, g_dstarts, D, n_h, s, present, dlone
                             present, dlonely)
 
 
-def _taylor_cov(Z, d, u, D, m, s, present, g_d, g_h, dlonely):
+def _taylor_cov(Z: np.ndarray, d: np.ndarray, u: np.ndarray, D: int, m: int, s: DesignStructure, present: np.ndarray,
+                g_d: np.ndarray, g_h: np.ndarray, dlonely: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """Full covariance: the influence totals laid out densely ``(n_psu, D*m)``."""
     Zd = np.zeros((s.n_psu, D, m))
     Zd[u, d] = Z
-    pres = dl = None
+    pres: np.ndarray | None = None
+    dl: np.ndarray | None = None
     if s.lonely_psu == "average":
         pres = np.zeros((s.n_strata, D, m), dtype=bool)
         pres[g_h, g_d] = present
@@ -611,7 +625,7 @@ def _taylor_cov(Z, d, u, D, m, s, present, g_d, g_h, dlonely):
     return np.diag(V).reshape(D, m), V
 
 
-def _ratio_deff(M, est, Sb, npos, var):
+def _ratio_deff(M: np.ndarray, est: np.ndarray, Sb: np.ndarray, npos: np.ndarray, var: np.ndarray) -> np.ndarray:
     """R ``svyratio(deff=TRUE)``: ``Var(R) / Vsrs`` with ``r = (y - R x) / T_x`` over the domain,
     ``s^2 = n/(n-1) sum w r^2 / N``, ``Vsrs = s^2 N^2 (N - n)/(N n)`` (``N`` the weights, ``n``
     the rows with positive weight, both values observed)."""
@@ -619,10 +633,12 @@ def _ratio_deff(M, est, Sb, npos, var):
     with np.errstate(divide="ignore", invalid="ignore"):
         ssr = Saa - 2 * est * Sab + est**2 * Sbb
         s2 = npos / (npos - 1) * ssr / Sb**2 / Nw
-        return var / (s2 * Nw**2 * (Nw - npos) / (Nw * npos))
+        deff: np.ndarray = var / (s2 * Nw**2 * (Nw - npos) / (Nw * npos))
+    return deff
 
 
-def _design_effect(Sa, Sb, Syy, npos, var, kind):
+def _design_effect(Sa: np.ndarray, Sb: np.ndarray, Syy: np.ndarray, npos: np.ndarray, var: np.ndarray,
+                   kind: str) -> tuple[np.ndarray, np.ndarray]:
     """R ``svymean(deff=TRUE)``: ``Var / Vsrs``, ``Vsrs = s^2 (N - n)/(N n)`` (totals x N^2)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         mu = Sa / Sb
@@ -636,9 +652,11 @@ def _design_effect(Sa, Sb, Syy, npos, var, kind):
     return s2, deff
 
 
-def _linearise_replicate(t: ReplicateTotals, s: DesignStructure, kind, df_rule, full_cov) -> Estimates:
+def _linearise_replicate(t: ReplicateTotals, s: DesignStructure, kind: str, df_rule: str | float,
+                         full_cov: bool) -> Estimates:
     D, m = t.A.shape
     R = t.Ar.shape[0]
+    assert s.rscales is not None   # replicate structures always carry their rscales (check_rscales)
     with np.errstate(divide="ignore", invalid="ignore"):
         if kind == "total":
             est, est_r = np.array(t.A, dtype=float), np.array(t.Ar, dtype=float)

@@ -14,8 +14,12 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from ..errors import InputError
 from ..validate import as_list, check_in_range, check_level, require_columns
@@ -24,6 +28,8 @@ from .grouped import domain_keys
 from .kernel import Outcome
 
 __all__ = ["qrule_sorted", "survey_quantile"]
+
+_F = NDArray[np.float64]   # float arrays (a type alias)
 
 
 def qrule_sorted(xs: np.ndarray, ws: np.ndarray, p: float) -> float:
@@ -59,7 +65,7 @@ def qrule_sorted(xs: np.ndarray, ws: np.ndarray, p: float) -> float:
     return float(xs[pos] if wlow == 0 else xs[nxt])
 
 
-def _slices(x, w, dom, ok, D):
+def _slices(x: _F, w: _F, dom: NDArray[np.int64], ok: NDArray[np.bool_], D: int) -> list[tuple[_F, _F]]:
     """Per domain, the sorted values and their weights (one sort by (domain, x))."""
     idx = np.flatnonzero(ok)
     idx = idx[np.lexsort((x[idx], dom[idx]))]
@@ -67,7 +73,7 @@ def _slices(x, w, dom, ok, D):
     return [(x[idx[bounds[d]:bounds[d + 1]]], w[idx[bounds[d]:bounds[d + 1]]]) for d in range(D)]
 
 
-def _numeric(design, var):
+def _numeric(design: Any, var: str) -> _F:
     col = design.data[var]
     if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
         raise InputError(f"quantile() needs a numeric outcome; {var!r} is {col.dtype}.")
@@ -77,7 +83,8 @@ def _numeric(design, var):
     return x
 
 
-def _one_variable(design, var, qs, dom, keys, by_cols, level, df):
+def _one_variable(design: Any, var: str, qs: list[float], dom: NDArray[np.int64], keys: pd.DataFrame,
+                  by_cols: list[str], level: float, df: Any) -> pd.DataFrame:
     D, Q = len(keys), len(qs)
     w = design.structure.weights
     x = _numeric(design, var)
@@ -114,7 +121,8 @@ def _one_variable(design, var, qs, dom, keys, by_cols, level, df):
     return fr
 
 
-def _quantile_flags(slices, qs, fr):
+def _quantile_flags(slices: list[tuple[_F, _F]], qs: list[float], fr: pd.DataFrame
+                    ) -> tuple[NDArray[np.bool_], list[str]]:
     """Quantiles whose interval says nothing (issue 24): a domain whose values are all
     equal (se 0, a zero-width interval that only reflects the lack of variation), ``q``
     of 0 or 1 (the minimum / maximum: Woodruff's interval is undefined), an empty
@@ -140,8 +148,9 @@ def _quantile_flags(slices, qs, fr):
     return np.array([bool(f) for f in flags]), [";".join(f) for f in flags]
 
 
-def survey_quantile(design, variable, q=(0.5,), by=None, *, level: float | None = None,
-                    df="domain") -> pd.DataFrame:
+def survey_quantile(design: Any, variable: str | list[str], q: float | Sequence[float] = (0.5,),
+                    by: str | list[str] | None = None, *, level: float | None = None,
+                    df: str | float = "domain") -> pd.DataFrame:
     """Quantiles of numeric outcomes by domain (see :meth:`SurveyDesign.quantile`).
 
     Parameters

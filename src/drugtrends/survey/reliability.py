@@ -53,6 +53,7 @@ Empty domains are always suppressed with flag ``"empty domain"``.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from ..errors import InputError
 from .ci import effective_n, is_boundary, proportion_ci
@@ -67,7 +68,8 @@ def _join(parts: list[list[str]]) -> list[str]:
     return [";".join(p) for p in parts]
 
 
-def nchs_standard(p, se, n, df, level: float = 0.95):
+def nchs_standard(p: ArrayLike, se: ArrayLike, n: ArrayLike, df: ArrayLike, level: float = 0.95
+                  ) -> tuple[NDArray[np.bool_], list[list[str]]]:
     """NCHS Data Presentation Standards for Proportions (Parker et al. 2017).
 
     Parameters
@@ -125,7 +127,7 @@ def nchs_standard(p, se, n, df, level: float = 0.95):
     return suppressed, flags
 
 
-def nsduh_rule(p, se, n):
+def nsduh_rule(p: ArrayLike, se: ArrayLike, n: ArrayLike) -> tuple[NDArray[np.bool_], list[list[str]]]:
     """NSDUH suppression rule for prevalence estimates.
 
     Parameters
@@ -170,7 +172,8 @@ def nsduh_rule(p, se, n):
     return suppressed, flags
 
 
-def apply_rule(rule, p, se, n, df, is_proportion, empty, level: float = 0.95):
+def apply_rule(rule: str | None, p: ArrayLike, se: ArrayLike, n: ArrayLike, df: ArrayLike, is_proportion: ArrayLike,
+               empty: ArrayLike, level: float = 0.95) -> tuple[NDArray[np.bool_], list[str]]:
     """Apply a reliability rule to a batch of estimates.
 
     Parameters

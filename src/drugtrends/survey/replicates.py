@@ -30,8 +30,11 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ..errors import DesignError
 
@@ -55,7 +58,8 @@ def _primes_3mod4(limit: int = 7919) -> np.ndarray:
         if sieve[i]:
             sieve[i * i::i] = False
     pr = np.flatnonzero(sieve)
-    return pr[pr % 4 == 3]
+    out: np.ndarray = pr[pr % 4 == 3]
+    return out
 
 
 _SMALL_PRIMES = _primes_3mod4()
@@ -135,7 +139,7 @@ def hadamard(n: int) -> np.ndarray:
     return _sylvester(base * 2**doubles)
 
 
-def _psu_table(strata, psu):
+def _psu_table(strata: ArrayLike, psu: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per PSU (first-appearance order): row index, stratum label (str), row -> PSU."""
     st = pd.Series(np.asarray(strata))
     if pd.api.types.is_float_dtype(st) and np.isfinite(st).all() and (st == np.round(st)).all():
@@ -148,7 +152,8 @@ def _psu_table(strata, psu):
     return codes, s[first], first
 
 
-def _brr(strata, psu, rho, H=None):
+def _brr(strata: ArrayLike, psu: ArrayLike, rho: float, H: ArrayLike | None = None
+         ) -> tuple[np.ndarray, float, np.ndarray]:
     codes, sunq, first = _psu_table(strata, psu)
     labels, ssize = np.unique(sunq, return_counts=True)
     if (ssize < 2).any():
@@ -171,20 +176,21 @@ def _brr(strata, psu, rho, H=None):
             pstrat[members] = upto + np.arange(len(members)) // 2
             upto += len(members) // 2
     if H is None:
-        H = hadamard(upto)
+        Hm = hadamard(upto)
     else:
-        H = np.asarray(H, dtype=float)
-        H = (H == H.max()).astype(float)
-        if H.shape[0] < upto + 1:
+        Hm = np.asarray(H, dtype=float)
+        Hm = (Hm == Hm.max()).astype(float)
+        if Hm.shape[0] < upto + 1:
             raise DesignError(f"hadamard= must have at least {upto + 1} rows (pseudo-strata + 1).")
-    hp = H[1 + pstrat, :]                                    # (U, R) 1/0
+    hp = Hm[1 + pstrat, :]                                   # (U, R) 1/0
     on = np.where(half[:, None] == 0, hp, 1 - hp)
     F_psu = on * (2 - rho) + (1 - on) * rho
-    R = H.shape[1]
+    R = Hm.shape[1]
     return F_psu[codes], 1.0 / (R * (1 - rho) ** 2), np.ones(R)
 
 
-def _bootstrap(strata, psu, replicates, seed):
+def _bootstrap(strata: ArrayLike, psu: ArrayLike, replicates: int, seed: Any
+               ) -> tuple[np.ndarray, float | np.floating[Any], np.ndarray]:
     codes, sunq, first = _psu_table(strata, psu)
     rng = np.random.default_rng(seed)
     F_psu = np.zeros((len(sunq), replicates))
@@ -201,8 +207,9 @@ def _bootstrap(strata, psu, replicates, seed):
     return F_psu[codes], m / ((m - 1) * (replicates - 1)), np.ones(replicates)
 
 
-def replicate_factors(strata, psu, method: str, *, rho: float = 0.0, replicates: int = 50,
-                      seed=None, hadamard_matrix=None):
+def replicate_factors(strata: ArrayLike, psu: ArrayLike, method: str, *, rho: float = 0.0, replicates: int = 50,
+                      seed: Any = None, hadamard_matrix: ArrayLike | None = None
+                      ) -> tuple[np.ndarray, float | np.floating[Any], np.ndarray]:
     """Replicate weight factors (rows x replicates) of a stratified cluster design.
 
     Parameters
@@ -244,7 +251,7 @@ def replicate_factors(strata, psu, method: str, *, rho: float = 0.0, replicates:
     return _brr(strata, psu, rho if method == "Fay" else 0.0, hadamard_matrix)
 
 
-def replicate_degf(design) -> int:
+def replicate_degf(design: Any) -> int:
     """R ``degf()`` of a (subset) replicate design: rank of its rows' replicate weights - 1.
 
     R's ``subset()`` of a ``svrepdesign`` drops the other rows and recomputes

@@ -29,15 +29,18 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike, NDArray
 
 from ..errors import DesignError
 from ..validate import check_choice, check_level
 from .ci import PROPORTION_METHODS, is_boundary, mean_ci, proportion_ci
-from .kernel import Estimates
+from .kernel import Estimates, Outcome
 from .reliability import apply_rule
 
 __all__ = ["ESTIMATE_COLUMNS", "BY_SET_COLUMN", "CI_CHOICES", "estimate_table", "check_ci",
            "edge_flags"]
+
+_F = NDArray[np.float64]   # float arrays (a type alias)
 
 #: Columns of every estimate table, after the ``by`` columns, ``variable`` (and ``level``).
 ESTIMATE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "cv", "deff", "n", "n_eff", "df",
@@ -70,7 +73,8 @@ def check_ci(ci: str, kind: str) -> str:
     return ci
 
 
-def edge_flags(est, se, n, df, sw, kind, is_prop, rule):
+def edge_flags(est: ArrayLike, se: ArrayLike, n: ArrayLike, df: ArrayLike, sw: ArrayLike | None, kind: str,
+               is_prop: ArrayLike, rule: str | None) -> tuple[NDArray[np.bool_], list[list[str]], NDArray[np.bool_]]:
     """Suppression and reasons for the statistical edge cases listed in the module docstring.
 
     Parameters
@@ -121,13 +125,14 @@ def edge_flags(est, se, n, df, sw, kind, is_prop, rule):
     for v in reasons.values():
         sup |= v
     noint = live & ~bad & (df < 1)
-    flags = [[] for _ in range(est.size)]
+    flags: list[list[str]] = [[] for _ in range(est.size)]
     for i in np.flatnonzero(sup | noint):
         flags[i] = [r for r, v in reasons.items() if v[i]] + (["df < 1: no interval"] if noint[i] else [])
     return sup, flags, bad
 
 
-def _intervals(est, se, df, n, ci, level, kind, outcomes, se_logit=None):
+def _intervals(est: _F, se: _F, df: _F, n: _F, ci: str, level: float, kind: str,
+               outcomes: list[Outcome], se_logit: _F | None = None) -> tuple[_F, _F]:
     if ci in PROPORTION_METHODS:
         if kind != "mean" or not all(o.is_prop for o in outcomes):
             bad = [o.variable for o in outcomes if not o.is_prop]
@@ -140,7 +145,8 @@ def _intervals(est, se, df, n, ci, level, kind, outcomes, se_logit=None):
     return mean_ci(est, se, np.inf if ci == "normal" else df, level)
 
 
-def _merge_flags(rule_sup, rule_flags, edge_sup, edge, empty):
+def _merge_flags(rule_sup: NDArray[np.bool_], rule_flags: list[str], edge_sup: NDArray[np.bool_],
+                 edge: list[list[str]], empty: NDArray[np.bool_]) -> tuple[NDArray[np.bool_], list[str]]:
     out = list(rule_flags)
     for i in np.flatnonzero([bool(e) for e in edge] & ~np.asarray(empty, dtype=bool)):
         parts = [x for x in out[i].split(";") if x]
@@ -148,7 +154,7 @@ def _merge_flags(rule_sup, rule_flags, edge_sup, edge, empty):
     return rule_sup | edge_sup, out
 
 
-def estimate_table(est: Estimates, *, ci: str, level: float, reliability, by_cols,
+def estimate_table(est: Estimates, *, ci: str, level: float, reliability: str | None, by_cols: list[str],
                    kind: str) -> pd.DataFrame:
     """The tidy table of :class:`~drugtrends.survey.kernel.Estimates` (``outcomes`` set).
 
@@ -186,6 +192,7 @@ def estimate_table(est: Estimates, *, ci: str, level: float, reliability, by_col
     check_ci(ci, kind)
     D, m = est.est.shape
     outcomes = est.outcomes
+    assert outcomes is not None, "estimate_table needs Estimates with outcomes set"
     e, se = est.est.ravel().copy(), np.sqrt(est.var).ravel()
     n, df = est.n.ravel(), est.df.ravel()
     is_prop = np.tile([o.is_prop for o in outcomes], D) & (kind == "mean")

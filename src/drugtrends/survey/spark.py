@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from typing import Any
 
 import pandas as pd
 
@@ -53,7 +54,7 @@ def spark_available() -> tuple[bool, str]:
     return True, ""
 
 
-def local_session(cores: int = 2, app: str = "drugtrends", memory: str = "2g"):
+def local_session(cores: int = 2, app: str = "drugtrends", memory: str = "2g") -> Any:
     """A local-mode SparkSession tuned for small clusters of rows (tests, one machine).
 
     Parameters
@@ -87,7 +88,7 @@ class SparkEngine:
     """Runs the estimator's SQL on a Spark session over a temporary view."""
     dialect = "spark"
 
-    def __init__(self, spark, view: str, describe: str):
+    def __init__(self, spark: Any, view: str, describe: str) -> None:
         self.spark, self.view, self.describe = spark, view, describe
         self.source = quote(view, "spark")
 
@@ -98,8 +99,8 @@ class SparkEngine:
         return self.spark.sql(sql).toPandas()
 
 
-def from_spark(data, weight: str, strata: str | None = None, psu: str | None = None, *,
-               spark=None, fpc: str | None = None, lonely_psu: str = "fail",
+def from_spark(data: Any, weight: str, strata: str | None = None, psu: str | None = None, *,
+               spark: Any = None, fpc: str | None = None, lonely_psu: str = "fail",
                reliability: str | None = None, level: float = 0.95) -> RelationDesign:
     """A survey design over a Spark DataFrame (or Parquet path, or pandas DataFrame).
 

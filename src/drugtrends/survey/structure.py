@@ -16,8 +16,12 @@ drugtrends.errors.DesignError: stratum 2 of column 'st' has only one PSU: its va
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ..errors import DesignError
 from .kernel import DesignStructure
@@ -26,17 +30,17 @@ __all__ = ["check_weights", "design_structure", "lonely_psu_error", "check_rho",
            "replicate_columns", "replicate_values", "check_key_types"]
 
 
-def _py(x):
+def _py(x: Any) -> Any:
     """numpy scalar -> Python scalar (readable in messages)."""
     return x.item() if isinstance(x, np.generic) else x
 
 
-def _first_bad(data: pd.DataFrame, bad: np.ndarray):
+def _first_bad(data: pd.DataFrame, bad: np.ndarray) -> tuple[int, Any]:
     pos = int(np.flatnonzero(bad)[0])
     return pos, _py(data.index[pos])
 
 
-def lonely_psu_error(labels, strata) -> DesignError:
+def lonely_psu_error(labels: Sequence[Any], strata: str | None) -> DesignError:
     """The error for strata with a single PSU under ``lonely_psu="fail"``, naming them and the rules.
 
     Parameters
@@ -60,7 +64,7 @@ def lonely_psu_error(labels, strata) -> DesignError:
         "or collapse strata.")
 
 
-def check_weights(data: pd.DataFrame, weight) -> np.ndarray:
+def check_weights(data: pd.DataFrame, weight: str | None) -> np.ndarray:
     """Weights as floats; missing, negative, infinite or all-zero weights raise DesignError.
 
     Parameters
@@ -84,7 +88,7 @@ def check_weights(data: pd.DataFrame, weight) -> np.ndarray:
                           "(SurveyDesign(df, weight='WTINT2YR', ...)).")
     col = data[weight]
     try:
-        w = pd.to_numeric(col, errors="raise").to_numpy(dtype=float, na_value=np.nan)
+        w: np.ndarray = pd.to_numeric(col, errors="raise").to_numpy(dtype=float, na_value=np.nan)
     except (ValueError, TypeError) as exc:
         raise DesignError(f"weight column {weight!r} is not numeric ({col.dtype}).") from exc
     bad = np.isnan(w)
@@ -107,15 +111,17 @@ def check_weights(data: pd.DataFrame, weight) -> np.ndarray:
     return w
 
 
-def _codes(data, col, what):
+def _codes(data: pd.DataFrame, col: str, what: str) -> tuple[np.ndarray, Any]:
     s = data[col]
     if s.isna().any():
         pos, lab = _first_bad(data, s.isna().to_numpy())
         raise DesignError(f"{what} column {col!r} has a missing value at row {lab!r} "
                           f"(position {pos}); every row needs a {'stratum' if what == 'strata' else what}.")
     check_key_types(data, col, what)
+    codes: np.ndarray
     try:
-        return pd.factorize(s, sort=True)
+        codes, uniques = pd.factorize(s, sort=True)
+        return codes, uniques
     except TypeError:
         raise DesignError(f"{what} column {col!r} holds values that cannot be ordered: convert it to "
                           "one type.") from None
@@ -153,7 +159,7 @@ def check_key_types(data: pd.DataFrame, col: str, what: str) -> None:
                           f"type first (df[{col!r}].astype(str) or pd.to_numeric).")
 
 
-def _check_nested(psu, s_codes, s_uni, p_codes, p_uni):
+def _check_nested(psu: str, s_codes: np.ndarray, s_uni: Any, p_codes: np.ndarray, p_uni: Any) -> None:
     per_psu = pd.Series(s_codes).groupby(p_codes).nunique()
     if (per_psu > 1).any():
         bad = _py(p_uni[int(per_psu.index[np.argmax(per_psu.to_numpy() > 1)])])
@@ -164,7 +170,7 @@ def _check_nested(psu, s_codes, s_uni, p_codes, p_uni):
             "stratum (as NHANES SDMVPSU), use nest=True.")
 
 
-def _fpc_factor(data, fpc, s_codes, s_uni, n_h) -> np.ndarray:
+def _fpc_factor(data: pd.DataFrame, fpc: str, s_codes: np.ndarray, s_uni: Any, n_h: np.ndarray) -> np.ndarray:
     v = pd.to_numeric(data[fpc], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     if np.isnan(v).any() or (v <= 0).any():
         pos, lab = _first_bad(data, np.isnan(v) | (v <= 0))
@@ -173,18 +179,19 @@ def _fpc_factor(data, fpc, s_codes, s_uni, n_h) -> np.ndarray:
     if (per.nunique() > 1).any():
         h = int(per.nunique().index[np.argmax(per.nunique().to_numpy() > 1)])
         raise DesignError(f"fpc column {fpc!r} is not constant within stratum {_py(s_uni[h])!r}.")
-    val = per.first().reindex(range(len(n_h))).to_numpy()
+    val: np.ndarray = per.first().reindex(range(len(n_h))).to_numpy()
     if (v <= 1).all():
         return 1.0 - val  # sampling fractions
     if (val < n_h).any():
         h = int(np.flatnonzero(val < n_h)[0])
         raise DesignError(f"fpc column {fpc!r}: stratum {_py(s_uni[h])!r} has "
                           f"{int(n_h[h])} sampled PSUs but a population of {val[h]:g}.")
-    return (val - n_h) / val
+    factor: np.ndarray = (val - n_h) / val
+    return factor
 
 
-def design_structure(data, w, strata, psu, fpc, nest, lonely_psu,
-                     adjust_domain_lonely=False) -> DesignStructure:
+def design_structure(data: pd.DataFrame, w: np.ndarray, strata: str | None, psu: str | None, fpc: str | None,
+                     nest: bool, lonely_psu: str, adjust_domain_lonely: bool = False) -> DesignStructure:
     """The :class:`~drugtrends.survey.kernel.DesignStructure` of a data frame's design columns.
 
     Parameters
@@ -240,7 +247,7 @@ def design_structure(data, w, strata, psu, fpc, nest, lonely_psu,
 
 
 # --------------------------------------------------------------------------- replicate specifications
-def check_rho(rho, method: str = "Fay") -> float:
+def check_rho(rho: Any, method: str = "Fay") -> float:
     """Fay's coefficient: a number with 0 < rho < 1 (``replicate()`` and ``to_replicate()`` alike).
 
     Parameters
@@ -271,7 +278,7 @@ def check_rho(rho, method: str = "Fay") -> float:
     return v
 
 
-def check_rscales(rscales, R: int) -> np.ndarray:
+def check_rscales(rscales: ArrayLike | None, R: int) -> np.ndarray:
     """Per-replicate multipliers: one number (used for every replicate) or ``R`` finite,
     non-negative numbers.
 
@@ -307,7 +314,7 @@ def check_rscales(rscales, R: int) -> np.ndarray:
     return v.copy()
 
 
-def replicate_columns(data: pd.DataFrame, rep_weights, weight: str | None = None) -> list:
+def replicate_columns(data: pd.DataFrame, rep_weights: str | Sequence[str], weight: str | None = None) -> list[Any]:
     """The replicate weight columns: a list, or every column starting with a prefix
     (never the full-sample weight itself: ACS ``PWGTP`` / ``PWGTP1..80``).
 
@@ -344,7 +351,7 @@ def replicate_columns(data: pd.DataFrame, rep_weights, weight: str | None = None
     return cols
 
 
-def replicate_values(data: pd.DataFrame, col) -> np.ndarray:
+def replicate_values(data: pd.DataFrame, col: Any) -> np.ndarray:
     """One replicate weight column as floats; missing, infinite or non-numeric values raise
     DesignError naming the column and row (negative values are allowed: calibrated
     replicate weights such as the ACS's may be negative).
@@ -364,6 +371,7 @@ def replicate_values(data: pd.DataFrame, col) -> np.ndarray:
     s = data[col]
     if not pd.api.types.is_numeric_dtype(s):
         s = pd.to_numeric(s, errors="coerce")
+    v: np.ndarray
     if s.dtype == np.float64:
         v = s.to_numpy()               # a view: no copy of the replicate columns
     else:
