@@ -5,12 +5,15 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 REPORT  ?=
 TO      ?= all
+LANGS   ?= en,fr
+JOBS    ?=
 
 .PHONY: report report-fr test install fetch bench docs lab clean-output help
 
 help:
-	@echo "make report   install, fetch/mirror data, render the reports (HTML + PDF) into _output/"
-	@echo "make report-fr  the same reports in French (*-fr.html / *-fr.pdf)"
+	@echo "make report   install, fetch/mirror data, render every report in English and French (HTML + PDF) into _output/"
+	@echo "              (LANGS=en for English only, JOBS=N renders at a time: default the number of CPUs)"
+	@echo "make report-fr  the French reports only (*-fr.html / *-fr.pdf)"
 	@echo "make test     install and run the test suite"
 	@echo "make fetch    copy/download and verify every dataset in data/manifest.yaml"
 	@echo "make bench    run the benchmarks (prints ratios; writes bench/latest.json)"
@@ -33,11 +36,11 @@ fetch: $(STAMP)
 
 report: $(STAMP)
 	$(BIN)/drugtrends fetch --quiet
-	$(BIN)/drugtrends render $(REPORT) --to $(TO) --keep-going
+	$(BIN)/drugtrends render $(REPORT) --to $(TO) --lang $(LANGS) $(if $(JOBS),--jobs $(JOBS)) --keep-going
 
 report-fr: $(STAMP)
 	$(BIN)/drugtrends fetch --quiet
-	$(BIN)/drugtrends render $(REPORT) --to $(TO) -P lang=fr --keep-going
+	$(BIN)/drugtrends render $(REPORT) --to $(TO) --lang fr $(if $(JOBS),--jobs $(JOBS)) --keep-going
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q

@@ -642,3 +642,85 @@ def test_cache_sees_imports_static_analysis_cannot(tmp_path):
     assert render.stats.executions == runs + 2
     cached = next((tmp_path / "o" / ".cache").glob("dyn--*.ipynb")).read_text()
     assert "helper_mod.py" in cached  # the recorded imports
+
+
+# --------------------------------------------------------------------------- batches: languages, parallel jobs (issue 27)
+
+_SHEET = ("---\ntitle: S\nparams: {substance: a, lang: en}\ndrugtrends: {variants: {substance: [a, b]}}\n---\n\n"
+          "```{python}\n#| tags: [parameters]\nsubstance = 'a'\nlang = 'en'\n```\n\n"
+          "```{python}\n%s\nprint(f'sheet {substance} in {lang}')\n```\n")
+
+
+def _sheets(tmp_path: Path, body: str = "") -> Path:
+    d = tmp_path / "reports"
+    d.mkdir()
+    (d / "sheet.qmd").write_text(_SHEET % body, encoding="utf-8")
+    (d / "plain.qmd").write_text("---\ntitle: P\n---\nNo language parameter.\n", encoding="utf-8")
+    return d
+
+
+def test_both_languages_in_parallel_jobs(tmp_path):
+    """--lang en,fr: every report with a lang parameter once per language; two worker processes; same files."""
+    d = _sheets(tmp_path)
+    kw = dict(to="html", engine="builtin", reports_dir=d, output_dir=tmp_path / "o", quiet=True)
+    runs = render.stats.executions
+    out = render.render_reports(None, langs="en,fr", jobs=2, **kw)
+    assert [p.name for p in out] == ["plain.html", "sheet-a.html", "sheet-b.html", "sheet-a-fr.html", "sheet-b-fr.html"]
+    assert "sheet b in fr" in (tmp_path / "o" / "sheet-b-fr.html").read_text()
+    assert render.stats.executions == runs + 4  # counted from the workers
+    hits = render.stats.cache_hits
+    assert [p.name for p in render.render_reports(["sheet"], langs=["fr"], jobs=2, **kw)] == \
+        ["sheet-a-fr.html", "sheet-b-fr.html"]
+    assert render.stats.cache_hits == hits + 2 and render.stats.executions == runs + 4
+    with pytest.raises(RenderError, match="give the language once"):
+        render.render_reports(["sheet"], params=["lang=fr"], langs="en,fr", **kw)
+    with pytest.raises(DrugtrendsError, match="lang='de' is not supported"):
+        render.render_reports(["sheet"], langs="en,de", **kw)
+
+
+def test_parallel_keep_going_names_the_failing_render(tmp_path):
+    d = _sheets(tmp_path, "assert substance != 'b', 'no b here'")
+    kw = dict(to="html", engine="builtin", reports_dir=d, output_dir=tmp_path / "o", quiet=True, jobs=2)
+    with pytest.raises(RenderError) as exc:
+        render.render_reports(["sheet"], langs="en,fr", keep_going=True, **kw)
+    msg = str(exc.value)
+    assert msg.startswith("2 render(s) failed (2 file(s) written):")
+    assert "\n  sheet-b: report 'sheet'" in msg and "\n  sheet-b-fr: report 'sheet'" in msg and "no b here" in msg
+    assert sorted(p.name for p in (tmp_path / "o").glob("*.html")) == ["sheet-a-fr.html", "sheet-a.html"]
+    with pytest.raises(RenderError, match="report 'sheet'.*no b here"):
+        render.render_reports(["sheet"], langs="en,fr", **kw)
+
+
+def test_the_checkout_output_cache_serves_renders_elsewhere(tmp_path):
+    """A report of the checkout shares its cached executions with the checkout's _output (make test -> make report)."""
+    doc = render.parse_qmd((dt_paths.project_root() / "reports" / "methods.qmd").read_text(encoding="utf-8"))
+    doc.path = dt_paths.project_root() / "reports" / "methods.qmd"
+    assert render_cache.cache_homes(tmp_path, doc) == [tmp_path, dt_paths.output_dir()]
+    assert render_cache.cache_homes(dt_paths.output_dir(), doc) == [dt_paths.output_dir()]
+    other = render.parse_qmd("Text.")
+    assert render_cache.cache_homes(tmp_path, other) == [tmp_path]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_stops_every_parallel_job(tmp_path):
+    """SIGINT to `drugtrends render --jobs 2`: 'interrupted', exit 130, no traceback, no output, no kernel left."""
+    import signal
+    import time
+
+    started = tmp_path / "started"
+    started.mkdir()
+    d = _sheets(tmp_path, f"import pathlib, time; pathlib.Path({str(started)!r}, substance + lang).touch(); "
+                          "time.sleep(120)")
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("drugtrends")), "render", str(d / "sheet.qmd"),
+                             "--lang", "en,fr", "--jobs", "2", "--to", "html", "--no-cache",
+                             "--output-dir", str(tmp_path / "o")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 240
+    while len(list(started.iterdir())) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.5)
+    assert len(list(started.iterdir())) == 2, "two kernels should be running"
+    proc.send_signal(signal.SIGINT)  # the main process only: it must stop its workers itself
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "interrupted" in out and "Traceback" not in out, out
+    assert not list((tmp_path / "o").glob("*.html"))
+    assert len(list(started.iterdir())) == 2, "no job may start after the Ctrl-C"

@@ -219,7 +219,8 @@ def _reports_help() -> str:
 
         lines += ["", f"Languages (-P lang=...): {', '.join(i18n.LANGS)}; French outputs end in -fr."]
     lines += ["", "\b", "Examples:", "  drugtrends render", "  drugtrends render factsheet -P substance=cocaine -P lang=fr",
-              "  drugtrends render trends --to html -P lang=fr"]
+              "  drugtrends render trends --to html -P lang=fr",
+              "  drugtrends render --lang en,fr --jobs 2"]
     return "\n".join(lines)
 
 
@@ -237,13 +238,19 @@ def render_cmd(
                                            metavar="")] = False,
     keep_going: Annotated[bool, typer.Option("--keep-going", "-k", help="After a failing render, render the "
                                              "others, then exit 2 listing the failures.", metavar="")] = False,
+    lang: Annotated[Optional[str], typer.Option(
+        "--lang", help="Languages, e.g. en,fr: every report once per language (instead of -P lang=...).",
+        metavar="LANGS")] = None,
+    jobs: Annotated[Optional[int], typer.Option(
+        "--jobs", "-j", help="Renders at a time, each in its own process (default: the number of CPUs).",
+        metavar="N", min=1)] = None,
 ) -> None:
     """Render the Quarto reports to HTML and/or PDF (factsheet-<substance>[-fr].html, trends-fr.pdf, ...)."""
     with handled():
         from drugtrends import render
 
         render.render_reports(reports or None, to=to, params=param or [], engine=engine, cache=not no_cache,
-                              output_dir=output_dir, keep_going=keep_going)
+                              output_dir=output_dir, keep_going=keep_going, langs=lang, jobs=jobs)
 
 
 # --------------------------------------------------------------------------- tutorials

@@ -51,13 +51,19 @@ time in the footer (``<time class="build-time">``).
 from __future__ import annotations
 
 from drugtrends.errors import RenderError
+from drugtrends.render.batch import render_reports
 from drugtrends.render.cache import cache_key, report_dependencies
-from drugtrends.render.engine import RenderStats, render_file, render_reports, stats
+from drugtrends.render.engine import RenderStats, render_file, stats
 from drugtrends.render.markdown import to_markdown
 from drugtrends.render.qmd import Cell, Document, Markdown, parse_param_values, parse_qmd
 from drugtrends.render.quarto import quarto_available
 from drugtrends.render.reports import (
-    available_reports, check_datasets, output_stem, report_datasets, report_variants, resolve_report,
+    available_reports,
+    check_datasets,
+    output_stem,
+    report_datasets,
+    report_variants,
+    resolve_report,
 )
 
 __all__ = [

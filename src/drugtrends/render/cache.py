@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import glob
 import hashlib
 import json
@@ -39,7 +40,7 @@ from drugtrends._io import atomic_path
 from drugtrends.render.qmd import Document
 
 __all__ = ["RENDERER_VERSION", "cache_key", "dependency_digest", "report_dependencies", "module_imports",
-           "cache_dir", "load_cached", "store_cached", "record_imports"]
+           "cache_dir", "cache_homes", "load_cached", "store_cached", "record_imports"]
 
 #: bump to invalidate every cached execution when the renderer changes what it stores
 RENDERER_VERSION = "3"
@@ -166,7 +167,7 @@ def report_dependencies(doc: Document) -> list[Path]:
                 continue
             files.add(f)
             package = mod if f.name == "__init__.py" else mod.rpartition(".")[0]
-            todo.extend((m, package) for m in module_imports(f.read_text(encoding="utf-8"), package))
+            todo.extend((m, package) for m in _file_imports(f, package))
     return sorted(files)
 
 
@@ -189,9 +190,33 @@ def _project_dirs() -> list[Path]:
     return dirs
 
 
+def _stamp(f: Path) -> tuple[str, int, int, int]:
+    st = f.stat()
+    return str(f), st.st_ino, st.st_mtime_ns, st.st_size
+
+
+@functools.lru_cache(maxsize=4096)
+def _imports_at(stamp: tuple[str, int, int, int], package: str) -> frozenset[str]:
+    return frozenset(module_imports(Path(stamp[0]).read_text(encoding="utf-8"), package))
+
+
+def _file_imports(f: Path, package: str) -> frozenset[str]:
+    """:func:`module_imports` of a file, parsed once per process while the file is unchanged."""
+    return _imports_at(_stamp(f), package)
+
+
+@functools.lru_cache(maxsize=4096)
+def _sha_at(stamp: tuple[str, int, int, int]) -> str:
+    return hashlib.sha256(Path(stamp[0]).read_bytes()).hexdigest()
+
+
 def _sha(f: Path) -> str | None:
+    """SHA-256 of a file, hashed once per process while its inode, size and mtime (ns) are unchanged.
+
+    Many renders in one process (a batch worker) hash the same modules and catalogues for every key.
+    """
     try:
-        return hashlib.sha256(f.read_bytes()).hexdigest()
+        return _sha_at(_stamp(f))
     except OSError:
         return None
 
@@ -269,7 +294,10 @@ def dependency_digest(doc: Document) -> bytes:
     if root is not None and (root / "_quarto.yml").is_file():
         files.append(root / "_quarto.yml")
     for f in [*files, *_provenance_files(doc)]:
-        h.update(f.name.encode() + b"\0" + hashlib.sha256(f.read_bytes()).digest())
+        digest = _sha(f)
+        if digest is None:
+            f.read_bytes()  # a file that vanished: the OSError says which
+        h.update(f.name.encode() + b"\0" + bytes.fromhex(digest or ""))
     return h.digest()
 
 
@@ -304,8 +332,58 @@ def cache_key(doc: Document, params: Mapping[str, Any]) -> str:
 
 
 def cache_dir(outdir: Path | None = None) -> Path:
-    """``<output>/.cache``, where executed notebooks are kept."""
+    """``<output>/.cache``, where executed notebooks are kept.
+
+    Parameters
+    ----------
+    outdir : Path, optional
+        The output directory; default :func:`drugtrends.paths.output_dir`.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> cache_dir(Path("/tmp/out"))
+    PosixPath('/tmp/out/.cache')
+    """
     return (outdir if outdir is not None else paths.output_dir()) / ".cache"
+
+
+def cache_homes(outdir: Path, doc: Document) -> list[Path]:
+    """Output folders whose ``.cache`` serves a render of ``doc`` into ``outdir``: looked up in order, all written.
+
+    ``outdir`` first; for a report of the checkout (``<project>/reports/*.qmd``)
+    also the checkout's default output folder (:func:`drugtrends.paths.output_dir`),
+    so executions made while rendering elsewhere (the tests render into
+    temporary folders) are reused by ``make report``. Sharing is safe: the key
+    holds everything the execution depends on, never the output folder.
+
+    Parameters
+    ----------
+    outdir
+        Where this render writes.
+    doc
+        The parsed report.
+
+    Returns
+    -------
+    list of Path
+        ``[outdir]`` or ``[outdir, <project>/_output]``.
+
+    Examples
+    --------
+    >>> from drugtrends.render import parse_qmd
+    >>> cache_homes(Path("/tmp/out"), parse_qmd("Text."))
+    [PosixPath('/tmp/out')]
+    """
+    homes = [outdir]
+    root = paths.project_root()
+    if root is None or doc.path is None or doc.path.resolve().parent != (root / "reports").resolve():
+        return homes
+    shared = paths.output_dir()
+    with contextlib.suppress(OSError):
+        if shared.resolve() != Path(outdir).resolve():
+            homes.append(shared)
+    return homes
 
 
 def _cache_file(outdir: Path, stem: str, key: str) -> Path:

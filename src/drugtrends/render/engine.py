@@ -1,4 +1,4 @@
-"""The render entry points: :func:`render_file` (one report) and :func:`render_reports` (many).
+"""The render entry point :func:`render_file` (one report); many at once: :mod:`~drugtrends.render.batch`.
 
 Steps of a built-in render: parse (:mod:`~drugtrends.render.qmd`) -> check
 parameters and datasets (:mod:`~drugtrends.render.reports`) -> execute or reuse
@@ -10,17 +10,18 @@ everything after the checks is Quarto's job (:mod:`~drugtrends.render.quarto`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from drugtrends import paths
-from drugtrends.errors import DrugtrendsError, RenderError
-from drugtrends.render.cache import cache_dir, cache_key, load_cached, record_imports, store_cached
+from drugtrends.errors import RenderError
+from drugtrends.render.cache import cache_dir, cache_homes, cache_key, load_cached, record_imports, store_cached
 from drugtrends.render.config import Config, project_config, resolve_config
 from drugtrends.render.execute import CELL_TIMEOUT, build_notebook, describe_cell, run_notebook
 from drugtrends.render.markdown import to_markdown
@@ -35,23 +36,31 @@ from drugtrends.render.qmd import (
 )
 from drugtrends.render.quarto import FORMATS, quarto_available, render_with_quarto
 from drugtrends.render.reports import (
-    available_reports,
     canonical_params,
     check_datasets,
     check_params,
-    default_reports_dir,
     localised_titles,
     output_stem,
     report_variants,
-    resolve_report,
     variant_keys,
 )
 
-__all__ = ["render_file", "render_reports", "RenderStats", "stats", "formats_for"]
+__all__ = ["render_file", "RenderStats", "stats", "formats_for"]
 
 
 def formats_for(to: str) -> list[str]:
-    """``"html"``, ``"pdf"`` (or ``"typst"``) or ``"all"`` -> the list of formats to write."""
+    """``"html"``, ``"pdf"`` (or ``"typst"``) or ``"all"`` -> the list of formats to write.
+
+    Parameters
+    ----------
+    to : {"html", "pdf", "typst", "all"}
+        The ``--to`` option.
+
+    Examples
+    --------
+    >>> formats_for("all"), formats_for("pdf")
+    (['html', 'pdf'], ['pdf'])
+    """
     to = (to or "all").lower()
     if to == "all":
         return ["html", "pdf"]
@@ -70,7 +79,20 @@ def _console():
 
 @dataclass
 class RenderStats:
-    """Counters of what the built-in engine did (tests use them to see cache hits)."""
+    """Counters of what the built-in engine did (tests use them to see cache hits).
+
+    Attributes
+    ----------
+    executions : int
+        Reports executed.
+    cache_hits : int
+        Reports whose cached execution was reused.
+
+    Examples
+    --------
+    >>> RenderStats()
+    RenderStats(executions=0, cache_hits=0)
+    """
 
     executions: int = 0
     cache_hits: int = 0
@@ -116,7 +138,8 @@ def _execute_or_reuse(job: _Job, cfg: Config, project: Mapping[str, Any], resolv
 
     doc, stem, console = job.doc, job.stem, job.console
     key = cache_key(doc, {"params": resolved, "project": project})
-    nb = load_cached(job.outdir, stem, key) if cache else None
+    homes = cache_homes(job.outdir, doc)
+    nb = next((n for d in homes if (n := load_cached(d, stem, key)) is not None), None) if cache else None
     if nb is not None:
         stats.cache_hits += 1
         if console:
@@ -145,7 +168,9 @@ def _execute_or_reuse(job: _Job, cfg: Config, project: Mapping[str, Any], resolv
     if console:
         console.print(f"[bold]{stem}[/]: executed {len(doc.cells)} cells in {time.perf_counter() - t0:.1f} s")
     record_imports(nb, doc)
-    store_cached(nb, job.outdir, stem, key)
+    for d in homes:
+        with contextlib.suppress(OSError) if d != job.outdir else contextlib.nullcontext():
+            store_cached(nb, d, stem, key)  # the shared cache is a bonus: unwritable, it is skipped
     return nb
 
 
@@ -256,88 +281,6 @@ def render_file(
     cfg = resolve_config(job.doc, project, resolved)
     nb = _execute_or_reuse(job, cfg, project, resolved, cache, timeout)
     return _write_outputs(job, nb, formats, cfg, project, resolved)
-
-
-def render_reports(
-    reports: Sequence[str] | None = None,
-    to: str = "all",
-    params: Mapping[str, Any] | Iterable[str] | None = None,
-    engine: str = "auto",
-    cache: bool = True,
-    *,
-    reports_dir: str | os.PathLike[str] | None = None,
-    output_dir: str | os.PathLike[str] | None = None,
-    quiet: bool = False,
-    variants: bool = True,
-    keep_going: bool = False,
-) -> list[Path]:
-    """Render reports (default: every ``reports/*.qmd`` not starting with ``_``).
-
-    A report that declares variants in its front matter (see
-    :func:`~drugtrends.render.report_variants`) is rendered once per variant
-    (``factsheet-cocaine.html``, ``factsheet-cannabis.html``, ...), unless the
-    parameter is given (``-P substance=cannabis``: that one only, with the same
-    name).
-
-    Parameters
-    ----------
-    reports
-        Report names (with or without ``.qmd``) or paths; ``None`` for all.
-    to, params, engine, cache, output_dir, quiet
-        As in :func:`render_file`; ``params`` apply to every report named.
-    reports_dir
-        Folder to look reports up in (default ``<project>/reports``).
-    variants
-        Render every variant a report declares (``False``: its defaults only).
-    keep_going
-        After a failing render, go on with the others, then raise one error
-        listing every failure (``make -k`` style); default: stop at the first.
-
-    Returns
-    -------
-    list of Path
-        Every file written.
-
-    Raises
-    ------
-    RenderError
-        Unknown report (the message lists the available ones), no report at
-        all, or any error of :func:`render_file`.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "a.qmd").write_text("---\\ntitle: A\\n---\\nText.\\n")
-    >>> out = render_reports(["a"], to="html", engine="builtin", reports_dir=d, output_dir=d / "o", quiet=True)
-    >>> [p.name for p in out]
-    ['a.html']
-    """
-    formats_for(to)
-    if reports:
-        files = [resolve_report(r, reports_dir) for r in reports]
-    else:
-        files = list(available_reports(reports_dir).values())
-        if not files:
-            d = Path(reports_dir) if reports_dir is not None else default_reports_dir()
-            raise RenderError(f"no reports to render: no *.qmd (not starting with '_') in {d}")
-    overrides = parse_param_values(params)
-    written: list[Path] = []
-    failed: list[str] = []
-    for f in files:
-        doc = read_qmd(f)
-        for variant in report_variants(doc, overrides) if variants else [{}]:
-            try:
-                written += render_file(f, to=to, params={**overrides, **variant}, engine=engine, cache=cache,
-                                       output_dir=output_dir, quiet=quiet)
-            except DrugtrendsError as exc:
-                if not keep_going:
-                    raise
-                failed.append(f"{output_stem(doc.name, doc.params, {**overrides, **variant}, variant_keys(doc))}: "
-                              f"{str(exc).splitlines()[0]}")
-    if failed:
-        raise RenderError(f"{len(failed)} render(s) failed ({len(written)} file(s) written):\n  " + "\n  ".join(failed))
-    return written
 
 
 def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
