@@ -257,10 +257,10 @@ def test_empty_overlap_gives_a_boundary_estimate_with_a_warning():
 
 
 def test_sparse_flag():
-    sparse = capture_recapture(hiv(), HIV_LISTS, models="c1:c2", ci=False)
+    sparse = capture_recapture(hiv(), HIV_LISTS, models="c1:c2", ci=None)
     assert sparse["sparse"].iloc[0] and "sparse" in sparse["notes"].iloc[0]
     assert sparse["ci_method"].iloc[0] == "none" and math.isnan(sparse["ci_low"].iloc[0])
-    assert not capture_recapture(independent_table(), ["A", "B", "C"], ci=False)["sparse"].iloc[0]
+    assert not capture_recapture(independent_table(), ["A", "B", "C"], ci=None)["sparse"].iloc[0]
 
 
 # --------------------------------------------------------------------------- stratification, records

@@ -46,7 +46,7 @@ def table(counts: list[int]) -> pd.DataFrame:
     return pd.DataFrame(list(itertools.product([1, 0], repeat=k))[:-1], columns=lists).assign(n=counts)
 
 
-def fit(counts, models, ci=False) -> pd.DataFrame:
+def fit(counts, models, ci=None) -> pd.DataFrame:
     d = table(counts)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ModelWarning)
@@ -124,7 +124,7 @@ def test_unknown_model_name_is_refused_with_the_list():
 
 def test_heterogeneity_needs_three_lists():
     d = pd.DataFrame({"A": [1, 1, 0], "B": [1, 0, 1], "n": [167, 781, 254]})
-    r = capture_recapture(d, ["A", "B"], models=["Mt", "Mh Darroch"], ci=False).set_index("model")
+    r = capture_recapture(d, ["A", "B"], models=["Mt", "Mh Darroch"], ci=None).set_index("model")
     assert not r.loc["Mh Darroch", "identifiable"] and "3 lists" in r.loc["Mh Darroch", "notes"]
     assert r.loc["independence", "saturated"] and "saturated" in r.loc["independence", "notes"]
 
@@ -134,7 +134,7 @@ def test_best_aic_saturated_model_says_so():
     d = table(TABLES["het_cormack3"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ModelWarning)
-        r = capture_recapture(d, ["c1", "c2", "c3"], models="all", ci=False)
+        r = capture_recapture(d, ["c1", "c2", "c3"], models="all", ci=None)
     assert list(r.columns) == list(CR_COLUMNS)
     sat = r.set_index("model").loc["c1:c2 + c1:c3 + c2:c3"]
     assert sat["saturated"] and sat["df"] == 0
@@ -150,13 +150,13 @@ def test_best_aic_flag_fires_on_a_table_where_the_saturated_model_wins():
     d = table([300, 50, 60, 400, 70, 380, 420])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ModelWarning)
-        r = capture_recapture(d, ["c1", "c2", "c3"], models="all", ci=False)
+        r = capture_recapture(d, ["c1", "c2", "c3"], models="all", ci=None)
     best = r.loc[r["aic"].idxmin()]
     assert best["saturated"] and "lowest AIC, but saturated" in best["notes"]
 
 
 def test_profile_interval_contains_the_estimate_for_every_model():
-    r = fit(TABLES["het_darr3"], "heterogeneity", ci=True)
+    r = fit(TABLES["het_darr3"], "heterogeneity", ci="profile")
     ok = r["identifiable"]
     assert (r.loc[ok, "ci_low"] <= r.loc[ok, "N"] + 1e-6).all()
     assert (r.loc[ok, "N"] <= r.loc[ok, "ci_high"] + 1e-6).all()
@@ -164,7 +164,7 @@ def test_profile_interval_contains_the_estimate_for_every_model():
 
 def test_profile_interval_equals_rcapture_closedpci_t_on_cormack_2000():
     """Rcapture's testPapersResults.R, Cormack, Chang & Smith (2000) Table 3b: rounded bounds."""
-    r = fit(TABLES["het_cormack3"], ["Mt", "c2:c3", "c1:c3 + c2:c3"], ci=True).set_index("model")
+    r = fit(TABLES["het_cormack3"], ["Mt", "c2:c3", "c1:c3 + c2:c3"], ci="profile").set_index("model")
     assert (round(r.loc["independence", "ci_low"]), round(r.loc["independence", "ci_high"])) == (203, 217)
     assert round(r.loc["c2:c3", "ci_low"]) == 210 and round(r.loc["c1:c3 + c2:c3", "ci_low"]) == 204
     assert round(r.loc["independence", "deviance"], 1) == 75.1 and r.loc["independence", "df"] == 3

@@ -78,7 +78,7 @@ def models_compared(an: str) -> list[str]:
     return [m for m in names if not m.startswith("Mt")] if an == "hare_f" else names
 
 
-def fit(an: str, models, ci: bool = False) -> pd.DataFrame:
+def fit(an: str, models, ci: str | None = None) -> pd.DataFrame:
     counts = TABLES[an]
     k = {7: 3, 15: 4, 63: 6}[len(counts)]
     lists = [f"c{i + 1}" for i in range(k)]
@@ -96,7 +96,7 @@ def ref():
 
 @pytest.fixture(scope="module")
 def ci_fits():
-    return {an: fit(an, "heterogeneity", ci=True) for an in CI_TABLES}
+    return {an: fit(an, "heterogeneity", ci="profile") for an in CI_TABLES}
 
 
 @pytest.mark.parametrize("an", list(TABLES))
@@ -148,7 +148,7 @@ def test_profile_interval_equals_rcapture_profile_with_exact_cormack_term(ref, c
 def test_rivest_2011_interaction_models(ref, key):
     """closedpCI.t with mX (Rivest 2011's models): N, se, deviance, df, AIC and profile CI."""
     an, names = INTERACTIONS[key]
-    r = fit(an, names, ci=True)
+    r = fit(an, names, ci="profile")
     rc = f"rcci_{key}"
     for m in names:
         row = r.loc[m]

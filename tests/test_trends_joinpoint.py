@@ -383,7 +383,8 @@ def test_vsrr_against_r_segmented(seg_ref):
 
 # -------------------------------------------------------------------- plot
 def test_plot_draws_its_own_figure(monkeypatch):
-    """The statistics layer never imports drugtrends.plots: .plot() is a plain matplotlib quick look."""
+    """The statistics layer never imports drugtrends.plots: .plot() is a plain matplotlib quick look, deprecated
+    (FutureWarning naming dt.plots.joinpoint_plot, the one drawing of a fit) for one minor version."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -392,7 +393,8 @@ def test_plot_draws_its_own_figure(monkeypatch):
     yrs = np.arange(2008, 2020).astype(float)
     d = _series(yrs, 0.1 * (yrs - 2008) - 0.15 * np.maximum(yrs - 2014, 0))
     r = joinpoint(d, method="bic", breaks=[Break("demo", 2012, "survey redesign", "redesign")], allow_breaks=True)
-    fig = r.plot(ylabel="Deaths per 100,000", source="Synthetic data")
+    with pytest.warns(FutureWarning, match=r"dt\.plots\.joinpoint_plot\(result"):
+        fig = r.plot(ylabel="Deaths per 100,000", source="Synthetic data")
     ax = fig.axes[0]
     assert ax.get_ylabel() == "Deaths per 100,000"
     assert "rose" in ax.get_title(loc="left")
@@ -404,7 +406,8 @@ def test_plot_draws_its_own_figure(monkeypatch):
         plots = None
     if plots is not None:
         monkeypatch.delattr(plots, "joinpoint_plot", raising=False)
-    fig = r.plot()
+    with pytest.warns(FutureWarning):
+        fig = r.plot()
     ax = fig.axes[0]
     assert ax.get_xlabel() == "year" and ax.get_ylabel() == "rate"
     assert len(ax.collections) >= 1  # CI band

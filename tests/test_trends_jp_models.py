@@ -129,7 +129,8 @@ def test_jump_plot_draws_the_shift():
     import matplotlib.pyplot as plt
 
     r = joinpoint(_jump_series(), jump_at=2015, method="bic")
-    fig = r.plot()
+    with pytest.warns(FutureWarning, match="joinpoint_plot"):
+        fig = r.plot()
     ax = fig.axes[0]
     vertical = [ln for ln in ax.lines if len(ln.get_xdata()) == 2 and ln.get_xdata()[0] == ln.get_xdata()[1] == 2014.5]
     assert vertical and vertical[0].get_ydata()[1] / vertical[0].get_ydata()[0] == pytest.approx(1.25)

@@ -30,12 +30,7 @@ KNOWN = {
     "drugtrends.comparability.comparable: df",
     "drugtrends.comparability.seizure_totals: df",
     "drugtrends.comparability.series_pieces: df",
-    "drugtrends.indirect.loglinear.capture_recapture: ci(bool)",
-    "drugtrends.indirect.loglinear.capture_recapture: df",
     "drugtrends.keyfigures.from_frame: df",
-    "drugtrends.plots.km.km_plot: df",
-    "drugtrends.plots.lines.small_multiples: df",
-    "drugtrends.plots.lines.trend_plot: df",
     "drugtrends.trends.breaks.detect_definition_breaks: df",
     "drugtrends.trends.breaks.split_at_breaks: df",
     "drugtrends.validate.require_columns: df",
@@ -146,3 +141,44 @@ def test_forgotten_required_arguments_are_drugtrends_errors():
     from drugtrends.plots.bars import bar_ci
     with pytest.raises(InputError, match="missing a required argument: 'source'"):
         bar_ci(pd.DataFrame({"a": ["x"], "e": [1.0]}), "a", "e", title="t")
+
+
+def test_plots_take_data_and_name_a_forgotten_source():
+    import matplotlib.pyplot as plt
+
+    from drugtrends.plots import joinpoint_plot, km_plot, small_multiples, trend_plot
+    d = pd.DataFrame({"country": ["FR", "FR"], "year": [2017, 2023], "best": [1.7, 2.7]})
+    with pytest.warns(FutureWarning, match="df= is renamed data="):
+        fig = trend_plot(df=d, x="year", y="best", title="t", source="s")
+    plt.close(fig)
+    with pytest.warns(FutureWarning, match="df= is renamed data="):
+        fig = small_multiples(df=d, facet="country", x="year", y="best", title="t", source="s")
+    plt.close(fig)
+    k = pd.DataFrame({"time": [15.0, 18], "survival": [0.9, 0.7], "ci_low": [0.85, 0.6], "ci_high": [0.95, 0.8]})
+    with pytest.warns(FutureWarning, match="df= is renamed data="):
+        fig = km_plot(df=k, title="t", source="s")
+    plt.close(fig)
+    for call in (lambda: trend_plot(d, "year", "best", title="t"),
+                 lambda: small_multiples(d, "country", "year", "best", title="t"),
+                 lambda: km_plot(k, title="t"),
+                 lambda: joinpoint_plot(object(), title="t", ylabel="y")):
+        with pytest.raises(InputError, match=r"missing a required argument: 'source'.*Call it as"):
+            call()
+
+
+def test_capture_recapture_ci_is_a_method_name():
+    from drugtrends.indirect import capture_recapture
+    h = pd.DataFrame({"A": [1, 1, 0], "B": [1, 0, 1], "n": [167, 781, 254]})
+    prof = capture_recapture(data=h, lists=["A", "B"])
+    assert prof["ci_method"].iloc[0] == "profile" and prof["ci_low"].notna().all()
+    none = capture_recapture(h, ["A", "B"], ci=None)
+    assert none["ci_method"].iloc[0] == "none" and none["ci_low"].isna().all()
+    pd.testing.assert_frame_equal(none, capture_recapture(h, ["A", "B"], ci="none"))
+    with pytest.warns(FutureWarning, match=r"ci=True is now written ci='profile'"):
+        pd.testing.assert_frame_equal(capture_recapture(h, ["A", "B"], ci=True), prof)
+    with pytest.warns(FutureWarning, match=r"ci=False is now written ci=None"):
+        pd.testing.assert_frame_equal(capture_recapture(h, ["A", "B"], ci=False), none)
+    with pytest.warns(FutureWarning, match="df= is renamed data="):
+        capture_recapture(df=h, lists=["A", "B"], ci=None)
+    with pytest.raises(InputError, match="ci='wald' is not one of 'profile', 'none'"):
+        capture_recapture(h, ["A", "B"], ci="wald")

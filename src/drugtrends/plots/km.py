@@ -28,6 +28,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from drugtrends import i18n, style
+from drugtrends._compat import arguments, renamed
 from drugtrends.errors import InputError
 from drugtrends.plots.base import check_text_args, few, finish, fmt_x, require, set_alt_text
 
@@ -42,7 +43,8 @@ def _step_data(d: pd.DataFrame, y: str, lo: str, hi: str, start: float) -> tuple
             np.concatenate([[start], d[hi].to_numpy(float)]))
 
 
-def km_plot(df: pd.DataFrame, group: str | None = None, *, title: str, source: str, lang: str = "en",
+@arguments(renamed("df", "data"))
+def km_plot(data: pd.DataFrame, group: str | None = None, *, title: str, source: str, lang: str = "en",
             cumulative: bool = False, ylabel: str | None = None, xlabel: str | None = None,
             group_labels: Mapping | None = None, colours: Mapping | None = None, marks: Sequence[float] = (),
             xlim: tuple[float, float] | None = None, ax: Axes | None = None) -> Figure:
@@ -50,7 +52,7 @@ def km_plot(df: pd.DataFrame, group: str | None = None, *, title: str, source: s
 
     Parameters
     ----------
-    df : DataFrame
+    data : DataFrame
         :meth:`~drugtrends.survey.SurveyDesign.km` output: ``time``,
         ``survival``, ``ci_low``, ``ci_high`` (and ``cumulative``,
         ``cumulative_ci_low``, ``cumulative_ci_high`` with ``cumulative=True``),
@@ -87,6 +89,7 @@ def km_plot(df: pd.DataFrame, group: str | None = None, *, title: str, source: s
     ('Have used (%)', 2)
     >>> plt.close(fig)
     """
+    df = data
     i18n.check_lang(lang)
     check_text_args("km_plot", title=title, source=source)
     y, lo, hi = (("cumulative", "cumulative_ci_low", "cumulative_ci_high") if cumulative

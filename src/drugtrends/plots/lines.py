@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -14,12 +13,30 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from drugtrends import i18n, style
+from drugtrends._compat import arguments, renamed
 from drugtrends.errors import InputError
 from drugtrends.plots.base import (
+    COMPARABILITY,
     SUPPRESSED,
-    BREAK_CODE, BREAK_REASON, COMPARABILITY, TITLE_ATTR, BreakNumbers, axes_format, check_text_args,
-    draw_break_line, draw_breaks, draw_series, few, finish, fmt_x, group_cuts, is_time,
-    normalise_breaks, require, set_alt_text, small_font, supp_note, suppressed_mask, wrap_to_figure,
+    TITLE_ATTR,
+    BreakNumbers,
+    axes_format,
+    check_text_args,
+    draw_break_line,
+    draw_breaks,
+    draw_series,
+    few,
+    finish,
+    fmt_x,
+    group_cuts,
+    is_time,
+    normalise_breaks,
+    require,
+    set_alt_text,
+    small_font,
+    supp_note,
+    suppressed_mask,
+    wrap_to_figure,
 )
 
 __all__ = ["trend_plot", "joinpoint_plot", "small_multiples", "LEGEND_BELOW"]
@@ -28,8 +45,9 @@ __all__ = ["trend_plot", "joinpoint_plot", "small_multiples", "LEGEND_BELOW"]
 LEGEND_BELOW = 4
 
 
+@arguments(renamed("df", "data"))
 def trend_plot(
-    df: pd.DataFrame,
+    data: pd.DataFrame,
     x: str,
     y: str,
     ci_low: str | None = None,
@@ -55,7 +73,7 @@ def trend_plot(
 
     Parameters
     ----------
-    df
+    data
         Tidy estimates: one row per (group, x).
     x, y
         Columns with the time axis and the estimate.
@@ -98,6 +116,7 @@ def trend_plot(
     ('Cocaine, France', 'Prevalence (%)')
     >>> plt.close(fig)
     """
+    df = data
     i18n.check_lang(lang)
     check_text_args("trend_plot", title=title, source=source)
     require(df, [x, y, ci_low, ci_high, group], "trend_plot")
@@ -172,6 +191,7 @@ def _ci_legend(ax: Axes, ci_low: str | None, ci_high: str | None, band_label: st
     return True
 
 
+@arguments()
 def joinpoint_plot(
     result: Any,
     *,
@@ -365,8 +385,9 @@ def _jp_legend(ax: Axes, has_joinpoints: bool, has_band: bool, c: str, lang: str
     ax.legend(handles, labs, loc="best")  # where no point, line or band lies
 
 
+@arguments(renamed("df", "data"))
 def small_multiples(
-    df: pd.DataFrame,
+    data: pd.DataFrame,
     facet: str,
     x: str,
     y: str,
@@ -394,7 +415,7 @@ def small_multiples(
 
     Parameters
     ----------
-    df
+    data
         Tidy estimates with a facet column.
     facet
         Column giving the panel (e.g. ``"country"``).
@@ -425,35 +446,35 @@ def small_multiples(
     """
     i18n.check_lang(lang)
     check_text_args("small_multiples", title=title, source=source)
-    require(df, [facet, x, y, ci_low, ci_high, group], "small_multiples")
+    require(data, [facet, x, y, ci_low, ci_high, group], "small_multiples")
     ylabel = ylabel or i18n.t("plots.prevalence", lang)
     xlabel = xlabel or i18n.t("common.year", lang)
-    facets = list(dict.fromkeys(df[facet].tolist()))
+    facets = list(dict.fromkeys(data[facet].tolist()))
     ncols = max(1, min(ncols, 4, len(facets)))
     nrows = int(np.ceil(len(facets) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(style.FIGURE_WIDTH_IN, panel_height * nrows + 1.6),
                              sharex=True, sharey=sharey, squeeze=False)
-    supp, b, numbered = suppressed_mask(df, suppressed), normalise_breaks(breaks, facet_col=facet), BreakNumbers(lang)
+    supp, b, numbered = suppressed_mask(data, suppressed), normalise_breaks(breaks, facet_col=facet), BreakNumbers(lang)
     labels = dict(group_labels or {})
-    gkeys = list(dict.fromkeys(df[group].tolist())) if group else [None]
+    gkeys = list(dict.fromkeys(data[group].tolist())) if group else [None]
     cols = style.colours_for(gkeys) if group else {None: style.OKABE_ITO["blue"]}
     small = small_font(1.5)
     for i, fv in enumerate(facets):
         ax = axes.flat[i]
         bb = b[(b["facet"].isna()) | (b["facet"] == fv)] if len(b) else b
-        _draw_groups(ax, df[df[facet] == fv], (x, y, ci_low, ci_high), group, gkeys, cols, labels, scale, supp,
+        _draw_groups(ax, data[data[facet] == fv], (x, y, ci_low, ci_high), group, gkeys, cols, labels, scale, supp,
                      bb, comparability, lang, numbered)
         draw_breaks(ax, bb, lang)
         ax.set_title((facet_labels or {}).get(fv, str(fv)), loc="left", fontsize=small + 0.5, fontweight="normal")
         ax.tick_params(axis="both", labelsize=small)
         ax.tick_params(axis="x", labelrotation=45)
-        axes_format(ax, lang, x_is_year=is_time(df[x]), x_numeric=False)
-    _sm_frame(fig, axes, df, facets, ncols, (facet, y, ci_high), supp, scale, sharey, xlabel, small)
+        axes_format(ax, lang, x_is_year=is_time(data[x]), x_numeric=False)
+    _sm_frame(fig, axes, data, facets, ncols, (facet, y, ci_high), supp, scale, sharey, xlabel, small)
     fig.suptitle(wrap_to_figure(title, fig, matplotlib.rcParams["font.size"] + 1), x=0.01, ha="left",
                  fontweight="bold", fontsize=matplotlib.rcParams["font.size"] + 1)
     fig.supylabel(ylabel, fontsize=small + 0.5)
     has_ci = bool(ci_low and ci_high and fig.findobj(lambda a: a.get_gid() in ("ci_band", "ci_whisker")))
-    note = "\n".join(n for n in (source, supp_note(df, supp, x, facet, lang, facet_labels), numbered.note()) if n)
+    note = "\n".join(n for n in (source, supp_note(data, supp, x, facet, lang, facet_labels), numbered.note()) if n)
     style.source_note(fig, note, lang=lang)
     _sm_legend(fig, axes.flat[:len(facets)], has_ci and (band_label or i18n.t("common.ci95", lang)),
                bool(len(b) or numbered.reasons), small, lang)

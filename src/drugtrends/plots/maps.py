@@ -23,6 +23,7 @@ from matplotlib.colors import Normalize, TwoSlopeNorm
 from matplotlib.figure import Figure
 
 from drugtrends import i18n, style
+from drugtrends._compat import arguments
 from drugtrends.plots.base import TITLE_ATTR, check_text_args, set_alt_text, small_font, wrap_to_figure
 
 __all__ = ["OVERSEAS", "PARIS_AREA", "departement_map"]
@@ -66,6 +67,7 @@ def _insets(fig: Figure, gdf, box, value: str, colours: tuple, over: list[str], 
         ax.set_title(textwrap.fill(i18n.t("plots.map_paris", lang), 14), fontsize=small_font(2.5), pad=1)
 
 
+@arguments()
 def departement_map(
     geo,
     values: pd.DataFrame,

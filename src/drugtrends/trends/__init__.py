@@ -2,7 +2,7 @@
 
 Statistics layer: functions take DataFrames (or a
 :class:`drugtrends.survey.SurveyDesign`) and return tidy results; they never
-read files or draw unless asked (``.plot()``).
+read files or draw (figures: :mod:`drugtrends.plots`).
 
 * :func:`joinpoint` -- NCI-style joinpoint regression of an aggregate series
   (permutation / BIC / WBIC selection, jump model, empirical quantile CIs,
