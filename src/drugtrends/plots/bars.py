@@ -90,14 +90,13 @@ def bar_ci(
     'Prevalence (%)'
     >>> plt.close(fig)
     """
-    df = data
     i18n.check_lang(lang)
     check_text_args("bar_ci", title=title, source=source)
-    require(df, [label, estimate, ci_low, ci_high, group, colour_by], "bar_ci")
+    require(data, [label, estimate, ci_low, ci_high, group, colour_by], "bar_ci")
     xlabel = xlabel or i18n.t("plots.prevalence", lang)
-    supp = suppressed_mask(df, suppressed)
-    cats = list(dict.fromkeys(df[label].tolist()))
-    groups = list(dict.fromkeys(df[group].tolist())) if group else [None]
+    supp = suppressed_mask(data, suppressed)
+    cats = list(dict.fromkeys(data[label].tolist()))
+    groups = list(dict.fromkeys(data[group].tolist())) if group else [None]
     cols = style.colours_for(groups) if group else {"_": colour or style.OKABE_ITO["blue"]}
     if ax is None:
         per_bar = 0.34 if len(groups) == 1 else 0.19
@@ -105,13 +104,13 @@ def bar_ci(
                                         min(8.5, max(2.2, per_bar * len(cats) * max(1, len(groups)) + 1.6))))
     else:
         fig = ax.figure
-    _draw_bars(ax, df, (label, estimate, ci_low, ci_high, group, colour_by), cats, groups, cols, supp, scale, lang)
+    _draw_bars(ax, data, (label, estimate, ci_low, ci_high, group, colour_by), cats, groups, cols, supp, scale, lang)
     ax.set_yticks([len(cats) - 1 - i for i in range(len(cats))], [str(c) for c in cats])
     ax.set_ylim(-0.6, len(cats) - 0.4)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
-    lows = pd.to_numeric(df[ci_low] if ci_low else df[estimate], errors="coerce")
-    if not (lows.min() < 0 or pd.to_numeric(df[estimate], errors="coerce").min() < 0):
+    lows = pd.to_numeric(data[ci_low] if ci_low else data[estimate], errors="coerce")
+    if not (lows.min() < 0 or pd.to_numeric(data[estimate], errors="coerce").min() < 0):
         ax.set_xlim(left=0)
     else:
         ax.axvline(0, color="black", linewidth=0.8)
@@ -120,7 +119,7 @@ def bar_ci(
         handles, labs = ax.get_legend_handles_labels()
         uniq = dict(zip(labs, handles))
         fig.legend(uniq.values(), uniq.keys(), loc="outside lower center", ncols=min(4, len(uniq)))
-    has_ci = bool(ci_low and ci_high and df[[ci_low, ci_high]].notna().all(axis=1).any())
+    has_ci = bool(ci_low and ci_high and data[[ci_low, ci_high]].notna().all(axis=1).any())
     notes = [i18n.t("plots.whiskers", lang) if has_ci else "",
              i18n.t("plots.suppressed_note", lang) + "." if supp.any() else ""]
     finish(ax, title, xlabel, ylabel, source, lang, " ".join(n for n in notes if n), legend=False)
@@ -128,7 +127,6 @@ def bar_ci(
         i18n.t("plots.alt_bar", lang, title=title, x=xlabel, ncats=len(cats), cats=few(cats)),
         i18n.t("plots.alt_with_ci", lang) if has_ci else ""])))
     return fig
-
 
 
 def _draw_bars(ax: Axes, df: pd.DataFrame, names: tuple, cats: list, groups: list, cols: dict, supp: pd.Series,
@@ -211,30 +209,29 @@ def dumbbell(
     ['2009-10', '2011-12']
     >>> plt.close(fig)
     """
-    df = data
     i18n.check_lang(lang)
     check_text_args("dumbbell", title=title, source=source)
-    require(df, [label, start, end], "dumbbell")
+    require(data, [label, start, end], "dumbbell")
     xlabel = xlabel or i18n.t("plots.percent", lang)
-    n = len(df)
+    n = len(data)
     if ax is None:
         fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, max(2.2, 0.32 * n + 1.5)))
     else:
         fig = ax.figure
     ys = np.arange(n)[::-1]
-    a = df[start].astype(float).to_numpy() * scale
-    b = df[end].astype(float).to_numpy() * scale
+    a = data[start].astype(float).to_numpy() * scale
+    b = data[end].astype(float).to_numpy() * scale
     for yv, u, v in zip(ys, a, b):
         ax.plot([u, v], [yv, yv], color="#BBBBBB", linewidth=2.5, zorder=1)
     ax.scatter(a, ys, color=style.OKABE_ITO["sky_blue"], s=40, zorder=3, label=start_label)
     ax.scatter(b, ys, color=style.OKABE_ITO["blue"], s=40, zorder=3, label=end_label)
-    ax.set_yticks(ys, [str(v) for v in df[label]])
+    ax.set_yticks(ys, [str(v) for v in data[label]])
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
     style.number_axis(ax, axis="x", lang=lang)
     ax.legend(loc="best")
     finish(ax, title, xlabel, ylabel, source, lang, legend=False)
-    cats = df[label].astype(str).tolist()
+    cats = data[label].astype(str).tolist()
     set_alt_text(fig, i18n.t("plots.alt_dumbbell", lang, title=title, x=xlabel, start=start_label,
                              end=end_label, ncats=n, cats=few(cats)))
     return fig
@@ -352,23 +349,22 @@ def forest(
     'log'
     >>> plt.close(fig)
     """
-    df = data
     i18n.check_lang(lang)
     check_text_args("forest", title=title, source=source)
-    if hasattr(df, "term_columns") and hasattr(df, "coef"):
-        df = forest_frame(df, labels, lang)
+    if hasattr(data, "term_columns") and hasattr(data, "coef"):
+        data = forest_frame(data, labels, lang)
         label, estimate, ci_low, ci_high = "label", "estimate", "ci_low", "ci_high"
-    require(df, [label, estimate, ci_low, ci_high], "forest")
-    n = len(df)
-    is_ref = df["reference"].fillna(False).astype(bool).to_numpy() if "reference" in df else np.zeros(n, bool)
+    require(data, [label, estimate, ci_low, ci_high], "forest")
+    n = len(data)
+    is_ref = data["reference"].fillna(False).astype(bool).to_numpy() if "reference" in data else np.zeros(n, bool)
     if ax is None:
         fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, min(8.5, max(2.2, 0.27 * n + 1.5))))
     else:
         fig = ax.figure
     ys = np.arange(n)[::-1]
-    est = df[estimate].astype(float).to_numpy()
-    lo = df[ci_low].astype(float).to_numpy()
-    hi = df[ci_high].astype(float).to_numpy()
+    est = data[estimate].astype(float).to_numpy()
+    lo = data[ci_low].astype(float).to_numpy()
+    hi = data[ci_high].astype(float).to_numpy()
     if np.any(est[np.isfinite(est)] <= 0):
         raise InputError("forest: odds ratios must be > 0 (pass ratios, not log-odds).")
     k = ~is_ref
@@ -382,12 +378,12 @@ def forest(
     ax.axvline(reference, color=style.GREY, linestyle="--", linewidth=1)
     ax.set_xscale("log")
     _log_ticks(ax, lang)
-    ax.set_yticks(ys, [str(v) for v in df[label]])
+    ax.set_yticks(ys, [str(v) for v in data[label]])
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
     xlabel = xlabel or i18n.t("plots.odds_ratio", lang)
     finish(ax, title, xlabel, ylabel, source, lang, i18n.t("plots.bars", lang), legend=False)
-    cats = df[label].astype(str).tolist()
+    cats = data[label].astype(str).tolist()
     set_alt_text(fig, i18n.t("plots.alt_forest", lang, title=title, x=xlabel, ncats=n, cats=few(cats)))
     return fig
 

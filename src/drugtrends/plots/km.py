@@ -89,23 +89,22 @@ def km_plot(data: pd.DataFrame, group: str | None = None, *, title: str, source:
     ('Have used (%)', 2)
     >>> plt.close(fig)
     """
-    df = data
     i18n.check_lang(lang)
     check_text_args("km_plot", title=title, source=source)
     y, lo, hi = (("cumulative", "cumulative_ci_low", "cumulative_ci_high") if cumulative
                  else ("survival", "ci_low", "ci_high"))
-    require(df, ["time", y, lo, hi, group], "km_plot")
-    if not len(df):
+    require(data, ["time", y, lo, hi, group], "km_plot")
+    if not len(data):
         raise InputError("km_plot: no rows to draw (no event in the data?).")
     ylabel = ylabel or i18n.t("km.ylabel_cumulative" if cumulative else "km.ylabel_survival", lang)
     xlabel = xlabel or i18n.t("km.xlabel_age", lang)
     fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, 3.9)) if ax is None else (ax.figure, ax)
-    keys = list(dict.fromkeys(df[group].tolist())) if group else [None]
+    keys = list(dict.fromkeys(data[group].tolist())) if group else [None]
     cols = (style.colours_for(keys) if group else {None: style.OKABE_ITO["blue"]}) | dict(colours or {})
     labels = dict(group_labels or {})
     start = 0.0 if cumulative else 1.0
     for k in keys:
-        d = df if k is None else df[df[group] == k]
+        d = data if k is None else data[data[group] == k]
         x, yy, ll, hh = _step_data(d, y, lo, hi, start)
         c = cols[k]
         ax.fill_between(x, 100 * ll, 100 * hh, step="post", color=c, alpha=0.2, linewidth=0, gid="ci_band")
@@ -114,12 +113,12 @@ def km_plot(data: pd.DataFrame, group: str | None = None, *, title: str, source:
     for m in marks:
         ax.axvline(m, color=style.GREY, linestyle=":", linewidth=1, gid="mark")
     ax.set_ylim(0, 100)
-    ax.set_xlim(*(xlim or (0, float(df["time"].max()) + 1)))
+    ax.set_xlim(*(xlim or (0, float(data["time"].max()) + 1)))
     style.percent_axis(ax, lang=lang)
     finish(ax, title, xlabel, ylabel, source, lang, legend=group is not None)
     set_alt_text(fig, i18n.t("km.alt", lang, title=title, y=ylabel, x=xlabel, ngroups=len(keys),
                              groups=few([str(labels.get(k, k)) for k in keys] if group else [title]),
-                             first=fmt_x(0, lang), last=fmt_x(float(df["time"].max()), lang)))
+                             first=fmt_x(0, lang), last=fmt_x(float(data["time"].max()), lang)))
     return fig
 
 

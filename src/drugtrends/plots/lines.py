@@ -116,29 +116,28 @@ def trend_plot(
     ('Cocaine, France', 'Prevalence (%)')
     >>> plt.close(fig)
     """
-    df = data
     i18n.check_lang(lang)
     check_text_args("trend_plot", title=title, source=source)
-    require(df, [x, y, ci_low, ci_high, group], "trend_plot")
+    require(data, [x, y, ci_low, ci_high, group], "trend_plot")
     ylabel = ylabel or i18n.t("plots.prevalence", lang)
     xlabel = xlabel or i18n.t("common.year", lang)
     fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, 3.9)) if ax is None else (ax.figure, ax)
-    supp, labels, bnorm = suppressed_mask(df, suppressed), dict(group_labels or {}), normalise_breaks(breaks)
-    keys = list(dict.fromkeys(df[group].tolist())) if group else [None]
+    supp, labels, bnorm = suppressed_mask(data, suppressed), dict(group_labels or {}), normalise_breaks(breaks)
+    keys = list(dict.fromkeys(data[group].tolist())) if group else [None]
     cols = (style.colours_for(keys) if group else {None: style.OKABE_ITO["blue"]}) | dict(colours or {})
-    numbered = _draw_groups(ax, df, (x, y, ci_low, ci_high), group, keys, cols, labels, scale, supp, bnorm,
+    numbered = _draw_groups(ax, data, (x, y, ci_low, ci_high), group, keys, cols, labels, scale, supp, bnorm,
                             comparability, lang)
     has_ci = _ci_legend(ax, ci_low, ci_high, band_label, lang)
     draw_breaks(ax, bnorm, lang)
     if ylim_zero:
         ax.set_ylim(bottom=0)
-    x_time = is_time(df[x])
-    axes_format(ax, lang, x_is_year=x_time and df[x].dropna().between(1800, 2200).all(), x_numeric=x_time)
-    note = "\n".join(n for n in (supp_note(df, supp, x, group, lang, labels), numbered.note()) if n)
+    x_time = is_time(data[x])
+    axes_format(ax, lang, x_is_year=x_time and data[x].dropna().between(1800, 2200).all(), x_numeric=x_time)
+    note = "\n".join(n for n in (supp_note(data, supp, x, group, lang, labels), numbered.note()) if n)
     finish(ax, title, xlabel, ylabel, source, lang, note, legend=not has_ci)
     if len(keys) >= LEGEND_BELOW:
         _legend_below(fig, ax)
-    xs = df[x].dropna()
+    xs = data[x].dropna()
     set_alt_text(fig, " ".join(filter(None, [
         i18n.t("plots.alt_trend", lang, title=title, y=ylabel, x=xlabel, ngroups=len(keys),
                groups=few([str(labels.get(k, k)) for k in keys] if group else [title]),
