@@ -4,20 +4,17 @@ Scans every ``_output/*-fr.html`` already rendered (the project's before-stop
 hook does the same check): the visible text (scripts, styles and code
 removed) must have no ordinary space before ``%``, ``;``, ``:``, ``!`` or ``?``
 nor inside « », and none of the English words that betray an untranslated
-label. Skipped when no French page has been rendered.
+label. The checks run on the pages rendered once per test session, in
+``tests/test_reports.py`` (``test_french_typography_on_every_french_page``,
+``test_no_english_label_on_french_profiles_and_methods``); this module holds
+the text helpers and their own tests.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 
-import pytest
-
-from drugtrends.i18n.typography import bad_spaces
-
-OUTPUT = Path(__file__).resolve().parent.parent / "_output"
 #: English words or labels that never belong on a French page (whole words, case-sensitive).
 ENGLISH = ("Source:", "Sources:", "Lifetime", "Women", "Men", "Key issues", "Table", "Suppressed", "suppressed",
            "the", "and", "with", "of", "per", "between", "Estimate", "Total", "Year", "Group",
@@ -57,24 +54,14 @@ def english_words(text: str) -> list[str]:
     return hits
 
 
-PAGES = sorted(OUTPUT.glob("*-fr.html")) if OUTPUT.is_dir() else []
+def test_helpers_find_what_a_french_reader_would_object_to():
+    from drugtrends.i18n.typography import bad_spaces
 
-
-@pytest.mark.skipif(not PAGES, reason="no French page rendered in _output/")
-@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
-def test_french_page_typography(page):
-    text = visible_text(page.read_text(encoding="utf-8"))
-    assert bad_spaces(text) == []
-
-
-@pytest.mark.skipif(not [p for p in PAGES if p.name in ("profiles-fr.html", "methods-fr.html")],
-                    reason="profiles/methods not rendered in French")
-@pytest.mark.parametrize("name", ["profiles-fr.html", "methods-fr.html"])
-def test_no_english_label_on_french_page(name):
-    page = OUTPUT / name
-    if not page.exists():
-        pytest.skip(f"{name} not rendered")
-    text = visible_text(page.read_text(encoding="utf-8"))
-    # the footer names software versions and the renderer, in English by nature
-    text = text.split("drugtrends built-in renderer")[0]
-    assert english_words(text) == []
+    page = "<p>Usage dans l'année : 2,7 % (n = 8 086)</p><style>x : y</style><code>a : b</code>"
+    text = visible_text(page)
+    assert "x : y" not in text and "a : b" not in text
+    assert bad_spaces(text)  # ordinary spaces before ':' and '%' are caught
+    good = visible_text("<p>Usage dans l'année\u00a0: 2,7\u202f% (n\u00a0=\u00a08\u202f086)</p>")
+    assert bad_spaces(good) == []
+    assert english_words("Lifetime use, hommes") == ["Lifetime use"]
+    assert english_words("Expérimentation, femmes") == []

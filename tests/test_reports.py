@@ -41,8 +41,8 @@ pytestmark = pytest.mark.realdata
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "reports"
 NAMES = ["trends", "profiles", "factsheet", "methods"]
-#: French renders checked (issue 14): the two reports and the cocaine fact sheet.
-FRENCH = ["trends-fr", "profiles-fr", "factsheet-cocaine-fr"]
+#: French renders checked (issues 14, 23): the reports, the methods appendix and the cocaine fact sheet.
+FRENCH = ["trends-fr", "profiles-fr", "factsheet-cocaine-fr", "methods-fr"]
 ALL = NAMES + FRENCH
 #: English words or labels that must not appear on a French page (issue 14 list + house labels).
 ENGLISH_ON_FRENCH_PAGE = [r"Government source", r"College Grad", r"High School", r"\bfemale\b", r"\bmale\b",
@@ -131,6 +131,26 @@ def test_french_pages_have_french_titles_and_no_english_labels(rendered):
             joined = " ".join(texts)
             for pat in (r"\bYear\b", r"\bSource: ", r"95% CI", r"Prevalence", r"\bbreaks? in series"):
                 assert not re.search(pat, joined), (name, pat, joined[:200])
+
+
+@pytest.mark.parametrize("name", FRENCH)
+def test_french_typography_on_every_french_page(rendered, name):
+    """No ordinary space before % ; : ! ? nor inside « » on a rendered French page (issue 23)."""
+    from test_french_pages import visible_text
+
+    from drugtrends.i18n.typography import bad_spaces
+
+    text = visible_text(rendered[name][".html"].read_text(encoding="utf-8"))
+    assert bad_spaces(text) == []
+
+
+@pytest.mark.parametrize("name", ["profiles-fr", "methods-fr"])
+def test_no_english_label_on_french_profiles_and_methods(rendered, name):
+    from test_french_pages import english_words, visible_text
+
+    text = visible_text(rendered[name][".html"].read_text(encoding="utf-8"))
+    text = text.split("drugtrends built-in renderer")[0]  # the footer names software, in English by nature
+    assert english_words(text) == []
 
 
 def test_profiles_cover_every_age_asked_and_state_the_model_population(rendered):
