@@ -135,7 +135,7 @@ def to_fetch_ids(ids: Sequence[str]) -> list[str]:
             from drugtrends.validate import suggest
             known = sorted(set(mapping) | set(m.ids))
             raise UnknownDatasetError(f"unknown dataset {i!r}.{suggest(i, known, n=3)} "
-                                      "`drugtrends fetch --list` lists them.")
+                                      f"Valid ids: {', '.join(known)} (`drugtrends fetch --list` shows their status).")
         fid = mapping.get(i, i)
         if fid not in out:
             out.append(fid)
