@@ -192,15 +192,17 @@ def test_tutorial2_numbers(executed, nhanes_raw):
 
 def test_tutorial3_numbers(executed, data_dir):
     out = _stdout(executed["03-joinpoint-trend"][0])
-    raw = pd.read_csv(data_dir / "cdc_vsrr" / "VSRR_Provisional_Drug_Overdose_Death_Counts.csv")
+    # the US rows of the 2025 edition, read as published (January 2015 - April 2025)
+    raw = pd.read_csv(data_dir / "cdc_vsrr_2025" / "VSRR_Provisional_Drug_Overdose_Death_Counts_US_rows.csv",
+                      thousands=",")
     us = raw[(raw.State == "US") & raw.Indicator.str.startswith("Synthetic opioids, excl. methadone")].copy()
     months = {m: i for i, m in enumerate(["January", "February", "March", "April", "May", "June", "July",
                                           "August", "September", "October", "November", "December"])}
     us["x"] = us.Year + us.Month.map(months) / 12
-    us["deaths"] = pd.to_numeric(us["Predicted Value"], errors="coerce").fillna(
+    us["deaths"] = pd.to_numeric(us["Predicted Value"].astype(str).str.replace(",", ""), errors="coerce").fillna(
         pd.to_numeric(us["Data Value"].astype(str).str.replace(",", ""), errors="coerce"))
     us = us.sort_values("x")
-    assert len(us) == 45
+    assert len(us) == 124
     assert f"12-month deaths: {us.deaths.iloc[0]:,.0f} (first month) -> {us.deaths.iloc[-1]:,.0f}" in out
     assert "Joinpoints selected: 2" in out
     segs = re.findall(r"Segment \d: (\w+ \d{4}) to (\w+ \d{4}): APC ([+-][\d.]+)%", out)
