@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..errors import DesignError, EmptyDomainError, InputError, ReliabilityWarning
 from ..validate import as_list, check_level
 from .grouped import normalise_sets
-from .kernel import Estimates, linearise
+from .kernel import DesignStructure, Estimates, Outcome, ReplicateTotals, Totals, linearise
 from .results import BY_SET_COLUMN, check_ci, estimate_table
 
 __all__ = ["DesignBase", "RELIABILITY_RULES", "ENGINE_HOOKS"]
@@ -34,7 +36,7 @@ ENGINE_HOOKS = ("outcome_list", "grouped_totals", "estimates", "linearise")
 RELIABILITY_RULES = (None, "nchs", "nsduh")
 
 
-def _check_df_rule(df):
+def _check_df_rule(df: str | float) -> str | float:
     if isinstance(df, str):
         if df not in ("domain", "design"):
             raise InputError(f"df={df!r}: use 'domain', 'design' or a number of degrees of freedom.")
@@ -48,7 +50,7 @@ def _check_df_rule(df):
     return v
 
 
-def _warn_missing_by(keys, by) -> None:
+def _warn_missing_by(keys: pd.DataFrame, by: Sequence[str]) -> None:
     """Rows whose ``by`` value is missing belong to no domain (R ``svyby`` drops them too):
     say how many, never drop them silently (issue 24)."""
     k = int(getattr(keys, "attrs", {}).get("n_missing_by", 0) or 0)
@@ -82,6 +84,10 @@ class DesignBase:
     reliability: str | None = None
     level: float = 0.95
 
+    if TYPE_CHECKING:   # set by every subclass (a property there)
+        @property
+        def df(self) -> float: ...
+
     def __dir__(self) -> list[str]:
         """Tab completion shows the verbs and the design's description, not the engine hooks
         (:data:`ENGINE_HOOKS`, still callable by the estimator modules)."""
@@ -89,30 +95,32 @@ class DesignBase:
 
     # ------------------------------------------------------------------ interface
     @property
-    def structure(self):
+    def structure(self) -> DesignStructure:
         """The frozen :class:`~drugtrends.survey.kernel.DesignStructure` of the design."""
         raise NotImplementedError
 
     @property
     def is_replicate(self) -> bool:
         """True for replicate-weight designs."""
-        return self.structure.is_replicate
+        rep: bool = self.structure.is_replicate
+        return rep
 
-    def outcome_list(self, variables, categorical: bool = False) -> list:
+    def outcome_list(self, variables: str | Sequence[str] | None, categorical: bool = False) -> list[Outcome]:
         """The outcomes to estimate (:class:`~drugtrends.survey.kernel.Outcome` list)."""
         raise NotImplementedError
 
-    def grouped_totals(self, outcomes, by_sets, den=None, engine: str = "auto") -> list:
+    def grouped_totals(self, outcomes: list[Outcome], by_sets: Any, den: list[Outcome] | None = None,
+                       engine: str = "auto") -> list[Totals] | list[ReplicateTotals]:
         """Sufficient statistics of each domain set (one grouped pass)."""
         raise NotImplementedError
 
     # ------------------------------------------------------------------ the one path
-    def _resolve_df(self, df):
+    def _resolve_df(self, df: str | float) -> str | float:
         df = _check_df_rule(df)
         return float(self.df) if df == "design" else df
 
-    def estimates(self, outcomes, by_sets, kind: str = "mean", df="domain", full_cov: bool = False,
-                  den=None, engine: str = "auto") -> list[Estimates]:
+    def estimates(self, outcomes: list[Outcome], by_sets: Any, kind: str = "mean", df: str | float = "domain",
+                  full_cov: bool = False, den: list[Outcome] | None = None, engine: str = "auto") -> list[Estimates]:
         """Linearised estimates of ``outcomes`` for every domain set (one grouped pass).
 
         Parameters
@@ -143,8 +151,9 @@ class DesignBase:
             out.append(est)
         return out
 
-    def linearise(self, outcomes, by=None, kind: str = "mean", df_rule="domain",
-                  full_cov: bool = False, den=None) -> Estimates:
+    def linearise(self, outcomes: list[Outcome], by: str | Sequence[str] | None = None, kind: str = "mean",
+                  df_rule: str | float = "domain", full_cov: bool = False,
+                  den: list[Outcome] | None = None) -> Estimates:
         """Linearised estimates of ``outcomes`` for the domains of ``by`` (one domain set).
 
         The public entry for modules that build their own outcomes (Rao-Scott
@@ -160,8 +169,11 @@ class DesignBase:
         """
         return self.estimates(outcomes, [tuple(as_list(by))], kind, df_rule, full_cov, den)[0]
 
-    def _run(self, variables, by_sets, *, kind, ci, level, df, reliability, return_cov=False,
-             categorical=False, den=None, grid=False, engine="auto", outcomes=None):
+    def _run(self, variables: str | Sequence[str] | None, by_sets: Any, *, kind: str, ci: str, level: float | None,
+             df: str | float, reliability: str | None, return_cov: bool = False, categorical: bool = False,
+             den: list[Outcome] | None = None, grid: bool = False, engine: str = "auto",
+             outcomes: list[Outcome] | None = None
+             ) -> tuple[list[pd.DataFrame], list[Estimates], list[tuple[str, ...]]]:
         level = check_level(self.level if level is None else level)
         reliability = self.reliability if reliability == "design" else reliability
         if reliability not in RELIABILITY_RULES:
@@ -184,14 +196,15 @@ class DesignBase:
         return frames, ests, sets
 
     @staticmethod
-    def _with_cov(out, est, return_cov):
+    def _with_cov(out: pd.DataFrame, est: Estimates, return_cov: bool) -> Any:
         if not return_cov:
             return out
         return out, pd.DataFrame(est.cov, index=out.index, columns=out.index)
 
     # ------------------------------------------------------------------ estimators
-    def mean(self, variables, by=None, *, ci: str = "t", level: float | None = None,
-             df="domain", reliability="design", return_cov: bool = False):
+    def mean(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *, ci: str = "t",
+             level: float | None = None, df: str | float = "domain", reliability: str | None = "design",
+             return_cov: bool = False) -> Any:
         """Weighted mean(s) with design-based SEs, for all domains at once.
 
         Parameters
@@ -241,8 +254,8 @@ class DesignBase:
                                     df=df, reliability=reliability, return_cov=return_cov)
         return self._with_cov(frames[0], ests[0], return_cov)
 
-    def proportion(self, variable, by=None, *, ci: str = "logit", level: float | None = None,
-                   df="domain", reliability="design", return_cov: bool = False):
+    def proportion(self, variable: str, by: str | Sequence[str] | None = None, *, ci: str = "logit", level: float | None = None,
+                   df: str | float = "domain", reliability: str | None = "design", return_cov: bool = False) -> Any:
         """Proportions of each level of a categorical variable.
 
         Like :meth:`mean` with the variable treated as categorical (also when
@@ -287,8 +300,9 @@ class DesignBase:
                                     categorical=True)
         return self._with_cov(frames[0], ests[0], return_cov)
 
-    def prop_ci(self, variables, by=None, *, method: str = "logit", level: float | None = None,
-                df="domain", reliability="design"):
+    def prop_ci(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
+                method: str = "logit", level: float | None = None, df: str | float = "domain",
+                reliability: str | None = "design") -> pd.DataFrame:
         """Proportion(s) of 0/1 outcomes with a proportion CI (R ``svyciprop``).
 
         Same as ``mean(variables, by, ci=method, ...)``.
@@ -320,8 +334,9 @@ class DesignBase:
         """
         return self.mean(variables, by, ci=method, level=level, df=df, reliability=reliability)
 
-    def total(self, variables, by=None, *, ci: str = "t", level: float | None = None,
-              df="domain", reliability=None, return_cov: bool = False):
+    def total(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *, ci: str = "t",
+              level: float | None = None, df: str | float = "domain", reliability: str | None = None,
+              return_cov: bool = False) -> Any:
         """Weighted total(s) (R ``svytotal``), same columns as :meth:`mean`.
 
         Parameters
@@ -357,8 +372,8 @@ class DesignBase:
                                     df=df, reliability=reliability, return_cov=return_cov)
         return self._with_cov(frames[0], ests[0], return_cov)
 
-    def km(self, time: str, event: str, by=None, level: float | None = None, cumulative: bool = False,
-           estimator: str = "nelson_aalen") -> pd.DataFrame:
+    def km(self, time: str, event: str, by: str | Sequence[str] | None = None, level: float | None = None,
+           cumulative: bool = False, estimator: str = "nelson_aalen") -> pd.DataFrame:
         """Survey-weighted survival curve at every event time, with SEs and log-scale CIs (R ``svykm``).
 
         See :func:`drugtrends.survey.km.survey_km` (parameters, columns, method).
@@ -375,8 +390,9 @@ class DesignBase:
         return survey_km(self, time, event, by=by, level=self.level if level is None else level,
                          cumulative=cumulative, estimator=estimator)
 
-    def ratio(self, numerator, denominator, by=None, *, ci: str = "t", level: float | None = None,
-              df="domain", return_cov: bool = False):
+    def ratio(self, numerator: str | Sequence[str], denominator: str | Sequence[str],
+              by: str | Sequence[str] | None = None, *, ci: str = "t", level: float | None = None,
+              df: str | float = "domain", return_cov: bool = False) -> Any:
         """Ratio(s) of totals ``sum(w num) / sum(w den)`` (R ``svyratio``).
 
         Rows where the numerator or the denominator is missing leave the domain.
@@ -437,12 +453,13 @@ class DesignBase:
                    [d.variable for d in dens] * len(ests[0].keys))
         return self._with_cov(out, ests[0], return_cov)
 
-    def _ratio_outcomes(self, variables) -> list:
+    def _ratio_outcomes(self, variables: str | Sequence[str]) -> list[Outcome]:
         """Ratio numerators / denominators (engines may read them their own way)."""
         return self.outcome_list(variables)
 
-    def grid(self, variables, by_sets=None, *, kind: str = "mean", ci: str = "t",
-             level: float | None = None, df="domain", reliability="design", engine: str = "auto"):
+    def grid(self, variables: str | Sequence[str], by_sets: Any = None, *, kind: str = "mean", ci: str = "t",
+             level: float | None = None, df: str | float = "domain", reliability: str | None = "design",
+             engine: str = "auto") -> pd.DataFrame:
         """Means (or totals) of many outcomes for many domain sets in one grouped pass.
 
         A convenience over :meth:`mean` / :meth:`total`: the same path, with
@@ -491,7 +508,7 @@ class DesignBase:
         return _stack_sets(frames, sets)
 
 
-def _stack_sets(frames, sets) -> pd.DataFrame:
+def _stack_sets(frames: list[pd.DataFrame], sets: list[tuple[str, ...]]) -> pd.DataFrame:
     out_frames = []
     for s, table in zip(sets, frames):
         table.insert(0, BY_SET_COLUMN, "+".join(s))

@@ -39,8 +39,12 @@ Conventions (checked against R ``survey`` 4.1.1, see ``tests/test_survey_*.py``)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .._compat import arguments
 from ..errors import DesignError, InputError
@@ -48,7 +52,11 @@ from ..validate import check_choice, require_columns
 from ._repfactors import factor_table
 from .base import RELIABILITY_RULES, DesignBase
 from .grouped import fast_outcomes, inmemory_totals, outcome_columns, replicate_totals
-from .kernel import DesignStructure
+from .kernel import DesignStructure, Outcome, ReplicateTotals, Totals
+
+if TYPE_CHECKING:
+    from .glm import SvyGLMResult
+    from .htest import TestResult
 from .structure import check_rho, check_rscales, check_weights, design_structure, replicate_columns, replicate_values
 from .variance import LONELY_PSU_RULES
 
@@ -58,7 +66,7 @@ __all__ = ["SurveyDesign", "ReplicateDesign", "REPLICATE_METHODS"]
 REPLICATE_METHODS = ("BRR", "Fay", "JK1", "JKn", "bootstrap")
 
 
-def _align_mask(m, data: pd.DataFrame):
+def _align_mask(m: Any, data: pd.DataFrame) -> Any:
     """A boolean Series is matched to the data by its index: as given when the indexes are
     identical, by label when the same unique labels come in another order; any other
     index would silently misalign rows, so it is refused (pass ``.to_numpy()`` to use
@@ -75,7 +83,7 @@ def _align_mask(m, data: pd.DataFrame):
                       "pass mask.to_numpy() to use it by position.")
 
 
-def _check_frame(data, cols):
+def _check_frame(data: Any, cols: list[str]) -> None:
     if not isinstance(data, pd.DataFrame):
         raise DesignError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     require_columns(data, cols, "design column")
@@ -170,7 +178,7 @@ class SurveyDesign(DesignBase):
         self._mask = np.ones(len(data), dtype=bool)
 
     @classmethod
-    def from_spec(cls, data: pd.DataFrame, spec, **kw) -> SurveyDesign:
+    def from_spec(cls, data: pd.DataFrame, spec: Any, **kw: Any) -> SurveyDesign:
         """A design from a dataset's design spec (``drugtrends.datasets.design_spec(id)``).
 
         Parameters
@@ -206,7 +214,8 @@ class SurveyDesign(DesignBase):
                 "lonely_psu": getattr(spec, "lonely_psu", None) or "fail",
                 "adjust_domain_lonely": bool(getattr(spec, "adjust_domain_lonely", False))}
         args.update(kw)
-        return cls(data, **args)
+        des: SurveyDesign = cls(data, **args)
+        return des
 
     def __repr__(self) -> str:
         s = self._structure
@@ -223,14 +232,16 @@ class SurveyDesign(DesignBase):
     @property
     def weights(self) -> np.ndarray:
         """Row weights (read-only)."""
-        return self._structure.weights
+        w = self._structure.weights
+        assert w is not None   # a design of rows in memory
+        return w
 
     @property
     def df(self) -> int:
         """Design degrees of freedom of the (subset) design, as R ``degf()``."""
         return self.degf()
 
-    def degf(self, rows=None) -> int:
+    def degf(self, rows: ArrayLike | None = None) -> int:
         """R ``degf()`` of ``rows`` (bool; default the subset design's rows with positive weight).
 
         Parameters
@@ -250,7 +261,7 @@ class SurveyDesign(DesignBase):
         (3, 1)
         """
         if rows is None:
-            rows = self._mask & (self._structure.weights > 0)
+            rows = self._mask & (self.weights > 0)
         return self._structure.degf(rows)
 
     @property
@@ -268,7 +279,7 @@ class SurveyDesign(DesignBase):
         return self._mask.copy()
 
     # ------------------------------------------------------------------ subsets
-    def subset(self, mask_or_query) -> SurveyDesign:
+    def subset(self, mask_or_query: Any) -> SurveyDesign:
         """Restrict estimation to a domain, keeping the whole design (R ``subset()``).
 
         Rows outside the domain stay in the design with zero contributions, so
@@ -318,7 +329,7 @@ class SurveyDesign(DesignBase):
         return new
 
     # ------------------------------------------------------------------ the grouped pass
-    def outcome_list(self, variables, categorical: bool = False) -> list:
+    def outcome_list(self, variables: str | Sequence[str] | None, categorical: bool = False) -> list[Outcome]:
         """The outcomes' row values (:func:`drugtrends.survey.grouped.outcome_columns`).
 
         Parameters
@@ -342,7 +353,8 @@ class SurveyDesign(DesignBase):
             return outcome_columns(self.data, variables, self._mask, categorical)
         return fast_outcomes(self.data, variables, self._mask)
 
-    def grouped_totals(self, outcomes, by_sets, den=None, engine: str = "auto") -> list:
+    def grouped_totals(self, outcomes: list[Outcome], by_sets: Any, den: list[Outcome] | None = None,
+                       engine: str = "auto") -> list[Totals] | list[ReplicateTotals]:
         """Sufficient statistics of each domain set: one grouped pass over the rows.
 
         Parameters
@@ -377,11 +389,13 @@ class SurveyDesign(DesignBase):
                          "drugtrends.survey.spark.from_spark).")
 
     # ------------------------------------------------------------------ in-memory estimators
-    def _ratio_outcomes(self, variables) -> list:
+    def _ratio_outcomes(self, variables: str | Sequence[str]) -> list[Outcome]:
         """Ratio numerators / denominators: the general outcome columns (floats)."""
         return outcome_columns(self.data, variables, self._mask)
 
-    def quantile(self, variable, q=(0.5,), by=None, *, level: float | None = None, df="domain"):
+    def quantile(self, variable: str | Sequence[str], q: float | Sequence[float] = (0.5,),
+                 by: str | Sequence[str] | None = None, *,
+                 level: float | None = None, df: str | float = "domain") -> pd.DataFrame:
         """Quantiles with Woodruff intervals (R ``svyquantile``, ``qrule="math"``,
         ``interval.type="mean"``); see :mod:`drugtrends.survey.quantile`.
 
@@ -416,7 +430,7 @@ class SurveyDesign(DesignBase):
 
     # ------------------------------------------------------------------ other analyses
     def glm(self, formula: str, family: str = "gaussian", *, level: float | None = None,
-            maxit: int = 25, epsilon: float = 1e-8):
+            maxit: int = 25, epsilon: float = 1e-8) -> SvyGLMResult:
         """Design-based generalised linear model (R ``svyglm``); see :mod:`drugtrends.survey.glm`.
 
         Parameters
@@ -446,7 +460,7 @@ class SurveyDesign(DesignBase):
         from .glm import svyglm
         return svyglm(self, formula, family, level=level, epsilon=epsilon, maxiter=maxit)
 
-    def chisq(self, row: str, col: str, statistic: str = "F"):
+    def chisq(self, row: str, col: str, statistic: str = "F") -> TestResult:
         """Rao-Scott test of independence of a two-way table (R ``svychisq``).
 
         See :func:`drugtrends.survey.chisq.svychisq`.
@@ -475,7 +489,7 @@ class SurveyDesign(DesignBase):
         from .chisq import svychisq
         return svychisq(self, row, col, statistic)
 
-    def contrast(self, variable, by, coef, **kw):
+    def contrast(self, variable: str, by: str | list[str], coef: Any, **kw: Any) -> pd.DataFrame:
         """Linear combination of domain means (R ``svycontrast`` on ``svyby``);
         see :func:`drugtrends.survey.contrast.contrast`.
 
@@ -508,7 +522,8 @@ class SurveyDesign(DesignBase):
         from .contrast import contrast
         return contrast(self, variable, by, coef, **kw)
 
-    def difference(self, variable, between, by=None, **kw):
+    def difference(self, variable: str, between: str, by: str | list[str] | None = None,
+                   **kw: Any) -> pd.DataFrame:
         """Difference (and relative change) between two levels of ``between``;
         see :func:`drugtrends.survey.contrast.difference`.
 
@@ -543,7 +558,8 @@ class SurveyDesign(DesignBase):
 
     # ------------------------------------------------------------------ replicate designs
     def to_replicate(self, method: str = "JKn", mse: bool = False, *, rho: float | None = None,
-                     replicates: int = 50, seed=None, hadamard_matrix=None) -> ReplicateDesign:
+                     replicates: int = 50, seed: Any = None, hadamard_matrix: ArrayLike | None = None
+                     ) -> ReplicateDesign:
         """Replicate weights built from this design (R ``as.svrepdesign``).
 
         ``"JKn"``: one replicate per PSU; the PSU's weights are set to 0, the
@@ -585,6 +601,8 @@ class SurveyDesign(DesignBase):
         0.559
         """
         s = self._structure
+        assert s.psu is not None and s.weights is not None   # a Taylor design of rows in memory
+        scale: float | np.floating[Any] | None
         if method in ("JKn", "JK1"):
             from .jackknife import jackknife_weights
             W, scale, rscales = jackknife_weights(s, method)
@@ -605,11 +623,11 @@ class SurveyDesign(DesignBase):
                               mse=mse, reliability=self.reliability, level=self.level)
         rep.data = self.data
         rep._mask = self._mask.copy()
-        return rep
+        return cast(ReplicateDesign, rep)   # ReplicateDesign.__init__ is wrapped by an untyped decorator
 
     @classmethod
-    def replicate(cls, data: pd.DataFrame, weight: str, rep_weights, method: str = "BRR", *,
-                  rho: float | None = None, scale: float | None = None, rscales=None,
+    def replicate(cls, data: pd.DataFrame, weight: str, rep_weights: str | Sequence[str], method: str = "BRR", *,
+                  rho: float | None = None, scale: float | None = None, rscales: ArrayLike | None = None,
                   mse: bool = False, reliability: str | None = None,
                   level: float = 0.95) -> ReplicateDesign:
         """A replicate-weight design (R ``svrepdesign``, combined weights).
@@ -649,12 +667,13 @@ class SurveyDesign(DesignBase):
         >>> round(float(des.mean("y").se[0]), 4)   # R svrepdesign(type="JK1", scale=3/4): 0.4330127
         0.433
         """
-        return ReplicateDesign(data, weight, rep_weights, method, rho=rho, scale=scale,
-                               rscales=rscales, mse=mse, reliability=reliability, level=level)
+        des: ReplicateDesign = ReplicateDesign(data, weight, rep_weights, method, rho=rho, scale=scale,
+                                               rscales=rscales, mse=mse, reliability=reliability, level=level)
+        return des
 
 
 # --------------------------------------------------------------------------- replicate design
-def _replicate_scale(method, R, rho, scale, rscales) -> float:
+def _replicate_scale(method: str, R: int, rho: float | None, scale: float | None, rscales: ArrayLike | None) -> float:
     if method == "BRR":
         sc = 1.0 / R
     elif method == "Fay":
@@ -679,7 +698,8 @@ def _replicate_scale(method, R, rho, scale, rscales) -> float:
     return float(sc)
 
 
-def _replicate_storage(data, cols, w):
+def _replicate_storage(data: pd.DataFrame, cols: list[Any], w: np.ndarray
+                       ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
     """``(W, None, None)`` row by row, or ``(None, cluster, F)`` when the replicate weights are
     the weight times per-cluster factors (:mod:`drugtrends.survey._repfactors`); the
     columns are read and checked one at a time."""
@@ -743,8 +763,9 @@ class ReplicateDesign(SurveyDesign):
     """
 
     @arguments()
-    def __init__(self, data, weight, rep_weights, method="BRR", *, rho=None, scale=None,
-                 rscales=None, mse=False, reliability=None, level=0.95):
+    def __init__(self, data: pd.DataFrame, weight: str, rep_weights: str | Sequence[str], method: str = "BRR", *,
+                 rho: float | None = None, scale: float | None = None, rscales: ArrayLike | None = None,
+                 mse: bool = False, reliability: str | None = None, level: float = 0.95) -> None:
         check_choice(method, "method", REPLICATE_METHODS, error=DesignError)
         if reliability not in RELIABILITY_RULES:
             raise DesignError(f"reliability={reliability!r}: use 'nchs', 'nsduh' or None")
@@ -761,9 +782,10 @@ class ReplicateDesign(SurveyDesign):
         sc = _replicate_scale(method, R, rho, scale, rscales)
         rs = check_rscales(rscales, R)
         W, cluster, F = _replicate_storage(data, cols, w)
-        if F is not None:   # rank of the factor rows of clusters with a positive weight
+        if F is not None and cluster is not None:   # rank of the factor rows of clusters with a positive weight
             rank = _rank(F[np.unique(cluster[w > 0])])
         else:
+            assert W is not None   # row by row when not as factors
             rank = _rank(W)
         self._structure = DesignStructure(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), "none",
                                           float(rank - 1), weights=w, rep_weights=W,
@@ -780,7 +802,9 @@ class ReplicateDesign(SurveyDesign):
         from .grouped import replicate_rank
         s = self._structure
         if s.rep_factors is not None:
-            return int(replicate_rank(s.rep_factors[np.unique(s.rep_cluster[self._mask & (s.weights > 0)])]) - 1)
+            assert s.rep_cluster is not None   # set with rep_factors
+            return int(replicate_rank(s.rep_factors[np.unique(s.rep_cluster[self._mask & (self.weights > 0)])]) - 1)
+        assert s.rep_weights is not None   # row by row when not as factors
         return int(replicate_rank(s.rep_weights[self._mask]) - 1)
 
     def __repr__(self) -> str:

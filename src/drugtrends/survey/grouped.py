@@ -21,6 +21,9 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -28,7 +31,7 @@ from ..errors import InputError
 from ..validate import as_list, require_columns, require_unique
 from . import aggregate as agg
 from ._packed import BinaryOutcome, binary_outcome, clean_sums, missing_sums
-from .kernel import Outcome, ReplicateTotals, Totals
+from .kernel import DesignStructure, Outcome, ReplicateTotals, Totals
 
 __all__ = ["outcome_columns", "fast_domain_codes", "normalise_sets", "domain_keys",
            "inmemory_totals", "replicate_totals", "replicate_rank", "IntOutcome"]
@@ -55,28 +58,28 @@ class IntOutcome(Outcome):
     ([0.0, 1.0, 1.0], None, True)
     """
 
-    def __init__(self, variable, values, is_prop):
+    def __init__(self, variable: str, values: np.ndarray, is_prop: bool) -> None:
         self.variable, self.level, self.is_prop = variable, None, is_prop
         self.values = values
 
     @property
-    def y(self):
+    def y(self) -> np.ndarray:
         return self.values.astype(float)
 
     @y.setter
-    def y(self, value):  # dataclass compatibility
+    def y(self, value: np.ndarray) -> None:  # dataclass compatibility
         self.values = value
 
 
-def _first_row(data, bad):
+def _first_row(data: pd.DataFrame, bad: np.ndarray) -> tuple[int, Any]:
     pos = int(np.flatnonzero(bad)[0])
     lab = data.index[pos]
     return pos, lab.item() if isinstance(lab, np.generic) else lab
 
 
-def _numeric_values(data, v, mask):
+def _numeric_values(data: pd.DataFrame, v: str, mask: np.ndarray) -> np.ndarray:
     """Float values of a numeric outcome; infinite values are refused."""
-    y = data[v].to_numpy(dtype=float, na_value=np.nan)
+    y: np.ndarray = data[v].to_numpy(dtype=float, na_value=np.nan)
     bad = np.isinf(y) & mask
     if bad.any():
         pos, lab = _first_row(data, bad)
@@ -86,7 +89,7 @@ def _numeric_values(data, v, mask):
     return y
 
 
-def _levels(col, mask, v, data):
+def _levels(col: pd.Series, mask: np.ndarray, v: str, data: pd.DataFrame) -> list[Any]:
     sub = col[mask]
     if isinstance(col.dtype, pd.CategoricalDtype):
         present = set(sub.dropna().unique())
@@ -107,7 +110,7 @@ def _levels(col, mask, v, data):
                          "ordered: recode it to one type.") from None
 
 
-def outcome_columns(data: pd.DataFrame, variables, mask: np.ndarray,
+def outcome_columns(data: pd.DataFrame, variables: str | Sequence[str] | None, mask: np.ndarray,
                     categorical: bool = False) -> list[Outcome]:
     """Row values of the outcomes: one :class:`Outcome` per numeric column or per level.
 
@@ -164,7 +167,7 @@ def outcome_columns(data: pd.DataFrame, variables, mask: np.ndarray,
     return out
 
 
-def fast_outcomes(data: pd.DataFrame, variables, mask: np.ndarray) -> list[Outcome]:
+def fast_outcomes(data: pd.DataFrame, variables: str | Sequence[str] | None, mask: np.ndarray) -> list[Outcome]:
     """:func:`outcome_columns` with fast paths that copy no column to float: 0/1 columns
     (with or without missing values, any numeric storage) become
     :class:`~drugtrends.survey._packed.BinaryOutcome` (one ``uint8`` state per row),
@@ -189,17 +192,19 @@ def fast_outcomes(data: pd.DataFrame, variables, mask: np.ndarray) -> list[Outco
     return out
 
 
-def _take(o: Outcome, rows) -> np.ndarray:
+def _take(o: Outcome, rows: np.ndarray) -> np.ndarray:
     """Values of ``rows`` of an outcome (NaN = missing), without materialising the column."""
     if isinstance(o, BinaryOutcome):
         return o.take(rows)
     if isinstance(o, IntOutcome):
-        return o.values[rows]
-    return o.y[rows]
+        v: np.ndarray = o.values[rows]
+        return v
+    y: np.ndarray = o.y[rows]
+    return y
 
 
 # --------------------------------------------------------------------------- domains
-def normalise_sets(by_sets) -> list[tuple]:
+def normalise_sets(by_sets: Any) -> list[tuple[str, ...]]:
     """Domain sets as a list of distinct tuples (``None`` -> the whole population).
 
     Parameters
@@ -226,7 +231,7 @@ def normalise_sets(by_sets) -> list[tuple]:
     return out
 
 
-def _small_int(col) -> bool:
+def _small_int(col: pd.Series) -> bool:
     if not (pd.api.types.is_integer_dtype(col) and not pd.api.types.is_extension_array_dtype(col)):
         return False
     if len(col) == 0:
@@ -235,7 +240,7 @@ def _small_int(col) -> bool:
     return int(v.max()) - int(v.min()) < 1_000_000
 
 
-def _column_codes(col):
+def _column_codes(col: pd.Series) -> tuple[np.ndarray, Any, Any, bool]:
     """``(codes, uniques, categorical dtype or None, has_missing)``; codes -1 = missing."""
     if isinstance(col.dtype, pd.CategoricalDtype):
         cd = np.asarray(col.cat.codes, dtype=np.int64)
@@ -258,7 +263,8 @@ def _column_codes(col):
     return cd, uni, None, bool((cd < 0).any())
 
 
-def fast_domain_codes(data: pd.DataFrame, by: list[str], mask: np.ndarray, cache: dict | None = None):
+def fast_domain_codes(data: pd.DataFrame, by: list[str], mask: np.ndarray,
+                      cache: dict[str, Any] | None = None) -> tuple[np.ndarray, pd.DataFrame]:
     """Integer domain code per row for the ``by`` columns, and the domain keys.
 
     Domains are the combinations observed among ``mask`` rows, in sorted order
@@ -299,7 +305,7 @@ def fast_domain_codes(data: pd.DataFrame, by: list[str], mask: np.ndarray, cache
             cache[c] = _column_codes(data[c])
         parts_in.append(cache[c])
     missing_by = None
-    combo = None
+    combo: np.ndarray | None = None
     size = 1
     for cd, uni, _, has_missing in parts_in:
         if has_missing:
@@ -307,6 +313,7 @@ def fast_domain_codes(data: pd.DataFrame, by: list[str], mask: np.ndarray, cache
             cd = np.where(cd >= 0, cd, 0)
         combo = cd.copy() if combo is None else combo * len(uni) + cd
         size *= max(len(uni), 1)
+    assert combo is not None   # by is not empty
     all_in = bool(mask.all())
     ok = None if all_in else mask.copy()
     n_missing_by = 0
@@ -330,15 +337,16 @@ def fast_domain_codes(data: pd.DataFrame, by: list[str], mask: np.ndarray, cache
         parts.append(rest % k)
         rest = rest // k
     parts.reverse()
-    keys = {}
+    key_cols: dict[str, Any] = {}
     for c, part, (_, uni, dtype, _) in zip(by, parts, parts_in):
-        keys[c] = pd.Categorical.from_codes(part, dtype=dtype) if dtype is not None else uni.take(part)
-    frame = pd.DataFrame(keys)
+        key_cols[c] = pd.Categorical.from_codes(part, dtype=dtype) if dtype is not None else uni.take(part)
+    frame = pd.DataFrame(key_cols)
     frame.attrs["n_missing_by"] = n_missing_by
     return codes.astype(np.int64, copy=False), frame
 
 
-def domain_keys(data: pd.DataFrame, by, mask: np.ndarray, cache: dict | None = None):
+def domain_keys(data: pd.DataFrame, by: str | Sequence[str] | None, mask: np.ndarray,
+                cache: dict[str, Any] | None = None) -> tuple[np.ndarray, pd.DataFrame]:
     """Checked ``by`` columns -> ``(codes, keys)`` (see :func:`fast_domain_codes`).
 
     Parameters
@@ -373,11 +381,11 @@ def domain_keys(data: pd.DataFrame, by, mask: np.ndarray, cache: dict | None = N
 class _Columns:
     """Per outcome: the value column ``a`` and, when needed, ``b`` (observed / denominator)."""
 
-    def __init__(self, outcomes, den, mask):
+    def __init__(self, outcomes: list[Outcome], den: list[Outcome] | None, mask: np.ndarray) -> None:
         self.outcomes, self.den, self.mask = outcomes, den, mask
         self.miss = np.array([den is not None or _has_missing(o, mask) for o in outcomes])
 
-    def ab(self, j):
+    def ab(self, j: int) -> tuple[np.ndarray, np.ndarray | None]:
         """``(a, ok)`` float arrays: ``a`` 0 where not observed; ``ok`` observed (None = all)."""
         o = self.outcomes[j]
         if isinstance(o, IntOutcome):
@@ -390,10 +398,16 @@ class _Columns:
             ok &= ~np.isnan(self.den[j].y)
         return np.where(ok, y, 0.0), ok
 
-    def b(self, j, ok):
+    def b(self, j: int, ok: np.ndarray) -> np.ndarray:
         if self.den is not None:
             return np.where(ok, self.den[j].y, 0.0)
         return ok
+
+    def binary(self, j: int) -> BinaryOutcome:
+        """Outcome ``j``, one of the 0/1 outcomes listed by :meth:`packed`."""
+        o = self.outcomes[j]
+        assert isinstance(o, BinaryOutcome)
+        return o
 
     def packed(self) -> tuple[list[int], list[int]]:
         """0/1 outcomes summed by the packed passes: ``(clean, with missing values)``."""
@@ -403,7 +417,7 @@ class _Columns:
         return [j for j in bo if not self.miss[j]], [j for j in bo if self.miss[j]]
 
 
-def _has_missing(o: Outcome, mask) -> bool:
+def _has_missing(o: Outcome, mask: np.ndarray) -> bool:
     if isinstance(o, BinaryOutcome):
         return o.n_missing > 0
     if isinstance(o, IntOutcome):
@@ -411,7 +425,8 @@ def _has_missing(o: Outcome, mask) -> bool:
     return bool(np.isnan(o.y[mask]).any())
 
 
-def _pair_key(codes, psu, U, D):
+def _pair_key(codes: np.ndarray, psu: np.ndarray, U: int, D: int
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Rank of each row's (domain, PSU) pair among the pairs with rows (rows in no domain:
     one last bin), the pairs' domain and PSU codes and their row counts."""
     full = np.where(codes >= 0, codes * U + psu, D * U)
@@ -423,13 +438,14 @@ def _pair_key(codes, psu, U, D):
     return rank[full], pair // U, pair % U, nrow[pair]
 
 
-def _bincount_totals(cols: _Columns, w, wpos, psu, U, codes, D, keys) -> Totals:
+def _bincount_totals(cols: _Columns, w: np.ndarray, wpos: np.ndarray, psu: np.ndarray, U: int, codes: np.ndarray,
+                     D: int, keys: pd.DataFrame) -> Totals:
     """One domain set: every sum by ``bincount`` over the key domain x PSU; 0/1 outcomes
     many at a time (:mod:`drugtrends.survey._packed`), others one at a time."""
     key, d, u, nrow = _pair_key(codes, psu, U, D)
     size, m = len(d), len(cols.outcomes)
 
-    def bc(x):
+    def bc(x: np.ndarray) -> np.ndarray:
         return np.bincount(key, weights=x, minlength=size + 1)[:size]
 
     all_pos = bool(wpos.all())
@@ -445,11 +461,11 @@ def _bincount_totals(cols: _Columns, w, wpos, psu, U, codes, D, keys) -> Totals:
     R2 = np.empty((size, 4, m)) if cols.den is not None else None
     clean, missing = cols.packed()
     if clean:
-        A[:, clean] = clean_sums(key, size, w, [cols.outcomes[j].state for j in clean])
+        A[:, clean] = clean_sums(key, size, w, [cols.binary(j).state for j in clean])
     if missing:
         A[:, missing], B[:, missing], N[:, missing], P[:, missing] = missing_sums(
             key, size, w, None if all_pos else wpos.astype(float),
-            [cols.outcomes[j].state for j in missing])
+            [cols.binary(j).state for j in missing])
     done = set(clean) | set(missing)
     buf = np.empty(len(w))
     for j in range(m):
@@ -467,21 +483,23 @@ def _bincount_totals(cols: _Columns, w, wpos, psu, U, codes, D, keys) -> Totals:
         if Q is not None:
             Q[:, j] = bc(buf * a) if j in nonbin else A[:, j]
         if R2 is not None:   # ratio design effect: w, w a^2, w a b, w b^2 (rows with both observed)
+            assert ok is not None   # a denominator: every outcome has its observed rows
             b = cols.b(j, ok)
             R2[:, :, j] = np.column_stack([bc(w * ok), bc(buf * a), bc(buf * b), bc(w * b * b)])
     return Totals(keys, d, u, A, B, N, P, Q, R2)
 
 
-def _block_totals(cols: _Columns, w, wpos, psu, U, sets) -> list[Totals]:
+def _block_totals(cols: _Columns, w: np.ndarray, wpos: np.ndarray, psu: np.ndarray, U: int,
+                  sets: list[tuple[np.ndarray, int, pd.DataFrame]]) -> list[Totals]:
     """Several domain sets: one dense product per PSU (``grouped_psu_totals``)."""
     m = len(cols.outcomes)
     miss_idx = np.flatnonzero(cols.miss)
     nonbin = [j for j, o in enumerate(cols.outcomes) if not o.is_prop]
     k = m + len(miss_idx) + len(nonbin) + 1
-    bcol = {j: m + i for i, j in enumerate(miss_idx)}
+    bcol: dict[int, int] = {j: m + i for i, j in enumerate(miss_idx.tolist())}
     qcol = {j: m + len(miss_idx) + i for i, j in enumerate(nonbin)}
 
-    def columns(rows):
+    def columns(rows: np.ndarray | slice) -> np.ndarray:
         rows = np.arange(rows.start, rows.stop) if isinstance(rows, slice) else rows
         Xt = np.empty((k, len(rows)))
         for j in range(m):
@@ -499,7 +517,7 @@ def _block_totals(cols: _Columns, w, wpos, psu, U, sets) -> list[Totals]:
         Xt[k - 1] = 1.0
         return Xt.T
 
-    def unweighted(rows):
+    def unweighted(rows: np.ndarray | slice) -> np.ndarray:
         rows = np.arange(rows.start, rows.stop) if isinstance(rows, slice) else rows
         Xu = np.empty((len(rows), 2 * len(miss_idx)))
         for i, j in enumerate(miss_idx):
@@ -525,7 +543,7 @@ def _block_totals(cols: _Columns, w, wpos, psu, U, sets) -> list[Totals]:
         B, N, P = T[:, k - 1][:, None], n_shared[:, None], p_shared[:, None]
         if len(miss_idx):
             B, N, P = (np.repeat(x, m, axis=1) for x in (B, N, P))
-        for i, j in enumerate(miss_idx):
+        for i, j in enumerate(miss_idx.tolist()):
             B[:, j], N[:, j], P[:, j] = T[:, bcol[j]], Tu[:, i], Tu[:, len(miss_idx) + i]
         Q = None
         if qcol:
@@ -536,8 +554,8 @@ def _block_totals(cols: _Columns, w, wpos, psu, U, sets) -> list[Totals]:
     return out
 
 
-def inmemory_totals(structure, data: pd.DataFrame, mask: np.ndarray, outcomes: list[Outcome],
-                    by_sets: list[tuple], den: list[Outcome] | None = None) -> list[Totals]:
+def inmemory_totals(structure: DesignStructure, data: pd.DataFrame, mask: np.ndarray, outcomes: list[Outcome],
+                    by_sets: list[tuple[str, ...]], den: list[Outcome] | None = None) -> list[Totals]:
     """Sufficient statistics of every domain set, one grouped pass over the rows.
 
     Parameters
@@ -571,10 +589,11 @@ def inmemory_totals(structure, data: pd.DataFrame, mask: np.ndarray, outcomes: l
     ([1.0, 1.0], [2.0, 1.0])
     """
     w, psu, U = structure.weights, structure.psu, structure.n_psu
+    assert w is not None and psu is not None   # a structure of rows in memory
     wpos = w > 0
     cols = _Columns(outcomes, den, mask)
-    cache: dict = {}
-    sets = []
+    cache: dict[str, Any] = {}
+    sets: list[tuple[np.ndarray, int, pd.DataFrame]] = []
     for by in by_sets:
         codes, keys = domain_keys(data, list(by), mask, cache)
         sets.append((codes, len(keys), keys))
@@ -585,8 +604,8 @@ def inmemory_totals(structure, data: pd.DataFrame, mask: np.ndarray, outcomes: l
 
 
 # --------------------------------------------------------------------------- replicate designs
-def replicate_totals(structure, data: pd.DataFrame, mask: np.ndarray, outcomes: list[Outcome],
-                     by, den: list[Outcome] | None = None, moments: bool = True,
+def replicate_totals(structure: DesignStructure, data: pd.DataFrame, mask: np.ndarray, outcomes: list[Outcome],
+                     by: str | Sequence[str] | None, den: list[Outcome] | None = None, moments: bool = True,
                      domain_df: bool = True) -> ReplicateTotals:
     """Full-sample and replicate domain sums of a replicate design, one pass.
 
@@ -630,6 +649,7 @@ def replicate_totals(structure, data: pd.DataFrame, mask: np.ndarray, outcomes: 
     dom, keys = domain_keys(data, as_list(by), mask)
     if structure.rep_factors is not None:
         return _factor_totals(structure, outcomes, den, mask, dom, keys, moments, domain_df)
+    assert w is not None and W is not None   # a replicate structure of rows in memory
     D, m, R = len(keys), len(outcomes), W.shape[1]
     cols = _Columns(outcomes, den, mask)
     idx = np.flatnonzero(dom >= 0)
@@ -644,11 +664,13 @@ def replicate_totals(structure, data: pd.DataFrame, mask: np.ndarray, outcomes: 
     return ReplicateTotals(keys, A, B, Ar, Br, N, P, Q, DF)
 
 
-def _factor_totals(structure, outcomes, den, mask, dom, keys, moments, domain_df) -> ReplicateTotals:
+def _factor_totals(structure: DesignStructure, outcomes: list[Outcome], den: list[Outcome] | None, mask: np.ndarray,
+                   dom: np.ndarray, keys: pd.DataFrame, moments: bool, domain_df: bool) -> ReplicateTotals:
     """Replicate sums as ONE grouped pass plus a product over cluster-level totals:
     the Taylor pass with the replicate clusters as PSUs gives per (domain, cluster)
     sums ``A_p``, then ``Ar[r, d] = sum_{p in d} F[c_p, r] A_p`` (no ``n x R`` matrix)."""
     w, F, cl = structure.weights, structure.rep_factors, structure.rep_cluster
+    assert w is not None and F is not None and cl is not None   # replicate factors per cluster
     D, m, R = len(keys), len(outcomes), F.shape[1]
     cols = _Columns(outcomes, den, mask)
     with agg.one_blas_thread():
@@ -682,7 +704,7 @@ def _factor_df(Fd: np.ndarray, has: np.ndarray) -> np.ndarray:
     """Per outcome: rank of the factor rows of the clusters holding observed rows with a
     positive weight, - 1 (= the rank of those rows' replicate weights)."""
     out = np.empty(has.shape[1])
-    seen: dict = {}
+    seen: dict[bytes, int] = {}
     for j in range(has.shape[1]):
         pattern = has[:, j].tobytes()
         if pattern not in seen:
@@ -726,7 +748,7 @@ def replicate_rank(W: np.ndarray) -> int:
     return int((sv > 1e-5 * sv.max(initial=0.0)).sum())   # R: qr(weights, tol = 1e-5)
 
 
-def _domain_df(Wd, ok_all):
+def _domain_df(Wd: np.ndarray, ok_all: np.ndarray) -> np.ndarray:
     """Per outcome: rank of the replicate weights of the domain's rows with the outcome observed, - 1."""
     full = ok_all.all(axis=0)
     out = np.empty(ok_all.shape[1])
@@ -737,7 +759,8 @@ def _domain_df(Wd, ok_all):
     return out
 
 
-def _replicate_domains(cols, w, W, idx, bounds, m, out):
+def _replicate_domains(cols: _Columns, w: np.ndarray, W: np.ndarray, idx: np.ndarray, bounds: np.ndarray, m: int,
+                       out: tuple[Any, ...]) -> None:
     A, B, N, P, Q, Ar, Br, DF = out
     for d in range(len(bounds) - 1):   # one domain's rows at a time: memory O(domain rows x outcomes)
         rows = idx[bounds[d]:bounds[d + 1]]
@@ -755,7 +778,7 @@ def _replicate_domains(cols, w, W, idx, bounds, m, out):
             DF[d] = _domain_df(Wd, ok_all)
 
 
-def _domain_block(cols: _Columns, rows, m):
+def _domain_block(cols: _Columns, rows: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(X, observed, bmap)`` for the rows of one domain: ``X`` holds ``a_1..a_m``, then
     the ``b`` columns of outcomes with missing values (or ratio denominators), then one
     column of ones shared by every complete outcome; ``X[:, bmap[j]]`` is ``b_j``."""

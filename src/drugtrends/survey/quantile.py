@@ -77,7 +77,7 @@ def _numeric(design: Any, var: str) -> _F:
     col = design.data[var]
     if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
         raise InputError(f"quantile() needs a numeric outcome; {var!r} is {col.dtype}.")
-    x = col.to_numpy(dtype=float, na_value=np.nan)
+    x: _F = col.to_numpy(dtype=float, na_value=np.nan)
     if np.isinf(x[design.mask]).any():
         raise InputError(f"outcome {var!r} has infinite values: set them to NaN or fix them.")
     return x
@@ -148,8 +148,8 @@ def _quantile_flags(slices: list[tuple[_F, _F]], qs: list[float], fr: pd.DataFra
     return np.array([bool(f) for f in flags]), [";".join(f) for f in flags]
 
 
-def survey_quantile(design: Any, variable: str | list[str], q: float | Sequence[float] = (0.5,),
-                    by: str | list[str] | None = None, *, level: float | None = None,
+def survey_quantile(design: Any, variable: str | Sequence[str], q: float | Sequence[float] = (0.5,),
+                    by: str | Sequence[str] | None = None, *, level: float | None = None,
                     df: str | float = "domain") -> pd.DataFrame:
     """Quantiles of numeric outcomes by domain (see :meth:`SurveyDesign.quantile`).
 

@@ -28,8 +28,10 @@ RelationDesign(engine=duckdb, strata=2, psu=4, df=2, lonely_psu='fail')
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NoReturn, cast
 
 import numpy as np
 import pandas as pd
@@ -38,7 +40,7 @@ from ..errors import DataNotFoundError, DesignError, InputError, UnknownVariable
 from ..validate import as_list, check_choice, require_unique, suggest
 from .base import RELIABILITY_RULES, DesignBase
 from .design import SurveyDesign
-from .kernel import DesignStructure, Outcome
+from .kernel import DesignStructure, Outcome, ReplicateTotals, Totals
 from .sql import OutSpec, aggregate_sql, quote, totals_from_result
 from .structure import check_key_types, lonely_psu_error
 from .variance import LONELY_PSU_RULES
@@ -70,6 +72,7 @@ class SQLOutcome(Outcome):
     """
     missing: bool = False
     expr: str | None = None
+    y: np.ndarray | None  # type: ignore[assignment]  # the rows stay in the engine: no values
 
 
 def _observed(col: str) -> str:
@@ -78,7 +81,7 @@ def _observed(col: str) -> str:
     return f"(CASE WHEN isnan(CAST({col} AS DOUBLE)) THEN NULL ELSE {col} END)"
 
 
-def _literal(value) -> str:
+def _literal(value: Any) -> str:
     """A SQL literal for a category value."""
     if isinstance(value, (bool, np.bool_)):
         return "TRUE" if value else "FALSE"
@@ -108,11 +111,11 @@ class DuckDBEngine:
     """
     dialect = "duckdb"
 
-    def __init__(self, con, source: str, describe: str):
+    def __init__(self, con: Any, source: str, describe: str) -> None:
         self.con, self.source, self.describe = con, source, describe
 
     @classmethod
-    def for_data(cls, data, connection=None, threads: int | None = None) -> DuckDBEngine:
+    def for_data(cls, data: Any, connection: Any = None, threads: int | None = None) -> DuckDBEngine:
         """Engine over a DataFrame, Arrow table, Parquet path / glob / directory or DuckDB relation."""
         import duckdb
 
@@ -167,9 +170,12 @@ def _parquet_glob(p: str) -> str:
     raise DataNotFoundError(f"Parquet source {p} does not exist; check the path.")
 
 
-def _psu_info(engine, weight, strata, psu, fpc, psu_keys) -> pd.DataFrame:
+def _psu_info(engine: Any, weight: str, strata: str | None, psu: str | None, fpc: str | None,
+              psu_keys: list[str]) -> pd.DataFrame:
     """One row per PSU: keys, row counts, weight checks, FPC range."""
-    q = lambda c: quote(c, engine.dialect)  # noqa: E731
+    def q(c: str) -> str:
+        return quote(c, engine.dialect)
+
     keys = ", ".join(q(c) for c in psu_keys)
     w = q(weight)
     extra = f", MIN({q(fpc)}) AS __fmin, MAX({q(fpc)}) AS __fmax" if fpc else ""
@@ -199,19 +205,20 @@ def _psu_info(engine, weight, strata, psu, fpc, psu_keys) -> pd.DataFrame:
     return info.sort_values(psu_keys, kind="stable").reset_index(drop=True)
 
 
-def _fpc_factor(info, fpc, stratum_of_psu, n_h) -> np.ndarray:
+def _fpc_factor(info: pd.DataFrame, fpc: str | None, stratum_of_psu: np.ndarray, n_h: np.ndarray) -> np.ndarray:
     if fpc is None:
         return np.ones(len(n_h))
     per = info.groupby(stratum_of_psu).agg(lo=("__fmin", "min"), hi=("__fmax", "max"))
     if (per.lo != per.hi).any() or (per.lo <= 0).any() or per.lo.isna().any():
         raise DesignError(f"fpc column {fpc!r} must be positive and constant within each stratum.")
-    val = per.lo.to_numpy(dtype=float)
+    val: np.ndarray = per.lo.to_numpy(dtype=float)
     if (val <= 1).all():
         return 1.0 - val
     if (val < n_h).any():
         raise DesignError(f"fpc column {fpc!r}: a stratum has more sampled PSUs than its "
                           "population count.")
-    return (val - n_h) / val
+    factor: np.ndarray = (val - n_h) / val
+    return factor
 
 
 class RelationDesign(DesignBase):
@@ -236,9 +243,9 @@ class RelationDesign(DesignBase):
     (0.75, 4)
     """
 
-    def __init__(self, engine, weight: str, strata: str | None = None, psu: str | None = None,
+    def __init__(self, engine: Any, weight: str, strata: str | None = None, psu: str | None = None,
                  fpc: str | None = None, lonely_psu: str = "fail", reliability: str | None = None,
-                 level: float = 0.95, adjust_domain_lonely: bool = False):
+                 level: float = 0.95, adjust_domain_lonely: bool = False) -> None:
         check_choice(lonely_psu, "lonely_psu", LONELY_PSU_RULES, error=DesignError)
         if reliability not in RELIABILITY_RULES:
             raise DesignError(f"reliability={reliability!r}: use 'nchs', 'nsduh' or None")
@@ -297,14 +304,14 @@ class RelationDesign(DesignBase):
         return (f"RelationDesign(engine={self.engine.dialect}, strata={s.n_strata}, "
                 f"psu={s.n_psu}, df={self.df}, lonely_psu={self.lonely_psu!r})")
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> NoReturn:
         if name in IN_MEMORY_ONLY:
             raise DesignError(f"{name}() needs the rows in memory; use design.to_pandas([columns]).{name}(...) "
                               "(out-of-core designs compute mean, proportion, prop_ci, total, ratio and grid).")
         raise AttributeError(name)
 
     # ------------------------------------------------------------------ the grouped pass, in SQL
-    def outcome_list(self, variables, categorical: bool = False) -> list:
+    def outcome_list(self, variables: str | Sequence[str] | None, categorical: bool = False) -> list[Outcome]:
         """Probe the outcome columns in the engine (numeric; missing values; 0/1).
 
         Parameters
@@ -333,7 +340,9 @@ class RelationDesign(DesignBase):
             if v not in self._columns:
                 raise UnknownVariableError(f"outcome {v!r} is not in {self.engine.describe}."
                                            + suggest(v, self._columns))
-        q = lambda c: quote(c, self.engine.dialect)  # noqa: E731
+        def q(c: str) -> str:
+            return quote(c, self.engine.dialect)
+
         exprs = [_observed(q(v)) for v in variables]
         parts = []
         for j, e in enumerate(exprs):
@@ -347,7 +356,7 @@ class RelationDesign(DesignBase):
                               "designs take numeric (0/1 or continuous) outcomes; recode text "
                               "categories into 0/1 indicators.") from exc
         n = float(r["__n"].iloc[0])
-        out = []
+        out: list[Outcome] = []
         for j, v in enumerate(variables):
             c, b = float(r[f"__c{j}"].iloc[0]), float(r[f"__b{j}"].iloc[0])
             if float(r[f"__i{j}"].iloc[0]) > 0:
@@ -356,11 +365,13 @@ class RelationDesign(DesignBase):
             out.append(SQLOutcome(v, None, None, c > 0 and b == c, missing=c < n, expr=exprs[j]))
         return out
 
-    def _category_outcomes(self, variables) -> list:
+    def _category_outcomes(self, variables: Sequence[str]) -> list[Outcome]:
         """One 0/1 indicator per level of each column, levels in sorted order (as in memory
         for text columns; the engine does not know a pandas categorical's own order)."""
-        q = lambda c: quote(c, self.engine.dialect)  # noqa: E731
-        out = []
+        def q(c: str) -> str:
+            return quote(c, self.engine.dialect)
+
+        out: list[Outcome] = []
         for v in variables:
             if v not in self._columns:
                 raise UnknownVariableError(f"outcome {v!r} is not in {self.engine.describe}."
@@ -380,7 +391,8 @@ class RelationDesign(DesignBase):
                 out.append(SQLOutcome(v, None, None, True, missing=True, expr="CAST(NULL AS DOUBLE)"))
         return out
 
-    def grouped_totals(self, outcomes, by_sets, den=None, engine: str = "auto") -> list:
+    def grouped_totals(self, outcomes: list[Outcome], by_sets: Any, den: list[Outcome] | None = None,
+                       engine: str = "auto") -> list[Totals] | list[ReplicateTotals]:
         """One ``GROUP BY GROUPING SETS`` query for every domain set.
 
         Parameters
@@ -408,16 +420,20 @@ class RelationDesign(DesignBase):
                 if c not in self._columns:
                     raise UnknownVariableError(f"by variable {c!r} is not in {self.engine.describe}."
                                                + suggest(c, self._columns))
-        q = lambda c: quote(c, self.engine.dialect)  # noqa: E731
+        def q(c: str) -> str:
+            return quote(c, self.engine.dialect)
+
+        sql_out = cast(list[SQLOutcome], outcomes)   # outcome_list made them
+        sql_den = None if den is None else cast(list[SQLOutcome], den)
         specs = [OutSpec(o.variable, o.missing, o.is_prop, o.expr,
-                         None if den is None else (den[j].expr or q(den[j].variable)))
-                 for j, o in enumerate(outcomes)]
+                         None if sql_den is None else (sql_den[j].expr or q(sql_den[j].variable)))
+                 for j, o in enumerate(sql_out)]
         sql, by_union = aggregate_sql(self.engine.source, self.weight, self._psu_keys, specs, by_sets,
                                       self.engine.dialect)
         res = self.engine.query(sql)
         return totals_from_result(res, self._psu_table, self._psu_keys, specs, by_sets, by_union)
 
-    def to_pandas(self, columns=None) -> SurveyDesign:
+    def to_pandas(self, columns: str | Sequence[str] | None = None) -> SurveyDesign:
         """Load the design columns and ``columns`` into pandas: a regular :class:`SurveyDesign`.
 
         Parameters
@@ -438,16 +454,19 @@ class RelationDesign(DesignBase):
         """
         cols = list(dict.fromkeys([c for c in (self.weight, self.strata, self.psu, self.fpc) if c]
                                   + (as_list(columns) if columns is not None else list(self._columns))))
-        q = lambda c: quote(c, self.engine.dialect)  # noqa: E731
+        def q(c: str) -> str:
+            return quote(c, self.engine.dialect)
+
         data = self.engine.query(f"SELECT {', '.join(q(c) for c in cols)} FROM {self.engine.source}")
-        return SurveyDesign(data, weight=self.weight, strata=self.strata, psu=self.psu, fpc=self.fpc,
-                            lonely_psu=self.lonely_psu, reliability=self.reliability, level=self.level)
+        des: SurveyDesign = SurveyDesign(data, weight=self.weight, strata=self.strata, psu=self.psu, fpc=self.fpc,
+                                         lonely_psu=self.lonely_psu, reliability=self.reliability, level=self.level)
+        return des
 
 
 # --------------------------------------------------------------------------- constructors
-def from_parquet(path, weight: str, strata: str | None = None, psu: str | None = None, *,
+def from_parquet(path: str | os.PathLike[str], weight: str, strata: str | None = None, psu: str | None = None, *,
                  fpc: str | None = None, lonely_psu: str = "fail", reliability: str | None = None,
-                 level: float = 0.95, connection=None) -> RelationDesign:
+                 level: float = 0.95, connection: Any = None) -> RelationDesign:
     """A design over Parquet file(s), computed by DuckDB without loading the rows.
 
     Parameters
@@ -477,9 +496,9 @@ def from_parquet(path, weight: str, strata: str | None = None, psu: str | None =
                           lonely_psu=lonely_psu, reliability=reliability, level=level)
 
 
-def from_arrow(table, weight: str, strata: str | None = None, psu: str | None = None, *,
+def from_arrow(table: Any, weight: str, strata: str | None = None, psu: str | None = None, *,
                fpc: str | None = None, lonely_psu: str = "fail", reliability: str | None = None,
-               level: float = 0.95, connection=None) -> RelationDesign:
+               level: float = 0.95, connection: Any = None) -> RelationDesign:
     """A design over a pyarrow Table (or a pandas DataFrame scanned in place) via DuckDB.
 
     Parameters
@@ -508,8 +527,8 @@ def from_arrow(table, weight: str, strata: str | None = None, psu: str | None = 
                           lonely_psu=lonely_psu, reliability=reliability, level=level)
 
 
-def from_duckdb(relation, weight: str, strata: str | None = None, psu: str | None = None, *,
-                connection, fpc: str | None = None, lonely_psu: str = "fail",
+def from_duckdb(relation: Any, weight: str, strata: str | None = None, psu: str | None = None, *,
+                connection: Any, fpc: str | None = None, lonely_psu: str = "fail",
                 reliability: str | None = None, level: float = 0.95) -> RelationDesign:
     """A design over a DuckDB relation (table, view or query) on ``connection``.
 

@@ -15,13 +15,15 @@ back from the engine. Per domain ``d``, PSU ``u`` and outcome ``j``::
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DesignError
-from .kernel import Totals
+from .kernel import DesignStructure, Outcome, Totals
 
 __all__ = ["quote", "OutSpec", "aggregate_sql", "totals_from_result", "duckdb_totals"]
 
@@ -81,7 +83,7 @@ class OutSpec:
 
 
 def aggregate_sql(source: str, weight: str, psu_keys: list[str], outcomes: list[OutSpec],
-                  by_sets: list[tuple], dialect: str = "duckdb", kind: str = "mean") -> tuple[str, list[str]]:
+                  by_sets: list[tuple[str, ...]], dialect: str = "duckdb", kind: str = "mean") -> tuple[str, list[str]]:
     """The grouped sufficient-statistics query for several domain sets at once.
 
     ``SELECT GROUPING_ID(by columns), by columns, psu keys, SUM(w * y_j), ...
@@ -114,7 +116,9 @@ def aggregate_sql(source: str, weight: str, psu_keys: list[str], outcomes: list[
     >>> "GROUPING SETS" in sql, cols
     (True, ['sex'])
     """
-    q = lambda c: quote(c, dialect)  # noqa: E731
+    def q(c: str) -> str:
+        return quote(c, dialect)
+
     by_union: list[str] = []
     for s in by_sets:
         for c in s:
@@ -160,20 +164,21 @@ def _outcome_sums(j: int, yraw: str, o: OutSpec, w: str) -> list[str]:
     return out
 
 
-def _gid(by_union: list[str], s: tuple) -> int:
+def _gid(by_union: list[str], s: tuple[str, ...]) -> int:
     k = len(by_union)
     return sum(1 << (k - 1 - i) for i, c in enumerate(by_union) if c not in s)
 
 
-def _column(res, name) -> np.ndarray:
+def _column(res: pd.DataFrame, name: str) -> np.ndarray:
     col = res[name]
     if isinstance(col, pd.Series):
-        return pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        v: np.ndarray = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        return v
     return np.asarray(col, dtype=float)
 
 
 def totals_from_result(res: pd.DataFrame, psu_table: pd.DataFrame, psu_keys: list[str],
-                       outcomes: list[OutSpec], by_sets: list[tuple], by_union: list[str],
+                       outcomes: list[OutSpec], by_sets: list[tuple[str, ...]], by_union: list[str],
                        kind: str = "mean") -> list[Totals]:
     """Turn the rows of :func:`aggregate_sql` into :class:`Totals` (one per domain set).
 
@@ -239,19 +244,20 @@ def totals_from_result(res: pd.DataFrame, psu_table: pd.DataFrame, psu_keys: lis
         srt = np.lexsort((u, dcode))
         dcode, u = dcode[srt], u[srt]
 
-        def arr(name, sub=sub, srt=srt):
-            return np.nan_to_num(_column(sub, name), nan=0.0)[srt]
+        def arr(name: str, sub: pd.DataFrame = sub, srt: np.ndarray = srt) -> np.ndarray:
+            a: np.ndarray = np.nan_to_num(_column(sub, name), nan=0.0)[srt]
+            return a
 
-        def block(get, u=u):
+        def block(get: Callable[[int], np.ndarray], u: np.ndarray = u) -> np.ndarray:
             return np.column_stack([get(j) for j in range(m)]) if m else np.zeros((len(u), 0))
 
         A = block(lambda j: arr(f"__a{j}"))
         sw, nn, npos = arr("__sw"), arr("__n"), arr("__np")
         own = [o.missing or o.den is not None for o in outcomes]
         if any(own):
-            B = block(lambda j, own=own, sw=sw: arr(f"__b{j}") if own[j] else sw)
-            N = block(lambda j, own=own, nn=nn: arr(f"__c{j}") if own[j] else nn)
-            P = block(lambda j, own=own, npos=npos: arr(f"__p{j}") if own[j] else npos)
+            def own_or(prefix: str, shared: np.ndarray, own: list[bool] = own) -> np.ndarray:
+                return block(lambda j: arr(f"{prefix}{j}") if own[j] else shared)
+            B, N, P = own_or("__b", sw), own_or("__c", nn), own_or("__p", npos)
         else:
             B, N, P = sw[:, None], nn[:, None], npos[:, None]
         Q = None
@@ -260,14 +266,17 @@ def totals_from_result(res: pd.DataFrame, psu_table: pd.DataFrame, psu_keys: lis
                       else arr(f"__a{j}"))
         R2 = None
         if m and all(o.den is not None for o in outcomes):
-            R2 = np.stack([block(lambda j, k=k: arr(f"__r{k}{j}")) for k in ("w", "aa", "ab", "bb")], axis=1)
+            def r_block(k: str) -> np.ndarray:
+                return block(lambda j: arr(f"__r{k}{j}"))
+            R2 = np.stack([r_block(k) for k in ("w", "aa", "ab", "bb")], axis=1)
         if D == 0:
             keys = pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
         out.append(Totals(keys.reset_index(drop=True), dcode, u, A, B, N, P, Q, R2))
     return out
 
 
-def duckdb_totals(structure, data: pd.DataFrame, mask: np.ndarray, outcomes, by_sets,
+def duckdb_totals(structure: DesignStructure, data: pd.DataFrame, mask: np.ndarray, outcomes: list[Outcome],
+                  by_sets: Sequence[Sequence[str]],
                   threads: int | None = None) -> list[Totals]:
     """The SQL grouped pass run by DuckDB on an in-memory design's rows (scanned as Arrow).
 
@@ -305,9 +314,10 @@ def duckdb_totals(structure, data: pd.DataFrame, mask: np.ndarray, outcomes, by_
 
     from .grouped import domain_keys
 
-    cache: dict = {}
+    cache: dict[Any, Any] = {}
     cols = {"__psu": pa.array(structure.psu), "__w": pa.array(structure.weights)}
-    keys_by_set, sets_sql = [], []
+    keys_by_set: list[pd.DataFrame] = []
+    sets_sql: list[tuple[str, ...]] = []
     for i, by in enumerate(by_sets):
         codes, keys = domain_keys(data, list(by), mask, cache)
         cols[f"__d{i}"] = pa.array(codes, mask=codes < 0)
