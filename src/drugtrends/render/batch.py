@@ -14,6 +14,7 @@ with its output name.
 from __future__ import annotations
 
 import contextlib
+import glob
 import logging
 import multiprocessing
 import os
@@ -104,16 +105,21 @@ def _console() -> Any:
     return Console(stderr=True, highlight=False)
 
 
-def _check(path: Path, params: dict[str, Any], console: Any) -> None:
-    """What :func:`render_file` refuses before executing anything, checked for every job up front."""
+def _check(path: Path, params: dict[str, Any], console: Any, warned: set[tuple[str, str]]) -> None:
+    """What :func:`render_file` refuses before executing anything, checked for every job up front.
+
+    A missing dataset is reported once per report (in ``warned``), not once per variant and language.
+    """
     doc = read_qmd(path)
     overrides = canonical_params(doc, params)
     check_params(doc, overrides)
     report_variants(doc, overrides)
     missing = check_datasets(doc)
     for ds, why in missing.items() if console else ():
-        stem = output_stem(doc.name, doc.params, overrides, variant_keys(doc))
-        console.print(f"[yellow]warning[/]: {stem}: dataset {ds} is not available ({why}); its sections will say so")
+        if (doc.name, ds) not in warned:
+            warned.add((doc.name, ds))
+            console.print(f"[yellow]warning[/]: {doc.name}: dataset {ds} is not available ({why}); "
+                          "its sections will say so")
 
 
 def _checked(expanded: list[tuple[Path, dict[str, Any]]], console: Any,
@@ -121,10 +127,11 @@ def _checked(expanded: list[tuple[Path, dict[str, Any]]], console: Any,
     """Every job with its output name, and those refused (index -> failure) when ``keep_going``."""
     todo: list[tuple[Path, dict[str, Any], str]] = []
     failed: dict[int, str] = {}
+    warned: set[tuple[str, str]] = set()
     for i, (f, p) in enumerate(expanded):
         todo.append((f, p, _stem(f, p)))
         try:  # usage errors (parameters, variants, no data) stop everything before any kernel starts
-            _check(f, p, console)  # no console with one job at a time: render_file warns
+            _check(f, p, console, warned)  # no console with one job at a time: render_file warns
         except DrugtrendsError as exc:
             if not keep_going:
                 raise
@@ -141,9 +148,17 @@ def _stem(path: Path, params: dict[str, Any]) -> str:
 
 def _weight(outdir: Path, stem: str) -> int:
     """Longest jobs first: the size of the last cached execution of this output is the estimate."""
-    with contextlib.suppress(OSError):
-        return max((p.stat().st_size for p in cache_dir(outdir).glob(f"{stem}--*.ipynb")), default=0)
-    return 0
+    sizes = [0]
+    for d in dict.fromkeys([outdir, paths.output_dir()]):
+        with contextlib.suppress(OSError):
+            sizes += [p.stat().st_size for p in cache_dir(d).glob(f"{glob.escape(stem)}--*.ipynb")]
+    return max(sizes)
+
+
+def _order(todo: list[tuple[Path, dict[str, Any], str]], outdir: Path) -> list[int]:
+    """Job indices, longest first: by the last cached execution, else reports with fewer jobs first."""
+    per_report = {f: sum(1 for g, _, _ in todo if g == f) for f, _, _ in todo}
+    return sorted(range(len(todo)), key=lambda i: (-_weight(outdir, todo[i][2]), per_report[todo[i][0]]))
 
 
 def _on_sigint(signum: int, frame: Any) -> None:
@@ -214,8 +229,10 @@ def _in_pool(todo: list[tuple[Path, dict[str, Any], str]], kw: dict[str, Any], w
     """Render ``todo`` in ``workers`` processes; (index -> written files, index -> failure)."""
     written: dict[int, list[Path]] = {}
     failed: dict[int, str] = {}
-    order = sorted(range(len(todo)), key=lambda i: -_weight(kw["outdir"], todo[i][2]))
+    order = _order(todo, kw["outdir"])
     job_kw = {k: v for k, v in kw.items() if k != "outdir"}
+    if console:
+        console.print(f"rendering {len(todo)} report(s) in {workers} processes (--jobs N to change)")
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init)
     stop = Path(tempfile.mkdtemp(prefix="drugtrends-batch-")) / "stop"
     try:
