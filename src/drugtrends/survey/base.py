@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import pandas as pd
 
@@ -196,15 +196,32 @@ class DesignBase:
         return frames, ests, sets
 
     @staticmethod
-    def _with_cov(out: pd.DataFrame, est: Estimates, return_cov: bool) -> Any:
+    def _with_cov(out: pd.DataFrame, est: Estimates, return_cov: bool
+                  ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
         if not return_cov:
             return out
         return out, pd.DataFrame(est.cov, index=out.index, columns=out.index)
 
     # ------------------------------------------------------------------ estimators
+    @overload
     def mean(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *, ci: str = "t",
              level: float | None = None, df: str | float = "domain", reliability: str | None = "design",
-             return_cov: bool = False) -> Any:
+             return_cov: Literal[False] = False) -> pd.DataFrame: ...
+
+    @overload
+    def mean(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *, ci: str = "t",
+             level: float | None = None, df: str | float = "domain", reliability: str | None = "design",
+             return_cov: Literal[True]) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+
+    @overload
+    def mean(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *, ci: str = "t",
+             level: float | None = None, df: str | float = "domain", reliability: str | None = "design",
+             return_cov: bool = False) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]: ...
+
+    def mean(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *, ci: str = "t",
+             level: float | None = None, df: str | float = "domain", reliability: str | None = "design",
+             return_cov: bool = False
+             ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
         """Weighted mean(s) with design-based SEs, for all domains at once.
 
         Parameters
@@ -254,8 +271,25 @@ class DesignBase:
                                     df=df, reliability=reliability, return_cov=return_cov)
         return self._with_cov(frames[0], ests[0], return_cov)
 
-    def proportion(self, variable: str, by: str | Sequence[str] | None = None, *, ci: str = "logit", level: float | None = None,
-                   df: str | float = "domain", reliability: str | None = "design", return_cov: bool = False) -> Any:
+    @overload
+    def proportion(self, variable: str, by: str | Sequence[str] | None = None, *, ci: str = "logit",
+                   level: float | None = None, df: str | float = "domain", reliability: str | None = "design",
+                   return_cov: Literal[False] = False) -> pd.DataFrame: ...
+
+    @overload
+    def proportion(self, variable: str, by: str | Sequence[str] | None = None, *, ci: str = "logit",
+                   level: float | None = None, df: str | float = "domain", reliability: str | None = "design",
+                   return_cov: Literal[True]) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+
+    @overload
+    def proportion(self, variable: str, by: str | Sequence[str] | None = None, *, ci: str = "logit",
+                   level: float | None = None, df: str | float = "domain", reliability: str | None = "design",
+                   return_cov: bool = False) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]: ...
+
+    def proportion(self, variable: str, by: str | Sequence[str] | None = None, *, ci: str = "logit",
+                   level: float | None = None, df: str | float = "domain", reliability: str | None = "design",
+                   return_cov: bool = False
+                   ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
         """Proportions of each level of a categorical variable.
 
         Like :meth:`mean` with the variable treated as categorical (also when
@@ -334,9 +368,25 @@ class DesignBase:
         """
         return self.mean(variables, by, ci=method, level=level, df=df, reliability=reliability)
 
+    @overload
     def total(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *, ci: str = "t",
               level: float | None = None, df: str | float = "domain", reliability: str | None = None,
-              return_cov: bool = False) -> Any:
+              return_cov: Literal[False] = False) -> pd.DataFrame: ...
+
+    @overload
+    def total(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *, ci: str = "t",
+              level: float | None = None, df: str | float = "domain", reliability: str | None = None,
+              return_cov: Literal[True]) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+
+    @overload
+    def total(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *, ci: str = "t",
+              level: float | None = None, df: str | float = "domain", reliability: str | None = None,
+              return_cov: bool = False) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]: ...
+
+    def total(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *, ci: str = "t",
+              level: float | None = None, df: str | float = "domain", reliability: str | None = None,
+              return_cov: bool = False
+              ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
         """Weighted total(s) (R ``svytotal``), same columns as :meth:`mean`.
 
         Parameters
@@ -390,9 +440,25 @@ class DesignBase:
         return survey_km(self, time, event, by=by, level=self.level if level is None else level,
                          cumulative=cumulative, estimator=estimator)
 
+    @overload
     def ratio(self, numerator: str | Sequence[str], denominator: str | Sequence[str],
               by: str | Sequence[str] | None = None, *, ci: str = "t", level: float | None = None,
-              df: str | float = "domain", return_cov: bool = False) -> Any:
+              df: str | float = "domain", return_cov: Literal[False] = False) -> pd.DataFrame: ...
+
+    @overload
+    def ratio(self, numerator: str | Sequence[str], denominator: str | Sequence[str],
+              by: str | Sequence[str] | None = None, *, ci: str = "t", level: float | None = None,
+              df: str | float = "domain", return_cov: Literal[True]) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+
+    @overload
+    def ratio(self, numerator: str | Sequence[str], denominator: str | Sequence[str],
+              by: str | Sequence[str] | None = None, *, ci: str = "t", level: float | None = None,
+              df: str | float = "domain", return_cov: bool = False) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]: ...
+
+    def ratio(self, numerator: str | Sequence[str], denominator: str | Sequence[str],
+              by: str | Sequence[str] | None = None, *, ci: str = "t", level: float | None = None,
+              df: str | float = "domain", return_cov: bool = False
+              ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
         """Ratio(s) of totals ``sum(w num) / sum(w den)`` (R ``svyratio``).
 
         Rows where the numerator or the denominator is missing leave the domain.
