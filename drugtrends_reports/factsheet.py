@@ -27,11 +27,12 @@ from drugtrends.errors import DrugtrendsError
 from drugtrends_reports.common import capitalise
 from drugtrends_reports.trends import (
     COUNTRIES,
-    break_reasons,
+    break_text,
+    change,
     country_label,
     key_figure,
-    previous_comparable,
     select_prevalence,
+    series_breaks,
     source,
     sub_fields,
 )
@@ -181,16 +182,13 @@ def title(substance: str, lang: str = "en") -> str:
     return i18n.t("factsheet.title", lang, name=heading(substance, lang))
 
 
-def _direction(diff: float) -> str:
-    return "up" if diff > 0 else ("down" if diff < 0 else "stable")
-
-
 def prevalence_key(sel: pd.DataFrame, substance: str, country: str = "France", lang: str = "en"):
     """Key figure: a country's latest past-year prevalence against its last comparable estimate.
 
-    The change is against the latest earlier estimate of the same
-    comparability group; UNODC publishes no standard errors, so its
-    significance is not tested (said in the figure's note).
+    The change is :func:`drugtrends.series.change` against the latest
+    earlier comparable estimate (:func:`drugtrends_reports.trends.change`);
+    UNODC publishes no standard errors, so it is not tested and has no
+    direction (said in the figure's note).
 
     Parameters
     ----------
@@ -213,15 +211,12 @@ def prevalence_key(sel: pd.DataFrame, substance: str, country: str = "France", l
     kf = key_figure(sel, country, substance)
     if kf is None:
         return None
-    p = previous_comparable(sel, kf)
-    diff = None if p is None else round(kf.best - float(p["best"]), 1)
-    return KeyFigure(
+    c = change(sel, country, substance, kf.year)
+    return KeyFigure.from_change(
         i18n.t("trends.kf.prev", lang, country=country_label(country, lang), **sub_fields(substance, lang)),
-        kf.best, unit="percent", digits=1, low=kf.low, high=kf.high, interval="range", year=kf.year,
+        kf.best, c, unit="percent", digits=1, low=kf.low, high=kf.high, interval="range", year=kf.year,
         population=i18n.t("trends.population_ages", lang, ages=kf.age_group),
-        previous=None if p is None else float(p["best"]), previous_year=None if p is None else int(p["year"]),
-        change=diff, direction=None if p is None else _direction(diff), significant=None,
-        note=i18n.t("trends.sig_untestable", lang) if p is not None else None)
+        note=i18n.t("trends.sig_untestable", lang) if c is not None and not c.tested else None)
 
 
 def europe_sentence(sel: pd.DataFrame, substance: str, lang: str = "en") -> str:
@@ -319,10 +314,10 @@ BREAK_DETAIL_CHARS = 100
 PANEL_HEIGHT_IN = 1.35
 
 
-def _break_kind(codes: str, lang: str) -> str:
-    """Short name of each kind of change in a break (``"age_range+method"`` -> "age range changed, ...")."""
+def _break_kind(codes: list[str], lang: str) -> str:
+    """Short name of each kind of change in a break (``["age_range", "method"]`` -> "age range changed, ...")."""
     names = []
-    for c in codes.split("+"):
+    for c in codes:
         key = next((k for k in (f"common.break_code.{c}", f"trends.break_code.{c}") if i18n.has(k, lang)),
                    "common.break_code.unknown")
         names.append(i18n.t(key, lang))
@@ -332,8 +327,8 @@ def _break_kind(codes: str, lang: str) -> str:
 def trend_break_notes(sel: pd.DataFrame, lang: str = "en", detail_chars: int = BREAK_DETAIL_CHARS) -> pd.Series:
     """The reason of each break of the trend chart, in detail when short, else by kind; NA elsewhere.
 
-    A break is where a country's series changes comparability group (rows in
-    year order). With few, short reasons the chart's note gives them in full
+    A break is where a country's series changes comparability key (rows in
+    year order; :func:`drugtrends_reports.trends.series_breaks`). With few, short reasons the chart's note gives them in full
     ("age range changed (15-64 to 18-64)"); when the distinct detailed reasons
     exceed ``detail_chars`` characters, each break is named by the kinds of
     change only ("age range changed", "NSDUH 2020 data-collection mode
@@ -356,9 +351,10 @@ def trend_break_notes(sel: pd.DataFrame, lang: str = "en", detail_chars: int = B
 
     Examples
     --------
-    >>> g = "France|cocaine|prevalence|past_year|{}|-|HHS|all"
-    >>> d = pd.DataFrame({"country": "France", "substance": "cocaine", "year": [2010, 2017],
-    ...                   "comparability_group": [g.format("15-64"), g.format("18-64")]})
+    >>> d = pd.DataFrame({"country": "France", "substance": "cocaine", "indicator": "prevalence",
+    ...                   "period": "past_year", "year": [2010, 2017], "age_group": ["15-64", "18-64"],
+    ...                   "design_era": "all", "source_break": 0, "definition": "-", "method_basis": "HHS",
+    ...                   "comparability_group": ["g1", "g2"]})
     >>> trend_break_notes(d).tolist()
     [<NA>, 'age range changed (15-64 to 18-64)']
     >>> trend_break_notes(d, detail_chars=10).tolist()
@@ -366,12 +362,8 @@ def trend_break_notes(sel: pd.DataFrame, lang: str = "en", detail_chars: int = B
     """
     detailed = pd.Series(pd.NA, index=sel.index, dtype="string")
     kinds = detailed.copy()
-    for _, g in sel.sort_values("year").groupby(["country", "substance"], sort=False):
-        grp = g["comparability_group"].tolist()
-        for i in range(1, len(g)):
-            if grp[i] != grp[i - 1]:
-                codes, reason = break_reasons(grp[i - 1], grp[i], lang)
-                detailed.loc[g.index[i]], kinds.loc[g.index[i]] = reason, _break_kind(codes, lang)
+    for row, why in series_breaks(sel).groupby("row", sort=False):
+        detailed.loc[row], kinds.loc[row] = break_text(why, lang)[1], _break_kind(list(why["code"]), lang)
     return detailed if sum(map(len, detailed.dropna().unique())) <= detail_chars else kinds
 
 

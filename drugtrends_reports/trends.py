@@ -1,12 +1,16 @@
 """Past-year prevalence in France, Europe and the United States (UNODC annex 1.2 and 1.4).
 
 The published estimates are selected, never recomputed. Comparability comes
-from the data layer (issue 13): rows share a ``comparability_group`` only when
-country, substance, indicator, recall period, age range, substance definition,
-method and survey design era are the same. A line joins only points of one
-group; each change of group is a break, drawn as a dashed line and footnoted
-with the ``break_reason`` / ``break_code`` the data layer gives. High-risk use
-estimates (indirect methods) are another indicator and never appear here.
+from the series layer (:mod:`drugtrends.series`): two rows are comparable only
+when their structured keys (``KEY_SPECS["unodc_prevalence"]``: country,
+substance, indicator, recall period; age range, substance definition, method,
+design era, source break) are equal. A line joins only points of one key;
+each change of key is a break, drawn as a dashed line and footnoted with the
+reason codes :func:`drugtrends.series.break_reasons` gives, translated here
+through the message catalogue. Latest points, previous comparable points and
+changes are :func:`drugtrends.series.latest` /
+:func:`~drugtrends.series.previous_comparable` / :func:`~drugtrends.series.change`.
+High-risk use estimates (indirect methods) are another indicator and never appear here.
 
 Overdose deaths live in :mod:`drugtrends_reports.overdose`, seizures and
 expert perception in :mod:`drugtrends_reports.supply`.
@@ -19,14 +23,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from drugtrends import i18n, style
+from drugtrends import i18n, series, style
 from drugtrends_reports.common import capitalise
 from drugtrends_reports.labels import COUNTRIES, country_label, in_country, source, sub_fields, sub_lower
 
 __all__ = [
     "COUNTRIES", "SUBSTANCES", "YOUTH_SUBSTANCES", "country_label", "in_country", "sub_lower", "sub_fields",
-    "annotate", "select_prevalence", "select_youth", "comparability_breaks", "break_reasons",
-    "LatestEstimate", "key_figure", "previous_comparable", "key_sentence", "change_sentence",
+    "annotate", "select_prevalence", "select_youth", "comparability_breaks", "series_breaks",
+    "break_text", "KEY",
+    "LatestEstimate", "key_figure", "previous_comparable", "change", "key_sentence", "change_sentence",
     "prevalence_figure", "prevalence_alt", "latest_table", "breaks_frame", "jump_model", "jump_sentence",
     "intro_sentence", "usual_age_group", "source",
 ]
@@ -37,9 +42,12 @@ SUBSTANCES: tuple[str, ...] = ("cocaine", "cannabis", "amphetamines", "ecstasy",
 #: Substances of the youth-survey panel.
 YOUTH_SUBSTANCES: tuple[str, ...] = ("cannabis", "cocaine", "ecstasy")
 
+#: The structured comparability key of UNODC prevalence rows (:data:`drugtrends.series.KEY_SPECS`).
+KEY = "unodc_prevalence"
+
+_REGIME = ["design_era", "source_break", "definition", "method_basis"]  # with age_group: the key's regime columns
 _SELECT_COLS = ["country", "unodc_country", "substance", "indicator", "period", "year", "age_group", "best",
-                "low", "high", "male", "female", "source", "method", "comparability_group", "break_reason",
-                "break_code"]
+                "low", "high", "male", "female", "source", "method", *_REGIME, "comparability_group", "break_code"]
 
 
 def annotate(df: pd.DataFrame) -> pd.DataFrame:
@@ -99,10 +107,13 @@ def select_prevalence(df: pd.DataFrame, countries: dict[str, tuple[str, ...]] | 
         ``country`` (report id), ``unodc_country``, ``substance``,
         ``indicator``, ``period``, ``year`` (int), ``age_group``, ``best``,
         ``low``, ``high``, ``male``, ``female`` (percent), ``source``,
-        ``method``, ``comparability_group``, ``break_reason``, ``break_code``
-        (on the first row of a new group: why it is not comparable with the
-        previous row kept, in English, and its codes); sorted by country order,
-        substance, year.
+        ``method``, the key's regime columns (``design_era``,
+        ``source_break``, ``definition``, ``method_basis``),
+        ``comparability_group`` (an opaque id, compared whole by the plots)
+        and ``break_code`` (on the first point after each break: the
+        :func:`drugtrends.series.break_reasons` codes against the previous
+        point kept, ``+``-joined; see :func:`series_breaks`); sorted by
+        country order, substance, year.
 
     Examples
     --------
@@ -111,7 +122,7 @@ def select_prevalence(df: pd.DataFrame, countries: dict[str, tuple[str, ...]] | 
     ...                   "age_group": ["18-64", "18-64"], "best": [1.7, 2.7], "low": [1.6, None],
     ...                   "high": [1.8, None], "male": [2.45, 3.9], "female": [0.95, 1.6],
     ...                   "source": ["ARQ", "ARQ"], "method": ["HHS", "HHS"],
-    ...                   "comparability_group": "g1", "break_reason": None, "break_code": None})
+    ...                   "comparability_group": "g1", "break_code": None})
     >>> select_prevalence(d)[["country", "year", "best"]].values.tolist()
     [['France', 2017, 1.7], ['France', 2023, 2.7]]
     """
@@ -134,55 +145,97 @@ def select_prevalence(df: pd.DataFrame, countries: dict[str, tuple[str, ...]] | 
         **{c: pd.to_numeric(d[c], errors="coerce").astype(float) for c in ("best", "low", "high", "male", "female")},
         "source": _col(d, "source").fillna("").str.strip().astype(str),
         "method": _col(d, "method").fillna("").str.strip().astype(str),
+        **{c: d[c] if c in d.columns else pd.Series(pd.NA, index=d.index, dtype="string") for c in _REGIME},
         "comparability_group": _col(d, "comparability_group").astype(str),
-        "break_reason": _col(d, "break_reason"),
-        "break_code": _col(d, "break_code"),
+        "break_code": _col(d, "break_code"),  # the data layer's, read only without the key columns
     })
     out["_order"] = np.arange(len(out))
+    out["_key"] = series.comparability_keys(out, _spec(out))
     last = out.sort_values(["year", "_order"]).groupby(["country", "substance"])
-    out = out.join(last["comparability_group"].last().rename("_latest"), on=["country", "substance"])
+    out = out.join(last["_key"].last().rename("_latest"), on=["country", "substance"])
     out = out.join(last["age_group"].last().rename("_latest_age"), on=["country", "substance"])
-    # the latest group's row first; else the latest age range's (a scope change elsewhere keeps the ages)
-    out["_pref"] = np.where(out["comparability_group"] == out["_latest"], 0,
-                            np.where(out["age_group"] == out["_latest_age"], 1, 2))
+    # the latest key's row first; else the latest age range's (a scope change elsewhere keeps the ages)
+    out["_pref"] = np.where(out["_key"] == out["_latest"], 0, np.where(out["age_group"] == out["_latest_age"], 1, 2))
     out = (out.sort_values(["country", "substance", "year", "_pref", "_order"])
               .drop_duplicates(["country", "substance", "year"], keep="first"))
     corder = {c: i for i, c in enumerate(countries)}
     sorder = {s: i for i, s in enumerate(substances)}
     out = out.assign(_c=out["country"].map(corder), _s=out["substance"].map(sorder))
-    out = out.sort_values(["_c", "_s", "year"]).drop(columns=["_c", "_s", "_order", "_pref", "_latest", "_latest_age"])
-    return _pairwise_reasons(out.reset_index(drop=True)[_SELECT_COLS])
+    out = out.sort_values(["_c", "_s", "year"]).reset_index(drop=True)
+    codes = series_breaks(out).groupby("row", sort=False)["code"].agg("+".join)
+    out["break_code"] = pd.Series(codes, dtype="string").reindex(out.index)
+    return out[_SELECT_COLS]
+
+
+#: Frames without the key's regime columns (an older loader's): the ``comparability_group`` compared whole,
+#: the reasons from the data layer's ``break_code``.
+_GROUP_KEY = series.KeySpec(("country", "substance"), ("comparability_group",))
+
+
+def _spec(sel: pd.DataFrame) -> str | series.KeySpec:
+    """The UNODC key spec when the frame has its columns (one not all missing), else :data:`_GROUP_KEY`."""
+    cols = series.KEY_SPECS[KEY]
+    have = [c for c in (*cols.series, *cols.regime) if c in sel.columns and sel[c].notna().any()]
+    return KEY if len(have) == len(cols.series) + len(cols.regime) else _GROUP_KEY
+
+
+def _one(sel: pd.DataFrame, country: str, substance: str) -> pd.DataFrame:
+    """The rows of one country x substance series, in year order."""
+    return sel[(sel["country"] == country) & (sel["substance"] == substance)].sort_values("year", kind="stable")
+
+
+def series_breaks(sel: pd.DataFrame) -> pd.DataFrame:
+    """Every change of comparability key between consecutive points of each country x substance series.
+
+    The reasons are :func:`drugtrends.series.break_reasons` codes of the two
+    points drawn side by side (a return to an earlier key, e.g. England and
+    Wales 16-59 -> 16-64 in 2019 -> 16-59 in 2021, is a break of the line too).
+
+    Parameters
+    ----------
+    sel
+        Output of :func:`select_prevalence` (or rows with its columns).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``row`` (index label in ``sel`` of the first point after the break),
+        ``country``, ``substance``, ``year``, ``previous_year``, ``code``,
+        ``part``, ``old``, ``new`` (one row per reason).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"country": "France", "substance": "cocaine", "year": [2014, 2017],
+    ...                   "comparability_group": ["a", "b"], "break_code": [None, "age_range"]})
+    >>> series_breaks(d)[["year", "previous_year", "code"]].values.tolist()
+    [[2017, 2014, 'age_range']]
+    """
+    cols = ["row", "country", "substance", "year", "previous_year", "code", "part", "old", "new"]
+    if sel.empty:
+        return pd.DataFrame(columns=cols)
+    spec = _spec(sel)
+    keys = series.comparability_keys(sel, spec)
+    rows = []
+    for (c, s), g in sel.sort_values("year", kind="stable").groupby(["country", "substance"], sort=False):
+        k = keys.loc[g.index].tolist()
+        for i in range(1, len(g)):
+            if k[i] == k[i - 1]:
+                continue
+            pair = g.iloc[i - 1:i + 1]
+            why = series.break_reasons(pair, spec=spec)
+            for r in why.itertuples():
+                rows.append({"row": g.index[i], "country": c, "substance": s, "year": int(g["year"].iloc[i]),
+                             "previous_year": int(g["year"].iloc[i - 1]), "code": r.code, "part": r.part,
+                             "old": r.old, "new": r.new})
+    return pd.DataFrame(rows, columns=cols)
 
 
 def _break_notes(sel: pd.DataFrame, lang: str) -> pd.Series:
     """The reason of each break in the page language (the plots print it verbatim), NA elsewhere."""
     out = pd.Series(pd.NA, index=sel.index, dtype="string")
-    for _, g in sel.sort_values("year").groupby(["country", "substance"], sort=False):
-        grp = g["comparability_group"].tolist()
-        for i in range(1, len(g)):
-            if grp[i] != grp[i - 1]:
-                out.loc[g.index[i]] = break_reasons(grp[i - 1], grp[i], lang)[1]
+    for row, why in series_breaks(sel).groupby("row", sort=False):
+        out.loc[row] = break_text(why, lang)[1]
     return out
-
-
-def _pairwise_reasons(sel: pd.DataFrame) -> pd.DataFrame:
-    """Re-derive ``break_reason``/``break_code`` against the previous row *kept* in each series.
-
-    The data layer's reason compares a group with the previous group of the full
-    table; after one row per year is kept, the previous point shown may belong to
-    another group, so the reason shown must compare the two groups drawn.
-    """
-    sel = sel.copy()
-    reason = pd.Series(pd.NA, index=sel.index, dtype="string")
-    code = pd.Series(pd.NA, index=sel.index, dtype="string")
-    for _, g in sel.groupby(["country", "substance"], sort=False):
-        grp = g["comparability_group"].tolist()
-        for i in range(1, len(g)):
-            if grp[i] != grp[i - 1]:
-                c, r = break_reasons(grp[i - 1], grp[i], "en")
-                code.loc[g.index[i]], reason.loc[g.index[i]] = c, r
-    sel["break_reason"], sel["break_code"] = reason, code
-    return sel
 
 
 def select_youth(df: pd.DataFrame, substances: tuple[str, ...] = YOUTH_SUBSTANCES,
@@ -206,17 +259,6 @@ def select_youth(df: pd.DataFrame, substances: tuple[str, ...] = YOUTH_SUBSTANCE
     return select_prevalence(df, countries, substances, indicator="prevalence", period="past_year")
 
 
-_ERA_CODES = {"nsduh_2002_2014": "nsduh_2002_redesign", "nsduh_2002_2019": "nsduh_2002_redesign",
-              "nsduh_2015_2019": "nsduh_2015_redesign", "nsduh_2020": "nsduh_2020_mode",
-              "nsduh_2021_on": "nsduh_2021_method"}
-_GROUP_PARTS = ("country", "substance", "indicator", "period", "age", "definition", "method", "era")
-
-
-def _parts(group: str) -> dict[str, str]:
-    vals = str(group).split("|")
-    return dict(zip(_GROUP_PARTS, vals)) if len(vals) == len(_GROUP_PARTS) else {"raw": str(group)}
-
-
 def _definition_text(definition: str, lang: str) -> str:
     if definition in ("", "-"):
         return i18n.t("trends.scope.none", lang)
@@ -234,20 +276,31 @@ def _method_text(method: str, lang: str) -> str:
     return i18n.t_or(key, method, lang)
 
 
-def _age_text(age: str, lang: str) -> str:
-    return age if age and age != "?" else i18n.t("trends.age_unknown", lang)
+def _age_text(age: object, lang: str) -> str:
+    return str(age) if isinstance(age, str) and age not in ("", "?") else i18n.t("trends.age_unknown", lang)
 
 
-def break_reasons(old_group: str, new_group: str, lang: str = "en") -> tuple[str, str]:
-    """Why two comparability groups of one series are not comparable: (codes, translated reason).
+def _code_text(code: str, old: object, new: object, lang: str) -> str:
+    """One reason code in ``lang``, with the values on either side when the code has them."""
+    if code == "age_range":
+        return i18n.t("trends.break_code.age_range", lang, old=_age_text(old, lang), new=_age_text(new, lang))
+    if code == "definition":
+        return i18n.t("trends.break_code.definition", lang, new=_definition_text(str(new or "-"), lang),
+                      old=_definition_text(str(old or "-"), lang))
+    if code == "method":
+        return i18n.t("trends.break_code.method", lang, old=_method_text(str(old), lang), new=_method_text(str(new), lang))
+    key = next((k for k in (f"trends.break_code.{code}", f"common.break_code.{code}") if i18n.has(k, lang)),
+               "trends.break_code.unknown")
+    return i18n.t(key, lang)
 
-    The data layer's group key is ``country|substance|indicator|period|age
-    range|definition|method|design era``; every part that differs is one reason.
+
+def break_text(why: pd.DataFrame, lang: str = "en") -> tuple[str, str]:
+    """The codes of one break and its reason in ``lang`` (presentation of :func:`series_breaks` rows).
 
     Parameters
     ----------
-    old_group, new_group
-        ``comparability_group`` values before and after the break.
+    why
+        The :func:`series_breaks` rows of one break (``code``, ``old``, ``new``).
     lang
         ``"en"`` or ``"fr"``.
 
@@ -255,49 +308,24 @@ def break_reasons(old_group: str, new_group: str, lang: str = "en") -> tuple[str
     -------
     (str, str)
         Codes joined with ``+`` (``age_range``, ``definition``, ``method``,
-        ``nsduh_...``, ``source_note``) and the reason in ``lang``.
+        ``nsduh_...``, ``survey``, ``source_note``) and the reason in ``lang``.
 
     Examples
     --------
-    >>> a = "France|cocaine|prevalence|past_year|15-64|-|HHS|all"
-    >>> b = "France|cocaine|prevalence|past_year|18-64|-|HHS|all"
-    >>> break_reasons(a, b, "fr")
+    >>> w = pd.DataFrame({"code": ["age_range"], "old": ["15-64"], "new": ["18-64"]})
+    >>> break_text(w, "fr")
     ('age_range', "tranche d'âge modifiée (15-64 → 18-64)")
     """
-    a, b = _parts(old_group), _parts(new_group)
-    if "raw" in a or "raw" in b:
-        return "unknown", i18n.t("trends.break_code.unknown", lang)
-    codes, texts = [], []
-    if a["era"] != b["era"]:
-        ea, eb = a["era"].split("/"), b["era"].split("/")
-        if ea[0] != eb[0] and eb[0] in _ERA_CODES:
-            # from another survey into NSDUH (e.g. Monitoring the Future -> NSDUH): a change of survey,
-            # not the NSDUH redesign itself
-            code = _ERA_CODES[eb[0]] if ea[0] in _ERA_CODES else "survey_change"
-            codes.append(code)
-            texts.append(i18n.t(f"trends.break_code.{code}", lang))
-        if ea[1:] != eb[1:]:
-            codes.append("source_note")
-            texts.append(i18n.t("trends.break_code.source_note", lang))
-    if a["age"] != b["age"]:
-        codes.append("age_range")
-        texts.append(i18n.t("trends.break_code.age_range", lang, old=_age_text(a["age"], lang),
-                            new=_age_text(b["age"], lang)))
-    if a["definition"] != b["definition"]:
-        codes.append("definition")
-        texts.append(i18n.t("trends.break_code.definition", lang, new=_definition_text(b["definition"], lang),
-                            old=_definition_text(a["definition"], lang)))
-    if a["method"] != b["method"]:
-        codes.append("method")
-        texts.append(i18n.t("trends.break_code.method", lang, old=_method_text(a["method"], lang),
-                            new=_method_text(b["method"], lang)))
-    if not codes:
-        return "unknown", i18n.t("trends.break_code.unknown", lang)
-    return "+".join(codes), i18n.t("trends.sep", lang).join(texts)
+    codes = [str(c) for c in why["code"]] or ["unknown"]
+    parts = why["part"] if "part" in why.columns else [""] * len(why)
+    texts = [i18n.t_or(f"common.break_code.{c}", _code_text("unknown", None, None, lang), lang)
+             if p == "comparability_group" else _code_text(c, o, n, lang)  # an opaque group: the code alone
+             for c, p, o, n in zip(codes, parts, why["old"], why["new"])] or [_code_text("unknown", None, None, lang)]
+    return "+".join(codes), i18n.t("trends.sep", lang).join(dict.fromkeys(texts))
 
 
 def comparability_breaks(sel: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """Every change of comparability group within a country x substance series, plot-ready.
+    """Every change of comparability key within a country x substance series, plot-ready.
 
     Parameters
     ----------
@@ -309,34 +337,32 @@ def comparability_breaks(sel: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``country``, ``substance``, ``year`` (first year of the new group),
-        ``x`` (plot position, midway from the last year of the old group),
-        ``old``, ``new`` (age ranges), ``code``, ``reason`` (translated),
-        ``label`` (short text beside the dashed line: the new age range when it changed).
+        ``country``, ``substance``, ``year`` (first year of the new key),
+        ``x`` (plot position, midway from the previous point), ``old``, ``new``
+        (age ranges), ``code``, ``reason`` (translated), ``label`` (short text
+        beside the dashed line: the new age range when it changed).
 
     Examples
     --------
-    >>> d = pd.DataFrame({"country": "France", "substance": "cocaine", "year": [2014, 2017],
-    ...                   "age_group": ["15-64", "18-64"],
-    ...                   "comparability_group": ["France|cocaine|prevalence|past_year|15-64|-|HHS|all",
-    ...                                           "France|cocaine|prevalence|past_year|18-64|-|HHS|all"]})
+    >>> d = pd.DataFrame({"country": "France", "substance": "cocaine", "indicator": "prevalence",
+    ...                   "period": "past_year", "year": [2014, 2017], "age_group": ["15-64", "18-64"],
+    ...                   "design_era": "all", "source_break": 0, "definition": "-", "method_basis": "HHS",
+    ...                   "comparability_group": ["g1", "g2"]})
     >>> comparability_breaks(d)[["year", "x", "code", "label"]].values.tolist()
     [[2017, 2015.5, 'age_range', '18-64']]
     """
     cols = ["country", "substance", "year", "x", "old", "new", "code", "reason", "label"]
     rows = []
     corder = {c: i for i, c in enumerate(COUNTRIES)}
-    for (c, s), g in sel.sort_values("year").groupby(["country", "substance"], sort=False):
-        grp = g["comparability_group"].tolist()
-        for i in range(1, len(g)):
-            if grp[i] == grp[i - 1]:
-                continue
-            a, b = g.iloc[i - 1], g.iloc[i]
-            code, reason = break_reasons(grp[i - 1], grp[i], lang)
-            rows.append({"country": c, "substance": s, "year": int(b["year"]),
-                         "x": (float(a["year"]) + float(b["year"])) / 2, "old": a["age_group"],
-                         "new": b["age_group"], "code": code, "reason": reason,
-                         "label": b["age_group"] if a["age_group"] != b["age_group"] else ""})
+    for row, why in series_breaks(sel).groupby("row", sort=False):
+        w = why.iloc[0]
+        b = sel.loc[row]
+        a = _one(sel, w["country"], w["substance"]).set_index("year").loc[w["previous_year"]]
+        code, reason = break_text(why, lang)
+        rows.append({"country": w["country"], "substance": w["substance"], "year": int(w["year"]),
+                     "x": (float(w["previous_year"]) + float(w["year"])) / 2, "old": a["age_group"],
+                     "new": b["age_group"], "code": code, "reason": reason,
+                     "label": b["age_group"] if a["age_group"] != b["age_group"] else ""})
     out = pd.DataFrame(rows, columns=cols)
     if len(out):
         sorder = {x: i for i, x in enumerate(dict.fromkeys([*SUBSTANCES, *out["substance"]]))}
@@ -390,17 +416,17 @@ def key_figure(sel: pd.DataFrame, country: str = "France", substance: str = "coc
     >>> key_figure(d).best
     2.7
     """
-    g = sel[(sel["country"] == country) & (sel["substance"] == substance)]
+    g = _one(sel, country, substance)
     if g.empty:
         return None
-    r = g.sort_values("year").iloc[-1]
+    r = series.latest(g)
     return LatestEstimate(country, substance, int(r["year"]), str(r["age_group"]), float(r["best"]),
                      _f(r["low"]), _f(r["high"]), _f(r["male"]), _f(r["female"]), str(r.get("source", "")),
                      str(r.get("comparability_group", "")))
 
 
 def previous_comparable(sel: pd.DataFrame, kf: LatestEstimate | None) -> pd.Series | None:
-    """The latest earlier estimate of the key figure's comparability group (or ``None``).
+    """The latest earlier estimate comparable with the key figure (or ``None``): :func:`drugtrends.series.previous_comparable`.
 
     Parameters
     ----------
@@ -423,9 +449,41 @@ def previous_comparable(sel: pd.DataFrame, kf: LatestEstimate | None) -> pd.Seri
     """
     if kf is None:
         return None
-    g = sel[(sel["country"] == kf.country) & (sel["substance"] == kf.substance) & (sel["year"] < kf.year)
-            & (sel["comparability_group"] == kf.comparability_group)]
-    return None if g.empty else g.sort_values("year").iloc[-1]
+    g = _one(sel, kf.country, kf.substance)
+    return series.previous_comparable(g, at=kf.year, spec=_spec(g)) if len(g) else None
+
+
+def change(sel: pd.DataFrame, country: str, substance: str, at: int | None = None) -> series.Change | None:
+    """The change of one series from its previous comparable estimate to ``at`` (default: the latest).
+
+    :func:`drugtrends.series.change` on the series' ``best`` values: UNODC
+    publishes no standard errors (its low-high range is not a confidence
+    interval), so the change is not tested (``tested=False``, no direction).
+
+    Parameters
+    ----------
+    sel
+        Output of :func:`select_prevalence`.
+    country, substance
+        The series.
+    at
+        The later year (default: the latest).
+
+    Returns
+    -------
+    drugtrends.series.Change or None
+        ``None`` without an estimate or an earlier comparable one.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"country": "France", "substance": "cocaine", "year": [2014, 2017, 2023],
+    ...                   "comparability_group": ["a", "b", "b"], "best": [1.1, 1.7, 2.7]})
+    >>> c = change(d, "France", "cocaine")
+    >>> c.a, round(c.difference, 1), c.tested, c.direction
+    (2017, 1.0, False, None)
+    """
+    g = _one(sel, country, substance)
+    return series.change(g, b=at, y="best", spec=_spec(g)) if len(g) else None
 
 
 def key_sentence(kf: LatestEstimate | None, lang: str = "en") -> str:
@@ -488,13 +546,13 @@ def change_sentence(sel: pd.DataFrame, kf: LatestEstimate | None, lang: str = "e
     >>> change_sentence(d, kf)
     'The previous estimate of the same comparability group was 1.7% in 2017 (+1.0 percentage point; significance not assessable: UNODC publishes no standard errors).'
     """
-    p = previous_comparable(sel, kf)
-    if p is None:
+    c = None if kf is None else change(sel, kf.country, kf.substance, kf.year)
+    if c is None:
         return ""
-    diff = round(kf.best - float(p["best"]), 1)
+    diff = round(c.difference, 1)
     key = "trends.point" if abs(diff) == 1 else "trends.points"
     d = i18n.t(key, lang, diff=i18n.fmt_signed(diff, 1, lang).replace("\u2212", "-"))
-    return i18n.t("trends.key.change", lang, prev=i18n.fmt_percent(p["best"], 1, lang), year=int(p["year"]),
+    return i18n.t("trends.key.change", lang, prev=i18n.fmt_percent(c.estimate_a, 1, lang), year=int(c.a),
                   diff=d + i18n.t("trends.sep", lang) + i18n.t("trends.sig_not_assessable", lang))
 
 
@@ -674,7 +732,9 @@ def breaks_frame(sel: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
         ``country``, ``substance``, ``indicator``, ``period``, ``year``,
         ``comparability_group``, ``break_code``, ``break_reason``.
     """
+    text = {row: break_text(why, "en")[1] for row, why in series_breaks(sel).groupby("row", sort=False)}
     b = sel[sel["break_code"].notna()]
+    b = b.assign(break_reason=[text.get(i, pd.NA) for i in b.index])  # the source language; breaks_table translates
     b = b[["country", "substance", "indicator", "period", "year", "comparability_group", "break_code",
            "break_reason"]].reset_index(drop=True)
     return b.assign(country=[country_label(c, lang) for c in b["country"]])

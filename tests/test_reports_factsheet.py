@@ -83,7 +83,8 @@ def test_crack_page_headline_is_not_the_online_sample(data):
     src = items[-1]
     assert "table 1.2" not in src and "table 7.1" not in src and "Fehrman" in src and "SCORE" in src
     figs = [i for i in items if isinstance(i, common.Fig)]
-    assert len(figs) == 1 and "18-24: 6.5%" in figs[0].alt
+    # the wastewater chart (cocaine in all forms) and the UCI "who uses it" chart, no trend chart of prevalence
+    assert len(figs) == 2 and "wastewater" in figs[0].alt and "18-24: 6.5%" in figs[1].alt
 
 
 def test_cocaine_sheet_new_sources_in_french(data):
