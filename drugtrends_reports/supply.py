@@ -256,22 +256,20 @@ def seizure_key(sf: pd.DataFrame, drug: str = "cocaine", country: str = "France"
     drugtrends.keyfigures.KeyFigure or None
         Seizures are administrative counts: no significance (said in the note).
     """
+    from drugtrends import series
     from drugtrends.keyfigures import KeyFigure
 
-    g = sf[(sf["country"] == country) & (sf["drug"] == drug)].sort_values("year")
+    g = sf[(sf["country"] == country) & (sf["drug"] == drug)]
     if g.empty:
         return None
-    last = g.iloc[-1]
-    same = g[g["comparability_group"] == last["comparability_group"]] if "comparability_group" in g else g
-    prev = same.iloc[-2] if len(same) > 1 and same.iloc[-2]["year"] < last["year"] else None  # same category only
-    change = None if prev is None else round(float(last["tonnes"]) - float(prev["tonnes"]), 1)
-    direction = None if prev is None else ("up" if change > 0 else "down" if change < 0 else "stable")
-    return KeyFigure(i18n.t("trends.kf.seizures", lang, drug=drug_label(drug, lang), country=country_label(country, lang)),
-                     round(float(last["tonnes"]), 1), unit="tonnes", year=int(last["year"]),
-                     population=i18n.t("trends.seizure_population", lang),
-                     previous=None if prev is None else round(float(prev["tonnes"]), 1),
-                     previous_year=None if prev is None else int(prev["year"]), change=change, direction=direction,
-                     significant=None, note=i18n.t("trends.sig_admin", lang))
+    last = series.latest(g)
+    # the previous year of the same category only (the comparability_group, compared whole); no sampling
+    # error, so the change is not tested and has no direction word
+    ch = series.change(g, y="tonnes")
+    return KeyFigure.from_change(
+        i18n.t("trends.kf.seizures", lang, drug=drug_label(drug, lang), country=country_label(country, lang)),
+        round(float(last["tonnes"]), 1), ch, unit="tonnes", year=int(last["year"]),
+        population=i18n.t("trends.seizure_population", lang), note=i18n.t("trends.sig_admin", lang))
 
 
 def perception_frame(perc: pd.DataFrame, country: str = "France", age_group: str = "overall") -> pd.DataFrame:

@@ -421,3 +421,25 @@ def test_every_figure_of_the_new_sections_is_numbered(data):
     for n, f in enumerate(figs, 1):
         assert plots.figure_title(f)
         assert plots.number_figure(f, n)._suptitle.get_text().startswith(f"Figure {n}. ")
+
+
+def test_breaks_and_changes_come_from_the_series_layer(sel):
+    """Issue 22: reason codes from drugtrends.series (never by splitting comparability_group), changes from
+    series.change (untested: UNODC publishes no standard errors), a return to an earlier key also breaks the line."""
+    import inspect
+
+    from drugtrends import series
+    from drugtrends_reports import factsheet
+
+    for mod in (T, factsheet, supply, R):
+        assert 'split("|")' not in inspect.getsource(mod)
+    fr = sel[(sel["country"] == "France") & (sel["substance"] == "cocaine")]
+    expect = series.break_reasons(fr, spec="unodc_prevalence")
+    assert T.series_breaks(fr)[["year", "code"]].values.tolist() == expect[["x", "code"]].values.tolist() \
+        == [[2017, "age_range"], [2023, "definition"]]
+    uk = sel[(sel["country"] == "United Kingdom") & (sel["substance"] == "cannabis")].set_index("year")
+    assert uk.loc[2019, "age_group"] == "16-64" and uk.loc[2019, "break_code"] == "age_range"
+    assert uk.loc[2021, "break_code"] == "age_range"  # back to 16-59: the line is cut there too
+    c = T.change(sel, "France", "cannabis")
+    assert (c.a, c.b, round(c.difference, 1), c.tested, c.direction) == (2021, 2023, 0.2, False, None)
+    assert T.change(sel, "France", "cocaine") is None  # 2023 measures cocaine salts only: no comparable point
