@@ -238,19 +238,20 @@ def test_figures_have_title_axis_labels_and_source(rendered):
 def test_estimate_tables_have_n_estimate_ci_and_explain_suppression(rendered):
     tabs = _tables(rendered["profiles"][".html"].read_text(encoding="utf-8"))
     assert all(re.match(r"\s*Table \d+\. ", t) for t in tabs), [t[:60] for t in tabs]  # numbered, captioned
-    est = [t for t in tabs if "by cycle and sex" in t]
-    assert len(est) == 2 and all("n (unweighted)" in t and "Estimate (%)" in t and "95% CI" in t for t in est)
-    prof = [t for t in tabs if re.search(r"Table \d+\. Profile of", t)]
-    assert len(prof) == 2
-    order = prof[0]  # categories labelled and ordered: sex capitalised, education by level
-    assert order.index("Less than 9th grade") < order.index("High school graduate") < order.index("College graduate")
-    assert "Men" in order and "female" not in order and "College Grad " not in order
-    for t in prof:
-        assert "(n = " in t and "95% CI" in t, t[:200]
-    for t in est + prof:
+    # issue 23: NSDUH 2022 lifetime use by group, % with CI beside millions of people, unweighted n
+    groups = [t for t in tabs if re.search(r"Table \d+\. Lifetime use of \w+ by population group", t)]
+    assert len(groups) == 6, [t[:80] for t in tabs]
+    for t in groups:
+        assert "% (95% CI)" in t and "People, millions (95% CI)" in t and "Respondents" in t, t[:200]
+        assert all(g in t for g in ("Men", "Women", "12-17", "18-25", "50 or older")), t[:400]
+    cocaine = next(t for t in groups if "Lifetime use of cocaine" in t)
+    assert "15.1 (14.4–15.8) 42.5 (39.9–45.2) 59,069" in cocaine  # 15.07 % of 282.0 million (data README)
+    for t in groups:
         if re.search(r"(^|\s)\*(\s|$)", t):  # a suppressed cell is explained in the notes
-            assert "suppressed" in t.lower() and "NCHS" in t, t[-400:]
-    assert any(re.search(r"(^|\s)\*(\s|$)", t) for t in prof)  # NHANES has suppressed cells
+            assert "suppression rule" in t and "NSDUH" in t, t[-400:]
+    assert any(re.search(r"(^|\s)\*(\s|$)", t) for t in groups)  # rare drugs x small groups are suppressed
+    annex = [t for t in tabs if "by cycle and sex" in t]  # NHANES kept as a teaching annex, same contract
+    assert len(annex) == 2 and all("n (unweighted)" in t and "Estimate (%)" in t and "95% CI" in t for t in annex)
 
 
 def test_render_twice_identical_but_build_time(rendered, tmp_path):
