@@ -743,8 +743,8 @@ def breaks_frame(sel: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
 def jump_model(sel: pd.DataFrame, country: str, substance: str, at: int):
     """One log-linear trend across a known break, with a level shift there (Joinpoint's jump model).
 
-    Only the two comparability groups on either side of the break at ``at``
-    are used, so the fit crosses that one break and no other.
+    Only the points of the two comparability keys on either side of the
+    break at ``at`` are used, so the fit crosses that one break and no other.
 
     Parameters
     ----------
@@ -763,10 +763,10 @@ def jump_model(sel: pd.DataFrame, country: str, substance: str, at: int):
     """
     from drugtrends.trends import joinpoint
 
-    g = sel[(sel["country"] == country) & (sel["substance"] == substance)].sort_values("year")
-    after = g.loc[g["year"] == at, "comparability_group"].iloc[0]
-    before = g.loc[g["year"] < at, "comparability_group"].iloc[-1]
-    d = g[g["comparability_group"].isin([before, after])]
+    g = _one(sel, country, substance)
+    keys = series.comparability_keys(g, _spec(g))
+    after, before = keys[(g["year"] == at).to_numpy()].iloc[0], keys[(g["year"] < at).to_numpy()].iloc[-1]
+    d = g[[k in (before, after) for k in keys]]
     return joinpoint(d, x="year", y="best", max_joinpoints=0, jump_at=[at], method="bic")
 
 
