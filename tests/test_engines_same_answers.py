@@ -12,9 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
+import pyarrow.parquet as pq
 import pytest
 
-from drugtrends.errors import DesignError, DrugtrendsError
+from drugtrends.errors import DesignError, DrugtrendsError, ReliabilityWarning
 from drugtrends.survey import SurveyDesign
 from drugtrends.survey.relation import from_arrow, from_parquet
 
@@ -92,6 +94,44 @@ def test_missing_by_values_are_reported_not_silently_dropped(tmp_path):
     with pytest.warns(UserWarning, match="2 rows"):
         r = memory(df).mean("y", by="g")
     assert r.n.sum() == len(df) - 2
+
+
+def nan_as_value(df, col, null_rows=()):
+    """Arrow table of ``df`` whose float column ``col`` keeps NaN as a value (not a null);
+    ``null_rows`` are nulls."""
+    t = pa.Table.from_pandas(df, preserve_index=False)
+    mask = np.zeros(len(df), bool)
+    mask[list(null_rows)] = True
+    return t.set_column(t.schema.get_field_index(col), col, pa.array(df[col].to_numpy(float), mask=mask))
+
+
+@pytest.mark.parametrize("missing", ["none", "nan", "null_and_nan"])
+def test_missing_by_values_same_rows_and_warning_on_every_engine(tmp_path, missing):
+    """None, a NaN stored as a value, or both (SQL makes them two groups): no row for them, the
+    same numbers and the same warning with their count on every engine."""
+    df = base()
+    g = df.g.astype(object if missing == "none" else float)
+    g[[1, 2]] = None if missing == "none" else np.nan
+    df["g"] = g
+    if missing == "none":
+        table = pa.Table.from_pandas(df, preserve_index=False)
+    else:
+        table = nan_as_value(df, "g", null_rows=[2] if missing == "null_and_nan" else ())
+        assert pa.compute.sum(pa.compute.is_nan(table["g"])).as_py() >= 1
+    pq.write_table(table, tmp_path / "d.parquet")
+    makes = {"memory": lambda: memory(df), "dataframe": lambda: from_arrow(df, "w", "st", "psu"),
+             "arrow": lambda: from_arrow(table, "w", "st", "psu"),
+             "parquet": lambda: from_parquet(tmp_path / "d.parquet", "w", "st", "psu")}
+    res, msgs = {}, {}
+    for name, make in makes.items():
+        with pytest.warns(ReliabilityWarning) as rec:
+            res[name] = make().mean(["y", "b"], by="g")
+        msgs[name] = [str(w.message) for w in rec if issubclass(w.category, ReliabilityWarning)]
+    assert_same_numbers(res)
+    assert msgs["memory"][0].startswith("2 rows") and len(msgs["memory"]) == 1
+    assert all(m == msgs["memory"] for m in msgs.values()), msgs
+    for r in res.values():
+        assert r.g.astype(float).tolist() == [1.0, 1.0, 2.0, 2.0]   # no row for the missing ones
 
 
 def test_strata_1_and_text_1_are_never_two_strata():
@@ -185,6 +225,16 @@ def test_spark_same_missing_value_and_weight_semantics(tmp_path):
     got = from_spark(str(p), "w", "st", "psu", spark=spark).mean("y", by="g")
     want = memory(df).mean("y", by="g")
     np.testing.assert_allclose(got.estimate, want.estimate, rtol=1e-10)
+    df["g"] = df.g.astype(float)
+    df.loc[[1, 2], "g"] = np.nan
+    pq.write_table(nan_as_value(df, "g", null_rows=[2]), p)   # a NaN stored as a value and a null
+    said = "^2 rows of the design have a missing value in by"
+    with pytest.warns(ReliabilityWarning, match=said):
+        got = from_spark(str(p), "w", "st", "psu", spark=spark).mean("y", by="g")
+    with pytest.warns(ReliabilityWarning, match=said):
+        want = memory(df).mean("y", by="g")
+    for c in ("g", "estimate", "se", "n"):
+        np.testing.assert_allclose(got[c].to_numpy(float), want[c].to_numpy(float), rtol=1e-10)
     df.loc[7, "w"] = np.nan
     df.to_parquet(p, index=False)
     with pytest.raises(DesignError):

@@ -177,14 +177,42 @@ def _column(res: pd.DataFrame, name: str) -> np.ndarray:
     return np.asarray(col, dtype=float)
 
 
+def _in_domains(res: pd.DataFrame, rows: np.ndarray, cols: list[str]) -> tuple[np.ndarray, int]:
+    """Keep the result rows whose ``cols`` keys are all observed; count the design rows dropped.
+
+    NULL and a float NaN stored as a value are missing alike (SQL makes them two groups).
+
+    Parameters
+    ----------
+    res : DataFrame
+        The rows of the :func:`aggregate_sql` query (with ``__n``).
+    rows : ndarray of bool
+        The result rows of the domain set.
+    cols : list of str
+        The set's ``by`` columns.
+
+    Returns
+    -------
+    (ndarray of bool, int)
+        ``rows`` without missing keys; design rows with a missing key.
+    """
+    if not cols:
+        return rows, 0
+    missing = rows & res[cols].isna().any(axis=1).to_numpy()
+    return rows & ~missing, int(np.nansum(_column(res.loc[missing], "__n")))
+
+
 def totals_from_result(res: pd.DataFrame, psu_table: pd.DataFrame, psu_keys: list[str],
                        outcomes: list[OutSpec], by_sets: list[tuple[str, ...]], by_union: list[str],
                        kind: str = "mean") -> list[Totals]:
     """Turn the rows of :func:`aggregate_sql` into :class:`Totals` (one per domain set).
 
     ``psu_table`` lists every PSU of the design (``psu_keys`` columns) in code
-    order. Rows whose key of a grouped ``by`` column is missing (NULL) belong to
-    no domain and are dropped (R ``svyby``); domains are sorted by their keys.
+    order. Rows whose key of a grouped ``by`` column is missing (NULL, or a
+    float NaN stored as a value) belong to no domain and are dropped (R
+    ``svyby``); their number is ``keys.attrs["n_missing_by"]`` of the set's
+    :class:`Totals` (the estimators warn with it, as in memory, issue 24).
+    Domains are sorted by their keys.
 
     Parameters
     ----------
@@ -228,8 +256,7 @@ def totals_from_result(res: pd.DataFrame, psu_table: pd.DataFrame, psu_keys: lis
     for s in by_sets:
         rows = gid == _gid(by_union, s)
         cols = list(s)
-        if cols:
-            rows &= ~res[cols].isna().any(axis=1).to_numpy()
+        rows, n_missing_by = _in_domains(res, rows, cols)
         sub = res.loc[rows]
         if cols:
             keyframe = sub[cols]
@@ -271,7 +298,9 @@ def totals_from_result(res: pd.DataFrame, psu_table: pd.DataFrame, psu_keys: lis
             R2 = np.stack([r_block(k) for k in ("w", "aa", "ab", "bb")], axis=1)
         if D == 0:
             keys = pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
-        out.append(Totals(keys.reset_index(drop=True), dcode, u, A, B, N, P, Q, R2))
+        keys = keys.reset_index(drop=True)
+        keys.attrs["n_missing_by"] = n_missing_by   # the estimators warn, as in memory
+        out.append(Totals(keys, dcode, u, A, B, N, P, Q, R2))
     return out
 
 
