@@ -495,7 +495,7 @@ def capture_recapture(data: pd.DataFrame, lists: Sequence[str], count: str | Non
     level = check_level(level)
     do_ci = _ci_method(ci) == "profile"
     lists = require_unique(lists, "lists")
-    covs = require_unique(covariates, "covariates")
+    covs = require_unique([] if covariates is None else covariates, "covariates")  # as_list(None) == []
     if len(lists) < 2:
         raise InputError(f"capture_recapture(): lists={lists}: at least 2 lists are needed.")
     if len(lists) > 6:

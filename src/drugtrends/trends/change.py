@@ -208,7 +208,7 @@ def change_between(design: SurveyDesign, outcome: str, x: str, years: tuple[Any,
     year_col = x
     alpha = round(1 - level, 12)
     design = _check_design(design, "change_between")
-    by = require_unique(by, "by")
+    by = require_unique([] if by is None else by, "by")  # as_list(None) == []
     _check_columns(design, outcome, year_col, by, "change_between")
     a, b = years
     ya, yb = _year_num(a), _year_num(b)
@@ -343,7 +343,7 @@ def significance_vs_latest(design: SurveyDesign, outcome: str, x: str, by: Seque
     year_col = x
     alpha = round(1 - level, 12)
     design = _check_design(design, "significance_vs_latest")
-    by = require_unique(by, "by")
+    by = require_unique([] if by is None else by, "by")  # as_list(None) == []
     _check_columns(design, outcome, year_col, by, "significance_vs_latest")
     years = _years_present(design, year_col)
     latest = years[-1] if latest is None else latest
@@ -501,7 +501,7 @@ def _domain_masks(design: SurveyDesign, by: list[str]) -> list[tuple[dict, np.nd
     data = design.data
     idx = data.loc[design.mask, by].groupby(by, sort=True, dropna=True).indices
     pos = np.flatnonzero(design.mask)
-    groups = []
+    groups: list[tuple[dict, np.ndarray | None]] = []
     for key, ii in idx.items():
         m = np.zeros(len(data), bool)
         m[pos[ii]] = True
@@ -613,7 +613,7 @@ def survey_trend_test(design: SurveyDesign, outcome: str, x: str, by: Sequence[s
         raise DesignError("survey_trend_test(): the survey GLM (svyglm) is implemented for Taylor-"
                           "linearisation designs only; build the design with strata and PSUs "
                           "(SurveyDesign(df, weight=, strata=, psu=)) rather than replicate weights.")
-    by = require_unique(by, "by")
+    by = require_unique([] if by is None else by, "by")  # as_list(None) == []
     if degree not in (1, 2, 3):
         raise InputError(f"survey_trend_test(): degree={degree!r} must be 1, 2 or 3.")
     _check_columns(design, outcome, year_col, by, "survey_trend_test")
@@ -624,8 +624,9 @@ def survey_trend_test(design: SurveyDesign, outcome: str, x: str, by: Sequence[s
         raise DesignError(f"survey_trend_test(): outcome {outcome!r} must be 0/1 (NaN for missing).")
     years = _years_present(design, year_col, outcome)
     nums = [_year_num(v) for v in years]
-    if all(v is not None for v in nums):
-        check_no_breaks(nums, breaks, what=f"survey_trend_test({outcome})", allow_breaks=allow_breaks)
+    known = [v for v in nums if v is not None]
+    if len(known) == len(nums):  # all years numeric
+        check_no_breaks(known, breaks, what=f"survey_trend_test({outcome})", allow_breaks=allow_breaks)
     if isinstance(scores, str):
         if scores != "years" or any(v is None for v in nums):
             raise InputError("survey_trend_test(): scores='years' needs numeric years.")

@@ -156,16 +156,17 @@ def make_options(model, max_joinpoints, min_joinpoints, method, n_permutations, 
     check_choice(model, "model", MODELS)
     check_choice(method, "method", METHODS)
     check_choice(ci, "ci", CIS)
-    kmax = check_in_range(max_joinpoints, "max_joinpoints", 0, 20, integer=True)
-    kmin = check_in_range(min_joinpoints, "min_joinpoints", 0, kmax, integer=True)
+    # check_in_range(..., integer=True) returns an int: int() only tells mypy so
+    kmax = int(check_in_range(max_joinpoints, "max_joinpoints", 0, 20, integer=True))
+    kmin = int(check_in_range(min_joinpoints, "min_joinpoints", 0, kmax, integer=True))
     alpha = check_in_range(alpha, "alpha", 0, 1, low_open=True, high_open=True)
     if method == "permutation":
         n_permutations = check_in_range(n_permutations, "n_permutations (NCI default 4499)", 1, 10**7, integer=True)
     if ci == "empirical_quantile":
         n_resamples = check_in_range(n_resamples, "n_resamples", 20, 10**7, integer=True)
-    me = check_in_range(min_obs_end, "min_obs_end", 1, 10**6, integer=True)
-    mb = check_in_range(min_obs_between, "min_obs_between", 0, 10**6, integer=True)
-    ng = check_in_range(n_grid_between, "n_grid_between", 0, 1000, integer=True)
+    me = int(check_in_range(min_obs_end, "min_obs_end", 1, 10**6, integer=True))
+    mb = int(check_in_range(min_obs_between, "min_obs_between", 0, 10**6, integer=True))
+    ng = int(check_in_range(n_grid_between, "n_grid_between", 0, 1000, integer=True))
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise InputError(f"seed={seed!r} must be a non-negative integer.")
     jumps = []
@@ -447,6 +448,7 @@ def frame_breaks(d: pd.DataFrame, x: str, label: str = "") -> tuple[Break, ...]:
     xs = pd.to_numeric(d[x], errors="coerce")
     if "comparability_group" in d.columns and d["comparability_group"].nunique(dropna=True) > 1:
         for b in group_breaks(d, x, series=label or "data"):
+            assert b.at is not None  # group_breaks always sets the first x of the new group
             out[float(b.at)] = replace(b, reason=f"{b.reason} (recorded in the data: comparability_group)")
     if "break_code" in d.columns and xs.notna().any():
         first = float(xs.min())

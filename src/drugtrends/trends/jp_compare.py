@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -191,7 +192,9 @@ class _Models:
         return k
 
     def sse_separate(self, yw: np.ndarray, k: int) -> np.ndarray:
-        return sum(g.min_sse(k, g.reduce(yw[r]), need_arg=False)[0] for g, r in zip(self.sep, self.rows))
+        # two groups, so the sum is an array, never sum()'s start value 0
+        return cast(np.ndarray, sum(g.min_sse(k, g.reduce(yw[r]), need_arg=False)[0]
+                                    for g, r in zip(self.sep, self.rows)))
 
     def null_fit(self, grid: Grid, k: int) -> tuple[np.ndarray, np.ndarray, float]:
         """Fitted weighted values and weighted residuals of a null model, and its SSE."""
@@ -350,7 +353,7 @@ def _compare(df, x, y, group, se, model, max_joinpoints, k, method, n_permutatio
     if k is None:
         kk = min(max(ksel.values()), kcap)
     else:
-        kk = check_in_range(k, "k", 0, kcap, integer=True)
+        kk = int(check_in_range(k, "k", 0, kcap, integer=True))  # already an int (integer=True)
     rng = np.random.default_rng([o.seed, 2])
     c_stat, c_p, c_sse = _perm_test(m, m.coin, kk, o.n_permutations, rng)
     p_stat, p_p, p_sse = _perm_test(m, m.par, kk, o.n_permutations, rng)

@@ -16,8 +16,11 @@ from scipy import stats
 
 __all__ = ["Fit", "design", "exact_fit", "lerman_ci", "slope_matrix", "slopes_at"]
 
+#: joinpoint or jump locations: a list of floats or a 1-d array
+Locations = Sequence[float] | np.ndarray
 
-def design(x: np.ndarray, taus: Sequence[float], jumps: Sequence[float] = ()) -> np.ndarray:
+
+def design(x: np.ndarray, taus: Locations, jumps: Locations = ()) -> np.ndarray:
     """Columns ``1, x, (x - tau)+ ..., 1{x >= jump} ...`` (x already centred if wanted).
 
     Parameters
@@ -77,8 +80,8 @@ class Fit:
     jumps: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
-def exact_fit(x: np.ndarray, z: np.ndarray, sw: np.ndarray, taus: Sequence[float],
-              jumps: Sequence[float] = ()) -> Fit:
+def exact_fit(x: np.ndarray, z: np.ndarray, sw: np.ndarray, taus: Locations,
+              jumps: Locations = ()) -> Fit:
     """Weighted least squares at fixed joinpoints; NCI's df ``n - (2k + 2) - m``.
 
     Parameters
@@ -101,20 +104,20 @@ def exact_fit(x: np.ndarray, z: np.ndarray, sw: np.ndarray, taus: Sequence[float
     """
     # centre x (years ~ 2000 make X'X ill-conditioned); slopes and jumps do not depend on it
     c = float(np.mean(x))
-    jumps = np.asarray(jumps, float)
-    X = design(x - c, np.asarray(taus, float) - c, jumps - c)
+    jumps_a = np.asarray(jumps, float)
+    X = design(x - c, np.asarray(taus, float) - c, jumps_a - c)
     Xw = X * sw[:, None]
     zw = z * sw
     q, r = np.linalg.qr(Xw)
     beta = np.linalg.solve(r, q.T @ zw)
     rw = zw - Xw @ beta
     sse = float(rw @ rw)
-    p = 2 * len(taus) + 2 + len(jumps)  # NCI counts each joinpoint as a parameter
+    p = 2 * len(taus) + 2 + len(jumps_a)  # NCI counts each joinpoint as a parameter
     df = len(x) - p
     sigma2 = sse / df if df > 0 else np.nan
     rinv = np.linalg.solve(r, np.eye(r.shape[0]))
     cov = sigma2 * (rinv @ rinv.T)
-    return Fit(np.asarray(taus, float), beta, cov, sse, df, X @ beta, rw, c, jumps)
+    return Fit(np.asarray(taus, float), beta, cov, sse, df, X @ beta, rw, c, jumps_a)
 
 
 def slope_matrix(k: int, m: int = 0) -> np.ndarray:
@@ -142,7 +145,7 @@ def slope_matrix(k: int, m: int = 0) -> np.ndarray:
 
 
 def slopes_at(x: np.ndarray, zw: np.ndarray, sw: np.ndarray, taus: np.ndarray,
-              jumps: Sequence[float] = ()) -> np.ndarray:
+              jumps: Locations = ()) -> np.ndarray:
     """Segment slopes for many weighted responses at one location set.
 
     Parameters
@@ -172,7 +175,7 @@ def slopes_at(x: np.ndarray, zw: np.ndarray, sw: np.ndarray, taus: np.ndarray,
 
 
 def lerman_ci(x: np.ndarray, z: np.ndarray, sw: np.ndarray, taus: np.ndarray, j: int, lo: float, hi: float,
-              df: int, alpha: float, jumps: Sequence[float] = (), n_grid: int = 400) -> tuple[float, float]:
+              df: int, alpha: float, jumps: Locations = (), n_grid: int = 400) -> tuple[float, float]:
     """Lerman (1980) profile interval for joinpoint j: {tau : SSE(tau) <= SSE_min (1 + F(1, df) / df)}.
 
     Parameters

@@ -209,11 +209,13 @@ class Grid:
         if len(combos) * len(self.x) * k > MAX_CACHED:
             return None
         q = self._basis(k, combos)
-        levels, prev = [], None
+        levels: list[tuple[np.ndarray, np.ndarray | None]] = []
+        prev: np.ndarray | None = None
         for j in range(1, k + 1):
             _, first, inv = np.unique(combos[:, :j], axis=0, return_index=True, return_inverse=True)
             levels.append((np.ascontiguousarray(q[first, :, j - 1]), None if prev is None else prev[first]))
             prev = inv.ravel()
+        assert prev is not None  # k >= 1: min_sse answers k == 0 without the grid
         self._levels[k] = (levels, prev)
         return self._levels[k]
 
@@ -224,11 +226,16 @@ class Grid:
         if lv is not None:  # small grid: prefix vectors kept, columns taken in cache-sized blocks
             levels, order = lv
             for p0 in range(0, p, COL_BLOCK):
-                ss = None
+                ss: np.ndarray | None = None
                 for v, parent in levels:
                     pr = v @ yred[:, p0:p0 + COL_BLOCK]
                     np.square(pr, out=pr)
-                    ss = pr if parent is None else ss[parent] + pr
+                    if parent is None:
+                        ss = pr
+                    else:
+                        assert ss is not None  # the first level (parent None) sets it
+                        ss = ss[parent] + pr
+                assert ss is not None  # k >= 1 levels
                 yield 0, slice(p0, p0 + COL_BLOCK), ss[order]
             return
         n = len(self.x)
