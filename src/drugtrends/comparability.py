@@ -87,6 +87,7 @@ import numpy as np
 import pandas as pd
 
 from drugtrends import taxonomy
+from drugtrends._compat import arguments, renamed
 from drugtrends.errors import UnknownVariableError
 from drugtrends.semantics import (
     ADJUSTMENT_FLAGS,
@@ -328,12 +329,13 @@ def _form_series(d: pd.DataFrame, ages: list[str]) -> set[tuple]:
     return out
 
 
-def annotate_prevalence(df: pd.DataFrame) -> pd.DataFrame:
+@arguments(renamed("df", "data"))
+def annotate_prevalence(data: pd.DataFrame) -> pd.DataFrame:
     """Add indicator semantics and comparability to a UNODC prevalence table.
 
     Parameters
     ----------
-    df : DataFrame
+    data : DataFrame
         Rows of annex 1.2 or 1.4 as read by the UNODC reader (columns
         ``country``, ``substance``, ``period``, ``year``, ``age_group``,
         ``method``, ``source``, ``adjustment``, ``notes``, ``drug_detail``).
@@ -361,11 +363,11 @@ def annotate_prevalence(df: pd.DataFrame) -> pd.DataFrame:
     [['high_risk_use', 'past_year', 'all'], ['high_risk_use', 'past_month', 'all']]
     """
     need = ["country", "substance", "period", "year", "age_group", "method", "source", "adjustment", "notes"]
-    missing = [c for c in need if c not in df.columns]
+    missing = [c for c in need if c not in data.columns]
     if missing:
         raise UnknownVariableError(f"annotate_prevalence(): column(s) {missing} not in the data; "
-                                   f"columns: {list(df.columns)}")
-    d = df.copy()
+                                   f"columns: {list(data.columns)}")
+    d = data.copy()
     sheet_sub = [str(x) for x in d["substance"].astype(object)]
     d["substance_detail"] = [substance_detail(x, n) for x, n in zip(sheet_sub, d["notes"].astype(object))]
     subs = [substance_from_notes(x, n) for x, n in zip(sheet_sub, d["notes"].astype(object))]
@@ -494,12 +496,13 @@ def _break_reasons(d: pd.DataFrame, eras: list[tuple[str, Break | None]]) -> lis
     return out
 
 
-def comparable(df: pd.DataFrame, a: object, b: object, group: str = "comparability_group") -> bool:
-    """True when rows ``a`` and ``b`` (index labels of ``df``) are comparable.
+@arguments(renamed("df", "data"))
+def comparable(data: pd.DataFrame, a: object, b: object, group: str = "comparability_group") -> bool:
+    """True when rows ``a`` and ``b`` (index labels of ``data``) are comparable.
 
     Parameters
     ----------
-    df : DataFrame
+    data : DataFrame
         An annotated table (has ``comparability_group``).
     a, b : index labels
         The two rows.
@@ -517,19 +520,20 @@ def comparable(df: pd.DataFrame, a: object, b: object, group: str = "comparabili
     >>> comparable(d, 0, 1), comparable(d, 1, 2)
     (True, False)
     """
-    if group not in df.columns:
+    if group not in data.columns:
         raise UnknownVariableError(f"comparable(): column {group!r} not in the data; annotate it first "
-                                   f"(drugtrends.comparability.annotate_prevalence). Columns: {list(df.columns)}")
-    return bool(df.at[a, group] == df.at[b, group])
+                                   f"(drugtrends.comparability.annotate_prevalence). Columns: {list(data.columns)}")
+    return bool(data.at[a, group] == data.at[b, group])
 
 
-def series_pieces(df: pd.DataFrame, x: str = "year", group: str = "comparability_group"
+@arguments(renamed("df", "data"))
+def series_pieces(data: pd.DataFrame, x: str = "year", group: str = "comparability_group"
                   ) -> list[tuple[str, pd.DataFrame]]:
     """Cut a table into its comparable pieces, in order of first ``x``.
 
     Parameters
     ----------
-    df : DataFrame
+    data : DataFrame
         One series (or several: each group is a piece).
     x : str
         Time column.
@@ -548,21 +552,22 @@ def series_pieces(df: pd.DataFrame, x: str = "year", group: str = "comparability
     [('a', 1), ('b', 2)]
     """
     for c in (x, group):
-        if c not in df.columns:
-            raise UnknownVariableError(f"series_pieces(): column {c!r} not in the data; columns: {list(df.columns)}")
-    d = df.assign(_x=pd.to_numeric(df[x], errors="coerce")).sort_values("_x", kind="stable")
+        if c not in data.columns:
+            raise UnknownVariableError(f"series_pieces(): column {c!r} not in the data; columns: {list(data.columns)}")
+    d = data.assign(_x=pd.to_numeric(data[x], errors="coerce")).sort_values("_x", kind="stable")
     out = []
     for g in d[group].drop_duplicates():
         out.append((str(g), d.loc[d[group] == g].drop(columns="_x")))
     return out
 
 
-def break_table(df: pd.DataFrame) -> pd.DataFrame:
+@arguments(renamed("df", "data"))
+def break_table(data: pd.DataFrame) -> pd.DataFrame:
     """One row per break of an annotated prevalence table (for footnotes).
 
     Parameters
     ----------
-    df : DataFrame
+    data : DataFrame
         Output of :func:`annotate_prevalence` (or ``dt.load("unodc_prevalence")``).
 
     Returns
@@ -580,10 +585,10 @@ def break_table(df: pd.DataFrame) -> pd.DataFrame:
     [[2015, 'age_range']]
     """
     cols = [*_SERIES, "year", "comparability_group", "break_code", "break_reason"]
-    missing = [c for c in cols if c not in df.columns]
+    missing = [c for c in cols if c not in data.columns]
     if missing:
         raise UnknownVariableError(f"break_table(): column(s) {missing} not in the data; annotate it first.")
-    out = df.loc[df["break_reason"].notna(), cols]
+    out = data.loc[data["break_reason"].notna(), cols]
     return out.sort_values([*_SERIES, "year"]).reset_index(drop=True)
 
 
@@ -592,7 +597,8 @@ PLANT_MATERIAL = frozenset({"Coca leaf", "Coca bush", "Cannabis plants", "Cannab
                             "Poppy straw (seed heads, pods or capsules)", "Poppy seed"})
 
 
-def seizure_totals(df: pd.DataFrame, by: Sequence[str] = ("country", "substance", "year")) -> pd.DataFrame:
+@arguments(renamed("df", "data"))
+def seizure_totals(data: pd.DataFrame, by: Sequence[str] = ("country", "substance", "year")) -> pd.DataFrame:
     """One seizure quantity per country x substance x year from the UNODC 7.1 rows, categories kept apart.
 
     Takes the reported total row where the source gives one (``is_total``),
@@ -611,7 +617,7 @@ def seizure_totals(df: pd.DataFrame, by: Sequence[str] = ("country", "substance"
 
     Parameters
     ----------
-    df : DataFrame
+    data : DataFrame
         ``dt.load("unodc_seizures")``.
     by : sequence of str
         Grouping columns.
@@ -635,10 +641,10 @@ def seizure_totals(df: pd.DataFrame, by: Sequence[str] = ("country", "substance"
     """
     by = list(by)
     need = [*by, "is_total", "kilograms", "drug_name"]
-    missing = [c for c in need if c not in df.columns]
+    missing = [c for c in need if c not in data.columns]
     if missing:
-        raise UnknownVariableError(f"seizure_totals(): column(s) {missing} not in the data; columns: {list(df.columns)}")
-    d = df.drop_duplicates([c for c in df.columns if c not in ("row",)])
+        raise UnknownVariableError(f"seizure_totals(): column(s) {missing} not in the data; columns: {list(data.columns)}")
+    d = data.drop_duplicates([c for c in data.columns if c not in ("row",)])
     d = d.loc[d["substance"].notna() & ~d["drug_name"].astype(object).isin(PLANT_MATERIAL)]
     if "scope" not in d.columns:
         d = d.assign(scope=[seizure_scope(n, t) for n, t in zip(d["drug_name"].astype(object), d["is_total"])])

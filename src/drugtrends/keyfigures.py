@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from drugtrends import i18n
+from drugtrends._compat import arguments, renamed
 from drugtrends.errors import InputError
 from drugtrends.validate import check_choice
 
@@ -375,14 +376,15 @@ def _typst_str(s: str) -> str:
     return '"' + str(s).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def from_frame(df, lang: str = "en"):
+@arguments(renamed("df", "data"))
+def from_frame(data, lang: str = "en"):
     """Key figures from a tidy frame, one row per figure (columns named as :class:`KeyFigure`'s fields).
 
     Unknown columns (``source``...) are ignored; missing values become ``None``.
 
     Parameters
     ----------
-    df
+    data
         A DataFrame with at least ``label`` and ``value``.
     lang
         ``"en"`` or ``"fr"``.
@@ -403,7 +405,7 @@ def from_frame(df, lang: str = "en"):
 
     names = {f.name for f in dataclasses.fields(KeyFigure)}
     items = []
-    for rec in df.to_dict("records"):
+    for rec in data.to_dict("records"):
         kw: dict[str, Any] = {k: (None if isinstance(v, float) and math.isnan(v) else v)
                               for k, v in rec.items() if k in names}
         kw = {k: v for k, v in kw.items() if v is not None or k in ("low", "high")}

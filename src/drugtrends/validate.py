@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from drugtrends._compat import arguments, renamed
 from drugtrends.errors import DrugtrendsError, InputError, InputTypeError, UnknownVariableError
 
 __all__ = [
@@ -86,13 +87,14 @@ def suggest(name: object, candidates: Iterable[object], n: int = 5) -> str:
     return f" Did you mean: {', '.join(map(repr, close))}?" if close else ""
 
 
-def require_columns(df: pd.DataFrame, columns: Iterable[object], what: str = "column",
+@arguments(renamed("df", "data"))
+def require_columns(data: pd.DataFrame, columns: Iterable[object], what: str = "column",
                     where: str | None = None) -> None:
     """Raise :class:`~drugtrends.errors.UnknownVariableError` for the first absent column.
 
     Parameters
     ----------
-    df : pandas.DataFrame
+    data : pandas.DataFrame
     columns : iterable
         Column names; ``None`` is reported as a missing name, not looked up.
     what : str
@@ -116,17 +118,17 @@ def require_columns(df: pd.DataFrame, columns: Iterable[object], what: str = "co
     ...
     drugtrends.errors.UnknownVariableError: weight column 'weight' is not in the data of my.csv (1 columns).
     """
-    dup = df.columns[df.columns.duplicated()].unique().tolist()
+    dup = data.columns[data.columns.duplicated()].unique().tolist()
     if dup:
         raise InputError(f"the data{f' ({where})' if where else ''} has duplicated column names "
-                         f"{dup}: rename them (df.columns) before use.")
+                         f"{dup}: rename them (data.columns) before use.")
     for c in columns:
         if c is None:
             raise UnknownVariableError(f"{what} is None: give the name of a column of the data.")
-        if c not in df.columns:
+        if c not in data.columns:
             src = f" of {where}" if where else ""
             raise UnknownVariableError(
-                f"{what} {c!r} is not in the data{src} ({df.shape[1]} columns).{suggest(c, df.columns)}")
+                f"{what} {c!r} is not in the data{src} ({data.shape[1]} columns).{suggest(c, data.columns)}")
 
 
 def require_unique(values: Iterable[object], what: str) -> list[Any]:

@@ -39,6 +39,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
+from drugtrends._compat import arguments, renamed
 from drugtrends.errors import BreakError, UnknownVariableError
 from drugtrends.series import Break, fmt_x, known_breaks
 
@@ -172,13 +173,14 @@ def check_no_breaks(x: Iterable[float], breaks: Iterable[Break | float] | None,
     return crossed
 
 
-def split_at_breaks(df: pd.DataFrame, breaks: Iterable[Break | float] | None, x: str = "year",
+@arguments(renamed("df", "data"))
+def split_at_breaks(data: pd.DataFrame, breaks: Iterable[Break | float] | None, x: str = "year",
                     ) -> list[tuple[str, pd.DataFrame]]:
     """Cut a series into pieces that are comparable within themselves.
 
     Parameters
     ----------
-    df : DataFrame
+    data : DataFrame
         The series (one row per ``x`` value, or several per group).
     breaks : iterable of Break or float, or None
         Breaks; each starts a new piece at ``x >= at``. Breaks with ``at=None``
@@ -198,14 +200,14 @@ def split_at_breaks(df: pd.DataFrame, breaks: Iterable[Break | float] | None, x:
     >>> [lab for lab, _ in split_at_breaks(d, breaks_for("nsduh"))]
     ['2012-2014', '2015-2019', '2020', '2021-2023']
     """
-    if x not in df.columns:
-        raise UnknownVariableError(f"split_at_breaks(): column {x!r} not in the data; columns: {list(df.columns)}")
+    if x not in data.columns:
+        raise UnknownVariableError(f"split_at_breaks(): column {x!r} not in the data; columns: {list(data.columns)}")
     cuts = sorted({float(b.at) for b in as_breaks(breaks) if b.at is not None})
-    xv = pd.to_numeric(df[x], errors="coerce")
+    xv = pd.to_numeric(data[x], errors="coerce")
     edges = [-float("inf"), *cuts, float("inf")]
     out = []
     for lo, hi in zip(edges[:-1], edges[1:]):
-        piece = df.loc[(xv >= lo) & (xv < hi)]
+        piece = data.loc[(xv >= lo) & (xv < hi)]
         if piece.empty:
             continue
         a, b = fmt_x(pd.to_numeric(piece[x]).min()), fmt_x(pd.to_numeric(piece[x]).max())
@@ -213,7 +215,8 @@ def split_at_breaks(df: pd.DataFrame, breaks: Iterable[Break | float] | None, x:
     return out
 
 
-def detect_definition_breaks(df: pd.DataFrame, x: str = "year", by: Sequence[str] | str | None = None,
+@arguments(renamed("df", "data"))
+def detect_definition_breaks(data: pd.DataFrame, x: str = "year", by: Sequence[str] | str | None = None,
                              definition: Sequence[str] | str = ("age_group", "period"),
                              series: str = "series") -> list[Break]:
     """Find breaks where a series' definition (age range, period, status) changes.
@@ -224,7 +227,7 @@ def detect_definition_breaks(df: pd.DataFrame, x: str = "year", by: Sequence[str
 
     Parameters
     ----------
-    df : DataFrame
+    data : DataFrame
         Long data, e.g. UNODC annex 1.2 rows (country, substance, year, age
         range, value).
     x : str
@@ -252,11 +255,11 @@ def detect_definition_breaks(df: pd.DataFrame, x: str = "year", by: Sequence[str
     """
     by = [by] if isinstance(by, str) else list(by or [])
     definition = [definition] if isinstance(definition, str) else list(definition)
-    missing = [c for c in [x, *by, *definition] if c not in df.columns]
+    missing = [c for c in [x, *by, *definition] if c not in data.columns]
     if missing:
         raise UnknownVariableError(
-            f"detect_definition_breaks(): column(s) {missing} not in the data; columns: {list(df.columns)}")
-    d = df[[x, *by, *definition]].copy()
+            f"detect_definition_breaks(): column(s) {missing} not in the data; columns: {list(data.columns)}")
+    d = data[[x, *by, *definition]].copy()
     d["_x"] = pd.to_numeric(d[x], errors="coerce")
     d = d.sort_values([*by, "_x"], kind="stable")
     groups = d.groupby(by, sort=False, dropna=False) if by else [((), d)]
