@@ -20,11 +20,13 @@ This module never computes a statistic.
 from __future__ import annotations
 
 import textwrap
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import matplotlib as mpl
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.rcsetup import cycler
 from matplotlib.text import Text
 
 from drugtrends import i18n
@@ -351,8 +353,8 @@ def apply(*, font_size: float = 10.0) -> None:
         "axes.grid.axis": "y",
         "grid.color": "#DDDDDD",
         "grid.linewidth": 0.6,
-        "axes.prop_cycle": mpl.cycler(color=colours_for(
-            ["_c%d" % i for i in range(8)], fixed=False).values()),
+        "axes.prop_cycle": cycler(color=colours_for(  # mpl.cycler is matplotlib.rcsetup.cycler
+            [f"_c{i}" for i in range(8)], fixed=False).values()),
         "legend.frameon": False,
         "legend.fontsize": font_size - 1,
         "lines.linewidth": 1.8,
@@ -395,13 +397,15 @@ def source_note(ax_or_fig: Axes | Figure, note: str, *, lang: str = "en") -> Tex
     prefix = i18n.t("common.source_prefix", lang)
     body = note if note.lower().startswith("source") else prefix + note
     fs = mpl.rcParams["font.size"] - 2
-    fig0 = ax_or_fig.figure if isinstance(ax_or_fig, Axes) else ax_or_fig
+    # matplotlib types ax.figure as Figure | SubFigure; used as the Figure it is here
+    fig0 = cast(Figure, ax_or_fig.figure) if isinstance(ax_or_fig, Axes) else ax_or_fig
     # wrap to ~80% of the figure width (about 0.6 em per character): the note then fits under
     # the axes and the layout engine only makes room below, never squeezes the axes sideways
     width_chars = max(40, int(fig0.get_figwidth() * 72 * 0.8 / (fs * 0.6)))
     body = "\n".join(textwrap.fill(line, width_chars) if line else line for line in body.split("\n"))
     if isinstance(ax_or_fig, Axes):
         ax = ax_or_fig
+        t: Text  # an Annotation (a Text) under an axes, a figure Text otherwise
         # anchored at the figure's left edge (not the axes'): long category labels push the axes
         # right, and a note starting there would overflow the figure and widen the saved image
         t = ax.annotate(
@@ -423,8 +427,9 @@ def source_note(ax_or_fig: Axes | Figure, note: str, *, lang: str = "en") -> Tex
         frac = note_in / fig.get_figheight()
         eng = fig.get_layout_engine()
         if eng is not None and hasattr(eng, "set"):
+            set_rect: Callable[..., None] = eng.set  # typed as the base set(), which takes no rect
             try:
-                eng.set(rect=(0, frac, 1, 1 - frac))
+                set_rect(rect=(0, frac, 1, 1 - frac))
             except TypeError:  # an engine without a rect setting: leave the layout alone
                 pass
         t.set_gid("source_note")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -103,7 +103,7 @@ def bar_ci(
         fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN,
                                         min(8.5, max(2.2, per_bar * len(cats) * max(1, len(groups)) + 1.6))))
     else:
-        fig = ax.figure
+        fig = cast(Figure, ax.figure)  # matplotlib types it Figure | SubFigure
     _draw_bars(ax, data, (label, estimate, ci_low, ci_high, group, colour_by), cats, groups, cols, supp, scale, lang)
     ax.set_yticks([len(cats) - 1 - i for i in range(len(cats))], [str(c) for c in cats])
     ax.set_ylim(-0.6, len(cats) - 0.4)
@@ -217,7 +217,7 @@ def dumbbell(
     if ax is None:
         fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, max(2.2, 0.32 * n + 1.5)))
     else:
-        fig = ax.figure
+        fig = cast(Figure, ax.figure)  # matplotlib types it Figure | SubFigure
     ys = np.arange(n)[::-1]
     a = data[start].astype(float).to_numpy() * scale
     b = data[end].astype(float).to_numpy() * scale
@@ -360,7 +360,7 @@ def forest(
     if ax is None:
         fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, min(8.5, max(2.2, 0.27 * n + 1.5))))
     else:
-        fig = ax.figure
+        fig = cast(Figure, ax.figure)  # matplotlib types it Figure | SubFigure
     ys = np.arange(n)[::-1]
     est = data[estimate].astype(float).to_numpy()
     lo = data[ci_low].astype(float).to_numpy()

@@ -7,16 +7,17 @@ report code uses :mod:`drugtrends.plots` itself.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import matplotlib
-import matplotlib.pyplot as plt
+import matplotlib.pyplot as plt  # noqa: F401  (the docstring examples use plt)
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from drugtrends import i18n, style
 from drugtrends.errors import InputError
@@ -301,6 +302,7 @@ class BreakNumbers:
         if not self.reasons:
             return ""
         full = list(self.reasons)
+        key: Callable[[str], str]
         if len(full) > self.MAX_REASONS or sum(map(len, full)) > self.MAX_CHARS:
             key = self.condensed
         else:
@@ -391,6 +393,7 @@ def draw_break_line(ax: Axes, xpos: float, label: str, colour: str = style.GREY,
                     ha="right", va="top", fontsize=small_font(2.5), color="#555555")
         t.set_gid("break_label")
     if numbered is not None:
+        assert t is not None  # drawn above whenever numbered is given
         t.set_text(" " + numbered.number(reason, t))
     return t
 
@@ -650,7 +653,7 @@ def place_title(ax: Axes, title: str) -> None:
     'Overdose deaths'
     >>> plt.close(fig)
     """
-    fig = ax.figure
+    fig = cast(Figure, ax.figure)  # matplotlib types it Figure | SubFigure
     size = matplotlib.rcParams["font.size"] + 1.5
     if len([a for a in fig.axes if a.get_visible()]) == 1:
         fig.suptitle(wrap_to_figure(title, fig, size), x=0.01, ha="left", fontweight="bold", fontsize=size)
@@ -813,8 +816,9 @@ def number_figure(fig: Figure, number: int, lang: str = "en") -> Figure:
     if title is None:
         return fig
     text = f"{i18n.t('common.figure', lang)} {number}. {title}"
-    if fig._suptitle is not None and fig._suptitle.get_text():
-        fig._suptitle.set_text(wrap_to_figure(text, fig, fig._suptitle.get_fontsize()))
+    sup: Text | None = getattr(fig, "_suptitle", None)  # private attribute, not in matplotlib's stubs
+    if sup is not None and sup.get_text():
+        sup.set_text(wrap_to_figure(text, fig, float(sup.get_fontsize())))  # in points (stubs: float | str)
     elif fig.axes:
         place_title(fig.axes[0], text)
     return fig

@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -98,7 +99,8 @@ def km_plot(data: pd.DataFrame, group: str | None = None, *, title: str, source:
         raise InputError("km_plot: no rows to draw (no event in the data?).")
     ylabel = ylabel or i18n.t("km.ylabel_cumulative" if cumulative else "km.ylabel_survival", lang)
     xlabel = xlabel or i18n.t("km.xlabel_age", lang)
-    fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, 3.9)) if ax is None else (ax.figure, ax)
+    # matplotlib types ax.figure as Figure | SubFigure: used as the Figure it is
+    fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, 3.9)) if ax is None else (cast(Figure, ax.figure), ax)
     keys = list(dict.fromkeys(data[group].tolist())) if group else [None]
     cols = (style.colours_for(keys) if group else {None: style.OKABE_ITO["blue"]}) | dict(colours or {})
     labels = dict(group_labels or {})

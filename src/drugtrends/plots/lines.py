@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
 
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -121,7 +122,8 @@ def trend_plot(
     require(data, [x, y, ci_low, ci_high, group], "trend_plot")
     ylabel = ylabel or i18n.t("plots.prevalence", lang)
     xlabel = xlabel or i18n.t("common.year", lang)
-    fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, 3.9)) if ax is None else (ax.figure, ax)
+    # matplotlib types ax.figure as Figure | SubFigure: used as the Figure it is
+    fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, 3.9)) if ax is None else (cast(Figure, ax.figure), ax)
     supp, labels, bnorm = suppressed_mask(data, suppressed), dict(group_labels or {}), normalise_breaks(breaks)
     keys = list(dict.fromkeys(data[group].tolist())) if group else [None]
     cols = (style.colours_for(keys) if group else {None: style.OKABE_ITO["blue"]}) | dict(colours or {})
@@ -167,10 +169,13 @@ def _draw_groups(ax: Axes, df: pd.DataFrame, cols_xy: tuple, group: str | None, 
 
 def _legend_below(fig: Figure, ax: Axes) -> None:
     """Move the axes legend below the plot (many lines: inside the axes it would cover them)."""
+    handles: Sequence[Artist]
     handles, labs = ax.get_legend_handles_labels()
-    if ax.get_legend() is not None:
-        handles, labs = ax.get_legend().legend_handles, [t.get_text() for t in ax.get_legend().get_texts()]
-        ax.get_legend().remove()
+    leg = ax.get_legend()
+    if leg is not None:
+        # no None in legend_handles: the lines and patches drawn here all have a legend handler
+        handles, labs = cast(list[Artist], leg.legend_handles), [t.get_text() for t in leg.get_texts()]
+        leg.remove()
     fs = small_font(1)
     # two columns only when two of the longest labels fit the figure's width (else they overflow its edges)
     widest = max((len(str(lab)) for lab in labs), default=0) * fs * 0.55 + 30
@@ -259,7 +264,8 @@ def joinpoint_plot(
     require(f, [C.X, C.Y, C.FITTED], "joinpoint_plot fitted")
     require(segs, [C.X_START, C.X_END, C.APC], "joinpoint_plot segments")
     c = colour or style.OKABE_ITO["blue"]
-    fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, 3.9)) if ax is None else (ax.figure, ax)
+    # matplotlib types ax.figure as Figure | SubFigure: used as the Figure it is
+    fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, 3.9)) if ax is None else (cast(Figure, ax.figure), ax)
     f = f.sort_values(C.X)
     has_band = _jp_fit(ax, f, c, lang, getattr(result, "comparability_ratio", None))
     xs, fv = f[C.X].to_numpy(dtype=float), f[C.FITTED].to_numpy(dtype=float)
@@ -532,7 +538,8 @@ def _sm_legend(fig: Figure, axes, band_label: str | bool, breaks: bool, small: f
     fig.set_figheight(height + legend_in)  # grows by the legend's rows: the panels keep their size
     height += legend_in
     if eng is not None:
-        eng.set(rect=(0, (bottom_in + legend_in) / height, 1, 1 - (bottom_in + legend_in) / height))
+        set_rect: Callable[..., None] = eng.set  # typed as the base set(), which takes no rect
+        set_rect(rect=(0, (bottom_in + legend_in) / height, 1, 1 - (bottom_in + legend_in) / height))
     fig.legend(handles, labs, loc="lower center", bbox_to_anchor=(0.5, bottom_in / height), ncols=ncol,
                fontsize=small, frameon=False)
 

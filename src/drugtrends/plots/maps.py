@@ -137,6 +137,7 @@ def departement_map(
     check_text_args("departement_map", title=title, source=source)
     gdf = geo.merge(values[[code, value]].rename(columns={code: "code"}), on="code", how="left")
     vals = gdf[value].astype(float)
+    norm: Normalize  # TwoSlopeNorm (a Normalize) when diverging
     if diverging:
         lim = float(np.nanmax(np.abs(vals))) if vals.notna().any() else 1.0
         norm, cmap = TwoSlopeNorm(0.0, -lim, lim), plt.get_cmap("PuOr_r")
