@@ -151,8 +151,9 @@ def _comparability(df: pd.DataFrame) -> None:
     group = group.mask(df["offence"].eq("use_fixed_fine"), "fr_ssmsi:use_fixed_fine")
     df["comparability_group"] = group
     first = df["offence"].isin(["use", "use_excl_fixed_fine"]) & df["year"].eq(FIXED_FINE_YEAR)
-    df["break_code"] = pd.array(np.where(first, "fixed_fine_2020", None), dtype="string")
-    df["break_reason"] = pd.array(np.where(first, BREAK_REASON, None), dtype="string")
+    none = np.array(None, dtype=object)  # what np.where makes of None (numpy's stubs take no bare None)
+    df["break_code"] = pd.array(np.where(first, "fixed_fine_2020", none), dtype="string")
+    df["break_reason"] = pd.array(np.where(first, BREAK_REASON, none), dtype="string")
     afd = df["offence"].eq("use_fixed_fine")
     flags = np.select(
         [afd & (df["year"] < FIXED_FINE_YEAR), afd & df["year"].eq(FIXED_FINE_YEAR),

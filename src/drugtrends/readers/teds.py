@@ -271,6 +271,7 @@ class _Labeller:
               first_line: int) -> pd.Categorical:
         """Codes -> categorical; ``groups`` = (per-row index into names, label-group names)."""
         name = self.lookup_name(column)
+        assert name is not None  # callers label only columns whose lookup_name() is set
         dtype = pd.CategoricalDtype(self.categories[name], ordered=self.ordered[name])
         cat_index = {lab: i for i, lab in enumerate(dtype.categories)}
         gidx, gnames = groups

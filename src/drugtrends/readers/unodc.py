@@ -250,6 +250,7 @@ def parse_age_group(value: object) -> tuple[str | None, float, float, str | None
     ('(SS) Grade 10', nan, nan, None)
     """
     note = None
+    label: str | None
     if isinstance(value, (_dt.datetime, _dt.date)):
         # Excel turned a range such as "10-17" into a date (month 10, year 2017)
         label = f"{value.month}-{value.year % 100:02d}"
@@ -703,7 +704,7 @@ def read_trend_perception(path: str | os.PathLike[str]) -> pd.DataFrame:
     p, sheet, rows, lay = _single_sheet(path, ("region", "subregion", "country", "year", "drug_group", "drug", "overall"))
     c = lay.cols
     ages = [a for a in ("overall", "0-17", "18-24", "25+") if a in c]
-    score = {lvl: k - 2 for k, lvl in enumerate(PERCEPTION_LEVELS)}
+    score: dict[str | None, int] = {lvl: k - 2 for k, lvl in enumerate(PERCEPTION_LEVELS)}  # None: not known
     norm_levels = {_norm_header(lvl): lvl for lvl in PERCEPTION_LEVELS}
     recs = []
     for i in range(lay.first_data, len(rows)):
