@@ -109,8 +109,9 @@ def sections(ctx: Context) -> list:
     list
     """
     out: list = summary.section(ctx.data, ctx.sel, ctx.nchs, ctx.lang)
-    for part in (key_figures, years_section, vsrr_section, france_section, wastewater_section, overdose_section, prevalence_section, youth_section, high_risk_section,
-                 supply_section, themes_section, comparability_section, sources_section):
+    for part in (key_figures, years_section, vsrr_section, france_section, wastewater_section, overdose_section,
+                 prevalence_section, youth_section, high_risk_section, supply_section, themes_section,
+                 comparability_section, sources_section):
         out += part(ctx)
     return out
 

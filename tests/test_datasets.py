@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from _generate import make_nsduh, make_teds
+
 from drugtrends import datasets
 from drugtrends.errors import DataNotFoundError, FetchError, InputError, SchemaError, UnknownDatasetError
 from drugtrends.readers.validation import read_nhanes2, read_nhanes2_replicates

@@ -9,12 +9,11 @@ fetches every mirrored dataset from ../shared/data and checks the hashes.
 
 from __future__ import annotations
 
-import re
-
 import hashlib
 import http.server
 import json
 import os
+import re
 import sys
 import threading
 import types

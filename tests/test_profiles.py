@@ -320,7 +320,7 @@ def test_decomposition_se_exact_hand_computation():
         G[:, j] = (comps(theta + e) - comps(theta - e)) / (2 * h)
     z = (X * df.w.to_numpy()[:, None]) @ G.T            # row influence values (n, 3)
     var = np.zeros(3)
-    for st, g in df.assign(z0=z[:, 0], z1=z[:, 1], z2=z[:, 2]).groupby("st"):
+    for _st, g in df.assign(z0=z[:, 0], z1=z[:, 1], z2=z[:, 2]).groupby("st"):
         tot = g.groupby("psu")[["z0", "z1", "z2"]].sum().to_numpy()
         nh = len(tot)
         var += nh / (nh - 1) * ((tot - tot.mean(axis=0)) ** 2).sum(axis=0)

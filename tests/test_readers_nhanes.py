@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from _generate import nhanes_official_from_harmonised, write_xport
+
 from drugtrends import paths
 from drugtrends.errors import DataNotFoundError, SchemaError
 from drugtrends.readers.nhanes import analysis_frame, read_nhanes_harmonised, read_nhanes_official

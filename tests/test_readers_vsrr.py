@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 from _data import real_file
 
-from drugtrends import paths
 from drugtrends.errors import DataNotFoundError, SchemaError, UnknownVariableError
 from drugtrends.readers import vsrr
 

@@ -21,9 +21,7 @@ Browser and PDF checks skip locally without chromium/poppler and fail under
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import sys
 import zipfile
 from pathlib import Path
@@ -330,8 +328,8 @@ def test_teds_profile_on_generated_data(tmp_path, monkeypatch):
 
     import pandas as pd
 
-    from drugtrends_reports import profiles as P
     from drugtrends import datasets
+    from drugtrends_reports import profiles as P
 
     monkeypatch.setenv("DRUGTRENDS_DATA", str(_teds_data_dir(tmp_path)))
     with warnings.catch_warnings():

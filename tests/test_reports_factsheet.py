@@ -228,7 +228,7 @@ def test_every_factsheet_pdf_at_most_two_pages(rendered, tmp_path):
 
     assert len(rendered) == len(F.FACTSHEETS) + len(FRENCH) == 24
     too_long, near_empty = {}, {}
-    for (s, lang), stem in rendered.items():
+    for stem in rendered.values():
         pdf = stem.with_suffix(".pdf")
         assert pdf.is_file(), pdf.name
         pages = _pages(pdf)

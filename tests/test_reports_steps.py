@@ -15,13 +15,12 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
+from drugtrends import style  # noqa: E402
 from drugtrends_reports import common, factsheet, overdose  # noqa: E402
 from drugtrends_reports import trends as T  # noqa: E402
-from drugtrends import style  # noqa: E402
 
 pytestmark = pytest.mark.realdata
 

@@ -35,8 +35,8 @@ from drugtrends.trends import (
     breaks_for,
     change_between,
     change_from_estimates,
-    orthogonal_poly,
     describe_change,
+    orthogonal_poly,
     significance_vs_latest,
     survey_trend_test,
 )

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from _data import real_file
 import statsmodels.api as sm
+from _data import real_file
 from scipy import stats
 
 from drugtrends.errors import BreakError, UnknownVariableError

@@ -22,8 +22,8 @@ from drugtrends.trends.jp_select import partial_r2_max
 REF = Path(__file__).parent / "reference"
 
 
-def _jump_series(years=np.arange(2005, 2021), shift=1.25, at=2015, slope=0.05):
-    yrs = np.asarray(years, float)
+def _jump_series(years=None, shift=1.25, at=2015, slope=0.05):
+    yrs = np.asarray(np.arange(2005, 2021) if years is None else years, float)
     return pd.DataFrame({"year": yrs, "rate": np.exp(1 + slope * (yrs - yrs[0])) * np.where(yrs >= at, shift, 1.0)})
 
 

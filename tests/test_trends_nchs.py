@@ -8,7 +8,6 @@ benchmark of a whole table in the slow-marked test.
 from __future__ import annotations
 
 import re
-
 import time
 from pathlib import Path
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -172,9 +172,9 @@ def _print_status(verify: bool) -> None:
 
 @app.command("fetch", cls=_lazy_epilog(lambda: _ids_help()))
 def fetch_cmd(
-    ids: Annotated[Optional[list[str]], typer.Argument(
+    ids: Annotated[list[str] | None, typer.Argument(
         help="Dataset ids, fetch or dt.load ids (default: every mirrored dataset).", metavar="ID")] = None,
-    mirror: Annotated[Optional[str], typer.Option(help="Copy from this mirror folder instead of downloading.",
+    mirror: Annotated[str | None, typer.Option(help="Copy from this mirror folder instead of downloading.",
                                                   metavar="PATH")] = None,
     force: Annotated[bool, typer.Option("--force", help="Fetch again even if a verified copy exists.",
                                         metavar="")] = False,
@@ -226,22 +226,23 @@ def _reports_help() -> str:
 
 @app.command("render", cls=_lazy_epilog(lambda: _reports_help()))
 def render_cmd(
-    reports: Annotated[Optional[list[str]], typer.Argument(help="Report names or .qmd paths (default: all).", metavar="REPORT")] = None,
+    reports: Annotated[list[str] | None,
+                       typer.Argument(help="Report names or .qmd paths (default: all).", metavar="REPORT")] = None,
     to: Annotated[str, typer.Option(help="html, pdf or all.", metavar="FORMAT")] = "all",
-    param: Annotated[Optional[list[str]], typer.Option(
+    param: Annotated[list[str] | None, typer.Option(
         "-P", "--param", help="Report parameter key=value (repeatable).", metavar="KEY=VALUE")] = None,
     engine: Annotated[str, typer.Option(help="auto (quarto if on PATH), quarto or builtin.",
                                         metavar="ENGINE")] = "auto",
-    output_dir: Annotated[Optional[str], typer.Option(
+    output_dir: Annotated[str | None, typer.Option(
         "--output-dir", help="Write here (default: _output/ or $DRUGTRENDS_OUTPUT).", metavar="PATH")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Re-execute even if the report is unchanged.",
                                            metavar="")] = False,
     keep_going: Annotated[bool, typer.Option("--keep-going", "-k", help="After a failing render, render the "
                                              "others, then exit 2 listing the failures.", metavar="")] = False,
-    lang: Annotated[Optional[str], typer.Option(
+    lang: Annotated[str | None, typer.Option(
         "--lang", help="Languages, e.g. en,fr: every report once per language (instead of -P lang=...).",
         metavar="LANGS")] = None,
-    jobs: Annotated[Optional[int], typer.Option(
+    jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", help="Renders at a time, each in its own process (default: the number of CPUs).",
         metavar="N", min=1)] = None,
 ) -> None:

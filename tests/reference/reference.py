@@ -13,7 +13,7 @@ insertion, since ``tests/reference`` has an ``__init__.py``) or, equivalently,
 from __future__ import annotations
 
 import difflib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -39,7 +39,7 @@ def available() -> list[str]:
     return sorted(p.stem for p in REFERENCE_DIR.glob("*.csv"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(name: str) -> pd.DataFrame:
     path = REFERENCE_DIR / f"{name}.csv"
     if not path.is_file():

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +74,7 @@ def _flatten(d: Mapping, prefix: str = "") -> dict[str, Any]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _raw(lang: str) -> dict:
     import yaml
 
@@ -89,7 +89,7 @@ def _raw(lang: str) -> dict:
     return data
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(lang: str = DEFAULT_LANG) -> dict[str, Any]:
     """All messages of a language as a flat ``{"section.key": text}`` mapping.
 

@@ -214,9 +214,8 @@ def fmt_ci(low: Any, high: Any, digits: int = 1, lang: str = DEFAULT_LANG, *, sc
         raise InputError(f"interval bounds in the wrong order: low {low!r} > high {high!r}; an interval "
                          "is written low first (swap them, or check the computation).")
     neg = lo < 0 or hi < 0
-    f = (lambda v: fmt_number(v, digits, lang))
     sep = t("common.ci_to", lang) if neg else "–"
-    s = f"{f(lo)}{sep}{f(hi)}"
+    s = f"{fmt_number(lo, digits, lang)}{sep}{fmt_number(hi, digits, lang)}"
     if percent:
         s += "\u202f%" if lang == "fr" else "%"
     return s

@@ -115,7 +115,8 @@ def validate(df: pd.DataFrame, schema, path: str | os.PathLike[str]) -> pd.DataF
         fc = exc.failure_cases
         lines = []
         for _, r in fc.head(8).iterrows():
-            lines.append(f"column {r.get('column')!r}, row {r.get('index')}: failed {r.get('check')} (value {r.get('failure_case')!r})")
+            lines.append(f"column {r.get('column')!r}, row {r.get('index')}: failed {r.get('check')} "
+                         f"(value {r.get('failure_case')!r})")
         raise SchemaError(f"{path}: {len(fc)} schema failure(s):\n  " + "\n  ".join(lines)) from None
     except pe.SchemaError as exc:  # pragma: no cover - lazy=True raises SchemaErrors
         raise SchemaError(f"{path}: {exc}") from None

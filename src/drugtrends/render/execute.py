@@ -44,8 +44,8 @@ DEPS_MIME = "application/x-drugtrends-deps+json"
 DEPS_CELL = (
     "import sys as _dt_sys\n"
     "from IPython.display import publish_display_data as _dt_publish\n"
-    "_dt_publish({%r: {'files': sorted({str(getattr(_m, '__file__', None) or '') "
-    "for _m in list(_dt_sys.modules.values())} - {''})}})" % DEPS_MIME
+    f"_dt_publish({{{DEPS_MIME!r}: {{'files': sorted({{str(getattr(_m, '__file__', None) or '') "
+    "for _m in list(_dt_sys.modules.values())} - {''})}})"
 )
 #: ANSI colour codes in tracebacks
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -69,7 +69,8 @@ try:
     get_ipython().run_line_magic("matplotlib", "inline")
     get_ipython().run_line_magic("config", "InlineBackend.figure_formats = [{fmt!r}]")
     get_ipython().run_line_magic("config", "InlineBackend.print_figure_kwargs = {kwargs!r}")
-    _mpl.rcParams.update({{"svg.hashsalt": "drugtrends", "figure.figsize": ({w}, {h}), "figure.dpi": {dpi}, "savefig.dpi": {dpi}}})
+    _mpl.rcParams.update({{"svg.hashsalt": "drugtrends", "figure.figsize": ({w}, {h}),
+                          "figure.dpi": {dpi}, "savefig.dpi": {dpi}}})
 except ImportError:
     pass
 
@@ -118,7 +119,8 @@ def fig_settings(cfg: Config) -> tuple[str, float, float, int]:
     opts = {**cfg.typst, **cfg.html}
     fmt = str(opts.get("fig-format", "svg")).lower()
     fmt = "png" if fmt in {"png", "retina"} else "svg"
-    return fmt, float(opts.get("fig-width", 7)), float(opts.get("fig-height", 5)), int(opts.get("fig-dpi", 96 if fmt == "svg" else 150))
+    dpi = int(opts.get("fig-dpi", 96 if fmt == "svg" else 150))
+    return fmt, float(opts.get("fig-width", 7)), float(opts.get("fig-height", 5)), dpi
 
 
 def build_notebook(doc: Document, cfg: Config, overrides: Mapping[str, Any]):
