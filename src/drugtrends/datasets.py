@@ -124,7 +124,7 @@ def _load_nhanes2(entry: Entry, kwargs: dict[str, Any]) -> Any:
     from drugtrends.readers.validation import read_nhanes2_replicates
     from drugtrends.validate import check_choice
 
-    kind = check_choice(str(reps).lower(), "replicates", ("brr", "jk"))
+    kind = str(check_choice(str(reps).lower(), "replicates", ("brr", "jk")))  # returns its str argument
     return read_nhanes2_replicates(files[f"nhanes2{kind}_subset.csv"], kind, **kwargs)
 
 

@@ -184,10 +184,12 @@ class _Characteristic:
         self.name, self.kind = char, kind
         self.levels = levels(data[char]) if kind == "categorical" else ["mean", "median"]
         self.lev_str = [fmt(x) for x in self.levels]
-        self.formatted = (data[char].map(fmt).astype(object).where(data[char].notna(), None)
-                          if kind == "categorical" else None)
-        self.empty_levels = ([lv for lv in self.lev_str if not (self.formatted[ctx.base] == lv).any()]
-                             if kind == "categorical" else [])
+        self.formatted: pd.Series | None = None
+        self.empty_levels: list[str] = []
+        if kind == "categorical":
+            formatted = data[char].map(fmt).astype(object).where(data[char].notna(), None)
+            self.formatted = formatted
+            self.empty_levels = [lv for lv in self.lev_str if not (formatted[ctx.base] == lv).any()]
         self.notna = data[char].notna().to_numpy()
         if self.empty_levels:
             warnings.warn(f"characteristic {char!r}: level(s) {self.empty_levels} have no respondent; they are "
@@ -235,6 +237,7 @@ def _cell_counts(est: pd.DataFrame, ctx: _Context, ch: _Characteristic, gmask: n
     by = ctx.by
     rows = gmask & ch.notna
     if ch.kind == "categorical":
+        assert ch.formatted is not None  # set for every categorical characteristic
         cnt = ctx.data.loc[rows, by + [ch.name]].assign(level=ch.formatted[rows].to_numpy())
         cnt = cnt.groupby(by + ["level"], observed=True).size().rename("n").reset_index()
         est = est.merge(cnt, on=by + ["level"], how="left")
