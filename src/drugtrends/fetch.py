@@ -42,6 +42,7 @@ import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -424,7 +425,7 @@ class _Session:
             extra = {"download_sha256": sha256_file(raw) if f.transformed else None,
                      "archive_member": f.archive_member, "convert": f.convert}
             self._install(ds, f, target, method="download", source=url,
-                          produce=lambda tmp, raw=raw, url=url: _produce(ds, f, raw, tmp, url),
+                          produce=partial(_produce, ds, f, raw, url=url),  # produce(tmp) -> _produce(.., tmp, url)
                           extra={k: v for k, v in extra.items() if v is not None})
             return url
         tried = "; ".join(failures)
@@ -559,6 +560,7 @@ def _is_current(ds: Dataset, f: DataFile, target: Path, *, adopt: bool = False, 
     with contextlib.suppress(OSError):
         _write_provenance(target, record)
     if not verified:
+        assert sha is not None  # sha256_file's hash when not verified
         _warn_unverified(ds, f, sha, str(target))
     return True
 

@@ -75,7 +75,7 @@ def _flatten(d: Mapping, prefix: str = "") -> dict[str, Any]:
 
 
 @cache
-def _raw(lang: str) -> dict:
+def _raw(lang: str) -> Mapping:
     import yaml
 
     path = LOCALES_DIR / f"{check_lang(lang)}.yaml"
