@@ -566,7 +566,7 @@ def read_teds(path: str | os.PathLike[str], kind: str = "A", columns: Sequence[s
         _note(df, info, p)
         return validate(df, _teds_schema(k, df.columns), p)
 
-    def chunks():
+    def chunks() -> Iterator[pd.DataFrame]:
         buf: list[pd.DataFrame] = []
         size = 0
         for f in it:
