@@ -25,6 +25,8 @@ from drugtrends.trends.jp_grid import Grid
 
 __all__ = ["PERMUTATION_COLUMNS", "information_select", "partial_r2_max", "permutation_select"]
 
+_NO_JUMPS = np.zeros(0)  # the default of partial_r2_max(jumps=): one shared empty array, as before
+
 #: Columns of the permutation-test table (``JoinpointResult.selection``).
 PERMUTATION_COLUMNS = ["null", "alternative", "statistic", "p", "alpha_level", "reject"]
 
@@ -99,7 +101,7 @@ def permutation_select(grid: Grid, fits: dict[int, Fit], sw: np.ndarray, kmin: i
 
 
 def partial_r2_max(x: np.ndarray, z: np.ndarray, sw: np.ndarray, taus: np.ndarray,
-                   jumps: np.ndarray = np.zeros(0)) -> float:
+                   jumps: np.ndarray = _NO_JUMPS) -> float:
     """``R2_max`` of the weighted BIC: the largest partial R^2 of a joinpoint's hinge.
 
     For joinpoint ``i`` the data run from just after the previous joinpoint
