@@ -214,6 +214,8 @@ def _stop_workers(pool: ProcessPoolExecutor, stop: Path) -> None:
     with contextlib.suppress(OSError):
         stop.touch()
     for p in multiprocessing.active_children():
+        if p.pid is None:  # not started yet: nothing to interrupt
+            continue
         with contextlib.suppress(OSError):
             os.kill(p.pid, signal.SIGINT)
     try:

@@ -196,7 +196,7 @@ class _Converter:
                     continue
                 if self._caption(opts, "fig-cap", n) or _run_meta(out).get("caption"):
                     self.fig_numbers[(chunk.index, n)] = len(self.fig_numbers) + 1
-                    if n == 0 and (chunk.label or "").startswith("fig-"):
+                    if n == 0 and chunk.label and chunk.label.startswith("fig-"):
                         self.refs.numbers[chunk.label] = self.fig_numbers[(chunk.index, n)]
                 n += 1
 

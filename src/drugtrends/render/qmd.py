@@ -199,13 +199,13 @@ def _literal_assignments(code: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for node in ast.parse(code).body:
         targets: list[ast.expr] = []
-        value = None
+        value: ast.expr | None = None
         if isinstance(node, ast.Assign):
             targets, value = node.targets, node.value
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
             targets, value = [node.target], node.value
         for t in targets:
-            if isinstance(t, ast.Name):
+            if isinstance(t, ast.Name) and value is not None:
                 try:
                     out[t.id] = ast.literal_eval(value)
                 except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
