@@ -66,11 +66,12 @@ def _insets(fig: Figure, gdf, box, value: str, colours: tuple, over: list[str], 
         _draw(ax, part, value, cmap, norm)
         b = part.total_bounds
         ax.set_aspect(1.0 / max(np.cos(np.radians((b[1] + b[3]) / 2)), 0.2))
-        ax.set_title(OVERSEAS[c], fontsize=small_font(2.5), pad=1)
+        ax.set_title(OVERSEAS[c], fontsize=small_font(2.5), pad=1, loc="center")
     if paris and gdf["code"].isin(PARIS_AREA).any():
         ax = fig.add_axes(box(0.82, 0.58, 0.17, 0.2))
         _draw(ax, gdf[gdf["code"].isin(PARIS_AREA)].to_crs(_LAMBERT93), value, cmap, norm)
-        ax.set_title(textwrap.fill(i18n.t("plots.map_paris", lang), 14), fontsize=small_font(2.5), pad=1)
+        ax.set_title(textwrap.fill(i18n.t("plots.map_paris", lang), 14), fontsize=small_font(2.5), pad=1,
+                     loc="center")
 
 
 @arguments()

@@ -97,6 +97,11 @@ class Break:
     def label(self) -> str:
         """Short English text naming the break: ``"<source>[ [col=value]][ <at>]: <reason>"``.
 
+        Returns
+        -------
+        str
+            The label (English; reports translate the code instead).
+
         Examples
         --------
         >>> Break("cdc_vsrr", None, "provisional counts", "status").label()
@@ -110,6 +115,16 @@ class Break:
 
     def concerns(self, substance: str) -> bool:
         """True when the break applies to ``substance`` (always when it names no substance).
+
+        Parameters
+        ----------
+        substance : str
+            A taxonomy id (``"cannabis"``, ``"cocaine"``...).
+
+        Returns
+        -------
+        bool
+            Whether a series of that substance breaks here.
 
         Examples
         --------
@@ -127,6 +142,16 @@ class Break:
         a value it does not affect (a column the domain does not name counts
         as affected: refusing a comparison is the safe side).
 
+        Parameters
+        ----------
+        domain : mapping, optional
+            ``{column: value}`` naming a series (``None``: no series named).
+
+        Returns
+        -------
+        bool
+            Whether the break cuts that series.
+
         Examples
         --------
         >>> b = Break("unodc", 2016, "new definition", "definition", (("country", "France"),))
@@ -141,11 +166,33 @@ class Break:
         return all(k not in dom or dom[k] in vals for k, vals in self.affects)
 
     def position(self) -> float | pd.Timestamp | None:
-        """Where the break sits on a numeric axis (``at``) -- see :meth:`start` for dates."""
+        """Where the break sits on a numeric axis (``at``) -- see :meth:`start` for dates.
+
+        Returns
+        -------
+        float or None
+            ``at`` as a float, ``None`` for a break with no position (a status break).
+
+        Examples
+        --------
+        >>> Break("unodc", 2016, "new definition", "definition").position()
+        2016.0
+        """
         return None if self.at is None else float(self.at)
 
     def start(self) -> pd.Timestamp | None:
-        """The first date of the new regime (``date``, else 1 January of ``at``)."""
+        """The first date of the new regime (``date``, else 1 January of ``at``).
+
+        Returns
+        -------
+        pandas.Timestamp or None
+            The date, ``None`` for a break with no position.
+
+        Examples
+        --------
+        >>> Break("unodc", 2016, "new definition", "definition").start()
+        Timestamp('2016-01-01 00:00:00')
+        """
         if self.date is not None:
             return pd.Timestamp(self.date)
         return None if self.at is None else pd.Timestamp(year=int(float(self.at)), month=1, day=1)

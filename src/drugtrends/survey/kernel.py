@@ -142,6 +142,21 @@ class DesignStructure:
         """Replicate weights ``(n_rows, R)`` (of ``rows`` only when given), made from the
         factors when the design stores them compactly.
 
+        Parameters
+        ----------
+        rows : numpy.ndarray, optional
+            Row positions (or a boolean mask) to return; all rows when ``None``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Float array, one column per replicate.
+
+        Raises
+        ------
+        DesignError
+            The design has no replicate weights.
+
         Examples
         --------
         >>> import numpy as np
