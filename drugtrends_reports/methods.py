@@ -127,8 +127,11 @@ def citations_markdown(lang: str = "en") -> str:
     for r in s.itertuples():
         cit = " ".join(str(r.citation).split())
         cit = cit.replace("[", "\\[").replace("]", "\\]")
+        # a template citation (fetch-only yearly files) names its year '<year>': shown as text, not read as HTML
+        cit = cit.replace("<year>", "YYYY")
+        colon = "\u00a0:" if lang == "fr" else ":"  # French: a no-break space before the colon
         # cited as published (in English): marked as such for screen readers and checks
-        lines.append(f'- **{r.id}**: [{cit}]{{lang="en"}}')
+        lines.append(f'- **{r.id}**{colon} [{cit}]{{lang="en"}}')
     return "\n".join(lines) + "\n"
 
 

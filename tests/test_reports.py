@@ -407,3 +407,11 @@ def test_unknown_substance_on_the_command_line():
     out = re.sub(r"\s+", " ", r.output)
     assert "substance='tea'" in out and "cocaine, crack, cannabis" in out and "nps" in out
     assert "Traceback" not in r.output
+
+
+def test_methods_citations_show_template_years_and_french_colons(rendered):
+    """A fetch-only yearly file is cited with its year as text ('<year>' was read as an HTML tag and vanished)."""
+    en = _text(rendered["methods"][".html"])
+    assert "NSDUH-YYYY-DS0001" in en and "- -DS0001" not in en
+    fr = rendered["methods-fr"][".html"].read_text(encoding="utf-8")
+    assert "<strong>nsduh</strong>\u00a0:" in fr  # French: a no-break space before the colon
