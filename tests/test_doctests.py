@@ -56,7 +56,7 @@ def run_doctests(modname: str) -> tuple[int, list[str]]:
 
 def test_the_package_has_examples():
     assert len(MODULES) > 30
-    total = sum(run_doctests(m)[0] for m in ["drugtrends.survey.design", "drugtrends.trends.joinpoint"])
+    total = sum(run_doctests(m)[0] for m in ["drugtrends.survey.design", "drugtrends.trends.jp_api"])
     assert total > 20
 
 

@@ -11,7 +11,7 @@ import pytest
 import drugtrends as dt
 from drugtrends.errors import BreakError, ModelWarning
 from drugtrends.trends import joinpoint
-from drugtrends.trends.joinpoint import frame_breaks
+from drugtrends.trends.jp_api import frame_breaks
 
 
 def _series(years, groups=None):

@@ -6,9 +6,11 @@
   ``itertools``: each module defines ``__dir__`` returning ``__all__``, PEP 562);
   nothing exported is a third-party or standard-library object, and the only
   modules exported are the package's own submodules;
-* no public attribute of a package hides one of its submodules (``dt.survey.contrast``
-  is a function, so ``import drugtrends.survey.contrast as m`` gives the function):
-  the ones that still do are listed in :data:`KNOWN_SHADOWS` until they are renamed;
+* no public attribute of a package hides one of its submodules (a function
+  ``contrast`` in a module ``contrast.py`` would make ``import
+  drugtrends.survey.contrast as m`` give the function): the modules are named
+  apart (``survey/contrasts.py``, ``trends/jp_api.py``, ``indirect/multipliers.py``,
+  ``i18n/catalogues.py``);
 * every function and class in an ``__all__`` has a numpydoc docstring with a
   ``Parameters`` section when it takes arguments (classes may say ``Attributes``)
   and an ``Examples`` section with ``>>>`` lines (tests/test_doctests.py runs
@@ -54,16 +56,6 @@ def public_modules() -> list[str]:
 
 
 MODULES = public_modules()
-
-#: package attributes that hide a submodule of the same name. The least disruptive fix is to
-#: rename the module (e.g. survey/contrast.py -> survey/contrasts.py), which moves code that
-#: other work owns; until then they are listed, and the list may only shrink.
-KNOWN_SHADOWS = frozenset({
-    "drugtrends.i18n.catalogue",      # dt.i18n.catalogue(lang) -> Catalogue
-    "drugtrends.indirect.multiplier",  # dt.indirect.multiplier(...) estimate
-    "drugtrends.survey.contrast",     # dt.survey.contrast(design, ...)
-    "drugtrends.trends.joinpoint",    # dt.trends.joinpoint(data, ...)
-})
 
 #: the objects issue 25 names: never in DOC_DEBT
 NAMED_BY_THE_ISSUE = (
@@ -222,9 +214,8 @@ def test_every_error_class_is_exported():
 
 
 def test_no_public_attribute_hides_a_submodule(modules):
-    found = {s for mod in modules for s in shadowed_submodules(mod)}
-    assert found <= KNOWN_SHADOWS, f"function(s) hiding a module (rename one of them): {sorted(found - KNOWN_SHADOWS)}"
-    assert KNOWN_SHADOWS <= found, f"fixed, remove from KNOWN_SHADOWS: {sorted(KNOWN_SHADOWS - found)}"
+    found = sorted(s for mod in modules for s in shadowed_submodules(mod))
+    assert found == [], f"function(s) hiding a module (rename the module): {found}"
 
 
 def test_public_objects_have_parameters_and_examples(modules):
@@ -276,11 +267,22 @@ def test_surface_checker_finds_every_offence():
     assert surface_problems(good) == []
 
 
-def test_shadow_checker_finds_a_function_hiding_its_module():
+def test_shadow_checker_finds_a_function_hiding_its_module(tmp_path):
     import drugtrends.survey as survey
 
-    assert "drugtrends.survey.contrast" in shadowed_submodules(survey)
-    assert "drugtrends.survey.design" not in shadowed_submodules(survey)
+    pkg = tmp_path / "toyshadow"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("from .contrast import contrast\n__all__ = ['contrast']\n")
+    (pkg / "contrast.py").write_text("def contrast(): pass\n")
+    (pkg / "helpers.py").write_text("x = 1\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        toy = importlib.import_module("toyshadow")
+        assert shadowed_submodules(toy) == ["toyshadow.contrast"]
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("toyshadow", None), sys.modules.pop("toyshadow.contrast", None)
+    assert shadowed_submodules(survey) == []
     assert shadowed_submodules(drugtrends.errors) == []
 
 

@@ -31,7 +31,7 @@ True
 """
 from __future__ import annotations
 
-from drugtrends.i18n.catalogue import (
+from drugtrends.i18n.catalogues import (
     DEFAULT_LANG,
     LANGS,
     LOCALES_DIR,

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from drugtrends.errors import InputError
-from drugtrends.i18n.catalogue import BABEL_LOCALES, DEFAULT_LANG, check_lang, has, level, t
+from drugtrends.i18n.catalogues import BABEL_LOCALES, DEFAULT_LANG, check_lang, has, level, t
 
 __all__ = [
     "fmt_number", "fmt_percent", "fmt_ci", "fmt_estimate", "fmt_date", "fmt_signed", "join_words",

@@ -53,7 +53,7 @@ Examples
 from __future__ import annotations
 
 from drugtrends.indirect.loglinear import CR_COLUMNS, all_two_way_models, capture_recapture
-from drugtrends.indirect.multiplier import multiplier, prevalence_per_1000
+from drugtrends.indirect.multipliers import multiplier, prevalence_per_1000
 from drugtrends.indirect.truncated import TRUNCATED_METHODS, truncated_count
 from drugtrends.indirect.twolist import chapman, lincoln_petersen
 

@@ -18,7 +18,7 @@ sufficient statistics; :mod:`.kernel` linearises them (one variance routine,
 
 from .chisq import svychisq
 from .ci import PROPORTION_METHODS, mean_ci, proportion_ci
-from .contrast import contrast, difference, independent_difference
+from .contrasts import contrast, difference, independent_difference
 from .deff import ratio_deff
 from .design import REPLICATE_METHODS, ReplicateDesign, SurveyDesign
 from .glm import SvyGLMResult, svyglm

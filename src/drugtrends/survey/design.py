@@ -491,7 +491,7 @@ class SurveyDesign(DesignBase):
 
     def contrast(self, variable: str, by: str | list[str], coef: Any, **kw: Any) -> pd.DataFrame:
         """Linear combination of domain means (R ``svycontrast`` on ``svyby``);
-        see :func:`drugtrends.survey.contrast.contrast`.
+        see :func:`drugtrends.survey.contrasts.contrast`.
 
         Parameters
         ----------
@@ -502,7 +502,7 @@ class SurveyDesign(DesignBase):
         coef : dict or sequence
             Coefficients by domain.
         **kw
-            ``level`` and ``ci_df`` of :func:`drugtrends.survey.contrast.contrast`.
+            ``level`` and ``ci_df`` of :func:`drugtrends.survey.contrasts.contrast`.
 
         Returns
         -------
@@ -519,13 +519,13 @@ class SurveyDesign(DesignBase):
         >>> round(float(r.estimate[0]), 6)
         0.0
         """
-        from .contrast import contrast
+        from .contrasts import contrast
         return contrast(self, variable, by, coef, **kw)
 
     def difference(self, variable: str, between: str, by: str | list[str] | None = None,
                    **kw: Any) -> pd.DataFrame:
         """Difference (and relative change) between two levels of ``between``;
-        see :func:`drugtrends.survey.contrast.difference`.
+        see :func:`drugtrends.survey.contrasts.difference`.
 
         Parameters
         ----------
@@ -537,12 +537,12 @@ class SurveyDesign(DesignBase):
             Further grouping (one difference per group).
         **kw
             ``levels``, ``level`` and ``ci_df`` of
-            :func:`drugtrends.survey.contrast.difference`.
+            :func:`drugtrends.survey.contrasts.difference`.
 
         Returns
         -------
         DataFrame
-            As :func:`drugtrends.survey.contrast.difference`.
+            As :func:`drugtrends.survey.contrasts.difference`.
 
         Examples
         --------
@@ -553,7 +553,7 @@ class SurveyDesign(DesignBase):
         >>> round(float(r.estimate[0]), 4)
         0.3333
         """
-        from .contrast import difference
+        from .contrasts import difference
         return difference(self, variable, between, by, **kw)
 
     # ------------------------------------------------------------------ replicate designs

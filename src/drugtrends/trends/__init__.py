@@ -35,7 +35,7 @@ from drugtrends.trends.change import (
     significance_vs_latest,
     survey_trend_test,
 )
-from drugtrends.trends.joinpoint import JoinpointBatchResult, JoinpointResult, joinpoint
+from drugtrends.trends.jp_api import JoinpointBatchResult, JoinpointResult, joinpoint
 from drugtrends.trends.jp_compare import JoinpointComparison, compare_joinpoint
 from drugtrends.trends.rates import RateTrendResult, rate_trend
 

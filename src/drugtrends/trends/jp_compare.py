@@ -32,7 +32,7 @@ from drugtrends._compat import arguments, renamed
 from drugtrends.errors import InputError
 from drugtrends.trends import columns as C
 from drugtrends.trends.breaks import check_no_breaks
-from drugtrends.trends.joinpoint import Series, fit_series, frame_breaks, make_options, one_blas_thread, prepare_series
+from drugtrends.trends.jp_api import Series, fit_series, frame_breaks, make_options, one_blas_thread, prepare_series
 from drugtrends.trends.jp_grid import Grid, candidates
 from drugtrends.trends.jp_result import JoinpointResult
 from drugtrends.validate import check_in_range, check_level, require_columns
@@ -303,7 +303,7 @@ def compare_joinpoint(data: pd.DataFrame, x: str = "year", y: str = "rate", grou
     allow_breaks : bool
         Compare even when a group's rows cross a break recorded in the frame
         (``comparability_group`` / ``break_code``, see
-        :func:`~drugtrends.trends.joinpoint.frame_breaks`); refused by default.
+        :func:`~drugtrends.trends.jp_api.frame_breaks`); refused by default.
         The two levels of ``group`` to compare, in this order.
 
     Returns
