@@ -82,7 +82,7 @@ def assert_same(got: pd.DataFrame, want: pd.DataFrame, keys, rtol=1e-12):
         np.testing.assert_allclose(a[ok], b[ok], rtol=rtol, atol=1e-300, err_msg=c)
     assert (g["n"].to_numpy() == w["n"].to_numpy()).all()
     assert (g["suppressed"].to_numpy() == w["suppressed"].to_numpy()).all()
-    assert (g["flags"].to_numpy() == w["flags"].to_numpy()).all()
+    assert (g["flag"].to_numpy() == w["flag"].to_numpy()).all()
 
 
 @pytest.fixture(scope="module")

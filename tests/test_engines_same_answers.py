@@ -247,10 +247,10 @@ def test_quantile_of_a_constant_and_q_0_1_are_flagged_not_reliable():
     df["c"] = 7.0
     des = memory(df)
     r = des.quantile("c", q=[0.5])
-    assert r.suppressed[0] and "all values equal" in r["flags"][0]
+    assert r.suppressed[0] and "all values equal" in r["flag"][0]
     r = des.quantile("y", q=[0, 0.5, 1])
     assert r.suppressed.tolist() == [True, False, True]
-    flags = r["flags"].tolist()
+    flags = r["flag"].tolist()
     assert "minimum" in flags[0] and "maximum" in flags[2] and flags[1] == ""
     assert r.ci_low[1] <= r.estimate[1] <= r.ci_high[1]
 

@@ -205,7 +205,7 @@ def test_statistics_take_no_dataset_defaults():
 def test_profile_table_columns_and_all_column(des):
     t = P.profile_table(des, "hd", ["Gender", "age_band"], by="SurveyYr", continuous=["Age"])
     for c in ("SurveyYr", "group_value", "characteristic", "level", "estimate", "se", "ci_low", "ci_high",
-              "n", "p_value", "std_diff", "suppressed", "flags", "weighting"):
+              "n", "p_value", "std_diff", "suppressed", "flag", "weighting"):
         assert c in t.columns
     assert set(t.group_value) == {"0", "1", "all"}
     cat = t[t.kind == "categorical"]
@@ -434,14 +434,14 @@ def test_empty_level_is_flagged_not_dropped():
         t = P.profile_table(df, "user", ["edu"])
     e = t[t.level == "none"]
     assert len(e) == 3 and (e.estimate == 0).all() and (e.n == 0).all()
-    assert (e["flags"] == "empty level").all()
+    assert (e["flag"] == "empty level").all()
     assert np.isfinite(t.p_value).all()
     # weighted too
     df["psu"], df["w"] = np.arange(len(df)), 1.0
     with pytest.warns(UserWarning, match="no respondent"):
         tw = P.profile_table(SurveyDesign(df, "w", psu="psu"), "user", ["edu"])
     e = tw[tw.level == "none"]
-    assert len(e) == 3 and (e.estimate == 0).all() and (e["flags"] == "empty level").all()
+    assert len(e) == 3 and (e.estimate == 0).all() and (e["flag"] == "empty level").all()
     assert np.isfinite(tw.p_value).all()
 
 
@@ -454,7 +454,7 @@ def test_domain_without_users_is_flagged():
         t = P.profile_table(src, "user", ["sex"], by="yr")
         e = t[(t.yr == "y2") & (t.group_value == "True")]
         assert len(e) == 2 and e.estimate.isna().all() and (e.n_total == 0).all()
-        assert e.suppressed.all() and e["flags"].str.contains("no user == True in domain").all()
+        assert e.suppressed.all() and e["flag"].str.contains("no user == True in domain").all()
         ok = t[(t.yr == "y1") & (t.group_value == "True")]
         assert ok.estimate.notna().all()
         # the test cannot be done where there are no users, and says why

@@ -74,9 +74,9 @@ def test_fixed_fines_before_2020_are_missing_not_zero(df):
     afd = df[df.offence == "use_fixed_fine"]
     before = afd[afd.year < 2020]
     assert len(before) == 404 and before["count"].isna().all() and before["rate_per_1000"].isna().all()
-    assert (before["flags"] == "not_applicable").all()
+    assert (before["flag"] == "not_applicable").all()
     y2020 = afd[afd.year == 2020]
-    assert y2020["count"].notna().all() and (y2020["flags"] == "partial_year").all()
+    assert y2020["count"].notna().all() and (y2020["flag"] == "partial_year").all()
     # 2020 holds about four months of fixed fines: far fewer than 2021 nationally
     assert _national(df, "use_fixed_fine", 2020) < 0.5 * _national(df, "use_fixed_fine", 2021)
 
@@ -130,7 +130,7 @@ def _doc(tmp_path, mutate=None):
 def test_zero_after_2020_is_flagged_as_possibly_blank(tmp_path):
     d = ssmsi.read_drug_offences(_doc(tmp_path))
     r = d[d.offence == "use_fixed_fine"]
-    assert r["count"].item() == 0 and r["flags"].item() == "zero_may_be_blank"
+    assert r["count"].item() == 0 and r["flag"].item() == "zero_may_be_blank"
     assert "Homicides" not in set(d["indicator_published"].astype(str))
 
 

@@ -88,8 +88,8 @@ def test_each_site_is_its_own_series(df):
 
 
 def test_incomplete_weeks_flagged(df):
-    assert ((df["n_days"] < 7) == (df["flags"] == "incomplete_week")).all()
-    assert (df["flags"] == "incomplete_week").sum() == 198
+    assert ((df["n_days"] < 7) == (df["flag"] == "incomplete_week")).all()
+    assert (df["flag"] == "incomplete_week").sum() == 198
 
 
 # --------------------------------------------------------------------------- bad input

@@ -123,10 +123,10 @@ def test_change_without_se_is_flagged_not_tested_and_claims_no_direction():
     d = pd.DataFrame({"year": [2017, 2023], "estimate": [1.6, 2.7]})
     c = series.change(d)
     assert not c.tested and c.significant is None and c.direction is None
-    assert "not_tested" in c.flags and math.isnan(c.p_value)
+    assert "not_tested" in c.flag and math.isnan(c.p_value)
     assert c.difference == pytest.approx(1.1) and c.relative == pytest.approx(1.1 / 1.6)
     z = series.change(d.assign(se=0.0))
-    assert not z.tested and "zero_se" in z.flags
+    assert not z.tested and "zero_se" in z.flag
 
 
 def test_change_refuses_to_cross_a_break():
@@ -174,9 +174,9 @@ def test_change_flags_suppressed_and_missing_points():
     d = pd.DataFrame({"year": [2016, 2019], "estimate": [0.10, 0.12], "se": [0.004, 0.005],
                       "suppressed": [False, True]})
     c = series.change(d)
-    assert c.tested and "suppressed_point" in c.flags
+    assert c.tested and "suppressed_point" in c.flag
     m = series.change(d.assign(estimate=[0.10, float("nan")]))
-    assert not m.tested and m.direction is None and {"not_tested", "missing_estimate"} <= set(m.flags)
+    assert not m.tested and m.direction is None and {"not_tested", "missing_estimate"} <= set(m.flag)
 
 
 def test_rows_are_found_by_position_even_with_a_repeated_index():

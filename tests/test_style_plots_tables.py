@@ -230,7 +230,7 @@ def _est() -> pd.DataFrame:
     return pd.DataFrame({
         "sex": ["Total", "Men", "Women"], "variable": ["hd"] * 3, "estimate": [0.1234, 0.16, 0.0211],
         "se": [0.01, 0.012, 0.02], "ci_low": [0.1001, 0.135, 0.0011], "ci_high": [0.15, 0.188, 0.09],
-        "n": [4321, 2100, 25], "suppressed": [False, False, True], "flags": ["", "df<8", "n_eff<30"],
+        "n": [4321, 2100, 25], "suppressed": [False, False, True], "flag": ["", "df<8", "n_eff<30"],
     })
 
 
@@ -252,7 +252,7 @@ def test_estimate_table_marks_suppressed_and_formats():
 
 def test_estimate_table_no_suppression_no_footnote_and_french():
     d = _est().iloc[:2]
-    t = tables.estimate_table(d, "sex", source="NHANES", lang="fr", flags=None)
+    t = tables.estimate_table(d, "sex", source="NHANES", lang="fr", flag=None)
     assert not any(n.startswith("*") for n in t.notes)
     assert t.data["Estimation (%)"].tolist() == ["12,3", "16,0"]
     assert t.data["IC à 95\u202f%"].tolist()[0] == "10,0\u201315,0"
@@ -534,5 +534,5 @@ def test_presentation_reads_the_survey_result_columns():
     from drugtrends.plots.base import SUPPRESSED
     from drugtrends.survey import ESTIMATE_COLUMNS
 
-    assert {tables.ESTIMATE, tables.CI_LOW, tables.CI_HIGH, tables.N, tables.SUPPRESSED, tables.FLAGS,
+    assert {tables.ESTIMATE, tables.CI_LOW, tables.CI_HIGH, tables.N, tables.SUPPRESSED, tables.FLAG,
             SUPPRESSED} <= set(ESTIMATE_COLUMNS)

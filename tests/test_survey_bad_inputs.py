@@ -1,7 +1,7 @@
 """Issue 16: bad and edge inputs to the survey design and estimators.
 
 Each gives a drugtrends error (class and message checked), or a row marked
-``suppressed`` with its reason in ``flags``: never a raw library exception
+``suppressed`` with its reason in ``flag``: never a raw library exception
 nor a confident number (an estimate with SE 0 shown as reliable).
 """
 
@@ -171,7 +171,7 @@ def test_unknown_by_column_suggests(des):
 # --------------------------------------------------------------------------- flagged rows
 def test_ratio_with_zero_denominator_is_suppressed(des):
     r = des.ratio("x", "z")
-    assert r.suppressed[0] and r["flags"][0] == "zero denominator"
+    assert r.suppressed[0] and r["flag"][0] == "zero denominator"
     assert np.isnan(r.se[0]) and np.isnan(r.ci_low[0])       # never "inf with SE 0"
 
 
@@ -180,28 +180,28 @@ def test_domain_with_all_zero_weights_is_suppressed(df):
     d.loc[d.g == "a", "w"] = 0.0
     r = SurveyDesign(d, "w", "st", "psu").mean("y", by="g")
     a = _row(r, g="a")
-    assert a.suppressed and "zero weight total" in a["flags"] and np.isnan(a.se)
+    assert a.suppressed and "zero weight total" in a["flag"] and np.isnan(a.se)
 
 
 def test_one_row_domain_is_suppressed(des):
     r = des.mean("y", by="one")
     a = _row(r, one="a")
-    assert a.n == 1 and a.suppressed and "one row in domain" in a["flags"]
+    assert a.n == 1 and a.suppressed and "one row in domain" in a["flag"]
     assert not _row(r, one="b").suppressed
 
 
 def test_zero_variance_is_suppressed(des):
     r = des.mean("y", by="g")               # domain b: PSU contributions cancel, SE exactly 0
     b = _row(r, g="b")
-    assert b.se == pytest.approx(0, abs=1e-15) and b.suppressed and b["flags"] == "zero variance"
+    assert b.se == pytest.approx(0, abs=1e-15) and b.suppressed and b["flag"] == "zero variance"
     assert not _row(r, g="a").suppressed
     z = des.mean("z")                         # p = 0 with SE 0: no confident [0, 0] interval
-    assert z.suppressed[0] and z["flags"][0] == "zero variance"
+    assert z.suppressed[0] and z["flag"][0] == "zero variance"
 
 
 def test_zero_proportion_left_to_the_nchs_rule(des):
     r = des.mean("z", reliability="nchs", ci="korn_graubard")
-    assert r.suppressed[0] and "zero variance" not in r["flags"][0] and r["flags"][0]
+    assert r.suppressed[0] and "zero variance" not in r["flag"][0] and r["flag"][0]
 
 
 def test_empty_domain_row_is_suppressed(des, df):
@@ -209,12 +209,12 @@ def test_empty_domain_row_is_suppressed(des, df):
     d.loc[d.g == "a", "x"] = np.nan
     r = SurveyDesign(d, "w", "st", "psu").mean("x", by="g")
     a = _row(r, g="a")
-    assert a.n == 0 and a.suppressed and a["flags"] == "empty domain"
+    assert a.n == 0 and a.suppressed and a["flag"] == "empty domain"
 
 
 def test_df_below_one_is_flagged(des, df):
     r = des.subset(df.psu == 1).subset(df.st == 1).mean("x")
-    assert "df < 1: no interval" in r["flags"][0] and np.isnan(r.ci_low[0])
+    assert "df < 1: no interval" in r["flag"][0] and np.isnan(r.ci_low[0])
 
 
 def test_no_raw_exception_escapes(des, df):
@@ -233,7 +233,7 @@ def test_no_raw_exception_escapes(des, df):
 def test_difference_carries_the_flags_of_its_estimates(des):
     r = des.difference("y", between="one")      # level 'a' is a one-row domain with p = 0
     assert r.suppressed[0]
-    assert "from (a): one row in domain" in r["flags"][0]
-    assert "relative change undefined (from = 0)" in r["flags"][0]
+    assert "from (a): one row in domain" in r["flag"][0]
+    assert "relative change undefined (from = 0)" in r["flag"][0]
     ok = des.difference("x", between="g")
-    assert not ok.suppressed[0] and ok["flags"][0] == ""
+    assert not ok.suppressed[0] and ok["flag"][0] == ""

@@ -139,7 +139,7 @@ def _ours(key: str, est: str, spec: str, variables: list[str]):
             sub = d.subset(d.data[v].notna().to_numpy())
             out = sub.mean(v, by=by, ci="korn_graubard", reliability="nchs")
             for _, r in out.iterrows():
-                flags = r["flags"].split(";") if r["flags"] else []
+                flags = r["flag"].split(";") if r["flag"] else []
                 dm = _dom(r, by)
                 got.update({(v, dm, "", "ci_low"): r.ci_low, (v, dm, "", "ci_high"): r.ci_high,
                             (v, dm, "", "display"): float(not r.suppressed),

@@ -75,9 +75,9 @@ def test_empty_domain_gives_nan_row_with_flag(df):
     assert len(r) == 4
     r = des.subset((df.sex == "m") & (df.st == 2) & df.Marijuana.isna()).mean("Marijuana")
     assert len(r) == 1 and np.isnan(r.estimate[0]) and np.isnan(r.se[0])
-    assert r.n[0] == 0 and r.suppressed[0] and r["flags"][0] == "empty domain"
+    assert r.n[0] == 0 and r.suppressed[0] and r["flag"][0] == "empty domain"
     r = des.subset(np.zeros(8, bool)).mean("age")
-    assert r["flags"][0] == "empty domain" and np.isnan(r.estimate[0])
+    assert r["flag"][0] == "empty domain" and np.isnan(r.estimate[0])
 
 
 def test_psu_not_nested(df):
@@ -141,10 +141,10 @@ def test_replicate_errors(df):
 def test_result_columns(df):
     r = SurveyDesign(df, "wt", "st", "psu").mean("age", by="sex")
     assert list(r.columns) == ["sex", "variable", "estimate", "se", "ci_low", "ci_high", "cv", "deff",
-                               "n", "n_eff", "df", "suppressed", "flags"]
+                               "n", "n_eff", "df", "suppressed", "flag"]
     r = SurveyDesign(df, "wt", "st", "psu").proportion("sex")
     assert "level" in r.columns and r.level.tolist() == ["f", "m"]
-    assert r["flags"].map(type).eq(str).all() and r.suppressed.dtype == bool
+    assert r["flag"].map(type).eq(str).all() and r.suppressed.dtype == bool
 
 
 def test_pandas_extension_dtypes(df):

@@ -293,8 +293,8 @@ def test_nchs_standard_as_nchs_code(des, nh, gref, an):
         close(r.ci_low, ref_value(gref, an, "ci_low", var, dom), SE) if ref_value(
             gref, an, "ci_low", var, dom) != 0 else assert_zero(r.ci_low)
         close(r.ci_high, ref_value(gref, an, "ci_high", var, dom), SE)
-        flags = r["flags"].split(";") if r["flags"] else []
-        assert r.suppressed == (ref_value(gref, an, "display", var, dom) == 0), (dom, r["flags"])
+        flags = r["flag"].split(";") if r["flag"] else []
+        assert r.suppressed == (ref_value(gref, an, "display", var, dom) == 0), (dom, r["flag"])
         assert ("p = 0 or 1: review" in flags) == bool(ref_value(gref, an, "flag_p0", var, dom))
         assert ("df < 8: review" in flags) == bool(ref_value(gref, an, "flag_pdf", var, dom))
         assert ("complement unreliable" in flags) == bool(ref_value(gref, an, "flag_pc", var, dom))

@@ -95,9 +95,9 @@ def test_rule_on_design_and_per_call():
     ry = r[r.variable == "y"]
     s, f = nchs_standard(ry.estimate, ry.se, ry.n, ry.df)
     assert ry.suppressed.tolist() == s.tolist()
-    assert ry["flags"].tolist() == [";".join(x) for x in f]
-    assert (r[r.variable == "x"]["flags"] == "rule applies to proportions only").all()
+    assert ry["flag"].tolist() == [";".join(x) for x in f]
+    assert (r[r.variable == "x"]["flag"] == "rule applies to proportions only").all()
     none = des.mean(["y", "x"], by="g", reliability=None)
-    assert not none.suppressed.any() and (none["flags"] == "").all()
+    assert not none.suppressed.any() and (none["flag"] == "").all()
     ns = des.mean("y", reliability="nsduh")
     assert ns.suppressed[0] == nsduh_rule(ns.estimate, ns.se, ns.n)[0][0]

@@ -30,7 +30,7 @@ from drugtrends.errors import InputError
 __all__ = ["arguments", "renamed"]
 
 
-def renamed(old: str, new: str, convert: Callable[[Any], Any] | None = None) -> tuple:
+def renamed(old: str, new: str, convert: Callable[[Any], Any] | None = None, since: str | None = None) -> tuple:
     """One renamed argument for :func:`arguments`.
 
     Parameters
@@ -39,18 +39,20 @@ def renamed(old: str, new: str, convert: Callable[[Any], Any] | None = None) -> 
         Former and current names.
     convert : callable, optional
         Value conversion (``lambda a: 1 - a`` for ``alpha`` -> ``level``).
+    since : str, optional
+        Version that introduced ``new`` when it differs from the decorator's ``since``.
 
     Returns
     -------
     tuple
-        ``(old, new, convert)``.
+        ``(old, new, convert, since)``.
 
     Examples
     --------
     >>> renamed("weights", "weight")[:2]
     ('weights', 'weight')
     """
-    return (old, new, convert)
+    return (old, new, convert, since)
 
 
 def arguments(*renames: tuple, since: str = "0.3") -> Callable:
@@ -94,14 +96,14 @@ def arguments(*renames: tuple, since: str = "0.3") -> Callable:
         @functools.wraps(fn)
         def inner(*args: Any, **kwargs: Any) -> Any:
             for old in [k for k in kwargs if k in table]:
-                _, new, convert = table[old]
+                _, new, convert, when = table[old]
                 if new in kwargs:
                     raise InputError(f"{name}(): {old}= and {new}= both given; {old}= is the old name of {new}=, "
                                      f"keep {new}= only.")
                 value = kwargs.pop(old)
                 kwargs[new] = convert(value) if convert is not None else value
                 hint = f"{new}={kwargs[new]!r}" if convert is not None else f"{new}="
-                warnings.warn(f"{name}(): {old}= is renamed {hint} (since {since}; {old}= goes in the next minor "
+                warnings.warn(f"{name}(): {old}= is renamed {hint} (since {when or since}; {old}= goes in the next minor "
                               "version).", FutureWarning, stacklevel=2)
             try:
                 sig.bind(*args, **kwargs)

@@ -23,7 +23,7 @@ MAX_CATEGORICAL_LEVELS = 20
 #: Columns of :func:`~drugtrends.profiles.profile_table` after the ``by`` columns.
 PROFILE_COLUMNS = ["group", "group_value", "characteristic", "kind", "level", "estimate", "se",
                    "ci_low", "ci_high", "n", "n_total", "deff", "std_diff", "p_value", "test",
-                   "statistic", "ndf", "ddf", "suppressed", "flags", "weighting"]
+                   "statistic", "ndf", "ddf", "suppressed", "flag", "weighting"]
 
 
 def fmt(v) -> str:

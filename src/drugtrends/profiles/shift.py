@@ -26,7 +26,7 @@ def _contrast_rows(tab: pd.DataFrame, cov: np.ndarray, keycols: list[str], perio
         rec = dict(zip(keycols, key))
         if len(ia) != 1 or len(ib) != 1:
             rec.update(estimate_from=np.nan, estimate_to=np.nan, difference=np.nan, se=np.nan,
-                       flags="period missing in the group")
+                       flag="period missing in the group")
             rows.append(rec)
             continue
         i, j = tab.index.get_loc(ia[0]), tab.index.get_loc(ib[0])
@@ -44,8 +44,8 @@ def _contrast_rows(tab: pd.DataFrame, cov: np.ndarray, keycols: list[str], perio
             p_normal=float(2 * stats.norm.sf(abs(t))) if np.isfinite(t) else np.nan,
             ci_low=d - q * se, ci_high=d + q * se,
             suppressed_from=bool(tab["suppressed"].iloc[i]), suppressed_to=bool(tab["suppressed"].iloc[j]),
-            flags=";".join(f for f in (tab["flags"].iloc[i] and f"from: {tab['flags'].iloc[i]}",
-                                       tab["flags"].iloc[j] and f"to: {tab['flags'].iloc[j]}") if f))
+            flag=";".join(f for f in (tab["flag"].iloc[i] and f"from: {tab['flag'].iloc[i]}",
+                                      tab["flag"].iloc[j] and f"to: {tab['flag'].iloc[j]}") if f))
         rows.append(rec)
     return rows
 
@@ -92,7 +92,7 @@ def profile_shift(design: SurveyDesign, group: str, characteristics, period: str
         ``ci_low_from``, ``ci_high_from``, ``ci_low_to``, ``ci_high_to``,
         ``n_from``, ``n_to``, ``difference``, ``se``, ``cov_between``, ``t``,
         ``df``, ``p_value`` (t), ``p_normal``, ``ci_low``, ``ci_high`` (of the
-        difference), ``suppressed_from``, ``suppressed_to``, ``flags``.
+        difference), ``suppressed_from``, ``suppressed_to``, ``flag``.
 
     Examples
     --------

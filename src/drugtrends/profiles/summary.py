@@ -26,7 +26,7 @@ __all__ = ["summary_frame", "SUMMARY_COLUMNS", "variable_kind", "regression_fram
 
 #: Columns of :func:`summary_frame`.
 SUMMARY_COLUMNS = ("variable", "kind", "level", "group", "estimate", "ci_low", "ci_high", "n", "n_total",
-                   "p_value", "test", "suppressed", "flags")
+                   "p_value", "test", "suppressed", "flag")
 
 #: A numeric variable with more distinct values than this is summarised by its mean.
 MAX_LEVELS = 20

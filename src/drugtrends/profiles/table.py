@@ -70,7 +70,7 @@ def profile_table(design, group: str, characteristics, by=None, *,
         Degrees of freedom of the intervals (default: the whole design's).
     level : float
     reliability : {"nchs", "nsduh", None}
-        Suppression rule applied to shares (``suppressed`` / ``flags``).
+        Suppression rule applied to shares (``suppressed`` / ``flag``).
     test : {"F", "Chisq"}
         Rao-Scott second-order F (default) or first-order chi-square.
     include_all : bool
@@ -85,7 +85,7 @@ def profile_table(design, group: str, characteristics, by=None, *,
         ``deff``, ``std_diff`` (group value vs the other group values, Austin
         2009; NaN on "all"), ``p_value`` (test of group x characteristic within
         the domain, repeated on every row of the characteristic), ``test``,
-        ``statistic``, ``ndf``, ``ddf``, ``suppressed``, ``flags``, ``weighting``.
+        ``statistic``, ``ndf``, ``ddf``, ``suppressed``, ``flag``, ``weighting``.
 
     Raises
     ------
@@ -222,12 +222,12 @@ def _complete(est: pd.DataFrame, ctx: _Context, ch: _Characteristic, gv) -> pd.D
     absent = est["estimate"].isna().to_numpy() & ~empty_dom
     if ch.kind == "categorical":
         est.loc[absent, "estimate"] = 0.0
-        est.loc[absent, "flags"] = "no respondent in this level"
+        est.loc[absent, "flag"] = "no respondent in this level"
         est.loc[absent, "suppressed"] = False
         glob_empty = est["level"].isin(ch.empty_levels).to_numpy() & ~empty_dom
-        est.loc[glob_empty, "flags"] = "empty level"
+        est.loc[glob_empty, "flag"] = "empty level"
     est["n_total"] = dom_n
-    est.loc[empty_dom, "flags"] = f"no {ctx.group} == {fmt(gv)} in domain" if gv != "all" else "empty domain"
+    est.loc[empty_dom, "flag"] = f"no {ctx.group} == {fmt(gv)} in domain" if gv != "all" else "empty domain"
     est.loc[empty_dom, "suppressed"] = True
     return est
 
@@ -248,8 +248,8 @@ def _cell_counts(est: pd.DataFrame, ctx: _Context, ch: _Characteristic, gmask: n
     est["n"] = est["n"].astype("int64")
     if ch.kind == "categorical":
         empty_dom = (est["n_total"] == 0).to_numpy()
-        zero = (est["n"] == 0).to_numpy() & ~empty_dom & (est["flags"].fillna("") == "").to_numpy()
-        est.loc[zero, "flags"] = "no respondent in this level"
+        zero = (est["n"] == 0).to_numpy() & ~empty_dom & (est["flag"].fillna("") == "").to_numpy()
+        est.loc[zero, "flag"] = "no respondent in this level"
     return est
 
 
@@ -286,7 +286,7 @@ def _finish(est: pd.DataFrame, ctx: _Context, ch: _Characteristic, gv, tests: pd
         est = est.assign(**{k: tests.iloc[0][k] for k in ("test", "statistic", "ndf", "ddf", "p_value")})
     est["weighting"] = ctx.weighting
     est["suppressed"] = est["suppressed"].fillna(False).astype(bool)
-    est["flags"] = est["flags"].fillna("").astype(str)
+    est["flag"] = est["flag"].fillna("").astype(str)
     return est[ctx.by + PROFILE_COLUMNS]
 
 

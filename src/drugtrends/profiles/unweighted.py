@@ -56,7 +56,7 @@ def unweighted_block(data: pd.DataFrame, gmask: np.ndarray, char: str, kind: str
                 lo, hi = wilson(k, n, level) if n else (np.nan, np.nan)
                 rows.append({**rec0, "level": fmt(lev), "estimate": p, "se": se, "ci_low": lo,
                              "ci_high": hi, "n_total": n, "deff": np.nan,
-                             "suppressed": n == 0, "flags": "" if n else "empty domain"})
+                             "suppressed": n == 0, "flag": "" if n else "empty domain"})
         else:
             v = x.to_numpy(dtype=float)
             mean = v.mean() if n else np.nan
@@ -64,11 +64,11 @@ def unweighted_block(data: pd.DataFrame, gmask: np.ndarray, char: str, kind: str
             q = stats.t.ppf(0.5 + level / 2, n - 1) if n > 1 else np.nan
             rows.append({**rec0, "level": "mean", "estimate": mean, "se": se, "ci_low": mean - q * se,
                          "ci_high": mean + q * se, "n_total": n, "deff": np.nan,
-                         "suppressed": n == 0, "flags": "" if n else "empty domain"})
+                         "suppressed": n == 0, "flag": "" if n else "empty domain"})
             lo, hi = median_ci(v, level)
             rows.append({**rec0, "level": "median", "estimate": float(np.median(v)) if n else np.nan,
                          "se": np.nan, "ci_low": lo, "ci_high": hi, "n_total": n, "deff": np.nan,
-                         "suppressed": n == 0, "flags": "" if n else "empty domain"})
+                         "suppressed": n == 0, "flag": "" if n else "empty domain"})
     return pd.DataFrame(rows)
 
 

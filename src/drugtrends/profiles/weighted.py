@@ -14,7 +14,7 @@ __all__: list[str] = []  # internal to drugtrends.profiles (import from there)
 
 def weighted_block(sub: SurveyDesign, char: str, kind: str, by: list[str], levels: list,
                     ci: str, df, reliability) -> pd.DataFrame:
-    """Estimates for one group value: by columns, level, estimate, se, ci, n_total, deff, flags."""
+    """Estimates for one group value: by columns, level, estimate, se, ci, n_total, deff, flag."""
     if kind == "categorical":
         t = sub.proportion(char, by=by or None, ci=ci, df=df, reliability=reliability)
         if "level" not in t.columns:      # no level present in this group at all
@@ -25,14 +25,14 @@ def weighted_block(sub: SurveyDesign, char: str, kind: str, by: list[str], level
     parts = []
     m = sub.mean(char, by=by or None, ci="t", df=df, reliability=None).rename(columns={"n": "n_total"})
     m["level"] = "mean"
-    m["flags"] = ""          # reliability rules are for proportions; nothing to flag
+    m["flag"] = ""          # reliability rules are for proportions; nothing to flag
     parts.append(m)
     q = sub.quantile(char, q=[0.5], by=by or None, df=df)
     q = q.rename(columns={"n": "n_total"}).drop(columns="prob")
     q["level"] = "median"
     q["deff"] = np.nan
     q["suppressed"] = q["n_total"] == 0
-    q["flags"] = np.where(q["n_total"] == 0, "empty domain", "")
+    q["flag"] = np.where(q["n_total"] == 0, "empty domain", "")
     parts.append(q)
     return pd.concat(parts, ignore_index=True)
 

@@ -81,7 +81,7 @@ BREAK_REASON = ("fixed criminal fine for drug use (AFD) from 1 September 2020: u
 #: Columns of the tidy table, in order.
 COLUMNS = ["departement", "departement_name", "region", "region_name", "year", "offence", "indicator_published",
            "count", "rate_per_1000", "population", "unit", "indicator", "recording_regime", "comparability_group",
-           "break_code", "break_reason", "flags"]
+           "break_code", "break_reason", "flag"]
 _FIELDS = ["codeDepartement", "codeRegion", "annee", "indicateur", "uniteDeCompte", "nombre", "tauxPourMille",
            "inseePop"]
 _REFETCH = f"Re-fetch it with `drugtrends fetch {DATASET} --force`."
@@ -141,7 +141,7 @@ def _numbers(p: Path, raw: pd.DataFrame) -> None:
 
 
 def _comparability(df: pd.DataFrame) -> None:
-    """comparability_group, break_code, break_reason and flags (in place)."""
+    """comparability_group, break_code, break_reason and flag (in place)."""
     after = df["year"] >= FIXED_FINE_YEAR
     era = np.where(after, "with_fixed_fine", "before_fixed_fine")
     regime = pd.Series(era, index=df.index).mask(df["offence"].eq("trafficking"), "continuous")
@@ -163,7 +163,7 @@ def _comparability(df: pd.DataFrame) -> None:
     zero = df["count"].eq(0).fillna(False).to_numpy()
     flags = np.where(zero, np.char.add(flags.astype(str), np.where(flags == "", "zero_may_be_blank",
                                                                     ";zero_may_be_blank")), flags)
-    df["flags"] = flags
+    df["flag"] = flags
 
 
 def read_drug_offences(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -201,8 +201,8 @@ def read_drug_offences(path: str | os.PathLike[str]) -> pd.DataFrame:
     ...        rec("Usage de stupéfiants (hors AFD)", 12), rec("Trafic de stupéfiants", 5)]}
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "d.json"
     >>> _ = p.write_text(json.dumps(doc))
-    >>> read_drug_offences(p)[["departement_name", "offence", "count", "flags"]]
-      departement_name              offence  count           flags
+    >>> read_drug_offences(p)[["departement_name", "offence", "count", "flag"]]
+      departement_name              offence  count            flag
     0            Paris          trafficking      5
     1            Paris                  use     12
     2            Paris  use_excl_fixed_fine     12

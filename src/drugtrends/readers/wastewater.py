@@ -52,7 +52,7 @@ WEEKDAYS = ["Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Monday", "
 #: Columns of the tidy table, in order.
 COLUMNS = ["site_id", "city", "country", "location", "year", "substance", "metabolite", "marker", "taxonomy_group",
            "daily_mean", "weekday_mean", "weekend_mean", "n_days", "unit", "population", "latitude", "longitude",
-           "indicator", "comparability_group", "flags"]
+           "indicator", "comparability_group", "flag"]
 _DATA = ["Year", "Metabolite", "Site ID", "Country", "City", *WEEKDAYS, "Weekday mean", "Weekend mean", "Daily mean"]
 _SITES = ["SiteID", "Country", "City", "Location", "Latitude", "Longitude", "Population"]
 _REFETCH = f"Re-fetch it with `drugtrends fetch {DATASET} --force`."
@@ -181,7 +181,7 @@ def read_wastewater(data_path: str | os.PathLike[str], sites_path: str | os.Path
         raise SchemaError(f"{p}: {int(dup.sum())} rows repeat (site, year, metabolite), e.g. ({r['site_id']}, "
                           f"{r['year']}, {r['metabolite']!r}). {_REFETCH}")
     df["comparability_group"] = "euda_ww:" + df["site_id"] + ":" + df["substance"]
-    df["flags"] = np.where(df["n_days"] < len(WEEKDAYS), "incomplete_week", "")
+    df["flag"] = np.where(df["n_days"] < len(WEEKDAYS), "incomplete_week", "")
     df["population"] = pd.array(df["population"].round(), dtype="Int64")
     df = df.sort_values(["site_id", "substance", "year"], kind="stable").reset_index(drop=True)[COLUMNS]
     for col in ("city", "country", "substance", "metabolite", "marker", "taxonomy_group", "unit", "indicator"):

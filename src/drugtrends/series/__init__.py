@@ -28,7 +28,7 @@ Types
 * :class:`Piece` -- a named tuple ``(key, start, end, data)``.
 * :class:`Change` -- frozen: the difference between two comparable points
   with its test (``se``, ``ci_low``, ``ci_high``, ``p_value``, ``tested``,
-  ``significant``, ``direction``) or ``tested=False`` and ``flags``
+  ``significant``, ``direction``) or ``tested=False`` and ``flag``
   ``"not_tested"``.
 
 Registry

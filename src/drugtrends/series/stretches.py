@@ -6,6 +6,7 @@ See :mod:`drugtrends.series` for the API overview.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -311,11 +312,13 @@ class Change:
         from it cannot claim more than the test.
     method : str
         ``"z"``, ``"t"`` (``df`` given: smaller of the two) or ``""``.
-    flags : tuple of str
+    flag : tuple of str
         ``not_tested``, ``se_from_ci`` (standard errors derived from
         symmetric intervals), ``zero_se``, ``missing_estimate`` (a point has
         no value), ``suppressed_point`` (a row is marked ``suppressed``: the
-        change rests on an estimate not reliable enough to publish).
+        change rests on an estimate not reliable enough to publish). Named like
+        the ``flag`` column of the tidy results; ``flags`` is its former name
+        (FutureWarning).
 
     Examples
     --------
@@ -341,7 +344,14 @@ class Change:
     significant: bool | None
     direction: str | None
     method: str
-    flags: tuple[str, ...] = ()
+    flag: tuple[str, ...] = ()
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """Former name of :attr:`flag` (FutureWarning; goes in the next minor version)."""
+        warnings.warn("Change.flags is renamed Change.flag, like the 'flag' column of the tidy results "
+                      "(since 0.4; flags goes in the next minor version).", FutureWarning, stacklevel=2)
+        return self.flag
 
 
 def _se_of(row: pd.Series, z: float) -> tuple[float, bool]:
@@ -402,7 +412,7 @@ def change(data: pd.DataFrame, a: Any = None, b: Any = None, x: str = "year", y:
     --------
     >>> d = pd.DataFrame({"year": [2017, 2023], "estimate": [1.6, 2.7], "ci_low": [1.4, 2.4], "ci_high": [1.8, 3.0]})
     >>> c = change(d)
-    >>> c.direction, round(c.difference, 1), c.flags
+    >>> c.direction, round(c.difference, 1), c.flag
     ('up', 1.1, ('se_from_ci',))
     >>> change(d[["year", "estimate"]]).direction is None  # published figures without intervals: not tested
     True

@@ -252,7 +252,7 @@ class DesignBase:
         DataFrame or (DataFrame, DataFrame)
             ``by`` columns, ``variable``, (``level``), ``estimate``, ``se``,
             ``ci_low``, ``ci_high``, ``cv``, ``deff``, ``n``, ``n_eff``, ``df``,
-            ``suppressed``, ``flags``.
+            ``suppressed``, ``flag``.
 
         Examples
         --------

@@ -122,7 +122,7 @@ def difference(design: Any, variable: str, between: str, by: str | list[str] | N
     ``estimate_to``, ``estimate`` (difference), ``se``, ``t``, ``df``, ``p``,
     ``ci_low``, ``ci_high``, ``relative_change``, ``relative_se``,
     ``relative_ci_low``, ``relative_ci_high``, ``suppressed`` (either estimate
-    is suppressed, see :mod:`drugtrends.survey.results`), ``flags`` (the
+    is suppressed, see :mod:`drugtrends.survey.results`), ``flag`` (the
     reasons, prefixed ``from (level):`` / ``to (level):``).
 
     Examples
@@ -160,7 +160,7 @@ def difference(design: Any, variable: str, between: str, by: str | list[str] | N
         if len(ia) != 1 or len(ib) != 1:
             miss = a_lev if len(ia) != 1 else b_lev
             rec.update(estimate=np.nan, se=np.nan, suppressed=True,
-                       flags=f"no estimate for {between}={miss!r} in this group")
+                       flag=f"no estimate for {between}={miss!r} in this group")
             rows.append(rec)
             continue
         i, j = tab.index.get_loc(ia[0]), tab.index.get_loc(ib[0])
@@ -211,11 +211,11 @@ def _all_pairs(design: Any, variable: str, between: str, by: str | list[str] | N
 def _pair_flags(tab: pd.DataFrame, i: int, j: int, a_lev: Any, b_lev: Any, ea: float) -> dict[str, Any]:
     """A difference is unreliable when either estimate is; the reasons say which side."""
     flags = [f"{side} ({lev}): {f}" for side, k, lev in (("from", i, a_lev), ("to", j, b_lev))
-             for f in str(tab["flags"].iloc[k]).split(";") if f]
+             for f in str(tab["flag"].iloc[k]).split(";") if f]
     sup = bool(tab.suppressed.iloc[i] or tab.suppressed.iloc[j])
     if ea == 0:
         flags.append("relative change undefined (from = 0)")
-    return {"suppressed": sup, "flags": ";".join(flags)}
+    return {"suppressed": sup, "flag": ";".join(flags)}
 
 
 def _two_levels(between: str, present: list[Any], levels: Any) -> tuple[Any, Any]:
@@ -272,7 +272,7 @@ def independent_difference(a: pd.DataFrame, b: pd.DataFrame, on: str | list[str]
     (0.1, 0.05, 30.0)
     """
     stat_cols = {"estimate", "se", "ci_low", "ci_high", "cv", "deff", "n", "n_eff", "df",
-                 "suppressed", "flags"}
+                 "suppressed", "flag"}
     if on is None:
         on = [c for c in a.columns if c in b.columns and c not in stat_cols]
     m = a.merge(b, on=on, suffixes=("_a", "_b"), how="inner")

@@ -117,7 +117,7 @@ def _one_variable(design: Any, var: str, qs: list[float], dom: NDArray[np.int64]
     fr["ci_low"], fr["ci_high"] = lo.ravel(), hi.ravel()
     fr["n"] = lin.n.ravel().astype(np.int64)
     fr["df"] = dfv.ravel()
-    fr["suppressed"], fr["flags"] = _quantile_flags(slices, qs, fr)
+    fr["suppressed"], fr["flag"] = _quantile_flags(slices, qs, fr)
     return fr
 
 

@@ -2,7 +2,7 @@
 
 Two published rules, selectable on the design (``SurveyDesign(...,
 reliability=...)``) or per call (``des.mean(..., reliability=...)``); the result
-gets ``suppressed`` (bool) and ``flags`` (``;``-separated reasons).
+gets ``suppressed`` (bool) and ``flag`` (``;``-separated reasons).
 
 ``"nchs"`` -- NCHS Data Presentation Standards for Proportions
     Parker JD, Talih M, Malec DJ, et al. *National Center for Health Statistics

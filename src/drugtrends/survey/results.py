@@ -6,7 +6,7 @@ categorical outcomes, ``level``). Presentation code reads these names and
 never guesses.
 
 Statistical edge cases are never shown as reliable (``suppressed`` is True and
-``flags`` says why), whatever the reliability rule:
+``flag`` says why), whatever the reliability rule:
 
 ``"empty domain"``            no row with the outcome observed;
 ``"one row in domain"``       a single observation: no variance can be estimated;
@@ -44,7 +44,7 @@ _F = NDArray[np.float64]   # float arrays (a type alias)
 
 #: Columns of every estimate table, after the ``by`` columns, ``variable`` (and ``level``).
 ESTIMATE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "cv", "deff", "n", "n_eff", "df",
-                    "suppressed", "flags")
+                    "suppressed", "flag")
 #: Column of :meth:`SurveyDesign.grid` results naming the domain set ("" = whole population).
 BY_SET_COLUMN = "by_set"
 #: Interval methods of the estimators.

@@ -19,7 +19,7 @@ from drugtrends.tables.core import (
     CI_HIGH,
     CI_LOW,
     ESTIMATE,
-    FLAGS,
+    FLAG,
     KEEP_TOGETHER_LINES,
     SUPPRESSED,
     SUPPRESSION_RULE,
@@ -41,9 +41,20 @@ from drugtrends.tables.summary import fmt_p, summary_display, summary_table
 __all__ = [
     "PubTable", "estimate_table", "profile_table_gt", "segments_table", "as_markdown",
     "show", "fmt_num", "fmt_ci", "simple_table", "SUPPRESSION_RULE", "SUPPRESSION_RULES", "KEEP_TOGETHER_LINES",
-    "ESTIMATE", "CI_LOW", "CI_HIGH", "N", "SUPPRESSED", "FLAGS",
+    "ESTIMATE", "CI_LOW", "CI_HIGH", "N", "SUPPRESSED", "FLAG",
     "summary_table", "summary_display", "regression_table", "regression_display", "fmt_p",
 ]
+
+
+def __getattr__(name: str) -> str:
+    """``FLAGS``: the former name of :data:`FLAG` (the column is ``flag`` since 0.4), with a FutureWarning."""
+    if name == "FLAGS":
+        import warnings
+
+        warnings.warn("drugtrends.tables.FLAGS is renamed FLAG: the column is 'flag' (since 0.4; "
+                      "FLAGS goes in the next minor version).", FutureWarning, stacklevel=2)
+        return FLAG
+    raise AttributeError(f"module 'drugtrends.tables' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)

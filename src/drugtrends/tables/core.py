@@ -2,7 +2,7 @@
 
 Tables never recompute statistics: they format what the statistics layer
 returned (``estimate``, ``ci_low``, ``ci_high``, ``n``, ``suppressed``,
-``flags``...) and mark suppressed estimates with ``*`` and a footnote that
+``flag``...) and mark suppressed estimates with ``*`` and a footnote that
 states the rule.
 
 Each builder returns a :class:`PubTable` that carries both renderings:
@@ -41,8 +41,8 @@ from drugtrends.validate import require_columns
 
 # Column names of survey estimates, read from the statistics layer (a rename there fails here, at import).
 _SURVEY = dict(zip(ESTIMATE_COLUMNS, ESTIMATE_COLUMNS))
-ESTIMATE, CI_LOW, CI_HIGH, N, SUPPRESSED, FLAGS = (
-    _SURVEY[c] for c in ("estimate", "ci_low", "ci_high", "n", "suppressed", "flags"))
+ESTIMATE, CI_LOW, CI_HIGH, N, SUPPRESSED, FLAG = (
+    _SURVEY[c] for c in ("estimate", "ci_low", "ci_high", "n", "suppressed", "flag"))
 
 __all__ = [
     "PubTable", "estimate_table", "profile_table_gt", "segments_table", "as_markdown",
@@ -382,7 +382,7 @@ def _source_line(source: str, lang: str) -> str:
 # --------------------------------------------------------------------------- builders
 
 
-@arguments(renamed("df", "data"))
+@arguments(renamed("df", "data"), renamed("flags", "flag", since="0.4"))
 def estimate_table(
     data: pd.DataFrame,
     labels: str | Sequence[str],
@@ -393,7 +393,7 @@ def estimate_table(
     ci_high: str | None = CI_HIGH,
     n: str | None = N,
     suppressed: str | None = SUPPRESSED,
-    flags: str | None = FLAGS,
+    flag: str | None = FLAG,
     group: str | None = None,
     scale: float = 100.0,
     digits: int = 1,
@@ -417,8 +417,8 @@ def estimate_table(
         Column(s) that identify a row (e.g. ``"level"`` or ``["sex", "age"]``).
     source
         Source note (required).
-    estimate, ci_low, ci_high, n, suppressed, flags
-        Column names; ``None`` (or a missing ``n``/``suppressed``/``flags`` column) leaves that part out.
+    estimate, ci_low, ci_high, n, suppressed, flag
+        Column names; ``None`` (or a missing ``n``/``suppressed``/``flag`` column) leaves that part out.
     group
         Column to group rows by (great_tables row groups).
     scale, digits
@@ -456,7 +456,7 @@ def estimate_table(
     require_columns(df, [c for c in labels + [estimate, ci_low, ci_high, group] if c], what="estimate_table: column")
     names = dict(column_labels or {})
     supp = _flag_column(df, suppressed)
-    flg = (df[flags].fillna("").astype(str) if flags and flags in df.columns
+    flg = (df[flag].fillna("").astype(str) if flag and flag in df.columns
            else pd.Series("", index=df.index))
     est_h = estimate_label or i18n.t("tables.estimate_pct", lang)
     ci_h = ci_label or i18n.t("common.ci95", lang)

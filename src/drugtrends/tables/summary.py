@@ -96,7 +96,7 @@ def summary_display(frame: pd.DataFrame, *, labels: Mapping | None = None, digit
     >>> f = pd.DataFrame({"variable": ["sex", "sex"], "kind": "categorical", "level": ["f", "m"],
     ...                   "group": "overall", "estimate": [0.25, 0.75], "ci_low": [0.1, 0.6],
     ...                   "ci_high": [0.4, 0.9], "n": [10, 30], "n_total": 40, "p_value": float("nan"),
-    ...                   "test": "", "suppressed": False, "flags": ""})
+    ...                   "test": "", "suppressed": False, "flag": ""})
     >>> summary_display(f).values.tolist()
     [['sex', '', ''], ['\u2003f', '10', '25.0 (10.0–40.0)'], ['\u2003m', '30', '75.0 (60.0–90.0)']]
     """
