@@ -34,21 +34,21 @@ def national(off: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``offence``, ``year``, ``count``, ``population``, ``rate_per_1000``, ``comparability_group``.
+        ``offence``, ``year``, ``n_implicated``, ``population``, ``rate_per_1000``, ``comparability_group``.
 
     Examples
     --------
-    >>> d = pd.DataFrame({"offence": ["trafficking"] * 2, "year": [2025, 2025], "count": [3, 4],
+    >>> d = pd.DataFrame({"offence": ["trafficking"] * 2, "year": [2025, 2025], "n_implicated": [3, 4],
     ...                   "population": [1000, 1000], "comparability_group": ["t", "t"]})
-    >>> national(d)[["count", "rate_per_1000"]].values.tolist()
+    >>> national(d)[["n_implicated", "rate_per_1000"]].values.tolist()
     [[7.0, 3.5]]
     """
     d = off.assign(offence=off["offence"].astype(str), comparability_group=off["comparability_group"].astype(str))
     g = d.groupby(["offence", "year", "comparability_group"], observed=True)
-    out = g.agg(count=("count", lambda s: s.sum(min_count=1)), population=("population", "sum")).reset_index()
-    out["count"] = out["count"].astype(float)
-    out["rate_per_1000"] = 1000.0 * out["count"] / out["population"]
-    return out.dropna(subset=["count"]).sort_values(["offence", "year"]).reset_index(drop=True)
+    out = g.agg(n_implicated=("n_implicated", lambda s: s.sum(min_count=1)), population=("population", "sum")).reset_index()
+    out["n_implicated"] = out["n_implicated"].astype(float)
+    out["rate_per_1000"] = 1000.0 * out["n_implicated"] / out["population"]
+    return out.dropna(subset=["n_implicated"]).sort_values(["offence", "year"]).reset_index(drop=True)
 
 
 def rates(off: pd.DataFrame, offence: str = "trafficking") -> pd.DataFrame:
@@ -73,19 +73,19 @@ def sentences(off: pd.DataFrame, lang: str = "en") -> list[str]:
     nat = national(off).set_index(["offence", "year"])
     t = nat.loc["trafficking"]
     y0, y1 = int(t.index.min()), int(t.index.max())
-    out = [i18n.t("trends.fr_off.traf_sentence", lang, year=y1, n=_n(t.loc[y1, "count"], lang),
-                  rate=i18n.fmt_number(t.loc[y1, "rate_per_1000"], 2, lang), n0=_n(t.loc[y0, "count"], lang), y0=y0,
-                  change=i18n.fmt_percent(100 * (t.loc[y1, "count"] / t.loc[y0, "count"] - 1), 0, lang))]
+    out = [i18n.t("trends.fr_off.traf_sentence", lang, year=y1, n=_n(t.loc[y1, "n_implicated"], lang),
+                  rate=i18n.fmt_number(t.loc[y1, "rate_per_1000"], 2, lang), n0=_n(t.loc[y0, "n_implicated"], lang), y0=y0,
+                  change=i18n.fmt_percent(100 * (t.loc[y1, "n_implicated"] / t.loc[y0, "n_implicated"] - 1), 0, lang))]
     u, ff = nat.loc["use"], nat.loc["use_fixed_fine"] if "use_fixed_fine" in nat.index.get_level_values(0) else None
     before = [y for y in u.index if y < 2020]
     if before and ff is not None:
         ub, ul = max(before), int(u.index.max())
-        out.append(i18n.t("trends.fr_off.use_sentence", lang, y0=ub, u0=_n(u.loc[ub, "count"], lang), y1=ul,
-                          u1=_n(u.loc[ul, "count"], lang), ff=_n(ff.loc[ul, "count"], lang)))
+        out.append(i18n.t("trends.fr_off.use_sentence", lang, y0=ub, u0=_n(u.loc[ub, "n_implicated"], lang), y1=ul,
+                          u1=_n(u.loc[ul, "n_implicated"], lang), ff=_n(ff.loc[ul, "n_implicated"], lang)))
     paris = off[(off["departement"].astype(str) == "75") & (off["offence"].astype(str) == "trafficking")
                 & (off["year"] == y1)]
     if len(paris):
-        out.append(i18n.t("trends.fr_off.paris", lang, n=_n(paris["count"].iloc[0], lang), year=y1,
+        out.append(i18n.t("trends.fr_off.paris", lang, n=_n(paris["n_implicated"].iloc[0], lang), year=y1,
                           rate=i18n.fmt_number(paris["rate_per_1000"].iloc[0], 2, lang)))
     return out
 
@@ -104,13 +104,13 @@ def national_figure(off: pd.DataFrame, lang: str = "en"):
     for off_id, lab in labels.items():
         d = nat[nat["offence"] == off_id]
         for i, (_, piece) in enumerate(d.groupby("comparability_group", sort=False)):
-            a1.plot(piece["year"], piece["count"], marker="o", ms=3, color=cols[off_id], zorder=3 if off_id == "use" else 2,
-                    label=i18n.t(f"trends.fr_off.{lab}", lang) if i == 0 else None)
+            a1.plot(piece["year"], piece["n_implicated"], marker="o", ms=3, color=cols[off_id],
+                    zorder=3 if off_id == "use" else 2, label=i18n.t(f"trends.fr_off.{lab}", lang) if i == 0 else None)
     a1.axvline(2019.67, color=style.GREY, ls="--", lw=1, gid="break")
     a1.text(2019.75, 1.0, i18n.t("trends.fr_off.break_label", lang), transform=a1.get_xaxis_transform(),
             fontsize=plots.base.small_font(2.5), color="#555555", va="bottom", ha="center")
     t = nat[nat["offence"] == "trafficking"]
-    a2.plot(t["year"], t["count"], marker="o", ms=3, color=cols["trafficking"])
+    a2.plot(t["year"], t["n_implicated"], marker="o", ms=3, color=cols["trafficking"])
     for ax, key in ((a1, "use_panel"), (a2, "traf_panel")):
         ax.set_ylim(bottom=0)
         style.number_axis(ax, axis="y", lang=lang)
@@ -163,7 +163,7 @@ def top_table(off: pd.DataFrame, lang: str = "en", n: int = 8):
     for t in top.itertuples():
         r0 = r.loc[r["departement"].astype(str) == str(t.departement), y0]
         rows.append({i18n.t("trends.fr_off.dep", lang): f"{t.departement_name} ({t.departement})",
-                     i18n.t("trends.fr_off.count", lang): _n(t.count, lang),
+                     i18n.t("trends.fr_off.count", lang): _n(t.n_implicated, lang),
                      i18n.t("trends.fr_off.rate", lang): i18n.fmt_number(t.rate_per_1000, 2, lang),
                      i18n.t("trends.fr_off.rate0", lang, y0=y0): i18n.fmt_number(r0.iloc[0], 2, lang)
                      if len(r0) else i18n.t("common.na", lang)})
@@ -180,8 +180,8 @@ def section(off: pd.DataFrame | None, geo=None, lang: str = "en") -> list:
     items: list = ["## " + i18n.t("trends.fr_off.heading", lang), i18n.t("trends.fr_off.intro", lang),
                    " ".join(sentences(off, lang)),
                    Fig(national_figure(off, lang), i18n.t("trends.fr_off.fig_alt", lang, year=y1, y0=y0,
-                                                          n0=_n(nat.loc[("trafficking", y0), "count"], lang),
-                                                          n=_n(nat.loc[("trafficking", y1), "count"], lang)))]
+                                                          n0=_n(nat.loc[("trafficking", y0), "n_implicated"], lang),
+                                                          n=_n(nat.loc[("trafficking", y1), "n_implicated"], lang)))]
     if geo is not None:
         top = ", ".join(f"{t.departement_name} ({i18n.fmt_number(t.rate_per_1000, 2, lang)})"
                         for t in top_departements(off, y1, 3).itertuples())
@@ -199,8 +199,8 @@ def key_figures(off: pd.DataFrame | None, lang: str = "en") -> list:
     t = national(off)
     t = t[t["offence"] == "trafficking"].set_index("year")
     y0, y1 = int(t.index.min()), int(t.index.max())
-    return [KeyFigure(i18n.t("trends.fr_off.kf_label", lang), float(t.loc[y1, "count"]), unit="number", digits=0,
-                      year=y1, population=i18n.t("trends.fr_off.kf_pop", lang), previous=float(t.loc[y0, "count"]),
-                      previous_year=y0, change=float(t.loc[y1, "count"] - t.loc[y0, "count"]),
-                      direction="up" if t.loc[y1, "count"] > t.loc[y0, "count"] else "down", significant=None,
+    return [KeyFigure(i18n.t("trends.fr_off.kf_label", lang), float(t.loc[y1, "n_implicated"]), unit="number", digits=0,
+                      year=y1, population=i18n.t("trends.fr_off.kf_pop", lang), previous=float(t.loc[y0, "n_implicated"]),
+                      previous_year=y0, change=float(t.loc[y1, "n_implicated"] - t.loc[y0, "n_implicated"]),
+                      direction="up" if t.loc[y1, "n_implicated"] > t.loc[y0, "n_implicated"] else "down", significant=None,
                       note=i18n.t("trends.fr_off.kf_note", lang))]

@@ -71,12 +71,12 @@ def _offences(data: Mapping[str, Any], lang: str) -> list[str]:
     y0, y1 = int(t.index.min()), int(t.index.max())
     top = ", ".join(f"{r.departement_name} ({i18n.fmt_number(r.rate_per_1000, 2, lang)})"
                     for r in france.top_departements(off, y1, 3).itertuples())
-    out = [i18n.t("trends.summary.traffic", lang, n=_n(t.loc[y1, "count"], lang), year=y1,
-                  n0=_n(t.loc[y0, "count"], lang), y0=y0, top=top,
-                  change=i18n.fmt_percent(100 * (t.loc[y1, "count"] / t.loc[y0, "count"] - 1), 0, lang))]
+    out = [i18n.t("trends.summary.traffic", lang, n=_n(t.loc[y1, "n_implicated"], lang), year=y1,
+                  n0=_n(t.loc[y0, "n_implicated"], lang), y0=y0, top=top,
+                  change=i18n.fmt_percent(100 * (t.loc[y1, "n_implicated"] / t.loc[y0, "n_implicated"] - 1), 0, lang))]
     if ("use_fixed_fine", y1) in nat.index:
-        out.append(i18n.t("trends.summary.use", lang, u1=_n(nat.loc[("use", y1), "count"], lang), y1=y1,
-                          ff=_n(nat.loc[("use_fixed_fine", y1), "count"], lang)))
+        out.append(i18n.t("trends.summary.use", lang, u1=_n(nat.loc[("use", y1), "n_implicated"], lang), y1=y1,
+                          ff=_n(nat.loc[("use_fixed_fine", y1), "n_implicated"], lang)))
     return out
 
 

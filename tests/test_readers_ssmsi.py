@@ -33,7 +33,7 @@ def records() -> list[dict]:
 
 
 def _national(df, offence, year):
-    return int(df.loc[(df.offence == offence) & (df.year == year), "count"].sum())
+    return int(df.loc[(df.offence == offence) & (df.year == year), "n_implicated"].sum())
 
 
 @pytest.mark.parametrize("offence,year,published", [
@@ -46,7 +46,7 @@ def test_national_totals_as_published(df, offence, year, published):
 
 def test_paris_trafficking_2025(df):
     r = df[(df.departement == "75") & (df.year == 2025) & (df.offence == "trafficking")]
-    assert r["count"].item() == 5469 and r["departement_name"].item() == "Paris"
+    assert r["n_implicated"].item() == 5469 and r["departement_name"].item() == "Paris"
     assert r["region"].item() == "11" and r["region_name"].item() == "Île-de-France"
 
 
@@ -61,7 +61,7 @@ def test_shape_codes_and_names(df, records):
     # every count equals the raw record (json module), except the not-applicable fixed fines
     raw = {(r["codeDepartement"], r["annee"], r["indicateur"]): r["nombre"] for r in records
            if r["indicateur"] in ssmsi.OFFENCES}
-    got = {(d, y, p): c for d, y, p, c in df[["departement", "year", "indicator_published", "count"]]
+    got = {(d, y, p): c for d, y, p, c in df[["departement", "year", "indicator_published", "n_implicated"]]
            .astype({"indicator_published": str}).itertuples(index=False)}
     assert got.keys() == raw.keys()
     diff = {k for k in raw if not (pd.isna(got[k]) or got[k] == raw[k])}
@@ -73,10 +73,10 @@ def test_shape_codes_and_names(df, records):
 def test_fixed_fines_before_2020_are_missing_not_zero(df):
     afd = df[df.offence == "use_fixed_fine"]
     before = afd[afd.year < 2020]
-    assert len(before) == 404 and before["count"].isna().all() and before["rate_per_1000"].isna().all()
+    assert len(before) == 404 and before["n_implicated"].isna().all() and before["rate_per_1000"].isna().all()
     assert (before["flag"] == "not_applicable").all()
     y2020 = afd[afd.year == 2020]
-    assert y2020["count"].notna().all() and (y2020["flag"] == "partial_year").all()
+    assert y2020["n_implicated"].notna().all() and (y2020["flag"] == "partial_year").all()
     # 2020 holds about four months of fixed fines: far fewer than 2021 nationally
     assert _national(df, "use_fixed_fine", 2020) < 0.5 * _national(df, "use_fixed_fine", 2021)
 
@@ -99,13 +99,13 @@ def test_use_series_break_in_2020_trafficking_continuous(df):
 
 
 def test_use_is_the_sum_of_its_parts(df):
-    w = df.pivot(index=["departement", "year"], columns="offence", values="count").astype(float)
+    w = df.pivot(index=["departement", "year"], columns="offence", values="n_implicated").astype(float)
     assert ((w["use"] - w["use_fixed_fine"].fillna(0) - w["use_excl_fixed_fine"]).abs() == 0).all()
 
 
 def test_rate_is_count_over_population(df):
-    ok = df["count"].notna()
-    rate = df.loc[ok, "count"].astype(float) / df.loc[ok, "population"].astype(float) * 1000
+    ok = df["n_implicated"].notna()
+    rate = df.loc[ok, "n_implicated"].astype(float) / df.loc[ok, "population"].astype(float) * 1000
     assert (rate - df.loc[ok, "rate_per_1000"]).abs().max() < 1e-4  # published rates rounded to 1e-6 or so
 
 
@@ -130,7 +130,7 @@ def _doc(tmp_path, mutate=None):
 def test_zero_after_2020_is_flagged_as_possibly_blank(tmp_path):
     d = ssmsi.read_drug_offences(_doc(tmp_path))
     r = d[d.offence == "use_fixed_fine"]
-    assert r["count"].item() == 0 and r["flag"].item() == "zero_may_be_blank"
+    assert r["n_implicated"].item() == 0 and r["flag"].item() == "zero_may_be_blank"
     assert "Homicides" not in set(d["indicator_published"].astype(str))
 
 

@@ -321,7 +321,7 @@ def test_vsrr_never_joined_with_nchs_final_rates(ctx):
 def test_france_offences_held_out_numbers(data):
     from drugtrends_reports import france
 
-    nat = france.national(data["fr_drug_offences"]).set_index(["offence", "year"])["count"]
+    nat = france.national(data["fr_drug_offences"]).set_index(["offence", "year"])["n_implicated"]
     assert (nat[("trafficking", 2016)], nat[("trafficking", 2019)], nat[("trafficking", 2025)]) == (40953, 47327, 56918)
     assert nat[("use", 2019)] == 177781 and nat[("use", 2024)] == 290859 and nat[("use_fixed_fine", 2024)] == 196653
     en = _text(france.section(data["fr_drug_offences"], None, "en"))

@@ -35,8 +35,6 @@ KNOWN: set[tuple[str, str]] = {
     # A display table's headers are the profile's group values, and profile_table's whole-population
     # column is the value "all" (include_all=True): a table to look at, not a frame read as t.data.<name>.
     ("tables.profile_table_gt.data", "all"),
-    # The French offences reader's number of persons implicated: df.count is DataFrame.count (renamed next).
-    ("read_drug_offences", "count"),
 }
 
 
@@ -147,6 +145,13 @@ def test_the_reliability_column_is_flag(frames):
     assert not missing and not left, f"no 'flag' column: {missing}; a 'flags' column still: {left}"
     assert ESTIMATE_COLUMNS[-1] == "flag" and "flags" not in ESTIMATE_COLUMNS
     assert list(ssmsi.COLUMNS).count("flag") == 1 and list(ww.COLUMNS).count("flag") == 1
+
+
+def test_french_offences_count_is_n_implicated(frames):
+    """``count`` was the column of persons implicated, but ``off.count`` is ``DataFrame.count``."""
+    off = frames["read_drug_offences"]
+    assert "count" not in off.columns and "count" not in ssmsi.COLUMNS
+    assert off.n_implicated.dtype == "Int64" and off.loc[off.offence == "trafficking", "n_implicated"].tolist() == [5, 5]
 
 
 def test_r_dot_flag_is_the_column(frames):

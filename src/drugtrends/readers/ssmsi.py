@@ -18,7 +18,7 @@ Conventions of :func:`read_drug_offences`
   ("... (hors AFD)") or ``trafficking`` ("Trafic de stupéfiants");
   ``indicator_published`` keeps the French label; ``use = use_fixed_fine +
   use_excl_fixed_fine`` holds in every département and year (checked);
-* ``count`` (nullable integer) is the number of persons implicated
+* ``n_implicated`` (nullable integer) is the number of persons implicated
   (``unit = "persons implicated"``, the published *mis en cause*), not of
   offences or of people who use drugs; ``rate_per_1000`` is per 1,000
   inhabitants (``population``: INSEE population of the département that
@@ -27,7 +27,7 @@ Conventions of :func:`read_drug_offences`
 * **the fixed fine began on 1 September 2020** (generalised after trials in
   Rennes, Reims and Créteil from June 2020). Before, the fixed-fine indicator
   is *not applicable*: the source leaves it blank and this copy turned the
-  blanks into 0, so ``count`` and ``rate_per_1000`` of ``use_fixed_fine``
+  blanks into 0, so ``n_implicated`` and ``rate_per_1000`` of ``use_fixed_fine``
   2016-2019 are set to missing (flag ``not_applicable``). 2020 fixed-fine
   counts cover about four months (flag ``partial_year``);
 * comparability: ``trafficking`` is one continuous series per département.
@@ -80,7 +80,7 @@ BREAK_REASON = ("fixed criminal fine for drug use (AFD) from 1 September 2020: u
                 "spot, which changed how many use cases are recorded and how")
 #: Columns of the tidy table, in order.
 COLUMNS = ["departement", "departement_name", "region", "region_name", "year", "offence", "indicator_published",
-           "count", "rate_per_1000", "population", "unit", "indicator", "recording_regime", "comparability_group",
+           "n_implicated", "rate_per_1000", "population", "unit", "indicator", "recording_regime", "comparability_group",
            "break_code", "break_reason", "flag"]
 _FIELDS = ["codeDepartement", "codeRegion", "annee", "indicateur", "uniteDeCompte", "nombre", "tauxPourMille",
            "inseePop"]
@@ -160,7 +160,7 @@ def _comparability(df: pd.DataFrame) -> None:
          df["offence"].isin(["use", "use_excl_fixed_fine"]) & df["year"].eq(FIXED_FINE_YEAR)],
         ["not_applicable", "partial_year",
          "fixed_fine_from_september"], "")
-    zero = df["count"].eq(0).fillna(False).to_numpy()
+    zero = df["n_implicated"].eq(0).fillna(False).to_numpy()
     flags = np.where(zero, np.char.add(flags.astype(str), np.where(flags == "", "zero_may_be_blank",
                                                                     ";zero_may_be_blank")), flags)
     df["flag"] = flags
@@ -201,12 +201,12 @@ def read_drug_offences(path: str | os.PathLike[str]) -> pd.DataFrame:
     ...        rec("Usage de stupéfiants (hors AFD)", 12), rec("Trafic de stupéfiants", 5)]}
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "d.json"
     >>> _ = p.write_text(json.dumps(doc))
-    >>> read_drug_offences(p)[["departement_name", "offence", "count", "flag"]]
-      departement_name              offence  count            flag
-    0            Paris          trafficking      5
-    1            Paris                  use     12
-    2            Paris  use_excl_fixed_fine     12
-    3            Paris       use_fixed_fine   <NA>  not_applicable
+    >>> read_drug_offences(p)[["departement_name", "offence", "n_implicated", "flag"]]
+      departement_name              offence  n_implicated            flag
+    0            Paris          trafficking             5
+    1            Paris                  use            12
+    2            Paris  use_excl_fixed_fine            12
+    3            Paris       use_fixed_fine          <NA>  not_applicable
     """
     p = require_file(path, dataset=DATASET)
     raw = _records(p)
@@ -226,7 +226,7 @@ def read_drug_offences(path: str | os.PathLike[str]) -> pd.DataFrame:
             cb.drop_duplicates("region_code").set_index("region_code")["region_name"]),
         "year": raw["annee"].astype("int64"), "offence": raw["indicateur"].map(OFFENCES),
         "indicator_published": raw["indicateur"],
-        "count": pd.array(raw["nombre"].round().astype("int64"), dtype="Int64"),
+        "n_implicated": pd.array(raw["nombre"].round().astype("int64"), dtype="Int64"),
         "rate_per_1000": raw["tauxPourMille"].astype("float64"),
         "population": pd.array(raw["inseePop"].round().astype("int64"), dtype="Int64"),
         "unit": UNIT, "indicator": "police_recorded_offences",
@@ -237,7 +237,7 @@ def read_drug_offences(path: str | os.PathLike[str]) -> pd.DataFrame:
         raise SchemaError(f"{p}: {int(dup.sum())} records repeat (département, year, indicator), e.g. "
                           f"({r['departement']}, {r['year']}, {r['indicator_published']!r}). {_REFETCH}")
     na = df["offence"].eq("use_fixed_fine") & (df["year"] < FIXED_FINE_YEAR)
-    df.loc[na, "count"] = pd.NA
+    df.loc[na, "n_implicated"] = pd.NA
     df.loc[na, "rate_per_1000"] = np.nan
     _check_sum(p, df)
     _comparability(df)
@@ -250,7 +250,7 @@ def read_drug_offences(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 def _check_sum(p: Path, df: pd.DataFrame) -> None:
     """use = use_fixed_fine (0 where not applicable) + use_excl_fixed_fine, in every département and year."""
-    w = df.pivot(index=["departement", "year"], columns="offence", values="count").astype("float64")
+    w = df.pivot(index=["departement", "year"], columns="offence", values="n_implicated").astype("float64")
     diff = w["use"] - w["use_fixed_fine"].fillna(0) - w["use_excl_fixed_fine"]
     if (diff.abs() > 0).any():
         k = diff[diff.abs() > 0].index[0]
@@ -268,7 +268,7 @@ def _schema():
             "departement_name": pa.Column("category", nullable=False),
             "year": pa.Column("int64", pa.Check.in_range(2016, 2100)),
             "offence": pa.Column("category", pa.Check.isin(list(OFFENCES.values()))),
-            "count": pa.Column("Int64", pa.Check.ge(0), nullable=True),
+            "n_implicated": pa.Column("Int64", pa.Check.ge(0), nullable=True),
             "rate_per_1000": pa.Column("float64", pa.Check.ge(0), nullable=True),
             "population": pa.Column("Int64", pa.Check.gt(0)),
         },
