@@ -7,6 +7,7 @@ report code uses :mod:`drugtrends.plots` itself.
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, cast
@@ -17,7 +18,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.text import Text
+from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.text import Annotation, Text
 
 from drugtrends import i18n, style
 from drugtrends.errors import InputError
@@ -48,6 +50,9 @@ __all__ = [
     "is_time",
     "axes_format",
     "finish",
+    "align_left",
+    "HouseLayout",
+    "house_layout",
     "check_text_args",
     "few",
     "set_alt_text", "place_title", "wrap_to_figure",
@@ -544,6 +549,40 @@ def draw_segment(ax: Axes, d: pd.DataFrame, x: str, y: str, ci_low: str | None,
 
 def supp_note(df: pd.DataFrame, supp: pd.Series, x: str, group: str | None, lang: str,
                labels: Mapping | None = None) -> str:
+    """The note line saying how many estimates were suppressed (not plotted) and where.
+
+    Lists the first six (group and x value), then ``...``.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The data drawn.
+    supp : Series of bool
+        Suppressed rows (:func:`suppressed_mask`).
+    x : str
+        The x column (years, dates or categories).
+    group : str or None
+        The group column, named before each x value.
+    lang : {"en", "fr"}
+        Language of the note.
+    labels : mapping, optional
+        Group value -> display label.
+
+    Returns
+    -------
+    str
+        The note, or ``""`` when nothing was suppressed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"country": ["FR", "ES", "ES"], "year": [2020, 2021, 2022],
+    ...                   "suppressed": [False, True, True]})
+    >>> supp_note(d, suppressed_mask(d, "suppressed"), "year", "country", "en", {"ES": "Spain"})
+    '2 estimates suppressed (unreliable), not shown: Spain 2021, Spain 2022.'
+    >>> supp_note(d, suppressed_mask(d, None), "year", None, "en")
+    ''
+    """
     if not supp.any():
         return ""
     parts = []
@@ -628,8 +667,6 @@ def wrap_to_figure(text: str, fig: Figure, fontsize: float, share: float = 0.97)
     True
     >>> plt.close(fig)
     """
-    import textwrap
-
     chars = max(30, int(fig.get_figwidth() * 72 * share / (fontsize * 0.58)))
     return "\n".join(textwrap.fill(line, chars) for line in str(text).split("\n"))
 
@@ -661,11 +698,206 @@ def place_title(ax: Axes, title: str) -> None:
         ax.set_title(wrap_to_figure(title, fig, size, 0.6), loc="left")
 
 
+def _content_left(ax: Axes, renderer: Any) -> float:
+    """Left edge (pixels) of what an axes draws on its left: tick labels, y label, or the spine."""
+    boxes = [ax.get_window_extent(renderer), ax.yaxis.get_tightbbox(renderer)]
+    return min(b.x0 for b in boxes if b is not None and b.width > 0)
+
+
+def _source_notes(ax: Axes) -> list[Annotation]:
+    """The source notes :func:`drugtrends.style.source_note` wrote under an axes."""
+    return [t for t in ax.texts if isinstance(t, Annotation) and t.get_gid() == "source_note"]
+
+
+def _move_notes(ax: Axes, renderer: Any, left: float, floor: float) -> None:
+    """Move an axes' source notes to ``left`` (pixels), no further left than ``floor`` nor past the right edge."""
+    fig = cast(Figure, ax.figure)
+    for note in _source_notes(ax):
+        width = note.get_window_extent(renderer).width
+        x = max(floor, min(left, fig.bbox.x1 - 3 - width))
+        note.xy = (fig.transFigure.inverted().transform((x, 0))[0], note.xy[1])
+
+
+def align_left(fig: Figure, renderer: Any = None) -> None:
+    """Put the title and the source notes at the left edge of the drawn content (the tick labels).
+
+    The house style aligns titles left; the left edge that counts is the one the
+    reader sees, the longest category label, not the axes spine (long labels
+    push the spine right) nor a fixed share of the figure (long labels may
+    overflow it when the figure has no layout engine). A suptitle goes to the
+    left edge of the leftmost visible axes; an axes title and an axes' source
+    note to that axes' own left edge (a note is moved left if it would run
+    past the figure's right edge). :class:`HouseLayout` calls it after each
+    layout.
+
+    Parameters
+    ----------
+    fig : Figure
+        A figure drawn by :mod:`drugtrends.plots`.
+    renderer : optional
+        The renderer to measure with (default: the figure's).
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(figsize=(6, 3), layout="constrained")
+    >>> _ = ax.barh([0, 1], [1, 2], tick_label=["Methamphetamine (lifetime, any route)", "Heroin"])
+    >>> _ = fig.suptitle("Use", x=0.5, ha="left")
+    >>> fig.canvas.draw()
+    >>> align_left(fig)
+    >>> r = fig.canvas.get_renderer()
+    >>> left = min(t.get_window_extent(r).x0 for t in ax.get_yticklabels())
+    >>> bool(abs(fig._suptitle.get_window_extent(r).x0 - left) < 1)   # it was at the middle of the figure
+    True
+    >>> plt.close(fig)
+    """
+    renderer = renderer or cast(Any, fig)._get_renderer()  # private: the renderer layouts measure with
+    axes = [a for a in fig.axes if a.get_visible()]
+    if not axes:
+        return
+    to_fig = fig.transFigure.inverted()
+    for ax in axes:
+        left = _content_left(ax, renderer)
+        _move_notes(ax, renderer, left, fig.bbox.x0)
+        title: Text = cast(Any, ax)._left_title  # the artist of set_title(loc="left"): no public accessor
+        if len(axes) > 1 and title.get_text() and _source_notes(ax):
+            ax_box = ax.get_window_extent(renderer)
+            title.set_x((left - ax_box.x0) / ax_box.width)
+    sup: Text | None = getattr(fig, "_suptitle", None)
+    if sup is not None and sup.get_text() and sup.get_horizontalalignment() == "left":
+        sup.set_x(to_fig.transform((min(_content_left(a, renderer) for a in axes), 0))[0])
+
+
+class HouseLayout(ConstrainedLayoutEngine):
+    """Constrained layout, then the title and source note aligned with the tick labels (:func:`align_left`).
+
+    :func:`finish` gives it to every figure it completes that has no layout
+    engine or a constrained one (same settings): figure-level legends
+    (``loc="outside ..."``) then get their own band, never over the x-axis
+    title or the source note, whether or not :func:`drugtrends.style.apply` was
+    called.
+
+    Parameters
+    ----------
+    **kwargs
+        As :class:`matplotlib.layout_engine.ConstrainedLayoutEngine`.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> fig.set_layout_engine(HouseLayout(w_pad=0.05))
+    >>> fig.get_layout_engine().get()["w_pad"]
+    0.05
+    >>> plt.close(fig)
+    """
+
+    def execute(self, fig: Figure) -> Any:
+        # a note is in the layout (room is made for it below the axes) but sits at a fixed
+        # x: left of the content it would hold the axes where they are (the layout would
+        # keep the content clear of it), so during the layout it starts where the content
+        # does, and never left of the margin (long labels outside the figure come back in)
+        renderer = cast(Any, fig)._get_renderer()
+        margin = fig.bbox.x0 + fig.bbox.width * (self.get()["rect"][0] + self.get()["w_pad"] / fig.get_figwidth())
+        for ax in fig.axes:
+            if ax.get_visible() and _source_notes(ax):
+                _move_notes(ax, renderer, _content_left(ax, renderer), margin)
+        out = super().execute(fig)
+        align_left(fig)
+        return out
+
+
+def house_layout(fig: Figure) -> None:
+    """Give a figure the :class:`HouseLayout` (kept when it has another layout engine than a constrained one).
+
+    Parameters
+    ----------
+    fig : Figure
+        The figure.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(layout="constrained")
+    >>> house_layout(fig)
+    >>> type(fig.get_layout_engine()).__name__
+    'HouseLayout'
+    >>> plt.close(fig)
+    """
+    eng = fig.get_layout_engine()
+    if isinstance(eng, HouseLayout) or not (eng is None or isinstance(eng, ConstrainedLayoutEngine)):
+        return
+    params = eng.get() if eng is not None else {}
+    try:
+        fig.set_layout_engine(HouseLayout(**params, compress=getattr(eng, "_compress", False)))
+    except RuntimeError:  # an engine matplotlib will not swap (colorbars): leave the figure's own
+        pass
+
+
 def finish(ax: Axes, title: str, xlabel: str, ylabel: str, source: str, lang: str,
             extra_note: str = "", legend: bool = True) -> None:
+    """Complete a one-panel house-style figure: title, axis labels, legend, source note, layout.
+
+    The title (:func:`place_title`) and the source note start at the left edge
+    of the drawn content, the tick labels or the y label (:func:`align_left`),
+    however long the category labels; the figure gets the
+    :class:`HouseLayout` (:func:`house_layout`), so figure legends
+    (``loc="outside ..."``) get a band of their own and never cover the
+    source note or an axis title, even when :func:`drugtrends.style.apply`
+    was not called. A y label longer than about half the figure's height is
+    wrapped (it would run into the title).
+
+    Parameters
+    ----------
+    ax : Axes
+        The axes drawn.
+    title : str
+        The figure title (kept for :func:`figure_title` and :func:`number_figure`).
+    xlabel, ylabel : str
+        Axis labels (``ylabel`` may be ``""`` when the categories say it all).
+    source : str
+        The source, written under the figure (:func:`drugtrends.style.source_note`).
+    lang : {"en", "fr"}
+        Language of the note's ``Source:`` prefix.
+    extra_note : str
+        More note lines (suppressed estimates, breaks, what whiskers show).
+    legend : bool
+        Add an axes legend (``loc="best"``) when the artists have labels;
+        ``False`` when the caller drew its own legend.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from drugtrends import style
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.barh([0, 1], [2.0, 3.5], tick_label=["Heroin", "Methamphetamine (lifetime, any route)"])
+    >>> finish(ax, "Use in the past year", "Prevalence (%)", "", "NSDUH 2022", "en", "Whiskers: 95% CI.")
+    >>> fig.get_suptitle(), figure_title(fig), style.get_source_note(fig)
+    ('Use in the past year', 'Use in the past year', 'Source: NSDUH 2022\\nWhiskers: 95% CI.')
+    >>> type(fig.get_layout_engine()).__name__
+    'HouseLayout'
+    >>> plt.close(fig)
+    """
+    house_layout(cast(Figure, ax.figure))
     place_title(ax, title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    # a y label longer than the axes are high would run into the title: wrapped to about half the figure's height
+    chars = max(20, int(cast(Figure, ax.figure).get_figheight() * 72 * 0.5 / (float(ax.yaxis.label.get_fontsize()) * 0.6)))
+    if len(ylabel) > chars:
+        ax.set_ylabel("\n".join(textwrap.fill(line, chars) for line in ylabel.split("\n")))
     if legend and ax.get_legend_handles_labels()[0]:
         ax.legend(loc="best")
     note = source if not extra_note else f"{source}\n{extra_note}"
