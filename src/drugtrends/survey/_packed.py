@@ -39,6 +39,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._jit import float01_state, int01_state, pattern_keys
 from .kernel import Outcome
 
 __all__ = ["BinaryOutcome", "binary_outcome", "clean_sums", "missing_sums", "pack_width"]
@@ -84,11 +85,14 @@ def _count(x: np.ndarray, mask: np.ndarray, all_rows: bool) -> int:
 def _float_state(v: np.ndarray, mask: np.ndarray, all_rows: bool) -> tuple[np.ndarray, int] | None:
     """``(state, n_missing)`` of a float column, or None when an observed value of
     ``mask`` is neither 0 nor 1 (also +-inf: the general path refuses it)."""
+    if all_rows:   # one compiled pass (numpy passes without numba)
+        state, n_missing, n_bad = float01_state(v)
+        return None if n_bad else (state, n_missing)
     isn = np.isnan(v)
     ne = np.not_equal(v, 0.0)           # NaN != 0: True
     ones = _count(np.equal(v, 1.0), mask, all_rows)
     n_missing = int(np.count_nonzero(isn))
-    if _count(ne, mask, all_rows) - (n_missing if all_rows else _count(isn, mask, False)) != ones:
+    if _count(ne, mask, all_rows) - _count(isn, mask, False) != ones:
         return None
     state = ne.view(np.uint8)
     if n_missing:
@@ -97,11 +101,18 @@ def _float_state(v: np.ndarray, mask: np.ndarray, all_rows: bool) -> tuple[np.nd
 
 
 def _int_outcome(variable: str, vals: np.ndarray, mask: np.ndarray, all_rows: bool) -> BinaryOutcome | None:
-    """0/1 integers: when every value is 0 or 1 (one OR-reduction: negative values set
-    high bits) the state is the value as ``uint8`` (a view for 1-byte integers)."""
+    """0/1 integers: when every value is 0 or 1 (the OR of the values viewed as
+    unsigned is at most 1: negative values set high bits) the state is the value
+    as ``uint8`` (a view for 1-byte integers; for wider ones the OR and the cast
+    are one compiled pass, :func:`~drugtrends.survey._jit.int01_state`)."""
     u = vals.view(f"u{vals.dtype.itemsize}")
-    if int(np.bitwise_or.reduce(u)) <= 1 if len(u) else True:
-        return BinaryOutcome(variable, u.view(np.uint8) if u.itemsize == 1 else u.astype(np.uint8), 0)
+    if u.itemsize == 1:
+        if int(np.bitwise_or.reduce(u)) <= 1 if len(u) else True:
+            return BinaryOutcome(variable, u.view(np.uint8), 0)
+    else:
+        state, acc = int01_state(u)
+        if acc <= 1:
+            return BinaryOutcome(variable, state, 0)
     if all_rows or np.greater(u[mask], 1).any():
         return None
     return BinaryOutcome(variable, np.not_equal(vals, 0).view(np.uint8), 0)
@@ -165,6 +176,8 @@ def _code_key(key: np.ndarray, size: int, states: list[np.ndarray], base: int, c
     """``out = code * (size + 1) + key`` with ``code = sum_j states[j] base^j`` (code-major
     bins: the rows of the most common pattern hit one dense run of ``size + 1`` bins,
     not bins a power of two apart, which share cache sets). Returns ``base^len(states)``."""
+    if pattern_keys(key, states, base, size + 1, out):   # one compiled pass
+        return int(base ** len(states))
     np.copyto(code, states[0])
     for j, s in enumerate(states[1:], start=1):
         np.multiply(s, np.uint8(base ** j), out=tmp)    # uint8 multiply-add: vectorised
@@ -174,9 +187,9 @@ def _code_key(key: np.ndarray, size: int, states: list[np.ndarray], base: int, c
     return int(base ** len(states))
 
 
-def _pattern_sums(k: np.ndarray, size: int, nb: int, weights: np.ndarray, select: np.ndarray) -> np.ndarray:
-    """``(size, c)``: per key, the sums of ``weights`` over the patterns selected by
-    each column of ``select`` (``(nb, c)`` 0/1)."""
+def _pattern_sums(k: np.ndarray, size: int, nb: int, weights: np.ndarray | None, select: np.ndarray) -> np.ndarray:
+    """``(size, c)``: per key, the sums of ``weights`` (``None``: row counts) over the
+    patterns selected by each column of ``select`` (``(nb, c)`` 0/1)."""
     s = np.bincount(k, weights=weights, minlength=nb * (size + 1)).reshape(nb, size + 1)
     out: np.ndarray = (select.T @ s)[:, :size].T
     return out
@@ -206,38 +219,66 @@ def clean_sums(key: np.ndarray, size: int, w: np.ndarray, states: list[np.ndarra
 
 
 def missing_sums(key: np.ndarray, size: int, w: np.ndarray, wpos: np.ndarray | None,
-                 states: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(A, B, N, P)``, each ``(size, len(states))``, of 0/1/missing states, up to 5
-    outcomes per pair of ``bincount`` s (base 3).
+                 states: list[np.ndarray], dom: np.ndarray | None = None, n_dom: int = 0,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """``(A, B, N, P, n_by_domain)`` of 0/1/missing states, up to 5 outcomes per
+    weighted ``bincount`` (base 3).
 
     ``A``: weights of rows with state 1; ``B``: of rows observed (state 0 or 1);
     ``N``: rows observed; ``P``: rows observed with a positive weight (``wpos``;
-    None when every weight is positive, then ``P = N``).
+    None when every weight is positive, then ``P = N``); each ``(size, len(states))``.
+
+    With every weight positive (``wpos`` None) and ``dom`` given (the domain of
+    each row, ``n_dom`` for rows in none), the row counts are only needed per
+    domain: they come from a small table filled in the pass that builds the bin
+    keys (no second ``bincount`` over the (domain, PSU) bins), returned as
+    ``n_by_domain`` ``(n_dom, len(states))``; ``N`` and ``P`` are then 1 where
+    the pair has an observed row and 0 elsewhere (``B > 0``: every weight is
+    positive), which is all the variance needs of them. Otherwise
+    ``n_by_domain`` is None and ``N``, ``P`` are counts.
 
     Examples
     --------
     >>> import numpy as np
     >>> k, w = np.array([0, 0, 1]), np.array([1.0, 2.0, 4.0])
-    >>> A, B, N, P = missing_sums(k, 2, w, None, [np.array([1, 2, 0], np.uint8)])
-    >>> A.ravel().tolist(), B.ravel().tolist(), N.ravel().tolist()
-    ([1.0, 0.0], [1.0, 4.0], [1.0, 1.0])
+    >>> A, B, N, P, nd = missing_sums(k, 2, w, None, [np.array([1, 2, 0], np.uint8)])
+    >>> A.ravel().tolist(), B.ravel().tolist(), N.ravel().tolist(), nd
+    ([1.0, 0.0], [1.0, 4.0], [1.0, 1.0], None)
+    >>> A, B, N, P, nd = missing_sums(k, 2, w, None, [np.array([1, 2, 0], np.uint8)],
+    ...                               dom=np.array([0, 0, 0]), n_dom=1)
+    >>> N.ravel().tolist(), nd.tolist()
+    ([1.0, 1.0], [[2.0]])
     """
     m = len(states)
     A, B, N = (np.empty((size, m)) for _ in range(3))
     P = N if wpos is None else np.empty((size, m))
+    by_domain = wpos is None and dom is not None
+    ND = np.empty((n_dom, m)) if by_domain else None
     b = pack_width(size, 3)
     code, tmp = np.empty(len(key), dtype=np.uint8), np.empty(len(key), dtype=np.uint8)
     k3 = np.empty(len(key), dtype=np.int64)
-    ones = np.ones(len(key))    # counts as float sums: no int -> float conversion of the bins
+    dstride = n_dom + 1
     for lo in range(0, m, b):
         block = states[lo:lo + b]
-        nb = _code_key(key, size, block, 3, code, tmp, k3)
+        nb = int(3 ** len(block))
         digit = (np.arange(nb)[:, None] // 3 ** np.arange(len(block))[None, :]) % 3
         one, obs = (digit == 1).astype(float), (digit != MISSING).astype(float)
         sl = slice(lo, lo + len(block))
+        if by_domain:
+            assert dom is not None and ND is not None
+            cnt = np.zeros(3 ** 5 * dstride, dtype=np.int64)
+            if not pattern_keys(key, block, 3, size + 1, k3, dom, dstride, cnt):
+                _code_key(key, size, block, 3, code, tmp, k3)
+                cnt[:nb * dstride] = np.bincount((k3 // (size + 1)) * dstride + dom, minlength=nb * dstride)
+            ND[:, sl] = (obs.T @ cnt[:nb * dstride].reshape(nb, dstride).astype(float))[:, :n_dom].T
+        else:
+            _code_key(key, size, block, 3, code, tmp, k3)
         AB = _pattern_sums(k3, size, nb, w, np.hstack([one, obs]))
         A[:, sl], B[:, sl] = AB[:, :len(block)], AB[:, len(block):]
-        N[:, sl] = _pattern_sums(k3, size, nb, ones, obs)
+        if by_domain:
+            N[:, sl] = B[:, sl] > 0
+        else:
+            N[:, sl] = _pattern_sums(k3, size, nb, None, obs)
         if wpos is not None:
             P[:, sl] = _pattern_sums(k3, size, nb, wpos, obs)
-    return A, B, N, P
+    return A, B, N, P, ND

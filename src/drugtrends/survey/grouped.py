@@ -30,6 +30,7 @@ import pandas as pd
 from ..errors import InputError
 from ..validate import as_list, require_columns, require_unique
 from . import aggregate as agg
+from ._jit import combine_codes, pair_keys, presence, take
 from ._packed import BinaryOutcome, binary_outcome, clean_sums, missing_sums
 from .kernel import DesignStructure, Outcome, ReplicateTotals, Totals
 
@@ -249,7 +250,7 @@ def _column_codes(col: pd.Series) -> tuple[np.ndarray, Any, Any, bool]:
         v = col.to_numpy()
         lo = int(v.min()) if len(v) else 0
         off = np.subtract(v, lo, dtype=np.int64)
-        present = np.bincount(off) > 0 if len(v) else np.zeros(0, dtype=bool)
+        present = presence(off, int(off.max()) + 1) if len(v) else np.zeros(0, dtype=bool)
         uni = pd.Index(np.flatnonzero(present) + lo).astype(v.dtype)
         if present.all():     # every value of the range occurs: the offset is the code
             return off, uni, None, False
@@ -311,7 +312,7 @@ def fast_domain_codes(data: pd.DataFrame, by: list[str], mask: np.ndarray,
         if has_missing:
             missing_by = cd < 0 if missing_by is None else missing_by | (cd < 0)
             cd = np.where(cd >= 0, cd, 0)
-        combo = cd.copy() if combo is None else combo * len(uni) + cd
+        combo = cd.copy() if combo is None else combine_codes(combo, len(uni), cd)
         size *= max(len(uni), 1)
     assert combo is not None   # by is not empty
     all_in = bool(mask.all())
@@ -322,7 +323,7 @@ def fast_domain_codes(data: pd.DataFrame, by: list[str], mask: np.ndarray,
         ok = ~missing_by if ok is None else ok & ~missing_by
     inside = combo if ok is None else combo[ok]
     if size <= 50_000_000:
-        present = np.bincount(inside, minlength=size) > 0
+        present = presence(inside, size)
         observed = np.flatnonzero(present)
         codes = combo if present.all() else (np.cumsum(present) - 1)[combo]
         if ok is not None:
@@ -429,19 +430,24 @@ def _pair_key(codes: np.ndarray, psu: np.ndarray, U: int, D: int
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Rank of each row's (domain, PSU) pair among the pairs with rows (rows in no domain:
     one last bin), the pairs' domain and PSU codes and their row counts."""
-    full = np.where(codes >= 0, codes * U + psu, D * U)
-    nrow = np.bincount(full, minlength=D * U + 1)[:D * U]
+    full, nrow = pair_keys(codes, psu, U, D)
+    nrow = nrow[:D * U]
     pair = np.flatnonzero(nrow > 0)
     # compact key, so every bincount below writes to a small, cache-resident array
     rank = np.full(D * U + 1, len(pair), dtype=np.int64)
     rank[pair] = np.arange(len(pair))
-    return rank[full], pair // U, pair % U, nrow[pair]
+    return take(rank, full), pair // U, pair % U, nrow[pair]
 
 
 def _bincount_totals(cols: _Columns, w: np.ndarray, wpos: np.ndarray, psu: np.ndarray, U: int, codes: np.ndarray,
-                     D: int, keys: pd.DataFrame) -> Totals:
+                     D: int, keys: pd.DataFrame, pair_counts: bool = False) -> Totals:
     """One domain set: every sum by ``bincount`` over the key domain x PSU; 0/1 outcomes
-    many at a time (:mod:`drugtrends.survey._packed`), others one at a time."""
+    many at a time (:mod:`drugtrends.survey._packed`), others one at a time.
+
+    0/1 outcomes with missing values and every weight positive: their row counts
+    are taken per domain (``Totals.n_dom``; ``N``, ``P`` then say which pairs have
+    an observed row), unless ``pair_counts`` asks for counts per pair (the
+    replicate-factor path sums them over its own clusters)."""
     key, d, u, nrow = _pair_key(codes, psu, U, D)
     size, m = len(d), len(cols.outcomes)
 
@@ -462,10 +468,13 @@ def _bincount_totals(cols: _Columns, w: np.ndarray, wpos: np.ndarray, psu: np.nd
     clean, missing = cols.packed()
     if clean:
         A[:, clean] = clean_sums(key, size, w, [cols.binary(j).state for j in clean])
+    nd = None
     if missing:
-        A[:, missing], B[:, missing], N[:, missing], P[:, missing] = missing_sums(
+        by_domain = all_pos and not pair_counts
+        dom = np.where(codes >= 0, codes, D) if by_domain else None
+        A[:, missing], B[:, missing], N[:, missing], P[:, missing], nd = missing_sums(
             key, size, w, None if all_pos else wpos.astype(float),
-            [cols.binary(j).state for j in missing])
+            [cols.binary(j).state for j in missing], dom, D)
     done = set(clean) | set(missing)
     buf = np.empty(len(w))
     for j in range(m):
@@ -486,7 +495,12 @@ def _bincount_totals(cols: _Columns, w: np.ndarray, wpos: np.ndarray, psu: np.nd
             assert ok is not None   # a denominator: every outcome has its observed rows
             b = cols.b(j, ok)
             R2[:, :, j] = np.column_stack([bc(w * ok), bc(buf * a), bc(buf * b), bc(w * b * b)])
-    return Totals(keys, d, u, A, B, N, P, Q, R2)
+    n_dom = None
+    if nd is not None:   # per domain: the other outcomes' pair counts summed, the packed ones' own
+        n_dom = np.zeros((D, m))
+        np.add.at(n_dom, d, np.broadcast_to(N, (size, m)))
+        n_dom[:, missing] = nd
+    return Totals(keys, d, u, A, B, N, P, Q, R2, n_dom)
 
 
 def _block_totals(cols: _Columns, w: np.ndarray, wpos: np.ndarray, psu: np.ndarray, U: int,
@@ -674,7 +688,7 @@ def _factor_totals(structure: DesignStructure, outcomes: list[Outcome], den: lis
     D, m, R = len(keys), len(outcomes), F.shape[1]
     cols = _Columns(outcomes, den, mask)
     with agg.one_blas_thread():
-        t = _bincount_totals(cols, w, w > 0, cl, F.shape[0], dom, D, keys)
+        t = _bincount_totals(cols, w, w > 0, cl, F.shape[0], dom, D, keys, pair_counts=True)
         npairs = len(t.d)
         starts = np.searchsorted(t.d, np.arange(D))
         ends = np.append(starts[1:], npairs)

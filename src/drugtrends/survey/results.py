@@ -27,6 +27,8 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
@@ -210,13 +212,15 @@ def estimate_table(est: Estimates, *, ci: str, level: float, reliability: str | 
     suppressed, flags = _merge_flags(rule_sup, rule_flags, edge_sup, edge, empty)
     keys = est.keys.loc[est.keys.index.repeat(m)].reset_index(drop=True) if by_cols else \
         pd.DataFrame(index=range(D * m))
-    out = keys.copy()
-    out["variable"] = [o.variable for o in outcomes] * D
+    cols: dict[str, Any] = {c: keys[c] for c in keys.columns}   # one constructor, not a column at a time
+    cols["variable"] = [o.variable for o in outcomes] * D
     if any(o.level is not None for o in outcomes):
-        out["level"] = [("" if o.level is None else o.level) for o in outcomes] * D
+        cols["level"] = [("" if o.level is None else o.level) for o in outcomes] * D
     for name, val in zip(ESTIMATE_COLUMNS, (e, se, lo, hi, cv, est.deff.ravel(), n.astype(np.int64),
                                             n_eff, df, suppressed, flags)):
-        out[name] = val
+        cols[name] = val
+    out = pd.DataFrame(cols, index=keys.index)
+    out.attrs = dict(keys.attrs)
     return out
 
 

@@ -1,0 +1,419 @@
+"""Compiled one-pass kernels for the everyday call (issue 27), with numpy fallbacks.
+
+The grouped pass of ``des.mean(45 indicators, by=[...])`` reads every outcome
+column once to turn it into a ``uint8`` state per row (0, 1, 2 = missing) and
+to check that it is a 0/1 column. In numpy that takes several passes per
+column (an OR-reduction and a cast for integers; ``isnan``, two comparisons and
+three counts for floats). The kernels below do it in one branch-free pass per
+column, compiled by `numba <https://numba.pydata.org>`_ (a well-kept JIT
+compiler for numpy code; the machine code is cached on disk after the first
+call, ``cache=True``). They release the GIL (``nogil=True``), so several
+columns convert at once on several cores.
+
+When numba cannot be imported (a Python version it does not support yet),
+:data:`HAVE_NUMBA` is False and the callers keep their numpy paths; the
+results are the same (tests/test_survey_jit.py compares both on every dtype).
+
+Examples
+--------
+>>> import numpy as np
+>>> state, acc = int01_state(np.array([0, 1, 1, 0]))
+>>> state.tolist(), acc
+([0, 1, 1, 0], 1)
+>>> state, n_missing, n_bad = float01_state(np.array([0.0, 1.0, np.nan, 1.0]))
+>>> state.tolist(), n_missing, n_bad
+([0, 1, 2, 1], 1, 0)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import numpy as np
+
+__all__ = ["HAVE_NUMBA", "combine_codes", "float01_state", "int01_state", "pair_keys", "parallel_map",
+           "pattern_keys", "presence", "take"]
+
+try:  # pragma: no cover - exercised by whichever branch the environment has
+    if os.environ.get("DRUGTRENDS_NO_NUMBA"):
+        raise ImportError("DRUGTRENDS_NO_NUMBA is set")
+    import numba as _nb_module
+    _nb: Any = _nb_module
+    #: whether the compiled kernels are in use (numba importable and not disabled
+    #: by the environment variable ``DRUGTRENDS_NO_NUMBA``)
+    HAVE_NUMBA = True
+except ImportError:  # pragma: no cover
+    _nb = None
+    HAVE_NUMBA = False
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _int01_py(a: np.ndarray, out: np.ndarray) -> int:
+    u = a.view(f"u{a.dtype.itemsize}")
+    acc = int(np.bitwise_or.reduce(u)) if len(u) else 0
+    np.copyto(out, u, casting="unsafe")
+    return acc
+
+
+def _float01_py(a: np.ndarray, out: np.ndarray) -> tuple[int, int]:
+    isn = np.isnan(a)
+    one = np.equal(a, 1.0)
+    n_missing = int(np.count_nonzero(isn))
+    n_bad = len(a) - n_missing - int(np.count_nonzero(one)) - int(np.count_nonzero(np.equal(a, 0.0)))
+    np.add(one.view(np.uint8), isn.view(np.uint8) * np.uint8(2), out=out)
+    return n_missing, n_bad
+
+
+def _compile(fn: Callable[..., object]) -> Callable[..., Any]:
+    """``numba.njit(nogil=True, cache=True)``: compiled on first call, machine code cached
+    on disk; the GIL is released while it runs."""
+    compiled: Callable[..., Any] = _nb.njit(nogil=True, cache=True)(fn)
+    return compiled
+
+
+if HAVE_NUMBA:
+    @_compile
+    def _int01_nb(a: np.ndarray, out: np.ndarray) -> Any:  # pragma: no cover - compiled
+        acc = a.dtype.type(0)
+        for r in range(a.shape[0]):
+            v = a[r]
+            acc |= v
+            out[r] = v
+        return acc
+
+    @_compile
+    def _float01_nb(a: np.ndarray, out: np.ndarray) -> tuple[int, int]:  # pragma: no cover - compiled
+        n_missing = 0
+        n_ok = 0
+        for r in range(a.shape[0]):
+            v = a[r]
+            one = v == 1.0
+            miss = v != v
+            out[r] = one + 2 * miss
+            n_missing += miss
+            n_ok += one | miss | (v == 0.0)
+        return n_missing, a.shape[0] - n_ok
+
+
+    @_compile
+    def _keys2(key: np.ndarray, s0: np.ndarray, s1: np.ndarray, s2: np.ndarray, s3: np.ndarray,
+               s4: np.ndarray, s5: np.ndarray, s6: np.ndarray, s7: np.ndarray, stride: int,
+               out: np.ndarray) -> None:  # pragma: no cover - compiled
+        for r in range(key.shape[0]):
+            c = (np.int64(s0[r]) | (np.int64(s1[r]) << 1) | (np.int64(s2[r]) << 2) | (np.int64(s3[r]) << 3)
+                 | (np.int64(s4[r]) << 4) | (np.int64(s5[r]) << 5) | (np.int64(s6[r]) << 6)
+                 | (np.int64(s7[r]) << 7))
+            out[r] = c * stride + key[r]
+
+    @_compile
+    def _keys3(key: np.ndarray, s0: np.ndarray, s1: np.ndarray, s2: np.ndarray, s3: np.ndarray,
+               s4: np.ndarray, stride: int, out: np.ndarray) -> None:  # pragma: no cover - compiled
+        for r in range(key.shape[0]):
+            c = (np.int64(s0[r]) + 3 * np.int64(s1[r]) + 9 * np.int64(s2[r]) + 27 * np.int64(s3[r])
+                 + 81 * np.int64(s4[r]))
+            out[r] = c * stride + key[r]
+
+
+    @_compile
+    def _keys3c(key: np.ndarray, dom: np.ndarray, s0: np.ndarray, s1: np.ndarray, s2: np.ndarray,
+                s3: np.ndarray, s4: np.ndarray, stride: int, dstride: int, out: np.ndarray,
+                cnt: np.ndarray) -> None:  # pragma: no cover - compiled
+        for r in range(key.shape[0]):
+            c = (np.int64(s0[r]) + 3 * np.int64(s1[r]) + 9 * np.int64(s2[r]) + 27 * np.int64(s3[r])
+                 + 81 * np.int64(s4[r]))
+            out[r] = c * stride + key[r]
+            cnt[c * dstride + dom[r]] += 1
+
+
+    @_compile
+    def _presence_nb(codes: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
+        for r in range(codes.shape[0]):
+            out[codes[r]] = True
+
+    @_compile
+    def _combine_nb(combo: np.ndarray, k: int, cd: np.ndarray) -> None:  # pragma: no cover - compiled
+        for r in range(combo.shape[0]):
+            combo[r] = combo[r] * k + cd[r]
+
+    @_compile
+    def _pair_full_nb(codes: np.ndarray, psu: np.ndarray, U: int, outside: int, full: np.ndarray,
+                      nrow: np.ndarray) -> None:  # pragma: no cover - compiled
+        for r in range(codes.shape[0]):
+            c = codes[r]
+            f = c * U + psu[r] if c >= 0 else outside
+            full[r] = f
+            nrow[f] += 1
+
+    @_compile
+    def _take_nb(table: np.ndarray, idx: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
+        for r in range(idx.shape[0]):
+            out[r] = table[idx[r]]
+
+
+def presence(codes: np.ndarray, size: int) -> np.ndarray:
+    """Which of ``0 .. size-1`` occur in ``codes`` (one pass; ``bincount(codes) > 0``).
+
+    Parameters
+    ----------
+    codes : ndarray of int
+        Values in ``[0, size)``.
+    size : int
+
+    Returns
+    -------
+    ndarray of bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> presence(np.array([0, 2, 2]), 4).tolist()
+    [True, False, True, False]
+    """
+    if HAVE_NUMBA and codes.flags.c_contiguous and len(codes):
+        out = np.zeros(size, dtype=bool)
+        _presence_nb(codes, out)
+        return out
+    return np.bincount(codes, minlength=size)[:size] > 0
+
+
+def combine_codes(combo: np.ndarray, k: int, cd: np.ndarray) -> np.ndarray:
+    """``combo * k + cd``, in place when compiled (int64 codes of several columns).
+
+    Parameters
+    ----------
+    combo : ndarray of int64
+        Codes so far (overwritten).
+    k : int
+        Number of levels of the next column.
+    cd : ndarray of int
+        The next column's codes.
+
+    Returns
+    -------
+    ndarray of int64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> combine_codes(np.array([0, 1, 1]), 3, np.array([2, 0, 1])).tolist()
+    [2, 3, 4]
+    """
+    if HAVE_NUMBA and combo.dtype == np.int64 and combo.flags.c_contiguous and cd.flags.c_contiguous:
+        _combine_nb(combo, int(k), cd)
+        return combo
+    out: np.ndarray = combo * k + cd
+    return out
+
+
+def pair_keys(codes: np.ndarray, psu: np.ndarray, U: int, D: int) -> tuple[np.ndarray, np.ndarray]:
+    """``full = codes * U + psu`` (``D * U`` for rows in no domain, ``codes < 0``) and the
+    row count of every value of ``full`` (``D * U + 1`` bins), in one pass.
+
+    Parameters
+    ----------
+    codes : ndarray of int64
+        Domain of each row, -1 for none.
+    psu : ndarray of int
+        PSU of each row, ``0 <= psu < U``.
+    U, D : int
+        Numbers of PSUs and domains.
+
+    Returns
+    -------
+    full : ndarray of int64
+    nrow : ndarray of int64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f, n = pair_keys(np.array([0, 1, -1]), np.array([1, 0, 1]), 2, 2)
+    >>> f.tolist(), n.tolist()
+    ([1, 2, 4], [0, 1, 1, 0, 1])
+    """
+    if HAVE_NUMBA and codes.dtype == np.int64 and codes.flags.c_contiguous and psu.flags.c_contiguous:
+        full = np.empty(len(codes), dtype=np.int64)
+        nrow = np.zeros(D * U + 1, dtype=np.int64)
+        _pair_full_nb(codes, psu, U, D * U, full, nrow)
+        return full, nrow
+    full = np.where(codes >= 0, codes * U + psu, D * U)
+    return full, np.bincount(full, minlength=D * U + 1)
+
+
+def take(table: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``table[idx]`` (a compiled gather when available).
+
+    Parameters
+    ----------
+    table : ndarray of int64
+    idx : ndarray of int64
+
+    Returns
+    -------
+    ndarray of int64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> take(np.array([5, 6, 7]), np.array([2, 0])).tolist()
+    [7, 5]
+    """
+    if HAVE_NUMBA and idx.flags.c_contiguous and table.dtype == np.int64:
+        out = np.empty(len(idx), dtype=np.int64)
+        _take_nb(table, idx, out)
+        return out
+    res: np.ndarray = table[idx]
+    return res
+
+
+def pattern_keys(key: np.ndarray, states: Sequence[np.ndarray], base: int, stride: int,
+                 out: np.ndarray, dom: np.ndarray | None = None, dstride: int = 0,
+                 cnt: np.ndarray | None = None) -> bool:
+    """``out = code * stride + key`` with ``code = sum_j states[j] base^j``, in one
+    compiled pass (up to 8 states in base 2, 5 in base 3).
+
+    Parameters
+    ----------
+    key : ndarray of int64
+        Bin of each row (``0 <= key < stride``).
+    states : sequence of ndarray of uint8
+        Digits (0/1 in base 2; 0/1/2 in base 3), contiguous.
+    base : {2, 3}
+    stride : int
+    out : ndarray of int64
+        Written in place.
+    dom, dstride, cnt : optional (base 3 only)
+        With ``dom`` (a bin per row, ``0 <= dom < dstride``) and ``cnt`` (int64,
+        ``3^5 * dstride`` zeros): the row count of every (pattern, ``dom``) pair
+        is added to ``cnt[code * dstride + dom]`` in the same pass.
+
+    Returns
+    -------
+    bool
+        False when the compiled kernels are not available (``out`` and ``cnt``
+        untouched: the caller computes them with numpy).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = np.empty(2, dtype=np.int64)
+    >>> s = [np.array([1, 0], np.uint8), np.array([1, 1], np.uint8)]
+    >>> ok = pattern_keys(np.array([0, 1]), s, 2, 10, out)
+    >>> out.tolist() if ok else [30, 21]
+    [30, 21]
+    """
+    width = 8 if base == 2 else 5
+    if not HAVE_NUMBA or len(states) > width or not all(x.flags.c_contiguous for x in states):
+        return False
+    pad = [np.zeros(len(key), dtype=np.uint8)] * (width - len(states)) if len(states) < width else []
+    args = [np.ascontiguousarray(x, dtype=np.uint8) for x in states] + pad
+    if base == 2:
+        _keys2(key, *args, stride, out)
+    elif dom is not None and cnt is not None:
+        _keys3c(key, dom, *args, stride, dstride, out, cnt)
+    else:
+        _keys3(key, *args, stride, out)
+    return True
+
+
+def int01_state(a: np.ndarray) -> tuple[np.ndarray, int]:
+    """One pass over an integer column: its low byte as ``uint8`` and the OR of all
+    its values (as unsigned), so ``acc <= 1`` means every value is 0 or 1.
+
+    Parameters
+    ----------
+    a : ndarray of int or uint (1-D)
+
+    Returns
+    -------
+    state : ndarray of uint8
+        ``a`` cast to ``uint8`` (the state when ``acc <= 1``).
+    acc : int
+        Bitwise OR of the values viewed as unsigned (negative values set high bits).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> int01_state(np.array([1, 0, 2]))[1]
+    3
+    >>> int01_state(np.array([0, -1]))[1] > 1
+    True
+    """
+    out = np.empty(a.shape[0], dtype=np.uint8)
+    u = a.view(f"u{a.dtype.itemsize}")
+    if HAVE_NUMBA and u.flags.c_contiguous:
+        return out, int(_int01_nb(u, out))
+    return out, _int01_py(a, out)
+
+
+def float01_state(a: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """One pass over a float column: state 0, 1 or 2 (NaN) per row, the number of
+    missing values and the number of values that are neither 0, 1 nor NaN.
+
+    Parameters
+    ----------
+    a : ndarray of float64 (1-D)
+
+    Returns
+    -------
+    state : ndarray of uint8
+        1 where the value is 1, 2 where it is NaN, 0 otherwise (meaningful when
+        ``n_bad == 0``).
+    n_missing : int
+    n_bad : int
+        Values other than 0, 1 and NaN (an infinite value included).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float01_state(np.array([0.5, np.inf, np.nan]))[1:]
+    (1, 2)
+    """
+    a = np.asarray(a, dtype=np.float64)
+    out = np.empty(a.shape[0], dtype=np.uint8)
+    if HAVE_NUMBA and a.flags.c_contiguous:
+        n_missing, n_bad = _float01_nb(a, out)
+        return out, int(n_missing), int(n_bad)
+    n_missing, n_bad = _float01_py(a, out)
+    return out, n_missing, n_bad
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def parallel_map(fn: Callable[[T], R], items: Sequence[T], min_items: int = 4) -> list[R]:
+    """``[fn(x) for x in items]``, on two threads when there are at least ``min_items``
+    items and the compiled kernels (which release the GIL) are in use.
+
+    Parameters
+    ----------
+    fn : callable
+    items : sequence
+    min_items : int, default 4
+
+    Returns
+    -------
+    list
+        In the order of ``items``.
+
+    Examples
+    --------
+    >>> parallel_map(lambda x: x * 2, [1, 2, 3])
+    [2, 4, 6]
+    """
+    global _POOL
+    workers = min(2, os.cpu_count() or 1)
+    if not HAVE_NUMBA or workers < 2 or len(items) < min_items:
+        return [fn(x) for x in items]
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(workers, thread_name_prefix="drugtrends-jit")
+    return list(_POOL.map(fn, items))
+
+
+def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
+    return list(__all__)
+

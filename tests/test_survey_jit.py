@@ -1,0 +1,163 @@
+"""The compiled kernels of the everyday call (issue 27) give the numpy answers.
+
+``drugtrends.survey._jit`` turns outcome columns into 0/1/missing states and
+builds the packed bin keys in one compiled pass (numba); without numba the
+numpy paths run. Both are compared here on every storage a user's column can
+have, and the whole ``des.mean`` is compared with and without the kernels and
+against a hand computation (pandas groupby) of the estimates and the counts,
+including the per-domain count path taken when every weight is positive.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from drugtrends.survey import SurveyDesign
+from drugtrends.survey import _jit, _packed
+
+
+def test_numba_is_in_use():
+    # a skipped kernel is not a tested one: the project installs numba
+    assert _jit.HAVE_NUMBA
+
+
+@pytest.fixture
+def no_numba(monkeypatch):
+    monkeypatch.setattr(_jit, "HAVE_NUMBA", False)
+
+
+INT_CASES = {
+    "binary": [0, 1, 1, 0, 1],
+    "two": [0, 2, 1, 0, 1],
+    "negative": [0, -1, 1, 0, 1],
+    "256 wraps to 0 in uint8": [0, 256, 1, 0, 1],
+    "257 wraps to 1": [257, 0, 1, 0, 1],
+}
+
+
+def _fits(vals: list[int], dtype: str) -> bool:
+    info = np.iinfo(dtype)
+    return info.min <= min(vals) and max(vals) <= info.max
+
+
+INT_PARAMS = [(case, dtype) for case in INT_CASES
+              for dtype in ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint64")
+              if _fits(INT_CASES[case], dtype)]
+
+
+@pytest.mark.parametrize("case, dtype", INT_PARAMS)
+def test_int_states_compiled_equal_numpy(case, dtype, monkeypatch):
+    vals = INT_CASES[case]
+    a = np.array(vals, dtype=dtype)
+    m = np.ones(len(a), bool)
+    got = _packed.binary_outcome("y", pd.Series(a), m)
+    monkeypatch.setattr(_jit, "HAVE_NUMBA", False)
+    ref = _packed.binary_outcome("y", pd.Series(a), m)
+    is_binary = case == "binary"
+    assert (got is not None) == is_binary and (ref is not None) == is_binary
+    if is_binary:
+        assert got.state.tolist() == ref.state.tolist() == vals
+
+
+FLOAT_CASES = {
+    "binary": ([0.0, 1.0, 1.0, 0.0], [0, 1, 1, 0], 0),
+    "missing": ([0.0, np.nan, 1.0, np.nan], [0, 2, 1, 2], 2),
+    "half": ([0.0, 0.5, 1.0, np.nan], None, 1),
+    "inf": ([0.0, np.inf, 1.0, 0.0], None, 0),
+    "minus zero": ([-0.0, 1.0, 0.0, 1.0], [0, 1, 0, 1], 0),
+    "two": ([2.0, 1.0, 0.0, 1.0], None, 0),
+}
+
+
+@pytest.mark.parametrize("case", list(FLOAT_CASES))
+def test_float_states_compiled_equal_numpy(case, monkeypatch):
+    vals, states, n_missing = FLOAT_CASES[case]
+    a = np.array(vals)
+    m = np.ones(len(a), bool)
+    got = _packed.binary_outcome("y", pd.Series(a), m)
+    s, nm, bad = _jit.float01_state(a)
+    monkeypatch.setattr(_jit, "HAVE_NUMBA", False)
+    ref = _packed.binary_outcome("y", pd.Series(a), m)
+    s2, nm2, bad2 = _jit.float01_state(a)
+    assert (nm, bad > 0) == (nm2, bad2 > 0) == (n_missing, states is None)
+    if states is None:
+        assert got is None and ref is None
+    else:
+        assert got.state.tolist() == ref.state.tolist() == s.tolist() == states
+        assert got.n_missing == ref.n_missing == n_missing
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "boolean", "Float64", "int64[pyarrow]", "double[pyarrow]"])
+def test_nullable_and_arrow_columns(dtype):
+    col = pd.Series([1, None, 0, 1], dtype=dtype)
+    got = _packed.binary_outcome("y", col, np.ones(4, bool))
+    assert got.state.tolist() == [1, 2, 0, 1] and got.n_missing == 1
+
+
+@pytest.mark.parametrize("base, width", [(2, 8), (3, 5)])
+def test_pattern_keys_equal_numpy(base, width, monkeypatch):
+    rng = np.random.default_rng(7)
+    n, stride = 1000, 37
+    key = rng.integers(0, stride, n)
+    for k in range(1, width + 1):
+        states = [rng.integers(0, base, n).astype(np.uint8) for _ in range(k)]
+        code, tmp = np.empty(n, np.uint8), np.empty(n, np.uint8)
+        fast = np.empty(n, np.int64)
+        _packed._code_key(key, stride - 1, states, base, code, tmp, fast)
+        monkeypatch.setattr(_jit, "HAVE_NUMBA", False)
+        slow = np.empty(n, np.int64)
+        _packed._code_key(key, stride - 1, states, base, code, tmp, slow)
+        monkeypatch.setattr(_jit, "HAVE_NUMBA", True)
+        want = sum(s.astype(np.int64) * base ** j for j, s in enumerate(states)) * stride + key
+        assert fast.tolist() == slow.tolist() == want.tolist()
+
+
+def _survey(seed: int, share_missing: float, zero_weights: bool) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    n = 3000
+    df = pd.DataFrame({"stratum": rng.integers(0, 15, n), "year": rng.integers(2015, 2019, n),
+                       "sex": rng.choice(["female", "male"], n), "w": rng.uniform(0.5, 3.0, n)})
+    df["psu"] = df["stratum"] * 2 + rng.integers(0, 2, n)
+    if zero_weights:
+        df.loc[df.index[::11], "w"] = 0.0
+    for j in range(12):   # 12 outcomes: more than one block of 5 (base 3) and of 8 (base 2)
+        y = (rng.random(n) < 0.1 + 0.05 * j).astype(float)
+        y[rng.random(n) < share_missing * (j % 3)] = np.nan
+        df[f"y{j}"] = y
+    df["y_int"] = rng.integers(0, 2, n)    # a clean int64 outcome beside the ones with NaN
+    return df
+
+
+@pytest.mark.parametrize("zero_weights", [False, True])
+def test_mean_with_missing_matches_a_hand_computation(zero_weights):
+    """Estimate = sum w y / sum w over the observed rows of the domain; n = observed rows
+    (R's na.rm = TRUE per variable); the per-domain count path (all weights positive)
+    and the per-pair one (zero weights) give the same, exact, counts."""
+    df = _survey(3, 0.08, zero_weights)
+    ys = [f"y{j}" for j in range(12)] + ["y_int"]
+    des = SurveyDesign(df, weight="w", strata="stratum", psu="psu", nest=True)
+    r = des.mean(ys, by=["year", "sex"])
+    for (year, sex, var), row in r.set_index(["year", "sex", "variable"]).iterrows():
+        g = df[(df.year == year) & (df.sex == sex)]
+        obs = g[var].notna()
+        assert row["n"] == obs.sum()
+        want = (g.loc[obs, "w"] * g.loc[obs, var]).sum() / g.loc[obs, "w"].sum()
+        assert row["estimate"] == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.parametrize("zero_weights", [False, True])
+def test_mean_same_with_and_without_the_kernels(zero_weights, monkeypatch):
+    df = _survey(5, 0.1, zero_weights)
+    ys = [f"y{j}" for j in range(12)] + ["y_int"]
+    des = SurveyDesign(df, weight="w", strata="stratum", psu="psu", nest=True)
+    fast = [des.mean(ys, by=["year", "sex"]), des.subset("year >= 2016").mean(ys, by="sex"), des.mean(ys)]
+    monkeypatch.setattr(_jit, "HAVE_NUMBA", False)
+    slow = [des.mean(ys, by=["year", "sex"]), des.subset("year >= 2016").mean(ys, by="sex"), des.mean(ys)]
+    for a, b in zip(fast, slow):
+        pd.testing.assert_frame_equal(a, b, rtol=1e-13)
+
+
+def test_parallel_map_keeps_order():
+    assert _jit.parallel_map(lambda x: x * x, list(range(10)), min_items=1) == [x * x for x in range(10)]
