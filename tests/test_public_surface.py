@@ -419,8 +419,4 @@ CONSTANT_DEBT: frozenset[str] = frozenset({
 })
 
 #: public objects still without Parameters / Examples (may only shrink; never add to it)
-DOC_DEBT: frozenset[str] = frozenset({
-    "drugtrends.plots.base.finish", "drugtrends.plots.base.supp_note",
-    "drugtrends.render.cache.load_cached", "drugtrends.render.cache.record_imports",
-    "drugtrends.render.cache.store_cached", "drugtrends.survey.spark.SparkEngine",
-})
+DOC_DEBT: frozenset[str] = frozenset()

@@ -239,6 +239,23 @@ def record_imports(nb: Any, doc: Document) -> dict[str, str]:
     dict
         Path -> SHA-256 of every imported file under ``src/drugtrends``,
         ``drugtrends_reports`` or the report's folder.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> import drugtrends.style
+    >>> from drugtrends.render import parse_qmd
+    >>> from drugtrends.render.execute import DEPS_MIME
+    >>> nb = nbformat.v4.new_notebook()
+    >>> deps = nbformat.v4.new_code_cell("", metadata={"drugtrends": {"role": "deps"}})
+    >>> deps.outputs = [nbformat.v4.new_output("display_data", data={DEPS_MIME: {
+    ...     "files": [drugtrends.style.__file__, "/usr/lib/python3/json/__init__.py"]}})]
+    >>> nb.cells.append(deps)
+    >>> imports = record_imports(nb, parse_qmd("Text."))   # the standard library is not project code
+    >>> [Path(f).name for f in imports], len(imports[drugtrends.style.__file__])
+    (['style.py'], 64)
+    >>> nb.metadata["drugtrends"]["imports"] == imports
+    True
     """
     from drugtrends.render.execute import DEPS_MIME
 
@@ -394,7 +411,37 @@ def load_cached(outdir: Path, stem: str, key: str) -> Any | None:
     """The cached executed notebook of this report and parameter set, or ``None``.
 
     ``None`` too when a project file the execution imported has changed since
-    (the hashes :func:`record_imports` stored).
+    (the hashes :func:`record_imports` stored), when the notebook records no
+    imports (written by an older renderer) or when the file is damaged.
+
+    Parameters
+    ----------
+    outdir : Path
+        The output folder (the notebook is in its ``.cache``, :func:`cache_dir`).
+    stem : str
+        The report's file stem.
+    key : str
+        :func:`cache_key` of the report and its parameters.
+
+    Returns
+    -------
+    nbformat.NotebookNode or None
+
+    Examples
+    --------
+    >>> import hashlib, tempfile
+    >>> import nbformat
+    >>> out = Path(tempfile.mkdtemp())
+    >>> helper = out / "helper.py"
+    >>> _ = helper.write_text("x = 1\\n")
+    >>> nb = nbformat.v4.new_notebook()
+    >>> nb.metadata["drugtrends"] = {"imports": {str(helper): hashlib.sha256(helper.read_bytes()).hexdigest()}}
+    >>> _ = store_cached(nb, out, "trends", "ab" * 32)
+    >>> load_cached(out, "trends", "ab" * 32) is not None, load_cached(out, "trends", "cd" * 32)
+    (True, None)
+    >>> _ = helper.write_text("x = 10\\n")                   # a module it imported changed: a miss
+    >>> load_cached(out, "trends", "ab" * 32) is None
+    True
     """
     import nbformat
 
@@ -414,7 +461,36 @@ def load_cached(outdir: Path, stem: str, key: str) -> Any | None:
 
 
 def store_cached(nb: Any, outdir: Path, stem: str, key: str) -> Path:
-    """Store an executed notebook atomically; drop older executions of the same stem."""
+    """Store an executed notebook atomically; drop older executions of the same stem.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The executed notebook (with the imports :func:`record_imports` stored).
+    outdir : Path
+        The output folder; the notebook goes to its ``.cache`` (:func:`cache_dir`).
+    stem : str
+        The report's file stem.
+    key : str
+        :func:`cache_key` of the report and its parameters (its first 20 characters name the file).
+
+    Returns
+    -------
+    Path
+        The notebook file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import nbformat
+    >>> out = Path(tempfile.mkdtemp())
+    >>> f = store_cached(nbformat.v4.new_notebook(), out, "trends", "ab" * 32)
+    >>> f.relative_to(out).as_posix()
+    '.cache/trends--abababababababababab.ipynb'
+    >>> _ = store_cached(nbformat.v4.new_notebook(), out, "trends", "cd" * 32)  # replaces the older one
+    >>> sorted(p.name for p in cache_dir(out).iterdir())
+    ['trends--cdcdcdcdcdcdcdcdcdcd.ipynb']
+    """
     import nbformat
 
     f = _cache_file(outdir, stem, key)

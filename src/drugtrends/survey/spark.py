@@ -85,7 +85,47 @@ def local_session(cores: int = 2, app: str = "drugtrends", memory: str = "2g") -
 
 
 class SparkEngine:
-    """Runs the estimator's SQL on a Spark session over a temporary view."""
+    """Runs the estimator's SQL on a Spark session over a temporary view.
+
+    The engine :func:`from_spark` gives a :class:`~drugtrends.survey.relation.RelationDesign`:
+    it only needs a session with ``table(name).columns`` and
+    ``sql(text).toPandas()``; the view is registered by :func:`from_spark`.
+
+    Parameters
+    ----------
+    spark : pyspark.sql.SparkSession
+        The session the SQL runs on.
+    view : str
+        Name of the temporary view over the data (quoted with backticks in the SQL).
+    describe : str
+        What the data are, for the design's description ("Parquet ... on Spark").
+
+    Attributes
+    ----------
+    dialect : str
+        ``"spark"``: the SQL dialect the estimator writes.
+    source : str
+        The quoted view name, as the SQL's ``FROM``.
+
+    Examples
+    --------
+    No Spark is started here: a stand-in session answers as a
+    :class:`pyspark.sql.SparkSession` would, with pandas frames.
+
+    >>> import pandas as pd
+    >>> class Session:
+    ...     def table(self, name):
+    ...         return pd.DataFrame(columns=["psu", "w", "y"])
+    ...     def sql(self, text):
+    ...         return type("Result", (), {"toPandas": lambda self: pd.DataFrame({"n": [4]})})()
+    >>> eng = SparkEngine(Session(), "survey data", "pandas DataFrame (4 rows) on Spark")
+    >>> eng.dialect, eng.source
+    ('spark', '`survey data`')
+    >>> eng.columns()
+    ['psu', 'w', 'y']
+    >>> eng.query(f"SELECT COUNT(*) AS n FROM {eng.source}")["n"].tolist()
+    [4]
+    """
     dialect = "spark"
 
     def __init__(self, spark: Any, view: str, describe: str) -> None:
@@ -93,9 +133,11 @@ class SparkEngine:
         self.source = quote(view, "spark")
 
     def columns(self) -> list[str]:
+        """The view's column names."""
         return list(self.spark.table(self.source).columns)
 
     def query(self, sql: str) -> pd.DataFrame:
+        """Run ``sql`` on the session and collect the result as a pandas DataFrame."""
         return self.spark.sql(sql).toPandas()
 
 
