@@ -161,3 +161,28 @@ def test_mean_same_with_and_without_the_kernels(zero_weights, monkeypatch):
 
 def test_parallel_map_keeps_order():
     assert _jit.parallel_map(lambda x: x * x, list(range(10)), min_items=1) == [x * x for x in range(10)]
+
+
+def test_two_thread_conversion_same_answers(monkeypatch):
+    """Frames of 100,000 rows and more convert their outcome columns on two threads."""
+    rng = np.random.default_rng(11)
+    n = 120_000
+    df = pd.DataFrame({"psu": rng.integers(0, 40, n), "w": rng.uniform(1, 2, n), "g": rng.integers(0, 3, n)})
+    for j in range(6):
+        y = rng.integers(0, 2, n).astype(float)
+        y[rng.random(n) < 0.05 * (j % 2)] = np.nan
+        df[f"y{j}"] = y
+    ys = [f"y{j}" for j in range(6)]
+    des = SurveyDesign(df, weight="w", psu="psu")
+    calls = []
+    real = _jit.parallel_map
+
+    def spy(fn, items, min_items=4):
+        calls.append(len(items))
+        return real(fn, items, min_items)
+    import drugtrends.survey.grouped as grouped
+    monkeypatch.setattr(grouped, "parallel_map", spy)
+    threaded = des.mean(ys, by="g")
+    assert calls == [6]
+    monkeypatch.setattr(grouped, "parallel_map", lambda fn, items, min_items=4: [fn(x) for x in items])
+    pd.testing.assert_frame_equal(threaded, des.mean(ys, by="g"))

@@ -30,7 +30,7 @@ import pandas as pd
 from ..errors import InputError
 from ..validate import as_list, require_columns, require_unique
 from . import aggregate as agg
-from ._jit import combine_codes, pair_keys, presence, take
+from ._jit import combine_codes, pair_keys, parallel_map, presence, take
 from ._packed import BinaryOutcome, binary_outcome, clean_sums, missing_sums
 from .kernel import DesignStructure, Outcome, ReplicateTotals, Totals
 
@@ -178,9 +178,13 @@ def fast_outcomes(data: pd.DataFrame, variables: str | Sequence[str] | None, mas
         raise InputError("give at least one outcome variable")
     require_columns(data, variables, "outcome")
     out: list[Outcome] = []
-    for v in variables:
+    # the 0/1 conversions are compiled passes that release the GIL: two columns at a time
+    # on large frames (a pure memory-bandwidth job, so more threads than two bring nothing)
+    big = len(data) >= 100_000 and len(variables) >= 4
+    bos = parallel_map(lambda v: binary_outcome(v, data[v], mask), variables) if big else None
+    for i, v in enumerate(variables):
         col = data[v]
-        bo = binary_outcome(v, col, mask)
+        bo = bos[i] if bos is not None else binary_outcome(v, col, mask)
         if bo is not None:
             out.append(bo)
         elif (pd.api.types.is_integer_dtype(col) or pd.api.types.is_bool_dtype(col)) \
