@@ -93,6 +93,7 @@ def bar_ci(
     i18n.check_lang(lang)
     check_text_args("bar_ci", title=title, source=source)
     require(data, [label, estimate, ci_low, ci_high, group, colour_by], "bar_ci")
+    data = data.reset_index(drop=True)  # rows are told apart by position: pd.concat repeats index labels
     xlabel = xlabel or i18n.t("plots.prevalence", lang)
     supp = suppressed_mask(data, suppressed)
     cats = list(dict.fromkeys(data[label].tolist()))

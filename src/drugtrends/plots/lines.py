@@ -120,6 +120,7 @@ def trend_plot(
     i18n.check_lang(lang)
     check_text_args("trend_plot", title=title, source=source)
     require(data, [x, y, ci_low, ci_high, group], "trend_plot")
+    data = data.reset_index(drop=True)  # rows are told apart by position: pd.concat repeats index labels
     ylabel = ylabel or i18n.t("plots.prevalence", lang)
     xlabel = xlabel or i18n.t("common.year", lang)
     # matplotlib types ax.figure as Figure | SubFigure: used as the Figure it is
@@ -452,6 +453,7 @@ def small_multiples(
     i18n.check_lang(lang)
     check_text_args("small_multiples", title=title, source=source)
     require(data, [facet, x, y, ci_low, ci_high, group], "small_multiples")
+    data = data.reset_index(drop=True)  # rows are told apart by position: pd.concat repeats index labels
     ylabel = ylabel or i18n.t("plots.prevalence", lang)
     xlabel = xlabel or i18n.t("common.year", lang)
     facets = list(dict.fromkeys(data[facet].tolist()))
