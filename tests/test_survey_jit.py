@@ -14,8 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from drugtrends.survey import SurveyDesign
-from drugtrends.survey import _jit, _packed
+from drugtrends.survey import SurveyDesign, _jit, _packed
 
 
 def test_numba_is_in_use():

@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -382,7 +383,10 @@ def float01_state(a: np.ndarray) -> tuple[np.ndarray, int, int]:
     return out, n_missing, n_bad
 
 
-_POOL: ThreadPoolExecutor | None = None
+@functools.cache
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """The one thread pool of the kernels (made on first use, kept for the process)."""
+    return ThreadPoolExecutor(workers, thread_name_prefix="drugtrends-jit")
 
 
 def parallel_map(fn: Callable[[T], R], items: Sequence[T], min_items: int = 4) -> list[R]:
@@ -405,13 +409,10 @@ def parallel_map(fn: Callable[[T], R], items: Sequence[T], min_items: int = 4) -
     >>> parallel_map(lambda x: x * 2, [1, 2, 3])
     [2, 4, 6]
     """
-    global _POOL
     workers = min(2, os.cpu_count() or 1)
     if not HAVE_NUMBA or workers < 2 or len(items) < min_items:
         return [fn(x) for x in items]
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(workers, thread_name_prefix="drugtrends-jit")
-    return list(_POOL.map(fn, items))
+    return list(_pool(workers).map(fn, items))
 
 
 def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
