@@ -121,17 +121,6 @@ if HAVE_NUMBA:
 
 
     @_compile
-    def _keys3c(key: np.ndarray, dom: np.ndarray, s0: np.ndarray, s1: np.ndarray, s2: np.ndarray,
-                s3: np.ndarray, s4: np.ndarray, stride: int, dstride: int, out: np.ndarray,
-                cnt: np.ndarray) -> None:  # pragma: no cover - compiled
-        for r in range(key.shape[0]):
-            c = (np.int64(s0[r]) + 3 * np.int64(s1[r]) + 9 * np.int64(s2[r]) + 27 * np.int64(s3[r])
-                 + 81 * np.int64(s4[r]))
-            out[r] = c * stride + key[r]
-            cnt[c * dstride + dom[r]] += 1
-
-
-    @_compile
     def _presence_nb(codes: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
         for r in range(codes.shape[0]):
             out[codes[r]] = True
@@ -272,8 +261,7 @@ def take(table: np.ndarray, idx: np.ndarray) -> np.ndarray:
 
 
 def pattern_keys(key: np.ndarray, states: Sequence[np.ndarray], base: int, stride: int,
-                 out: np.ndarray, dom: np.ndarray | None = None, dstride: int = 0,
-                 cnt: np.ndarray | None = None) -> bool:
+                 out: np.ndarray) -> bool:
     """``out = code * stride + key`` with ``code = sum_j states[j] base^j``, in one
     compiled pass (up to 8 states in base 2, 5 in base 3).
 
@@ -287,16 +275,12 @@ def pattern_keys(key: np.ndarray, states: Sequence[np.ndarray], base: int, strid
     stride : int
     out : ndarray of int64
         Written in place.
-    dom, dstride, cnt : optional (base 3 only)
-        With ``dom`` (a bin per row, ``0 <= dom < dstride``) and ``cnt`` (int64,
-        ``3^5 * dstride`` zeros): the row count of every (pattern, ``dom``) pair
-        is added to ``cnt[code * dstride + dom]`` in the same pass.
 
     Returns
     -------
     bool
-        False when the compiled kernels are not available (``out`` and ``cnt``
-        untouched: the caller computes them with numpy).
+        False when the compiled kernels are not available (``out`` untouched:
+        the caller computes it with numpy).
 
     Examples
     --------
@@ -314,8 +298,6 @@ def pattern_keys(key: np.ndarray, states: Sequence[np.ndarray], base: int, strid
     args = [np.ascontiguousarray(x, dtype=np.uint8) for x in states] + pad
     if base == 2:
         _keys2(key, *args, stride, out)
-    elif dom is not None and cnt is not None:
-        _keys3c(key, dom, *args, stride, dstride, out, cnt)
     else:
         _keys3(key, *args, stride, out)
     return True

@@ -219,66 +219,37 @@ def clean_sums(key: np.ndarray, size: int, w: np.ndarray, states: list[np.ndarra
 
 
 def missing_sums(key: np.ndarray, size: int, w: np.ndarray, wpos: np.ndarray | None,
-                 states: list[np.ndarray], dom: np.ndarray | None = None, n_dom: int = 0,
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    """``(A, B, N, P, n_by_domain)`` of 0/1/missing states, up to 5 outcomes per
-    weighted ``bincount`` (base 3).
+                 states: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(A, B, N, P)``, each ``(size, len(states))``, of 0/1/missing states, up to 5
+    outcomes per weighted + unweighted pair of ``bincount`` s (base 3).
 
     ``A``: weights of rows with state 1; ``B``: of rows observed (state 0 or 1);
     ``N``: rows observed; ``P``: rows observed with a positive weight (``wpos``;
-    None when every weight is positive, then ``P = N``); each ``(size, len(states))``.
-
-    With every weight positive (``wpos`` None) and ``dom`` given (the domain of
-    each row, ``n_dom`` for rows in none), the row counts are only needed per
-    domain: they come from a small table filled in the pass that builds the bin
-    keys (no second ``bincount`` over the (domain, PSU) bins), returned as
-    ``n_by_domain`` ``(n_dom, len(states))``; ``N`` and ``P`` are then 1 where
-    the pair has an observed row and 0 elsewhere (``B > 0``: every weight is
-    positive), which is all the variance needs of them. Otherwise
-    ``n_by_domain`` is None and ``N``, ``P`` are counts.
+    None when every weight is positive, then ``P = N``).
 
     Examples
     --------
     >>> import numpy as np
     >>> k, w = np.array([0, 0, 1]), np.array([1.0, 2.0, 4.0])
-    >>> A, B, N, P, nd = missing_sums(k, 2, w, None, [np.array([1, 2, 0], np.uint8)])
-    >>> A.ravel().tolist(), B.ravel().tolist(), N.ravel().tolist(), nd
-    ([1.0, 0.0], [1.0, 4.0], [1.0, 1.0], None)
-    >>> A, B, N, P, nd = missing_sums(k, 2, w, None, [np.array([1, 2, 0], np.uint8)],
-    ...                               dom=np.array([0, 0, 0]), n_dom=1)
-    >>> N.ravel().tolist(), nd.tolist()
-    ([1.0, 1.0], [[2.0]])
+    >>> A, B, N, P = missing_sums(k, 2, w, None, [np.array([1, 2, 0], np.uint8)])
+    >>> A.ravel().tolist(), B.ravel().tolist(), N.ravel().tolist()
+    ([1.0, 0.0], [1.0, 4.0], [1.0, 1.0])
     """
     m = len(states)
     A, B, N = (np.empty((size, m)) for _ in range(3))
     P = N if wpos is None else np.empty((size, m))
-    by_domain = wpos is None and dom is not None
-    ND = np.empty((n_dom, m)) if by_domain else None
     b = pack_width(size, 3)
     code, tmp = np.empty(len(key), dtype=np.uint8), np.empty(len(key), dtype=np.uint8)
     k3 = np.empty(len(key), dtype=np.int64)
-    dstride = n_dom + 1
     for lo in range(0, m, b):
         block = states[lo:lo + b]
-        nb = int(3 ** len(block))
+        nb = _code_key(key, size, block, 3, code, tmp, k3)
         digit = (np.arange(nb)[:, None] // 3 ** np.arange(len(block))[None, :]) % 3
         one, obs = (digit == 1).astype(float), (digit != MISSING).astype(float)
         sl = slice(lo, lo + len(block))
-        if by_domain:
-            assert dom is not None and ND is not None
-            cnt = np.zeros(3 ** 5 * dstride, dtype=np.int64)
-            if not pattern_keys(key, block, 3, size + 1, k3, dom, dstride, cnt):
-                _code_key(key, size, block, 3, code, tmp, k3)
-                cnt[:nb * dstride] = np.bincount((k3 // (size + 1)) * dstride + dom, minlength=nb * dstride)
-            ND[:, sl] = (obs.T @ cnt[:nb * dstride].reshape(nb, dstride).astype(float))[:, :n_dom].T
-        else:
-            _code_key(key, size, block, 3, code, tmp, k3)
         AB = _pattern_sums(k3, size, nb, w, np.hstack([one, obs]))
         A[:, sl], B[:, sl] = AB[:, :len(block)], AB[:, len(block):]
-        if by_domain:
-            N[:, sl] = B[:, sl] > 0
-        else:
-            N[:, sl] = _pattern_sums(k3, size, nb, None, obs)
+        N[:, sl] = _pattern_sums(k3, size, nb, None, obs)   # unweighted: integer counts
         if wpos is not None:
             P[:, sl] = _pattern_sums(k3, size, nb, wpos, obs)
-    return A, B, N, P, ND
+    return A, B, N, P

@@ -444,14 +444,9 @@ def _pair_key(codes: np.ndarray, psu: np.ndarray, U: int, D: int
 
 
 def _bincount_totals(cols: _Columns, w: np.ndarray, wpos: np.ndarray, psu: np.ndarray, U: int, codes: np.ndarray,
-                     D: int, keys: pd.DataFrame, pair_counts: bool = False) -> Totals:
+                     D: int, keys: pd.DataFrame) -> Totals:
     """One domain set: every sum by ``bincount`` over the key domain x PSU; 0/1 outcomes
-    many at a time (:mod:`drugtrends.survey._packed`), others one at a time.
-
-    0/1 outcomes with missing values and every weight positive: their row counts
-    are taken per domain (``Totals.n_dom``; ``N``, ``P`` then say which pairs have
-    an observed row), unless ``pair_counts`` asks for counts per pair (the
-    replicate-factor path sums them over its own clusters)."""
+    many at a time (:mod:`drugtrends.survey._packed`), others one at a time."""
     key, d, u, nrow = _pair_key(codes, psu, U, D)
     size, m = len(d), len(cols.outcomes)
 
@@ -472,13 +467,10 @@ def _bincount_totals(cols: _Columns, w: np.ndarray, wpos: np.ndarray, psu: np.nd
     clean, missing = cols.packed()
     if clean:
         A[:, clean] = clean_sums(key, size, w, [cols.binary(j).state for j in clean])
-    nd = None
     if missing:
-        by_domain = all_pos and not pair_counts
-        dom = np.where(codes >= 0, codes, D) if by_domain else None
-        A[:, missing], B[:, missing], N[:, missing], P[:, missing], nd = missing_sums(
+        A[:, missing], B[:, missing], N[:, missing], P[:, missing] = missing_sums(
             key, size, w, None if all_pos else wpos.astype(float),
-            [cols.binary(j).state for j in missing], dom, D)
+            [cols.binary(j).state for j in missing])
     done = set(clean) | set(missing)
     buf = np.empty(len(w))
     for j in range(m):
@@ -499,12 +491,7 @@ def _bincount_totals(cols: _Columns, w: np.ndarray, wpos: np.ndarray, psu: np.nd
             assert ok is not None   # a denominator: every outcome has its observed rows
             b = cols.b(j, ok)
             R2[:, :, j] = np.column_stack([bc(w * ok), bc(buf * a), bc(buf * b), bc(w * b * b)])
-    n_dom = None
-    if nd is not None:   # per domain: the other outcomes' pair counts summed, the packed ones' own
-        n_dom = np.zeros((D, m))
-        np.add.at(n_dom, d, np.broadcast_to(N, (size, m)))
-        n_dom[:, missing] = nd
-    return Totals(keys, d, u, A, B, N, P, Q, R2, n_dom)
+    return Totals(keys, d, u, A, B, N, P, Q, R2)
 
 
 def _block_totals(cols: _Columns, w: np.ndarray, wpos: np.ndarray, psu: np.ndarray, U: int,
@@ -692,7 +679,7 @@ def _factor_totals(structure: DesignStructure, outcomes: list[Outcome], den: lis
     D, m, R = len(keys), len(outcomes), F.shape[1]
     cols = _Columns(outcomes, den, mask)
     with agg.one_blas_thread():
-        t = _bincount_totals(cols, w, w > 0, cl, F.shape[0], dom, D, keys, pair_counts=True)
+        t = _bincount_totals(cols, w, w > 0, cl, F.shape[0], dom, D, keys)
         npairs = len(t.d)
         starts = np.searchsorted(t.d, np.arange(D))
         ends = np.append(starts[1:], npairs)

@@ -373,11 +373,6 @@ class Totals:
         Sums of ``w a^2`` (None for 0/1 outcomes).
     R2 : ndarray or None
         Ratios only: sums for the design effect of a ratio.
-    n_dom : ndarray or None
-        ``(n_domains, m)`` rows observed per domain, when the pass counted them
-        per domain (every weight positive): ``N`` and ``P`` are then 1 for the
-        pairs with an observed row, 0 elsewhere, and the domain's ``n`` (and
-        its count of positive weights) is ``n_dom``.
     """
     keys: pd.DataFrame
     d: np.ndarray
@@ -388,7 +383,6 @@ class Totals:
     P: np.ndarray
     Q: np.ndarray | None
     R2: np.ndarray | None = None
-    n_dom: np.ndarray | None = None
 
     @classmethod
     def from_dense(cls, keys: pd.DataFrame, A: np.ndarray, B: np.ndarray, N: np.ndarray, P: np.ndarray,
@@ -590,12 +584,8 @@ def _linearise_taylor(tot: Totals, s: DesignStructure, kind: str, df_rule: str |
         var, cov = _taylor_cov(Z, d, u, D, m, s, present, g_d, g_h, dlonely)
     else:
         var, cov = _taylor_var(Z, gstarts, G, npairs, g_h, g_dstarts, D, n_h, s, present, dlonely), None
-    if tot.n_dom is not None:   # counted per domain (every weight positive: npos = n)
-        n = np.array(tot.n_dom, dtype=float)
-        npos = n.copy()
-    else:
-        n = np.array(np.broadcast_to(_segsum(N, dstarts, D, npairs), (D, m)))
-        npos = np.array(np.broadcast_to(_segsum(P, dstarts, D, npairs), (D, m)))
+    n = np.array(np.broadcast_to(_segsum(N, dstarts, D, npairs), (D, m)))
+    npos = np.array(np.broadcast_to(_segsum(P, dstarts, D, npairs), (D, m)))
     if df_rule == "domain":
         psu_has = (P > 0).astype(float)
         n_psu = _segsum(psu_has, dstarts, D, npairs)
