@@ -185,3 +185,24 @@ def test_two_thread_conversion_same_answers(monkeypatch):
     assert calls == [6]
     monkeypatch.setattr(grouped, "parallel_map", lambda fn, items, min_items=4: [fn(x) for x in items])
     pd.testing.assert_frame_equal(threaded, des.mean(ys, by="g"))
+
+
+def test_scatter_sums_equal_bincount():
+    rng = np.random.default_rng(3)
+    k = rng.integers(0, 50, 5000)
+    w = rng.random(5000)
+    np.testing.assert_allclose(_jit.scatter_sum(k, w, 60), np.bincount(k, w, minlength=60), rtol=1e-13)
+    assert _jit.scatter_sum(k, None, 60).tolist() == np.bincount(k, minlength=60).astype(float).tolist()
+    sw, sn = _jit.scatter_sum2(k, w, 60)
+    np.testing.assert_allclose(sw, np.bincount(k, w, minlength=60), rtol=1e-13)
+    assert sn.tolist() == np.bincount(k, minlength=60).astype(float).tolist()
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_scatter_refuses_a_bin_out_of_range(compiled, monkeypatch):
+    """The compiled scatter does not trust its caller: no write outside the bins."""
+    monkeypatch.setattr(_jit, "HAVE_NUMBA", compiled)
+    with pytest.raises(IndexError, match="outside"):
+        _jit.scatter_sum(np.array([0, 5]), np.array([1.0, 1.0]), 3)
+    with pytest.raises((IndexError, ValueError)):
+        _jit.scatter_sum2(np.array([0, -1]), np.array([1.0, 1.0]), 3)

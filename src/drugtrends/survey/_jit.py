@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 __all__ = ["HAVE_NUMBA", "combine_codes", "float01_state", "int01_state", "pair_keys", "parallel_map",
-           "pattern_keys", "presence", "take"]
+           "pattern_keys", "presence", "scatter_sum", "scatter_sum2", "take"]
 
 try:  # pragma: no cover - exercised by whichever branch the environment has
     if os.environ.get("DRUGTRENDS_NO_NUMBA"):
@@ -121,6 +121,43 @@ if HAVE_NUMBA:
 
 
     @_compile
+    def _scatter_w(k: np.ndarray, w: np.ndarray, out: np.ndarray) -> int:  # pragma: no cover - compiled
+        nbins = out.shape[0]
+        bad = 0
+        for r in range(k.shape[0]):
+            kk = k[r]
+            if 0 <= kk < nbins:
+                out[kk] += w[r]
+            else:
+                bad += 1
+        return bad
+
+    @_compile
+    def _scatter_u(k: np.ndarray, out: np.ndarray) -> int:  # pragma: no cover - compiled
+        nbins = out.shape[0]
+        bad = 0
+        for r in range(k.shape[0]):
+            kk = k[r]
+            if 0 <= kk < nbins:
+                out[kk] += 1.0
+            else:
+                bad += 1
+        return bad
+
+    @_compile
+    def _scatter_wu(k: np.ndarray, w: np.ndarray, outw: np.ndarray, outu: np.ndarray) -> int:  # pragma: no cover
+        nbins = outw.shape[0]
+        bad = 0
+        for r in range(k.shape[0]):
+            kk = k[r]
+            if 0 <= kk < nbins:
+                outw[kk] += w[r]
+                outu[kk] += 1.0
+            else:
+                bad += 1
+        return bad
+
+    @_compile
     def _presence_nb(codes: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
         for r in range(codes.shape[0]):
             out[codes[r]] = True
@@ -143,6 +180,77 @@ if HAVE_NUMBA:
     def _take_nb(table: np.ndarray, idx: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
         for r in range(idx.shape[0]):
             out[r] = table[idx[r]]
+
+
+def scatter_sum(k: np.ndarray, weights: np.ndarray | None, nbins: int) -> np.ndarray:
+    """``numpy.bincount(k, weights, minlength=nbins)`` as float64: one compiled pass
+    (bincount also scans ``k`` for its minimum and maximum first; twice as slow).
+
+    Parameters
+    ----------
+    k : ndarray of int64
+        Bin of each row, ``0 <= k < nbins``.
+    weights : ndarray of float64, optional
+        None counts the rows.
+    nbins : int
+
+    Returns
+    -------
+    ndarray of float64, length ``nbins``
+
+    Raises
+    ------
+    IndexError
+        A bin outside ``[0, nbins)`` (never from the callers; checked, not trusted).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> scatter_sum(np.array([0, 2, 2]), np.array([1.0, 2.0, 3.0]), 4).tolist()
+    [1.0, 0.0, 5.0, 0.0]
+    >>> scatter_sum(np.array([0, 2, 2]), None, 3).tolist()
+    [1.0, 0.0, 2.0]
+    """
+    if HAVE_NUMBA and k.dtype == np.int64 and k.flags.c_contiguous and (
+            weights is None or (weights.dtype == np.float64 and weights.flags.c_contiguous)):
+        out = np.zeros(nbins)
+        bad = _scatter_u(k, out) if weights is None else _scatter_w(k, weights, out)
+        if bad:
+            raise IndexError(f"scatter_sum: {bad} bin(s) outside [0, {nbins})")
+        return out
+    res: np.ndarray = np.bincount(k, weights=weights, minlength=nbins).astype(float, copy=False)
+    if len(res) > nbins:
+        raise IndexError(f"scatter_sum: bin(s) outside [0, {nbins})")
+    return res
+
+
+def scatter_sum2(k: np.ndarray, weights: np.ndarray, nbins: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`scatter_sum` with the weights and without (row counts), in one pass.
+
+    Parameters
+    ----------
+    k : ndarray of int64
+    weights : ndarray of float64
+    nbins : int
+
+    Returns
+    -------
+    (weighted, counts) : two float64 arrays of length ``nbins``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> [a.tolist() for a in scatter_sum2(np.array([1, 1]), np.array([0.5, 2.0]), 2)]
+    [[0.0, 2.5], [0.0, 2.0]]
+    """
+    if HAVE_NUMBA and k.dtype == np.int64 and k.flags.c_contiguous and weights.dtype == np.float64 \
+            and weights.flags.c_contiguous:
+        outw, outu = np.zeros(nbins), np.zeros(nbins)
+        bad = _scatter_wu(k, weights, outw, outu)
+        if bad:
+            raise IndexError(f"scatter_sum2: {bad} bin(s) outside [0, {nbins})")
+        return outw, outu
+    return scatter_sum(k, weights, nbins), scatter_sum(k, None, nbins)
 
 
 def presence(codes: np.ndarray, size: int) -> np.ndarray:

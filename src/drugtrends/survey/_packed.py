@@ -39,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._jit import float01_state, int01_state, pattern_keys
+from ._jit import float01_state, int01_state, pattern_keys, scatter_sum, scatter_sum2
 from .kernel import Outcome
 
 __all__ = ["BinaryOutcome", "binary_outcome", "clean_sums", "missing_sums", "pack_width"]
@@ -190,8 +190,8 @@ def _code_key(key: np.ndarray, size: int, states: list[np.ndarray], base: int, c
 def _pattern_sums(k: np.ndarray, size: int, nb: int, weights: np.ndarray | None, select: np.ndarray) -> np.ndarray:
     """``(size, c)``: per key, the sums of ``weights`` (``None``: row counts) over the
     patterns selected by each column of ``select`` (``(nb, c)`` 0/1)."""
-    s = np.bincount(k, weights=weights, minlength=nb * (size + 1)).reshape(nb, size + 1)
-    out: np.ndarray = (select.T @ s)[:, :size].T
+    sw = scatter_sum(k, weights, nb * (size + 1))
+    out: np.ndarray = (select.T @ sw.reshape(nb, size + 1))[:, :size].T
     return out
 
 
@@ -247,9 +247,10 @@ def missing_sums(key: np.ndarray, size: int, w: np.ndarray, wpos: np.ndarray | N
         digit = (np.arange(nb)[:, None] // 3 ** np.arange(len(block))[None, :]) % 3
         one, obs = (digit == 1).astype(float), (digit != MISSING).astype(float)
         sl = slice(lo, lo + len(block))
-        AB = _pattern_sums(k3, size, nb, w, np.hstack([one, obs]))
+        sw, sn = scatter_sum2(k3, w, nb * (size + 1))      # weights and row counts, one pass
+        AB = (np.hstack([one, obs]).T @ sw.reshape(nb, size + 1))[:, :size].T
         A[:, sl], B[:, sl] = AB[:, :len(block)], AB[:, len(block):]
-        N[:, sl] = _pattern_sums(k3, size, nb, None, obs)   # unweighted: integer counts
+        N[:, sl] = (obs.T @ sn.reshape(nb, size + 1))[:, :size].T
         if wpos is not None:
             P[:, sl] = _pattern_sums(k3, size, nb, wpos, obs)
     return A, B, N, P
