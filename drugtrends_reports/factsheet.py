@@ -441,7 +441,7 @@ def uci_profile(uci: pd.DataFrame, spec: Spec, by: str = "Age") -> pd.DataFrame 
     spec
         From :func:`check_substance`.
     by
-        Demographic column (``"Age"``, ``"Gender"``, ``"Education"``).
+        Demographic column (``"Age"``, ``"sex"``, ``"Education"``).
 
     Returns
     -------
@@ -482,7 +482,7 @@ def uci_sex_sentence(uci: pd.DataFrame, spec: Spec, substance: str, lang: str = 
     """
     users = uci[uci[f"{spec.uci}_year"].astype(bool)]
     n = len(users)
-    men = (users["Gender"].astype(str) == "Male").mean() * 100 if n else float("nan")
+    men = (users["sex"].astype(str) == "Male").mean() * 100 if n else float("nan")
     ages = users["Age"].astype(str).value_counts()
     return i18n.t("factsheet.uci.users", lang, n=i18n.fmt_number(n, 0, lang), total=i18n.fmt_number(len(uci), 0, lang),
                   share=i18n.fmt_percent(100 * n / len(uci), 1, lang), men=i18n.fmt_percent(men, 0, lang),

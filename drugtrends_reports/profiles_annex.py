@@ -33,7 +33,7 @@ CYCLES = {"2009_10": "2009-2010", "2011_12": "2011-2012"}
 #: Outcomes shown (analysis variables); their texts are ``profiles.<key>.<name>``.
 OUTCOMES = ("hd", "regmj_all")
 #: Profile characteristics -> ``levels:`` sub-section (labels and display order).
-LEVEL_VARS = {"Gender": "sex", "age_band": "age_band", "age_band_full": "age_band", "Race1": "race",
+LEVEL_VARS = {"sex": "sex", "age_band": "age_band", "age_band_full": "age_band", "Race1": "race",
               "Education": "education"}
 #: UCI usage items profiled (past-year users).
 UCI_SUBSTANCES = ("Crack", "Ketamine", "Coke")
@@ -129,7 +129,7 @@ def prevalence_by_cycle(des, outcome: str) -> pd.DataFrame:
         Survey result with ``cycle`` and ``group`` (``total``, ``male``, ``female``).
     """
     tot = des.mean(outcome, by="cycle", ci="korn_graubard").assign(group="total")
-    sex = des.mean(outcome, by=["cycle", "Gender"], ci="korn_graubard").rename(columns={"Gender": "group"})
+    sex = des.mean(outcome, by=["cycle", "sex"], ci="korn_graubard").rename(columns={"sex": "group"})
     out = pd.concat([tot, sex.assign(group=sex["group"].astype(str).str.lower())], ignore_index=True)
     order = {"total": 0, "male": 1, "female": 2}
     return (out.assign(_o=out["group"].map(order)).sort_values(["cycle", "_o"]).drop(columns="_o")
@@ -318,7 +318,7 @@ def uci_users(uci: pd.DataFrame, substances=UCI_SUBSTANCES) -> pd.DataFrame:
     """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*have no respondent.*")
-        t = _uci_profiles(uci, substances, ["Age", "Gender"], [])
+        t = _uci_profiles(uci, substances, ["Age", "sex"], [])
     users = t[t["group_value"] == "users"]
     everyone = t[(t["group_value"] == "all") & (t["substance"] == substances[0])].assign(substance="all")
     return pd.concat([users, everyone], ignore_index=True)

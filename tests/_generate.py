@@ -142,7 +142,7 @@ def nhanes_official_from_harmonised(df: pd.DataFrame, seed: int = 0, refused_sha
     demo = pd.DataFrame({
         "SEQN": df["ID"].astype("float64").to_numpy(),
         "SDDSRVYR": sv.to_numpy(dtype="float64"),
-        "RIAGENDR": df["Gender"].astype(object).map({"male": 1.0, "female": 2.0}).to_numpy(dtype="float64"),
+        "RIAGENDR": df["sex"].astype(object).map({"male": 1.0, "female": 2.0}).to_numpy(dtype="float64"),
         "RIDAGEYR": df["Age"].astype("float64").to_numpy(),
         "RIDRETH1": df["Race1"].astype(object).map(_RACE_CODE).to_numpy(dtype="float64"),
         "DMDEDUC2": df["Education"].astype(object).map(_EDUC_CODE).to_numpy(dtype="float64"),

@@ -259,10 +259,13 @@ def nh():
     d["mj"], d["regmj"], d["hd"] = yn(d.Marijuana), yn(d.RegularMarij), yn(d.HardDrugs)
     d["age_band"] = pd.cut(d.Age, [18, 30, 40, 50, 60], right=False,
                            labels=["18-29", "30-39", "40-49", "50-59"]).astype(object)
-    return d[["wt", "SDMVSTRA", "SDMVPSU", "SurveyYr", "Gender", "age_band", "mj", "regmj", "hd"]]
+    d["sex"] = d["Gender"]  # the package's one sex column is `sex`; R's reference names it Gender (issue 25)
+    return d[["wt", "SDMVSTRA", "SDMVPSU", "SurveyYr", "sex", "age_band", "mj", "regmj", "hd"]]
 
 
-R_SETS = {"mean_overall": (), "mean_by_cycle_sex": ("SurveyYr", "Gender"),
+#: Our column -> R's name for it in tests/reference (R reads NHANESraw.csv itself).
+R_NAMES = {"sex": "Gender"}
+R_SETS = {"mean_overall": (), "mean_by_cycle_sex": ("SurveyYr", "sex"),
           "mean_by_age_band": ("age_band",), "mean_by_cycle": ("SurveyYr",)}
 
 
@@ -272,7 +275,7 @@ def _check_r(g: pd.DataFrame, ref):
         rows = g[g[BY_SET_COLUMN] == "+".join(s)]
         assert len(rows) == 3 * (len(rows[list(s)].drop_duplicates()) if s else 1)
         for _, row in rows.iterrows():
-            dom = "&".join(f"{b}={row[b]}" for b in s)
+            dom = "&".join(f"{R_NAMES.get(b, b)}={row[b]}" for b in s)  # keyed, as R names the columns
             for st in ("estimate", "deff", "ci_low", "ci_high"):
                 want = ref_value(ref, analysis, st, row.variable, dom)
                 assert row[st] == pytest.approx(want, rel=1e-8), (analysis, dom, st)

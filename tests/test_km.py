@@ -37,6 +37,7 @@ from reference.reference import load_reference, ref_value  # noqa: E402
 def nhanes_km():
     d = pd.read_csv(real_file("nhanes_2009_2012", "NHANESraw.csv"), low_memory=False)
     d = d[d["SurveyYr"] == "2011_12"].copy()
+    d = d.drop(columns="Sex").rename(columns={"Gender": "sex"})  # the package's one sex column (issue 25)
     d["event"] = d["Marijuana"].map({"Yes": 1.0, "No": 0.0})
     d["time"] = np.where(d["event"] == 1, d["AgeFirstMarij"], d["Age"])
     d = d[d["time"].notna() & d["event"].notna() & d["Age"].between(20, 29)]
@@ -65,10 +66,10 @@ def test_km_equals_r_svykm_overall(nhanes_km, ref):
 
 
 def test_km_equals_r_svykm_by_sex(nhanes_km, ref):
-    res = nhanes_km.km("time", "event", by="Gender")
-    assert list(res.columns) == ["Gender", *KM_COLUMNS]
-    for g, sub in res.groupby("Gender"):
-        _compare(sub, ref, "km_mj_sex", f"Gender={g}")
+    res = nhanes_km.km("time", "event", by="sex")
+    assert list(res.columns) == ["sex", *KM_COLUMNS]
+    for g, sub in res.groupby("sex"):
+        _compare(sub, ref, "km_mj_sex", f"Gender={g}")  # keyed by level; R's script names the column Gender
 
 
 def test_product_limit_equals_r_svykm_without_se(nhanes_km, ref):
@@ -79,7 +80,7 @@ def test_product_limit_equals_r_svykm_without_se(nhanes_km, ref):
 
 
 def test_cumulative_is_the_complement_and_every_interval_contains_its_estimate(nhanes_km):
-    res = nhanes_km.km("time", "event", by="Gender", cumulative=True, level=0.9)
+    res = nhanes_km.km("time", "event", by="sex", cumulative=True, level=0.9)
     assert np.allclose(res["cumulative"], 1 - res["survival"])
     assert (res["ci_low"] <= res["survival"]).all() and (res["survival"] <= res["ci_high"]).all()
     assert (res["cumulative_ci_low"] <= res["cumulative"]).all() and (res["cumulative"] <= res["cumulative_ci_high"]).all()
@@ -169,8 +170,8 @@ def test_km_plot_draws_steps_bands_and_texts(nhanes_km):
 
     from drugtrends.plots import alt_text, km_plot
 
-    res = nhanes_km.km("time", "event", by="Gender", cumulative=True)
-    fig = km_plot(res, "Gender", title="Age at first use", source="NHANES 2011-2012", cumulative=True,
+    res = nhanes_km.km("time", "event", by="sex", cumulative=True)
+    fig = km_plot(res, "sex", title="Age at first use", source="NHANES 2011-2012", cumulative=True,
                   marks=(18, 25), lang="fr")
     ax = fig.axes[0]
     assert len([c for c in ax.collections if c.get_gid() == "ci_band"]) == 2
@@ -180,4 +181,4 @@ def test_km_plot_draws_steps_bands_and_texts(nhanes_km):
     assert ys[0] == 0 and np.all(np.diff(ys) >= 0)  # cumulative share starts at 0 and never falls
     plt.close(fig)
     with pytest.raises(InputError, match="title"):
-        km_plot(res, "Gender", title="", source="x")
+        km_plot(res, "sex", title="", source="x")

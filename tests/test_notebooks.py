@@ -184,7 +184,7 @@ def test_tutorial2_numbers(executed, nhanes_raw):
     assert float(m.group(2)) == round(100 * shares["2011_12"], 1)
     assert float(m.group(4)) < 0.05  # the shift the tutorial reports as significant
     assert "DesignError: profile_shift needs a SurveyDesign" in out
-    assert re.search(r"Gender\s+Rao-Scott F", out)
+    assert re.search(r"sex\s+Rao-Scott F", out)
 
 
 # --------------------------------------------------------------------------- tutorial 3

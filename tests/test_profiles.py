@@ -57,6 +57,11 @@ def comp(des):
             for g in ("hd", "regmj", "mj")}
 
 
+#: Our column -> the name R's scripts use (they read NHANESraw.csv themselves; the package's one sex column
+#: is ``sex``, R's is the published ``Gender``; issue 25).
+R_NAMES = {"sex": "Gender"}
+
+
 def _rel(a, b):
     return abs(a - b) / max(abs(b), 1e-300)
 
@@ -121,10 +126,10 @@ def test_share_of_women_among_hard_drug_users(comp):
 
 
 def test_rao_scott_overall_matches_r(des, ref):
-    t = P.profile_table(des, "hd", ["Gender", "age_band", "Education"])
+    t = P.profile_table(des, "hd", ["sex", "age_band", "Education"])
     first = t.groupby("characteristic").first()
-    for char in ("Gender", "age_band", "Education"):
-        v = f"hd+{char}"
+    for char in ("sex", "age_band", "Education"):
+        v = f"hd+{R_NAMES.get(char, char)}"
         r = first.loc[char]
         assert r.test == "Rao-Scott F"
         assert _rel(r.statistic, ref_value(ref, "chisq_F", "F", v)) < SE_TOL
@@ -136,7 +141,7 @@ def test_rao_scott_overall_matches_r(des, ref):
 
 
 def test_rao_scott_within_cycle_matches_r(des, ref):
-    t = P.profile_table(des, "hd", ["Gender"], by="SurveyYr")
+    t = P.profile_table(des, "hd", ["sex"], by="SurveyYr")
     for yr in CYCLES:
         r = t[t.SurveyYr == yr].iloc[0]
         dom = f"SurveyYr={yr}"
@@ -157,23 +162,31 @@ def test_rao_scott_chisq_matches_r(des, ref):
 
 def test_adjusted_profile_matches_r_glm(des):
     ref = load_reference("survey_nhanes")
-    a = P.adjusted_profile(des, "hd", ["Gender", "age_band", "SurveyYr"])
+    a = P.adjusted_profile(des, "hd", ["sex", "age_band", "SurveyYr"])
     est = a[~a.reference].set_index("term")
-    for term in ("Gendermale", "age_band30-39", "age_band40-49", "age_band50-59", "SurveyYr2011_12"):
+    for term in ("age_band30-39", "age_band40-49", "age_band50-59", "SurveyYr2011_12"):
         assert _rel(est.loc[term, "estimate"], ref_value(ref, "glm_hd", "coef", term)) < 1e-6
         assert _rel(est.loc[term, "se"], ref_value(ref, "glm_hd", "se", term)) < 1e-5
         assert _rel(est.loc[term, "odds_ratio"], ref_value(ref, "glm_hd", "or", term)) < 1e-6
         assert _rel(est.loc[term, "or_ci_low"], ref_value(ref, "glm_hd", "or_ci_low", term)) < 1e-5
         assert _rel(est.loc[term, "or_ci_high"], ref_value(ref, "glm_hd", "or_ci_high", term)) < 1e-5
+    # sex: levels male, female (reference male); R's factor(Gender) is female, male (reference female), so
+    # sexfemale is R's Gendermale with the sign flipped: OR inverted, CI bounds inverted and swapped
+    sx = est.loc["sexfemale"]
+    assert _rel(-sx.estimate, ref_value(ref, "glm_hd", "coef", "Gendermale")) < 1e-6
+    assert _rel(sx.se, ref_value(ref, "glm_hd", "se", "Gendermale")) < 1e-5
+    assert _rel(1 / sx.odds_ratio, ref_value(ref, "glm_hd", "or", "Gendermale")) < 1e-6
+    assert _rel(1 / sx.or_ci_high, ref_value(ref, "glm_hd", "or_ci_low", "Gendermale")) < 1e-5
+    assert _rel(1 / sx.or_ci_low, ref_value(ref, "glm_hd", "or_ci_high", "Gendermale")) < 1e-5
     ref_rows = a[a.reference]
-    assert ref_rows.level.tolist() == ["female", "18-29", "2009_10"]
+    assert ref_rows.level.tolist() == ["male", "18-29", "2009_10"]
     assert (ref_rows.odds_ratio == 1).all()
     assert (a.n == 7069).all() and (a.df == 28).all()
 
 
 def test_nhanes_composition_shift_matches_r(des, ref):
     """The applied NHANES calls, with every column named (the library knows no dataset)."""
-    t = pd.concat([P.profile_table(des, g, ["Gender", "age_band", "Race1", "Education"], by="SurveyYr",
+    t = pd.concat([P.profile_table(des, g, ["sex", "age_band", "Race1", "Education"], by="SurveyYr",
                                    continuous=["Age"], group_values=[1, 0], labels={1: "users", 0: "non-users"})
                    for g in ("hd", "regmj")])
     assert set(t.group) == {"hd", "regmj"} and set(t.group_value) == {"users", "non-users", "all"}
@@ -203,7 +216,7 @@ def test_statistics_take_no_dataset_defaults():
 
 # --------------------------------------------------------------------------- profile table properties
 def test_profile_table_columns_and_all_column(des):
-    t = P.profile_table(des, "hd", ["Gender", "age_band"], by="SurveyYr", continuous=["Age"])
+    t = P.profile_table(des, "hd", ["sex", "age_band"], by="SurveyYr", continuous=["Age"])
     for c in ("SurveyYr", "group_value", "characteristic", "level", "estimate", "se", "ci_low", "ci_high",
               "n", "p_value", "std_diff", "suppressed", "flag", "weighting"):
         assert c in t.columns
@@ -218,11 +231,11 @@ def test_profile_table_columns_and_all_column(des):
 
 
 def test_profile_table_counts_and_means_by_hand(des, frame):
-    t = P.profile_table(des, "hd", ["Gender"], continuous=["Age"])
+    t = P.profile_table(des, "hd", ["sex"], continuous=["Age"])
     f = frame[frame.hd == 1]
     r = t[(t.group_value == "1") & (t.level == "female")].iloc[0]
-    assert r.n == int((f.Gender == "female").sum())
-    assert abs(r.estimate - f.wt[f.Gender == "female"].sum() / f.wt[f.Gender.notna()].sum()) < 1e-12
+    assert r.n == int((f.sex == "female").sum())
+    assert abs(r.estimate - f.wt[f.sex == "female"].sum() / f.wt[f.sex.notna()].sum()) < 1e-12
     m = t[(t.group_value == "1") & (t.level == "mean")].iloc[0]
     assert abs(m.estimate - np.average(f.Age, weights=f.wt)) < 1e-9
     med = t[(t.group_value == "1") & (t.level == "median")].iloc[0]
@@ -233,10 +246,10 @@ def test_profile_table_counts_and_means_by_hand(des, frame):
 
 
 def test_std_diff_austin_by_hand(des, frame):
-    t = P.profile_table(des, "hd", ["Gender"], continuous=["Age"])
+    t = P.profile_table(des, "hd", ["sex"], continuous=["Age"])
     u, nu = frame[frame.hd == 1], frame[frame.hd == 0]
-    p1 = np.average(u.Gender == "female", weights=u.wt)
-    p0 = np.average(nu.Gender == "female", weights=nu.wt)
+    p1 = np.average(u.sex == "female", weights=u.wt)
+    p0 = np.average(nu.sex == "female", weights=nu.wt)
     d = (p1 - p0) / np.sqrt((p1 * (1 - p1) + p0 * (1 - p0)) / 2)
     r = t[(t.group_value == "1") & (t.level == "female")].iloc[0]
     assert abs(r.std_diff - d) < 1e-12
@@ -262,12 +275,12 @@ def test_continuous_wald_test_equals_difference_t(des):
 
 # --------------------------------------------------------------------------- decomposition
 def test_decomposition_adds_up_and_total_matches_difference(des, frame):
-    out, det = P.decompose_change(des, "hd", ["Gender", "age_band"], "SurveyYr", CYCLES, return_detail=True)
+    out, det = P.decompose_change(des, "hd", ["sex", "age_band"], "SurveyYr", CYCLES, return_detail=True)
     o = out.set_index("component")
     assert abs(o.loc["composition", "estimate"] + o.loc["rate", "estimate"] - o.loc["total", "estimate"]) < 1e-15
     assert abs(det.composition_effect.sum() - o.loc["composition", "estimate"]) < 1e-15
     # total change and its SE = the engine's difference of prevalences on the same rows
-    ok = frame.hd.notna() & frame.age_band.notna() & frame.Gender.notna()
+    ok = frame.hd.notna() & frame.age_band.notna() & frame.sex.notna()
     d = des.subset(ok.to_numpy()).difference("hd", "SurveyYr", levels=CYCLES).iloc[0]
     assert abs(o.loc["total", "estimate"] - d.estimate) < 1e-14
     assert abs(o.loc["total", "se"] - d.se) / d.se < 1e-10
@@ -391,17 +404,17 @@ def test_uci_profiles_real_data(data_dir):
     df = read_uci(data_dir / "uci_drug_consumption" / "drug_consumption.data")
     subs = ("Crack", "Heroin", "Coke", "Ketamine", "LegalHigh")
     traits = ["Nscore", "Escore", "Oscore", "Ascore", "Cscore", "Impulsiveness", "SensationSeeking"]
-    t = pd.concat([P.profile_table(df, f"{s.lower()}_decade", ["Age", "Gender", "Education"], continuous=traits,
+    t = pd.concat([P.profile_table(df, f"{s.lower()}_decade", ["Age", "sex", "Education"], continuous=traits,
                                    group_values=[True, False], labels={True: "users", False: "non-users"})
                    .assign(substance=s) for s in subs], ignore_index=True)
     assert set(t.substance) == {"Crack", "Heroin", "Coke", "Ketamine", "LegalHigh"}
     assert (t.weighting == "unweighted (convenience sample)").all()
-    assert set(t.characteristic) >= {"Age", "Gender", "Education", "Nscore", "Impulsiveness",
+    assert set(t.characteristic) >= {"Age", "sex", "Education", "Nscore", "Impulsiveness",
                                      "SensationSeeking"}
-    crack = t[(t.substance == "Crack") & (t.characteristic == "Gender") & (t.group_value == "users")]
+    crack = t[(t.substance == "Crack") & (t.characteristic == "sex") & (t.group_value == "users")]
     users = df[df.crack_decade]
     for _, r in crack.iterrows():
-        assert r.n == int((users.Gender == r.level).sum())
+        assert r.n == int((users.sex == r.level).sum())
         assert r.n_total == len(users)
     ss = t[(t.substance == "Heroin") & (t.characteristic == "SensationSeeking") & (t.level == "mean")]
     ss = ss.set_index("group_value")
@@ -418,13 +431,13 @@ def test_continuous_passed_as_categorical_is_refused(des):
 
 
 def test_unknown_column_names_close_match(des):
-    with pytest.raises(UnknownVariableError, match="Did you mean.*Gender"):
-        P.profile_table(des, "hd", ["Gendr"])
+    with pytest.raises(UnknownVariableError, match="Did you mean.*'sex'"):
+        P.profile_table(des, "hd", ["sexe"])
 
 
 def test_group_value_without_rows_is_clear(des):
     with pytest.raises(DesignError, match="no row has hd == 2"):
-        P.profile_table(des, "hd", ["Gender"], group_values=[2, 0])
+        P.profile_table(des, "hd", ["sex"], group_values=[2, 0])
 
 
 def test_empty_level_is_flagged_not_dropped():
@@ -478,12 +491,12 @@ def test_standardized_difference_hand():
 
 def test_subset_design_is_respected(des, frame):
     """A subset design (men only) profiles only its rows; its variance still uses the full design."""
-    men = des.subset((frame.Gender == "male").to_numpy())
+    men = des.subset((frame.sex == "male").to_numpy())
     t = P.profile_table(men, "hd", ["age_band"])
-    full = P.profile_table(des, "hd", ["age_band"], by="Gender")
+    full = P.profile_table(des, "hd", ["age_band"], by="sex")
     a = t[t.group_value == "1"].set_index("level")
-    b = full[(full.group_value == "1") & (full.Gender == "male")].set_index("level")
+    b = full[(full.group_value == "1") & (full.sex == "male")].set_index("level")
     assert np.allclose(a.estimate, b.estimate, rtol=1e-12) and np.allclose(a.se, b.se, rtol=1e-12)
     assert (a.n == b.n).all()
     with pytest.raises(DesignError, match="no row has hd == 1"):
-        P.profile_table(des.subset((frame.hd == 0).to_numpy()), "hd", ["Gender"], group_values=[1, 0])
+        P.profile_table(des.subset((frame.hd == 0).to_numpy()), "hd", ["sex"], group_values=[1, 0])

@@ -24,7 +24,7 @@ def des(data_dir):
 
 @pytest.fixture(scope="module")
 def fit(des):
-    return des.glm("hd ~ Gender + Education + Age", family="binomial")
+    return des.glm("hd ~ sex + Education + Age", family="binomial")
 
 
 def _pct(x, lo, hi):
@@ -55,27 +55,28 @@ def test_summary_overall_cells_equal_design_estimates(des):
 
 
 def test_summary_by_gives_groups_and_rao_scott_p(des):
-    frame = summary_frame(des, ["Education", "hd", "Age"], by="Gender")
+    frame = summary_frame(des, ["Education", "hd", "Age"], by="sex")
     disp = summary_display(frame).set_index("characteristic")
-    assert [c for c in disp.columns] == ["female n", "female est", "male n", "male est", "overall n", "overall est",
+    # sex's levels in order: male, female (the harmonised order shared with NSDUH; issue 25)
+    assert [c for c in disp.columns] == ["male n", "male est", "female n", "female est", "overall n", "overall est",
                                          "p"]
-    rs = des.chisq("Education", "Gender")
+    rs = des.chisq("Education", "sex")
     assert frame.loc[frame.variable == "Education", "p_value"].iloc[0] == pytest.approx(rs.p, rel=1e-9)
     assert disp.loc["Education", "p"] == f"{rs.p:.3f}"        # 0.007
-    m = des.subset("Gender == 'male'").mean("hd", ci="logit", df="design")
+    m = des.subset("sex == 'male'").mean("hd", ci="logit", df="design")
     male = frame[(frame.variable == "hd") & (frame.group == "male")].iloc[0]
     assert male.estimate == pytest.approx(float(m.estimate.iloc[0]), rel=1e-12)
     assert disp.loc["hd", "p"] == "<0.001"
-    # the test of a mean is the design-based Wald F of glm("Age ~ Gender") (R regTermTest)
-    wald = des.glm("Age ~ Gender").wald_test("Gender")
+    # the test of a mean is the design-based Wald F of glm("Age ~ sex") (R regTermTest)
+    wald = des.glm("Age ~ sex").wald_test("sex")
     assert frame.loc[frame.variable == "Age", "p_value"].iloc[0] == pytest.approx(wald.p, rel=1e-9)
     # the mean of Age by sex equals the domain mean
-    am = des.mean("Age", by="Gender").set_index("Gender")
+    am = des.mean("Age", by="sex").set_index("sex")
     assert disp.loc["Age, mean", "female est"].startswith(f"{am.loc['female', 'estimate']:.1f} (")
 
 
 def test_summary_table_html_latex_and_french(des):
-    t = dt.tables.summary_table(des, ["Education", "hd"], by="Gender", labels={"hd": "Hard drugs ever"}, lang="fr")
+    t = dt.tables.summary_table(des, ["Education", "hd"], by="sex", labels={"hd": "Hard drugs ever"}, lang="fr")
     html, tex = t.as_raw_html(), t.as_latex()
     assert "Caractéristique" in html and "Ensemble" in html and "Hard drugs ever" in html
     assert "valeur p" in tex and "0,007" in tex
@@ -85,26 +86,26 @@ def test_summary_table_html_latex_and_french(des):
 
 def test_summary_frame_refuses_by_in_variables(des):
     with pytest.raises(dt.errors.InputError, match="also in variables"):
-        summary_frame(des, ["Gender"], by="Gender")
+        summary_frame(des, ["sex"], by="sex")
     with pytest.raises(dt.errors.UnknownVariableError):
-        summary_frame(des, ["Gendr"])
+        summary_frame(des, ["sexe"])
 
 
 def test_regression_frame_reference_rows_and_odds_ratios(fit):
-    f = regression_frame(fit, {"Gender": "Sex"})
-    assert f["variable"].tolist() == ["Gender", "Gender"] + ["Education"] * 5 + ["Age"]
+    f = regression_frame(fit, {"sex": "Sex"})
+    assert f["variable"].tolist() == ["sex", "sex"] + ["Education"] * 5 + ["Age"]
     refs = f[f.reference]
-    assert refs[["variable", "level"]].values.tolist() == [["Gender", "female"], ["Education", "8th Grade"]]
+    assert refs[["variable", "level"]].values.tolist() == [["sex", "male"], ["Education", "8th Grade"]]
     assert refs["estimate"].isna().all()
-    assert f.loc[f.variable == "Gender", "label"].eq("Sex").all()
+    assert f.loc[f.variable == "sex", "label"].eq("Sex").all()
     coef = fit.coef.set_index("term")
-    male = f[(f.variable == "Gender") & (f.level == "male")].iloc[0]
-    b, se = coef.loc["Gendermale", "estimate"], coef.loc["Gendermale", "se"]
+    female = f[(f.variable == "sex") & (f.level == "female")].iloc[0]
+    b, se = coef.loc["sexfemale", "estimate"], coef.loc["sexfemale", "se"]
     from scipy import stats
     q = stats.t.ppf(0.975, fit.df_resid)
-    assert male.estimate == pytest.approx(np.exp(b), rel=1e-12)
-    assert male.ci_low == pytest.approx(np.exp(b - q * se), rel=1e-9)
-    assert male.p_value == pytest.approx(2 * stats.t.sf(abs(b / se), fit.df_resid), rel=1e-9)
+    assert female.estimate == pytest.approx(np.exp(b), rel=1e-12)
+    assert female.ci_low == pytest.approx(np.exp(b - q * se), rel=1e-9)
+    assert female.p_value == pytest.approx(2 * stats.t.sf(abs(b / se), fit.df_resid), rel=1e-9)
     age = f[f.variable == "Age"].iloc[0]
     assert age.level == "" and not age.reference
 
@@ -123,9 +124,9 @@ def test_regression_display_and_table(fit):
 
 
 def test_regression_gaussian_not_exponentiated(des):
-    g = des.glm("Age ~ Gender", family="gaussian")
+    g = des.glm("Age ~ sex", family="gaussian")
     f = regression_frame(g)
-    assert f.iloc[1].estimate == pytest.approx(g.coef.set_index("term").loc["Gendermale", "estimate"])
+    assert f.iloc[1].estimate == pytest.approx(g.coef.set_index("term").loc["sexfemale", "estimate"])
     assert "Beta" in dt.tables.regression_table(g).as_raw_html()
 
 
@@ -141,11 +142,13 @@ def test_p_value_format():
 
 def test_glm_summary_matches_r_summary_svyglm(des, reference_dir):
     """Coefficient table of summary(svyglm) in tests/reference/survey_nhanes.Rout (section 8)."""
-    fit = des.glm("hd ~ Gender + age_band + SurveyYr", family="quasibinomial")
+    fit = des.glm("hd ~ sex + age_band + SurveyYr", family="quasibinomial")
     s = fit.summary()
-    # R: Gendermale 0.59912 0.08499 7.050 1.14e-07; age_band30-39 t 2.979 p 0.00592
-    assert s.coefficients.loc["Gendermale", "estimate"] == pytest.approx(0.59912, abs=5e-6)
-    assert s.coefficients.loc["Gendermale", "se"] == pytest.approx(0.08499, abs=5e-6)
+    # R: Gendermale 0.59912 0.08499 7.050 1.14e-07; age_band30-39 t 2.979 p 0.00592. R's factor(Gender) has
+    # reference female; sex's reference is male, so sexfemale is Gendermale with the sign flipped (issue 25)
+    assert -s.coefficients.loc["sexfemale", "estimate"] == pytest.approx(0.59912, abs=5e-6)
+    assert s.coefficients.loc["sexfemale", "se"] == pytest.approx(0.08499, abs=5e-6)
+    assert -s.coefficients.loc["sexfemale", "t"] == pytest.approx(7.050, abs=5e-4)
     assert s.coefficients.loc["age_band30-39", "t"] == pytest.approx(2.979, abs=5e-4)
     assert s.coefficients.loc["age_band30-39", "p"] == pytest.approx(0.00592, abs=5e-6)
     assert s.df_resid == fit.df_resid and s.iterations == 4
@@ -157,7 +160,7 @@ def test_glm_summary_matches_r_summary_svyglm(des, reference_dir):
 
 def test_glm_repr_is_short(fit):
     r = repr(fit)
-    assert r.startswith("<SvyGLMResult: hd ~ Gender + Education + Age, binomial (logit link)")
+    assert r.startswith("<SvyGLMResult: hd ~ sex + Education + Age, binomial (logit link)")
     assert len(r.splitlines()) <= 10 and len(r) < 800
     assert "cov" not in r and ".summary()" in r
 
@@ -168,26 +171,27 @@ def test_forest_of_a_fit_uses_table_labels_and_shows_reference_rows(fit):
     import matplotlib.pyplot as plt
 
     from drugtrends.plots.bars import forest, forest_frame
-    f = forest_frame(fit, {"Gender": "Sex"})
-    assert f["label"].tolist()[:3] == ["Sex: female (ref.)", "Sex: male", "Education: 8th Grade (ref.)"]
-    male = fit.coef.set_index("term").loc["Gendermale"]
-    assert f.loc[1, "estimate"] == pytest.approx(male.odds_ratio) and f.loc[1, "ci_high"] == pytest.approx(male.or_ci_high)
-    fig = forest(fit, title="Adjusted odds ratios", source="NHANES", labels={"Gender": "Sex"})
+    f = forest_frame(fit, {"sex": "Sex"})
+    assert f["label"].tolist()[:3] == ["Sex: male (ref.)", "Sex: female", "Education: 8th Grade (ref.)"]
+    female = fit.coef.set_index("term").loc["sexfemale"]
+    assert f.loc[1, "estimate"] == pytest.approx(female.odds_ratio)
+    assert f.loc[1, "ci_high"] == pytest.approx(female.or_ci_high)
+    fig = forest(fit, title="Adjusted odds ratios", source="NHANES", labels={"sex": "Sex"})
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()][:2] == ["Sex: female (ref.)", "Sex: male"]
+    assert [t.get_text() for t in ax.get_yticklabels()][:2] == ["Sex: male (ref.)", "Sex: female"]
     refs = [ln for ln in ax.lines if ln.get_gid() == "reference_level"]
     assert len(refs) == 1 and list(refs[0].get_xdata()) == [1.0, 1.0]
     fr = forest_frame(fit, lang="fr")["label"]
-    assert fr.iloc[0] == "Gender: female (réf.)" and fr.iloc[2] == "Education: 8th Grade (réf.)"
+    assert fr.iloc[0] == "sex: male (réf.)" and fr.iloc[2] == "Education: 8th Grade (réf.)"
     plt.close(fig)
     with pytest.raises(dt.errors.InputError, match="missing a required argument: 'source'"):
         forest(fit, title="x")
 
 
 def test_summary_by_labels_name_and_order_the_groups(des):
-    f = summary_frame(des, ["Gender"], by="hd", by_labels={1: "Ever used", 0: "Never"})
+    f = summary_frame(des, ["sex"], by="hd", by_labels={1: "Ever used", 0: "Never"})
     assert list(dict.fromkeys(f["group"])) == ["Ever used", "Never", "overall"]
-    users = des.subset("hd == 1").proportion("Gender", ci="logit", df="design").set_index("level")
+    users = des.subset("hd == 1").proportion("sex", ci="logit", df="design").set_index("level")
     got = f[(f.group == "Ever used") & (f.level == "female")].iloc[0]
     assert got.estimate == pytest.approx(users.loc["female", "estimate"], rel=1e-12)
 
@@ -196,9 +200,9 @@ def test_regression_interaction_rows_are_named_by_coefficient(des):
     import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        g = des.glm("hd ~ Gender * SurveyYr", family="binomial")
+        g = des.glm("hd ~ sex * SurveyYr", family="binomial")
     f = regression_frame(g)
-    inter = f[f.variable == "Gender:SurveyYr"]
-    name = g.term_columns["Gender:SurveyYr"]
+    inter = f[f.variable == "sex:SurveyYr"]
+    name = g.term_columns["sex:SurveyYr"]
     assert inter["level"].tolist() == name and len(name) == 1
     assert inter["estimate"].iloc[0] == pytest.approx(g.coef.set_index("term").loc[name[0], "odds_ratio"])

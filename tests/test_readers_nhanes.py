@@ -93,8 +93,15 @@ def test_typed_columns(nh):
     for c in ("ID", "Age", "SDMVPSU", "SDMVSTRA", "strata", "psu", "age"):
         assert nh[c].dtype == "int64"
     assert list(nh["race_ethnicity"].cat.categories) == ["Mexican", "Hispanic", "White", "Black", "Other"]
-    assert (nh["sex"].astype(str) == nh["Gender"].astype(str)).all()
     assert nh["income_to_poverty"].max() == 5.0
+
+
+def test_one_sex_column(nh, rows):
+    # NHANESraw publishes Sex and Gender (same values); the reader keeps only the harmonised sex (issue 25)
+    assert [c for c in nh.columns if c.lower() in ("sex", "gender")] == ["sex"]
+    assert nh.shape[1] == 79 - 2 + 13
+    assert list(nh["sex"].cat.categories) == ["male", "female"]  # NSDUH's order (readers.nsduh_harmonise)
+    assert nh["sex"].astype(str).tolist() == [r["Gender"] for r in rows] == [r["Sex"] for r in rows]
 
 
 def test_design_variables_against_csv(nh, rows):
@@ -251,6 +258,22 @@ def test_unknown_level_names_column_line_value(nhanes_path, tmp_path):
         read_nhanes_harmonised(p)
 
 
+def test_sex_and_gender_disagree_names_file_columns_line(nhanes_path, tmp_path):
+    def edit(lines):
+        cols = lines[0].split(",")
+        parts = lines[5].split(",")
+        i = cols.index("Gender")
+        parts[i] = "female" if parts[i] == "male" else "male"
+        lines[5] = ",".join(parts)
+        return lines
+    p = _small(nhanes_path, tmp_path, edit=edit)
+    with pytest.raises(SchemaError, match=r"NHANESraw.csv: columns 'Sex' and 'Gender' disagree, first at line 6"):
+        read_nhanes_harmonised(p)
+    plain = pd.read_csv(p)
+    with pytest.raises(SchemaError, match=r"analysis_frame: columns 'Sex' and 'Gender' disagree, first at row 4"):
+        analysis_frame(plain)
+
+
 def test_missing_column(nhanes_path, tmp_path):
     p = _small(nhanes_path, tmp_path, edit=lambda ls: [ls[0].replace("SDMVSTRA", "STRATA")] + ls[1:])
     with pytest.raises(SchemaError, match=r"missing column\(s\) \['SDMVSTRA'\]"):
@@ -293,8 +316,9 @@ def test_analysis_frame_levels_and_ages_asked(nh):
     a = analysis_frame(nh)
     assert list(a["Education"].cat.categories) == ["8th Grade", "9 - 11th Grade", "High School", "Some College",
                                                    "College Grad"] and a["Education"].cat.ordered
-    assert list(a["Sex"].cat.categories) == ["Female", "Male"]
-    assert (a["Sex"].astype(str).str.lower() == a["Gender"].astype(str)).all()
+    assert [c for c in a.columns if c.lower() in ("sex", "gender")] == ["sex"]  # one sex column (issue 25)
+    assert list(a["sex"].cat.categories) == ["male", "female"]
+    assert (a["sex"].astype(str) == nh["sex"].astype(str)).all()
     assert set(a["Race1"].dropna().astype(str)) == {"Black", "Hispanic", "Mexican", "White", "Other"}
     # every age a drug question was answered is in a band of age_band_full
     asked = nh["HardDrugs"].notna() | nh["Marijuana"].notna()

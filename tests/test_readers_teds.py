@@ -122,9 +122,10 @@ def test_teds_a_labels_against_independent_lookup(teds_a_2019, cb, cb_paths):
                 "FREQ1", "FRSTUSE1", "NOPRIOR", "STFIPS", "SERVICES"):
         codes = raw[col]
         expected = [None if c == -9 else ref[(col, int(c), "2000-2021")] for c in codes]
-        got = df[col].astype(object).where(df[col].notna(), None).tolist()
+        out = {"GENDER": "sex"}.get(col, col)  # read_teds names GENDER `sex` (issue 25: one sex column)
+        got = df[out].astype(object).where(df[out].notna(), None).tolist()
         assert got == expected, col
-        assert int(df[col].isna().sum()) == int((codes == -9).sum())
+        assert int(df[out].isna().sum()) == int((codes == -9).sum())
         checked += 1
     assert checked == 15
     assert df["AGE"].cat.ordered and list(df["AGE"].cat.categories)[:2] == ["12-14 Years", "15-17 Years"]
@@ -170,9 +171,11 @@ def test_columns_and_chunks(teds_a_2019, cb):
 def test_labels_false_keeps_codes(teds_a_2019, cb):
     df = read_teds(teds_a_2019, "A", columns=["GENDER"], labels=False, codebook=cb)
     raw = _raw_codes(teds_a_2019)["GENDER"]
-    assert df["GENDER"].dtype == "Int32"
-    assert df["GENDER"].isna().sum() == (raw == -9).sum()
-    assert df["GENDER"].dropna().astype(int).tolist() == raw[raw != -9].tolist()
+    assert list(df.columns) == ["sex"]  # the file's GENDER, the package's one sex column (issue 25)
+    assert df["sex"].dtype == "Int32"
+    assert df["sex"].isna().sum() == (raw == -9).sum()
+    assert df["sex"].dropna().astype(int).tolist() == raw[raw != -9].tolist()
+    pd.testing.assert_frame_equal(read_teds(teds_a_2019, "A", columns=["sex"], labels=False, codebook=cb), df)
 
 
 def test_zip_bundle(teds_a_2019, cb, tmp_path):

@@ -47,7 +47,7 @@ def test_shape_and_ids(uci, rows):
 # Counts published with the dataset (UCI dataset 373 page; Fehrman et al. 2017, Table 1)
 PUBLISHED = {
     "Age": {"18-24": 643, "25-34": 481, "35-44": 356, "45-54": 294, "55-64": 93, "65+": 18},
-    "Gender": {"Female": 942, "Male": 943},
+    "sex": {"Female": 942, "Male": 943},  # published as Gender; read_uci names it sex (issue 25)
     "Country": {"Australia": 54, "Canada": 87, "New Zealand": 5, "Other": 118, "Republic of Ireland": 20,
                 "UK": 1044, "USA": 557},
     "Ethnicity": {"Asian": 26, "Black": 33, "Mixed-Black/Asian": 3, "Mixed-White/Asian": 20,

@@ -61,12 +61,12 @@ def test_prevalence_and_profile_match_hand_computation(nhanes):
         got = prev[(prev["cycle"] == cyc) & (prev["group"] == "total")]
         assert float(got["estimate"].iloc[0]) == pytest.approx(ref, rel=1e-12)
         assert int(got["n"].iloc[0]) == len(g)
-    variables = ["Gender", P.age_column(a, "hd"), "Race1", "Education"]
+    variables = ["sex", P.age_column(a, "hd"), "Race1", "Education"]
     prof = P.user_profile(des, "hd", variables)
     u = a[(a["hd"] == 1) & (a["cycle"] == "2011-2012")]
-    known = u["Gender"].notna()
-    ref = float(u.loc[u["Gender"].astype(str).str.lower() == "female", "wt"].sum() / u.loc[known, "wt"].sum())
-    got = prof[(prof["cycle"] == "2011-2012") & (prof["characteristic"] == "Gender")
+    known = u["sex"].notna()
+    ref = float(u.loc[u["sex"].astype(str) == "female", "wt"].sum() / u.loc[known, "wt"].sum())
+    got = prof[(prof["cycle"] == "2011-2012") & (prof["characteristic"] == "sex")
                & (prof["level"].astype(str).str.lower() == "female")]
     assert float(got["estimate"].iloc[0]) == pytest.approx(ref, rel=1e-12)
     # the library's profile equals a Korn-Graubard proportion on the users' domain (survey engine)
@@ -80,7 +80,7 @@ def test_prevalence_and_profile_match_hand_computation(nhanes):
         for c in ("estimate", "ci_low", "ci_high"):
             assert m[c].to_numpy() == pytest.approx(m[c + "_lib"].to_numpy(), rel=1e-10, nan_ok=True), (v, c)
     # the dumbbell shows the profile's shares
-    plot_frame, _ = P.shift_frame(des, "hd", ["Gender"], "en")
+    plot_frame, _ = P.shift_frame(des, "hd", ["sex"], "en")
     assert plot_frame.set_index("label").loc["Sex: Women", "2011-2012"] == pytest.approx(ref, rel=1e-12)
 
 
@@ -96,7 +96,7 @@ def test_every_age_asked_is_in_the_bands(nhanes):
 
 def test_categories_labelled_and_ordered(nhanes):
     a, des = nhanes
-    prof = P.display_profile(P.user_profile(des, "hd", ["Gender", "age_band_full", "Race1", "Education"]), "fr")
+    prof = P.display_profile(P.user_profile(des, "hd", ["sex", "age_band_full", "Race1", "Education"]), "fr")
     edu = prof.loc[prof["characteristic"] == "Niveau d'études", "level"].drop_duplicates().tolist()
     assert edu == ["Moins de 9 années d'études", "9 à 11 années d'études", "Fin d'études secondaires",
                    "Études supérieures inachevées", "Diplôme universitaire"]
@@ -108,7 +108,7 @@ def test_adjusted_odds_ratios_state_their_population(nhanes):
     from drugtrends import plots
 
     a, des = nhanes
-    variables = ["Gender", "age_band_full", "Race1", "Education"]
+    variables = ["sex", "age_band_full", "Race1", "Education"]
     ors = P.adjusted_ors(des, "hd", variables, "en")
     refs = ors[ors["reference"]]
     assert len(refs) == len(variables) and (refs["odds_ratio"] == 1).all()

@@ -12,6 +12,7 @@ of every family.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections import defaultdict
 from functools import cache
@@ -32,8 +33,8 @@ pytestmark = [pytest.mark.realdata, pytest.mark.slow]   # ~30-60 s: one pass com
 EST_STATS = {"estimate", "coef"}
 EXACT_STATS = {"df", "df_residual", "display", "flag_p0", "flag_pdf", "flag_pc"}
 EST, VAR = 1e-8, 1e-6
-LEVELS = {
-    "SurveyYr": ["2009_10", "2011_12"], "Gender": ["female", "male"],
+LEVELS = {  # R's factor orders (so regression coefficients are R's)
+    "SurveyYr": ["2009_10", "2011_12"], "sex": ["female", "male"],
     "Race1": ["Black", "Hispanic", "Mexican", "Other", "White"],
     "Education": ["8th Grade", "9 - 11th Grade", "High School", "Some College", "College Grad"],
 }
@@ -53,6 +54,8 @@ def _frames():
     nh["smoke100"], nh["physact"] = yn(nh.Smoke100), yn(nh.PhysActive)
     nh["age_band"] = pd.cut(nh.Age, [18, 30, 40, 50, 60], right=False,
                             labels=["18-29", "30-39", "40-49", "50-59"])
+    # the package's one sex column is `sex` (issue 25); R's scripts use the published Gender: see _ours_name
+    nh = nh.drop(columns="Sex").rename(columns={"Gender": "sex"})
     for c, levs in LEVELS.items():
         nh[c] = pd.Categorical(nh[c], levs)
     n2 = pd.read_csv(_find("nhanes2_validation/nhanes2.csv", "validation/nhanes2.csv"))
@@ -77,6 +80,11 @@ def design(key: str):
 
 
 # --------------------------------------------------------------------------- our numbers
+def _ours_name(text):
+    """R's spelling (specs, terms, domains: ``Gender``, ``Gendermale``, ``Gender=female``) -> ours (``sex``...)."""
+    return re.sub(r"\bGender", "sex", text) if isinstance(text, str) else text
+
+
 def _dom(row, by) -> str:
     return "&".join(f"{b}={row[b]}" for b in by)
 
@@ -164,11 +172,11 @@ def compare() -> dict:
     res = defaultdict(list)
     for analysis, grp in ref.groupby("analysis", sort=False):
         key, est, spec = analysis.split(":", 2)
-        ours = _ours(key, est, spec, sorted(set(grp.variable) - {""}))
+        ours = _ours(key, est, _ours_name(spec), sorted(set(grp.variable) - {""}))
         for r in grp.itertuples():
             want = r.value
             k = (r.variable, r.domain, r.level, r.statistic)
-            got = ours.get(k, np.nan)
+            got = ours.get((_ours_name(r.variable), _ours_name(r.domain), r.level, r.statistic), np.nan)
             tol = 0.0 if r.statistic in EXACT_STATS else (EST if r.statistic in EST_STATS else VAR)
             if np.isnan(want) and np.isnan(got):
                 err = 0.0

@@ -19,7 +19,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from reference.reference import load_reference, ref_value  # noqa: E402
-from test_survey_reference import EST, SE, _find, close, des, nh  # noqa: E402,F401
+from test_survey_reference import EST, SE, _find, close, des, nh, r_dom, r_levels, r_term  # noqa: E402,F401
 
 from drugtrends.errors import DesignError, ModelWarning  # noqa: E402
 from drugtrends.survey import SurveyDesign  # noqa: E402
@@ -32,6 +32,12 @@ RHO = 0.3
 @pytest.fixture(scope="module")
 def gref():
     return load_reference("survey_r2_gaps")
+
+
+@pytest.fixture(scope="module")
+def des_r(nh):
+    """The design with ``sex`` in R's factor order (reference female): regression coefficients as R's."""
+    return SurveyDesign(r_levels(nh), weight="wt", strata="SDMVSTRA", psu="SDMVPSU")
 
 
 @pytest.fixture(scope="module")
@@ -163,8 +169,8 @@ def test_chisq_on_replicate_designs(reps, gref, kind, st):
 
 @pytest.mark.parametrize("st", ["adjWald", "Wald"])
 def test_chisq_wald_taylor(des, gref, st):
-    for name, d, rc in (("hd_gender", des, ("hd", "Gender")),
-                        ("race1_gender", des.subset("Age >= 18 and Age < 60"), ("Race1", "Gender"))):
+    for name, d, rc in (("hd_gender", des, ("hd", "sex")),
+                        ("race1_gender", des.subset("Age >= 18 and Age < 60"), ("Race1", "sex"))):
         r = d.chisq(*rc, statistic=st)
         an = f"chisq_{st}_{name}"
         close(r.value, ref_value(gref, an, "statistic"), EST)
@@ -174,23 +180,24 @@ def test_chisq_wald_taylor(des, gref, st):
 
 
 def test_chisq_result_is_frozen_with_dict_access(des):
-    r = des.chisq("hd", "Gender", statistic="Chisq")
+    r = des.chisq("hd", "sex", statistic="Chisq")
     assert r["value"] == r.value and r["df"] == 1 and "ddf" not in r
     assert set(r.table.columns if hasattr(r, "table") else r["table"].columns) == {"female", "male"}
     with pytest.raises(AttributeError):   # FrozenInstanceError is an AttributeError
         r.value = 0.0          # frozen
     with pytest.raises(DesignError, match="statistic="):
-        des.chisq("hd", "Gender", statistic="lincom")
+        des.chisq("hd", "sex", statistic="lincom")
 
 
 # --------------------------------------------------------------------------- regTermTest
 @pytest.mark.parametrize("method", ["LRT", "WorkingWald"])
-@pytest.mark.parametrize("term", ["age_band", "Gender"])
+@pytest.mark.parametrize("term", ["age_band", "sex"])
 def test_regterm_lrt(des, gref, method, term):
-    fit = des.glm("hd ~ Gender + age_band + SurveyYr", family="quasibinomial")
+    # deviance and term tests do not depend on the reference level: the package's sex order is used
+    fit = des.glm("hd ~ sex + age_band + SurveyYr", family="quasibinomial")
     close(fit.deviance, ref_value(gref, "glm_hd_deviance", "deviance"), EST)
     r = fit.wald_test(term, method=method)
-    an = f"regterm_{method}_{term}"
+    an = f"regterm_{method}_{r_term(term)}"
     assert r.df == ref_value(gref, an, "df") and r.ddf == ref_value(gref, an, "ddf")
     for k, lam in enumerate(r["lambda"], start=1):
         close(lam, ref_value(gref, an, "lambda", level=str(k)), SE)
@@ -200,7 +207,7 @@ def test_regterm_lrt(des, gref, method, term):
         # refits on the same rows, which R gives on a design restricted to those rows.
         assert ref_value(gref, an, "chisq") > 5 * r.value
         sub = des.subset(des.data.age_band.notna().to_numpy())
-        r = sub.glm("hd ~ Gender + age_band + SurveyYr", family="quasibinomial").wald_test(term, "LRT")
+        r = sub.glm("hd ~ sex + age_band + SurveyYr", family="quasibinomial").wald_test(term, "LRT")
         an = "regterm_LRT_age_band_samerows"
     close(r.value, ref_value(gref, an, "chisq"), EST)
     close(r.p, ref_value(gref, an, "p"), SE)
@@ -215,27 +222,27 @@ def _coef_close(fit, gref, an, est=EST, se=SE):
     for term in got.index:
         if got.loc[term, "aliased"]:
             continue
-        close(got.loc[term, "estimate"], ref_value(gref, an, "coef", term), est)
-        close(got.loc[term, "se"], ref_value(gref, an, "se", term), se)
+        close(got.loc[term, "estimate"], ref_value(gref, an, "coef", r_term(term)), est)
+        close(got.loc[term, "se"], ref_value(gref, an, "se", r_term(term)), se)
         n += 1
     assert fit.df_resid == ref_value(gref, an, "df_residual")
     return n
 
 
-def test_glm_unused_level_dropped_as_r(des, nh):
-    sub = des.subset((nh.Race1 != "Other").to_numpy())
+def test_glm_unused_level_dropped_as_r(des_r, nh):
+    sub = des_r.subset((nh.Race1 != "Other").to_numpy())
     with warnings.catch_warnings():
         warnings.simplefilter("error")          # no warning: nothing is wrong here
-        fit = sub.glm("hd ~ Race1 + Gender", family="quasibinomial")
+        fit = sub.glm("hd ~ Race1 + sex", family="quasibinomial")
     assert "Race1Other" not in set(fit.coef.term)
     assert _coef_close(fit, load_reference("survey_r2_gaps"), "glm_unused_level") == 5
 
 
 def test_glm_aliased_term_reported(des, nh, gref):
-    nh2 = nh.assign(male01=(nh.Gender == "male").astype(float))
+    nh2 = r_levels(nh).assign(male01=(nh.sex == "male").astype(float))
     d = SurveyDesign(nh2, weight="wt", strata="SDMVSTRA", psu="SDMVPSU")
     with pytest.warns(ModelWarning, match=r"\['male01'\] are aliased"):
-        fit = d.glm("hd ~ Gender + male01 + SurveyYr", family="quasibinomial")
+        fit = d.glm("hd ~ sex + male01 + SurveyYr", family="quasibinomial")
     row = fit.coef.set_index("term").loc["male01"]
     assert row.aliased and np.isnan(row.estimate) and row.flag == "aliased"
     assert ref_value(gref, "glm_aliased", "aliased", "male01") == 1
@@ -245,35 +252,35 @@ def test_glm_aliased_term_reported(des, nh, gref):
         fit.wald_test("male01")
 
 
-def test_glm_separation_warned_and_marked(des, nh, gref):
-    sub = des.subset((nh.Race1 == "Hispanic").to_numpy())
+def test_glm_separation_warned_and_marked(des_r, nh, gref):
+    sub = des_r.subset((nh.Race1 == "Hispanic").to_numpy())
     with pytest.warns(ModelWarning, match=r"separation.*SexOrientationHomosexual.*not interpretable"):
-        fit = sub.glm("hd ~ SexOrientation + Gender", family="quasibinomial")
+        fit = sub.glm("hd ~ SexOrientation + sex", family="quasibinomial")
     assert fit.separation
     c = fit.coef.set_index("term")
     assert c.loc["SexOrientationHomosexual", "flag"] == "separation"
-    assert c.loc["Gendermale", "flag"] == ""
+    assert c.loc["sexmale", "flag"] == ""
     # R prints the same numbers without any warning (coef -15.2, p = 2e-19)
     assert ref_value(gref, "glm_separation", "warning_fitted01") == 0
     _coef_close(fit, gref, "glm_separation", est=1e-6, se=1e-5)
 
 
-def test_glm_irls_controls(des, gref):
-    fit = des.glm("hd ~ Gender + age_band + SurveyYr", family="quasibinomial", epsilon=1e-12, maxit=50)
+def test_glm_irls_controls(des, des_r, gref):
+    fit = des_r.glm("hd ~ sex + age_band + SurveyYr", family="quasibinomial", epsilon=1e-12, maxit=50)
     _coef_close(fit, gref, "glm_control_eps12")
     assert fit.iterations == ref_value(gref, "glm_control_eps12", "iter")
     with pytest.warns(ModelWarning, match="did not converge in 1 iterations"):
-        short = des.glm("hd ~ Gender + age_band", family="quasibinomial", maxit=1)
+        short = des.glm("hd ~ sex + age_band", family="quasibinomial", maxit=1)
     assert not short.converged
     for bad in ({"maxit": 0}, {"epsilon": -1.0}, {"maxit": 2.5}):
         with pytest.raises(DesignError, match="glm.control"):
-            des.glm("hd ~ Gender", family="quasibinomial", **bad)
+            des.glm("hd ~ sex", family="quasibinomial", **bad)
 
 
 # --------------------------------------------------------------------------- NCHS standard
 NCHS_SETS = {   # analysis -> (outcome, domain rows, by)
     "nchs_hisp_orient": ("hd", lambda nh: nh.Race1 == "Hispanic", "SexOrientation"),
-    "nchs_regmj1": ("mj", lambda nh: nh.regmj == 1, "Gender"),
+    "nchs_regmj1": ("mj", lambda nh: nh.regmj == 1, "sex"),
     "nchs_hd": ("hd", lambda nh: nh.hd.notna(), "Race1"),
     "nchs_hd_age": ("hd", lambda nh: (nh.Age >= 18) & (nh.Age < 60), "age_band"),
 }
@@ -286,7 +293,7 @@ def test_nchs_standard_as_nchs_code(des, nh, gref, an):
         var, by=by, ci="korn_graubard", reliability="nchs")
     checked = 0
     for _, r in out.iterrows():
-        dom = f"{by}={r[by]}"
+        dom = r_dom(f"{by}={r[by]}")
         close(r.estimate, ref_value(gref, an, "estimate", var, dom), EST)
         assert r.se == pytest.approx(ref_value(gref, an, "se", var, dom), rel=SE, abs=1e-15)
         assert (r.n, r.df) == (ref_value(gref, an, "n", var, dom), ref_value(gref, an, "df", var, dom))
@@ -369,9 +376,9 @@ def test_ratio_deff_matches_r(des, nh, gref):
     close(r.deff[0], ref_value(gref, "ratio_deff", "deff", "hd/mj"), SE)
     close(ratio_deff(cc, "hd", "mj", replace=True).deff[0],
           ref_value(gref, "ratio_deff", "deff_replace", "hd/mj"), SE)
-    b = ratio_deff(cc, "hd", "mj", by="Gender")
+    b = ratio_deff(cc, "hd", "mj", by="sex")
     for _, row in b.iterrows():
-        dom = f"Gender={row.Gender}"
+        dom = r_dom(f"sex={row.sex}")
         close(row.estimate, ref_value(gref, "ratio_deff_by_gender", "estimate", "hd/mj", dom), EST)
         close(row.deff, ref_value(gref, "ratio_deff_by_gender", "deff", "hd/mj", dom), SE)
     plain = cc.ratio("hd", "mj")
@@ -481,15 +488,15 @@ def test_bad_inputs_give_drugtrends_errors(des):
     with pytest.raises(DesignError, match="names no column"):
         des.glm("nonexistent ~ alsonot")
     with pytest.raises(DesignError, match="family="):
-        des.glm("hd ~ Gender", family="gamma")
+        des.glm("hd ~ sex", family="gamma")
     with pytest.raises(DesignError, match="response in \\[0, 1\\]"):
-        des.glm("Age ~ Gender", family="binomial")
+        des.glm("Age ~ sex", family="binomial")
     with pytest.raises(DrugtrendsError, match="no_such"):
         des.chisq("hd", "no_such")
     with pytest.raises(DesignError, match="at least 2 levels"):
-        des.subset((des.data.Gender == "male").to_numpy()).chisq("hd", "Gender")
+        des.subset((des.data.sex == "male").to_numpy()).chisq("hd", "sex")
     with pytest.raises(DesignError, match="not in the model"):
-        des.glm("hd ~ Gender", family="quasibinomial").wald_test("Race1")
+        des.glm("hd ~ sex", family="quasibinomial").wald_test("Race1")
 
 
 @pytest.mark.parametrize("st", ["F", "adjWald"])

@@ -6,7 +6,13 @@ covariances and p-values to 1e-6 relative; df and n exactly.
 
 The NHANES 2009-2012 analysis frame is built here exactly as
 ``tests/reference/_helpers.R::nhanes_frame`` does (contract in
-docs/ARCHITECTURE.md), from the data directory or the read-only mirror.
+docs/ARCHITECTURE.md), from the data directory or the read-only mirror, with
+one difference: sex is the package's one sex column ``sex`` (levels male,
+female: ``drugtrends.readers.nhanes.SEX_LEVELS``) where R uses the published
+``Gender`` (factor levels female, male). Results are compared on keys
+(:func:`r_dom` maps ``sex=`` to R's ``Gender=``), and the regressions, whose
+coefficients depend on the reference level, are fitted with R's level order
+(:func:`r_levels`).
 """
 
 from __future__ import annotations
@@ -45,6 +51,27 @@ def _find(rel_data: str, rel_mirror: str) -> Path:
     pytest.skip(f"data file missing, tried {cands}")
 
 
+#: Our column -> R's name for it (the R scripts read NHANESraw.csv themselves; issue 25).
+R_NAMES = {"sex": "Gender"}
+
+
+def r_dom(dom: str) -> str:
+    """A domain key ``"SurveyYr=2009_10&sex=female"`` as the R reference spells it (``Gender=female``)."""
+    return "&".join(R_NAMES.get(k, k) + "=" + v for k, v in (p.split("=", 1) for p in dom.split("&"))) if dom else dom
+
+
+def r_term(term: str) -> str:
+    """A model term or coefficient name as R spells it (``sexmale`` -> ``Gendermale``, ``hd+sex`` -> ``hd+Gender``)."""
+    for ours, theirs in R_NAMES.items():
+        term = "+".join(theirs + t[len(ours):] if t.startswith(ours) else t for t in term.split("+"))
+    return term
+
+
+def r_levels(d: pd.DataFrame) -> pd.DataFrame:
+    """The frame with ``sex`` in R's factor order (female, male): R's reference level, for regressions."""
+    return d.assign(sex=d["sex"].cat.reorder_categories(["female", "male"]))
+
+
 def close(got, want, rtol):
     assert np.isfinite(want), want
     assert got == pytest.approx(want, rel=rtol, abs=0 if want != 0 else 1e-300), (got, want)
@@ -64,7 +91,9 @@ def nh() -> pd.DataFrame:
     d["age_band"] = pd.cut(d.Age, [18, 30, 40, 50, 60], right=False,
                            labels=["18-29", "30-39", "40-49", "50-59"])
     d["SurveyYr"] = pd.Categorical(d.SurveyYr, ["2009_10", "2011_12"])
-    d["Gender"] = pd.Categorical(d.Gender, ["female", "male"])
+    from drugtrends.readers.nhanes import SEX_LEVELS
+    d["sex"] = pd.Categorical(d.pop("Gender"), SEX_LEVELS)  # the package's one sex column (issue 25)
+    d = d.drop(columns="Sex")
     d["Race1"] = pd.Categorical(d.Race1, ["Black", "Hispanic", "Mexican", "Other", "White"])
     return d
 
@@ -108,14 +137,14 @@ def test_mean_overall(des, ref):
         assert row.df == ref_value(ref, "mean_overall", "df", v)
 
 
-@pytest.mark.parametrize("analysis,by", [("mean_by_cycle_sex", ["SurveyYr", "Gender"]),
+@pytest.mark.parametrize("analysis,by", [("mean_by_cycle_sex", ["SurveyYr", "sex"]),
                                          ("mean_by_age_band", ["age_band"]),
                                          ("mean_by_cycle", ["SurveyYr"])])
 def test_mean_by(des, ref, analysis, by):
     r = des.mean(["mj", "hd", "regmj"], by=by, df="design")
     assert len(r) == 3 * len(r[by].drop_duplicates())
     for _, row in r.iterrows():
-        dom = "&".join(f"{b}={row[b]}" for b in by)
+        dom = r_dom("&".join(f"{b}={row[b]}" for b in by))
         for st in ("estimate", "deff", "ci_low", "ci_high"):
             close(row[st], ref_value(ref, analysis, st, row.variable, dom), EST)
         close(row.se, ref_value(ref, analysis, "se", row.variable, dom), SE)
@@ -169,11 +198,11 @@ def test_contrasts(des, ref, v):
     assert r.df[0] == ref_value(ref, "contrast_cycle", "df", v)
     _, cov = des.mean(v, by="SurveyYr", return_cov=True)
     assert abs(cov.iloc[0, 1] - ref_value(ref, "contrast_cycle", "cov_between", v)) < 1e-14
-    r = des.contrast(v, "Gender", {"female": 1, "male": -1})
+    r = des.contrast(v, "sex", {"female": 1, "male": -1})
     close(r.estimate[0], ref_value(ref, "contrast_female_male", "estimate", v), EST)
     close(r.se[0], ref_value(ref, "contrast_female_male", "se", v), SE)
     close(r.p[0], ref_value(ref, "contrast_female_male", "p_t", v), SE)
-    _, cov = des.mean(v, by="Gender", return_cov=True)
+    _, cov = des.mean(v, by="sex", return_cov=True)  # symmetric: the order of the levels does not matter
     close(cov.iloc[0, 1], ref_value(ref, "contrast_female_male", "cov_between", v), SE)
 
 
@@ -188,13 +217,14 @@ def test_independent_difference_matches_pooled_when_strata_disjoint(des, nh):
     assert ind.df[0] == des.df  # 16 + 17 = 33
 
 
-def test_svyglm(des, ref):
-    fit = des.glm("hd ~ Gender + age_band + SurveyYr", family="quasibinomial")
+def test_svyglm(nh, ref):
+    des = SurveyDesign(r_levels(nh), weight="wt", strata="SDMVSTRA", psu="SDMVPSU")
+    fit = des.glm("hd ~ sex + age_band + SurveyYr", family="quasibinomial")
     assert fit.df_resid == ref_value(ref, "glm_hd", "df_residual")
     assert fit.n == ref_value(ref, "glm_hd", "n")
     assert len(fit.coef) == 6
     for _, row in fit.coef.iterrows():
-        t = row.term
+        t = r_term(row.term)
         close(row.estimate, ref_value(ref, "glm_hd", "coef", t), EST)
         close(row.se, ref_value(ref, "glm_hd", "se", t), SE)
         close(row.t, ref_value(ref, "glm_hd", "t", t), SE)
@@ -210,17 +240,17 @@ def test_svyglm(des, ref):
     assert w["ddf"] == ref_value(ref, "regterm_age_band", "ddf", "age_band")
     close(w["p"], ref_value(ref, "regterm_age_band", "p", "age_band"), SE)
     # binomial and quasibinomial share point estimates and sandwich SEs
-    fb = des.glm("hd ~ Gender + age_band + SurveyYr", family="binomial")
+    fb = des.glm("hd ~ sex + age_band + SurveyYr", family="binomial")
     np.testing.assert_allclose(fb.coef.se, fit.coef.se, rtol=1e-12)
 
 
 def test_svychisq(des, ref):
-    f = des.chisq("hd", "Gender", statistic="F")
+    f = des.chisq("hd", "sex", statistic="F")
     close(f["value"], ref_value(ref, "chisq_hd_gender_F", "F", "hd+Gender"), EST)
     close(f["ndf"], ref_value(ref, "chisq_hd_gender_F", "ndf", "hd+Gender"), SE)
     close(f["ddf"], ref_value(ref, "chisq_hd_gender_F", "ddf", "hd+Gender"), SE)
     close(f["p"], ref_value(ref, "chisq_hd_gender_F", "p", "hd+Gender"), SE)
-    c = des.chisq("hd", "Gender", statistic="Chisq")
+    c = des.chisq("hd", "sex", statistic="Chisq")
     close(c["value"], ref_value(ref, "chisq_hd_gender_chisq", "chisq", "hd+Gender"), EST)
     assert c["df"] == ref_value(ref, "chisq_hd_gender_chisq", "df", "hd+Gender")
     close(c["p"], ref_value(ref, "chisq_hd_gender_chisq", "p", "hd+Gender"), SE)

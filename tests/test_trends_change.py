@@ -64,7 +64,8 @@ def nhanes() -> pd.DataFrame:
     d["mj"] = d["Marijuana"].map(yn).astype(float)
     d["regmj"] = d["RegularMarij"].map(yn).astype(float)
     d["hd"] = d["HardDrugs"].map(yn).astype(float)
-    return d
+    # the package's one sex column is `sex` (issue 25); the R reference keys name it Gender (DOMAINS)
+    return d.drop(columns="Sex").rename(columns={"Gender": "sex"})
 
 
 def _design(d: pd.DataFrame) -> SurveyDesign:
@@ -87,17 +88,17 @@ def _r(ref, analysis, statistic, variable, domain=""):
     return ref_value(ref, analysis, statistic, variable=variable, domain=domain)
 
 
-DOMAINS = [("", None), ("Gender=female", "female"), ("Gender=male", "male")]
+DOMAINS = [("", None), ("Gender=female", "female"), ("Gender=male", "male")]  # (R's key, our sex level)
 
 
 @pytest.mark.realdata
 @pytest.mark.parametrize("v", ["mj", "hd", "regmj"])
 def test_change_between_matches_r_svycontrast(nhanes, ref, v):
     des = _design(nhanes)
-    res = change_between(des, v, "SurveyYr", ("2009_10", "2011_12"), by="Gender")
+    res = change_between(des, v, "SurveyYr", ("2009_10", "2011_12"), by="sex")
     overall = change_between(des, v, "SurveyYr", ("2009_10", "2011_12"))
     for dom, g in DOMAINS:
-        row = overall.iloc[0] if g is None else res.loc[res["Gender"] == g].iloc[0]
+        row = overall.iloc[0] if g is None else res.loc[res["sex"] == g].iloc[0]
         pre = f"{dom}&" if dom else ""
         assert row["estimate_from"] == pytest.approx(_r(ref, "mean_cycle", "estimate", v, pre + "SurveyYr=2009_10"), rel=1e-8)
         assert row["estimate_to"] == pytest.approx(_r(ref, "mean_cycle", "estimate", v, pre + "SurveyYr=2011_12"), rel=1e-8)
@@ -118,9 +119,9 @@ def test_change_between_matches_r_svycontrast(nhanes, ref, v):
 @pytest.mark.parametrize("v", ["mj", "hd", "regmj"])
 def test_survey_trend_test_matches_r_svyglm(nhanes, ref, v):
     des = _design(nhanes)
-    res = pd.concat([survey_trend_test(des, v, "SurveyYr"), survey_trend_test(des, v, "SurveyYr", by="Gender")])
+    res = pd.concat([survey_trend_test(des, v, "SurveyYr"), survey_trend_test(des, v, "SurveyYr", by="sex")])
     for dom, g in DOMAINS:
-        sub = res[res["Gender"].isna()] if g is None else res[res["Gender"] == g]
+        sub = res[res["sex"].isna()] if g is None else res[res["sex"] == g]
         lin = sub[sub["term"] == "linear"].iloc[0]
         b = _r(ref, "trend_logit", "coef", f"{v}:cycle01", dom)
         se = _r(ref, "trend_logit", "se", f"{v}:cycle01", dom)
@@ -148,12 +149,12 @@ def test_survey_trend_test_matches_r_svyglm(nhanes, ref, v):
 @pytest.mark.realdata
 def test_significance_vs_latest_nhanes(nhanes, ref):
     des = _design(nhanes)
-    r = significance_vs_latest(des, "mj", "SurveyYr", by="Gender")
-    ch = change_between(des, "mj", "SurveyYr", ("2009_10", "2011_12"), by="Gender")
-    txt = describe_change(ch[ch.Gender == "male"].iloc[0], "Ever use of marijuana among men")
+    r = significance_vs_latest(des, "mj", "SurveyYr", by="sex")
+    ch = change_between(des, "mj", "SurveyYr", ("2009_10", "2011_12"), by="sex")
+    txt = describe_change(ch[ch.sex == "male"].iloc[0], "Ever use of marijuana among men")
     assert txt == ("Ever use of marijuana among men did not change significantly from 60.9% in 2009_10 "
                    "to 65.6% in 2011_12 (+4.7 points, 95% CI -0.6 to 10.0)")
-    male = r[(r["Gender"] == "male") & (r["year"] == "2009_10")].iloc[0]
+    male = r[(r["sex"] == "male") & (r["year"] == "2009_10")].iloc[0]
     assert male["difference"] == pytest.approx(_r(ref, "diff_cycle", "estimate", "mj", "Gender=male"), rel=1e-8)
     assert male["p"] == pytest.approx(_r(ref, "diff_cycle", "p_t", "mj", "Gender=male"), rel=1e-5)
     assert male["marker"] == ""  # p = 0.078
@@ -263,14 +264,14 @@ def test_significance_vs_latest_marks_and_respects_breaks():
 def test_works_with_the_survey_design_class_and_its_subsets(nhanes):
     """Same numbers from drugtrends.survey's SurveyDesign, and a .subset() design equals the by= domain."""
     des = SurveyDesign(nhanes, weight="wt", strata="SDMVSTRA", psu="SDMVPSU")
-    by = change_between(des, "hd", "SurveyYr", ("2009_10", "2011_12"), by="Gender")
-    sub = change_between(des.subset(nhanes["Gender"] == "female"), "hd", "SurveyYr", ("2009_10", "2011_12"))
-    f = by[by.Gender == "female"].iloc[0]
+    by = change_between(des, "hd", "SurveyYr", ("2009_10", "2011_12"), by="sex")
+    sub = change_between(des.subset(nhanes["sex"] == "female"), "hd", "SurveyYr", ("2009_10", "2011_12"))
+    f = by[by.sex == "female"].iloc[0]
     for col in ("estimate_from", "estimate_to", "difference", "se", "relative_se"):
         assert sub[col].iloc[0] == pytest.approx(f[col], rel=1e-12)
     # the design's own domain means agree with ours
-    m = des.mean("hd", by=["Gender", "SurveyYr"])
-    row = m[(m.Gender == "female") & (m.SurveyYr == "2011_12")].iloc[0]
+    m = des.mean("hd", by=["sex", "SurveyYr"])
+    row = m[(m.sex == "female") & (m.SurveyYr == "2011_12")].iloc[0]
     assert row["estimate"] == pytest.approx(f["estimate_to"], rel=1e-12)
     assert row["se"] == pytest.approx(f["se_to"], rel=1e-10)
 

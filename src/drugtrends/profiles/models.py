@@ -40,7 +40,7 @@ def adjusted_profile(design: SurveyDesign, outcome: str, covariates, *,
     Returns
     -------
     DataFrame
-        ``covariate``, ``level``, ``term`` (R name, e.g. ``"Gendermale"``),
+        ``covariate``, ``level``, ``term`` (R name, e.g. ``"sexfemale"``),
         ``estimate`` (log odds ratio), ``se``, ``t``, ``p``, ``ci_low``,
         ``ci_high``, ``odds_ratio``, ``or_ci_low``, ``or_ci_high``,
         ``reference`` (bool), ``df`` (residual df), ``n`` (rows used).

@@ -13,7 +13,9 @@ Harmonised variables (both readers)
 -----------------------------------
 ``cycle`` ("2009_10", "2011_12"), ``strata`` (SDMVSTRA), ``psu`` (SDMVPSU,
 nested in strata), ``wt_int`` (WTINT2YR, interview weight), ``wt_mec``
-(WTMEC2YR), ``sex`` ("male"/"female"), ``age`` (years, top-coded at 80),
+(WTMEC2YR), ``sex`` (categorical, levels ``["male", "female"]`` in that order:
+the RIAGENDR code order 1 male, 2 female, and the order and spelling of NSDUH's
+harmonised ``sex``, so the two surveys' tables agree), ``age`` (years, top-coded at 80),
 ``race_ethnicity`` (Mexican, Hispanic = other Hispanic, White, Black, Other;
 from RIDRETH1), ``education`` (ordered: 8th Grade < 9 - 11th Grade < High
 School < Some College < College Grad; DMDEDUC2, adults 20+),
@@ -34,6 +36,16 @@ differ (e.g. DUQ_I 2015-16 targets 18-59 for DUQ200 and 18-69 for DUQ240);
 always restrict estimates to the eligible ages. When pooling the two cycles,
 divide the two-year weights by 2 (``wt = WTINT2YR / 2``; see
 :func:`analysis_frame`).
+
+One sex column
+--------------
+``NHANESraw.csv`` publishes sex twice, as ``Sex`` and ``Gender`` (the same
+lower-case ``female``/``male`` values). :func:`read_nhanes_harmonised` checks
+that they agree row by row (else :class:`~drugtrends.errors.SchemaError`
+naming the file, the columns and the first row that differs), then drops both:
+``sex`` is the one sex column of every frame of this module, including
+:func:`analysis_frame`. Display labels (Female/Male, Femmes/Hommes) come from
+the ``levels.sex`` labels of :mod:`drugtrends.i18n` (``i18n.level("sex", v)``).
 
 Missing values
 --------------
@@ -64,7 +76,7 @@ __all__ = [
     "RACE_LEVELS",
     "AGE_BANDS",
     "AGE_BANDS_FULL",
-    "SEX_LABELS",
+    "SEX_LEVELS",
     "read_nhanes_harmonised",
     "read_nhanes_official",
     "analysis_frame",
@@ -79,8 +91,11 @@ RACE_LEVELS = ["Mexican", "Hispanic", "White", "Black", "Other"]
 AGE_BANDS = ["18-29", "30-39", "40-49", "50-59"]
 #: Age bands covering every age a drug question was asked (HardDrugs: 18-69).
 AGE_BANDS_FULL = [*AGE_BANDS, "60-69"]
-#: Display labels of the published (lower-case) Gender values: the ``Sex`` column of :func:`analysis_frame`.
-SEX_LABELS = {"female": "Female", "male": "Male"}
+#: Levels of the harmonised ``sex``, in this order: RIAGENDR's code order (1 male, 2 female) and NSDUH's
+#: harmonised ``sex`` (``readers.nsduh_harmonise``), so NHANES and NSDUH tables list sexes alike.
+SEX_LEVELS = ["male", "female"]
+#: The two published NHANESraw columns holding sex; the reader checks they agree, then drops both for ``sex``.
+_PUBLISHED_SEX = ("Sex", "Gender")
 
 _YESNO = [
     "Diabetes", "SleepTrouble", "PhysActive", "Alcohol12PlusYr", "SmokeNow", "Smoke100",
@@ -177,24 +192,29 @@ def read_nhanes_harmonised(path: str | os.PathLike[str]) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        All 79 original columns, typed:
+        All 79 original columns but the two published sex columns ``Sex`` and
+        ``Gender`` (77 in the full file), typed:
 
         * Yes/No columns (Marijuana, RegularMarij, HardDrugs, Smoke100, ...)
           as pandas nullable ``boolean`` (``<NA>`` = missing);
         * ordered categoricals for Education, HHIncome, HealthGen, Depressed,
           LittleInterest, BMI_WHO, BMICatUnder20yrs, TVHrsDay, CompHrsDay;
-          unordered categoricals for SurveyYr, Sex, Gender, Race1, Race3,
-          MaritalStatus, HomeOwn, Work, SexOrientation, PregnantNow;
+          unordered categoricals for SurveyYr, Race1, Race3, MaritalStatus,
+          HomeOwn, Work, SexOrientation, PregnantNow;
         * ID, Age, SDMVPSU, SDMVSTRA as int64, every other column float64;
 
         followed by the harmonised variables listed in the module docstring
         (``cycle`` ... ``ever_hard_drugs``; drug outcomes as 0/1 float with NaN).
+        ``sex`` (levels :data:`SEX_LEVELS`: male, female) is the one sex
+        column: ``Sex`` and ``Gender`` are checked to agree, then dropped.
 
     Raises
     ------
     SchemaError
         Missing column, unknown level (names column, line and value),
-        out-of-range design variables, empty or truncated file.
+        ``Sex`` and ``Gender`` disagreeing (names file, columns and the first
+        line that differs), out-of-range design variables, empty or
+        truncated file.
     DataNotFoundError
         The file does not exist.
 
@@ -213,6 +233,8 @@ def read_nhanes_harmonised(path: str | os.PathLike[str]) -> pd.DataFrame:
     [1.0, 0.0]
     >>> df.loc[0, "Depressed"]
     'None'
+    >>> [c for c in df.columns if c.lower() in ("sex", "gender")], list(df["sex"].cat.categories)
+    (['sex'], ['male', 'female'])
     """
     p = require_file(path, "nhanes_2009_2012")
     try:
@@ -233,6 +255,8 @@ def read_nhanes_harmonised(path: str | os.PathLike[str]) -> pd.DataFrame:
         raise SchemaError(f"{p}: header but no data rows. Fetch it again with `drugtrends fetch --force`.")
 
     df = pd.DataFrame({col: _typed(p, col, raw[col]) for col in raw.columns}, index=raw.index)
+    sex = _one_sex(p, df)
+    df = df.drop(columns=[c for c in _PUBLISHED_SEX if c in df.columns])
 
     h = pd.DataFrame(index=df.index)
     h["cycle"] = df["SurveyYr"]
@@ -240,7 +264,7 @@ def read_nhanes_harmonised(path: str | os.PathLike[str]) -> pd.DataFrame:
     h["psu"] = df["SDMVPSU"]
     h["wt_int"] = df["WTINT2YR"]
     h["wt_mec"] = df["WTMEC2YR"]
-    h["sex"] = pd.Categorical(df["Gender"].astype(object), categories=["male", "female"])
+    h["sex"] = pd.Categorical(sex.astype(object), categories=SEX_LEVELS)
     h["age"] = df["Age"]
     h["race_ethnicity"] = pd.Categorical(df["Race1"].astype(object), categories=RACE_LEVELS)
     h["education"] = pd.Categorical(df["Education"].astype(object), categories=EDUCATION_LEVELS, ordered=True)
@@ -250,6 +274,26 @@ def read_nhanes_harmonised(path: str | os.PathLike[str]) -> pd.DataFrame:
     h["ever_hard_drugs"] = _yesno_float(df["HardDrugs"])
     df = pd.concat([df, h], axis=1)
     return validate(df, _harmonised_schema(), p)
+
+
+def _one_sex(p, df: pd.DataFrame, row_offset: int = 2, unit: str = "line") -> pd.Series:
+    """The published sex (``Gender``), after checking ``Sex`` (when present) agrees with it row by row.
+
+    ``row_offset`` turns a 0-based row position into the file's line (2: header on line 1); a frame
+    passes ``row_offset=0, unit="row"``.
+    """
+    gender = df["Gender"].astype(object)
+    if "Sex" in df.columns:
+        other = df["Sex"].astype(object)
+        differ = ~((gender == other) | (gender.isna() & other.isna()))
+        if differ.any():
+            i = int(np.flatnonzero(differ.to_numpy())[0])
+            raise SchemaError(
+                f"{p}: columns 'Sex' and 'Gender' disagree, first at {unit} {i + row_offset} "
+                f"(Sex {other.iloc[i]!r}, Gender {gender.iloc[i]!r}); NHANESraw.csv publishes the same value "
+                "in both. Fetch the file again with `drugtrends fetch --force`."
+            )
+    return gender
 
 
 def _harmonised_schema():
@@ -353,7 +397,7 @@ def _demo_harmonised(demo: pd.DataFrame, first) -> pd.DataFrame:
     h["wt_int"] = demo["WTINT2YR"].astype("float64")
     h["wt_mec"] = demo["WTMEC2YR"].astype("float64")
     sex = _codes(first, demo, "RIAGENDR", {1: 0, 2: 1}, "RIAGENDR (1 male, 2 female)")
-    h["sex"] = pd.Categorical.from_codes(sex.fillna(-1).astype(int), categories=["male", "female"])
+    h["sex"] = pd.Categorical.from_codes(sex.fillna(-1).astype(int), categories=SEX_LEVELS)
     race = _codes(first, demo, "RIDRETH1", {k: k - 1 for k in range(1, 6)}, "RIDRETH1")
     h["race_ethnicity"] = pd.Categorical.from_codes(race.fillna(-1).astype(int), categories=RACE_LEVELS)
     educ = _codes(first, demo, "DMDEDUC2", _EDUC_CODES, "DMDEDUC2 (1-5, 7 refused, 9 don't know)")
@@ -484,34 +528,35 @@ def analysis_frame(df: pd.DataFrame) -> pd.DataFrame:
     """Derive the shared NHANES analysis variables (contract of docs/ARCHITECTURE.md).
 
     Works on the frame of :func:`read_nhanes_harmonised` and on ``NHANESraw.csv``
-    read with plain :func:`pandas.read_csv` (Yes/No as strings).
+    read with plain :func:`pandas.read_csv` (Yes/No as strings, sex published
+    as ``Gender`` and ``Sex``).
 
     Parameters
     ----------
     df
-        Needs WTINT2YR, SDMVSTRA, SDMVPSU, SurveyYr, Gender, Age, Race1,
-        Education, Marijuana, RegularMarij, HardDrugs.
+        Needs WTINT2YR, SDMVSTRA, SDMVPSU, SurveyYr, Age, Race1, Education,
+        Marijuana, RegularMarij, HardDrugs, and sex: the harmonised ``sex``
+        or, in the published file, ``Gender`` (with ``Sex``, which must agree).
 
     Returns
     -------
     pandas.DataFrame
-        ``SDMVSTRA``, ``SDMVPSU``, ``SurveyYr``, ``Gender`` (as published:
-        ``female``/``male``), ``Age``, ``Race1`` (as published, categorical),
-        ``Education`` (ordered categorical :data:`EDUCATION_LEVELS`:
-        8th Grade < 9 - 11th Grade < High School < Some College < College Grad)
-        and
+        ``SDMVSTRA``, ``SDMVPSU``, ``SurveyYr``, ``sex`` (the one sex column:
+        categorical ``male``, ``female``, :data:`SEX_LEVELS`; display labels
+        from ``drugtrends.i18n.level("sex", value, lang)``), ``Age``,
+        ``Race1`` (as published, categorical), ``Education`` (ordered
+        categorical :data:`EDUCATION_LEVELS`: 8th Grade < 9 - 11th Grade <
+        High School < Some College < College Grad) and
 
         * ``wt`` = WTINT2YR / 2 (two pooled two-year cycles): the one weight
           name of the design (``drugtrends.datasets.design_spec``);
-        * ``Sex``: ordered categorical ``Female`` < ``Male`` (Gender through
-          :data:`SEX_LABELS`), for display;
         * ``mj``, ``regmj``, ``hd`` = Marijuana, RegularMarij, HardDrugs as
           Yes -> 1.0, No -> 0.0, missing -> NaN;
         * ``age_band``: ordered categorical 18-29, 30-39, 40-49, 50-59, NaN
           outside 18-59 (the marijuana items' ages; R references use it);
         * ``age_band_full``: the same plus 60-69, NaN outside 18-69: every
           age a drug question was asked (HardDrugs is asked to 69);
-        * ``female`` = (Gender == "female") as float;
+        * ``female`` = (sex == "female") as float;
         * ``age50`` = (Age >= 50) as float;
         * ``college`` = (Education == "College Grad") as float, NaN where
           Education is missing.
@@ -519,7 +564,7 @@ def analysis_frame(df: pd.DataFrame) -> pd.DataFrame:
     Raises
     ------
     SchemaError
-        A needed column is missing.
+        A needed column is missing; ``Sex`` and ``Gender`` disagree.
 
     Examples
     --------
@@ -532,27 +577,32 @@ def analysis_frame(df: pd.DataFrame) -> pd.DataFrame:
     [[50.0, 1.0, 1.0, 1.0, 1.0], [25.0, nan, 0.0, 0.0, nan]]
     >>> a["age_band"].astype(object).tolist()
     ['50-59', nan]
-    >>> a["Sex"].astype(object).tolist(), list(a["Education"].cat.categories[:2])
-    (['Female', 'Male'], ['8th Grade', '9 - 11th Grade'])
+    >>> a["sex"].astype(object).tolist(), list(a["sex"].cat.categories), list(a["Education"].cat.categories[:2])
+    (['female', 'male'], ['male', 'female'], ['8th Grade', '9 - 11th Grade'])
+    >>> [c for c in a.columns if c.lower() in ("sex", "gender")]
+    ['sex']
     """
-    need = ["WTINT2YR", "SDMVSTRA", "SDMVPSU", "SurveyYr", "Gender", "Age", "Race1", "Education",
+    need = ["WTINT2YR", "SDMVSTRA", "SDMVPSU", "SurveyYr", "Age", "Race1", "Education",
             "Marijuana", "RegularMarij", "HardDrugs"]
     missing = [c for c in need if c not in df.columns]
+    if "sex" not in df.columns and "Gender" not in df.columns:
+        missing.insert(4, "sex")
     if missing:
         raise SchemaError(f"analysis_frame: missing column(s) {missing}; pass NHANESraw (read_nhanes_harmonised).")
-    out = df[["SDMVSTRA", "SDMVPSU", "SurveyYr", "Gender", "Age", "Race1", "Education"]].copy()
+    sex = df["sex"] if "sex" in df.columns else _one_sex("analysis_frame", df, row_offset=0, unit="row")
+    out = df[["SDMVSTRA", "SDMVPSU", "SurveyYr"]].copy()
+    out["sex"] = pd.Categorical(sex.astype(object), categories=SEX_LEVELS)
+    out[["Age", "Race1"]] = df[["Age", "Race1"]]
     out["Education"] = pd.Categorical(df["Education"].astype(object), categories=EDUCATION_LEVELS, ordered=True)
     out["Race1"] = df["Race1"].astype("category")
     out["wt"] = pd.to_numeric(df["WTINT2YR"], errors="coerce").astype("float64") / 2
-    out["Sex"] = pd.Categorical(df["Gender"].astype(object).map(SEX_LABELS), categories=list(SEX_LABELS.values()),
-                                ordered=True)
     out["mj"] = _yesno_float(df["Marijuana"])
     out["regmj"] = _yesno_float(df["RegularMarij"])
     out["hd"] = _yesno_float(df["HardDrugs"])
     age = pd.to_numeric(df["Age"], errors="coerce")
     out["age_band"] = pd.cut(age, bins=[17, 29, 39, 49, 59], labels=AGE_BANDS, ordered=True)
     out["age_band_full"] = pd.cut(age, bins=[17, 29, 39, 49, 59, 69], labels=AGE_BANDS_FULL, ordered=True)
-    out["female"] = (df["Gender"].astype(object) == "female").astype("float64").where(df["Gender"].notna())
+    out["female"] = (out["sex"].astype(object) == "female").astype("float64").where(out["sex"].notna())
     out["age50"] = (age >= 50).astype("float64").where(age.notna())
     edu = df["Education"].astype(object)
     out["college"] = (edu == "College Grad").astype("float64").where(edu.notna())

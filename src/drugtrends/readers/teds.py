@@ -9,7 +9,8 @@
   NOPRIOR, STFIPS, SERVICES, ...) with ``pyarrow.csv``'s streaming reader,
   batch by batch, so memory stays bounded by the (1 byte per cell) categorical
   result, or by one chunk when ``chunksize`` is given. Coded variables become
-  categoricals labelled with the codebook of the row's year; ``-9``
+  categoricals labelled with the codebook of the row's year (GENDER is
+  returned as ``sex``, the package's one sex column); ``-9``
   (missing/unknown/not collected/invalid) becomes NaN; a code that the
   codebook does not list for that year raises :class:`SchemaError` naming the
   column, the line and the value. Codes written as floats (``2.0``, as pandas
@@ -69,6 +70,10 @@ _ORDINAL = {"AGE", "EDUC", "FRSTUSE1", "FRSTUSE2", "FRSTUSE3", "FREQ1", "FREQ2",
 _D_ALIASES = {"ETHNIC": "ETHNICITY"}
 # TEDS variables without value labels in the codebook (geographic codes), besides CASEID, the year and NUMSUBS
 _OTHER_TEDS = {"A": {"CBSA2000", "CBSA2010", "CBSA2020", "PMSA"}, "D": {"CBSA", "CBSA2010", "CBSA2020", "PMSA", "LOS"}}
+# Official name -> the package's one spelling of the concept in read_teds' frames (issue 25: one sex column,
+# ``sex``; TEDS has no other sex column, so GENDER is renamed). Files, codebook and messages keep GENDER.
+_RENAMED = {"GENDER": "sex"}
+_OFFICIAL = {new: old for old, new in _RENAMED.items()}
 
 
 def _kind(kind: str) -> str:
@@ -443,7 +448,7 @@ def _blank_rows(data: dict[str, np.ndarray], keep: list[str]) -> np.ndarray:
 
 def _iter_labelled(p: Path, kind: str, columns, year, labels: bool, codebook, block_size: int, info: dict):
     ycol = _YEAR_COLUMN[kind]
-    want = list(columns) if columns is not None else None
+    want = [_OFFICIAL.get(c, c) for c in columns] if columns is not None else None
     read_cols = None
     if want is not None:
         read_cols = list(dict.fromkeys(want + ([ycol] if year is None else [])))
@@ -493,7 +498,7 @@ def _iter_labelled(p: Path, kind: str, columns, year, labels: bool, codebook, bl
                 arr = pd.array(v, dtype="Int32")
                 arr[v == MISSING_CODE] = pd.NA
                 out[c] = arr
-        yield pd.DataFrame(out, index=index)
+        yield pd.DataFrame(out, index=index).rename(columns=_RENAMED)
         line += batch.num_rows
     if not seen:
         raise SchemaError(f"{p}: header but no data rows. Fetch the file again.")
@@ -513,7 +518,8 @@ def read_teds(path: str | os.PathLike[str], kind: str = "A", columns: Sequence[s
     kind
         ``"A"`` (admissions, year column ADMYR) or ``"D"`` (discharges, DISYR).
     columns
-        Columns to read (all when ``None``); reading fewer saves memory.
+        Columns to read (all when ``None``), official names (``sex`` is
+        accepted for GENDER); reading fewer saves memory.
     chunksize
         When given, return an iterator of DataFrames of at most this many rows
         (bounded memory for any file size) instead of one DataFrame.
@@ -534,6 +540,9 @@ def read_teds(path: str | os.PathLike[str], kind: str = "A", columns: Sequence[s
         CASEID, ADMYR/DISYR and NUMSUBS as int64; every codebook variable as
         a categorical of its labels (-9 -> NaN); other columns as ``Int32``
         (-9 -> ``<NA>``). The index is the 0-based row number in the file.
+        Columns keep their official names but GENDER, returned as ``sex``
+        (the one sex column of every dataset; errors still name the file's
+        ``GENDER``).
 
     Raises
     ------
@@ -553,7 +562,7 @@ def read_teds(path: str | os.PathLike[str], kind: str = "A", columns: Sequence[s
     >>> cb = read_teds_codebook(d / "a.csv")
     >>> _ = (d / "teds.csv").write_text("CASEID,ADMYR,GENDER,SUB1\\n1,2019,2,5\\n2,2019,-9,4\\n")
     >>> df = read_teds(d / "teds.csv", "A", codebook=cb)
-    >>> df["GENDER"].tolist(), df["SUB1"].tolist()
+    >>> df["sex"].tolist(), df["SUB1"].tolist()
     (['Female', nan], ['Heroin', 'Marijuana/Hashish'])
     """
     k = _kind(kind)

@@ -44,8 +44,12 @@ __all__ = [
     "quantified_scores",
 ]
 
-#: Demographic columns stored as quantified scores (decoded by :func:`read_uci`).
+#: Demographic columns stored as quantified scores (decoded by :func:`read_uci`), as the file and the
+#: score table name them; :func:`read_uci` returns ``Gender`` as ``sex`` (see ``_RENAMED``).
 DEMOGRAPHICS = ("Age", "Gender", "Education", "Country", "Ethnicity")
+# Published name -> the package's one spelling of the concept (issue 25: one sex column, ``sex``; the file
+# has no other sex column, so its ``Gender`` is renamed, not dropped).
+_RENAMED = {"Gender": "sex"}
 #: Personality scores, kept as floats (NEO-FFI-R N/E/O/A/C, BIS-11, ImpSS).
 PERSONALITY = ("Nscore", "Escore", "Oscore", "Ascore", "Cscore", "Impulsiveness", "SensationSeeking")
 #: The 19 usage columns, in file order (``Semer`` is the fictitious control drug).
@@ -178,8 +182,9 @@ def _demographics(raw: pd.DataFrame, p: Path, line0: int) -> dict[str, pd.Series
             )
         cats = t["category"].tolist()
         dtype = pd.CategoricalDtype(cats, ordered=col in ("Age", "Education"))
-        out[col] = pd.Series(pd.Categorical.from_codes(idx, dtype=dtype), index=raw.index)
-        out[f"{col}_score"] = score
+        name = _RENAMED.get(col, col)
+        out[name] = pd.Series(pd.Categorical.from_codes(idx, dtype=dtype), index=raw.index)
+        out[f"{name}_score"] = score
     return out
 
 
@@ -199,9 +204,11 @@ def read_uci(path: str | os.PathLike[str]) -> pd.DataFrame:
         One row per respondent (1,885 in the published file):
 
         * ``ID`` (int);
-        * ``Age``, ``Education`` (ordered categoricals), ``Gender``, ``Country``,
-          ``Ethnicity`` (categoricals), decoded from the quantified scores, plus
-          the raw scores as ``<name>_score`` (float);
+        * ``Age``, ``Education`` (ordered categoricals), ``sex`` (the file's
+          ``Gender``, renamed: the one sex column, levels ``Female``,
+          ``Male``), ``Country``, ``Ethnicity`` (categoricals), decoded from
+          the quantified scores, plus the raw scores as ``<name>_score``
+          (float; ``sex_score`` for Gender);
         * ``Nscore`` ... ``SensationSeeking`` (float, the published scores);
         * each substance (``Alcohol`` ... ``VSA``) as an ordered categorical of
           :data:`USAGE_LABELS` labels and its class number as ``<sub>_class``
@@ -226,7 +233,7 @@ def read_uci(path: str | os.PathLike[str]) -> pd.DataFrame:
     >>> row = "1,0.49788,0.48246,-0.05921,0.96082,0.12600," + ",".join(["0.1"] * 7) + "," + ",".join(use)
     >>> _ = p.write_text(row + "\\n")
     >>> df = read_uci(p)
-    >>> df.loc[0, ["Age", "Gender", "Country", "Cannabis"]].tolist()
+    >>> df.loc[0, ["Age", "sex", "Country", "Cannabis"]].tolist()
     ['35-44', 'Female', 'UK', 'Used in Last Year']
     >>> bool(df.loc[0, "cannabis_year"]), bool(df.loc[0, "cannabis_month"])
     (True, False)
@@ -285,7 +292,7 @@ def _schema():
     cols = {
         "ID": pa.Column("int64", pa.Check.ge(1), unique=True),
         **{c: pa.Column("float64", pa.Check.in_range(-5, 5)) for c in PERSONALITY},
-        **{c: pa.Column(None, nullable=False) for c in DEMOGRAPHICS},
+        **{_RENAMED.get(c, c): pa.Column(None, nullable=False) for c in DEMOGRAPHICS},
         **{f"{s}_class": pa.Column("int64", pa.Check.in_range(0, 6)) for s in SUBSTANCES},
     }
     return pa.DataFrameSchema(cols, strict=False)
