@@ -206,3 +206,31 @@ def test_scatter_refuses_a_bin_out_of_range(compiled, monkeypatch):
         _jit.scatter_sum(np.array([0, 5]), np.array([1.0, 1.0]), 3)
     with pytest.raises((IndexError, ValueError)):
         _jit.scatter_sum2(np.array([0, -1]), np.array([1.0, 1.0]), 3)
+
+
+def test_count32_exact_and_refuses_out_of_range(monkeypatch):
+    k = np.array([0, 3, 3, 1])
+    assert _jit.count32(k, 4).tolist() == [1.0, 1.0, 0.0, 2.0]
+    assert _jit.count32(k, 4).dtype == np.float32
+    with pytest.raises(IndexError):
+        _jit.count32(np.array([4]), 4)
+    monkeypatch.setattr(_jit, "HAVE_NUMBA", False)
+    assert _jit.count32(k, 4).tolist() == [1.0, 1.0, 0.0, 2.0]
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_missing_sums_small_count_table_equals_pair_counts(compiled, monkeypatch):
+    """N from the 32-pattern table of missing values equals N counted in the weights' bins."""
+    monkeypatch.setattr(_jit, "HAVE_NUMBA", compiled)
+    rng = np.random.default_rng(2)
+    n, size = 4000, 30
+    key = rng.integers(0, size + 1, n)
+    w = rng.uniform(0.5, 2, n)
+    states = [rng.choice([0, 1, 2], n, p=[0.6, 0.3, 0.1]).astype(np.uint8) for _ in range(12)]
+    nrow = np.bincount(key, minlength=size + 1)[:size]
+    fast = _packed.missing_sums(key, size, w, None, states, nrow)
+    slow = _packed.missing_sums(key, size, w, None, states)
+    for a, b in zip(fast, slow):
+        np.testing.assert_allclose(a, b, rtol=1e-13)
+    want = np.array([[np.sum((key == p) & (s != 2)) for s in states] for p in range(size)], float)
+    assert fast[2].tolist() == want.tolist()

@@ -39,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._jit import float01_state, int01_state, pattern_keys, scatter_sum, scatter_sum2
+from ._jit import count32, float01_state, int01_state, pattern_keys, scatter_sum, scatter_sum2
 from .kernel import Outcome
 
 __all__ = ["BinaryOutcome", "binary_outcome", "clean_sums", "missing_sums", "pack_width"]
@@ -219,13 +219,21 @@ def clean_sums(key: np.ndarray, size: int, w: np.ndarray, states: list[np.ndarra
 
 
 def missing_sums(key: np.ndarray, size: int, w: np.ndarray, wpos: np.ndarray | None,
-                 states: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                 states: list[np.ndarray], nrow: np.ndarray | None = None,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(A, B, N, P)``, each ``(size, len(states))``, of 0/1/missing states, up to 5
-    outcomes per weighted + unweighted pair of ``bincount`` s (base 3).
+    outcomes per pass (base 3).
 
     ``A``: weights of rows with state 1; ``B``: of rows observed (state 0 or 1);
     ``N``: rows observed; ``P``: rows observed with a positive weight (``wpos``;
     None when every weight is positive, then ``P = N``).
+
+    The weights go to one bin per (pattern of 0/1/missing, key). With every
+    weight positive and ``nrow`` (rows per key) given, the counts come from a
+    second, much smaller table: per (pattern of missing values only: 2^5 = 32
+    instead of 3^5 = 243, key), float32 (exact), so it stays in the cache;
+    ``N = nrow - missing rows``. Otherwise rows are counted in the weights'
+    bins.
 
     Examples
     --------
@@ -234,19 +242,38 @@ def missing_sums(key: np.ndarray, size: int, w: np.ndarray, wpos: np.ndarray | N
     >>> A, B, N, P = missing_sums(k, 2, w, None, [np.array([1, 2, 0], np.uint8)])
     >>> A.ravel().tolist(), B.ravel().tolist(), N.ravel().tolist()
     ([1.0, 0.0], [1.0, 4.0], [1.0, 1.0])
+    >>> missing_sums(k, 2, w, None, [np.array([1, 2, 0], np.uint8)], nrow=np.array([2, 1]))[2].ravel().tolist()
+    [1.0, 1.0]
     """
     m = len(states)
     A, B, N = (np.empty((size, m)) for _ in range(3))
     P = N if wpos is None else np.empty((size, m))
+    small = wpos is None and nrow is not None
     b = pack_width(size, 3)
     code, tmp = np.empty(len(key), dtype=np.uint8), np.empty(len(key), dtype=np.uint8)
     k3 = np.empty(len(key), dtype=np.int64)
+    km = np.empty(len(key), dtype=np.int64) if small else None
     for lo in range(0, m, b):
         block = states[lo:lo + b]
-        nb = _code_key(key, size, block, 3, code, tmp, k3)
+        nb = int(3 ** len(block))
         digit = (np.arange(nb)[:, None] // 3 ** np.arange(len(block))[None, :]) % 3
         one, obs = (digit == 1).astype(float), (digit != MISSING).astype(float)
         sl = slice(lo, lo + len(block))
+        if small:
+            assert km is not None and nrow is not None
+            if not pattern_keys(key, block, 3, size + 1, k3, km):
+                _code_key(key, size, block, 3, code, tmp, k3)
+                mstates = [np.equal(s_, MISSING).view(np.uint8) for s_ in block]
+                _code_key(key, size, mstates, 2, code, tmp, km)
+            sw = scatter_sum(k3, w, nb * (size + 1))
+            AB = (np.hstack([one, obs]).T @ sw.reshape(nb, size + 1))[:, :size].T
+            A[:, sl], B[:, sl] = AB[:, :len(block)], AB[:, len(block):]
+            nm = 1 << len(block)
+            sm = count32(km, 32 * (size + 1))[:nm * (size + 1)].reshape(nm, size + 1)
+            mbits = ((np.arange(nm)[:, None] >> np.arange(len(block))[None, :]) & 1).astype(np.float32)
+            N[:, sl] = nrow[:, None] - (mbits.T @ sm)[:, :size].T.astype(float)   # exact: integers < 2^24
+            continue
+        _code_key(key, size, block, 3, code, tmp, k3)
         sw, sn = scatter_sum2(k3, w, nb * (size + 1))      # weights and row counts, one pass
         AB = (np.hstack([one, obs]).T @ sw.reshape(nb, size + 1))[:, :size].T
         A[:, sl], B[:, sl] = AB[:, :len(block)], AB[:, len(block):]
