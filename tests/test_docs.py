@@ -131,7 +131,7 @@ def test_reference_page_content(site):
     # parameters table, examples, methods, and the navigation back to the site
     assert "lonely_psu" in page and "Examples" in page and "Methods" in page
     assert 'href="../index.html"' in page
-    contrast = (site / "reference" / "contrast.contrast.html").read_text(encoding="utf-8")
+    contrast = (site / "reference" / "contrast.html").read_text(encoding="utf-8")
     assert "Linear combination" in contrast
     # Sphinx roles are shown as code, not as raw :func: markup
     assert ":func:`" not in page and ":class:`" not in page
