@@ -39,7 +39,7 @@ Edge cases (issue 16), never a raw numpy error:
 
 Families: ``"gaussian"`` (identity), ``"binomial"`` / ``"quasibinomial"``
 (logit), ``"poisson"`` / ``"quasipoisson"`` (log). Column names follow R
-(``"(Intercept)"``, ``"Gendermale"``, ``"age_band30-39"``, ``"femaleTRUE"``).
+(``"(Intercept)"``, ``"sexfemale"``, ``"age_band30-39"``, ``"femaleTRUE"``).
 Conventions that differ from R: an *ordered* pandas categorical is coded with
 treatment dummies (R would use polynomial contrasts for an ordered factor).
 """
@@ -204,7 +204,7 @@ class SvyGLMResult:
         Parameters
         ----------
         terms : str or list of str
-            Model terms (``"age_band"``, ``"Gender"``, ``"Gender:age_band"``).
+            Model terms (``"age_band"``, ``"sex"``, ``"sex:age_band"``).
         method : {"Wald", "WorkingWald", "LRT"}
             ``"Wald"``: ``F = b' V^{-1} b / q`` on ``(q, df_resid)`` df.
             ``"LRT"``: Rao-Scott working likelihood ratio (Lumley and Scott
@@ -421,7 +421,7 @@ def svyglm(design: Any, formula: str, family: str = "gaussian", level: float | N
     ----------
     design : SurveyDesign or ReplicateDesign
     formula : str
-        Patsy formula, e.g. ``"hd ~ Gender + age_band + SurveyYr"``. Text and
+        Patsy formula, e.g. ``"hd ~ sex + age_band + SurveyYr"``. Text and
         categorical columns are dummy-coded against their first level (levels
         unused in the rows fitted are dropped, as R).
     family : str
