@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -38,17 +39,10 @@ import numpy as np
 __all__ = ["HAVE_NUMBA", "combine_codes", "count32", "float01_state", "int01_state", "pair_keys", "parallel_map",
            "pattern_keys", "presence", "scatter_sum", "scatter_sum2", "take"]
 
-try:  # pragma: no cover - exercised by whichever branch the environment has
-    if os.environ.get("DRUGTRENDS_NO_NUMBA"):
-        raise ImportError("DRUGTRENDS_NO_NUMBA is set")
-    import numba as _nb_module
-    _nb: Any = _nb_module
-    #: whether the compiled kernels are in use (numba importable and not disabled
-    #: by the environment variable ``DRUGTRENDS_NO_NUMBA``)
-    HAVE_NUMBA = True
-except ImportError:  # pragma: no cover
-    _nb = None
-    HAVE_NUMBA = False
+#: whether the compiled kernels are in use: numba is installed and not disabled by
+#: the environment variable ``DRUGTRENDS_NO_NUMBA`` (numba itself is imported on the
+#: first compiled call, so ``import drugtrends`` does not pay for it)
+HAVE_NUMBA = importlib.util.find_spec("numba") is not None and not os.environ.get("DRUGTRENDS_NO_NUMBA")
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -70,11 +64,22 @@ def _float01_py(a: np.ndarray, out: np.ndarray) -> tuple[int, int]:
     return n_missing, n_bad
 
 
+@functools.cache
+def _compiled(fn: Callable[..., object]) -> Callable[..., Any]:
+    import numba
+
+    out: Callable[..., Any] = numba.njit(nogil=True, cache=True)(fn)
+    return out
+
+
 def _compile(fn: Callable[..., object]) -> Callable[..., Any]:
-    """``numba.njit(nogil=True, cache=True)``: compiled on first call, machine code cached
-    on disk; the GIL is released while it runs."""
-    compiled: Callable[..., Any] = _nb.njit(nogil=True, cache=True)(fn)
-    return compiled
+    """``numba.njit(nogil=True, cache=True)``, applied on the first call (numba is
+    imported then); the machine code is cached on disk and the GIL is released
+    while it runs."""
+    @functools.wraps(fn)
+    def call(*args: Any) -> Any:
+        return _compiled(fn)(*args)
+    return call
 
 
 if HAVE_NUMBA:
