@@ -232,3 +232,32 @@ def test_layout_is_stable_across_draws(tmp_path):
     again = (fig._suptitle.get_window_extent(r).x0, _note(fig.axes[0]).get_window_extent(r).x0,
              fig.axes[0].get_position().x0)
     assert np.allclose(first, again, atol=0.5)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_small_multiples_title_note_and_legend(lang, tmp_path):
+    """Small multiples: title and note at the shared y label's left edge; the legend clear of every panel."""
+    d = _trend_data(["France", "Spain", "Germany (federal)", "Italy"]).assign(
+        est=lambda t: t.est * 1000, lo=lambda t: t.lo * 1000, hi=lambda t: t.hi * 1000)
+    fig = plots.small_multiples(d, "grp", "year", "est", "lo", "hi", breaks=[2015], lang=lang, title="Cocaine use",
+                                source="UNODC " + "World Drug Report, annex tables, with a long note " * 2,
+                                ylabel="Prevalence of use in the past year (per 100,000)")
+    plots.save(fig, tmp_path / "sm.png", dpi=80)
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    note = next(t for t in fig.texts if t.get_gid() == "source_note").get_window_extent(r)
+    supy = fig._supylabel.get_window_extent(r)
+    panels = [a for a in fig.axes if a.get_visible()]
+    content_left = min([supy.x0] + [t.get_window_extent(r).x0 for a in panels for t in a.get_yticklabels()
+                                    if t.get_visible() and t.get_text()])
+    assert abs(fig._suptitle.get_window_extent(r).x0 - content_left) <= TOL_PX
+    assert abs(note.x0 - content_left) <= TOL_PX
+    texts = [note, supy, fig._suptitle.get_window_extent(r)] + [
+        t.get_window_extent(r) for a in panels
+        for t in [a.xaxis.label, *a.get_xticklabels(), *a.get_yticklabels()] if t.get_visible() and t.get_text()]
+    for leg in fig.findobj(Legend):
+        box = leg.get_window_extent(r)
+        assert not any(box.overlaps(t) for t in texts)
+    for a in panels:  # the note stays below the panels' labels
+        assert all(not note.overlaps(t.get_window_extent(r)) for t in [a.xaxis.label, *a.get_xticklabels()]
+                   if t.get_visible() and t.get_text())

@@ -724,11 +724,11 @@ def align_left(fig: Figure, renderer: Any = None) -> None:
     The house style aligns titles left; the left edge that counts is the one the
     reader sees, the longest category label, not the axes spine (long labels
     push the spine right) nor a fixed share of the figure (long labels may
-    overflow it when the figure has no layout engine). A suptitle goes to the
-    left edge of the leftmost visible axes; an axes title and an axes' source
-    note to that axes' own left edge (a note is moved left if it would run
-    past the figure's right edge). :class:`HouseLayout` calls it after each
-    layout.
+    overflow it when the figure has no layout engine). A suptitle and a
+    figure's source note go to the left edge of the leftmost visible axes (or
+    of the shared y label); an axes title and an axes' source note to that
+    axes' own left edge (a note is moved left if it would run past the
+    figure's right edge). :class:`HouseLayout` calls it after each layout.
 
     Parameters
     ----------
@@ -767,9 +767,18 @@ def align_left(fig: Figure, renderer: Any = None) -> None:
         if len(axes) > 1 and title.get_text() and _source_notes(ax):
             ax_box = ax.get_window_extent(renderer)
             title.set_x((left - ax_box.x0) / ax_box.width)
+    lefts = [_content_left(a, renderer) for a in axes]
+    supy: Text | None = getattr(fig, "_supylabel", None)  # the shared y label of small multiples
+    if supy is not None and supy.get_text() and supy.get_visible():
+        lefts.append(supy.get_window_extent(renderer).x0)
+    left = min(lefts)
+    for note in fig.texts:  # a figure's note (its band is reserved below the layout)
+        if note.get_gid() == "source_note" and note.get_horizontalalignment() == "left":
+            x = max(fig.bbox.x0, min(left, fig.bbox.x1 - 3 - note.get_window_extent(renderer).width))
+            note.set_x(to_fig.transform((x, 0))[0])
     sup: Text | None = getattr(fig, "_suptitle", None)
     if sup is not None and sup.get_text() and sup.get_horizontalalignment() == "left":
-        sup.set_x(to_fig.transform((min(_content_left(a, renderer) for a in axes), 0))[0])
+        sup.set_x(to_fig.transform((left, 0))[0])
 
 
 class HouseLayout(ConstrainedLayoutEngine):

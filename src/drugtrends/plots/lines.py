@@ -30,6 +30,7 @@ from drugtrends.plots.base import (
     finish,
     fmt_x,
     group_cuts,
+    house_layout,
     is_time,
     normalise_breaks,
     require,
@@ -461,6 +462,7 @@ def small_multiples(
     nrows = int(np.ceil(len(facets) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(style.FIGURE_WIDTH_IN, panel_height * nrows + 1.6),
                              sharex=True, sharey=sharey, squeeze=False)
+    house_layout(fig)  # the note's and the legend's bands are reserved below the panels, with or without style.apply()
     supp, b, numbered = suppressed_mask(data, suppressed), normalise_breaks(breaks, facet_col=facet), BreakNumbers(lang)
     labels = dict(group_labels or {})
     gkeys = list(dict.fromkeys(data[group].tolist())) if group else [None]
