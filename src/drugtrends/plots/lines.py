@@ -30,7 +30,6 @@ from drugtrends.plots.base import (
     finish,
     fmt_x,
     group_cuts,
-    house_layout,
     is_time,
     normalise_breaks,
     require,
@@ -40,6 +39,7 @@ from drugtrends.plots.base import (
     suppressed_mask,
     wrap_to_figure,
 )
+from drugtrends.plots.layout import house_layout
 
 __all__ = ["trend_plot", "joinpoint_plot", "small_multiples", "LEGEND_BELOW"]
 
@@ -122,8 +122,7 @@ def trend_plot(
     check_text_args("trend_plot", title=title, source=source)
     require(data, [x, y, ci_low, ci_high, group], "trend_plot")
     data = data.reset_index(drop=True)  # rows are told apart by position: pd.concat repeats index labels
-    ylabel = ylabel or i18n.t("plots.prevalence", lang)
-    xlabel = xlabel or i18n.t("common.year", lang)
+    ylabel, xlabel = ylabel or i18n.t("plots.prevalence", lang), xlabel or i18n.t("common.year", lang)
     # matplotlib types ax.figure as Figure | SubFigure: used as the Figure it is
     fig, ax = plt.subplots(figsize=(style.FIGURE_WIDTH_IN, 3.9)) if ax is None else (cast(Figure, ax.figure), ax)
     supp, labels, bnorm = suppressed_mask(data, suppressed), dict(group_labels or {}), normalise_breaks(breaks)
@@ -455,14 +454,12 @@ def small_multiples(
     check_text_args("small_multiples", title=title, source=source)
     require(data, [facet, x, y, ci_low, ci_high, group], "small_multiples")
     data = data.reset_index(drop=True)  # rows are told apart by position: pd.concat repeats index labels
-    ylabel = ylabel or i18n.t("plots.prevalence", lang)
-    xlabel = xlabel or i18n.t("common.year", lang)
+    ylabel, xlabel = ylabel or i18n.t("plots.prevalence", lang), xlabel or i18n.t("common.year", lang)
     facets = list(dict.fromkeys(data[facet].tolist()))
     ncols = max(1, min(ncols, 4, len(facets)))
     nrows = int(np.ceil(len(facets) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(style.FIGURE_WIDTH_IN, panel_height * nrows + 1.6),
                              sharex=True, sharey=sharey, squeeze=False)
-    house_layout(fig)  # the note's and the legend's bands are reserved below the panels, with or without style.apply()
     supp, b, numbered = suppressed_mask(data, suppressed), normalise_breaks(breaks, facet_col=facet), BreakNumbers(lang)
     labels = dict(group_labels or {})
     gkeys = list(dict.fromkeys(data[group].tolist())) if group else [None]
@@ -499,7 +496,12 @@ def small_multiples(
 
 def _sm_frame(fig: Figure, axes: np.ndarray, df: pd.DataFrame, facets: list, ncols: int, cols: tuple,
               supp: pd.Series, scale: float, sharey: bool, xlabel: str, small: float) -> None:
-    """Y from 0 to the largest value drawn (shared or per panel); x labels on the lowest panels; spares hidden."""
+    """Y from 0 to the largest value drawn (shared or per panel); x labels on the lowest panels; spares hidden.
+
+    The figure gets the house layout: the bands of the note and the legend are reserved below the panels
+    (with or without :func:`drugtrends.style.apply`).
+    """
+    house_layout(fig)
     facet, y, ci_high = cols
     for i, fv in enumerate(facets):
         d = df if sharey else df[df[facet] == fv]
