@@ -156,9 +156,10 @@ def _generate_reference(section: Mapping[str, Any], config_file: Path, dest: Pat
 @contextlib.contextmanager
 def _warns_sections():
     """quartodoc 0.11 cannot render numpydoc "Warns" sections: render them as a table, like "Raises"."""
+    from unittest import mock
+
     import griffe
     from quartodoc.renderers import md_renderer
-    from unittest import mock
 
     renderer = md_renderer.MdRenderer
     original = renderer.__dict__["render"]

@@ -27,7 +27,7 @@ from typing import Any
 
 from drugtrends.errors import InputError
 
-__all__ = ["arguments", "renamed"]
+__all__ = ["KEYWORD_SYNONYMS", "arguments", "renamed"]
 
 
 def renamed(old: str, new: str, convert: Callable[[Any], Any] | None = None, since: str | None = None) -> tuple:
@@ -55,7 +55,37 @@ def renamed(old: str, new: str, convert: Callable[[Any], Any] | None = None, sin
     return (old, new, convert, since)
 
 
-def arguments(*renames: tuple, since: str = "0.3") -> Callable:
+#: keywords from other tools and what drugtrends calls them (one vocabulary: docs/ARCHITECTURE.md)
+KEYWORD_SYNONYMS: Mapping[str, str] = {
+    "alpha": "level (a confidence level: level=0.95 where alpha=0.05)",
+    "conf_level": "level", "confidence": "level", "conf": "level",
+    "weights": "weight", "wt": "weight", "groupby": "by", "group": "by", "groups": "by", "by_vars": "by",
+    "df": "data (degrees of freedom are df= only in the estimators)", "frame": "data",
+    "na_rm": "nothing: missing values leave the domain of each outcome, as R's na.rm = TRUE",
+    "method": "ci (the interval method)", "year_col": "x", "year_column": "x",
+}
+
+
+def _keyword_hint(kwargs: Mapping[str, Any], sig: inspect.Signature) -> str:
+    """`` Did you mean ...?`` for keywords the signature does not take."""
+    import difflib
+
+    names = [p for p in sig.parameters if p != "self"]
+    hints = []
+    for k in kwargs:
+        if k in sig.parameters:
+            continue
+        if k in KEYWORD_SYNONYMS:
+            hints.append(f"{k}= is {KEYWORD_SYNONYMS[k]}" if " " in KEYWORD_SYNONYMS[k]
+                         else f"{k}= is {KEYWORD_SYNONYMS[k]}=")
+        else:
+            close = difflib.get_close_matches(k, names, n=2, cutoff=0.6)
+            if close:
+                hints.append(f"{k}= is probably {' or '.join(c + '=' for c in close)}")
+    return (" " + "; ".join(hints) + ".") if hints else ""
+
+
+def arguments(*renames: tuple, since: str = "0.3", label: str | None = None) -> Callable:
     """Decorator: old argument names with a FutureWarning; signature mismatches as InputError.
 
     Parameters
@@ -64,6 +94,9 @@ def arguments(*renames: tuple, since: str = "0.3") -> Callable:
         :func:`renamed` entries.
     since : str
         Version that introduced the new names (the old ones go in the next minor version).
+    label : str, optional
+        How the function is named in messages (default: its qualified name), e.g.
+        ``"des.mean"`` for a method.
 
     Returns
     -------
@@ -89,7 +122,7 @@ def arguments(*renames: tuple, since: str = "0.3") -> Callable:
 
     def wrap(fn: Callable) -> Callable:
         sig = inspect.signature(fn)
-        name = fn.__qualname__.replace(".__init__", "")
+        name = label or fn.__qualname__.replace(".__init__", "")
         plain = sig.replace(parameters=[p.replace(annotation=inspect.Parameter.empty) for p in sig.parameters.values()],
                             return_annotation=inspect.Signature.empty)
 
@@ -109,8 +142,12 @@ def arguments(*renames: tuple, since: str = "0.3") -> Callable:
                 sig.bind(*args, **kwargs)
             except TypeError as exc:
                 shown = str(plain).replace("(self, ", "(").replace("(self)", "()")
-                raise InputError(f"{name}(): {exc}. Call it as {fn.__name__ if name == fn.__qualname__ else name}"
-                                 f"{shown}.") from exc
+                problem = str(exc)
+                unknown = [k for k in kwargs if k not in sig.parameters]
+                if unknown and not any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
+                    problem = f"got an unexpected keyword argument {unknown[0]!r}"   # before a missing one
+                raise InputError(f"{name}(): {problem}.{_keyword_hint(kwargs, sig)} Call it as "
+                                 f"{fn.__name__ if name == fn.__qualname__ else name}{shown}.") from exc
             return fn(*args, **kwargs)
 
         inner.__signature__ = sig  # type: ignore[attr-defined]

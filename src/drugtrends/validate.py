@@ -82,9 +82,23 @@ def suggest(name: object, candidates: Iterable[object], n: int = 5) -> str:
     " Did you mean: 'year'?"
     >>> suggest("zzz", ["year"])
     ''
+    >>> suggest("Gender", ["year", "sex"])     # one spelling per concept: a synonym first
+    " Did you mean: 'sex'?"
     """
-    close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=n, cutoff=0.5)
-    return f" Did you mean: {', '.join(map(repr, close))}?" if close else ""
+    cands = [str(c) for c in candidates]
+    close = [c for c in _SYNONYMS.get(str(name).lower(), ()) if c in cands]
+    close += [c for c in difflib.get_close_matches(str(name), cands, n=n, cutoff=0.5) if c not in close]
+    close += [c for c in cands if c.lower() == str(name).lower() and c not in close]
+    return f" Did you mean: {', '.join(map(repr, close[:n]))}?" if close else ""
+
+
+#: names users type for a concept the package spells one way (docs/ARCHITECTURE.md, "One vocabulary")
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "gender": ("sex",), "sexe": ("sex",), "female": ("sex",), "genre": ("sex",),
+    "annee": ("year",), "année": ("year",), "yr": ("year",), "survey_year": ("year",),
+    "weights": ("weight",), "wt": ("weight",), "poids": ("weight",),
+    "flags": ("flag",), "count": ("n", "n_implicated"),
+}
 
 
 @arguments(renamed("df", "data"))

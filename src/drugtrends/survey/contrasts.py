@@ -22,6 +22,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
 
+from .._compat import arguments
 from ..errors import DesignError, InputError, ReliabilityWarning
 from ..validate import check_level
 from .ci import t_quantile
@@ -38,6 +39,7 @@ def _ttest(est: Any, se: Any, df: ArrayLike, level: float) -> tuple[Any, Any, An
     return t, p, est - q * se, est + q * se
 
 
+@arguments()
 def contrast(design: Any, variable: str, by: str | list[str], coef: Any, *, level: float | None = None,
              ci_df: float | None = None) -> pd.DataFrame:
     """Linear combination ``sum_d c_d * mean_d`` of domain means of one outcome.
@@ -93,6 +95,7 @@ def contrast(design: Any, variable: str, by: str | list[str], coef: Any, *, leve
                          "df": [df], "p": [float(p)], "ci_low": [float(lo)], "ci_high": [float(hi)]})
 
 
+@arguments()
 def difference(design: Any, variable: str, between: str, by: str | list[str] | None = None, *, levels: Any = None,
                level: float | None = None, ci_df: float | None = None) -> pd.DataFrame:
     """Difference ``b - a`` between two levels of ``between`` (e.g. survey years),
@@ -239,6 +242,7 @@ def _two_levels(between: str, present: list[Any], levels: Any) -> tuple[Any, Any
     return levels[0], levels[1]
 
 
+@arguments()
 def independent_difference(a: pd.DataFrame, b: pd.DataFrame, on: str | list[str] | None = None, *,
                            level: float = 0.95, df: float | None = None) -> pd.DataFrame:
     """Difference ``b - a`` between estimates from two independent samples.

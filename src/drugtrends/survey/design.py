@@ -812,5 +812,16 @@ class ReplicateDesign(SurveyDesign):
                 f"replicates={self._structure.n_replicates}, df={self.df})")
 
 
+#: the estimators and verbs a student calls on a design: a wrong or misspelt keyword
+#: (``alpha=``, ``weights=``, ``groupby=``, ``levl=``) or a forgotten argument is an
+#: InputError naming the method, the fix and its signature (not Python's TypeError)
+GUARDED_METHODS = ("mean", "proportion", "total", "ratio", "km", "grid", "quantile", "chisq", "contrast",
+                   "difference", "glm", "subset", "prop_ci", "to_replicate", "degf")
+for _cls in (DesignBase, SurveyDesign, ReplicateDesign):
+    for _name in GUARDED_METHODS:
+        if _name in vars(_cls):
+            setattr(_cls, _name, arguments(label=f"des.{_name}")(vars(_cls)[_name]))
+
+
 def __dir__() -> list[str]:  # dir() and tab completion show the public API only (PEP 562)
     return list(__all__)
