@@ -219,18 +219,24 @@ def test_count32_exact_and_refuses_out_of_range(monkeypatch):
 
 
 @pytest.mark.parametrize("compiled", [True, False])
-def test_missing_sums_small_count_table_equals_pair_counts(compiled, monkeypatch):
-    """N from the 32-pattern table of missing values equals N counted in the weights' bins."""
+def test_missing_sums_missing_tables_equal_the_base3_pass(compiled, monkeypatch):
+    """The 8-outcome pass (ones, then weights and rows of the missing values) equals the
+    base-3 pass and a hand count; B is exactly 0 where every row of a pair is missing."""
     monkeypatch.setattr(_jit, "HAVE_NUMBA", compiled)
     rng = np.random.default_rng(2)
     n, size = 4000, 30
     key = rng.integers(0, size + 1, n)
     w = rng.uniform(0.5, 2, n)
     states = [rng.choice([0, 1, 2], n, p=[0.6, 0.3, 0.1]).astype(np.uint8) for _ in range(12)]
+    states.append(np.where(key == 3, 2, states[0]).astype(np.uint8))   # pair 3: all missing
     nrow = np.bincount(key, minlength=size + 1)[:size]
-    fast = _packed.missing_sums(key, size, w, None, states, nrow)
+    wsum = np.bincount(key, w, minlength=size + 1)[:size]
+    fast = _packed.missing_sums(key, size, w, None, states, nrow, wsum)
     slow = _packed.missing_sums(key, size, w, None, states)
     for a, b in zip(fast, slow):
-        np.testing.assert_allclose(a, b, rtol=1e-13)
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
     want = np.array([[np.sum((key == p) & (s != 2)) for s in states] for p in range(size)], float)
     assert fast[2].tolist() == want.tolist()
+    wantA = np.array([[w[(key == p) & (s == 1)].sum() for s in states] for p in range(size)])
+    np.testing.assert_allclose(fast[0], wantA, rtol=1e-12)
+    assert fast[1][3, -1] == 0.0 and fast[2][3, -1] == 0.0

@@ -126,6 +126,27 @@ if HAVE_NUMBA:
 
 
     @_compile
+    def _keys2m(key: np.ndarray, s0: np.ndarray, s1: np.ndarray, s2: np.ndarray, s3: np.ndarray,
+                s4: np.ndarray, s5: np.ndarray, s6: np.ndarray, s7: np.ndarray, stride: int,
+                out: np.ndarray, outm: np.ndarray) -> None:  # pragma: no cover - compiled
+        for r in range(key.shape[0]):
+            a0 = s0[r]
+            a1 = s1[r]
+            a2 = s2[r]
+            a3 = s3[r]
+            a4 = s4[r]
+            a5 = s5[r]
+            a6 = s6[r]
+            a7 = s7[r]
+            c = np.int64((a0 & 1) | ((a1 & 1) << 1) | ((a2 & 1) << 2) | ((a3 & 1) << 3) | ((a4 & 1) << 4)
+                         | ((a5 & 1) << 5) | ((a6 & 1) << 6) | ((a7 & 1) << 7))
+            mc = np.int64((a0 >> 1) | ((a1 >> 1) << 1) | ((a2 >> 1) << 2) | ((a3 >> 1) << 3) | ((a4 >> 1) << 4)
+                          | ((a5 >> 1) << 5) | ((a6 >> 1) << 6) | ((a7 >> 1) << 7))
+            k = key[r]
+            out[r] = c * stride + k
+            outm[r] = mc * stride + k
+
+    @_compile
     def _keys3m(key: np.ndarray, s0: np.ndarray, s1: np.ndarray, s2: np.ndarray, s3: np.ndarray,
                 s4: np.ndarray, stride: int, out: np.ndarray, outm: np.ndarray) -> None:  # pragma: no cover
         for r in range(key.shape[0]):
@@ -445,9 +466,10 @@ def pattern_keys(key: np.ndarray, states: Sequence[np.ndarray], base: int, strid
     stride : int
     out : ndarray of int64
         Written in place.
-    out_missing : ndarray of int64, optional (base 3 only)
+    out_missing : ndarray of int64, optional
         Also written: ``mcode * stride + key``, ``mcode = sum_j [states[j] == 2] 2^j``
-        (which of the outcomes are missing: 32 patterns instead of 243).
+        (which of the outcomes are missing). In base 2 the states are then 0, 1
+        or 2 (missing) and ``out`` codes the bits ``states[j] == 1``.
 
     Returns
     -------
@@ -469,7 +491,9 @@ def pattern_keys(key: np.ndarray, states: Sequence[np.ndarray], base: int, strid
         return False
     pad = [np.zeros(len(key), dtype=np.uint8)] * (width - len(states)) if len(states) < width else []
     args = [np.ascontiguousarray(x, dtype=np.uint8) for x in states] + pad
-    if base == 2:
+    if base == 2 and out_missing is not None:
+        _keys2m(key, *args, stride, out, out_missing)
+    elif base == 2:
         _keys2(key, *args, stride, out)
     elif out_missing is not None:
         _keys3m(key, *args, stride, out, out_missing)

@@ -219,21 +219,22 @@ def clean_sums(key: np.ndarray, size: int, w: np.ndarray, states: list[np.ndarra
 
 
 def missing_sums(key: np.ndarray, size: int, w: np.ndarray, wpos: np.ndarray | None,
-                 states: list[np.ndarray], nrow: np.ndarray | None = None,
+                 states: list[np.ndarray], nrow: np.ndarray | None = None, wsum: np.ndarray | None = None,
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(A, B, N, P)``, each ``(size, len(states))``, of 0/1/missing states, up to 5
-    outcomes per pass (base 3).
+    """``(A, B, N, P)``, each ``(size, len(states))``, of 0/1/missing states.
 
     ``A``: weights of rows with state 1; ``B``: of rows observed (state 0 or 1);
     ``N``: rows observed; ``P``: rows observed with a positive weight (``wpos``;
     None when every weight is positive, then ``P = N``).
 
-    The weights go to one bin per (pattern of 0/1/missing, key). With every
-    weight positive and ``nrow`` (rows per key) given, the counts come from a
-    second, much smaller table: per (pattern of missing values only: 2^5 = 32
-    instead of 3^5 = 243, key), float32 (exact), so it stays in the cache;
-    ``N = nrow - missing rows``. Otherwise rows are counted in the weights'
-    bins.
+    Two ways. With every weight positive and the keys' row counts ``nrow`` and
+    weight sums ``wsum`` given, 8 outcomes per pass: ``A`` from the bits
+    ``state == 1`` (as :func:`clean_sums`), and the weights and rows of the
+    *missing* values per (pattern of missing values, key), so ``B = wsum -
+    missing weights`` and ``N = nrow - missing rows`` (exactly 0 where every
+    row is missing); missing values are rare, so that second table is mostly
+    one hot row. Otherwise 5 outcomes per pass in base 3 (0, 1, missing), the
+    weights and row counts of every pattern.
 
     Examples
     --------
@@ -242,38 +243,40 @@ def missing_sums(key: np.ndarray, size: int, w: np.ndarray, wpos: np.ndarray | N
     >>> A, B, N, P = missing_sums(k, 2, w, None, [np.array([1, 2, 0], np.uint8)])
     >>> A.ravel().tolist(), B.ravel().tolist(), N.ravel().tolist()
     ([1.0, 0.0], [1.0, 4.0], [1.0, 1.0])
-    >>> missing_sums(k, 2, w, None, [np.array([1, 2, 0], np.uint8)], nrow=np.array([2, 1]))[2].ravel().tolist()
-    [1.0, 1.0]
+    >>> fast = missing_sums(k, 2, w, None, [np.array([1, 2, 0], np.uint8)], nrow=np.array([2, 1]),
+    ...                     wsum=np.array([3.0, 4.0]))
+    >>> [x.ravel().tolist() for x in fast[:3]]
+    [[1.0, 0.0], [1.0, 4.0], [1.0, 1.0]]
     """
     m = len(states)
     A, B, N = (np.empty((size, m)) for _ in range(3))
     P = N if wpos is None else np.empty((size, m))
-    small = wpos is None and nrow is not None
-    b = pack_width(size, 3)
     code, tmp = np.empty(len(key), dtype=np.uint8), np.empty(len(key), dtype=np.uint8)
+    if wpos is None and nrow is not None and wsum is not None:
+        b = pack_width(size, 2)
+        k1, km = np.empty(len(key), dtype=np.int64), np.empty(len(key), dtype=np.int64)
+        for lo in range(0, m, b):
+            block = states[lo:lo + b]
+            nb = 1 << len(block)
+            if not pattern_keys(key, block, 2, size + 1, k1, km):
+                _code_key(key, size, [np.equal(x, 1).view(np.uint8) for x in block], 2, code, tmp, k1)
+                _code_key(key, size, [np.equal(x, MISSING).view(np.uint8) for x in block], 2, code, tmp, km)
+            bits = ((np.arange(nb)[:, None] >> np.arange(len(block))[None, :]) & 1).astype(float)
+            sl = slice(lo, lo + len(block))
+            A[:, sl] = (bits.T @ scatter_sum(k1, w, nb * (size + 1)).reshape(nb, size + 1))[:, :size].T
+            mw = (bits.T @ scatter_sum(km, w, nb * (size + 1)).reshape(nb, size + 1))[:, :size].T
+            mn = (bits.astype(np.float32).T @ count32(km, nb * (size + 1)).reshape(nb, size + 1))[:, :size].T
+            N[:, sl] = nrow[:, None] - mn.astype(float)      # exact: integers below 2^24
+            B[:, sl] = np.where(N[:, sl] > 0, wsum[:, None] - mw, 0.0)
+        return A, B, N, P
+    b = pack_width(size, 3)
     k3 = np.empty(len(key), dtype=np.int64)
-    km = np.empty(len(key), dtype=np.int64) if small else None
     for lo in range(0, m, b):
         block = states[lo:lo + b]
-        nb = int(3 ** len(block))
+        nb = _code_key(key, size, block, 3, code, tmp, k3)
         digit = (np.arange(nb)[:, None] // 3 ** np.arange(len(block))[None, :]) % 3
         one, obs = (digit == 1).astype(float), (digit != MISSING).astype(float)
         sl = slice(lo, lo + len(block))
-        if small:
-            assert km is not None and nrow is not None
-            if not pattern_keys(key, block, 3, size + 1, k3, km):
-                _code_key(key, size, block, 3, code, tmp, k3)
-                mstates = [np.equal(s_, MISSING).view(np.uint8) for s_ in block]
-                _code_key(key, size, mstates, 2, code, tmp, km)
-            sw = scatter_sum(k3, w, nb * (size + 1))
-            AB = (np.hstack([one, obs]).T @ sw.reshape(nb, size + 1))[:, :size].T
-            A[:, sl], B[:, sl] = AB[:, :len(block)], AB[:, len(block):]
-            nm = 1 << len(block)
-            sm = count32(km, 32 * (size + 1))[:nm * (size + 1)].reshape(nm, size + 1)
-            mbits = ((np.arange(nm)[:, None] >> np.arange(len(block))[None, :]) & 1).astype(np.float32)
-            N[:, sl] = nrow[:, None] - (mbits.T @ sm)[:, :size].T.astype(float)   # exact: integers < 2^24
-            continue
-        _code_key(key, size, block, 3, code, tmp, k3)
         sw, sn = scatter_sum2(k3, w, nb * (size + 1))      # weights and row counts, one pass
         AB = (np.hstack([one, obs]).T @ sw.reshape(nb, size + 1))[:, :size].T
         A[:, sl], B[:, sl] = AB[:, :len(block)], AB[:, len(block):]

@@ -470,7 +470,7 @@ def _bincount_totals(cols: _Columns, w: np.ndarray, wpos: np.ndarray, psu: np.nd
     if missing:
         A[:, missing], B[:, missing], N[:, missing], P[:, missing] = missing_sums(
             key, size, w, None if all_pos else wpos.astype(float),
-            [cols.binary(j).state for j in missing], nrow if len(w) < 1 << 24 else None)
+            [cols.binary(j).state for j in missing], nrow if len(w) < 1 << 24 else None, sw)
     done = set(clean) | set(missing)
     buf = np.empty(len(w))
     for j in range(m):
