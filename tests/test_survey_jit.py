@@ -240,3 +240,21 @@ def test_missing_sums_missing_tables_equal_the_base3_pass(compiled, monkeypatch)
     wantA = np.array([[w[(key == p) & (s == 1)].sum() for s in states] for p in range(size)])
     np.testing.assert_allclose(fast[0], wantA, rtol=1e-12)
     assert fast[1][3, -1] == 0.0 and fast[2][3, -1] == 0.0
+
+
+@pytest.mark.parametrize("by", [["a"], ["a", "b"], ["a", "b", "c"], ["b", "c"]])
+def test_integer_domain_codes_compiled_equal_the_general_path(by, monkeypatch):
+    """1 to 3 small-range integer by columns (gaps in their ranges, negative values): the
+    one-pass codes and keys equal the per-column path's."""
+    import drugtrends.survey.grouped as grouped
+    rng = np.random.default_rng(0)
+    d = pd.DataFrame({"a": rng.integers(2010, 2020, 1000), "b": rng.choice([1, 2, 5], 1000),
+                      "c": rng.integers(-3, 3, 1000)})
+    fast = grouped._int_domain_codes(d, by)
+    assert fast is not None
+    monkeypatch.setattr(_jit, "HAVE_NUMBA", False)
+    assert grouped._int_domain_codes(d, by) is None
+    codes, keys = grouped.fast_domain_codes(d, by, np.ones(1000, bool))
+    assert fast[0].tolist() == codes.tolist()
+    pd.testing.assert_frame_equal(fast[1], keys)
+    assert fast[1].attrs == keys.attrs

@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-__all__ = ["HAVE_NUMBA", "combine_codes", "count32", "float01_state", "int01_state", "pair_keys", "parallel_map",
+__all__ = ["HAVE_NUMBA", "combine_codes", "count32", "int_combo", "float01_state", "int01_state", "pair_keys", "parallel_map",
            "pattern_keys", "presence", "scatter_sum", "scatter_sum2", "take"]
 
 #: whether the compiled kernels are in use: numba is installed and not disabled by
@@ -211,6 +211,29 @@ if HAVE_NUMBA:
         return bad
 
     @_compile
+    def _combo1(a: np.ndarray, la: int, out: np.ndarray, present: np.ndarray) -> None:  # pragma: no cover
+        for r in range(a.shape[0]):
+            c = a[r] - la
+            out[r] = c
+            present[c] = True
+
+    @_compile
+    def _combo2(a: np.ndarray, b: np.ndarray, la: int, lb: int, kb: int, out: np.ndarray,
+                present: np.ndarray) -> None:  # pragma: no cover - compiled
+        for r in range(a.shape[0]):
+            c = (a[r] - la) * kb + (b[r] - lb)
+            out[r] = c
+            present[c] = True
+
+    @_compile
+    def _combo3(a: np.ndarray, b: np.ndarray, d: np.ndarray, la: int, lb: int, ld: int, kb: int, kd: int,
+                out: np.ndarray, present: np.ndarray) -> None:  # pragma: no cover - compiled
+        for r in range(a.shape[0]):
+            c = ((a[r] - la) * kb + (b[r] - lb)) * kd + (d[r] - ld)
+            out[r] = c
+            present[c] = True
+
+    @_compile
     def _presence_nb(codes: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
         for r in range(codes.shape[0]):
             out[codes[r]] = True
@@ -334,6 +357,47 @@ def scatter_sum2(k: np.ndarray, weights: np.ndarray, nbins: int) -> tuple[np.nda
             raise IndexError(f"scatter_sum2: {bad} bin(s) outside [0, {nbins})")
         return outw, outu
     return scatter_sum(k, weights, nbins), scatter_sum(k, None, nbins)
+
+
+def int_combo(columns: Sequence[np.ndarray], lows: Sequence[int], sizes: Sequence[int]
+              ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Mixed-radix code of 1 to 3 small-range integer columns and which codes occur,
+    in one pass: ``combo = sum_i (v_i - low_i) * prod(sizes[i+1:])``.
+
+    Parameters
+    ----------
+    columns : sequence of ndarray of int (1 to 3, contiguous)
+    lows : sequence of int
+        Each column's minimum.
+    sizes : sequence of int
+        Each column's range (``max - min + 1``).
+
+    Returns
+    -------
+    (combo, present) : int64 codes per row and a bool array over ``prod(sizes)``,
+    or None (no compiled kernels, or not 1 to 3 contiguous integer columns).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = int_combo([np.array([2020, 2021, 2021]), np.array([1, 2, 1])], [2020, 1], [2, 2])
+    >>> [x.tolist() for x in r] if r else [[0, 3, 2], [True, False, True, True]]
+    [[0, 3, 2], [True, False, True, True]]
+    """
+    if not HAVE_NUMBA or not 1 <= len(columns) <= 3 or not all(
+            c.dtype.kind == "i" and c.flags.c_contiguous for c in columns):
+        return None
+    n = len(columns[0])
+    out = np.empty(n, dtype=np.int64)
+    present = np.zeros(int(np.prod(sizes)), dtype=bool)
+    if len(columns) == 1:
+        _combo1(columns[0], int(lows[0]), out, present)
+    elif len(columns) == 2:
+        _combo2(columns[0], columns[1], int(lows[0]), int(lows[1]), int(sizes[1]), out, present)
+    else:
+        _combo3(columns[0], columns[1], columns[2], int(lows[0]), int(lows[1]), int(lows[2]),
+                int(sizes[1]), int(sizes[2]), out, present)
+    return out, present
 
 
 def presence(codes: np.ndarray, size: int) -> np.ndarray:

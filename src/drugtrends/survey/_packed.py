@@ -36,16 +36,20 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
-from ._jit import count32, float01_state, int01_state, pattern_keys, scatter_sum, scatter_sum2
+from ._jit import count32, float01_state, int01_state, parallel_map, pattern_keys, scatter_sum, scatter_sum2
 from .kernel import Outcome
 
 __all__ = ["BinaryOutcome", "binary_outcome", "clean_sums", "missing_sums", "pack_width"]
 
 #: state code of a missing value
 MISSING = 2
+#: frames of at least this many rows sum their blocks of outcomes two at a time
+_THREADED_ROWS = 100_000
 #: at most this many bins per bincount (16 MB of float64 accumulators)
 _MAX_BINS = 1 << 21
 
@@ -208,14 +212,27 @@ def clean_sums(key: np.ndarray, size: int, w: np.ndarray, states: list[np.ndarra
     """
     out = np.empty((size, len(states)))
     b = pack_width(size, 2)
-    code, tmp = np.empty(len(key), dtype=np.uint8), np.empty(len(key), dtype=np.uint8)
-    k2 = np.empty(len(key), dtype=np.int64)
-    for lo in range(0, len(states), b):
+
+    def one_block(lo: int) -> None:
         block = states[lo:lo + b]
+        code, tmp = np.empty(len(key), dtype=np.uint8), np.empty(len(key), dtype=np.uint8)
+        k2 = np.empty(len(key), dtype=np.int64)
         nb = _code_key(key, size, block, 2, code, tmp, k2)
         bits = (np.arange(nb)[:, None] >> np.arange(len(block))[None, :]) & 1
         out[:, lo:lo + len(block)] = _pattern_sums(k2, size, nb, w, bits.astype(float))
+
+    _blocks(one_block, range(0, len(states), b), len(key))
     return out
+
+
+def _blocks(fn: Callable[[int], None], starts: range, n_rows: int) -> None:
+    """``fn(lo)`` for every block; two blocks at a time on large frames (the compiled
+    passes and the matrix products release the GIL; each block writes its own columns)."""
+    if n_rows >= _THREADED_ROWS:
+        parallel_map(fn, list(starts), min_items=2)
+    else:
+        for lo in starts:
+            fn(lo)
 
 
 def missing_sums(key: np.ndarray, size: int, w: np.ndarray, wpos: np.ndarray | None,
@@ -251,14 +268,16 @@ def missing_sums(key: np.ndarray, size: int, w: np.ndarray, wpos: np.ndarray | N
     m = len(states)
     A, B, N = (np.empty((size, m)) for _ in range(3))
     P = N if wpos is None else np.empty((size, m))
-    code, tmp = np.empty(len(key), dtype=np.uint8), np.empty(len(key), dtype=np.uint8)
     if wpos is None and nrow is not None and wsum is not None:
         b = pack_width(size, 2)
-        k1, km = np.empty(len(key), dtype=np.int64), np.empty(len(key), dtype=np.int64)
-        for lo in range(0, m, b):
+        nrow_, wsum_ = nrow, wsum
+
+        def one_block(lo: int) -> None:
             block = states[lo:lo + b]
             nb = 1 << len(block)
+            k1, km = np.empty(len(key), dtype=np.int64), np.empty(len(key), dtype=np.int64)
             if not pattern_keys(key, block, 2, size + 1, k1, km):
+                code, tmp = np.empty(len(key), dtype=np.uint8), np.empty(len(key), dtype=np.uint8)
                 _code_key(key, size, [np.equal(x, 1).view(np.uint8) for x in block], 2, code, tmp, k1)
                 _code_key(key, size, [np.equal(x, MISSING).view(np.uint8) for x in block], 2, code, tmp, km)
             bits = ((np.arange(nb)[:, None] >> np.arange(len(block))[None, :]) & 1).astype(float)
@@ -266,10 +285,13 @@ def missing_sums(key: np.ndarray, size: int, w: np.ndarray, wpos: np.ndarray | N
             A[:, sl] = (bits.T @ scatter_sum(k1, w, nb * (size + 1)).reshape(nb, size + 1))[:, :size].T
             mw = (bits.T @ scatter_sum(km, w, nb * (size + 1)).reshape(nb, size + 1))[:, :size].T
             mn = (bits.astype(np.float32).T @ count32(km, nb * (size + 1)).reshape(nb, size + 1))[:, :size].T
-            N[:, sl] = nrow[:, None] - mn.astype(float)      # exact: integers below 2^24
-            B[:, sl] = np.where(N[:, sl] > 0, wsum[:, None] - mw, 0.0)
+            N[:, sl] = nrow_[:, None] - mn.astype(float)      # exact: integers below 2^24
+            B[:, sl] = np.where(N[:, sl] > 0, wsum_[:, None] - mw, 0.0)
+
+        _blocks(one_block, range(0, m, b), len(key))
         return A, B, N, P
     b = pack_width(size, 3)
+    code, tmp = np.empty(len(key), dtype=np.uint8), np.empty(len(key), dtype=np.uint8)
     k3 = np.empty(len(key), dtype=np.int64)
     for lo in range(0, m, b):
         block = states[lo:lo + b]
