@@ -181,8 +181,12 @@ def test_forest_of_a_fit_uses_table_labels_and_shows_reference_rows(fit):
     assert [t.get_text() for t in ax.get_yticklabels()][:2] == ["Sex: male (ref.)", "Sex: female"]
     refs = [ln for ln in ax.lines if ln.get_gid() == "reference_level"]
     assert len(refs) == 1 and list(refs[0].get_xdata()) == [1.0, 1.0]
-    fr = forest_frame(fit, lang="fr")["label"]
-    assert fr.iloc[0] == "sex: male (réf.)" and fr.iloc[2] == "Education: 8th Grade (réf.)"
+    fr = forest_frame(fit, lang="fr")["label"]   # French names and levels from the catalogue
+    assert fr.iloc[0] == "Sexe\u00a0: Hommes (réf.)" and fr.iloc[1] == "Sexe\u00a0: Femmes"
+    assert fr.iloc[2] == "Niveau d'études\u00a0: Moins de 9 années d'études (réf.)"
+    assert forest_frame(fit, {"sex": "Genre"}, lang="fr")["label"].iloc[0] == "Genre\u00a0: Hommes (réf.)"
+    d = regression_display(regression_frame(fit, lang="fr"), lang="fr")["characteristic"].tolist()
+    assert "Sexe" in d and "\u2003Femmes" in d   # the table says the same as the forest plot
     plt.close(fig)
     with pytest.raises(dt.errors.InputError, match="missing a required argument: 'source'"):
         forest(fit, title="x")

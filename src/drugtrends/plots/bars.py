@@ -284,9 +284,10 @@ def forest_frame(fit: Any, labels: Mapping | None = None, lang: str = "en") -> p
     """
     from drugtrends.profiles.summary import regression_frame
 
-    f = regression_frame(fit, labels, exponentiate=True)
+    f = regression_frame(fit, labels, exponentiate=True, lang=lang)
     ref = i18n.t("pubtables.reference_short", lang)
-    text = [f"{r.label}: {r.level}" if r.level else str(r.label) for r in f.itertuples()]
+    sep = "\u00a0: " if lang == "fr" else ": "     # French: a no-break space before the colon
+    text = [f"{r.label}{sep}{r.level}" if r.level else str(r.label) for r in f.itertuples()]
     text = [t + (f" ({ref})" if r else "") for t, r in zip(text, f["reference"])]
     out = pd.DataFrame({"label": text, "estimate": f["estimate"].where(~f["reference"], 1.0),
                         "ci_low": f["ci_low"], "ci_high": f["ci_high"], "reference": f["reference"].astype(bool)})

@@ -17,6 +17,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from drugtrends import i18n
 from drugtrends.errors import InputError
 from drugtrends.profiles.common import is_numeric
 from drugtrends.profiles.table import profile_table
@@ -183,7 +184,7 @@ def _term_variable(term: str) -> str:
     return m.group(1) if m else term
 
 
-def regression_frame(fit, labels=None, exponentiate: bool | None = None) -> pd.DataFrame:
+def regression_frame(fit, labels=None, exponentiate: bool | None = None, lang: str = "en") -> pd.DataFrame:
     """Coefficients of a survey GLM grouped by variable, reference levels as rows (``tbl_regression``'s data).
 
     Parameters
@@ -197,6 +198,12 @@ def regression_frame(fit, labels=None, exponentiate: bool | None = None) -> pd.D
         ratios for Poisson); default: True for those families. The exponentiated
         values are the fit's own ``odds_ratio`` / ``or_ci_low`` / ``or_ci_high``
         for binomial families.
+    lang : {"en", "fr"}
+        In French, a variable without a label in ``labels`` takes its French
+        name from the catalogue (``profiles.var.<variable>``: ``sex`` ->
+        "Sexe") and its levels their French labels (``i18n.level``: "male" ->
+        "Hommes"); names the catalogue does not know are shown as they are.
+        English shows the data's names (give ``labels`` for others).
 
     Returns
     -------
@@ -247,6 +254,12 @@ def regression_frame(fit, labels=None, exponentiate: bool | None = None) -> pd.D
     for c in ("estimate", "ci_low", "ci_high", "p_value"):
         out[c] = out[c].astype(float) if c in out else np.nan
     out["flag"] = out["flag"].fillna("") if "flag" in out else ""
+    if lang != "en" and len(out):
+        own = out["variable"].map(lambda v: v in labels)
+        out["label"] = [lab if mine or not i18n.has(f"profiles.var.{v}", lang) else i18n.t(f"profiles.var.{v}", lang)
+                        for v, lab, mine in zip(out["variable"], out["label"], own)]
+        out["level"] = [(i18n.level(v, lev, lang, default="") or i18n.level(v.lower(), lev, lang, default=lev))
+                        if lev else lev for v, lev in zip(out["variable"], out["level"])]
     return out[list(REGRESSION_COLUMNS)]
 
 

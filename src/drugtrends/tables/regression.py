@@ -99,7 +99,7 @@ def regression_table(fit, *, labels: Mapping | None = None, exponentiate: bool |
     >>> "OR" in regression_table(fit).as_raw_html()
     True
     """
-    frame = regression_frame(fit, labels, exponentiate)
+    frame = regression_frame(fit, labels, exponentiate, lang=lang)
     display = regression_display(frame, digits=digits, lang=lang)
     exp = fit.family in ("binomial", "quasibinomial", "poisson", "quasipoisson") if exponentiate is None \
         else exponentiate
