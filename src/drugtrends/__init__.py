@@ -34,7 +34,7 @@ import pkgutil
 from typing import Any
 
 #: The package version (also ``drugtrends --version`` and the wheel's).
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 #: public submodules (found on disk, so a new module is reachable without editing this file)
 _SUBMODULES = frozenset(
