@@ -46,7 +46,7 @@ def test_library_calls_run_offline(no_network, data_dir):
     frame = dt.datasets.analysis_frame("nhanes_2009_2012")
     des = dt.SurveyDesign.from_spec(frame, dt.datasets.design_spec("nhanes_2009_2012"))
     assert des.mean("hd")["estimate"].iloc[0] > 0
-    fit = des.glm("hd ~ Gender", family="binomial")
+    fit = des.glm("hd ~ sex", family="binomial")
     assert "OR" in dt.tables.regression_table(fit).as_raw_html()
     d = dt.load("unodc_prevalence")
     assert len(d) > 0
