@@ -30,7 +30,7 @@ import pandas as pd
 from ..errors import InputError
 from ..validate import as_list, require_columns, require_unique
 from . import aggregate as agg
-from ._jit import combine_codes, int_combo, pair_keys, parallel_map, presence, take
+from ._jit import combine_codes, int_combo, pair_keys, parallel_map, presence, scatter_sum, take
 from ._packed import BinaryOutcome, binary_outcome, clean_sums, missing_sums
 from .kernel import DesignStructure, Outcome, ReplicateTotals, Totals
 
@@ -486,8 +486,8 @@ def _bincount_totals(cols: _Columns, w: np.ndarray, wpos: np.ndarray, psu: np.nd
     key, d, u, nrow = _pair_key(codes, psu, U, D)
     size, m = len(d), len(cols.outcomes)
 
-    def bc(x: np.ndarray) -> np.ndarray:
-        return np.bincount(key, weights=x, minlength=size + 1)[:size]
+    def bc(x: np.ndarray) -> np.ndarray:   # bincount, compiled when it can be (same additions, same order)
+        return scatter_sum(key, np.asarray(x, dtype=float), size + 1)[:size]
 
     all_pos = bool(wpos.all())
     sw, cnt = bc(w), nrow.astype(float)
