@@ -147,21 +147,6 @@ if HAVE_NUMBA:
             outm[r] = mc * stride + k
 
     @_compile
-    def _keys3m(key: np.ndarray, s0: np.ndarray, s1: np.ndarray, s2: np.ndarray, s3: np.ndarray,
-                s4: np.ndarray, stride: int, out: np.ndarray, outm: np.ndarray) -> None:  # pragma: no cover
-        for r in range(key.shape[0]):
-            a0 = s0[r]
-            a1 = s1[r]
-            a2 = s2[r]
-            a3 = s3[r]
-            a4 = s4[r]
-            c = np.int64(a0) + 3 * np.int64(a1) + 9 * np.int64(a2) + 27 * np.int64(a3) + 81 * np.int64(a4)
-            mc = np.int64((a0 >> 1) | ((a1 >> 1) << 1) | ((a2 >> 1) << 2) | ((a3 >> 1) << 3) | ((a4 >> 1) << 4))
-            k = key[r]
-            out[r] = c * stride + k
-            outm[r] = mc * stride + k
-
-    @_compile
     def _scatter_u32(k: np.ndarray, out: np.ndarray) -> int:  # pragma: no cover - compiled
         nbins = out.shape[0]
         bad = 0
@@ -530,10 +515,10 @@ def pattern_keys(key: np.ndarray, states: Sequence[np.ndarray], base: int, strid
     stride : int
     out : ndarray of int64
         Written in place.
-    out_missing : ndarray of int64, optional
+    out_missing : ndarray of int64, optional (base 2 only)
         Also written: ``mcode * stride + key``, ``mcode = sum_j [states[j] == 2] 2^j``
-        (which of the outcomes are missing). In base 2 the states are then 0, 1
-        or 2 (missing) and ``out`` codes the bits ``states[j] == 1``.
+        (which of the outcomes are missing); the states are then 0, 1 or 2
+        (missing) and ``out`` codes the bits ``states[j] == 1``.
 
     Returns
     -------
@@ -560,7 +545,7 @@ def pattern_keys(key: np.ndarray, states: Sequence[np.ndarray], base: int, strid
     elif base == 2:
         _keys2(key, *args, stride, out)
     elif out_missing is not None:
-        _keys3m(key, *args, stride, out, out_missing)
+        return False   # base 3 codes missing values as a digit already
     else:
         _keys3(key, *args, stride, out)
     return True
