@@ -147,18 +147,6 @@ if HAVE_NUMBA:
             outm[r] = mc * stride + k
 
     @_compile
-    def _scatter_u32(k: np.ndarray, out: np.ndarray) -> int:  # pragma: no cover - compiled
-        nbins = out.shape[0]
-        bad = 0
-        for r in range(k.shape[0]):
-            kk = k[r]
-            if 0 <= kk < nbins:
-                out[kk] += np.float32(1.0)
-            else:
-                bad += 1
-        return bad
-
-    @_compile
     def _scatter_w(k: np.ndarray, w: np.ndarray, out: np.ndarray) -> int:  # pragma: no cover - compiled
         nbins = out.shape[0]
         bad = 0
@@ -172,6 +160,7 @@ if HAVE_NUMBA:
 
     @_compile
     def _scatter_u(k: np.ndarray, out: np.ndarray) -> int:  # pragma: no cover - compiled
+        # row counts into float64 or float32 bins (numba compiles one version per dtype)
         nbins = out.shape[0]
         bad = 0
         for r in range(k.shape[0]):
@@ -309,7 +298,7 @@ def count32(k: np.ndarray, nbins: int) -> np.ndarray:
         return scatter_sum(k, None, nbins)   # float32 would round such counts
     if HAVE_NUMBA and k.dtype == np.int64 and k.flags.c_contiguous:
         out = np.zeros(nbins, dtype=np.float32)
-        if _scatter_u32(k, out):
+        if _scatter_u(k, out):
             raise IndexError(f"count32: bin(s) outside [0, {nbins})")
         return out
     return scatter_sum(k, None, nbins).astype(np.float32)
