@@ -79,3 +79,17 @@ def test_hints_do_not_invent(des):
     with pytest.raises(InputError) as e:
         des.mean("y", qqqqq=1)
     assert "probably" not in str(e.value)
+
+
+def test_same_hints_on_the_duckdb_arrow_engine(des):
+    """The same bad input gets the same answer in memory and on DuckDB over Arrow."""
+    import pyarrow as pa
+
+    from drugtrends.survey.relation import from_arrow
+
+    rel = from_arrow(pa.Table.from_pandas(des.data), "w", "st", "psu")
+    for d in (des, rel):
+        with pytest.raises(InputError, match="alpha= is level"):
+            d.mean("y", alpha=0.05)
+        with pytest.raises(UnknownVariableError, match="Did you mean: 'sex'"):
+            d.mean("y", by="Gender")
